@@ -1,0 +1,1 @@
+"""Pure domain rules: no Textual, no TinyDB, no openpyxl."""
