@@ -24,6 +24,7 @@ class Cohort:
     name: str
     window: AgeWindow
     schools: tuple[str, ...] = ()
+    source: str = "police"    # which import makes a child "local" (熨斗 builds its cohort from "poverty")
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ def _cohorts(data: dict, cutoff: Cutoff) -> dict[str, Cohort]:
         ages = _require(table, "ages", where, list)
         if len(ages) != 2 or not all(isinstance(a, int) for a in ages) or ages[0] > ages[1]:
             raise ProfileError(f"配置文件 [{where}] ages 应为 [最小年龄, 最大年龄]，例如 [6, 15]")
+        source = str(table.get("source", "police"))
         result[name] = Cohort(name, AgeWindow(ages[0], ages[1], cutoff),
-                              tuple(_str_list(table, "schools", where)))
+                              tuple(_str_list(table, "schools", where)), source)
     if "local" not in result:
         raise ProfileError("配置文件缺少 [cohorts.local]（本地适龄儿童的年龄范围）")
     return result

@@ -1,0 +1,85 @@
+"""Classification (the 比对): who is local, who is in which cohort, and each child's situation.
+
+Until someone records a finding (``record["status"]``), a child's situation follows from the lists:
+on a school list with 学籍状态 在读 → 在籍在校; another enrolled-but-not-attending state → 在籍未在校;
+a local cohort child on no school list → 待核实, except a child of the youngest cohort age (6), who
+gets the deferral check. A recorded finding always wins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kbtui.domain import status as st
+from kbtui.domain.child import Record, age_on_cutoff, birth_date
+from kbtui.profiles import Profile
+
+POLICE = "police"
+SCHOOL = "school"
+ATTENDING_STATES = frozenset({"在读", ""})
+LEFT_SCHOOL_STATES = frozenset({"转出", "毕业", "死亡", "辍学"})
+
+
+@dataclass(frozen=True)
+class Classification:
+    local: bool
+    cohort: str | None        # "local", "nonlocal" (or another profile cohort name), None = outside
+    age: int | None
+    situation: str
+    derived: bool             # True when the situation follows from the lists, not from a finding
+
+    @property
+    def in_campaign(self) -> bool:
+        return self.cohort is not None
+
+
+def is_local(record: Record, profile: Profile | None = None) -> bool:
+    """On the list that defines the township's own children (the police list unless the profile says)."""
+    source = profile.cohorts["local"].source if profile else POLICE
+    return source in (record.get("sources") or ())
+
+
+def on_school_list(record: Record) -> bool:
+    return SCHOOL in (record.get("sources") or ())
+
+
+def cohort_of(record: Record, profile: Profile) -> str | None:
+    born = birth_date(record)
+    if born is None:
+        return None
+    if is_local(record, profile):
+        local = profile.cohorts["local"]
+        return "local" if local.window.contains(born) else None
+    if on_school_list(record):
+        for name, cohort in profile.cohorts.items():
+            if name == "local":
+                continue
+            if record.get("school") in cohort.schools and cohort.window.contains(born):
+                return name
+    return None
+
+
+def derived_situation(record: Record, profile: Profile, cohort: str | None) -> str:
+    if on_school_list(record):
+        state = (record.get("enrollment_status") or "").strip()
+        if state in ATTENDING_STATES:
+            return st.IN_SCHOOL
+        if state not in LEFT_SCHOOL_STATES:
+            return st.ENROLLED_ABSENT
+    if cohort is None:
+        return st.OUTSIDE_COHORT
+    if age_on_cutoff(record, profile.cutoff) == profile.cohorts[cohort].window.low:
+        return st.DEFERRAL_CHECK
+    return st.PENDING_VISIT
+
+
+def classify(record: Record, profile: Profile) -> Classification:
+    cohort = cohort_of(record, profile)
+    finding = record.get("status")
+    situation = finding or derived_situation(record, profile, cohort)
+    return Classification(
+        local=is_local(record, profile),
+        cohort=cohort,
+        age=age_on_cutoff(record, profile.cutoff),
+        situation=situation,
+        derived=not finding,
+    )

@@ -1,0 +1,85 @@
+"""Ledgers (台账): which children belong, which columns, in which order, under which title.
+
+A ledger is data that a plugin registers through ``kbtui_register_ledgers``. Column values and the
+membership test are small functions of (record, context), so a county plugin can derive a variant of
+a stock ledger with ``dataclasses.replace`` and a few changed columns.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from kbtui.domain.child import Record, display
+from kbtui.domain.classify import Classification, classify
+from kbtui.profiles import Profile
+
+
+class LedgerContext:
+    """What a ledger function may know besides the record: the profile, today, and classifications."""
+
+    def __init__(self, profile: Profile, today: dt.date | None = None, extra: dict | None = None) -> None:
+        self.profile = profile
+        self.today = today or dt.date.today()
+        self.extra = extra or {}          # services may pass more (e.g. cases, placements) by name
+        self._cache: dict[str, Classification] = {}
+
+    def classify(self, record: Record) -> Classification:
+        key = record.get("id_number") or id(record)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = classify(record, self.profile)
+        return found
+
+    def title_vars(self) -> dict[str, Any]:
+        p = self.profile
+        return {"province": p.province, "county": p.county, "township": p.township, "year": p.year,
+                "title": p.title}
+
+
+ValueFn = Callable[[Record, LedgerContext], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: ValueFn
+    width: int = 12
+
+
+def field_column(header: str, key: str, width: int = 12) -> Column:
+    """A column that shows one record field as it is."""
+    return Column(header, lambda record, _ctx: display(record, key), width)
+
+
+def default_sort(record: Record) -> tuple:
+    return (record.get("village") or "", record.get("group") or "", record.get("name") or "",
+            record.get("id_number") or "")
+
+
+@dataclass(frozen=True)
+class Ledger:
+    id: str
+    title: str                                  # template: {township} {year} {county} {province}
+    columns: tuple[Column, ...]
+    include: Callable[[Record, LedgerContext], bool]
+    sort_key: Callable[[Record], Any] = default_sort
+    description: str = ""
+    sheet: str = "台账"
+    serial: bool = True                          # 序号 as the first column
+    extra: dict = field(default_factory=dict)
+
+    def title_for(self, ctx: LedgerContext) -> str:
+        return self.title.format(**ctx.title_vars())
+
+    def headers(self) -> list[tuple[str, int]]:
+        columns = [(c.header, c.width) for c in self.columns]
+        return [("序号", 6)] + columns if self.serial else columns
+
+    def members(self, records: Iterable[Record], ctx: LedgerContext) -> list[Record]:
+        return sorted((r for r in records if self.include(r, ctx)), key=self.sort_key)
+
+    def rows(self, records: Iterable[Record], ctx: LedgerContext) -> Iterable[list[Any]]:
+        for n, record in enumerate(self.members(records, ctx), 1):
+            values = [c.value(record, ctx) for c in self.columns]
+            yield [n, *values] if self.serial else values

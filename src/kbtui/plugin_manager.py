@@ -1,0 +1,181 @@
+"""Plugin discovery and hook calls.
+
+Order: stock plugins (``kbtui_plugins`` sub-packages), installed entry points (group ``kbtui``), then
+``.py`` files or packages in the plugin folders. A plugin that fails to load or whose hook raises is
+a warning naming the plugin, never a crash. ``KBTUI_DISABLE_PLUGINS`` (comma separated names) blocks some.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import pkgutil
+import stat
+import sys
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from kbtui import PROJECT_NAME, hookspecs
+
+STOCK = "内置"
+ENTRY_POINT = "已安装"
+FOLDER = "插件目录"
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    origin: str
+    location: str
+    registers: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+
+
+def disabled_names() -> set[str]:
+    return {n.strip() for n in os.environ.get("KBTUI_DISABLE_PLUGINS", "").split(",") if n.strip()}
+
+
+def _hookspec_modules() -> list[ModuleType]:
+    return [importlib.import_module(f"{hookspecs.__name__}.{m.name}")
+            for m in pkgutil.iter_modules(hookspecs.__path__)]
+
+
+def _stock_modules() -> list[tuple[str, str]]:
+    """(plugin name, module path) for every module in the stock plugin packages."""
+    import kbtui_plugins
+
+    found = []
+    for package in pkgutil.iter_modules(kbtui_plugins.__path__):
+        if not package.ispkg or package.name.startswith("_"):
+            continue
+        sub = importlib.import_module(f"kbtui_plugins.{package.name}")
+        for module in pkgutil.iter_modules(sub.__path__):
+            if not module.name.startswith("_"):
+                found.append((f"{package.name}.{module.name}", f"kbtui_plugins.{package.name}.{module.name}"))
+    return found
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why plugins must not be loaded from this folder, or None."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return f"插件目录 {folder} 不存在或无法读取"
+    if mode & stat.S_IWOTH:
+        return f"插件目录 {folder} 其他用户可写，为安全起见不加载其中的插件（请执行 chmod o-w）"
+    return None
+
+
+class PluginHost:
+    def __init__(self, plugin_dirs: list[Path] | None = None, *, load_stock: bool = True) -> None:
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        for module in _hookspec_modules():
+            self.pm.add_hookspecs(module)
+        self.plugins: list[PluginInfo] = []
+        self.warnings: list[str] = []
+        self._disabled = disabled_names()
+        self._info: dict[str, PluginInfo] = {}
+        if load_stock:
+            for name, module_path in _stock_modules():
+                self._load(name, STOCK, module_path, lambda p=module_path: importlib.import_module(p))
+        self._load_entry_points()
+        for folder in plugin_dirs or []:
+            self._load_folder(Path(folder))
+
+    # --- loading -----------------------------------------------------------------------------
+    def _load(self, name: str, origin: str, location: str, loader) -> None:
+        if name in self._disabled:
+            self.plugins.append(PluginInfo(name, origin, location, error="已被 KBTUI_DISABLE_PLUGINS 禁用"))
+            return
+        info = PluginInfo(name, origin, location)
+        try:
+            plugin = loader()
+            if self.pm.has_plugin(name):
+                raise ValueError(f"插件名“{name}”与已加载的插件重名")
+            self.pm.register(plugin, name=name)
+        except Exception as err:  # noqa: BLE001 - a broken plugin is a warning, not a crash
+            info.error = f"{type(err).__name__}: {err}"
+            self.warnings.append(f"插件 {name}（{location}）加载失败，已跳过：{info.error}")
+        self.plugins.append(info)
+        self._info[name] = info
+
+    def _load_entry_points(self) -> None:
+        for ep in entry_points(group=PROJECT_NAME):
+            self._load(ep.name, ENTRY_POINT, ep.value, ep.load)
+
+    def _load_folder(self, folder: Path) -> None:
+        problem = folder_problem(folder)
+        if problem:
+            self.warnings.append(problem)
+            return
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(("_", ".")):
+                continue
+            if path.suffix == ".py":
+                target = path
+            elif path.is_dir() and (path / "__init__.py").exists():
+                target = path / "__init__.py"
+            else:
+                continue
+            name = path.stem if path.suffix == ".py" else path.name
+            self._load(name, FOLDER, str(path), lambda t=target, n=name: _import_file(n, t))
+
+    # --- calling -----------------------------------------------------------------------------
+    def collect(self, hook_name: str, registry: Any, kind: str | None = None, **kwargs: Any) -> Any:
+        """Call every implementation of a registry hook, one plugin at a time.
+
+        Sets ``registry.owner`` so each item remembers its plugin; a hook that raises becomes a warning.
+        """
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):   # pluggy lists last-registered first
+            if hasattr(registry, "owner"):
+                registry.owner = impl.plugin_name
+            before = set(registry) if kind else set()
+            args = {"registry": registry, **kwargs}
+            try:
+                impl.function(**{arg: args[arg] for arg in impl.argnames})
+            except Exception as err:  # noqa: BLE001
+                self.warnings.append(f"插件 {impl.plugin_name} 的 {hook_name} 出错，已跳过：{err}")
+                if os.environ.get("KBTUI_DEBUG"):
+                    traceback.print_exc()
+            if kind:
+                added = [n for n in registry if n not in before]
+                info = self._info.get(impl.plugin_name)
+                if info is not None and added:
+                    info.registers.setdefault(kind, []).extend(added)
+        if hasattr(registry, "owner"):
+            registry.owner = "core"
+        return registry
+
+    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call a plain hook and return the results; exceptions become warnings per plugin."""
+        results = []
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                results.append(impl.function(**{a: kwargs[a] for a in impl.argnames}))
+            except Exception as err:  # noqa: BLE001
+                self.warnings.append(f"插件 {impl.plugin_name} 的 {hook_name} 出错，已跳过：{err}")
+        return [r for r in results if r is not None]
+
+
+def _import_file(name: str, path: Path) -> ModuleType:
+    module_name = f"kbtui_local_plugins.{name}"
+    spec = importlib.util.spec_from_file_location(
+        module_name, path, submodule_search_locations=[str(path.parent)] if path.name == "__init__.py" else None)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"无法加载 {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module

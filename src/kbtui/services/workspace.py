@@ -1,0 +1,144 @@
+"""A workspace: one data folder opened with its profile, plugins, store and the operator's identity."""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import shutil
+import stat
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import orjson
+import platformdirs
+
+from kbtui.domain.ledger import Ledger, LedgerContext
+from kbtui.domain.status import StatusRegistry
+from kbtui.plugin_manager import PluginHost
+from kbtui.profiles import Profile, ProfileError, load_profile
+from kbtui.registry import Registry
+from kbtui.store import ChildStore
+
+PROFILE_FILE = "profile.toml"
+META_FILE = "meta.json"
+SUBFOLDERS = ("exports", "rejects", "backups", "attachments")
+
+
+class WorkspaceError(Exception):
+    """A data folder that cannot be used; the message is Chinese and says what to do."""
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("KBTUI_DATA_DIR")
+    return Path(env) if env else Path(platformdirs.user_data_dir("kbtui"))
+
+
+def default_operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        return os.environ.get("USER", "operator")
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
+
+
+def folder_is_unsafe(root: Path) -> str | None:
+    mode = root.stat().st_mode
+    if mode & (stat.S_IWOTH | stat.S_IWGRP):
+        return (f"数据目录 {root} 可被其他用户写入，为保护儿童信息已拒绝打开。"
+                f"请执行 chmod 700 {root} 后重试")
+    return None
+
+
+@dataclass
+class Workspace:
+    root: Path
+    profile: Profile
+    store: ChildStore
+    operator: str
+    plugins: PluginHost
+    meta: dict = field(default_factory=dict)
+
+    # --- creating and opening ----------------------------------------------------------------
+    @classmethod
+    def create(cls, root: Path, profile_path: Path, operator: str | None = None,
+               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> "Workspace":
+        root = Path(root)
+        if (root / META_FILE).exists():
+            raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
+        if root.exists() and any(root.iterdir()):
+            raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
+        load_profile(profile_path)  # validate before writing anything
+        _private_dir(root)
+        for name in SUBFOLDERS:
+            _private_dir(root / name)
+        _write_private(root / PROFILE_FILE, Path(profile_path).read_bytes())
+        operator = operator or default_operator()
+        meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
+                "created_by": operator, **(extra_meta or {})}
+        _write_private(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+        ChildStore.open(root)
+        return cls.open(root, operator, plugin_dirs)
+
+    @classmethod
+    def open(cls, root: Path, operator: str | None = None,
+             plugin_dirs: list[Path] | None = None) -> "Workspace":
+        root = Path(root)
+        if not (root / META_FILE).exists():
+            raise WorkspaceError(
+                f"{root} 不是 kbtui 数据目录。请先执行 kbtui init --profile <配置名> 或 kbtui demo")
+        unsafe = folder_is_unsafe(root)
+        if unsafe:
+            raise WorkspaceError(unsafe)
+        try:
+            profile = load_profile(root / PROFILE_FILE)
+        except ProfileError as err:
+            raise WorkspaceError(str(err)) from None
+        meta = orjson.loads((root / META_FILE).read_bytes())
+        dirs = list(profile.plugin_dirs) + [Path(d) for d in plugin_dirs or []]
+        plugins = PluginHost(dirs)
+        store = ChildStore.open(root)
+        return cls(root, profile, store, operator or default_operator(), plugins, meta)
+
+    # --- registries filled by plugins --------------------------------------------------------
+    @cached_property
+    def statuses(self) -> StatusRegistry:
+        return self.plugins.collect("kbtui_register_statuses", StatusRegistry(), kind="状态")
+
+    @cached_property
+    def all_ledgers(self) -> Registry[Ledger]:
+        return self.plugins.collect("kbtui_register_ledgers", Registry("台账"), kind="台账")
+
+    @property
+    def ledgers(self) -> dict[str, Ledger]:
+        """The ledgers this profile uses (all registered ones unless the profile lists them)."""
+        enabled = self.profile.ledgers
+        registry = self.all_ledgers
+        if enabled is None:
+            return dict(registry.items())
+        return {name: registry[name] for name in enabled if name in registry}
+
+    def context(self, today: dt.date | None = None) -> LedgerContext:
+        return LedgerContext(self.profile, today)
+
+    def folder(self, name: str) -> Path:
+        path = self.root / name
+        _private_dir(path)
+        return path
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.plugins.warnings
+
+
