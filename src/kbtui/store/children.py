@@ -1,0 +1,337 @@
+"""ChildStore: children sharded by village (one TinyDB file per village) + an in-memory index.
+
+Only the shard of the edited record is re-read and rewritten on an edit, so an edit costs the same
+whatever the county's total. Every change is journaled while the shard lock is held, so the journal
+order of a record's entries follows its versions.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from kbtui.store import layout
+from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, read_failed, stale_message
+from kbtui.store.journal import Journal, make_entry, now_ts
+from kbtui.store.storage import LockedJSONStorage, Signature, cleanup_temp_files, read_json
+
+Record = dict[str, Any]
+KEY = "id_number"
+TABLE = "_default"
+
+
+def _is_field(key: str) -> bool:
+    return not key.startswith("_")
+
+
+def _raw_table(data: Any) -> dict[str, Record]:
+    if not data:
+        return {}
+    table = data.get(TABLE)
+    return table if isinstance(table, dict) else {}
+
+
+class _Shard:
+    """One village file: its TinyDB handle and which ids it holds (id_number -> doc_id)."""
+
+    def __init__(self, name: str, path: Path):
+        self.name = name
+        self.path = path
+        self.db = TinyDB(path, storage=LockedJSONStorage)
+        self.storage: LockedJSONStorage = self.db.storage  # type: ignore[assignment]
+        self.table: Table = self.db.table(TABLE)
+        self.doc_ids: dict[str, int] = {}
+        self.signature: Signature | None = None
+
+    def next_doc_id(self, raw: dict[str, Record]) -> int:
+        return max((int(k) for k in raw), default=0) + 1
+
+
+class ChildStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.children_dir = layout.children_dir(self.root)
+        self.journal = Journal(layout.journal_path(self.root))
+        self._records: dict[str, Record] = {}
+        self._shard_of: dict[str, str] = {}
+        self._shards: dict[str, _Shard] = {}
+        self._collections: dict[str, Any] = {}
+
+    # -- opening and reading -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, root: Path) -> "ChildStore":
+        """Open (creating the layout if missing) and load every shard into memory."""
+        root = Path(root)
+        try:
+            layout.ensure_layout(root)
+        except OSError as err:
+            raise StoreError(f"无法创建数据文件夹 {root}：{read_failed(root, err)}") from err
+        store = cls(root)
+        cleanup_temp_files(store.children_dir)
+        cleanup_temp_files(layout.collections_dir(root))
+        store.refresh()
+        return store
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, id_number: object) -> bool:
+        return id_number in self._records
+
+    def get(self, id_number: str) -> Record | None:
+        rec = self._records.get(id_number)
+        return dict(rec) if rec is not None else None
+
+    def all(self) -> Iterator[Record]:
+        """Every record (shared dicts: read-only for callers)."""
+        return iter(list(self._records.values()))
+
+    def ids(self) -> list[str]:
+        return list(self._records)
+
+    def shard_of(self, id_number: str) -> str | None:
+        return self._shard_of.get(id_number)
+
+    def shard_names(self) -> list[str]:
+        return sorted(self._shards)
+
+    def refresh(self) -> bool:
+        """Reload shards changed on disk (by other processes); True if anything changed."""
+        changed = False
+        seen: set[str] = set()
+        try:
+            entries = list(os.scandir(self.children_dir))
+        except OSError as err:
+            raise read_failed(self.children_dir, err) from err
+        for entry in entries:
+            if not layout.is_data_file(entry.name):
+                continue
+            name = entry.name[:-5]
+            seen.add(name)
+            shard = self._shard(name)
+            try:
+                st = entry.stat()
+            except FileNotFoundError:
+                continue
+            sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            if sig != shard.signature:
+                data, sig2 = read_json(shard.path)
+                self._sync(shard, data, sig2)
+                changed = True
+        for name in [n for n in self._shards if n not in seen and self._shards[n].doc_ids]:
+            self._sync(self._shards[name], None, None)
+            changed = True
+        return changed
+
+    # -- index maintenance ---------------------------------------------------------------------------
+    def _shard(self, name: str) -> _Shard:
+        shard = self._shards.get(name)
+        if shard is None:
+            shard = self._shards[name] = _Shard(name, self.children_dir / f"{name}.json")
+        return shard
+
+    def _sync(self, shard: _Shard, data: Any, sig: Signature | None) -> None:
+        """Make the index hold exactly what ``data`` (the shard's file content) holds."""
+        records, shard_of = self._records, self._shard_of
+        name = shard.name
+        for id_number in shard.doc_ids:
+            if shard_of.get(id_number) == name:
+                del records[id_number]
+                del shard_of[id_number]
+        doc_ids: dict[str, int] = {}
+        for doc_id, rec in _raw_table(data).items():
+            id_number = rec.get(KEY)
+            if not isinstance(id_number, str):
+                continue
+            doc_ids[id_number] = int(doc_id)
+            other = shard_of.get(id_number)
+            # a record can sit in two shards only after a crash in the middle of a village move:
+            # the copy with the higher version wins
+            if other is not None and other != name and records[id_number].get("_v", 0) >= rec.get("_v", 0):
+                continue
+            records[id_number] = rec
+            shard_of[id_number] = name
+        shard.doc_ids = doc_ids
+        shard.signature = sig
+
+    @contextlib.contextmanager
+    def _locked(self, names: list[str]) -> Iterator[dict[str, dict[str, Record]]]:
+        """Lock shards (sorted order), re-read each by path, sync the index; yield name -> raw table.
+
+        On failure the touched shards are re-read from disk so the index matches the files.
+        """
+        shards = [self._shard(n) for n in sorted(set(names))]
+        with contextlib.ExitStack() as stack:
+            for shard in shards:
+                stack.enter_context(shard.storage.session())
+            raws: dict[str, dict[str, Record]] = {}
+            for shard in shards:
+                data = shard.storage.read()
+                self._sync(shard, data, shard.storage.signature)
+                raws[shard.name] = _raw_table(data)
+            try:
+                yield raws
+            except BaseException:
+                for shard in shards:
+                    with contextlib.suppress(StoreError):
+                        data, sig = read_json(shard.path)
+                        self._sync(shard, data, sig)
+                raise
+            for shard in shards:
+                # after our writes the storage cache holds exactly what is on disk
+                self._sync(shard, shard.storage.read(), shard.storage.signature)
+
+    # -- writing -------------------------------------------------------------------------------------
+    def insert_many(self, records: list[Record], operator: str, action: str = "insert",
+                    detail: dict[str, Any] | None = None) -> int:
+        """Insert new children (one lock + one write per shard, one journal append)."""
+        if not records:
+            return 0
+        ts = now_ts()
+        by_shard: dict[str, list[Record]] = {}
+        seen: set[str] = set()
+        for raw in records:
+            id_number = raw.get(KEY)
+            if not isinstance(id_number, str) or not id_number:
+                raise StoreError("记录缺少身份证号，无法保存")
+            if id_number in seen:
+                raise StoreError(f"身份证号 {id_number} 在本批数据中重复出现，未保存任何记录")
+            seen.add(id_number)
+            rec = {k: v for k, v in raw.items() if _is_field(k)}
+            rec.update({"_v": 1, "_by": operator, "_at": ts})
+            by_shard.setdefault(layout.shard_name(rec.get("village")), []).append(rec)
+        self.refresh()
+        for id_number in seen:
+            if id_number in self._records:
+                raise StoreError(f"身份证号 {id_number} 已存在，未保存任何记录")
+        with self._locked(list(by_shard)) as raws:
+            for name, recs in by_shard.items():
+                for rec in recs:
+                    if rec[KEY] in self._records:
+                        raise StoreError(f"身份证号 {rec[KEY]} 已存在，未保存任何记录")
+            entries = []
+            for name in sorted(by_shard):
+                shard = self._shards[name]
+                first = shard.next_doc_id(raws[name])
+                shard.table.insert_multiple(
+                    Document(rec, doc_id=first + i) for i, rec in enumerate(by_shard[name]))
+                for rec in by_shard[name]:
+                    changes = {k: [None, v] for k, v in rec.items() if _is_field(k)}
+                    entries.append(make_entry(operator, action, rec[KEY], changes, detail, ts))
+            self.journal.append(entries)
+        return len(seen)
+
+    def insert(self, record: Record, operator: str, action: str = "insert",
+               detail: dict[str, Any] | None = None) -> Record:
+        self.insert_many([record], operator, action, detail)
+        return self.get(record[KEY])  # type: ignore[return-value]
+
+    def update(self, id_number: str, changes: dict[str, Any], operator: str,
+               expected_version: int | None = None, action: str = "update",
+               detail: dict[str, Any] | None = None) -> Record:
+        """Change fields of one child; raise StaleEditError if ``expected_version`` is outdated."""
+        changes = {k: v for k, v in changes.items() if _is_field(k)}
+        if KEY in changes and changes[KEY] != id_number:
+            raise StoreError("身份证号是记录的主键，不能直接修改；请删除后重新录入")
+        for _attempt in range(5):
+            source = self._shard_of.get(id_number)
+            if source is None:
+                self.refresh()
+                source = self._shard_of.get(id_number)
+                if source is None:
+                    raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
+            target = layout.shard_name(changes["village"]) if "village" in changes else source
+            with self._locked([source, target]) as raws:
+                shard = self._shards[source]
+                doc_id = shard.doc_ids.get(id_number)
+                if doc_id is None or self._shard_of.get(id_number) != source:
+                    continue          # moved by another process meanwhile: locate it again
+                current = raws[source][str(doc_id)]
+                if expected_version is not None and current.get("_v") != expected_version:
+                    raise StaleEditError(stale_message(current), dict(current), dict(changes))
+                diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
+                if not diff:
+                    return dict(current)
+                fields = {k: new for k, (_old, new) in diff.items()}
+                fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
+                if target == source:
+                    shard.table.update(fields, doc_ids=[doc_id])
+                else:
+                    moved = {**current, **fields}
+                    dest = self._shards[target]
+                    # insert first, then remove: a crash in between leaves two copies, never none
+                    dest.table.insert(Document(moved, doc_id=dest.next_doc_id(raws[target])))
+                    shard.table.remove(doc_ids=[doc_id])
+                self.journal.append([make_entry(operator, action, id_number, diff, detail, fields["_at"])])
+            return self.get(id_number)  # type: ignore[return-value]
+        raise StoreError(f"身份证号为 {id_number} 的记录正被频繁修改，请稍后再试")
+
+    def apply_many(self, updates: list[tuple[str, dict[str, Any]]], operator: str, action: str = "import",
+                   detail: dict[str, Any] | None = None) -> int:
+        """Batch updates without version check (imports): per-shard batched, journaled. Returns the
+        number of records actually changed."""
+        if not updates:
+            return 0
+        self.refresh()
+        merged: dict[str, dict[str, Any]] = {}
+        for id_number, changes in updates:
+            if id_number not in self._records:
+                raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录，本批修改未保存")
+            merged.setdefault(id_number, {}).update({k: v for k, v in changes.items() if _is_field(k)})
+        names = {self._shard_of[i] for i in merged}
+        names |= {layout.shard_name(c["village"]) for c in merged.values() if "village" in c}
+        ts = now_ts()
+        with self._locked(list(names)) as raws:
+            missing = [i for i in merged if i not in self._records or self._shard_of[i] not in names]
+            if missing:
+                raise StoreError(f"身份证号为 {missing[0]} 的记录刚被其他操作员移动或删除，本批修改未保存，请重试")
+            in_place: dict[str, dict[int, dict[str, Any]]] = {}
+            moves: dict[tuple[str, str], list[tuple[int, Record]]] = {}
+            entries = []
+            for id_number, changes in merged.items():
+                source = self._shard_of[id_number]
+                doc_id = self._shards[source].doc_ids[id_number]
+                current = raws[source][str(doc_id)]
+                diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
+                if not diff:
+                    continue
+                fields = {k: new for k, (_old, new) in diff.items()}
+                fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
+                target = layout.shard_name(changes["village"]) if "village" in diff else source
+                if target == source:
+                    in_place.setdefault(source, {})[doc_id] = fields
+                else:
+                    moves.setdefault((source, target), []).append((doc_id, {**current, **fields}))
+                entries.append(make_entry(operator, action, id_number, diff, detail, ts))
+            for name, per_doc in in_place.items():
+                per_id = {raws[name][str(d)][KEY]: f for d, f in per_doc.items()}
+                self._shards[name].table.update(
+                    lambda doc, per_id=per_id: doc.update(per_id[doc[KEY]]), doc_ids=list(per_doc))
+            inserts: dict[str, list[Record]] = {}
+            removals: dict[str, list[int]] = {}
+            for (source, target), items in moves.items():
+                for doc_id, rec in items:
+                    inserts.setdefault(target, []).append(rec)
+                    removals.setdefault(source, []).append(doc_id)
+            for target, recs in inserts.items():
+                first = self._shards[target].next_doc_id(raws[target])
+                self._shards[target].table.insert_multiple(
+                    Document(rec, doc_id=first + i) for i, rec in enumerate(recs))
+            for source, doc_ids in removals.items():
+                self._shards[source].table.remove(doc_ids=doc_ids)
+            self.journal.append(entries)
+        return len(entries)
+
+    # -- collections ---------------------------------------------------------------------------------
+    def collection(self, name: str):
+        from kbtui.store.collections import Collection
+
+        coll = self._collections.get(name)
+        if coll is None:
+            coll = self._collections[name] = Collection(self, name)
+        return coll

@@ -1,0 +1,135 @@
+"""Small generic collections (people, tasks, visits, cases, placements …), one TinyDB file each.
+
+Documents are dicts keyed by ``key`` (uuid4 hex unless given), versioned with ``_v`` like children.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from tinydb import TinyDB
+from tinydb.table import Document
+
+from kbtui.store import layout
+from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, stale_message
+from kbtui.store.journal import make_entry, now_ts
+from kbtui.store.storage import LockedJSONStorage, file_signature
+
+if TYPE_CHECKING:
+    from kbtui.store.children import ChildStore
+
+Doc = dict[str, Any]
+TABLE = "_default"
+
+
+class Collection:
+    def __init__(self, store: "ChildStore", name: str):
+        safe = layout.safe_name(name)
+        if not safe or safe != name:
+            raise StoreError(f"集合名称“{name}”不合法（不能含有 / \\ : * ? \" < > | 等字符）")
+        self.store = store
+        self.name = name
+        self.path = layout.collections_dir(store.root) / f"{name}.json"
+        self.db = TinyDB(self.path, storage=LockedJSONStorage)
+        self.storage: LockedJSONStorage = self.db.storage  # type: ignore[assignment]
+        self.table = self.db.table(TABLE)
+        self._docs: dict[str, Doc] = {}
+        self._doc_ids: dict[str, int] = {}
+        self._sig: object = object()
+
+    # -- reading -------------------------------------------------------------------------------------
+    def _sync(self, data: Any) -> None:
+        raw = (data or {}).get(TABLE) or {}
+        docs: dict[str, Doc] = {}
+        doc_ids: dict[str, int] = {}
+        for doc_id, doc in raw.items():
+            key = doc.get("key")
+            if isinstance(key, str):
+                docs[key] = doc
+                doc_ids[key] = int(doc_id)
+        self._docs, self._doc_ids = docs, doc_ids
+        self._sig = self.storage.signature
+
+    def _load(self) -> None:
+        if file_signature(self.path) != self._sig:
+            self._sync(self.storage.read())
+
+    def get(self, key: str) -> Doc | None:
+        self._load()
+        doc = self._docs.get(key)
+        return dict(doc) if doc is not None else None
+
+    def all(self) -> list[Doc]:
+        self._load()
+        return [dict(d) for d in self._docs.values()]
+
+    def find(self, **equal_fields: Any) -> list[Doc]:
+        self._load()
+        items = equal_fields.items()
+        return [dict(d) for d in self._docs.values() if all(d.get(k) == v for k, v in items)]
+
+    def __len__(self) -> int:
+        self._load()
+        return len(self._docs)
+
+    # -- writing -------------------------------------------------------------------------------------
+    def insert(self, doc: Doc, operator: str) -> Doc:
+        return self.insert_many([doc], operator)[0]
+
+    def insert_many(self, docs: list[Doc], operator: str) -> list[Doc]:
+        if not docs:
+            return []
+        ts = now_ts()
+        prepared = []
+        for raw in docs:
+            doc = {k: v for k, v in raw.items() if not k.startswith("_")}
+            doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
+            doc.update({"_v": 1, "_by": operator, "_at": ts})
+            prepared.append(doc)
+        keys = [d["key"] for d in prepared]
+        if len(set(keys)) != len(keys):
+            raise StoreError(f"集合“{self.name}”本批数据中有重复的编号，未保存")
+        with self.storage.session():
+            try:
+                self._sync(self.storage.read())
+                for key in keys:
+                    if key in self._docs:
+                        raise StoreError(f"集合“{self.name}”中编号 {key} 已存在，未保存")
+                first = max(self._doc_ids.values(), default=0) + 1
+                self.table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(prepared))
+                self.store.journal.append([
+                    make_entry(operator, "collection.insert", d["key"],
+                               {k: [None, v] for k, v in d.items() if not k.startswith("_")},
+                               {"collection": self.name}, ts)
+                    for d in prepared])
+                self._sync(self.storage.read())
+            except BaseException:
+                self._sig = object()
+                raise
+        return [dict(self._docs[k]) for k in keys]
+
+    def update(self, key: str, changes: Doc, operator: str, expected_version: int | None = None) -> Doc:
+        changes = {k: v for k, v in changes.items() if not k.startswith("_")}
+        if "key" in changes and changes["key"] != key:
+            raise StoreError("编号是记录的主键，不能修改")
+        with self.storage.session():
+            try:
+                self._sync(self.storage.read())
+                current = self._docs.get(key)
+                if current is None:
+                    raise RecordNotFound(f"集合“{self.name}”中找不到编号为 {key} 的记录")
+                if expected_version is not None and current.get("_v") != expected_version:
+                    raise StaleEditError(stale_message(current), dict(current), dict(changes))
+                diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
+                if not diff:
+                    return dict(current)
+                fields = {k: new for k, (_old, new) in diff.items()}
+                fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
+                self.table.update(fields, doc_ids=[self._doc_ids[key]])
+                self.store.journal.append([make_entry(operator, "collection.update", key, diff,
+                                                      {"collection": self.name}, fields["_at"])])
+                self._sync(self.storage.read())
+            except BaseException:
+                self._sig = object()
+                raise
+        return dict(self._docs[key])

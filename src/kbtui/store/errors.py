@@ -1,0 +1,56 @@
+"""Store errors. Every message is Chinese and meant to be shown to the operator as is."""
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base class of every store failure (message in Chinese)."""
+
+
+class RecordNotFound(StoreError):
+    """The record (child or collection document) does not exist."""
+
+
+class StaleEditError(StoreError):
+    """Someone else changed the record since the caller read it.
+
+    ``current`` is the record as it is now, ``attempted`` the changes that were not saved.
+    """
+
+    def __init__(self, message: str, current: dict[str, Any], attempted: dict[str, Any]):
+        super().__init__(message)
+        self.current = current
+        self.attempted = attempted
+
+
+def stale_message(current: dict[str, Any]) -> str:
+    who = current.get("_by") or "其他操作员"
+    when = str(current.get("_at") or "").replace("T", " ")
+    when_part = f"于 {when} " if when else ""
+    return f"该记录已被 {who} {when_part}修改（当前版本 {current.get('_v')}），您的修改未保存，请核对后重新提交"
+
+
+def os_error_reason(err: OSError) -> str:
+    code = err.errno
+    if code == errno.ENOSPC:
+        return "磁盘已满"
+    if code == errno.EDQUOT:
+        return "超出磁盘配额"
+    if code in (errno.EACCES, errno.EPERM):
+        return "没有写权限"
+    if code == errno.EROFS:
+        return "文件系统为只读"
+    if code == errno.ENOENT:
+        return "文件夹不存在"
+    return err.strerror or str(err)
+
+
+def write_failed(path: Path | str, err: OSError) -> StoreError:
+    return StoreError(f"写入 {path} 失败：{os_error_reason(err)}（原文件未改动）")
+
+
+def read_failed(path: Path | str, err: OSError) -> StoreError:
+    return StoreError(f"读取 {path} 失败：{os_error_reason(err)}")

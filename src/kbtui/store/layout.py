@@ -1,0 +1,64 @@
+"""Paths of a data folder and the private-permission helpers."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+NO_VILLAGE_SHARD = "_未分村"
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+_MAX_NAME_BYTES = 200
+
+
+def store_dir(root: Path) -> Path:
+    return root / "store"
+
+
+def children_dir(root: Path) -> Path:
+    return root / "store" / "children"
+
+
+def collections_dir(root: Path) -> Path:
+    return root / "store" / "collections"
+
+
+def journal_dir(root: Path) -> Path:
+    return root / "journal"
+
+
+def journal_path(root: Path) -> Path:
+    return root / "journal" / "journal.jsonl"
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) if missing and make it 0700."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if (path.stat().st_mode & 0o777) != DIR_MODE:
+        os.chmod(path, DIR_MODE)
+
+
+def ensure_layout(root: Path) -> None:
+    for d in (root, store_dir(root), children_dir(root), collections_dir(root), journal_dir(root)):
+        ensure_private_dir(d)
+
+
+def safe_name(value: str) -> str:
+    """A file-system-safe version of ``value`` (no separators, no leading dot, bounded length)."""
+    name = _UNSAFE.sub("_", value).strip(" .")
+    while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+        name = name[:-1]
+    return name
+
+
+def shard_name(village: object) -> str:
+    """The shard (file stem) holding the children of ``village``."""
+    if village is None:
+        return NO_VILLAGE_SHARD
+    name = safe_name(str(village).strip())
+    return name or NO_VILLAGE_SHARD
+
+
+def is_data_file(name: str) -> bool:
+    return name.endswith(".json") and not name.startswith(".")
