@@ -48,10 +48,11 @@ class Profile:
     title: str
     cohorts: dict[str, Cohort]
     phases: list[Phase] = field(default_factory=list)
+    label: str | None = None        # the profile's name when its file was copied into a data folder
 
     @property
     def name(self) -> str:
-        return self.path.stem if self.path else self.township
+        return self.label or (self.path.stem if self.path else self.township)
 
     @property
     def campaign_id(self) -> str:

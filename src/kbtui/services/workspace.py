@@ -18,6 +18,7 @@ from kbtui.domain.status import StatusRegistry
 from kbtui.plugin_manager import PluginHost
 from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
+from kbtui.services.checks import CORE_CHECKS, Check, CheckContext
 from kbtui.store import ChildStore
 
 PROFILE_FILE = "profile.toml"
@@ -59,6 +60,17 @@ def folder_is_unsafe(root: Path) -> str | None:
         return (f"数据目录 {root} 可被其他用户写入，为保护儿童信息已拒绝打开。"
                 f"请执行 chmod 700 {root} 后重试")
     return None
+
+
+# Workspace properties backed by a plugin registry; feature modules append theirs.
+REGISTRY_PROPERTIES: list[str] = ["statuses", "all_ledgers", "checks"]
+
+
+def fill_registries(host: PluginHost) -> None:
+    """Without a data folder: call every registry hook on throw-away registries (for ``kbtui plugins``)."""
+    host.collect("kbtui_register_statuses", StatusRegistry(), kind="状态")
+    host.collect("kbtui_register_ledgers", Registry("台账"), kind="台账")
+    host.collect("kbtui_register_checks", Registry("数据检查"), kind="数据检查")
 
 
 @dataclass
@@ -106,6 +118,7 @@ class Workspace:
         except ProfileError as err:
             raise WorkspaceError(str(err)) from None
         meta = orjson.loads((root / META_FILE).read_bytes())
+        profile.label = meta.get("profile")
         dirs = list(profile.plugin_dirs) + [Path(d) for d in plugin_dirs or []]
         plugins = PluginHost(dirs)
         store = ChildStore.open(root)
@@ -129,6 +142,16 @@ class Workspace:
             return dict(registry.items())
         return {name: registry[name] for name in enabled if name in registry}
 
+    @cached_property
+    def checks(self) -> Registry[Check]:
+        registry: Registry[Check] = Registry("数据检查")
+        for name, check in CORE_CHECKS.items():
+            registry.add(name, check)
+        return self.plugins.collect("kbtui_register_checks", registry, kind="数据检查")
+
+    def check_context(self, today: dt.date | None = None) -> CheckContext:
+        return CheckContext(self.profile, self.statuses, today)
+
     def context(self, today: dt.date | None = None) -> LedgerContext:
         return LedgerContext(self.profile, today)
 
@@ -136,6 +159,11 @@ class Workspace:
         path = self.root / name
         _private_dir(path)
         return path
+
+    def fill_registries(self) -> None:
+        """Run every registry hook once, so that each plugin's contributions are known."""
+        for name in REGISTRY_PROPERTIES:
+            getattr(self, name)
 
     @property
     def warnings(self) -> list[str]:

@@ -1,0 +1,21 @@
+"""The ``kbtui`` command line. Each command group lives in its own module, listed in COMMAND_MODULES."""
+from __future__ import annotations
+
+import importlib
+
+from kbtui.cli.common import cli
+
+COMMAND_MODULES = (
+    "kbtui.cli.setup_cmds",
+    "kbtui.cli.info_cmds",
+)
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module)
+
+
+def main() -> None:
+    cli(prog_name="kbtui")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,78 @@
+"""Read-only commands: ``plugins``, ``stats``, ``check``."""
+from __future__ import annotations
+
+import click
+
+from kbtui.cli.common import Settings, cli, pass_settings, print_json, with_workspace
+from kbtui.plugin_manager import PluginHost
+from kbtui.services.checks import run_checks
+from kbtui.services.stats import campaign_stats
+from kbtui.services.workspace import Workspace, fill_registries
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_settings
+def plugins(settings: Settings, as_json: bool) -> None:
+    """列出已加载的插件、来源（内置 / 已安装 / 插件目录）和登记的内容。"""
+    try:
+        workspace = settings.workspace()
+        host = workspace.plugins
+        workspace.fill_registries()
+    except click.ClickException:
+        # No data folder yet: still list the plugins (without the profile's plugin folders).
+        host = PluginHost(settings.plugin_dirs)
+        fill_registries(host)
+    rows = [{"name": p.name, "origin": p.origin, "location": p.location, "registers": p.registers,
+             "error": p.error} for p in host.plugins]
+    if as_json:
+        print_json({"plugins": rows, "warnings": host.warnings})
+        return
+    for row in rows:
+        click.echo(f"{row['name']}  [{row['origin']}]  {row['location']}")
+        for kind, names in row["registers"].items():
+            click.echo(f"    {kind}：{'、'.join(names)}")
+        if row["error"]:
+            click.secho(f"    未加载：{row['error']}", fg="yellow")
+    for warning in host.warnings:
+        click.secho(f"警告：{warning}", fg="yellow", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@with_workspace
+def stats(workspace: Workspace, as_json: bool) -> None:
+    """统计：儿童人数，按情况、按村、按台账分列，以及待核实人数。"""
+    data = campaign_stats(workspace.store.all(), workspace.context(), workspace.ledgers)
+    data["profile"] = workspace.profile.name
+    data["campaign"] = workspace.profile.title
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{data['campaign']}")
+    click.echo(f"儿童 {data['children']} 人，其中排查范围内 {data['in_campaign']} 人，待核实 {data['pending']} 人")
+    click.echo("按情况：" + "，".join(f"{k} {v}" for k, v in data["by_status"].items()))
+    click.echo("按村：" + "，".join(f"{k} {v}" for k, v in data["by_village"].items()))
+    if data["ledgers"]:
+        titles = workspace.ledgers
+        ctx = workspace.context()
+        for lid, n in data["ledgers"].items():
+            click.echo(f"台账 {lid}（{titles[lid].title_for(ctx)}）：{n} 人")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@with_workspace
+def check(workspace: Workspace, as_json: bool) -> None:
+    """检查数据问题：身份证号无效、疑似重复、年龄不符、情况与记录矛盾等。"""
+    records = list(workspace.store.all())
+    problems = run_checks(records, workspace.checks, workspace.check_context())
+    if as_json:
+        print_json({"problems": [p.as_dict() for p in problems], "count": len(problems)})
+        return
+    if not problems:
+        click.echo(f"已检查 {len(records)} 名儿童，未发现问题。")
+        return
+    for p in problems:
+        click.echo(f"{p.name}（{p.id_number}）【{p.field}】{p.message}")
+    click.echo(f"共发现 {len(problems)} 个问题（已检查 {len(records)} 名儿童）。")

@@ -1,0 +1,1 @@
+"""The Textual workstation. Screens call services, never the store directly."""
