@@ -1,0 +1,551 @@
+"""Reading name lists: find the header row, map headers to fields, hand back the raw rows.
+
+Values are kept as the spreadsheet gives them (calamine: str, float/int, bool, date/datetime;
+an empty cell is ``""``); normalising is the caller's job (:mod:`kbtui.domain.normalize`,
+:mod:`kbtui.domain.idcard`).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kbtui.domain.child import LABEL_OF
+from kbtui.excel.headers import (
+    DEFAULT_HEADERS,
+    build_lookup,
+    header_key,
+    is_serial_header,
+    match_header,
+)
+
+Progress = Callable[[int, int], None]
+
+#: How many rows from the top are searched for the header row.
+HEADER_SCAN_ROWS = 30
+#: Progress is reported every this many rows.
+PROGRESS_EVERY = 5000
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+class ExcelReadError(Exception):
+    """A spreadsheet that cannot be read; the message is Chinese and tells the user what to do."""
+
+
+class MissingColumnsError(ExcelReadError):
+    """Required columns were not found. ``missing`` holds the field keys, ``found`` the headers."""
+
+    def __init__(self, message: str, *, missing: Sequence[str] = (), found: Sequence[str] = ()):
+        super().__init__(message)
+        self.missing = list(missing)
+        self.found = list(found)
+
+
+class Row:
+    """One data row: its Excel row ``number`` (1-based, as the user sees it), the matched ``values``
+    by field key and the original ``cells`` of the row."""
+
+    __slots__ = ("number", "values", "cells")
+
+    def __init__(self, number: int, values: dict[str, Any], cells: list[Any]):
+        self.number = number
+        self.values = values
+        self.cells = cells
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def __repr__(self) -> str:
+        return f"Row({self.number}, {self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Row)
+            and (self.number, self.values, self.cells) == (other.number, other.values, other.cells)
+        )
+
+
+@dataclass
+class Table:
+    path: Path
+    sheet: str
+    #: 1-based Excel row number of the header row (the lower one when the header spans two rows).
+    header_row: int
+    #: field key → (0-based column index, header text as shown in the file)
+    columns: dict[str, tuple[int, str]]
+    #: the header cells as shown (two-row headers joined), one per column
+    headers: list[str]
+    unmatched_headers: list[str]
+    rows: list[Row]
+    #: rows that look like data but are not: (row number, reason) — 合计, 填表人, repeated header…
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    #: 1-based row number of the first data row
+    first_data_row: int = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def column_of(self, key: str) -> int | None:
+        hit = self.columns.get(key)
+        return None if hit is None else hit[0]
+
+
+# --------------------------------------------------------------------------- opening files
+
+def _sniff(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(512)
+    except FileNotFoundError:
+        raise ExcelReadError(f"找不到文件“{path}”") from None
+    except IsADirectoryError:
+        raise ExcelReadError(f"“{path}”是文件夹，不是 Excel 文件") from None
+    except PermissionError:
+        raise ExcelReadError(f"没有权限读取文件“{path}”") from None
+    except OSError as err:
+        raise ExcelReadError(f"无法读取文件“{path}”：{err.strerror or err}") from None
+
+
+def _not_excel(path: Path, head: bytes) -> ExcelReadError:
+    name = path.name
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head:
+        return ExcelReadError(f"文件“{name}”是空文件（0 字节），请重新导出")
+    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<?xml", b"<head")):
+        return ExcelReadError(
+            f"文件“{name}”实际是网页（HTML/XML）格式，只是扩展名为 Excel。"
+            "请用 Excel 或 WPS 打开它，再“另存为”Excel 工作簿（.xlsx）后导入"
+        )
+    if b"\x00" not in head:
+        return ExcelReadError(
+            f"文件“{name}”不是 Excel 文件，而是文本文件（可能改过扩展名）。"
+            "如果是 CSV 表格，请把扩展名改为 .csv；否则请用 Excel 或 WPS 另存为 .xlsx 后导入"
+        )
+    return ExcelReadError(
+        f"文件“{name}”不是有效的 Excel 文件（文件已损坏或改过扩展名）。"
+        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+    )
+
+
+class _Source:
+    """A workbook opened for reading: sheet names and a loader for one sheet's grid."""
+
+    def __init__(self, names: list[str], load: Callable[[int], list[list[Any]]],
+                 merged: Callable[[int], list] | None = None):
+        self.names = names
+        self._load = load
+        self._merged = merged
+
+    def grid(self, index: int) -> list[list[Any]]:
+        return self._load(index)
+
+    def merged(self, index: int) -> list:
+        if self._merged is None:
+            return []
+        try:
+            return self._merged(index) or []
+        except Exception:  # merged ranges are a nicety: never fail a read over them
+            return []
+
+
+def _open_calamine(path: Path, head: bytes) -> _Source:
+    from python_calamine import CalamineWorkbook, PasswordError
+
+    try:
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+        except PasswordError:
+            raise
+        except Exception:
+            # The extension may lie (an .xlsx saved as .xls): let calamine look at the content.
+            if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+                raise
+            with path.open("rb") as fh:
+                wb = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+    except PasswordError:
+        raise ExcelReadError(f"文件“{path.name}”设置了打开密码，请先在 Excel/WPS 中取消密码再导入") from None
+
+    indexes = [
+        i for i, meta in enumerate(wb.sheets_metadata)
+        if getattr(meta.visible, "name", "Visible") == "Visible"
+        and getattr(meta.typ, "name", "WorkSheet") == "WorkSheet"
+    ] or list(range(len(wb.sheet_names)))
+    names = [wb.sheet_names[i] for i in indexes]
+
+    def load(i: int) -> list[list[Any]]:
+        return wb.get_sheet_by_index(indexes[i]).to_python(skip_empty_area=False)
+
+    def merged(i: int) -> list:
+        return wb.get_sheet_by_index(indexes[i]).merged_cell_ranges
+
+    return _Source(names, load, merged)
+
+
+def _open_openpyxl(path: Path) -> _Source:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
+    sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    sheets = sheets or list(wb.worksheets)
+
+    def load(i: int) -> list[list[Any]]:
+        ws = sheets[i]
+        grid = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+        width = max((len(r) for r in grid), default=0)
+        for r in grid:
+            if len(r) < width:
+                r.extend([""] * (width - len(r)))
+        return grid
+
+    return _Source([ws.title for ws in sheets], load)
+
+
+def _decode_text(path: Path, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ExcelReadError(f"无法识别文件“{path.name}”的文字编码，请另存为 UTF-8 或 Excel 格式后导入")
+
+
+def _open_csv(path: Path) -> _Source:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _not_excel(path, data[:512])
+    text = _decode_text(path, data)
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;，")
+    except csv.Error:
+        dialect = csv.excel
+    grid = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    width = max((len(r) for r in grid), default=0)
+    for r in grid:
+        if len(r) < width:
+            r.extend([""] * (width - len(r)))
+    return _Source([path.stem], lambda i: grid)
+
+
+def open_source(path: str | Path) -> _Source:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    head = _sniff(path)
+    if suffix in CSV_SUFFIXES:
+        return _open_csv(path)
+    if suffix not in EXCEL_SUFFIXES:
+        raise ExcelReadError(
+            f"不支持的文件类型“{path.suffix or '无扩展名'}”：请导入 Excel（.xlsx/.xls）或 CSV 文件"
+        )
+    if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _not_excel(path, head)
+    try:
+        return _open_calamine(path, head)
+    except ExcelReadError:
+        raise
+    except Exception:
+        pass
+    if head.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".xlsm"):
+        try:
+            return _open_openpyxl(path)
+        except Exception:
+            pass
+    if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
+        raise ExcelReadError(f"文件“{path.name}”可能设置了打开密码或已加密，请先在 Excel/WPS 中取消密码再导入")
+    raise _not_excel(path, head)
+
+
+# --------------------------------------------------------------------------- header detection
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+_GROUP_SUFFIX = re.compile(r"(信息|情况|基本情况|基本信息|资料)$")
+
+
+def _match_row(cells: Sequence[Any], lookup: Mapping[str, str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for j, cell in enumerate(cells):
+        if isinstance(cell, str) and cell:
+            key = match_header(cell, lookup)
+            if key is not None and key not in found:
+                found[key] = j
+    return found
+
+
+def _combine(parent_row: Sequence[Any], child_row: Sequence[Any],
+             lookup: Mapping[str, str]) -> list[str]:
+    """Texts of a two-row header: the child cell, qualified by its (forward-filled) group cell."""
+    texts: list[str] = []
+    parent = ""
+    for j in range(max(len(parent_row), len(child_row))):
+        top = _cell_text(parent_row[j]) if j < len(parent_row) else ""
+        low = _cell_text(child_row[j]) if j < len(child_row) else ""
+        if top:
+            parent = top
+        elif not low:
+            parent = ""
+        if not low:
+            texts.append(top)
+            continue
+        if not top and not parent:
+            texts.append(low)
+            continue
+        group = top or parent
+        candidates = (group + low, _GROUP_SUFFIX.sub("", header_key(group)) + low)
+        text = next((c for c in candidates if match_header(c, lookup)), low)
+        texts.append(text)
+    return texts
+
+
+@dataclass
+class _Header:
+    index: int               # 0-based index of the (lower) header row
+    texts: list[str]          # header text per column
+    found: dict[str, int]     # field key → column index
+
+
+def find_header(grid: Sequence[Sequence[Any]], lookup: Mapping[str, str],
+                scan: int = HEADER_SCAN_ROWS) -> _Header | None:
+    """The row (or pair of rows) within the first ``scan`` rows matching most known headers."""
+    scores: list[tuple[int, int]] = []
+    matched: list[dict[str, int]] = []
+    for i, row in enumerate(grid[:scan]):
+        m = _match_row(row, lookup)
+        matched.append(m)
+        scores.append((len(m), -i))
+    if not scores or max(scores)[0] == 0:
+        return None
+    best = -max(scores)[1]
+    header = _Header(best, [_cell_text(c) for c in grid[best]], matched[best])
+    # A two-row header (group cells such as 监护人信息 above 姓名 / 联系电话) scores higher combined.
+    for top in (best - 1, best):
+        if top < 0 or top + 1 >= len(grid):
+            continue
+        texts = _combine(grid[top], grid[top + 1], lookup)
+        m = _match_row(texts, lookup)
+        if len(m) > len(header.found) and len(m) > len(matched[top]) and (
+            top + 1 >= len(matched) or len(m) > len(matched[top + 1])
+        ):
+            header = _Header(top + 1, texts, m)
+    return header
+
+
+def _label(key: str, fields: Mapping[str, Sequence[str]]) -> str:
+    names = list(fields.get(key, ()))
+    return LABEL_OF.get(key) or (names[0] if names else key)
+
+
+def _missing_message(path: Path, sheet: str, header: _Header | None, missing: Sequence[str],
+                     fields: Mapping[str, Sequence[str]], grid: Sequence[Sequence[Any]]) -> str:
+    parts = []
+    for key in missing:
+        names = list(dict.fromkeys(fields.get(key, ())))
+        shown = "、".join(names[:8]) + ("等" if len(names) > 8 else "")
+        parts.append(f"{_label(key, fields)}（可用列名：{shown}）" if shown else _label(key, fields))
+    where = f"文件“{path.name}”工作表“{sheet}”"
+    if header is None:
+        first = next((r for r in grid[:HEADER_SCAN_ROWS] if any(_cell_text(c) for c in r)), [])
+        seen = "、".join(t for t in (_cell_text(c) for c in first) if t) or "（无）"
+        return (f"{where}的前{HEADER_SCAN_ROWS}行中没有找到可识别的表头。"
+                f"需要的列：{'；'.join(parts) or '（无）'}。第一行非空内容为：{seen}")
+    seen = "、".join(t for t in header.texts if t) or "（无）"
+    return (f"{where}缺少必需的列：{'；'.join(parts)}。"
+            f"在第{header.index + 1}行找到的表头为：{seen}。请把表头改成可用列名之一后重新导入")
+
+
+# --------------------------------------------------------------------------- data rows
+
+_FOOTER = re.compile(
+    r"\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|填\s*表\s*人|填\s*报\s*人|制\s*表\s*人|"
+    r"审\s*核\s*人|审\s*核\s*[:：]|统\s*计\s*人|校\s*对\s*人|负\s*责\s*人\s*[:：]|"
+    r"单\s*位\s*负\s*责\s*人|分\s*管\s*领\s*导|主\s*要\s*领\s*导|填\s*表\s*日\s*期|填\s*报\s*日\s*期|"
+    r"制\s*表\s*日\s*期)"
+)
+_SPACES_COLON = re.compile(r"[\s:：]")
+_NOTE = re.compile(r"\s*(?:说\s*明|注|备\s*注|填\s*表\s*说\s*明|填\s*报\s*说\s*明)\s*\d*\s*[:：.、]")
+
+
+def _meaningful(row: Sequence[Any], skip: int) -> bool:
+    """Whether a row holds anything but blanks (ignoring the 序号 column ``skip``)."""
+    for j, cell in enumerate(row):
+        if cell == "" or cell is None or j == skip:
+            continue
+        if cell.__class__ is str and not cell.strip():
+            continue
+        return True
+    return False
+
+
+def _footer_reason(row: Sequence[Any], skip: int) -> str | None:
+    for cell in row[:4]:
+        if cell.__class__ is str and cell:
+            m = _FOOTER.match(cell)
+            if m:
+                return "表尾行（" + _SPACES_COLON.sub("", m.group(0)) + "）"
+            if _NOTE.match(cell):
+                filled = sum(1 for c in row if c != "" and c is not None)
+                if filled <= 2:
+                    return "表尾说明行"
+    return None
+
+
+def _apply_merges(grid: list[list[Any]], merges: Iterable, from_row: int) -> None:
+    """Copy the value of a merged range into all its cells (a village merged over its children)."""
+    height = len(grid)
+    for (r0, c0), (r1, c1) in merges:
+        if r0 < from_row or r0 >= height or (r0 == r1 and c0 == c1):
+            continue
+        value = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        if value == "" or value is None:
+            continue
+        for r in range(r0, min(r1, height - 1) + 1):
+            row = grid[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if row[c] == "" or row[c] is None:
+                    row[c] = value
+
+
+def _resolve_sheet(source: _Source, sheet: str | int | None, path: Path) -> list[int]:
+    if not source.names:
+        raise ExcelReadError(f"文件“{path.name}”中没有工作表")
+    if sheet is None:
+        return list(range(len(source.names)))
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(source.names):
+            return [sheet]
+    else:
+        for i, name in enumerate(source.names):
+            if name == sheet or name.strip() == str(sheet).strip():
+                return [i]
+    raise ExcelReadError(
+        f"文件“{path.name}”中没有工作表“{sheet}”，现有工作表：{'、'.join(source.names)}"
+    )
+
+
+def read_rows(
+    path: str | Path,
+    *,
+    sheet: str | int | None = None,
+    fields: Mapping[str, Sequence[str]] | None = None,
+    required: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Table:
+    """Read a name list (.xlsx/.xlsm/.xls/.xlsb/.ods/.csv) into a :class:`Table`.
+
+    ``fields`` maps field keys to accepted header names (default :data:`DEFAULT_HEADERS`);
+    ``required`` lists the keys that must be found. ``sheet`` is a name or 0-based index; by default
+    the first visible sheet holding the required columns is used.
+    Raises :class:`ExcelReadError` (Chinese message) and :class:`MissingColumnsError`.
+    """
+    path = Path(path)
+    fields = DEFAULT_HEADERS if fields is None else fields
+    lookup = build_lookup(fields)
+    source = open_source(path)
+    candidates = _resolve_sheet(source, sheet, path)
+
+    first_error: ExcelReadError | None = None
+    for index in candidates:
+        name = source.names[index]
+        try:
+            grid = source.grid(index)
+        except Exception:
+            raise ExcelReadError(
+                f"读取文件“{path.name}”的工作表“{name}”时出错，文件可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再导入"
+            ) from None
+        if not any(_meaningful(r, -1) for r in grid[:HEADER_SCAN_ROWS]) and not any(
+            _meaningful(r, -1) for r in grid[HEADER_SCAN_ROWS:]
+        ):
+            error: ExcelReadError = ExcelReadError(f"文件“{path.name}”的工作表“{name}”是空的，没有任何内容")
+            first_error = first_error or error
+            continue
+        header = find_header(grid, lookup)
+        missing = [k for k in required if header is None or k not in header.found]
+        if header is None or missing:
+            error = MissingColumnsError(
+                _missing_message(path, name, header, missing or list(required), fields, grid),
+                missing=missing or list(required),
+                found=[t for t in (header.texts if header else []) if t],
+            )
+            if first_error is None or (
+                not isinstance(first_error, MissingColumnsError) and header is not None
+            ):
+                first_error = error
+            continue
+        return _build_table(path, name, grid, header, source.merged(index), progress)
+    assert first_error is not None
+    raise first_error
+
+
+def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
+                 merges: list, progress: Progress | None) -> Table:
+    h = header.index
+    texts = header.texts
+    width = max(len(texts), max((len(r) for r in grid), default=0))
+    texts = texts + [""] * (width - len(texts))
+    columns = {key: (j, texts[j]) for key, j in header.found.items()}
+    used = set(header.found.values())
+    serial = next((j for j, t in enumerate(texts) if is_serial_header(t)), -1)
+    unmatched = [t for j, t in enumerate(texts) if t and j not in used and j != serial]
+    if merges:
+        _apply_merges(grid, merges, h + 1)
+
+    keys = tuple(header.found)
+    idx = tuple(header.found.values())
+    getter: Callable[[Sequence[Any]], tuple] = (
+        operator.itemgetter(*idx) if len(idx) > 1 else (lambda r, i=idx[0]: (r[i],))
+    )
+    header_cells = list(grid[h])
+    rows: list[Row] = []
+    skipped: list[tuple[int, str]] = []
+    append = rows.append
+    total = len(grid) - h - 1
+    start = h + 1
+    for i in range(start, len(grid)):
+        row = grid[i]
+        if progress is not None and (i - start) % PROGRESS_EVERY == 0:
+            progress(i - start, total)
+        if not _meaningful(row, serial):
+            continue
+        reason = _footer_reason(row, serial)
+        if reason is not None:
+            skipped.append((i + 1, reason))
+            continue
+        if row == header_cells:
+            skipped.append((i + 1, "重复的表头行"))
+            continue
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        append(Row(i + 1, dict(zip(keys, getter(row))), row))
+    if progress is not None:
+        progress(total, total)
+    return Table(
+        path=path,
+        sheet=sheet,
+        header_row=h + 1,
+        columns=columns,
+        headers=texts,
+        unmatched_headers=unmatched,
+        rows=rows,
+        skipped=skipped,
+        first_data_row=h + 2,
+    )
