@@ -160,31 +160,43 @@ class ChildStore:
         shard.signature = sig
 
     @contextlib.contextmanager
-    def _locked(self, names: list[str]) -> Iterator[dict[str, dict[str, Record]]]:
-        """Lock shards (sorted order), re-read each by path, sync the index; yield name -> raw table.
+    def _locked(self, names: list[str]) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None]]]:
+        """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty).
 
-        On failure the touched shards are re-read from disk so the index matches the files.
+        The body records in ``dirty[name]`` the ids it changed in that shard (None: resync all of it).
+        The index is synced with the file when the file changed since we last saw it, and after the body
+        for the dirty shards. On failure the touched shards are re-read from disk.
         """
         shards = [self._shard(n) for n in sorted(set(names))]
         with contextlib.ExitStack() as stack:
             for shard in shards:
                 stack.enter_context(shard.storage.session())
             raws: dict[str, dict[str, Record]] = {}
+            dirty: dict[str, set[str] | None] = {}
             for shard in shards:
                 data = shard.storage.read()
-                self._sync(shard, data, shard.storage.signature)
+                if shard.storage.signature != shard.signature:
+                    self._sync(shard, data, shard.storage.signature)
                 raws[shard.name] = _raw_table(data)
             try:
-                yield raws
+                yield raws, dirty
             except BaseException:
                 for shard in shards:
                     with contextlib.suppress(StoreError):
                         data, sig = read_json(shard.path)
                         self._sync(shard, data, sig)
                 raise
-            for shard in shards:
-                # after our writes the storage cache holds exactly what is on disk
-                self._sync(shard, shard.storage.read(), shard.storage.signature)
+            for name, ids in dirty.items():
+                shard = self._shards[name]
+                data = shard.storage.read()     # the session cache: exactly what was written
+                if ids is None:
+                    self._sync(shard, data, shard.storage.signature)
+                    continue
+                table = _raw_table(data)
+                for id_number in ids:
+                    self._records[id_number] = table[str(shard.doc_ids[id_number])]
+                    self._shard_of[id_number] = name
+                shard.signature = shard.storage.signature
 
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",
@@ -209,7 +221,7 @@ class ChildStore:
         for id_number in seen:
             if id_number in self._records:
                 raise StoreError(f"身份证号 {id_number} 已存在，未保存任何记录")
-        with self._locked(list(by_shard)) as raws:
+        with self._locked(list(by_shard)) as (raws, dirty):
             for name, recs in by_shard.items():
                 for rec in recs:
                     if rec[KEY] in self._records:
@@ -218,6 +230,7 @@ class ChildStore:
             for name in sorted(by_shard):
                 shard = self._shards[name]
                 first = shard.next_doc_id(raws[name])
+                dirty[name] = None
                 shard.table.insert_multiple(
                     Document(rec, doc_id=first + i) for i, rec in enumerate(by_shard[name]))
                 for rec in by_shard[name]:
@@ -246,12 +259,13 @@ class ChildStore:
                 if source is None:
                     raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
             target = layout.shard_name(changes["village"]) if "village" in changes else source
-            with self._locked([source, target]) as raws:
+            with self._locked([source, target]) as (raws, dirty):
                 shard = self._shards[source]
                 doc_id = shard.doc_ids.get(id_number)
-                if doc_id is None or self._shard_of.get(id_number) != source:
+                current = raws[source].get(str(doc_id)) if doc_id is not None else None
+                if current is None or current.get(KEY) != id_number:
+                    self._sync(shard, {TABLE: raws[source]}, shard.storage.signature)
                     continue          # moved by another process meanwhile: locate it again
-                current = raws[source][str(doc_id)]
                 if expected_version is not None and current.get("_v") != expected_version:
                     raise StaleEditError(stale_message(current), dict(current), dict(changes))
                 diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
@@ -260,8 +274,10 @@ class ChildStore:
                 fields = {k: new for k, (_old, new) in diff.items()}
                 fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
                 if target == source:
+                    dirty[source] = {id_number}
                     shard.table.update(fields, doc_ids=[doc_id])
                 else:
+                    dirty[source] = dirty[target] = None
                     moved = {**current, **fields}
                     dest = self._shards[target]
                     # insert first, then remove: a crash in between leaves two copies, never none
@@ -286,7 +302,8 @@ class ChildStore:
         names = {self._shard_of[i] for i in merged}
         names |= {layout.shard_name(c["village"]) for c in merged.values() if "village" in c}
         ts = now_ts()
-        with self._locked(list(names)) as raws:
+        with self._locked(list(names)) as (raws, dirty):
+            dirty.update({name: None for name in names})
             missing = [i for i in merged if i not in self._records or self._shard_of[i] not in names]
             if missing:
                 raise StoreError(f"身份证号为 {missing[0]} 的记录刚被其他操作员移动或删除，本批修改未保存，请重试")

@@ -173,10 +173,14 @@ class LockedJSONStorage(Storage):
                 if self._depth == 0:
                     self._cache = _MISSING
 
+    def _held(self) -> contextlib.AbstractContextManager[None]:
+        # inside a session the lock is already ours: skip the (costly) re-entrant acquire
+        return contextlib.nullcontext() if self._depth else locked(self.lock, self.path)
+
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._depth and self._cache is not _MISSING:
             return self._cache
-        with locked(self.lock, self.path):
+        with self._held():
             data, sig = read_json(self.path)
         self.signature = sig
         if self._depth:
@@ -185,7 +189,7 @@ class LockedJSONStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         payload = orjson.dumps(data)
-        with locked(self.lock, self.path):
+        with self._held():
             try:
                 self.signature = atomic_write(self.path, payload)
             except BaseException:
