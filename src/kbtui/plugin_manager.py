@@ -133,10 +133,10 @@ class PluginHost:
         Sets ``registry.owner`` so each item remembers its plugin; a hook that raises becomes a warning.
         """
         caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):   # pluggy lists last-registered first
+        for impl in caller.get_hookimpls():   # registration order: stock, entry points, folders
             if hasattr(registry, "owner"):
                 registry.owner = impl.plugin_name
-            before = set(registry) if kind else set()
+            before = set(registry.names()) if kind else set()
             args = {"registry": registry, **kwargs}
             try:
                 impl.function(**{arg: args[arg] for arg in impl.argnames})
@@ -145,7 +145,7 @@ class PluginHost:
                 if os.environ.get("KBTUI_DEBUG"):
                     traceback.print_exc()
             if kind:
-                added = [n for n in registry if n not in before]
+                added = [n for n in registry.names() if n not in before]
                 info = self._info.get(impl.plugin_name)
                 if info is not None and added:
                     info.registers.setdefault(kind, []).extend(added)
@@ -157,7 +157,7 @@ class PluginHost:
         """Call a plain hook and return the results; exceptions become warnings per plugin."""
         results = []
         caller = getattr(self.pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():
             try:
                 results.append(impl.function(**{a: kwargs[a] for a in impl.argnames}))
             except Exception as err:  # noqa: BLE001

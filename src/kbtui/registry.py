@@ -56,6 +56,9 @@ class Registry(Generic[T]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
+    def names(self) -> list[str]:
+        return list(self._items)
+
     def __len__(self) -> int:
         return len(self._items)
 

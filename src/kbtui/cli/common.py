@@ -23,13 +23,21 @@ class Settings:
     plugin_dirs: list[Path] = field(default_factory=list)
     data_dir_given: bool = False
     _workspace: Workspace | None = None
+    _warned: int = 0
 
     def workspace(self) -> Workspace:
         if self._workspace is None:
             with friendly_errors():
                 self._workspace = Workspace.open(self.data_dir, self.operator, self.plugin_dirs)
-            warn_plugins(self._workspace)
+            self.flush_warnings()
         return self._workspace
+
+    def flush_warnings(self) -> None:
+        """Print plugin warnings not printed yet (registries fill lazily, so more may come later)."""
+        if self._workspace is not None:
+            warnings = self._workspace.warnings
+            warn(warnings[self._warned:])
+            self._warned = len(warnings)
 
 
 class friendly_errors:
@@ -44,8 +52,8 @@ class friendly_errors:
         return False
 
 
-def warn_plugins(workspace: Workspace) -> None:
-    for warning in workspace.warnings:
+def warn(warnings: list[str]) -> None:
+    for warning in warnings:
         click.secho(f"警告：{warning}", fg="yellow", err=True)
 
 
@@ -62,8 +70,11 @@ def with_workspace(fn: Callable) -> Callable:
     @pass_settings
     def wrapper(settings: Settings, *args, **kwargs):
         workspace = settings.workspace()
-        with friendly_errors():
-            return fn(workspace, *args, **kwargs)
+        try:
+            with friendly_errors():
+                return fn(workspace, *args, **kwargs)
+        finally:
+            settings.flush_warnings()
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__

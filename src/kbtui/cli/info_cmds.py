@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from kbtui.cli.common import Settings, cli, pass_settings, print_json, with_workspace
+from kbtui.cli.common import Settings, cli, pass_settings, print_json, warn, with_workspace
 from kbtui.plugin_manager import PluginHost
 from kbtui.services.checks import run_checks
 from kbtui.services.stats import campaign_stats
@@ -34,8 +34,7 @@ def plugins(settings: Settings, as_json: bool) -> None:
             click.echo(f"    {kind}：{'、'.join(names)}")
         if row["error"]:
             click.secho(f"    未加载：{row['error']}", fg="yellow")
-    for warning in host.warnings:
-        click.secho(f"警告：{warning}", fg="yellow", err=True)
+    warn(host.warnings)
 
 
 @cli.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import orjson
 
-from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn_plugins
+from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn
 from kbtui.profiles import find_profile
 from kbtui.services.demo import add_extras, make_children
 from kbtui.services.workspace import META_FILE, Workspace, default_data_dir
@@ -32,7 +32,7 @@ def init(settings: Settings, profile_name: str) -> None:
     with friendly_errors():
         path = find_profile(profile_name)
         workspace = Workspace.create(settings.data_dir, path, settings.operator, settings.plugin_dirs)
-    warn_plugins(workspace)
+    warn(workspace.warnings)
     click.echo(f"已创建数据目录 {workspace.root}（配置：{workspace.profile.title}，"
                f"创建人：{settings.operator}）")
 

@@ -79,13 +79,17 @@ class StatusRegistry:
 
     def __init__(self, situations: tuple[Situation, ...] = CORE_SITUATIONS) -> None:
         self._by_label: dict[str, Situation] = {}
+        self.owner = "core"          # the plugin manager sets the plugin whose hook is running
         for situation in situations:
             self.add(situation)
 
     def add(self, situation: Situation) -> None:
         if situation.label in self._by_label:
-            raise ValueError(f"状态“{situation.label}”已存在，不能重复登记")
+            raise ValueError(f"状态“{situation.label}”已存在，插件 {self.owner} 不能重复登记")
         self._by_label[situation.label] = situation
+
+    def names(self) -> list[str]:
+        return list(self._by_label)
 
     def get(self, label: str) -> Situation | None:
         return self._by_label.get(label)
