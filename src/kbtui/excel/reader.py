@@ -141,10 +141,19 @@ class _Source:
     """A workbook opened for reading: sheet names and a loader for one sheet's grid."""
 
     def __init__(self, names: list[str], load: Callable[[int], list[list[Any]]],
-                 merged: Callable[[int], list] | None = None):
+                 merged: Callable[[int], list] | None = None,
+                 close: Callable[[], None] | None = None):
         self.names = names
         self._load = load
         self._merged = merged
+        self._close = close
+
+    def close(self) -> None:
+        if self._close is not None:
+            try:
+                self._close()
+            except Exception:
+                pass
 
     def grid(self, index: int) -> list[list[Any]]:
         return self._load(index)
@@ -188,7 +197,7 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
     def merged(i: int) -> list:
         return wb.get_sheet_by_index(indexes[i]).merged_cell_ranges
 
-    return _Source(names, load, merged)
+    return _Source(names, load, merged, wb.close)
 
 
 def _open_openpyxl(path: Path) -> _Source:
@@ -207,7 +216,7 @@ def _open_openpyxl(path: Path) -> _Source:
                 r.extend([""] * (width - len(r)))
         return grid
 
-    return _Source([ws.title for ws in sheets], load)
+    return _Source([ws.title for ws in sheets], load, close=wb.close)
 
 
 def _decode_text(path: Path, data: bytes) -> str:
@@ -461,6 +470,15 @@ def read_rows(
     fields = DEFAULT_HEADERS if fields is None else fields
     lookup = build_lookup(fields)
     source = open_source(path)
+    try:
+        return _read_source(source, path, sheet, fields, lookup, required, progress)
+    finally:
+        source.close()
+
+
+def _read_source(source: _Source, path: Path, sheet: str | int | None,
+                 fields: Mapping[str, Sequence[str]], lookup: Mapping[str, str],
+                 required: Sequence[str], progress: Progress | None) -> Table:
     candidates = _resolve_sheet(source, sheet, path)
 
     first_error: ExcelReadError | None = None

@@ -38,6 +38,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 Progress = Callable[[int, int | None], None]
 
 PROGRESS_EVERY = 2000
+#: Use the fast reused-cell path for data rows when openpyxl offers the hook (tests switch it off).
+USE_FAST_ROWS = True
 FOOTER_TEXT = "填表人：            审核人：            联系电话：                填表日期："
 _RISKY_FIRST = frozenset("=+-@\t\r")
 _ERROR_CODES = frozenset(ERROR_CODES)
@@ -235,6 +237,11 @@ def write_form(
     """
     if not columns:
         raise ExcelWriteError("导出失败：没有任何列")
+    target = Path(path)
+    try:  # fail before doing the work when the folder cannot be made
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExcelWriteError(f"无法创建文件夹“{target.parent}”：{err.strerror or err}") from err
     ncols = len(columns)
     last = get_column_letter(ncols)
     total = len(rows) if hasattr(rows, "__len__") else None  # type: ignore[arg-type]
@@ -243,10 +250,10 @@ def write_form(
     ws = wb.create_sheet(title=_sheet_name(sheet_title))
     props = wb.properties
     props.creator = "kbtui 控辍保学工作台"
-    props.title = title
+    props.title = clean_text(title)
     for key, value in (properties or {}).items():
         if key in _PROPERTY_KEYS and value is not None:
-            setattr(props, key, str(value))
+            setattr(props, key, clean_text(str(value)))
 
     # Everything written before the first row (columns, views, sheet properties) is set now.
     for i, (_, width) in enumerate(columns, 1):
@@ -298,19 +305,25 @@ def write_form(
     ws.append(header_cells)
 
     written = 0
-    fast = _FastRows(wb, ws, font, data_alignment) if hasattr(ws, "_values_to_row") else None
+    fast = None
+    if USE_FAST_ROWS and hasattr(ws, "_values_to_row"):
+        fast = _FastRows(wb, ws, font, data_alignment)
     if fast is not None:
         ws._values_to_row = fast.cells  # our cells, one reused pre-styled cell per value kind
     if progress is not None:
         progress(0, total)
-    for row in rows:
-        if fast is not None:
-            ws.append(row if isinstance(row, (list, tuple)) else list(row))
-        else:
-            ws.append(_slow_cells(ws, row, font, data_alignment))
-        written += 1
-        if progress is not None and written % PROGRESS_EVERY == 0:
-            progress(written, total)
+    try:
+        for row in rows:
+            if fast is not None:
+                ws.append(row if isinstance(row, (list, tuple)) else list(row))
+            else:
+                ws.append(_slow_cells(ws, row, font, data_alignment))
+            written += 1
+            if progress is not None and written % PROGRESS_EVERY == 0:
+                progress(written, total)
+    except BaseException:
+        _discard(ws)
+        raise
     if fast is not None:
         del ws._values_to_row  # back to openpyxl's own for the footer
 
@@ -326,10 +339,26 @@ def write_form(
     try:
         atomic_save(wb, path)
     except OSError as err:
+        _discard(ws)
         raise ExcelWriteError(f"无法写入文件“{path}”：{err.strerror or err}") from err
+    except BaseException:
+        _discard(ws)
+        raise
     if progress is not None:
         progress(written, total if total is not None else written)
     return written
+
+
+def _discard(ws) -> None:
+    """Close a half-written write-only sheet and delete openpyxl's temporary file (it holds data)."""
+    try:
+        if ws._rows is not None:
+            ws._rows.close()
+        if ws._writer is not None:
+            ws._writer.close()
+            ws._writer.cleanup()
+    except Exception:  # best effort: the caller's exception is what matters
+        pass
 
 
 def _sheet_name(name: str) -> str:
