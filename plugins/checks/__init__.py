@@ -1,0 +1,1 @@
+"""Stock data checks registered through ``kbtui_register_checks`` (one plugin per module)."""

@@ -1,0 +1,455 @@
+"""Importing a name list (police, school, poverty, disability, civil affairs) into the store.
+
+Used by ``kbtui import`` and by the TUI's import screen::
+
+    prepared = prepare_import(workspace, "police", path, progress=cb)   # read + check, no change
+    result = prepared.preview()            # counts, rejects, sample changes (a dry run)
+    result = prepared.commit()             # write, journal, rejects workbook → ImportResult
+    # or in one go:
+    result = import_list(workspace, "police", path, dry_run=False, progress=cb)
+
+``progress(stage, done, total)`` is called with stage "读取", "检查" and "保存".
+Rows that cannot be imported go to a rejects workbook in ``<data>/rejects/`` (original cells +
+拒收原因 + 原行号); re-importing the corrected workbook works like any list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from kbtui.domain.idcard import IdNumberError
+from kbtui.domain.normalize import NormalizeError
+from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows
+from kbtui.excel import write_rejects
+from kbtui.services import sources as src
+from kbtui.services.merge import Merger
+from kbtui.store.journal import make_entry
+
+Progress = Callable[[str, int, int], None]
+
+READ, CHECK, SAVE = "读取", "检查", "保存"
+SAMPLE_LIMIT = 200
+
+
+class ImportFailed(Exception):
+    """An import that cannot run; the message is Chinese."""
+
+
+@dataclass
+class Issue:
+    """A problem with one row: ``row`` is the row number in the file, ``column`` the header shown there."""
+    row: int
+    column: str
+    message: str
+    imported: bool          # True: the row was imported, only this value was left out (or corrected)
+
+    def text(self) -> str:
+        where = f"第{self.row}行“{self.column}”列" if self.column else f"第{self.row}行"
+        return f"{where}：{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message, "imported": self.imported}
+
+
+@dataclass
+class ChildChange:
+    id_number: str
+    name: str
+    kind: str                                   # "new" | "update"
+    changes: dict[str, list[Any]] = field(default_factory=dict)   # field → [old, new]
+
+    def as_dict(self) -> dict:
+        return {"id_number": self.id_number, "name": self.name, "kind": self.kind, "changes": self.changes}
+
+
+@dataclass
+class ImportResult:
+    source: str
+    file: str
+    sheet: str
+    rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    warned: int = 0
+    conflicts: int = 0
+    rejects_file: str | None = None
+    dry_run: bool = False
+    header_row: int = 0
+    columns: dict[str, str] = field(default_factory=dict)     # field key → header in the file
+    unmatched_headers: list[str] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    samples: list[ChildChange] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source, "file": self.file, "sheet": self.sheet, "rows": self.rows,
+            "imported": self.imported, "updated": self.updated, "unchanged": self.unchanged,
+            "duplicates": self.duplicates, "rejected": self.rejected, "warned": self.warned,
+            "conflicts": self.conflicts, "rejects_file": self.rejects_file, "dry_run": self.dry_run,
+            "header_row": self.header_row, "columns": self.columns,
+            "unmatched_headers": self.unmatched_headers,
+            "skipped": [{"row": r, "reason": why} for r, why in self.skipped],
+            "issues": [i.as_dict() for i in self.issues[:1000]],
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("rows", "imported", "updated", "unchanged", "duplicates",
+                                              "rejected", "warned", "conflicts")}
+
+
+# --------------------------------------------------------------------------- reading
+
+def header_fields(source: src.Source, synonyms: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Header names for the columns a source reads: the defaults plus the profile's synonyms."""
+    synonyms = synonyms or {}
+    fields: dict[str, list[str]] = {}
+    # the profile's own names first: they win over a default naming the same header
+    for key in source.columns():
+        extra = list(synonyms.get(key, ()))
+        fields[key] = extra + [n for n in DEFAULT_HEADERS.get(key, ()) if n not in extra]
+    return fields
+
+
+_NUM_GROUP = re.compile(r"\d{1,3}")
+_GROUP_IN_ADDRESS = re.compile(r"(\d{1,3}|[一二三四五六七八九十]{1,3})\s*(组|社|队)")
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _cn_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if text == "十":
+        return 10
+    if len(text) == 1:
+        return _CN_DIGITS.get(text)
+    if text.startswith("十"):
+        return 10 + _CN_DIGITS.get(text[1:], 0)
+    if len(text) >= 2 and text[1] == "十":
+        return _CN_DIGITS.get(text[0], 0) * 10 + (_CN_DIGITS.get(text[2:], 0) if len(text) > 2 else 0)
+    return None
+
+
+class _Canon:
+    """Map list wordings to the profile's names: 高峰 → 高峰村, 双山小学校 → 双山小学, 3 → 3组."""
+
+    def __init__(self, villages: list[str], schools: list[str]):
+        self.villages = list(dict.fromkeys(villages))
+        self.schools = list(dict.fromkeys(schools))
+        self._village: dict[str, str] = {}
+        self._school: dict[str, str] = {}
+
+    def village(self, value: str) -> str:
+        hit = self._village.get(value)
+        if hit is None:
+            hit = value
+            if value not in self.villages:
+                for suffix in ("村", "社区", "居委会"):
+                    if value + suffix in self.villages:
+                        hit = value + suffix
+                        break
+                else:
+                    for suffix in ("村委会", "村民委员会", "社区居委会", "居民委员会"):
+                        if value.endswith(suffix) and value[: -len(suffix)] + ("村" if "村" in suffix else "社区") \
+                                in self.villages:
+                            hit = value[: -len(suffix)] + ("村" if "村" in suffix else "社区")
+                            break
+            self._village[value] = hit
+        return hit
+
+    def school(self, value: str) -> str:
+        hit = self._school.get(value)
+        if hit is None:
+            hit = value
+            if value not in self.schools:
+                found = [s for s in self.schools if s in value]
+                if len(found) == 1:
+                    hit = found[0]
+            self._school[value] = hit
+        return hit
+
+    @staticmethod
+    def group(value: str) -> str:
+        if _NUM_GROUP.fullmatch(value):
+            return f"{int(value)}组"
+        return value
+
+    def from_address(self, address: str) -> tuple[str | None, str | None]:
+        found = [v for v in self.villages if v in address]
+        if len(found) != 1:
+            return None, None
+        rest = address[address.index(found[0]) + len(found[0]):]
+        m = _GROUP_IN_ADDRESS.match(rest.strip())
+        group = None
+        if m:
+            n = _cn_number(m.group(1))
+            group = f"{n}{m.group(2)}" if n else None
+        return found[0], group
+
+
+@dataclass
+class _Checked:
+    table: Table
+    good: list[tuple[str, dict[str, Any], int]]         # (id, values, row number)
+    rejects: list[tuple[Row, str]]                       # rows for the rejects workbook
+    issues: list[Issue]
+    rejected: int
+    warned: int
+
+
+def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon: _Canon,
+                progress: Progress | None) -> _Checked:
+    columns = table.columns
+    header = {k: h for k, (_, h) in columns.items()}
+    raw_keys = set(source.raw_columns)
+    required = [k for k in source.required if k != "id_number" and k in columns]
+    plain = [(k, src.normalizer_for(k)) for k in source.owns
+             if k in columns and k not in raw_keys and k not in required]
+    required_fns = [(k, src.normalizer_for(k)) for k in required]
+    fast_id = src.fast_id
+    id_header = header.get("id_number", "身份证号")
+    has_village = "village" in source.owns
+    has_school = "school" in source.owns
+    mapper = source.mapper
+    good: list[tuple[str, dict[str, Any], int]] = []
+    rejects: list[tuple[Row, str]] = []
+    issues: list[Issue] = []
+    rejected = warned = 0
+    total = len(table.rows)
+    errors = (NormalizeError, IdNumberError)
+    for n, row in enumerate(table.rows):
+        if progress is not None and n % 5000 == 0:
+            progress(CHECK, n, total)
+        raw = row.values
+        try:
+            id_number = fast_id(raw.get("id_number"))
+        except IdNumberError as err:
+            issue = Issue(row.number, id_header, str(err), False)
+            issues.append(issue)
+            rejects.append((row, "未导入：" + issue.text().split("：", 1)[1]))
+            rejected += 1
+            continue
+        values: dict[str, Any] = {}
+        problem = None
+        for key, fn in required_fns:
+            cell = raw.get(key)
+            if src.is_blank(cell):
+                problem = Issue(row.number, header[key], f"{header[key]}为空", False)
+                break
+            try:
+                values[key] = fn(cell)
+            except errors as err:
+                problem = Issue(row.number, header[key], str(err), False)
+                break
+        if problem is not None:
+            issues.append(problem)
+            rejects.append((row, "未导入：" + problem.text().split("：", 1)[1]))
+            rejected += 1
+            continue
+        row_issues: list[Issue] = []
+        for key, fn in plain:
+            cell = raw[key]
+            if cell == "" or cell is None:
+                continue
+            try:
+                value = fn(cell)
+            except errors as err:
+                row_issues.append(Issue(row.number, header[key], f"{err}，此项未导入", True))
+                continue
+            if value != "" and value != []:
+                values[key] = value
+        # birth date and sex are part of the ID number: the ID wins, a different cell is reported
+        born = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
+        listed = values.get("birth_date")
+        if listed is not None and listed != born:
+            row_issues.append(Issue(row.number, header["birth_date"],
+                                    f"出生日期{listed}与身份证号中的{born}不一致，已按身份证号记录", True))
+        values["birth_date"] = born
+        sex = "男" if (ord(id_number[16]) - 48) % 2 else "女"
+        listed = values.get("sex")
+        if listed is not None and listed != sex:
+            row_issues.append(Issue(row.number, header["sex"],
+                                    f"性别“{listed}”与身份证号（{sex}）不一致，已按身份证号记录", True))
+        values["sex"] = sex
+        for key, value in defaults.items():
+            if key not in values:
+                values[key] = value
+        if has_village:
+            if "village" in values:
+                values["village"] = canon.village(values["village"])
+            elif values.get("household_address"):
+                village, group = canon.from_address(values["household_address"])
+                if village:
+                    values["village"] = village
+                    if group and "group" not in values:
+                        values["group"] = group
+            if "group" in values:
+                values["group"] = canon.group(values["group"])
+        if has_school and "school" in values:
+            values["school"] = canon.school(values["school"])
+        if mapper is not None:
+            try:
+                for key, message in mapper(raw, values):
+                    row_issues.append(Issue(row.number, header.get(key, ""), message, True))
+            except src.CellError as err:
+                issue = Issue(row.number, header.get(err.field, src.FLAG_HEADER.get(err.field, "")),
+                              str(err), False)
+                issues.append(issue)
+                rejects.append((row, "未导入：" + issue.text().split("：", 1)[1]))
+                rejected += 1
+                continue
+        if row_issues:
+            warned += 1
+            issues.extend(row_issues)
+            rejects.append((row, "已导入，但：" + "；".join(i.text().split("：", 1)[1] for i in row_issues)))
+        good.append((id_number, values, row.number))
+    if progress is not None:
+        progress(CHECK, total, total)
+    return _Checked(table, good, rejects, issues, rejected, warned)
+
+
+# --------------------------------------------------------------------------- prepare / preview / commit
+
+@dataclass
+class PreparedImport:
+    """A list read and checked, not yet written. ``preview()`` and ``commit()`` may both be called."""
+    workspace: Any
+    source: src.Source
+    path: Path
+    checked: _Checked
+    progress: Progress | None = None
+
+    def _base(self) -> ImportResult:
+        table = self.checked.table
+        return ImportResult(
+            source=self.source.name, file=str(self.path), sheet=table.sheet, rows=len(table.rows),
+            rejected=self.checked.rejected, warned=self.checked.warned, header_row=table.header_row,
+            columns={k: h for k, (_, h) in table.columns.items()},
+            unmatched_headers=list(table.unmatched_headers), skipped=list(table.skipped),
+            issues=list(self.checked.issues))
+
+    def _merge(self) -> Merger:
+        store = self.workspace.store
+        store.refresh()
+        merger = Merger(store.get, self.source.name, self.path.name, self.source.list_fields)
+        add = merger.add
+        for id_number, values, row in self.checked.good:
+            add(id_number, values, row)
+        return merger
+
+    def _fill(self, result: ImportResult, merger: Merger, updates: list) -> None:
+        result.imported = len(merger.new)
+        result.updated = len(updates)
+        result.duplicates = merger.duplicates
+        result.conflicts = merger.conflicts_added
+        result.unchanged = len(merger.work) - len(updates)
+        samples: list[ChildChange] = []
+        for id_number, changes in updates[:SAMPLE_LIMIT]:
+            old = merger.originals[id_number]
+            samples.append(ChildChange(id_number, old.get("name", ""), "update",
+                                       {k: [old.get(k), v] for k, v in changes.items()}))
+        for record in list(merger.new.values())[: max(0, SAMPLE_LIMIT - len(samples))]:
+            samples.append(ChildChange(record["id_number"], record.get("name", ""), "new",
+                                       {k: [None, v] for k, v in record.items() if k != "id_number"}))
+        result.samples = samples
+
+    def preview(self) -> ImportResult:
+        """What an import would do (a dry run): nothing is written."""
+        result = self._base()
+        result.dry_run = True
+        merger = self._merge()
+        self._fill(result, merger, merger.updates())
+        return result
+
+    def commit(self) -> ImportResult:
+        """Write the new and changed children, the rejects workbook and one summary journal entry."""
+        ws = self.workspace
+        result = self._base()
+        merger = self._merge()
+        updates = merger.updates()
+        self._fill(result, merger, updates)
+        if self.checked.rejects:
+            result.rejects_file = str(write_rejects_file(ws, self.checked.table, self.checked.rejects))
+        detail = {"file": self.path.name, "source": self.source.name}
+        if self.progress is not None:
+            self.progress(SAVE, 0, result.imported + result.updated)
+        if merger.new:
+            ws.store.insert_many(list(merger.new.values()), ws.operator, action="import", detail=detail)
+        if updates:
+            ws.store.apply_many(updates, ws.operator, action="import", detail=detail)
+        summary = {**detail, "path": str(self.path.resolve()), "sheet": result.sheet,
+                   "counts": result.counts(), "rejects_file": result.rejects_file}
+        ws.store.journal.append([make_entry(ws.operator, "import", None, {}, summary)])
+        if self.progress is not None:
+            self.progress(SAVE, result.imported + result.updated, result.imported + result.updated)
+        return result
+
+
+def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
+    folder = workspace.folder("rejects")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stem = re.sub(r"-未导入-\d{8}-\d{6}(-\d+)?$", "", Path(table.path).stem)
+    path = folder / f"{stem}-未导入-{stamp}.xlsx"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-未导入-{stamp}-{n}.xlsx"
+    write_rejects(path, table, rejects, unit=workspace.profile.township)
+    path.chmod(0o600)
+    return path
+
+
+def get_source(name: str) -> src.Source:
+    source = src.SOURCES.get(name)
+    if source is None:
+        names = "、".join(f"{n}（{src.SOURCES[n].label}）" for n in src.SOURCES)
+        raise ImportFailed(f"没有名为“{name}”的名单类型，可用的有：{names}")
+    return source
+
+
+def prepare_import(workspace, source: str | src.Source, path: str | Path, *, sheet: str | None = None,
+                   defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> PreparedImport:
+    """Read and check a list (no change to the data). Raises ImportFailed / ExcelReadError (Chinese)."""
+    source = get_source(source) if isinstance(source, str) else source
+    path = Path(path)
+    defaults = {k: v for k, v in (defaults or {}).items() if v not in (None, "")}
+    profile = workspace.profile
+    fields = header_fields(source, profile.header_synonyms())
+    required = [k for k in source.required if k not in defaults]
+    if progress is not None:
+        progress(READ, 0, 0)
+    try:
+        table = read_rows(path, sheet=sheet, fields=fields, required=required,
+                          progress=(lambda d, t: progress(READ, d, t)) if progress else None)
+    except MissingColumnsError as err:
+        hint = ""
+        if "school" in err.missing and source.name == "school":
+            hint = "。若整份名单都是同一所学校的学生，可用 --school 学校名称 指定"
+        raise ImportFailed(f"{source.label}：{err}{hint}") from None
+    if source.one_of and not any(k in table.columns for k in source.one_of):
+        wanted = "、".join(dict.fromkeys(src.FLAG_HEADER.get(k) or fields[k][0] for k in source.one_of))
+        found = "、".join(h for h in table.headers if h) or "（无）"
+        raise ImportFailed(f"{source.label}“{path.name}”中没有可导入的内容列：需要以下列之一：{wanted}。"
+                           f"第{table.header_row}行的表头为：{found}")
+    canon = _Canon(profile.villages, [*profile.schools,
+                                      *(s for c in profile.cohorts.values() for s in c.schools)])
+    if "school" in defaults:
+        defaults["school"] = canon.school(src.fast_text(defaults["school"]))
+    checked = _check_rows(table, source, defaults, canon, progress)
+    return PreparedImport(workspace, source, path, checked, progress)
+
+
+def import_list(workspace, source: str, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
+                defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> ImportResult:
+    prepared = prepare_import(workspace, source, path, sheet=sheet, defaults=defaults, progress=progress)
+    return prepared.preview() if dry_run else prepared.commit()
+
+
+__all__ = ["ChildChange", "ExcelReadError", "ImportFailed", "ImportResult", "Issue", "PreparedImport",
+           "import_list", "prepare_import", "write_rejects_file"]
