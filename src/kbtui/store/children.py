@@ -7,6 +7,7 @@ order of a record's entries follows its versions.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from pathlib import Path
 from typing import Any, Iterator
@@ -104,6 +105,20 @@ class ChildStore:
         """Reload shards changed on disk (by other processes); True if anything changed."""
         changed = False
         seen: set[str] = set()
+        gc_was_enabled = gc.isenabled()
+        gc.disable()      # loading builds ~a million small objects: cyclic GC passes only cost time
+        try:
+            changed = self._refresh(seen)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        for name in [n for n in self._shards if n not in seen and self._shards[n].doc_ids]:
+            self._sync(self._shards[name], None, None)
+            changed = True
+        return changed
+
+    def _refresh(self, seen: set[str]) -> bool:
+        changed = False
         try:
             entries = list(os.scandir(self.children_dir))
         except OSError as err:
@@ -123,9 +138,6 @@ class ChildStore:
                 data, sig2 = read_json(shard.path)
                 self._sync(shard, data, sig2)
                 changed = True
-        for name in [n for n in self._shards if n not in seen and self._shards[n].doc_ids]:
-            self._sync(self._shards[name], None, None)
-            changed = True
         return changed
 
     # -- index maintenance ---------------------------------------------------------------------------
@@ -143,19 +155,21 @@ class ChildStore:
             if shard_of.get(id_number) == name:
                 del records[id_number]
                 del shard_of[id_number]
-        doc_ids: dict[str, int] = {}
-        for doc_id, rec in _raw_table(data).items():
-            id_number = rec.get(KEY)
-            if not isinstance(id_number, str):
-                continue
-            doc_ids[id_number] = int(doc_id)
-            other = shard_of.get(id_number)
-            # a record can sit in two shards only after a crash in the middle of a village move:
-            # the copy with the higher version wins
-            if other is not None and other != name and records[id_number].get("_v", 0) >= rec.get("_v", 0):
-                continue
-            records[id_number] = rec
-            shard_of[id_number] = name
+        table = _raw_table(data)
+        try:
+            by_id = {rec[KEY]: rec for rec in table.values()}
+            doc_ids = {rec[KEY]: int(doc_id) for doc_id, rec in table.items()}
+        except (KeyError, TypeError, AttributeError):
+            by_id = {r[KEY]: r for r in table.values() if isinstance(r, dict) and isinstance(r.get(KEY), str)}
+            doc_ids = {r[KEY]: int(d) for d, r in table.items() if isinstance(r, dict) and r.get(KEY) in by_id}
+        clashes = by_id.keys() & shard_of.keys()
+        # a record can sit in two shards only after a crash in the middle of a village move:
+        # the copy with the higher version wins
+        for id_number in clashes:
+            if records[id_number].get("_v", 0) >= by_id[id_number].get("_v", 0):
+                del by_id[id_number]
+        records.update(by_id)
+        shard_of.update(dict.fromkeys(by_id, name))
         shard.doc_ids = doc_ids
         shard.signature = sig
 
