@@ -191,11 +191,19 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
     ] or list(range(len(wb.sheet_names)))
     names = [wb.sheet_names[i] for i in indexes]
 
+    loaded: dict[int, Any] = {}  # getting a sheet parses it: do it once per sheet
+
+    def sheet(i: int):
+        if i not in loaded:
+            loaded.clear()
+            loaded[i] = wb.get_sheet_by_index(indexes[i])
+        return loaded[i]
+
     def load(i: int) -> list[list[Any]]:
-        return wb.get_sheet_by_index(indexes[i]).to_python(skip_empty_area=False)
+        return sheet(i).to_python(skip_empty_area=False)
 
     def merged(i: int) -> list:
-        return wb.get_sheet_by_index(indexes[i]).merged_cell_ranges
+        return sheet(i).merged_cell_ranges
 
     return _Source(names, load, merged, wb.close)
 
@@ -405,9 +413,13 @@ def _meaningful(row: Sequence[Any], skip: int) -> bool:
     return False
 
 
+# First characters of every footer/note pattern: a cheap filter before the regexes.
+_FOOTER_FIRST = frozenset("合总小共累填制审统校负单分主说注备 \t\u3000")
+
+
 def _footer_reason(row: Sequence[Any], skip: int) -> str | None:
     for cell in row[:4]:
-        if cell.__class__ is str and cell:
+        if cell.__class__ is str and cell and cell[0] in _FOOTER_FIRST:
             m = _FOOTER.match(cell)
             if m:
                 return "表尾行（" + _SPACES_COLON.sub("", m.group(0)) + "）"
@@ -533,6 +545,7 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
         operator.itemgetter(*idx) if len(idx) > 1 else (lambda r, i=idx[0]: (r[i],))
     )
     header_cells = list(grid[h])
+    first = 1 if serial == 0 else 0
     rows: list[Row] = []
     skipped: list[tuple[int, str]] = []
     append = rows.append
@@ -542,7 +555,13 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
         row = grid[i]
         if progress is not None and (i - start) % PROGRESS_EVERY == 0:
             progress(i - start, total)
-        if not _meaningful(row, serial):
+        # Fast path: the first non-序号 cell holds text or a number (nearly every data row).
+        probe = row[first] if first < len(row) else None
+        if probe.__class__ is str:
+            filled = probe != "" and not probe.isspace()
+        else:
+            filled = probe is not None
+        if not filled and not _meaningful(row, serial):
             continue
         reason = _footer_reason(row, serial)
         if reason is not None:
