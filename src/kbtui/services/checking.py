@@ -1,0 +1,125 @@
+"""Checking findings level by level (录入 → 村/校核查 → 镇核查 → 县复核), journaled, with sending back.
+
+Who the operator is (roles, unit) comes from ``operator_checker`` — the one place to change when real
+operator roles arrive (``<data>/operators.toml``). For now the operator's name is looked up in the people
+register; a person may appear more than once (several roles).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from kbtui.domain import checking as chk
+from kbtui.domain import status as st
+from kbtui.domain.responsibility import Rules
+from kbtui.store import StoreError
+
+
+class ReviewError(StoreError):
+    """A checking step that cannot be taken; the message is Chinese."""
+
+
+def operator_checker(workspace, name: str | None = None) -> chk.Checker:
+    """The operator (or ``name``) as a checker: roles and unit from the people register."""
+    from kbtui.services.people import PEOPLE
+
+    name = name or workspace.operator
+    matches = [p for p in workspace.store.collection(PEOPLE).all() if p.get("name") == name]
+    roles = tuple(dict.fromkeys(p["role"] for p in matches if p.get("role")))
+    unit = next((p.get("unit") for p in matches if p.get("unit")), "")
+    return chk.Checker(name, roles, unit or "")
+
+
+def role_overrides(workspace) -> dict[str, list[str]]:
+    """The profile's ``[checking.roles]``: level → roles allowed (replaces the default list)."""
+    section = workspace.profile.section("checking").get("roles", {})
+    return {chk.normalize_level(k): list(v) for k, v in section.items()} if isinstance(section, dict) else {}
+
+
+def _schools_of_village(workspace, village: str) -> list[str]:
+    return Rules.from_section(workspace.profile.section("responsibility")).schools_for_village(village)
+
+
+def _situation_known(workspace, record: dict, ctx=None) -> bool:
+    situation = (ctx or workspace.context()).classify(record).situation
+    return workspace.statuses.kind_of(situation) not in (st.Kind.PENDING, st.Kind.OUTSIDE, None)
+
+
+def review(workspace, id_number: str, level: str, *, reject: str | None = None,
+           checker: chk.Checker | None = None, expected_version: int | None = None,
+           now: dt.datetime | None = None) -> dict:
+    """Pass ``level`` for one child's finding, or send it back with ``reject`` as the reason."""
+    try:
+        level = chk.normalize_level(level)
+    except chk.CheckingError as err:
+        raise ReviewError(str(err)) from None
+    record = workspace.store.get(id_number)
+    if record is None:
+        raise ReviewError(f"找不到身份证号为 {id_number} 的儿童")
+    checker = checker or operator_checker(workspace)
+    reason = (reject or "").strip() or None
+    if reject is not None and not reason:
+        raise ReviewError("退回时须写明原因")
+    problem = chk.may_take(checker, level, record, situation_known=_situation_known(workspace, record),
+                           overrides=role_overrides(workspace),
+                           schools_of_village=_schools_of_village(workspace, record.get("village") or ""))
+    problem = problem or chk.step_error(record, level, reject=reason is not None)
+    if problem:
+        raise ReviewError(f"{record.get('name') or id_number}：{problem}")
+    at = (now or dt.datetime.now()).isoformat(timespec="seconds")
+    changes = chk.apply_step(record, level, checker, at, reason)
+    if changes["check_level"] is None and not record.get("status"):
+        changes.pop("check_level")
+    action = "check.return" if reason else "check.pass"
+    return workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
+                                  action=action, detail={"level": level, "reason": reason})
+
+
+def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: chk.Checker | None = None,
+                now: dt.datetime | None = None) -> dict[str, Any]:
+    """Pass ``level`` for many findings (a checker going through a village's list). Records that cannot
+    take the step are skipped with their reason."""
+    checker = checker or operator_checker(workspace)
+    passed, skipped = 0, []
+    for id_number in id_numbers:
+        try:
+            review(workspace, id_number, level, checker=checker, now=now)
+            passed += 1
+        except ReviewError as err:
+            skipped.append({"id_number": id_number, "reason": str(err)})
+    return {"passed": passed, "skipped": skipped}
+
+
+def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
+    """Findings ready for ``level``: recorded, at the level just below, not sent back."""
+    level = chk.normalize_level(level)
+    below = chk.LEVELS[chk.level_index(level) - 1] if chk.level_index(level) > 0 else None
+    ctx = workspace.context()
+    result = []
+    for record in workspace.store.all():
+        if village and record.get("village") != village:
+            continue
+        if chk.is_returned(record) or not ctx.classify(record).in_campaign:
+            continue
+        if not _situation_known(workspace, record, ctx):
+            continue
+        here = chk.current_level(record) or chk.ENTERED
+        if here == below:
+            result.append(record)
+    return sorted(result, key=lambda r: (r.get("village") or "", r.get("group") or "", r.get("name") or ""))
+
+
+def returned(workspace, village: str | None = None) -> list[dict]:
+    return sorted((r for r in workspace.store.all() if chk.is_returned(r)
+                   and (not village or r.get("village") == village)),
+                  key=lambda r: (r.get("village") or "", r.get("name") or ""))
+
+
+def level_summary(workspace) -> dict[str, int]:
+    ctx = workspace.context()
+    records = [r for r in workspace.store.all()
+               if ctx.classify(r).in_campaign and _situation_known(workspace, r, ctx)]
+    counts = chk.level_counts(records)
+    # list-derived situations (在籍在校 from the school list) stand at 录入 without a recorded finding
+    counts[chk.ENTERED] += sum(1 for r in records if chk.current_level(r) is None and not chk.is_returned(r))
+    return counts

@@ -1,0 +1,87 @@
+"""Evidence (佐证材料) for a finding: documents with a description, files copied into the data folder.
+
+A file given by path is copied into ``<data>/attachments/<身份证号>/`` (folder 0700, file 0600) and the
+evidence item keeps the path relative to the data folder. Items are ``{description, file, added, by}``;
+an item without a file records a paper document (e.g. "学校就读证明（纸质，存学校）").
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+from kbtui.store import StoreError
+
+ATTACHMENTS = "attachments"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+class EvidenceError(StoreError):
+    """Evidence that cannot be attached; the message is Chinese."""
+
+
+def parse_evidence_arg(text: str) -> dict[str, str]:
+    """``说明=路径`` or just ``说明`` (a paper document) → ``{description, path}``."""
+    description, sep, path = text.partition("=")
+    description, path = description.strip(), path.strip()
+    if not description:
+        raise EvidenceError(f"佐证材料“{text}”缺少说明，应写成 说明=文件路径，例如 就读证明=/tmp/证明.jpg")
+    return {"description": description, "path": path} if sep and path else {"description": description}
+
+
+def _private_copy(source: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for parent in (folder.parent, folder):
+        os.chmod(parent, 0o700)
+    stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
+    target = folder / f"{stamp}-{source.name}"
+    n = 1
+    while target.exists():
+        target = folder / f"{stamp}-{n}-{source.name}"
+        n += 1
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out)
+    os.chmod(target, 0o600)
+    return target
+
+
+def attach(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
+           day: dt.date | None = None) -> list[dict[str, Any]]:
+    """Evidence items ready to store on the record, files copied into the data folder."""
+    result = []
+    added = (day or dt.date.today()).isoformat()
+    for item in items:
+        spec = parse_evidence_arg(item) if isinstance(item, str) else dict(item)
+        description = str(spec.get("description") or "").strip()
+        if not description:
+            raise EvidenceError("佐证材料缺少说明")
+        entry: dict[str, Any] = {"description": description, "added": added, "by": workspace.operator}
+        path = spec.get("path") or spec.get("file_path")
+        if path:
+            source = Path(path).expanduser()
+            if not source.is_file():
+                raise EvidenceError(f"找不到佐证文件 {source}")
+            if source.stat().st_size > MAX_FILE_BYTES:
+                raise EvidenceError(f"佐证文件 {source.name} 超过 50MB，请压缩后再附上")
+            target = _private_copy(source, workspace.root / ATTACHMENTS / id_number)
+            entry["file"] = str(target.relative_to(workspace.root))
+        elif spec.get("file"):
+            entry["file"] = str(spec["file"])
+        result.append(entry)
+    return result
+
+
+def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
+                 expected_version: int | None = None) -> dict:
+    """Attach evidence to a child's current finding without recording a new visit."""
+    record = workspace.store.get(id_number)
+    if record is None:
+        raise EvidenceError(f"找不到身份证号为 {id_number} 的儿童")
+    new = attach(workspace, id_number, items)
+    if not new:
+        return record
+    return workspace.store.update(id_number, {"evidence": list(record.get("evidence") or []) + new},
+                                  workspace.operator, expected_version=expected_version, action="evidence")

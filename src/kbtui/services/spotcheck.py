@@ -1,0 +1,174 @@
+"""专项督导检查 (双山): a random, reproducible sample of households by family type, the printable
+spot-check list, the spot-check results against the earlier findings, and the mismatches.
+
+Sizes come from the profile's ``[spotcheck]`` (family type → households), e.g. 脱贫户 5, 监测户 5,
+一般农户 10. The same seed over the same children gives the same sample. The draw is stored per campaign
+in ``collection("spotchecks")``; results in ``collection("spotcheck_results")`` (key
+``<campaign>:<身份证号>``). A spot-check result does not change the child's situation: a mismatch is
+for the campaign team to follow up (visit again, correct the finding).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from kbtui.domain import status as st
+from kbtui.domain.responsibility import household_key
+from kbtui.store import StoreError
+
+DRAWS = "spotchecks"
+RESULTS = "spotcheck_results"
+
+LIST_COLUMNS = (("序号", 6), ("家庭类型", 10), ("村（社区）", 12), ("村民小组", 8), ("监护人", 10),
+                ("联系电话", 14), ("儿童姓名", 10), ("身份证号", 21), ("排查结果", 14), ("督查结果", 14),
+                ("督查人", 10), ("备注", 20))
+
+
+class SpotcheckError(StoreError):
+    """A spot-check that cannot be done; the message is Chinese."""
+
+
+def sizes(workspace) -> dict[str, int]:
+    section = workspace.profile.section("spotcheck")
+    raw = section.get("sizes", section)
+    return {str(k): int(v) for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool) and v > 0}
+
+
+def _campaign_id(workspace) -> str:
+    from kbtui.services.campaigns import current_campaign_id
+
+    return current_campaign_id(workspace)
+
+
+def households(workspace) -> dict[str, list[dict[str, Any]]]:
+    """Households of the campaign's children by family type (the household's most common type)."""
+    ctx = workspace.context()
+    members: dict[tuple, list[dict]] = defaultdict(list)
+    for record in workspace.store.all():
+        if ctx.classify(record).in_campaign:
+            members[household_key(record)].append(record)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for key in sorted(members):
+        children = sorted(members[key], key=lambda r: r["id_number"])
+        types = Counter(r.get("family_type") for r in children if r.get("family_type"))
+        family_type = types.most_common(1)[0][0] if types else ""
+        first = children[0]
+        by_type[family_type].append({
+            "village": key[0], "group": key[1], "guardian": first.get("guardian") or "",
+            "phone": first.get("guardian_phone") or "", "family_type": family_type,
+            "children": [r["id_number"] for r in children]})
+    return dict(by_type)
+
+
+def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bool = False) -> dict[str, Any]:
+    """Draw the sample for the current campaign. Same seed and same children → same households."""
+    wanted = wanted if wanted is not None else sizes(workspace)
+    if not wanted:
+        raise SpotcheckError("配置文件没有 [spotcheck]（各家庭类型抽查户数），无法抽取督查名单")
+    pool = households(workspace)
+    rng = random.Random(seed)
+    chosen: list[dict[str, Any]] = []
+    shortfall = {}
+    for family_type, size in wanted.items():
+        candidates = pool.get(family_type, [])
+        if len(candidates) < size:
+            shortfall[family_type] = size - len(candidates)
+        picked = rng.sample(candidates, min(size, len(candidates)))
+        chosen.extend(sorted(picked, key=lambda h: (h["village"], h["group"], h["guardian"])))
+    campaign = _campaign_id(workspace)
+    doc = {"key": campaign, "campaign": campaign, "seed": seed, "sizes": wanted, "households": chosen,
+           "shortfall": shortfall, "drawn_at": dt.datetime.now().isoformat(timespec="seconds")}
+    coll = workspace.store.collection(DRAWS)
+    if coll.get(campaign) is not None:
+        if not replace:
+            raise SpotcheckError("本次排查已经抽取过督查名单；如需重新抽取请加 --replace（原名单作废）")
+        return coll.update(campaign, doc, workspace.operator)
+    return coll.insert(doc, workspace.operator)
+
+
+def current_draw(workspace) -> dict[str, Any] | None:
+    return workspace.store.collection(DRAWS).get(_campaign_id(workspace))
+
+
+def drawn_ids(workspace) -> list[str]:
+    found = current_draw(workspace)
+    return [i for h in (found or {}).get("households", []) for i in h["children"]]
+
+
+def _situation(workspace, record: dict) -> str:
+    return workspace.context().classify(record).situation
+
+
+def list_rows(workspace) -> list[list[Any]]:
+    found = current_draw(workspace)
+    if not found:
+        raise SpotcheckError("还没有抽取督查名单，请先执行 kbtui spotcheck draw")
+    results = {r["id_number"]: r for r in workspace.store.collection(RESULTS).find(campaign=found["campaign"])}
+    rows, n = [], 0
+    ctx = workspace.context()
+    for household in found["households"]:
+        for id_number in household["children"]:
+            record = workspace.store.get(id_number) or {"id_number": id_number}
+            result = results.get(id_number, {})
+            n += 1
+            rows.append([n, household["family_type"], household["village"], household["group"],
+                         household["guardian"], household["phone"], record.get("name") or "", id_number,
+                         ctx.classify(record).situation if record.get("birth_date") else "",
+                         result.get("status") or "", result.get("by") or "", result.get("note") or ""])
+    return rows
+
+
+def export_list(workspace, path: str | Path, today: dt.date | None = None) -> int:
+    """The printable spot-check list (Excel form); returns the number of children listed."""
+    from kbtui.excel.writer import write_form
+    from kbtui.services.campaigns import current_campaign
+
+    campaign = current_campaign(workspace)
+    found = current_draw(workspace) or {}
+    counts = Counter(h["family_type"] for h in found.get("households", []))
+    subtitle = "抽查：" + "，".join(f"{t} {n} 户" for t, n in counts.items()) + f"（随机种子 {found.get('seed')}）"
+    return write_form(path, title=f"{campaign.title}专项督导检查名单", unit=workspace.profile.township,
+                      date=today or dt.date.today(), columns=LIST_COLUMNS, rows=list_rows(workspace),
+                      sheet_title="督查名单", subtitle=subtitle)
+
+
+def record_result(workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
+                  by: str | None = None) -> dict[str, Any]:
+    """Record what the spot-check found for one child, next to the earlier finding."""
+    situation = workspace.statuses.get(status)
+    if situation is None or situation.kind in (st.Kind.PENDING, st.Kind.OUTSIDE):
+        raise SpotcheckError(f"“{status}”不是可登记的核实情况")
+    record = workspace.store.get(id_number)
+    if record is None:
+        raise SpotcheckError(f"找不到身份证号为 {id_number} 的儿童")
+    campaign = _campaign_id(workspace)
+    earlier = _situation(workspace, record)
+    doc = {"campaign": campaign, "id_number": id_number, "name": record.get("name") or "",
+           "village": record.get("village") or "", "group": record.get("group") or "",
+           "status": status, "earlier": earlier, "earlier_by": (record.get("status_history") or [{}])[-1].get("by"),
+           "match": status == earlier, "drawn": id_number in set(drawn_ids(workspace)),
+           "by": by or workspace.operator, "date": date or dt.date.today().isoformat(), "note": note.strip()}
+    coll = workspace.store.collection(RESULTS)
+    key = f"{campaign}:{id_number}"
+    if coll.get(key) is not None:
+        return coll.update(key, doc, workspace.operator)
+    return coll.insert({"key": key, **doc}, workspace.operator)
+
+
+def results(workspace) -> list[dict[str, Any]]:
+    found = workspace.store.collection(RESULTS).find(campaign=_campaign_id(workspace))
+    return sorted(found, key=lambda r: (r.get("village") or "", r.get("group") or "", r.get("name") or ""))
+
+
+def mismatches(workspace) -> list[dict[str, Any]]:
+    """Spot-check results that differ from the earlier finding."""
+    return [r for r in results(workspace) if not r.get("match")]
+
+
+def progress(workspace) -> dict[str, int]:
+    ids = drawn_ids(workspace)
+    done = {r["id_number"] for r in results(workspace)}
+    return {"drawn": len(ids), "checked": sum(1 for i in ids if i in done), "mismatches": len(mismatches(workspace))}

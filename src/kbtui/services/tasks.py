@@ -1,0 +1,230 @@
+"""Visit tasks: one per child of the current campaign whose situation needs a visit (待核实, 缓学待核实,
+在籍未在校 …), assigned to the child's two responsible people (双线).
+
+Tasks are stored in ``collection("tasks")`` (key ``<campaign>:<id_number>:visit``) for what the records
+cannot say: when a task was made, its own due date, who closed it and when. The report also reads the
+records themselves, so it is right even before ``sync_tasks`` ran: a child whose situation still needs a
+visit is an open task; a child whose finding was recorded (by a visit, an import or an edit) closes it.
+
+Late: an open task whose due date — its own, else the deadline of the campaign's visit phase
+(双山 上门入户排查 9/20) — has passed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from kbtui.domain import campaign as cp
+from kbtui.domain import status as st
+from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
+from kbtui.store import StoreError
+
+TASKS = "tasks"
+VISIT = "visit"
+OPEN = "open"
+DONE = "done"
+UNASSIGNED = "（未分配）"
+
+
+def needs_visit(situation: str, statuses: st.StatusRegistry) -> bool:
+    return statuses.kind_of(situation) == st.Kind.PENDING
+
+
+def task_key(campaign_id: str, id_number: str) -> str:
+    return f"{campaign_id}:{id_number}:{VISIT}"
+
+
+def _campaign(workspace):
+    from kbtui.services.campaigns import current_campaign
+
+    return current_campaign(workspace)
+
+
+def _due_of(doc: dict | None, default: dt.datetime | None) -> dt.datetime | None:
+    if doc and doc.get("due"):
+        return dt.datetime.fromisoformat(doc["due"])
+    return default
+
+
+def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, int]:
+    """Create the missing visit tasks of the current campaign and keep open tasks' assignees and state in
+    step with the records. Returns counts ``{created, updated, closed, reopened}``."""
+    campaign = _campaign(workspace)
+    ctx = workspace.context()
+    coll = workspace.store.collection(TASKS)
+    docs = {d["id_number"]: d for d in coll.find(campaign=campaign.id, kind=VISIT)}
+    counts = {"created": 0, "updated": 0, "closed": 0, "reopened": 0}
+    new_docs = []
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for record in records if records is not None else workspace.store.all():
+        c = ctx.classify(record)
+        if not c.in_campaign:
+            continue
+        id_number = record["id_number"]
+        wanted = needs_visit(c.situation, workspace.statuses)
+        assignees = {"gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or ""}
+        doc = docs.get(id_number)
+        if doc is None:
+            if wanted:
+                new_docs.append({"key": task_key(campaign.id, id_number), "campaign": campaign.id, "kind": VISIT,
+                                 "id_number": id_number, "name": record.get("name") or "",
+                                 "village": record.get("village") or "", "group": record.get("group") or "",
+                                 "situation": c.situation, "state": OPEN, "created": now, **assignees})
+            continue
+        changes: dict[str, Any] = {}
+        if doc.get("state") == OPEN and not wanted:
+            changes.update(state=DONE, done_at=now, done_by=record.get("_by") or "", done_how="登记")
+            counts["closed"] += 1
+        elif doc.get("state") == DONE and wanted:
+            changes.update(state=OPEN, done_at=None, done_by=None, done_how=None, situation=c.situation)
+            counts["reopened"] += 1
+        if (changes.get("state") or doc.get("state")) == OPEN:
+            changes.update({k: v for k, v in assignees.items() if doc.get(k) != v})
+            changes.update({k: record.get(k) or "" for k in ("village", "group", "name")
+                            if doc.get(k) != (record.get(k) or "")})
+        if changes:
+            coll.update(doc["key"], changes, workspace.operator)
+            if "state" not in changes:
+                counts["updated"] += 1
+    coll.insert_many(new_docs, workspace.operator)
+    counts["created"] = len(new_docs)
+    return counts
+
+
+def close_visit_task(workspace, id_number: str, *, date: str | None = None, how: str = "入户",
+                     visitors: Iterable[str] = ()) -> dict | None:
+    """Close the child's visit task of the current campaign (called when a visit is recorded)."""
+    campaign = _campaign(workspace)
+    coll = workspace.store.collection(TASKS)
+    key = task_key(campaign.id, id_number)
+    doc = coll.get(key)
+    fields = {"state": DONE, "done_at": date or dt.date.today().isoformat(), "done_by": workspace.operator,
+              "done_how": how, "visitors": list(visitors)}
+    if doc is None:
+        record = workspace.store.get(id_number) or {}
+        return coll.insert({"key": key, "campaign": campaign.id, "kind": VISIT, "id_number": id_number,
+                            "name": record.get("name") or "", "village": record.get("village") or "",
+                            "group": record.get("group") or "", "gov": record.get("responsible_gov") or "",
+                            "edu": record.get("responsible_edu") or "",
+                            "created": dt.datetime.now().isoformat(timespec="seconds"), **fields},
+                           workspace.operator)
+    if doc.get("state") == DONE:
+        return doc
+    return coll.update(key, fields, workspace.operator)
+
+
+def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
+    """Give tasks their own due date (None: back to the visit phase's deadline). Returns tasks changed."""
+    sync_tasks(workspace)
+    campaign = _campaign(workspace)
+    coll = workspace.store.collection(TASKS)
+    if isinstance(due, dt.datetime):
+        value = due.isoformat(timespec="minutes")
+    elif isinstance(due, dt.date):
+        value = dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
+    else:
+        value = None
+    changed = 0
+    for id_number in id_numbers:
+        doc = coll.get(task_key(campaign.id, id_number))
+        if doc is None:
+            raise StoreError(f"身份证号为 {id_number} 的儿童没有走访任务")
+        if doc.get("due") != value:
+            coll.update(doc["key"], {"due": value}, workspace.operator)
+            changed += 1
+    return changed
+
+
+def _person_name(text: str | None) -> str | None:
+    return text.partition("@")[0] if text else None
+
+
+def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None = None, overdue: bool = False,
+                village: str | None = None, records: Iterable[dict] | None = None) -> dict[str, Any]:
+    """Visit tasks of the current campaign with per-person and per-village counts (read only).
+
+    Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], totals: {...}}``;
+    every count dict has ``assigned`` (tasks), ``done``, ``open``, ``late``. ``person`` keeps the tasks of
+    one person (either line), ``overdue`` only late ones, ``village`` one village — the counts follow the
+    filters except ``overdue``.
+    """
+    campaign = _campaign(workspace)
+    deadline = cp.visit_deadline(campaign)
+    ctx = workspace.context(today if not isinstance(today, dt.datetime) else today.date())
+    docs = {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=VISIT)}
+    name = _person_name(person)
+    rows = []
+    for record in records if records is not None else workspace.store.all():
+        id_number = record["id_number"]
+        doc = docs.get(id_number)
+        c = ctx.classify(record)
+        wanted = c.in_campaign and needs_visit(c.situation, workspace.statuses)
+        if not wanted and doc is None:
+            continue
+        if wanted:
+            state = OPEN
+        else:
+            state = DONE
+        due = _due_of(doc, deadline)
+        late = state == OPEN and cp.is_late(due, today)
+        gov = (record.get("responsible_gov") if state == OPEN or not doc else doc.get("gov")) or ""
+        edu = (record.get("responsible_edu") if state == OPEN or not doc else doc.get("edu")) or ""
+        row = {"id_number": id_number, "name": record.get("name") or "", "village": record.get("village") or "",
+               "group": record.get("group") or "", "situation": c.situation, "gov": gov, "edu": edu,
+               "due": due.isoformat(timespec="minutes") if due else None, "state": "late" if late else state,
+               "late": late, "done_at": (doc or {}).get("done_at") if state == DONE else None,
+               "done_by": (doc or {}).get("done_by") if state == DONE else None}
+        if name and name not in (gov, edu):
+            continue
+        if village and row["village"] != village:
+            continue
+        rows.append(row)
+    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, r["village"], r["group"], r["name"]))
+
+    def blank() -> dict[str, int]:
+        return {"assigned": 0, "done": 0, "open": 0, "late": 0}
+
+    totals = {**blank(), "unassigned": 0}
+    people: dict[tuple[str, str], dict[str, int]] = {}
+    villages: dict[str, dict[str, int]] = {}
+    for row in rows:
+        keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
+        targets = [totals, villages.setdefault(row["village"], {**blank(), "unassigned": 0})]
+        for line in (GOV, EDU):
+            who = row[line] or UNASSIGNED
+            if name and who != name:
+                continue
+            targets.append(people.setdefault((who, line), blank()))
+        for target in targets:
+            for k in keys:
+                target[k] += 1
+        if not row["gov"] and not row["edu"]:
+            totals["unassigned"] += 1
+            villages[row["village"]]["unassigned"] += 1
+    by_person = [{"person": who, "line": line, "line_label": LINE_LABELS[line], **counts}
+                 for (who, line), counts in sorted(people.items(), key=lambda kv: (kv[0][0] == UNASSIGNED, kv[0]))]
+    by_village = [{"village": v, **counts} for v, counts in sorted(villages.items())]
+    shown = [r for r in rows if r["late"]] if overdue else rows
+    return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
+            "tasks": shown, "by_person": by_person, "by_village": by_village, "totals": totals}
+
+
+def overdue_text(workspace, today: dt.date) -> str:
+    """A few lines for the dashboard: late tasks by village and by person."""
+    report = task_report(workspace, today)
+    totals = report["totals"]
+    if not totals["assigned"]:
+        return "没有走访任务。"
+    lines = [f"走访任务 {totals['assigned']} 项：已完成 {totals['done']}，未完成 {totals['open']}，"
+             f"逾期 {totals['late']}" + (f"，未分配责任人 {totals['unassigned']}" if totals["unassigned"] else "")]
+    late_villages = [f"{v['village']} {v['late']}" for v in report["by_village"] if v["late"]]
+    if late_villages:
+        lines.append("逾期（按村）：" + "，".join(late_villages))
+    late_people = sorted((p for p in report["by_person"] if p["late"]), key=lambda p: -p["late"])[:5]
+    if late_people:
+        lines.append("逾期（按人）：" + "，".join(f"{p['person']} {p['late']}" for p in late_people))
+    return "\n".join(lines)
+
+
+__all__ = ["sync_tasks", "close_visit_task", "set_due", "task_report", "overdue_text", "needs_visit",
+           "FIELD_OF_LINE"]
