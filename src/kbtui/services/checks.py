@@ -87,7 +87,23 @@ def check_situation(record: Record, ctx: CheckContext) -> list[tuple[str, str]]:
     return found
 
 
-CORE_CHECKS: dict[str, Check] = {"身份证号": check_id, "年龄": check_age, "核实情况": check_situation}
+def missing_evidence(record: Record, statuses: st.StatusRegistry) -> bool:
+    """A recorded not-dropout (or other evidence-needing) situation without any evidence document."""
+    label = record.get("status")
+    situation = statuses.get(label) if label else None
+    return bool(situation and situation.needs_evidence and not record.get("evidence"))
+
+
+def check_evidence(record: Record, ctx: CheckContext) -> list[tuple[str, str]]:
+    if not missing_evidence(record, ctx.statuses):
+        return []
+    situation = ctx.statuses.get(record["status"])
+    hint = f"（{situation.description}）" if situation and situation.description else ""
+    return [("佐证材料", f"登记为“{record['status']}”却没有佐证材料{hint}")]
+
+
+CORE_CHECKS: dict[str, Check] = {"身份证号": check_id, "年龄": check_age, "核实情况": check_situation,
+                                 "佐证材料": check_evidence}
 
 
 def duplicate_problems(records: Iterable[Record]) -> list[Problem]:
