@@ -1,35 +1,128 @@
-"""The kbtui Textual application."""
+"""The kbtui Textual application: navigation between screens, keys, command palette, plugin hooks."""
 from __future__ import annotations
 
-from textual.app import App
-from textual.binding import Binding
+import datetime as dt
+from typing import Iterable
 
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from kbtui.services.keymap import load_keymap
+from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
-from kbtui.tui.navigation import navigation
+from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 
 
 class KbtuiApp(App):
     TITLE = "控辍保学工作台"
     CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS = [
-        Binding("q", "quit", "退出", id="app.quit"),
-        Binding("ctrl+q", "quit", "退出", show=False, id="app.quit_ctrl"),
+        Binding("ctrl+q", "quit", "退出", show=False, priority=True, id="app.quit"),
+        Binding("q", "quit", "退出", show=False, id="app.quit_q"),
+        Binding("f1,question_mark", "help", "帮助", key_display="F1", id="app.help"),
+        Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True, id="app.palette"),
     ]
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, today: dt.date | None = None, start: str = "dashboard") -> None:
         super().__init__()
         self.workspace = workspace
+        self.today = today or dt.date.today()
+        self.start = start
         self.sub_title = f"{workspace.profile.title}  操作员：{workspace.operator}"
-
-        self.nav = navigation(workspace.plugins)
+        plugins = workspace.plugins
+        self.nav = navigation(plugins)
+        self.panels = dashboard_panels(plugins)
+        self.columns = list_columns(plugins)
+        self.commands = commands(plugins)
         for item in self.nav.values():
             if item.key:
-                self.bind(item.key, f"open_screen('{item.id}')", description=item.label)
+                self._bindings._add_binding(
+                    Binding(item.key, f"app.open_screen('{item.id}')", item.label, id=f"nav.{item.id}",
+                            key_display=item.key.upper() if item.key.startswith("f") else None))
+        for command in self.commands.values():
+            if command.key:
+                self._bindings._add_binding(
+                    Binding(command.key, f"app.run_command('{command.id}')", command.title, show=False,
+                            id=f"cmd.{command.id}"))
+        self.keymap = load_keymap(workspace.root, self.binding_ids())
+        if self.keymap.keys:
+            self.set_keymap(self.keymap.keys)
 
+    # --- start-up -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        for warning in self.workspace.warnings:
-            self.notify(warning, title="插件警告", severity="warning", timeout=8)
-        self.action_open_screen("children")
+        for warning in self.workspace.warnings + self.keymap.warnings:
+            self.notify(warning, title="警告", severity="warning", timeout=8)
+        for item in self.nav.values():
+            self.add_mode(item.id, item.factory)
+        self.warm_up()
+        self.switch_mode(self.start)
 
+    @work(thread=True, exclusive=True, group="warm-up")
+    def warm_up(self) -> None:
+        """Load the pinyin dictionaries in the background (0.5 s), before the first search needs them."""
+        name_pinyin("张三")
+
+    # --- keys -----------------------------------------------------------------------------------------
+    def binding_ids(self) -> set[str]:
+        """Every binding id the keymap may remap (app, navigation, commands and every core screen)."""
+        from kbtui.tui.screens.help import screen_classes
+
+        ids = {b.id for _key, b in self._bindings if b.id}
+        for cls in screen_classes(self):
+            for binding in _class_bindings(cls):
+                if binding.id:
+                    ids.add(binding.id)
+        return ids
+
+    # --- actions ----------------------------------------------------------------------------------------
     def action_open_screen(self, screen_id: str) -> None:
-        self.push_screen(self.nav[screen_id].factory())
+        if screen_id not in self.nav:
+            self.notify(f"没有名为“{screen_id}”的界面", severity="error")
+            return
+        self.switch_mode(screen_id)
+
+    def action_run_command(self, command_id: str) -> None:
+        command = self.commands.get(command_id)
+        if command is None:
+            return
+        try:
+            command.run(self)
+        except Exception as err:  # noqa: BLE001 - a plugin's command must not crash the app
+            self.notify(f"命令“{command.title}”出错：{err}", severity="error")
+
+    def action_help(self) -> None:
+        from kbtui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # --- command palette ------------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for item in self.nav.values():
+            yield SystemCommand(f"打开：{item.label}", item.description or item.label,
+                                lambda i=item.id: self.action_open_screen(i))
+        for command in self.commands.values():
+            yield SystemCommand(command.title, command.help or command.title,
+                                lambda c=command.id: self.action_run_command(c))
+        seen: set[str] = set()
+        for _key, binding in screen._bindings:
+            if binding.description and binding.action not in seen and not binding.system:
+                seen.add(binding.action)
+                yield SystemCommand(f"{binding.description}（本界面）", f"按键 {binding.key}",
+                                    lambda a=binding.action, s=screen: self.call_later(s.run_action, a))
+        yield SystemCommand("帮助：全部按键", "列出每个界面的按键", self.action_help)
+        yield SystemCommand("切换配色", "更换界面主题", self.action_change_theme)
+        yield SystemCommand("退出", "退出工作台", self.action_quit)
+
+
+def _class_bindings(cls: type) -> list[Binding]:
+    found = []
+    for klass in reversed(cls.__mro__):
+        for item in getattr(klass, "BINDINGS", []) if "BINDINGS" in klass.__dict__ else []:
+            if isinstance(item, Binding):
+                found.append(item)
+    return found

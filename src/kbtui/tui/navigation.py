@@ -1,12 +1,24 @@
-"""The screens the app can show: core ones plus those plugins register (``kbtui_register_screens``)."""
+"""What the app can reach: core screens plus what plugins register through the TUI hooks.
+
+- screens (``kbtui_register_screens``): ``NavItem``; bound to ``item.key`` under the binding id
+  ``nav.<id>`` (remappable in ``keys.toml``) and listed in the command palette and on the help screen;
+- dashboard panels (``kbtui_register_dashboard_panels``): ``DashboardPanel``;
+- list columns (``kbtui_register_list_columns``): ``kbtui.services.child_list.ListColumn``;
+- commands (``kbtui_register_commands``): ``Command``, in the palette, on the help screen and on a key.
+"""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual.screen import Screen
 
 from kbtui.registry import Registry
+from kbtui.services.child_list import CORE_COLUMNS, ListColumn
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kbtui.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -18,10 +30,50 @@ class NavItem:
     description: str = ""
 
 
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel on the 总览 dashboard.
+
+    ``render(workspace, today)`` returns the panel's text (a ``str`` or any Rich renderable). It runs in a
+    worker thread, so it may read the store at length but must not touch widgets. ``order`` sorts panels
+    (core panels use 0–90); ``title`` is the panel's heading.
+    """
+
+    id: str
+    title: str
+    render: Callable[["Workspace", dt.date], Any]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Command:
+    """An action for the command palette and the help screen.
+
+    ``run(app)`` is called on the UI thread with the running ``KbtuiApp`` (``app.workspace``, ``app.today``,
+    ``app.notify``, ``app.push_screen`` …). ``key`` optionally binds it (binding id ``cmd.<id>``).
+    """
+
+    id: str
+    title: str
+    run: Callable[[Any], Any]
+    help: str = ""
+    key: str = ""
+
+
 def core_items() -> list[NavItem]:
     from kbtui.tui.screens.children import ChildrenScreen
+    from kbtui.tui.screens.dashboard import DashboardScreen
+    from kbtui.tui.screens.exporting import ExportScreen
+    from kbtui.tui.screens.importing import ImportScreen
+    from kbtui.tui.screens.visits import VisitScreen
 
-    return [NavItem("children", "儿童", "f2", ChildrenScreen, "全部儿童名单，可搜索、筛选、排序")]
+    return [
+        NavItem("dashboard", "总览", "f2", DashboardScreen, "工作进度、阶段截止日、各村进度"),
+        NavItem("children", "儿童", "f3", ChildrenScreen, "全部儿童名单，可搜索、筛选、排序"),
+        NavItem("visits", "走访录入", "f4", VisitScreen, "按村逐个录入入户核实结果"),
+        NavItem("import", "导入", "f5", ImportScreen, "导入户籍、学籍等名单"),
+        NavItem("export", "导出", "f6", ExportScreen, "导出台账"),
+    ]
 
 
 def navigation(plugins) -> Registry[NavItem]:
@@ -29,3 +81,18 @@ def navigation(plugins) -> Registry[NavItem]:
     for item in core_items():
         registry.add(item.id, item)
     return plugins.collect("kbtui_register_screens", registry, kind="界面")
+
+
+def dashboard_panels(plugins) -> Registry[DashboardPanel]:
+    return plugins.collect("kbtui_register_dashboard_panels", Registry("总览面板"), kind="总览面板")
+
+
+def list_columns(plugins) -> Registry[ListColumn]:
+    registry: Registry[ListColumn] = Registry("名单列")
+    for column in CORE_COLUMNS:
+        registry.add(column.id, column)
+    return plugins.collect("kbtui_register_list_columns", registry, kind="名单列")
+
+
+def commands(plugins) -> Registry[Command]:
+    return plugins.collect("kbtui_register_commands", Registry("命令"), kind="命令")

@@ -1,0 +1,282 @@
+"""The children list behind the TUI's 儿童 screen: search, filters and sorting over row numbers.
+
+Built for county scale (100,000 children): opening costs one pass over the names (pinyin is computed
+once per *distinct* name, and most names repeat), a keystroke of search is one C-speed pass over the
+distinct names or the ID numbers, and filters / sort orders are computed once when they change, not per
+keystroke. Classification (the situation of each child, 1.5 s at 100,000) is computed lazily: only for
+the rows shown, or for all rows when a filter or sort needs it (the TUI does that in a worker).
+
+Name matching follows ``services.search`` exactly (``search.matches`` is applied to each distinct name).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from kbtui.domain.child import Record, display
+from kbtui.domain.ledger import Ledger, LedgerContext
+from kbtui.services.search import Entry, matches, name_pinyin
+
+_ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
+
+ValueFn = Callable[[Record, LedgerContext], Any]
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """One column of the children list.
+
+    ``value(record, ctx)`` returns the cell text; ``width`` is in terminal cells (a CJK character is 2);
+    ``priority`` decides which columns stay when the terminal is narrow (lower stays first);
+    ``needs_classification`` marks columns that read ``ctx.classify`` (sorting by them runs in a worker).
+    """
+
+    id: str
+    header: str
+    value: ValueFn
+    width: int = 10
+    priority: int = 50
+    needs_classification: bool = False
+
+
+def _field(key: str) -> ValueFn:
+    return lambda record, _ctx: display(record, key)
+
+
+def _situation(record: Record, ctx: LedgerContext) -> str:
+    return ctx.classify(record).situation
+
+
+def _age(record: Record, ctx: LedgerContext) -> str:
+    age = ctx.classify(record).age
+    return "" if age is None else str(age)
+
+
+def _id_tail(record: Record, _ctx: LedgerContext) -> str:
+    return (record.get("id_number") or "")[-6:]
+
+
+CORE_COLUMNS: tuple[ListColumn, ...] = (
+    ListColumn("name", "姓名", _field("name"), 8, 0),
+    ListColumn("sex", "性别", _field("sex"), 4, 30),
+    ListColumn("birth_date", "出生日期", _field("birth_date"), 10, 20),
+    ListColumn("village", "村（社区）", _field("village"), 10, 10),
+    ListColumn("school", "就读学校", _field("school"), 14, 25),
+    ListColumn("status", "核实情况", _situation, 12, 5, True),
+    ListColumn("id_tail", "证号尾", _id_tail, 6, 15),
+    ListColumn("id_number", "身份证号", _field("id_number"), 18, 60),
+    ListColumn("age", "年龄", _age, 4, 40, True),
+    ListColumn("group", "组", _field("group"), 6, 70),
+    ListColumn("key_groups", "重点群体", _field("key_groups"), 12, 65),
+    ListColumn("guardian_phone", "联系电话", _field("guardian_phone"), 11, 80),
+)
+
+
+def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list[ListColumn]:
+    """The columns that fit ``width`` cells, chosen by priority, kept in their declared order.
+
+    ``id_tail`` is dropped when the full ``id_number`` fits.
+    """
+    columns = list(columns)
+    chosen: set[str] = set()
+    used = 0
+    for column in sorted(columns, key=lambda c: c.priority):
+        need = column.width + gap
+        if used + need <= width:
+            chosen.add(column.id)
+            used += need
+    if "id_number" in chosen and "id_tail" in chosen:
+        chosen.discard("id_tail")
+    return [c for c in columns if c.id in chosen]
+
+
+@dataclass
+class Filters:
+    """Equality filters; ``None`` means "any"."""
+
+    village: str | None = None
+    status: str | None = None
+    school: str | None = None
+    age: int | None = None
+    key_group: str | None = None
+    ledger: str | None = None
+
+    def active(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+    def needs_classification(self) -> bool:
+        return any(getattr(self, k) not in (None, "") for k in ("status", "age", "ledger"))
+
+    def describe(self) -> str:
+        labels = {"village": "村", "status": "情况", "school": "学校", "age": "年龄", "key_group": "重点群体",
+                  "ledger": "台账"}
+        return "，".join(f"{labels[k]}={v}" for k, v in self.active().items())
+
+
+@dataclass
+class ChildList:
+    """Rows are positions in ``records``; every query returns a list of positions in display order."""
+
+    records: list[Record]
+    ctx: LedgerContext
+    ledgers: dict[str, Ledger] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ids: list[str] = [r.get("id_number") or "" for r in self.records]
+        self.position: dict[str, int] = {i: n for n, i in enumerate(self.ids)}
+        # all ID numbers in one string, one per line: digit searches run as one C-speed scan
+        self._id_blob = "".join(i + "\n" for i in self.ids)
+        self._id_starts: list[int] = []
+        offset = 0
+        for i in self.ids:
+            self._id_starts.append(offset)
+            offset += len(i) + 1
+        self._names: dict[str, list[int]] = defaultdict(list)
+        for n, record in enumerate(self.records):
+            self._names[record.get("name") or ""].append(n)
+        self._entries: dict[str, Entry] = {}
+        self._allowed: set[int] | None = None       # rows passing the filters (None = all)
+        self._rank: list[int] | None = None          # display rank of every row under the sort order
+        self.filters = Filters()
+        self.sort_column: ListColumn | None = None
+        self.sort_reverse = False
+        self._ordered: list[int] | None = None      # cached answer to the empty query
+
+    # --- search -------------------------------------------------------------------------------------
+    def _entry(self, name: str) -> Entry:
+        entry = self._entries.get(name)
+        if entry is None:
+            full, initials = name_pinyin(name)
+            entry = self._entries[name] = Entry("", name, full, initials)
+        return entry
+
+    def prepare_search(self) -> None:
+        """Compute the pinyin of every distinct name (otherwise done on the first search)."""
+        for name in self._names:
+            self._entry(name)
+
+    def search(self, query: str) -> list[int]:
+        """Rows matching ``query`` (name, pinyin full or initials, ID number or its last digits)."""
+        query = query.strip()
+        if not query:
+            return list(range(len(self.records)))
+        if _ID_QUERY.match(query):
+            return self._id_search(query.upper())
+        hits: list[int] = []
+        entry = self._entry
+        for name, rows in self._names.items():
+            if matches(entry(name), query):
+                hits.extend(rows)
+        hits.sort()
+        return hits
+
+    def _id_search(self, digits: str) -> list[int]:
+        """Rows whose ID ends with ``digits`` (or contains them, from 6 digits on)."""
+        needle = digits if len(digits) >= 6 else digits + "\n"
+        starts, blob = self._id_starts, self._id_blob
+        if blob.count(needle) > 2000:    # many hits (a region code): one pass is cheaper than bisecting
+            if len(digits) >= 6:
+                return [n for n, i in enumerate(self.ids) if digits in i]
+            return [n for n, i in enumerate(self.ids) if i.endswith(digits)]
+        rows: dict[int, None] = {}
+        position = blob.find(needle)
+        while position >= 0:
+            rows[bisect_right(starts, position) - 1] = None
+            position = blob.find(needle, position + 1)
+        return list(rows)
+
+    # --- filters ------------------------------------------------------------------------------------
+    def set_filters(self, filters: Filters) -> None:
+        """Apply filters (classifies every child when a filter needs the situation, age or ledger)."""
+        self.filters = filters
+        self._ordered = None
+        active = filters.active()
+        if not active:
+            self._allowed = None
+            return
+        ctx = self.ctx
+        ledger = self.ledgers.get(filters.ledger) if filters.ledger else None
+        allowed = set()
+        for n, record in enumerate(self.records):
+            if filters.village and (record.get("village") or "") != filters.village:
+                continue
+            if filters.school and (record.get("school") or "") != filters.school:
+                continue
+            if filters.key_group and filters.key_group not in (record.get("key_groups") or ()):
+                continue
+            if filters.status or filters.age is not None:
+                c = ctx.classify(record)
+                if filters.status and c.situation != filters.status:
+                    continue
+                if filters.age is not None and c.age != filters.age:
+                    continue
+            if ledger is not None and not ledger.include(record, ctx):
+                continue
+            allowed.add(n)
+        self._allowed = allowed
+
+    # --- sorting ------------------------------------------------------------------------------------
+    def set_sort(self, column: ListColumn | None, reverse: bool = False) -> None:
+        """Sort by a column (None = the stored order). Costs one sort of all rows, then nothing per query."""
+        self.sort_column, self.sort_reverse = column, reverse
+        self._ordered = None
+        if column is None:
+            self._rank = None if not reverse else list(range(len(self.records), 0, -1))
+            return
+        ctx, value = self.ctx, column.value
+        keys = [value(r, ctx) for r in self.records]
+        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+        rank = [0] * len(order)
+        for position, row in enumerate(order):
+            rank[row] = position
+        self._rank = rank
+
+    # --- the combined query -------------------------------------------------------------------------
+    def query(self, text: str) -> list[int]:
+        """Rows to show for the search text under the current filters and sort order."""
+        if not text.strip() and self._ordered is not None:
+            return list(self._ordered)
+        rows = self.search(text)
+        if self._allowed is not None:
+            allowed = self._allowed
+            rows = [n for n in rows if n in allowed]
+        if self._rank is not None:
+            rows.sort(key=self._rank.__getitem__)
+        if not text.strip():
+            self._ordered = rows[:]
+        return rows
+
+    # --- values -------------------------------------------------------------------------------------
+    def cells(self, row: int, columns: Iterable[ListColumn]) -> list[str]:
+        record, ctx = self.records[row], self.ctx
+        return [str(c.value(record, ctx)) for c in columns]
+
+    def record(self, row: int) -> Record:
+        return self.records[row]
+
+    def replace(self, record: Record) -> None:
+        """After an edit: swap in the stored record (its classification is recomputed on use)."""
+        row = self.position.get(record.get("id_number") or "")
+        if row is None:
+            return
+        old = self.records[row]
+        self.records[row] = record
+        self._ordered = None
+        self.ctx._cache.pop(record.get("id_number"), None)
+        if old.get("name") != record.get("name"):
+            self._names[old.get("name") or ""].remove(row)
+            self._names[record.get("name") or ""].append(row)
+
+    def choices(self, key: str) -> list[str]:
+        """Distinct values of a field (for filter pickers), sorted."""
+        values: set[str] = set()
+        for record in self.records:
+            value = record.get(key)
+            if isinstance(value, (list, tuple)):
+                values.update(str(v) for v in value if v)
+            elif value:
+                values.add(str(value))
+        return sorted(values)

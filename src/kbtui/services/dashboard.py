@@ -1,0 +1,69 @@
+"""What the 总览 dashboard shows: the campaign's phases against today, counts, and progress by village."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kbtui.domain import status as st
+from kbtui.services.stats import campaign_stats, village_progress
+
+
+@dataclass(frozen=True)
+class PhaseState:
+    name: str
+    end: dt.datetime
+    days_left: int          # negative when overdue
+    done: bool              # the deadline has passed
+
+    @property
+    def label(self) -> str:
+        """截止 9月6日（剩 3 天）/（今天截止）/（已过 2 天）"""
+        when = f"{self.end.month}月{self.end.day}日"
+        if self.end.time() != dt.time(23, 59):
+            when += f" {self.end:%H:%M}"
+        if self.days_left > 0:
+            return f"截止 {when}（剩 {self.days_left} 天）"
+        if self.days_left == 0:
+            return f"截止 {when}（今天截止）"
+        return f"截止 {when}（已过 {-self.days_left} 天）"
+
+
+def phase_states(profile, today: dt.date) -> list[PhaseState]:
+    return [PhaseState(p.name, p.end, (p.end.date() - today).days, p.end.date() < today) for p in profile.phases]
+
+
+def current_phase(states: list[PhaseState]) -> PhaseState | None:
+    """The first phase whose deadline has not passed (None when the campaign is over)."""
+    return next((s for s in states if s.days_left >= 0), None)
+
+
+@dataclass
+class Dashboard:
+    title: str
+    today: dt.date
+    phases: list[PhaseState]
+    children: int
+    in_campaign: int
+    pending: int
+    by_status: dict[str, int]
+    by_village: dict[str, int]
+    progress: dict[str, tuple[int, int]]
+    pending_by_village: dict[str, int]
+
+
+def dashboard(workspace, today: dt.date) -> Dashboard:
+    """Everything the dashboard shows (classifies every child: run it in a worker at county scale)."""
+    ctx = workspace.context(today)
+    records = list(workspace.store.all())
+    stats = campaign_stats(records, ctx, {})
+    pending_by_village: dict[str, int] = {}
+    for record in records:
+        c = ctx.classify(record)
+        if c.in_campaign and c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK):
+            village = record.get("village") or "（未分村）"
+            pending_by_village[village] = pending_by_village.get(village, 0) + 1
+    return Dashboard(
+        title=workspace.profile.title, today=today, phases=phase_states(workspace.profile, today),
+        children=stats["children"], in_campaign=stats["in_campaign"], pending=stats["pending"],
+        by_status=stats["by_status"], by_village=stats["by_village"],
+        progress=village_progress(records, ctx), pending_by_village=pending_by_village)

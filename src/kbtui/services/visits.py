@@ -1,0 +1,101 @@
+"""Recording the finding of a door-to-door visit (入户核实), one child at a time.
+
+``record_finding`` sets the child's situation and appends to ``status_history``; the journal keeps who
+changed what. Kept small on purpose: evidence and checking levels are added by their own module.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kbtui.domain import status as st
+from kbtui.domain.child import Record
+from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.store import StoreError
+
+# The situations offered on number keys 1–9 in fast visit entry (a profile may override them with
+# ``[visits] common = [...]``); the rest are picked from a list.
+COMMON_FINDINGS: tuple[str, ...] = (
+    st.IN_SCHOOL, "外地就读", "区域内就读无学籍", "省内外就读无学籍", "延缓入学", "休学", "疑似辍学", "辍学",
+    "户籍迁出",
+)
+HOW = ("入户", "电话", "学校核实", "其他")
+
+
+class VisitError(StoreError):
+    """A finding that cannot be recorded; the message is Chinese."""
+
+
+def common_findings(workspace) -> list[str]:
+    configured = workspace.profile.section("visits").get("common")
+    labels = list(configured) if isinstance(configured, list) else list(COMMON_FINDINGS)
+    return [label for label in labels if label in workspace.statuses][:9]
+
+
+def finding_choices(workspace) -> list[str]:
+    """Every situation that may be recorded as a finding (not the ones derived from lists)."""
+    return [s.label for s in workspace.statuses if s.kind not in (st.Kind.PENDING, st.Kind.OUTSIDE)]
+
+
+def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[Record]:
+    """The children of one village to walk: campaign children still 待核实 / 缓学待核实 first, then the rest
+    of the campaign children; each part by group and name."""
+    ctx = workspace.context(today)
+    first, rest = [], []
+    for record in workspace.store.all():
+        if (record.get("village") or "") != village:
+            continue
+        c = ctx.classify(record)
+        if not c.in_campaign:
+            continue
+        (first if c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK) else rest).append(record)
+    key = lambda r: (r.get("group") or "", r.get("name") or "", r.get("id_number") or "")  # noqa: E731
+    return sorted(first, key=key) + sorted(rest, key=key)
+
+
+def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
+    """Per village: (children still to visit, campaign children)."""
+    ctx = workspace.context(today)
+    counts: dict[str, list[int]] = {}
+    for record in workspace.store.all():
+        c = ctx.classify(record)
+        if not c.in_campaign:
+            continue
+        pair = counts.setdefault(record.get("village") or "", [0, 0])
+        pair[1] += 1
+        if c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK):
+            pair[0] += 1
+    return {v: (p[0], p[1]) for v, p in sorted(counts.items())}
+
+
+def record_finding(workspace, id_number: str, status: str, *, school: str | None = None,
+                   date: str | dt.date | None = None, note: str = "", how: str = "入户",
+                   expected_version: int | None = None, today: dt.date | None = None) -> Record:
+    """Record what a visit found. Raises VisitError (Chinese message) for an unusable value and the
+    store's StaleEditError when ``expected_version`` is outdated."""
+    situation = workspace.statuses.get(status)
+    if situation is None:
+        raise VisitError(f"“{status}”不是已登记的核实情况")
+    if situation.kind in (st.Kind.PENDING, st.Kind.OUTSIDE):
+        raise VisitError(f"“{status}”是系统按名单推定的情况，不能作为走访结果")
+    today = today or dt.date.today()
+    try:
+        day = parse_date(date) if date not in (None, "") else today
+    except NormalizeError as err:
+        raise VisitError(f"走访日期：{err}") from None
+    if day > today:
+        raise VisitError(f"走访日期 {day} 晚于今天")
+    record = workspace.store.get(id_number)
+    if record is None:
+        raise VisitError(f"找不到身份证号为 {id_number} 的儿童")
+    entry: dict[str, Any] = {"status": status, "date": day.isoformat(), "by": workspace.operator, "how": how,
+                             "note": note.strip()}
+    changes: dict[str, Any] = {"status": status,
+                               "status_history": list(record.get("status_history") or []) + [entry]}
+    if school is not None and school.strip() != (record.get("school") or ""):
+        changes["school"] = school.strip()
+        entry["school"] = school.strip()
+    if note.strip():
+        changes["note"] = note.strip()
+    return workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
+                                  action="visit", detail={"how": how, "date": day.isoformat()})

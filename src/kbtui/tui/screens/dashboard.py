@@ -1,0 +1,116 @@
+"""总览 dashboard: the campaign's phases against today, counts, progress bars per village, plugin panels.
+
+The counts classify every child, so they are computed in a worker; the screen shows at once.
+"""
+from __future__ import annotations
+
+from rich.cells import set_cell_size
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from kbtui.services.dashboard import Dashboard, current_phase, dashboard
+from kbtui.tui.widgets.bars import bar_chart
+
+
+class DashboardScreen(Screen):
+    SUB_TITLE = "总览"
+    BINDINGS = [Binding("r", "reload", "刷新", id="dashboard.reload")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="dash", can_focus=True):
+            yield Static(id="dash-campaign", classes="panel")
+            with Horizontal(id="dash-top"):
+                yield Static("正在统计…", id="dash-counts", classes="panel")
+                yield Static(id="dash-status", classes="panel")
+            yield Static(id="dash-progress", classes="panel")
+            yield Vertical(id="dash-plugins")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#dash").focus()
+        self.query_one("#dash-campaign", Static).update(self.campaign_text())
+        for panel in sorted(self.app.panels.values(), key=lambda p: p.order):
+            self.query_one("#dash-plugins").mount(
+                Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.compute()
+        for panel in self.app.panels.values():
+            self.render_panel(panel)
+
+    def campaign_text(self) -> Text:
+        from kbtui.services.dashboard import phase_states
+
+        app = self.app
+        states = phase_states(app.workspace.profile, app.today)
+        now = current_phase(states)
+        text = Text()
+        text.append(app.workspace.profile.title, style="bold")
+        text.append(f"\n今天 {app.today:%Y-%m-%d}　操作员 {app.workspace.operator}　")
+        text.append(f"当前阶段：{now.name}" if now else "各阶段均已截止", style="bold")
+        for state in states:
+            mark = "✓" if state.done else ("▶" if state is now else "·")
+            style = "" if state.done else ("bold" if state is now else "")
+            text.append(f"\n {mark} {set_cell_size(state.name, 14)} {state.label}", style=style)
+        return text
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def compute(self) -> None:
+        data = dashboard(self.app.workspace, self.app.today)
+        self.app.call_from_thread(self.show, data)
+
+    def show(self, data: Dashboard) -> None:
+        counts = Text()
+        counts.append("人数\n", style="bold")
+        counts.append(f"名单儿童　{data.children}\n排查范围　{data.in_campaign}\n")
+        counts.append(f"待核实　　{data.pending}", style="bold")
+        counts.append("\n\n待核实（按村）\n", style="bold")
+        pending = sorted(data.pending_by_village.items(), key=lambda kv: -kv[1])
+        for village, n in pending[:8]:
+            counts.append(f"{set_cell_size(village, 10)} {n:>5}\n")
+        if not pending:
+            counts.append("（无）\n")
+        self.query_one("#dash-counts", Static).update(counts)
+
+        status = Text()
+        status.append("按核实情况\n", style="bold")
+        for label, n in list(data.by_status.items())[:14]:
+            status.append(f"{set_cell_size(label, 16)} {n:>6}\n")
+        if len(data.by_status) > 14:
+            rest = sum(list(data.by_status.values())[14:])
+            status.append(f"{set_cell_size('其他', 16)} {rest:>6}\n")
+        self.query_one("#dash-status", Static).update(status)
+
+        progress = Text()
+        progress.append("各村核实进度（已核实 / 排查范围内）\n", style="bold")
+        width = max(self.size.width - 6, 40)
+        progress.append("\n".join(bar_chart(data.progress, width)))
+        progress.append("\n\n按村人数：" + "，".join(f"{v} {n}" for v, n in data.by_village.items()))
+        self.query_one("#dash-progress", Static).update(progress)
+
+    @work(thread=True, group="dashboard-panels")
+    def render_panel(self, panel) -> None:
+        try:
+            body = panel.render(self.app.workspace, self.app.today)
+        except Exception as err:  # noqa: BLE001 - a plugin's panel must not break the dashboard
+            body = f"（面板出错：{err}）"
+        text = Text()
+        text.append(panel.title + "\n", style="bold")
+        widget = self.query_one(f"#panel-{panel.id}", Static)
+        if isinstance(body, str):
+            text.append(body)
+            self.app.call_from_thread(widget.update, text)
+        else:
+            from rich.console import Group
+
+            self.app.call_from_thread(widget.update, Group(text, body))

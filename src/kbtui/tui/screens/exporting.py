@@ -1,0 +1,130 @@
+"""导出 screen: choose a ledger, a file path (with completion), export in a worker with a progress bar.
+
+Uses ``services.ledgers`` (the ledger-export service) when it is installed.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
+
+from kbtui.tui.widgets.path_input import PathSuggester
+
+
+def export_service():
+    """The ledger-export service module, or None while it is not installed."""
+    try:
+        return importlib.import_module("kbtui.services.ledgers")
+    except ImportError:
+        return None
+
+
+class ExportScreen(Screen):
+    SUB_TITLE = "导出台账"
+    BINDINGS = [
+        Binding("ctrl+s", "export", "导出", id="export.run"),
+        Binding("escape", "reset", "重新选择", id="export.reset"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        workspace = self.app.workspace
+        ctx = workspace.context(self.app.today)
+        options = [(ledger.title_for(ctx), lid) for lid, ledger in workspace.ledgers.items()]
+        yield Header()
+        with VerticalScroll(id="export-form"):
+            with Horizontal(classes="form-row"):
+                yield Label("台账", classes="form-label")
+                yield Select(options, prompt="选择台账", id="export-ledger")
+            with Horizontal(classes="form-row"):
+                yield Label("保存到", classes="form-label")
+                yield Input(placeholder="留空则存入数据目录 exports/，按 → 补全", id="export-path",
+                            classes="form-input", suggester=PathSuggester((".xlsx",)))
+            yield ProgressBar(id="export-progress", show_eta=False)
+            yield Static("选择台账，Ctrl+S 导出。", id="export-result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ProgressBar).display = False
+        self.query_one(Select).focus()
+        if export_service() is None:
+            self.query_one("#export-result", Static).update("台账导出服务尚未安装（services/ledgers.py），暂不能导出。")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_export()
+
+    def action_export(self) -> None:
+        service = export_service()
+        if service is None:
+            self.notify("台账导出服务尚未安装，暂不能导出", severity="error")
+            return
+        ledger = self.query_one(Select).value
+        if not isinstance(ledger, str):
+            self.notify("请先选择台账", severity="warning")
+            return
+        path = self.query_one("#export-path", Input).value.strip()
+        self._export(service, ledger, Path(path).expanduser() if path else None)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, service, ledger: str, path: Path | None) -> None:
+        bar = self.query_one(ProgressBar)
+        last = [0.0]
+
+        def progress(*args) -> None:
+            done, total = (args[-2], args[-1]) if len(args) >= 2 else (args[0], None)
+            now = time.monotonic()
+            if now - last[0] < 0.1 and done != total:
+                return
+            last[0] = now
+            self.app.call_from_thread(self._show_progress, bar, done, total)
+
+        try:
+            result = call_export(service, self.app.workspace, ledger, path, progress, self.app.today)
+        except Exception as err:  # noqa: BLE001 - the service's errors carry Chinese messages
+            self.app.call_from_thread(self._done, Text(f"导出失败：{err}", style="bold"), True)
+            return
+        where = getattr(result, "path", result)
+        count = getattr(result, "rows", None)
+        text = Text()
+        text.append("已导出：", style="bold")
+        text.append(f"{where}" + (f"（{count} 行）" if count is not None else ""))
+        self.app.call_from_thread(self._done, text, False)
+
+    def _show_progress(self, bar: ProgressBar, done: int, total: int | None) -> None:
+        bar.display = True
+        bar.update(total=total, progress=done)
+        self.query_one("#export-result", Static).update(f"正在导出… {done}/{total or '?'}")
+
+    def _done(self, text: Text, failed: bool) -> None:
+        self.query_one(ProgressBar).display = False
+        self.query_one("#export-result", Static).update(text)
+        self.notify(text.plain, severity="error" if failed else "information")
+
+    def action_reset(self) -> None:
+        self.query_one("#export-result", Static).update("选择台账，Ctrl+S 导出。")
+        self.query_one(Select).focus()
+
+
+def call_export(service, workspace, ledger: str, path: Path | None, progress, today):
+    """Call the service's export function with the arguments it accepts."""
+    fn = getattr(service, "export_ledger", None)
+    if fn is None:
+        raise RuntimeError("台账导出服务没有 export_ledger 函数")
+    params = inspect.signature(fn).parameters
+    kwargs = {}
+    if "path" in params and path is not None:
+        kwargs["path"] = path
+    if "progress" in params:
+        kwargs["progress"] = progress
+    if "today" in params:
+        kwargs["today"] = today
+    return fn(workspace, ledger, **kwargs)

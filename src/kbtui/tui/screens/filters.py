@@ -1,0 +1,105 @@
+"""The filter dialog of the 儿童 list: one line per filter, Enter picks a value, Delete clears it."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbtui.domain import status as st
+from kbtui.services.child_list import ChildList, Filters
+from kbtui.tui.screens.dialogs import PickerScreen
+
+LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
+          "key_group": "重点群体", "ledger": "台账"}
+ANY = "（全部）"
+
+
+class FilterScreen(ModalScreen[Filters | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "apply", "应用", id="filters.apply"),
+        Binding("delete,backspace", "clear_one", "清除此项", id="filters.clear_one"),
+        Binding("ctrl+d", "clear_all", "全部清除", id="filters.clear_all"),
+        Binding("escape", "cancel", "取消", id="filters.cancel"),
+    ]
+
+    def __init__(self, model: ChildList, filters: Filters) -> None:
+        super().__init__()
+        self.model = model
+        self.filters = replace(filters)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("筛选儿童（Enter 选择，Delete 清除，Ctrl+S 应用）", classes="dialog-title")
+            yield OptionList(*self._options(), id="filter-list")
+        yield Footer()
+
+    def _options(self) -> list[Option]:
+        options = []
+        for key, label in LABELS.items():
+            value = getattr(self.filters, key)
+            shown = ANY if value in (None, "") else str(value)
+            if key == "ledger" and value:
+                ledger = self.model.ledgers.get(value)
+                shown = ledger.title_for(self.model.ctx) if ledger else value
+            options.append(Option(f"{label}：{shown}", id=key))
+        return options
+
+    def _redraw(self, highlight: int) -> None:
+        option_list = self.query_one(OptionList)
+        option_list.clear_options()
+        option_list.add_options(self._options())
+        option_list.highlighted = highlight
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def choices(self, key: str) -> list[tuple[str, str]]:
+        model = self.model
+        if key == "village":
+            values = model.choices("village")
+        elif key == "school":
+            values = model.choices("school")
+        elif key == "key_group":
+            values = list(st.KEY_GROUPS)
+        elif key == "status":
+            values = [s.label for s in self.app.workspace.statuses]
+        elif key == "age":
+            values = [str(a) for a in range(3, 19)]
+        else:
+            return [("", ANY)] + [(lid, f"{ledger.title_for(model.ctx)}") for lid, ledger in model.ledgers.items()]
+        return [("", ANY)] + [(v, v) for v in values]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        key = event.option.id
+        index = event.option_index
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            setattr(self.filters, key, (int(value) if key == "age" else value) if value else None)
+            self._redraw(index)
+
+        current = getattr(self.filters, key)
+        self.app.push_screen(PickerScreen(f"按{LABELS[key]}筛选", self.choices(key),
+                                          "" if current is None else str(current)), chosen)
+
+    def action_clear_one(self) -> None:
+        option_list = self.query_one(OptionList)
+        index = option_list.highlighted or 0
+        setattr(self.filters, list(LABELS)[index], None)
+        self._redraw(index)
+
+    def action_clear_all(self) -> None:
+        self.filters = Filters()
+        self._redraw(0)
+
+    def action_apply(self) -> None:
+        self.dismiss(self.filters)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,293 @@
+"""残疾儿童: the list of disabled children of the campaign (by placement or by compliance) and the
+placement screen of one child (assessment, placement, teaching plan, home-delivery sessions). Keyboard only;
+every change goes through ``kbtui.services.placements``."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from kbtui.services import placements as pl
+
+GROUPINGS = ("compliance", "option")
+GROUP_LABEL = {"compliance": "按达标情况", "option": "按安置方式"}
+
+
+def _today(app) -> dt.date:
+    return getattr(app, "today", None) or dt.date.today()
+
+
+@dataclass(frozen=True)
+class FormField:
+    key: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+
+
+class PlacementForm(ModalScreen[bool]):
+    """A small keyboard form: Tab / Shift+Tab between fields, Enter on the last field or Ctrl+S saves,
+    Esc cancels. ``submit(values)`` saves through a service; a refusal (Chinese message) stays on screen."""
+
+    DEFAULT_CSS = """
+    PlacementForm { align: center middle; }
+    PlacementForm > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
+                               border: round $accent; background: $surface; padding: 0 1; }
+    PlacementForm Label { margin: 0; }
+    PlacementForm Input { height: 1; border: none; padding: 0 1; margin: 0 0 0 0; }
+    PlacementForm #form-error { color: $error; height: auto; }
+    PlacementForm #form-title { text-style: bold; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "取消", id="placement_form.cancel"),
+        Binding("ctrl+s", "save", "保存", id="placement_form.save"),
+    ]
+
+    def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, str]], str]) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.form_title, id="form-title")
+            for f in self.fields:
+                yield Label(f.label)
+                yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
+            yield Static("", id="form-error")
+            yield Static("Enter 下一项（最后一项保存）  Ctrl+S 保存  Esc 取消", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def values(self) -> dict[str, str]:
+        return {f.key: self.query_one(f"#field-{f.key}", Input).value.strip() for f in self.fields}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        index = inputs.index(event.input)
+        if index + 1 < len(inputs):
+            inputs[index + 1].focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        try:
+            message = self.submit(self.values())
+        except pl.PlacementError as err:
+            self.query_one("#form-error", Static).update(f"未保存：{err}")
+            return
+        self.app.notify(message, title="已保存")
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PlacementScreen(Screen):
+    """One child's assessment, placement, teaching plan and sessions."""
+
+    DEFAULT_CSS = """
+    PlacementScreen #placement-info { height: auto; padding: 0 1; }
+    PlacementScreen #sessions { height: auto; max-height: 12; }
+    """
+    BINDINGS = [
+        Binding("a", "assess", "评估", id="placement.assess"),
+        Binding("p", "place", "安置", id="placement.place"),
+        Binding("s", "session", "送教记录", id="placement.session"),
+        Binding("escape", "back", "返回", id="placement.back"),
+    ]
+
+    def __init__(self, id_number: str) -> None:
+        super().__init__()
+        self.id_number = id_number
+        self.view: dict = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(id="placement-info")
+            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        for label in ("送教日期", "教师", "课时", "内容"):
+            table.add_column(label)
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        workspace = self.app.workspace
+        self.view = pl.child_view(workspace, self.id_number, _today(self.app))
+        self.query_one("#placement-info", Static).update("\n".join(self._lines()))
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        for s in self.view["sessions"]:
+            table.add_row(s["date"], s.get("teacher", ""), str(s.get("periods", "")), s.get("content", ""))
+        table.display = bool(self.view["sessions"])
+
+    def _lines(self) -> list[str]:
+        # the sessions are in the table: leave them out of the text
+        lines = pl.describe_view(dict(self.view, sessions=[]))
+        if self.view["sessions"]:
+            lines.append(f"送教记录 {len(self.view['sessions'])} 次（下表）：")
+        lines.append("按 A 登记评估，P 安置，S 登记送教，Esc 返回")
+        return lines
+
+    # --- forms -----------------------------------------------------------------------------------
+    def _open(self, title: str, fields: list[FormField], submit: Callable[[dict[str, str]], str]) -> None:
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.refresh_view()
+
+        self.app.push_screen(PlacementForm(title, fields, submit), done)
+
+    def action_assess(self) -> None:
+        workspace, today = self.app.workspace, _today(self.app)
+
+        def submit(v: dict[str, str]) -> str:
+            doc = pl.assess(workspace, self.id_number, date=v["date"], members=v["members"],
+                            conclusion=v["conclusion"], recommend=v["recommend"] or None,
+                            review=v["review"] or None, note=v["note"])
+            return f"已登记评估：{doc['conclusion']}，建议{doc['recommend']}"
+
+        self._open(f"专家委员会评估 —— {self.view['child']['name']}", [
+            FormField("date", "评估日期", today.isoformat()),
+            FormField("members", "专家委员会成员（顿号分隔）", placeholder="如 王建国、刘芳、陈医生"),
+            FormField("conclusion", "评估结论", placeholder="、".join(pl.d.CONCLUSIONS)),
+            FormField("recommend", "建议安置方式（空则按结论）",
+                      placeholder="、".join(o.name for o in pl.options(workspace))),
+            FormField("review", "复评日期（可空）"),
+            FormField("note", "备注（可空）"),
+        ], submit)
+
+    def action_place(self) -> None:
+        workspace, today = self.app.workspace, _today(self.app)
+        current = self.view.get("placement") or {}
+        recommended = (self.view["assessments"][-1].get("recommend") if self.view["assessments"] else "") or ""
+
+        def submit(v: dict[str, str]) -> str:
+            evidence = pl.split_names(v["evidence"])
+            decision = pl.place(workspace, self.id_number, v["option"], school=v["school"], teachers=v["teachers"],
+                                plan=v["plan"], start=v["start"] or None, date=v["date"] or None,
+                                evidence=evidence, today=today)
+            flags = "；".join(f.message for f in decision.flags)
+            return f"已安置为“{decision.option.name}”" + (f"。提醒：{flags}" if flags else "")
+
+        self._open(f"安置 —— {self.view['child']['name']}", [
+            FormField("option", "安置方式", current.get("option") or recommended,
+                      "、".join(o.name for o in pl.options(workspace))),
+            FormField("school", "安置学校（送教学校 / 机构名称）", current.get("school") or self.view["child"]["school"]),
+            FormField("teachers", "送教（辅导）教师，顿号分隔", "、".join(current.get("teachers") or [])),
+            FormField("plan", "教学计划（送教上门必填）", current.get("plan") or ""),
+            FormField("start", "送教开始日期（空则为安置日期）", current.get("start") or ""),
+            FormField("date", "安置日期", today.isoformat()),
+            FormField("evidence", "已具备的证明材料，顿号分隔", "、".join(current.get("evidence") or [])),
+        ], submit)
+
+    def action_session(self) -> None:
+        workspace, today = self.app.workspace, _today(self.app)
+        teachers = (self.view.get("placement") or {}).get("teachers") or [""]
+        rule = pl.frequency_rule(workspace)
+
+        def submit(v: dict[str, str]) -> str:
+            doc = pl.log_session(workspace, self.id_number, date=v["date"], teacher=v["teacher"],
+                                 periods=v["periods"], content=v["content"], today=today)
+            return f"已登记送教：{doc['date']} {doc['teacher']} {doc['periods']}课时"
+
+        self._open(f"登记送教 —— {self.view['child']['name']}", [
+            FormField("date", "送教日期", today.isoformat()),
+            FormField("teacher", "送教教师", teachers[0]),
+            FormField("periods", "课时数", str(rule.periods if rule and rule.periods else "")),
+            FormField("content", "送教内容"),
+        ], submit)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+
+class DisabledChildrenScreen(Screen):
+    """适龄残疾儿童 grouped by compliance (达标情况) or by placement option; Enter opens a child."""
+
+    DEFAULT_CSS = """
+    DisabledChildrenScreen #disabled-summary { height: auto; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("g", "toggle_group", "分组", id="disabled.group"),
+        Binding("enter", "open_child", "打开", id="disabled.open"),
+        Binding("r", "reload", "刷新", id="disabled.reload"),
+    ]
+    COLUMNS = ("分组", "姓名", "村（社区）", "残疾", "安置方式", "学校（机构）", "达标情况")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grouping = GROUPINGS[0]
+        self.items: list[pl.ChildPlacement] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="disabled-summary")
+        yield DataTable(id="disabled", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in self.COLUMNS:
+            table.add_column(label)
+        self.action_reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        if self.items:
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        self.items = pl.disabled_children(self.app.workspace, _today(self.app))
+        self.show()
+
+    def _group(self, item: pl.ChildPlacement) -> str:
+        return item.compliance if self.grouping == "compliance" else item.option
+
+    def show(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        if self.grouping == "compliance":
+            order = {k: i for i, k in enumerate(pl.COMPLIANCE_ORDER)}
+            key = lambda i: (order.get(i.compliance, 99), i.record.get("village") or "")  # noqa: E731
+        else:
+            ranks = {o.name: o.order for o in pl.options(self.app.workspace)}
+            key = lambda i: (ranks.get(i.option, 999), i.record.get("village") or "")  # noqa: E731
+        for item in sorted(self.items, key=key):
+            r = item.record
+            table.add_row(self._group(item), r.get("name", ""), r.get("village", ""),
+                          f"{r.get('disability_category') or ''}{r.get('disability_grade') or ''}",
+                          item.option, (item.placement or {}).get("school", ""), item.compliance,
+                          key=r["id_number"])
+        counts: dict[str, int] = {}
+        for item in self.items:
+            counts[self._group(item)] = counts.get(self._group(item), 0) + 1
+        self.query_one("#disabled-summary", Static).update(
+            f"适龄残疾儿童 {len(self.items)} 人（{GROUP_LABEL[self.grouping]}，按 G 切换）："
+            + "，".join(f"{k} {v}" for k, v in counts.items()))
+
+    def action_toggle_group(self) -> None:
+        self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]
+        self.show()
+
+    def action_open_child(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.app.push_screen(PlacementScreen(key))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(PlacementScreen(event.row_key.value))

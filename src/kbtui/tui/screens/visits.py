@@ -1,0 +1,230 @@
+"""走访录入 fast visit entry: pick a village, then record one child after another with few keys.
+
+A digit picks the situation (1–9 the common ones, 0 the full list), Enter saves and the next child
+comes up at once; Tab reaches school, date (today by default), how and note. PageDown skips a child,
+PageUp goes back. Saving goes through ``services.visits.record_finding``.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kbtui.domain.child import Record, display
+from kbtui.services import visits
+from kbtui.store import StaleEditError, StoreError
+from kbtui.tui.screens.dialogs import PickerScreen
+
+
+class FindingPicker(Static, can_focus=True):
+    """Shows the numbered situations and the one chosen; digits are handled by the screen."""
+
+
+class VisitScreen(Screen):
+    SUB_TITLE = "走访录入"
+    BINDINGS = [
+        Binding("enter", "save", "保存并下一个", id="visits.save"),
+        Binding("pagedown", "step(1)", "跳过", key_display="PgDn", id="visits.next"),
+        Binding("pageup", "step(-1)", "上一个", key_display="PgUp", id="visits.previous"),
+        Binding("0", "more", "其他情况", id="visits.more"),
+        Binding("escape", "villages", "换村", id="visits.villages"),
+        *[Binding(str(n), f"choose({n})", f"情况{n}", show=False, id=f"visits.finding{n}") for n in range(1, 10)],
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="visit-villages"):
+            yield Static("选择要走访的村（社区）：↑↓ 选择，Enter 开始", classes="dialog-title")
+            yield OptionList(id="village-list")
+        with Vertical(id="visit-entry"):
+            yield Static(id="visit-card")
+            yield FindingPicker(id="visit-picker")
+            with Horizontal(classes="form-row"):
+                yield Label("就读学校", classes="form-label")
+                yield Input(id="v-school", classes="form-input")
+            with Horizontal(classes="form-row"):
+                yield Label("走访日期", classes="form-label")
+                yield Input(id="v-date", classes="form-input", placeholder="默认今天")
+            with Horizontal(classes="form-row"):
+                yield Label("核实方式", classes="form-label")
+                yield Input("入户", id="v-how", classes="form-input",
+                            suggester=SuggestFromList(visits.HOW))
+            with Horizontal(classes="form-row"):
+                yield Label("备注", classes="form-label")
+                yield Input(id="v-note", classes="form-input")
+            yield Static(id="visit-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        workspace = self.app.workspace
+        self.common = visits.common_findings(workspace)
+        self.queue: list[Record] = []
+        self.index = 0
+        self.saved = 0
+        self.village = ""
+        self.finding: str | None = None
+        self.query_one("#v-school", Input).suggester = SuggestFromList(
+            list(workspace.profile.schools), case_sensitive=False)
+        self.query_one("#visit-entry").display = False
+        self.load_villages()
+
+    # --- villages -----------------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="visit-villages")
+    def load_villages(self) -> None:
+        counts = visits.village_counts(self.app.workspace, self.app.today)
+        self.app.call_from_thread(self.show_villages, counts)
+
+    def show_villages(self, counts: dict[str, tuple[int, int]]) -> None:
+        option_list = self.query_one("#village-list", OptionList)
+        option_list.clear_options()
+        for village, (todo, total) in counts.items():
+            option_list.add_option(Option(f"{village}　待核实 {todo} / 排查范围 {total}", id=village))
+        if option_list.option_count:
+            option_list.highlighted = 0
+        option_list.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.start(event.option.id)
+
+    def start(self, village: str) -> None:
+        self.village = village
+        self.query_one("#visit-status", Static).update(f"正在读取 {village} 的名单…")
+        self._load_queue(village)
+
+    @work(thread=True, exclusive=True, group="visit-queue")
+    def _load_queue(self, village: str) -> None:
+        queue = visits.visit_queue(self.app.workspace, village, self.app.today)
+        self.app.call_from_thread(self._queue_ready, queue)
+
+    def _queue_ready(self, queue: list[Record]) -> None:
+        self.queue, self.index, self.saved = queue, 0, 0
+        self.query_one("#visit-villages").display = False
+        self.query_one("#visit-entry").display = True
+        self.show_child()
+
+    # --- one child ----------------------------------------------------------------------------------
+    @property
+    def child(self) -> Record | None:
+        return self.queue[self.index] if 0 <= self.index < len(self.queue) else None
+
+    def show_child(self) -> None:
+        record = self.child
+        card = Text()
+        if record is None:
+            card.append(f"{self.village} 的名单已走完。本次录入 {self.saved} 人。按 Esc 换村。", style="bold")
+            self.query_one("#visit-card", Static).update(card)
+            self.query_one("#visit-picker", FindingPicker).update("")
+            self.query_one("#visit-picker").focus()
+            return
+        c = self.app.workspace.context(self.app.today).classify(record)
+        card.append(f"{record.get('name', '')}", style="bold")
+        card.append(f"　{record.get('sex', '')}　{c.age if c.age is not None else '?'}岁　{record.get('id_number', '')}\n")
+        card.append(f"{display(record, 'village')}{display(record, 'group')}　{display(record, 'current_address')}\n")
+        card.append(f"监护人 {display(record, 'guardian')} {display(record, 'guardian_phone')}　"
+                    f"学校 {display(record, 'school') or '（无）'} {display(record, 'grade')}\n")
+        card.append("现在：")
+        card.append(c.situation + ("（按名单推定）" if c.derived else ""), style="bold")
+        last = (record.get("status_history") or [])[-1:] or None
+        if last:
+            card.append(f"　上次：{last[0].get('date', '')} {last[0].get('by', '')}")
+        self.query_one("#visit-card", Static).update(card)
+        self.finding = None
+        self.query_one("#v-school", Input).value = record.get("school") or ""
+        self.query_one("#v-date", Input).value = self.app.today.isoformat()
+        self.query_one("#v-note", Input).value = ""
+        self.draw_picker()
+        self.query_one("#visit-picker").focus()
+        self.query_one("#visit-status", Static).update(
+            f"{self.village}　第 {self.index + 1} / {len(self.queue)} 人　本次已录入 {self.saved} 人")
+
+    def draw_picker(self) -> None:
+        text = Text()
+        text.append("核实情况：")
+        text.append(self.finding or "（按数字键选择）", style="bold reverse" if self.finding else "bold")
+        text.append("\n")
+        for n, label in enumerate(self.common, 1):
+            text.append(f"{n}.", style="bold")
+            text.append(f"{label}  ")
+        text.append("0.", style="bold")
+        text.append("其他…")
+        self.query_one("#visit-picker", FindingPicker).update(text)
+
+    # --- actions ------------------------------------------------------------------------------------
+    def action_choose(self, number: int) -> None:
+        if self.child is not None and 1 <= number <= len(self.common):
+            self.finding = self.common[number - 1]
+            self.draw_picker()
+
+    def action_more(self) -> None:
+        if self.child is None:
+            return
+        options = [(label, label) for label in visits.finding_choices(self.app.workspace)]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.finding = value
+                self.draw_picker()
+            self.query_one("#visit-picker").focus()
+
+        self.app.push_screen(PickerScreen("选择核实情况", options, self.finding), chosen)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        record = self.child
+        if record is None:
+            return
+        if not self.finding:
+            self.notify("请先按数字键选择核实情况（0 为其他情况）", severity="warning")
+            self.query_one("#visit-picker").focus()
+            return
+        try:
+            saved = visits.record_finding(
+                self.app.workspace, record["id_number"], self.finding,
+                school=self.query_one("#v-school", Input).value,
+                date=self.query_one("#v-date", Input).value,
+                note=self.query_one("#v-note", Input).value,
+                how=self.query_one("#v-how", Input).value or "入户",
+                expected_version=record.get("_v"), today=self.app.today)
+        except StaleEditError as err:
+            self.queue[self.index] = err.current
+            self.notify(f"{err}。已载入最新版本，请确认后再按 Enter。", severity="warning", timeout=8)
+            finding = self.finding
+            self.show_child()
+            self.finding = finding
+            self.draw_picker()
+            return
+        except StoreError as err:
+            self.notify(str(err), severity="error")
+            return
+        self.queue[self.index] = saved
+        self.saved += 1
+        self.app.data_version = getattr(self.app, "data_version", 0) + 1
+        self.notify(f"已保存：{saved.get('name', '')} → {self.finding}", timeout=2)
+        self.index += 1
+        self.show_child()
+
+    def action_step(self, delta: int) -> None:
+        if self.queue:
+            self.index = max(0, min(self.index + delta, len(self.queue)))
+            self.show_child()
+
+    def action_villages(self) -> None:
+        self.query_one("#visit-entry").display = False
+        self.query_one("#visit-villages").display = True
+        self.load_villages()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Entry keys only while walking a village; the village list only needs Enter."""
+        walking = self.query_one("#visit-entry").display
+        if action in ("save", "step", "more", "choose", "villages"):
+            return walking
+        return True

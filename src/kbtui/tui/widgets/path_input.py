@@ -1,0 +1,47 @@
+"""Path completion for an Input: the suggestion completes the file or folder name (→ accepts it)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.suggester import Suggester
+
+
+class PathSuggester(Suggester):
+    """Suggest the first entry of the typed folder whose name starts with what was typed.
+
+    Folders get a trailing ``/``; only entries ending in one of ``suffixes`` (and folders) are offered.
+    """
+
+    def __init__(self, suffixes: tuple[str, ...] = (), base: Path | None = None) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.suffixes = tuple(s.lower() for s in suffixes)
+        self.base = base
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete_path(value, self.suffixes, self.base)
+
+
+def complete_path(value: str, suffixes: tuple[str, ...] = (), base: Path | None = None) -> str | None:
+    if not value:
+        return None
+    expanded = os.path.expanduser(value)
+    folder, prefix = os.path.split(expanded)
+    root = Path(folder or ".")
+    if not root.is_absolute() and base is not None:
+        root = base / root
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return None
+    for name in names:
+        if not name.startswith(prefix) or name.startswith(".") and not prefix.startswith("."):
+            continue
+        full = root / name
+        is_dir = full.is_dir()
+        if not is_dir and suffixes and not name.lower().endswith(suffixes):
+            continue
+        if name == prefix and not is_dir:
+            continue
+        return value[: len(value) - len(prefix)] + name + ("/" if is_dir else "")
+    return None
