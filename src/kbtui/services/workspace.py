@@ -63,7 +63,7 @@ def folder_is_unsafe(root: Path) -> str | None:
 
 
 # Workspace properties backed by a plugin registry; feature modules append theirs.
-REGISTRY_PROPERTIES: list[str] = ["statuses", "all_ledgers", "checks", "placements"]
+REGISTRY_PROPERTIES: list[str] = ["statuses", "all_ledgers", "checks", "ladders", "placements"]
 
 
 def fill_registries(host: PluginHost) -> None:
@@ -71,6 +71,7 @@ def fill_registries(host: PluginHost) -> None:
     host.collect("kbtui_register_statuses", StatusRegistry(), kind="状态")
     host.collect("kbtui_register_ledgers", Registry("台账"), kind="台账")
     host.collect("kbtui_register_checks", Registry("数据检查"), kind="数据检查")
+    host.collect("kbtui_register_ladders", Registry("劝返流程"), kind="劝返流程")
     host.collect("kbtui_register_placements", Registry("安置方式"), kind="安置方式")
 
 
@@ -149,6 +150,11 @@ class Workspace:
         for name, check in CORE_CHECKS.items():
             registry.add(name, check)
         return self.plugins.collect("kbtui_register_checks", registry, kind="数据检查")
+
+    @cached_property
+    def ladders(self) -> Registry:
+        """Every registered escalation ladder (the profile picks some: services.escalation)."""
+        return self.plugins.collect("kbtui_register_ladders", Registry("劝返流程"), kind="劝返流程")
 
     @cached_property
     def placements(self) -> Registry:
