@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "kbtui.cli.setup_cmds",
     "kbtui.cli.info_cmds",
     "kbtui.cli.import_cmds",
+    "kbtui.cli.ledger_cmds",
     "kbtui.cli.placement_cmds",
 )
 

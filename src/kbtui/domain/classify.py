@@ -67,7 +67,8 @@ def derived_situation(record: Record, profile: Profile, cohort: str | None) -> s
             return st.ENROLLED_ABSENT
     if cohort is None:
         return st.OUTSIDE_COHORT
-    if age_on_cutoff(record, profile.cutoff) == profile.cohorts[cohort].window.low:
+    # the deferral check (延缓入学) concerns the township's own six-year-olds not in grade 1
+    if cohort == "local" and age_on_cutoff(record, profile.cutoff) == profile.cohorts[cohort].window.low:
         return st.DEFERRAL_CHECK
     return st.PENDING_VISIT
 

@@ -33,8 +33,11 @@ class LedgerContext:
 
     def title_vars(self) -> dict[str, Any]:
         p = self.profile
+        ledgers = p.section("ledgers")
         return {"province": p.province, "county": p.county, "township": p.township, "year": p.year,
-                "title": p.title}
+                "title": p.title, "term": str(p.section("campaign").get("term_name") or ""),
+                "local_label": str(ledgers.get("local_label") or "本镇籍"),
+                "nonlocal_label": str(ledgers.get("nonlocal_label") or "非本镇籍")}
 
 
 ValueFn = Callable[[Record, LedgerContext], Any]

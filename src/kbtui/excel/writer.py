@@ -228,12 +228,15 @@ def write_form(
     properties: dict[str, str] | None = None,
     progress: Progress | None = None,
     subtitle: str | None = None,
+    hidden_sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]] = (),
 ) -> int:
     """Write a printable form and return the number of data rows written.
 
     ``columns`` are (header, width in characters); ``rows`` yields lists in column order (add 序号
     yourself, e.g. with :func:`with_serial`). ``progress(done, total)`` is called every
     ``PROGRESS_EVERY`` rows; ``total`` is None when ``rows`` has no length.
+    ``hidden_sheets`` are (name, rows) written as hidden sheets after the form (machine-readable
+    markers, e.g. which field each column of an exported ledger is).
     """
     if not columns:
         raise ExcelWriteError("导出失败：没有任何列")
@@ -335,6 +338,11 @@ def write_form(
                            alignment=Alignment(horizontal="left", vertical="center"))])
         ws.merged_cells.add(f"A{footer_row}:{last}{footer_row}")
     ws.print_area = f"A1:{last}{header_row + written + (2 if footer else 0)}"
+    for name, hidden_rows in hidden_sheets:
+        extra = wb.create_sheet(title=_sheet_name(name))
+        extra.sheet_state = "hidden"
+        for hidden_row in hidden_rows:
+            extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
 
     try:
         atomic_save(wb, path)
