@@ -92,4 +92,4 @@ def test_two_processes_no_lost_write(tmp_path: Path):
     ok, seq, msg = final.journal.verify()
     assert ok, (seq, msg)
     # stale retries are counted by the workers; each one was a refused edit, none slipped through
-    assert sum(r["stale"] for r in results.values()) >= 0
+    print("stale edits refused:", {me: r["stale"] for me, r in results.items()})
