@@ -11,6 +11,8 @@ COMMAND_MODULES = (
     "kbtui.cli.import_cmds",
     "kbtui.cli.ledger_cmds",
     "kbtui.cli.placement_cmds",
+    "kbtui.cli.campaign_cmds",
+    "kbtui.cli.work_cmds",
 )
 
 for _module in COMMAND_MODULES:
