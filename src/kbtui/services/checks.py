@@ -91,7 +91,10 @@ def missing_evidence(record: Record, statuses: st.StatusRegistry) -> bool:
     """A recorded not-dropout (or other evidence-needing) situation without any evidence document."""
     label = record.get("status")
     situation = statuses.get(label) if label else None
-    return bool(situation and situation.needs_evidence and not record.get("evidence"))
+    if not (situation and situation.needs_evidence):
+        return False
+    # evidence items carry the situation they support (untagged items count for any)
+    return not any(e.get("status") in (None, label) for e in record.get("evidence") or () if isinstance(e, dict))
 
 
 def check_evidence(record: Record, ctx: CheckContext) -> list[tuple[str, str]]:

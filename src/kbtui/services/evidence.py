@@ -80,7 +80,7 @@ def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str
     record = workspace.store.get(id_number)
     if record is None:
         raise EvidenceError(f"找不到身份证号为 {id_number} 的儿童")
-    new = attach(workspace, id_number, items)
+    new = [{**e, "status": record.get("status")} for e in attach(workspace, id_number, items)]
     if not new:
         return record
     return workspace.store.update(id_number, {"evidence": list(record.get("evidence") or []) + new},

@@ -1,16 +1,20 @@
 """Recording the finding of a door-to-door visit (入户核实), one child at a time.
 
 ``record_finding`` sets the child's situation and appends to ``status_history``; the journal keeps who
-changed what. Kept small on purpose: evidence and checking levels are added by their own module.
+changed what. It also stores the visit's evidence (services.evidence), restarts checking at 录入
+(domain.checking) and closes the child's visit task (services.tasks).
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Iterable
 
 from kbtui.domain import status as st
+from kbtui.domain.checking import after_new_finding
 from kbtui.domain.child import Record
 from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.services.evidence import attach
+from kbtui.services.tasks import close_visit_task
 from kbtui.store import StoreError
 
 # The situations offered on number keys 1–9 in fast visit entry (a profile may override them with
@@ -70,9 +74,17 @@ def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[i
 
 def record_finding(workspace, id_number: str, status: str, *, school: str | None = None,
                    date: str | dt.date | None = None, note: str = "", how: str = "入户",
-                   expected_version: int | None = None, today: dt.date | None = None) -> Record:
+                   expected_version: int | None = None, today: dt.date | None = None,
+                   visitors: Iterable[str] = (), evidence: Iterable[dict | str] = (), reason: str | None = None,
+                   grade: str | None = None) -> Record:
     """Record what a visit found. Raises VisitError (Chinese message) for an unusable value and the
-    store's StaleEditError when ``expected_version`` is outdated."""
+    store's StaleEditError when ``expected_version`` is outdated.
+
+    ``visitors`` (default: the operator), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
+    are ``{description, path}`` dicts or ``"说明=路径"`` strings, files copied into ``<data>/attachments/``
+    (services.evidence). The finding starts checking again at 录入, and the child's visit task is closed."""
+    if how not in HOW:
+        raise VisitError(f"核实方式“{how}”不对，可选：{'、'.join(HOW)}")
     situation = workspace.statuses.get(status)
     if situation is None:
         raise VisitError(f"“{status}”不是已登记的核实情况")
@@ -97,5 +109,18 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
         entry["school"] = school.strip()
     if note.strip():
         changes["note"] = note.strip()
-    return workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
-                                  action="visit", detail={"how": how, "date": day.isoformat()})
+    visitors = [v.strip() for v in visitors if v and v.strip()] or [workspace.operator]
+    entry["visitors"] = visitors
+    if reason is not None and reason.strip() != (record.get("status_reason") or ""):
+        changes["status_reason"] = entry["reason"] = reason.strip()
+    if grade is not None and grade.strip() != (record.get("grade") or ""):
+        changes["grade"] = entry["grade"] = grade.strip()
+    items = [{**e, "status": status} for e in attach(workspace, id_number, evidence, day)]
+    if items:
+        changes["evidence"] = list(record.get("evidence") or []) + items
+        entry["evidence"] = [e["description"] for e in items]
+    changes.update(after_new_finding(record))
+    saved = workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
+                                   action="visit", detail={"how": how, "date": day.isoformat()})
+    close_visit_task(workspace, id_number, date=day.isoformat(), how=how, visitors=visitors)
+    return saved
