@@ -230,3 +230,10 @@ def test_rejects_empty_list(tmp_path):
     out = write_rejects(tmp_path / "none.xlsx", table, [])
     again = read_rows(out, fields={"name": ["姓名"], "id_number": ["身份证号码"]})
     assert again.rows == []
+
+
+def test_too_many_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer_mod, "EXCEL_MAX_ROWS", 10)
+    with pytest.raises(ExcelWriteError, match="最大行数"):
+        _form(tmp_path / "big.xlsx", [[i, "a", "b", None, None] for i in range(20)])
+    assert not (tmp_path / "big.xlsx").exists()

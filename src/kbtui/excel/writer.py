@@ -38,6 +38,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 Progress = Callable[[int, int | None], None]
 
 PROGRESS_EVERY = 2000
+EXCEL_MAX_ROWS = 1_048_576
 #: Use the fast reused-cell path for data rows when openpyxl offers the hook (tests switch it off).
 USE_FAST_ROWS = True
 FOOTER_TEXT = "填表人：            审核人：            联系电话：                填表日期："
@@ -315,6 +316,7 @@ def write_form(
         ws._values_to_row = fast.cells  # our cells, one reused pre-styled cell per value kind
     if progress is not None:
         progress(0, total)
+    max_rows = EXCEL_MAX_ROWS - header_row - (2 if footer else 0)
     try:
         for row in rows:
             if fast is not None:
@@ -322,6 +324,10 @@ def write_form(
             else:
                 ws.append(_slow_cells(ws, row, font, data_alignment))
             written += 1
+            if written > max_rows:
+                raise ExcelWriteError(
+                    f"导出失败：数据超过 Excel 单个工作表的最大行数（{max_rows}行），请按村或学校分开导出"
+                )
             if progress is not None and written % PROGRESS_EVERY == 0:
                 progress(written, total)
     except BaseException:
