@@ -49,9 +49,11 @@ def list_(workspace: Workspace, village: str | None, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="导出的文件（.xlsx）；默认写入数据目录 exports/ 下。")
 @click.option("--village", default=None, help="只导出某个村（社区）的儿童。")
+@click.option("--level", default=None, help="只导出已通过该级核查的记录（村/校核查、镇核查、县复核）；默认全部。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @with_workspace
-def export(workspace: Workspace, ledger_id: str, output: Path | None, village: str | None, as_json: bool) -> None:
+def export(workspace: Workspace, ledger_id: str, output: Path | None, village: str | None, level: str | None,
+           as_json: bool) -> None:
     """把台账 ID 导出为可打印的 Excel 表（标题、填报单位、日期、表头冻结、页脚）。"""
     bar = None
     done = [0]
@@ -67,7 +69,7 @@ def export(workspace: Workspace, ledger_id: str, output: Path | None, village: s
         done[0] = n
 
     try:
-        result = export_ledger(workspace, ledger_id, output, village=village, progress=progress)
+        result = export_ledger(workspace, ledger_id, output, village=village, progress=progress, level=level)
     except LedgerError as err:
         raise click.ClickException(str(err)) from None
     finally:

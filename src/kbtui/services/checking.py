@@ -19,15 +19,35 @@ class ReviewError(StoreError):
     """A checking step that cannot be taken; the message is Chinese."""
 
 
+# Operator roles (services.access, ``operators.toml``) → the roles of the checking rules.
+ACCOUNT_ROLES: dict[str, tuple[str, ...]] = {
+    "镇管理员": ("镇领导", "教育专干"), "教育专干": ("教育专干",), "村干部": ("村干部",),
+    "学校": ("学校领导",), "督导": ("督学",), "县复核": ("县教育局",),
+}
+
+
 def operator_checker(workspace, name: str | None = None) -> chk.Checker:
-    """The operator (or ``name``) as a checker: roles and unit from the people register."""
+    """The operator (or ``name``) as a checker: the one place that decides a checker's roles and unit.
+
+    Roles: the operator account's role (``workspace.account``, from ``operators.toml``, mapped through
+    ``ACCOUNT_ROLES``) together with every role the people register gives the same name (a principal
+    logged in with the 学校 account is still 校长). Unit: the account's first village or school, else the
+    register's.
+    """
     from kbtui.services.people import PEOPLE
 
-    name = name or workspace.operator
-    matches = [p for p in workspace.store.collection(PEOPLE).all() if p.get("name") == name]
-    roles = tuple(dict.fromkeys(p["role"] for p in matches if p.get("role")))
-    unit = next((p.get("unit") for p in matches if p.get("unit")), "")
-    return chk.Checker(name, roles, unit or "")
+    account = getattr(workspace, "account", None) if name is None else None
+    names = {name or workspace.operator}
+    if account is not None:
+        names |= {account.name, account.login}
+    matches = [p for p in workspace.store.collection(PEOPLE).all() if p.get("name") in names]
+    roles: list[str] = list(ACCOUNT_ROLES.get(getattr(account, "role", ""), ())) if account else []
+    roles += [p["role"] for p in matches if p.get("role")]
+    units = list(getattr(account, "villages", ()) or ()) + list(getattr(account, "schools", ()) or ()) \
+        if account else []
+    units += [p["unit"] for p in matches if p.get("unit")]
+    display = account.name if account is not None and account.name else (name or workspace.operator)
+    return chk.Checker(display, tuple(dict.fromkeys(roles)), units[0] if units else "")
 
 
 def role_overrides(workspace) -> dict[str, list[str]]:

@@ -136,8 +136,12 @@ def default_export_name(workspace, ledger_id: str, village: str | None = None) -
 
 
 def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, village: str | None = None,
-                  progress: Progress | None = None, today: dt.date | None = None) -> ExportResult:
-    """Write one ledger as a printable form (title, 填报单位, date, 序号, frozen header, footer)."""
+                  progress: Progress | None = None, today: dt.date | None = None,
+                  level: str | None = None) -> ExportResult:
+    """Write one ledger as a printable form (title, 填报单位, date, 序号, frozen header, footer).
+
+    ``level`` (a checking level, e.g. 镇核查) keeps only findings checked at least that far
+    (domain.checking.checked_at_least); None exports every member."""
     ledger = get_ledger(workspace, ledger_id)
     path = Path(path) if path else default_export_name(workspace, ledger_id, village)
     if path.suffix.lower() != ".xlsx":
@@ -146,6 +150,13 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
     title = ledger.title_for(ctx)
     workspace.store.refresh()
     members = ledger.members(_records(workspace, village), ctx)
+    if level:
+        from kbtui.domain.checking import CheckingError, checked_at_least
+
+        try:
+            members = [r for r in members if checked_at_least(r, level)]
+        except CheckingError as err:
+            raise LedgerError(str(err)) from None
     columns = ledger.columns
     serial = ledger.serial
 
