@@ -145,21 +145,20 @@ def validate(workspace, record: Record | None, values: dict[str, str]) -> Valida
     return result
 
 
-def save_child(workspace, id_number: str, values: dict[str, str], expected_version: int | None) -> tuple[Validation, Record | None]:
-    """Validate and save an edit. Returns (validation, saved record or None when refused).
+def save_child(workspace, original: Record, values: dict[str, str]) -> tuple[Validation, Record | None]:
+    """Validate and save an edit of ``original`` (the record as the form loaded it).
 
-    Raises ``StaleEditError`` when someone else saved the record since ``expected_version``.
+    Only the fields the operator changed against ``original`` are written. Returns (validation, saved
+    record or None when refused). Raises ``StaleEditError`` when someone else saved the record since
+    (``.attempted`` holds the operator's changes, ``.current`` their version).
     """
-    record = workspace.store.get(id_number)
-    if record is None:
-        raise StoreError(f"找不到身份证号为 {id_number} 的记录")
-    check = validate(workspace, record, values)
+    check = validate(workspace, original, values)
     if not check.ok:
         return check, None
     if not check.changes:
-        return check, record
-    saved = workspace.store.update(id_number, check.changes, workspace.operator,
-                                   expected_version=expected_version, action="edit")
+        return check, original
+    saved = workspace.store.update(original["id_number"], check.changes, workspace.operator,
+                                   expected_version=original.get("_v"), action="edit")
     return check, saved
 
 

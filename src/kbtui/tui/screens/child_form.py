@@ -140,8 +140,7 @@ class ChildFormScreen(Screen):
             if self.record is None:
                 check, saved = child_edit.create_child(workspace, values)
             else:
-                check, saved = child_edit.save_child(workspace, self.record["id_number"], values,
-                                                     self.record.get("_v"))
+                check, saved = child_edit.save_child(workspace, self.record, values)
         except StaleEditError as err:
             self.conflict(err)
             return
@@ -172,8 +171,7 @@ class ChildFormScreen(Screen):
                 self.reload(err.current)
                 self.notify("已载入对方的版本，您的修改已放弃")
             else:
-                self.record = {**(self.record or {}), "_v": err.current.get("_v")}
-                self.notify("请核对后再按 Ctrl+S 保存（将以对方版本为基础）")
+                self.notify("您的修改仍在表单中；再按 Ctrl+S 会再次提示冲突，可选择覆盖或采用对方版本")
 
         self.app.push_screen(ConflictScreen(str(err), rows), resolved)
 

@@ -73,7 +73,9 @@ class PickerScreen(ModalScreen[str | None]):
             for n, (value, _label) in enumerate(self.options):
                 if value == self.current:
                     option_list.highlighted = n
-        option_list.focus()
+        elif option_list.option_count:
+            option_list.highlighted = 0
+        self.query_one(Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         option_list = self.query_one(OptionList)
@@ -83,21 +85,19 @@ class PickerScreen(ModalScreen[str | None]):
             option_list.highlighted = 0
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         option_list = self.query_one(OptionList)
         if option_list.option_count:
             index = option_list.highlighted or 0
             self.dismiss(option_list.get_option_at_index(index).id)
 
     def on_key(self, event) -> None:
-        # typing while the list has focus goes to the filter
-        if self.focused is self.query_one(OptionList) and event.is_printable and event.character:
-            field = self.query_one(Input)
-            field.focus()
-            field.insert_text_at_cursor(event.character)
+        # the filter keeps the focus; the arrow keys move the highlight in the list
+        moves = {"up": "cursor_up", "down": "cursor_down", "pageup": "page_up", "pagedown": "page_down"}
+        if event.key in moves and self.focused is self.query_one(Input):
+            self.query_one(OptionList).run_action(moves[event.key])
             event.stop()
-        elif event.key == "down" and self.focused is self.query_one(Input):
-            self.query_one(OptionList).focus()
-            event.stop()
+            event.prevent_default()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

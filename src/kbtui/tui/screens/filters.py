@@ -17,6 +17,7 @@ from kbtui.tui.screens.dialogs import PickerScreen
 LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
           "key_group": "重点群体", "ledger": "台账"}
 ANY = "（全部）"
+APPLY = "__apply"
 
 
 class FilterScreen(ModalScreen[Filters | None]):
@@ -47,6 +48,7 @@ class FilterScreen(ModalScreen[Filters | None]):
                 ledger = self.model.ledgers.get(value)
                 shown = ledger.title_for(self.model.ctx) if ledger else value
             options.append(Option(f"{label}：{shown}", id=key))
+        options.append(Option("【应用筛选】", id=APPLY))
         return options
 
     def _redraw(self, highlight: int) -> None:
@@ -77,6 +79,9 @@ class FilterScreen(ModalScreen[Filters | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id
         index = event.option_index
+        if key == APPLY:
+            self.action_apply()
+            return
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -91,6 +96,8 @@ class FilterScreen(ModalScreen[Filters | None]):
     def action_clear_one(self) -> None:
         option_list = self.query_one(OptionList)
         index = option_list.highlighted or 0
+        if index >= len(LABELS):
+            return
         setattr(self.filters, list(LABELS)[index], None)
         self._redraw(index)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -40,7 +41,8 @@ class PlacementForm(ModalScreen[bool]):
     PlacementForm > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
                                border: round $accent; background: $surface; padding: 0 1; }
     PlacementForm Label { margin: 0; }
-    PlacementForm Input { height: 1; border: none; padding: 0 1; margin: 0 0 0 0; }
+    PlacementForm Input, PlacementForm Input:focus { height: 1; border: none; padding: 0 1; margin: 0; }
+    PlacementForm Input:focus { background: $boost; text-style: bold; }
     PlacementForm #form-error { color: $error; height: auto; }
     PlacementForm #form-title { text-style: bold; }
     """
@@ -218,14 +220,16 @@ class DisabledChildrenScreen(Screen):
     """适龄残疾儿童 grouped by compliance (达标情况) or by placement option; Enter opens a child."""
 
     DEFAULT_CSS = """
-    DisabledChildrenScreen #disabled-summary { height: auto; padding: 0 1; }
+    DisabledChildrenScreen #disabled-summary { height: auto; max-height: 3; padding: 0 1; }
+    DisabledChildrenScreen #disabled { height: 1fr; }
     """
     BINDINGS = [
         Binding("g", "toggle_group", "分组", id="disabled.group"),
         Binding("enter", "open_child", "打开", id="disabled.open"),
         Binding("r", "reload", "刷新", id="disabled.reload"),
     ]
-    COLUMNS = ("分组", "姓名", "村（社区）", "残疾", "安置方式", "学校（机构）", "达标情况")
+    COLUMNS = {"compliance": ("达标情况", "姓名", "村（社区）", "残疾", "安置方式", "学校（机构）"),
+               "option": ("安置方式", "姓名", "村（社区）", "残疾", "达标情况", "学校（机构）")}
 
     def __init__(self) -> None:
         super().__init__()
@@ -240,8 +244,6 @@ class DisabledChildrenScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label in self.COLUMNS:
-            table.add_column(label)
         self.action_reload()
         table.focus()
 
@@ -258,24 +260,32 @@ class DisabledChildrenScreen(Screen):
 
     def show(self) -> None:
         table = self.query_one(DataTable)
-        table.clear()
+        table.clear(columns=True)
         if self.grouping == "compliance":
             order = {k: i for i, k in enumerate(pl.COMPLIANCE_ORDER)}
             key = lambda i: (order.get(i.compliance, 99), i.record.get("village") or "")  # noqa: E731
         else:
             ranks = {o.name: o.order for o in pl.options(self.app.workspace)}
             key = lambda i: (ranks.get(i.option, 999), i.record.get("village") or "")  # noqa: E731
+        rows = []
         for item in sorted(self.items, key=key):
             r = item.record
-            table.add_row(self._group(item), r.get("name", ""), r.get("village", ""),
-                          f"{r.get('disability_category') or ''}{r.get('disability_grade') or ''}",
-                          item.option, (item.placement or {}).get("school", ""), item.compliance,
-                          key=r["id_number"])
+            first, other = (item.compliance, item.option) if self.grouping == "compliance" else \
+                (item.option, item.compliance)
+            rows.append((r["id_number"], (first, r.get("name") or "", r.get("village") or "",
+                                          f"{r.get('disability_category') or ''}{r.get('disability_grade') or ''}",
+                                          other, (item.placement or {}).get("school") or "")))
+        labels = self.COLUMNS[self.grouping]
+        for n, label in enumerate(labels):
+            width = max([cell_len(label)] + [cell_len(cells[n]) for _key, cells in rows])
+            table.add_column(label, width=min(width, 16))
+        for key_, cells in rows:
+            table.add_row(*cells, key=key_)
         counts: dict[str, int] = {}
-        for item in self.items:
+        for item in sorted(self.items, key=key):
             counts[self._group(item)] = counts.get(self._group(item), 0) + 1
         self.query_one("#disabled-summary", Static).update(
-            f"适龄残疾儿童 {len(self.items)} 人（{GROUP_LABEL[self.grouping]}，按 G 切换）："
+            f"适龄残疾儿童 {len(self.items)} 人，{GROUP_LABEL[self.grouping]}（G 切换）："
             + "，".join(f"{k} {v}" for k, v in counts.items()))
 
     def action_toggle_group(self) -> None:

@@ -1,0 +1,112 @@
+"""Shared fixtures and helpers of the TUI tests (imported by the other ``test_tui_*`` modules)."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+TODAY = dt.date(2024, 9, 10)       # during 精准排查对象 of the 双山 2024 campaign
+SMALL = 300
+SEED = 7
+PLUGIN = '''
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+import kbtui
+from kbtui.services.child_list import ListColumn
+from kbtui.tui.navigation import Command, DashboardPanel, NavItem
+
+
+class CountyScreen(Screen):
+    SUB_TITLE = "县里的界面"
+
+    def compose(self):
+        yield Static("县教育局的自定义界面", id="county")
+        yield Footer()
+
+
+@kbtui.hookimpl
+def kbtui_register_screens(registry):
+    registry.add("county", NavItem("county", "县里的界面", "f9", CountyScreen, "测试插件的界面"))
+
+
+@kbtui.hookimpl
+def kbtui_register_dashboard_panels(registry):
+    registry.add("county-panel", DashboardPanel("county-panel", "今日逾期事项",
+                                                lambda ws, today: f"截至 {today} 逾期 3 件"))
+
+
+@kbtui.hookimpl
+def kbtui_register_list_columns(registry):
+    registry.add("county-col", ListColumn("county-col", "县码", lambda r, ctx: r["id_number"][:6], 6, 1))
+
+
+@kbtui.hookimpl
+def kbtui_register_commands(registry):
+    registry.add("county-hello", Command("county-hello", "县里的命令", lambda app: app.notify("你好，县里"),
+                                         "测试插件的命令"))
+'''
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """A 300-child demo (seed 7), built once. Tests must not change it: use ``tui_data``."""
+    data = tmp_path_factory.mktemp("tui-demo") / "data"
+    result = run_cli("demo", "--no-tui", "--seed", str(SEED), "--children", str(SMALL), data_dir=data)
+    assert result.exit_code == 0, result.output
+    return data
+
+
+@pytest.fixture
+def tui_data(small_demo: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(small_demo, target)
+    return target
+
+
+@pytest.fixture
+def plugin_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "county-plugins"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    (folder / "county_tui.py").write_text(PLUGIN, encoding="utf-8")
+    return folder
+
+
+def make_app(data: Path, plugin_dirs: list[Path] | None = None, start: str = "dashboard", operator: str = "tester"):
+    from kbtui.services.workspace import Workspace
+    from kbtui.tui.app import KbtuiApp
+
+    workspace = Workspace.open(data, operator, plugin_dirs)
+    return KbtuiApp(workspace, today=TODAY, start=start)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join("".join(segment.text for segment in strip) for strip in strips)
+
+
+async def settle(app, pilot) -> None:
+    """Let workers finish and the screen repaint."""
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def run_async(test):
+    """Run an ``async def`` test without an async pytest plugin (pytest sees the same fixtures)."""
+    import asyncio
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
