@@ -136,7 +136,6 @@ class PluginHost:
         for impl in caller.get_hookimpls():   # registration order: stock, entry points, folders
             if hasattr(registry, "owner"):
                 registry.owner = impl.plugin_name
-            before = set(registry.names()) if kind else set()
             args = {"registry": registry, **kwargs}
             try:
                 impl.function(**{arg: args[arg] for arg in impl.argnames})
@@ -145,7 +144,7 @@ class PluginHost:
                 if os.environ.get("KBTUI_DEBUG"):
                     traceback.print_exc()
             if kind:
-                added = [n for n in registry.names() if n not in before]
+                added = registry.owned_by(impl.plugin_name)
                 info = self._info.get(impl.plugin_name)
                 if info is not None and added:
                     info.registers.setdefault(kind, []).extend(added)

@@ -68,8 +68,6 @@ class Registry(Generic[T]):
     def values(self):
         return self._items.values()
 
-    def names_by_owner(self) -> dict[str, list[str]]:
-        result: dict[str, list[str]] = {}
-        for name, owner in self._owners.items():
-            result.setdefault(owner, []).append(name)
-        return result
+    def owned_by(self, owner: str) -> list[str]:
+        """Names added or replaced by this plugin."""
+        return [name for name, who in self._owners.items() if who == owner]

@@ -79,6 +79,7 @@ class StatusRegistry:
 
     def __init__(self, situations: tuple[Situation, ...] = CORE_SITUATIONS) -> None:
         self._by_label: dict[str, Situation] = {}
+        self._owners: dict[str, str] = {}
         self.owner = "core"          # the plugin manager sets the plugin whose hook is running
         for situation in situations:
             self.add(situation)
@@ -87,9 +88,13 @@ class StatusRegistry:
         if situation.label in self._by_label:
             raise ValueError(f"状态“{situation.label}”已存在，插件 {self.owner} 不能重复登记")
         self._by_label[situation.label] = situation
+        self._owners[situation.label] = self.owner
 
     def names(self) -> list[str]:
         return list(self._by_label)
+
+    def owned_by(self, owner: str) -> list[str]:
+        return [label for label, who in self._owners.items() if who == owner]
 
     def get(self, label: str) -> Situation | None:
         return self._by_label.get(label)
