@@ -80,7 +80,11 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
     reason = (reject or "").strip() or None
     if reject is not None and not reason:
         raise ReviewError("退回时须写明原因")
-    problem = chk.may_take(checker, level, record, situation_known=_situation_known(workspace, record),
+    known = _situation_known(workspace, record)
+    if known and chk.current_level(record) is None:
+        # a situation derived from the lists (在籍在校 on a school list) stands at 录入 without a finding
+        record = {**record, "check_level": chk.ENTERED}
+    problem = chk.may_take(checker, level, record, situation_known=known,
                            overrides=role_overrides(workspace),
                            schools_of_village=_schools_of_village(workspace, record.get("village") or ""))
     problem = problem or chk.step_error(record, level, reject=reason is not None)
