@@ -247,9 +247,10 @@ class CasesScreen(Screen):
             return self.cases.get(key)
         return None
 
-    def _run(self, what: str, fn, *args, **kwargs) -> bool:
+    def _run(self, what: str, thunk) -> bool:
+        """Run a service call; its errors (also a date typed wrongly) become a message, not a crash."""
         try:
-            fn(*args, **kwargs)
+            thunk()
         except (EscalationError, StoreError, NormalizeError, KeyError) as err:
             message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
             self.notify(str(message), title=f"{what}未保存", severity="error", timeout=8)
@@ -270,9 +271,9 @@ class CasesScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("记录完成", escalation_service.record_done, self.app.workspace, action.id_number,
+                self._run("记录完成", lambda: escalation_service.record_done(self.app.workspace, action.id_number,
                           action.rung, ladder=action.ladder, on=self._date(values["date"]),
-                          by=values["by"], note=values["note"])
+                          by=values["by"], note=values["note"]))
 
         self.app.push_screen(FormScreen(
             f"{action.name}：{action.rung_label} 已完成", [
@@ -291,9 +292,9 @@ class CasesScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("记录劝返", case_service.add_attempt, self.app.workspace, case["key"],
+                self._run("记录劝返", lambda: case_service.add_attempt(self.app.workspace, case["key"],
                           on=self._date(values["date"]), by=values["by"], how=values["how"],
-                          result=values["result"], refused=values["refused"], rung=rung)
+                          result=values["result"], refused=values["refused"], rung=rung))
 
         self.app.push_screen(FormScreen(
             f"记录劝返：{case['name']}（{case['key']}）", [
@@ -312,8 +313,8 @@ class CasesScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("记录劝返复学", case_service.record_return, self.app.workspace, case["key"],
-                          self._date(values["date"]), school=values["school"])
+                self._run("记录劝返复学", lambda: case_service.record_return(self.app.workspace, case["key"],
+                          self._date(values["date"]), school=values["school"]))
 
         self.app.push_screen(FormScreen(
             f"劝返复学：{case['name']}", [
@@ -331,8 +332,8 @@ class CasesScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("动态销号", case_service.close_case, self.app.workspace, case["key"],
-                          self._date(values["date"]), outcome=values.get("outcome", ""))
+                self._run("动态销号", lambda: case_service.close_case(self.app.workspace, case["key"],
+                          self._date(values["date"]), outcome=values.get("outcome", "")))
 
         hint = "已劝返复学，确认销号" if case.get("status") == "returned" else \
             "尚未记录劝返复学：请先按 R 记录复学，或写明其他结果（如：经评估免予入学、户籍迁出）"
@@ -348,9 +349,9 @@ class CasesScreen(Screen):
             if days and not days.isdigit():
                 self.notify("缺课天数应为数字", severity="error")
                 return
-            self._run("登记缺课", absence_service.add_absence, self.app.workspace, values["id_number"],
+            self._run("登记缺课", lambda: absence_service.add_absence(self.app.workspace, values["id_number"],
                       self._date(values["start"]), days=int(days) if days else None,
-                      excused=values["excused"], reason=values["reason"], reported_by=values["reported_by"])
+                      excused=values["excused"], reason=values["reason"], reported_by=values["reported_by"]))
 
         self.app.push_screen(FormScreen("登记缺课", [
             ("id_number", "身份证号", action.id_number if action else ""),

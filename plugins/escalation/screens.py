@@ -1,0 +1,28 @@
+"""TUI for escalation: the 劝返 screen (F8) and a dashboard panel of what the ladders require today.
+
+Textual is imported inside the hooks only, so that opening a workspace without the TUI never loads it."""
+from __future__ import annotations
+
+from kbtui import hookimpl
+
+
+@hookimpl
+def kbtui_register_screens(registry):
+    from kbtui.tui.navigation import NavItem
+    from kbtui.tui.screens.cases import CasesScreen
+
+    registry.add("cases", NavItem("cases", "劝返", "f8", CasesScreen,
+                                  "缺课儿童的到期处置、一生一案：记录劝返、劝返复学、动态销号"))
+
+
+def _panel(workspace, today):
+    from kbtui.tui.screens.cases import dashboard_text
+
+    return dashboard_text(workspace, today)
+
+
+@hookimpl
+def kbtui_register_dashboard_panels(registry):
+    from kbtui.tui.navigation import DashboardPanel
+
+    registry.add("escalation", DashboardPanel("escalation", "劝返到期事项", _panel, 40))

@@ -1,0 +1,281 @@
+"""Escalation use cases: the profile's ladders, the actions due on a date, advancing the ladders
+(marks 疑似辍学/辍学, opens cases, notes the rungs reached on the case) and recording actions done.
+
+Actions done are kept in ``store.collection("escalation_actions")``, keyed by
+``domain.escalation.action_key`` (child, ladder, rung, episode), so an action is recorded once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from kbtui.domain.calendar import SchoolCalendar
+from kbtui.domain.escalation import (
+    ABSENCE, CASE_OPEN, REFUSAL, DueAction, Episode, Ladder, Reached, action_key, episode_on, episodes,
+    refusal_episode,
+)
+from kbtui.services import absences as absences_service
+from kbtui.services import cases as cases_service
+from kbtui.services.absences import EscalationError
+from kbtui.store import StoreError
+
+ACTIONS = "escalation_actions"
+DEFAULT_LADDERS = ("national", "legal")
+GOVERNMENT_WORDS = ("镇", "乡", "村", "街道", "政府", "司法")
+
+
+def profile_ladders(workspace: Any) -> list[Ladder]:
+    """The ladders the profile chooses (``[escalation] ladders``), in its order."""
+    names = workspace.profile.section("escalation").get("ladders")
+    names = list(DEFAULT_LADDERS) if names is None else list(names)
+    registry = workspace.ladders
+    missing = [n for n in names if n not in registry]
+    if missing:
+        available = "、".join(registry) or "（无）"
+        raise EscalationError(f"配置文件 [escalation] ladders 中的劝返流程“{'、'.join(missing)}”没有登记，"
+                              f"可用的有：{available}")
+    return [registry[n] for n in names]
+
+
+def _person(record: dict, case: dict | None, role: str, reached: dt.date) -> str:
+    """Who answers for a rung: the child's teacher or cadre for those roles, else the case's persuader
+    for rungs reached once the case is open."""
+    if "班主任" in role or "教师" in role:
+        return record.get("responsible_edu") or ""
+    if any(w in role for w in GOVERNMENT_WORDS):
+        return record.get("responsible_gov") or ""
+    if case and case.get("persuader") and (case.get("opened_on") or "") <= reached.isoformat():
+        return case["persuader"]
+    return ""
+
+
+@dataclass
+class ChildLadders:
+    """One child's ladders as of a date: the episode and every rung reached (absence and legal)."""
+    id_number: str
+    episode: Episode | None
+    reached: list[Reached] = field(default_factory=list)
+    episode_key: dict[str, str] = field(default_factory=dict)    # ladder id -> episode key
+
+
+def _done_keys(workspace: Any) -> set[str]:
+    return {d["key"] for d in workspace.store.collection(ACTIONS).all()}
+
+
+def _child_ladders(id_number: str, spans, calendar: SchoolCalendar, ladders: list[Ladder],
+                   case: dict | None, on: dt.date) -> ChildLadders:
+    found = episodes(spans, calendar) if spans else []
+    episode = episode_on(found, on)
+    result = ChildLadders(id_number, episode)
+    for ladder in ladders:
+        if ladder.trigger == ABSENCE and episode is not None:
+            result.reached += ladder.reached_by(episode, on)
+            result.episode_key[ladder.id] = episode.first.isoformat()
+        elif ladder.trigger == REFUSAL and case and case.get("legal_start") and case.get("status") == CASE_OPEN:
+            start = dt.date.fromisoformat(case["legal_start"])
+            back = dt.date.fromisoformat(case["returned_on"]) if case.get("returned_on") else None
+            if start <= on and (back is None or on < back):
+                result.reached += ladder.reached_by(refusal_episode(calendar, start, back), on)
+                result.episode_key[ladder.id] = case["legal_start"]
+    return result
+
+
+def _survey(workspace: Any, on: dt.date) -> list[ChildLadders]:
+    calendar = absences_service.calendar_of(workspace)
+    ladders = profile_ladders(workspace)
+    spans = absences_service.spans_by_child(workspace, calendar)
+    open_cases = {c["id_number"]: c for c in cases_service.all_cases(workspace) if c.get("status") == CASE_OPEN}
+    children = sorted(set(spans) | set(open_cases))
+    return [_child_ladders(i, spans.get(i, []), calendar, ladders, open_cases.get(i), on) for i in children]
+
+
+def due_actions(workspace: Any, on: dt.date | None = None, *, include_done: bool = False) -> list[DueAction]:
+    """Every action due or overdue on ``on``: rungs reached by then whose action is not recorded done,
+    for children still away on that date (a returned child climbs no further)."""
+    on = on or dt.date.today()
+    done = _done_keys(workspace)
+    open_cases = {c["id_number"]: c for c in cases_service.all_cases(workspace) if c.get("status") == CASE_OPEN}
+    result = []
+    for child in _survey(workspace, on):
+        record = workspace.store.get(child.id_number) or {"id_number": child.id_number}
+        case = open_cases.get(child.id_number)
+        for reached in child.reached:
+            episode = child.episode_key[reached.ladder.id]
+            key = action_key(child.id_number, reached.ladder.id, reached.rung.id, episode)
+            if key in done and not include_done:
+                continue
+            result.append(DueAction(
+                id_number=child.id_number, name=record.get("name", ""), ladder=reached.ladder.id,
+                ladder_title=reached.ladder.title, rung=reached.rung.id, rung_label=reached.rung.label,
+                action=reached.rung.action, role=reached.rung.role,
+                person=_person(record, case, reached.rung.role, reached.date), reached=reached.date, due=reached.due,
+                overdue=on > reached.due, case=case["key"] if case else None, episode=episode))
+    return sorted(result, key=lambda a: (a.due, a.reached, a.name, a.ladder, a.rung))
+
+
+@dataclass
+class AdvanceReport:
+    marked: list[tuple[str, str, str]] = field(default_factory=list)   # (id_number, name, status)
+    opened: list[str] = field(default_factory=list)                    # case keys
+    noted: int = 0
+
+    def summary(self) -> str:
+        parts = []
+        if self.marked:
+            parts.append("标注 " + "、".join(f"{name}（{status}）" for _i, name, status in self.marked))
+        if self.opened:
+            parts.append(f"新立案卷 {len(self.opened)} 件")
+        if self.noted:
+            parts.append(f"记入案卷的步骤 {self.noted} 个")
+        return "；".join(parts) or "没有需要推进的事项"
+
+
+def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
+    """Apply what the ladders say by ``on``: marks (疑似辍学 / 辍学, never downgraded), cases opened at
+    the case rung, rungs reached noted on the case. Idempotent: running it twice changes nothing."""
+    on = on or dt.date.today()
+    report = AdvanceReport()
+    for child in _survey(workspace, on):
+        record = workspace.store.get(child.id_number)
+        if record is None:
+            continue
+        for reached in child.reached:
+            ladder, rung = reached.ladder, reached.rung
+            how = f"{ladder.title}·{rung.label}"
+            if rung.marks and cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
+                report.marked.append((child.id_number, record.get("name", ""), rung.marks))
+                if ladder.trigger == ABSENCE and child.episode is not None:
+                    cases_service.sync_child(workspace, child.id_number, how,
+                                             absence_from=(child.episode.start or child.episode.first).isoformat())
+            entry = {"ladder": ladder.id, "rung": rung.id, "label": rung.label,
+                     "date": reached.date.isoformat(), "episode": child.episode_key[ladder.id]}
+            case = cases_service.open_case_of(workspace, child.id_number)
+            if case is None and rung.opens_case:
+                case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
+                                               how=f"自动立案（{how}）",
+                                               reason=record.get("status_reason") if record.get(
+                                                   "status_reason") in cases_service.DROPOUT_REASONS else "")
+                report.opened.append(case["key"])
+                # rungs reached earlier in the same episode belong to the case too
+                for earlier in child.reached:
+                    if earlier is reached:
+                        break
+                    cases_service.note_rung(workspace, case, {
+                        "ladder": earlier.ladder.id, "rung": earlier.rung.id, "label": earlier.rung.label,
+                        "date": earlier.date.isoformat(), "episode": child.episode_key[earlier.ladder.id]})
+                    case = cases_service.find_case(workspace, case["key"])
+            if case is not None and case.get("status") == CASE_OPEN:
+                before = len(case.get("rungs") or [])
+                case = cases_service.note_rung(workspace, case, entry)
+                report.noted += len(case.get("rungs") or []) - before
+    return report
+
+
+def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None = None,
+                on: dt.date | str | None = None, by: str = "", note: str = "") -> dict:
+    """Record that the action of a rung reached by ``on`` was carried out."""
+    record = absences_service._child(workspace, id_number)
+    day = cases_service._day(on)
+    case = cases_service.open_case_of(workspace, record["id_number"])
+    calendar = absences_service.calendar_of(workspace)
+    spans = absences_service.spans_by_child(workspace, calendar).get(record["id_number"], [])
+    child = _child_ladders(record["id_number"], spans, calendar, profile_ladders(workspace),
+                           case if case and case.get("status") == CASE_OPEN else None, day)
+    matches = [r for r in child.reached if r.rung.id == rung and (ladder is None or r.ladder.id == ladder)]
+    if not matches:
+        raise EscalationError(f"{record.get('name', '')} 在 {day} 没有到达步骤“{rung}”"
+                              + (f"（流程 {ladder}）" if ladder else "") + "，无需记录")
+    if len(matches) > 1:
+        raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 {matches[0].ladder.id}:{rung}")
+    reached = matches[0]
+    episode = child.episode_key[reached.ladder.id]
+    doc = {"key": action_key(record["id_number"], reached.ladder.id, rung, episode),
+           "id_number": record["id_number"], "ladder": reached.ladder.id, "rung": rung, "episode": episode,
+           "reached": reached.date.isoformat(), "done_on": day.isoformat(), "by": by or workspace.operator,
+           "note": note}
+    try:
+        return workspace.store.collection(ACTIONS).insert(doc, workspace.operator)
+    except StoreError as err:
+        if "已存在" in str(err):
+            raise EscalationError(f"{record.get('name', '')} 的“{reached.rung.label}”已记录为完成") from None
+        raise
+
+
+def actions_done(workspace: Any, id_number: str) -> list[dict]:
+    return sorted(workspace.store.collection(ACTIONS).find(id_number=id_number), key=lambda d: d["done_on"])
+
+
+def timeline(workspace: Any, id_number: str, on: dt.date | None = None) -> list[dict]:
+    """The child's ladder on ``on``: every rung of the profile's ladders, reached or not, and done."""
+    on = on or dt.date.today()
+    calendar = absences_service.calendar_of(workspace)
+    spans = absences_service.spans_by_child(workspace, calendar).get(id_number, [])
+    case = cases_service.open_case_of(workspace, id_number)
+    child = _child_ladders(id_number, spans, calendar, profile_ladders(workspace), case, on)
+    done = _done_keys(workspace)
+    reached = {(r.ladder.id, r.rung.id): r for r in child.reached}
+    rows = []
+    for ladder in profile_ladders(workspace):
+        for rung in ladder.rungs:
+            hit = reached.get((ladder.id, rung.id))
+            key = action_key(id_number, ladder.id, rung.id, child.episode_key.get(ladder.id, ""))
+            rows.append({"ladder": ladder.id, "rung": rung.id, "label": rung.label,
+                         "threshold": rung.threshold.label, "role": rung.role, "action": rung.action,
+                         "reached": hit.date.isoformat() if hit else None,
+                         "due": hit.due.isoformat() if hit else None, "done": key in done})
+    return rows
+
+
+# --------------------------------------------------------------------------- demo data
+
+DEMO_REASONS = ("厌学", "外出打工", "家中农忙", "生病（已请假）", "监护人不重视", "无法联系")
+
+
+def make_demo_absences(workspace: Any, plan: Any, rng: Any) -> None:
+    """Absences for the demo township: a dozen pupils, some back after a few days, some on leave, some
+    still away, so that ``kbtui escalation due`` and the 劝返 screen show work to do."""
+    try:
+        calendar = absences_service.calendar_of(workspace)
+        profile_ladders(workspace)
+    except EscalationError:
+        return
+    if not calendar.terms:
+        return
+    pupils = [r for r in plan.records if r.get("school") and not r.get("status") and r.get("grade")
+              and r["id_number"] in workspace.store]
+    if not pupils:
+        return
+    term_start, term_end = calendar.terms[0]
+    days = list(calendar.school_days(term_start, term_end))
+    if len(days) < 40:
+        return
+    for n, record in enumerate(rng.sample(pupils, min(12, len(pupils)))):
+        start = days[rng.randrange(10, len(days) - 25)]
+        kind = n % 4
+        reason = DEMO_REASONS[n % len(DEMO_REASONS)]
+        try:
+            if kind == 0:      # back after a few days
+                absences_service.add_absence(workspace, record["id_number"], start, days=rng.randint(2, 4),
+                                             reason=reason, reported_by="班主任")
+            elif kind == 1:    # on leave, then away without leave
+                absences_service.add_absence(workspace, record["id_number"], start, days=2, excused=True,
+                                             reason="生病（已请假）", reported_by="班主任")
+                later = calendar.nth_school_day(start, 3)
+                absences_service.add_absence(workspace, record["id_number"], later, reason=reason,
+                                             reported_by="班主任")
+            else:              # still away
+                absences_service.add_absence(workspace, record["id_number"], start, reason=reason,
+                                             reported_by="班主任")
+        except EscalationError:
+            continue
+
+
+def _register_demo_maker() -> None:
+    from kbtui.services import demo
+
+    if make_demo_absences not in demo.EXTRA_MAKERS:
+        demo.EXTRA_MAKERS.append(make_demo_absences)
+
+
+_register_demo_maker()
