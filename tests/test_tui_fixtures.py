@@ -32,7 +32,7 @@ class CountyScreen(Screen):
 
 @kbtui.hookimpl
 def kbtui_register_screens(registry):
-    registry.add("county", NavItem("county", "县里的界面", "f9", CountyScreen, "测试插件的界面"))
+    registry.add("county", NavItem("county", "县里的界面", "f12", CountyScreen, "测试插件的界面"))
 
 
 @kbtui.hookimpl

@@ -37,7 +37,7 @@ PLACEMENT_LEDGER = Ledger(
     description="本镇适龄残疾儿童少年：残疾情况、专家委员会评估、安置方式",
     include=_is_disabled_in_cohort,
     columns=_BASE + (
-        d.record_column("残疾信息来源", "disability_source", 8),
+        Column("残疾信息来源", lambda record, _ctx: d.source_of(record), 8),
         d.assessment_column("评估日期", "date", 11),
         d.assessment_column("评估结论", "conclusion", 14),
         d.assessment_column("建议安置方式", "recommend", 12),

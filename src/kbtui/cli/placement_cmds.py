@@ -123,7 +123,7 @@ def set_cmd(workspace: Workspace, id_number: str, option: str, school: str, teac
 def session_cmd(workspace: Workspace, id_number: str, date: str, teacher: str, periods: str, content: str) -> None:
     """登记一次送教上门：日期、教师、课时、内容。"""
     doc = pl.log_session(workspace, id_number, date=date, teacher=teacher, periods=periods, content=content)
-    record = workspace.store.get(doc["child"]) or {}
+    record = workspace.store.get(doc["id_number"]) or {}
     totals = record.get("home_delivery") or {}
     click.echo(f"已登记送教：{doc['date']} {doc['teacher']} {doc['periods']}课时；"
                f"本安置累计 {totals.get('sessions', 0)} 次 {totals.get('periods', 0)} 课时")

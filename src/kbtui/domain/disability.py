@@ -63,6 +63,13 @@ def normalize_source(value: object) -> str:
     return text
 
 
+def source_of(record: Record) -> str:
+    """Where the disability was learnt: ``disability_source``, else 残联 for a child on the 残联 list."""
+    if record.get("disability_source"):
+        return str(record["disability_source"])
+    return "残联" if "disability" in (record.get("sources") or ()) else ""
+
+
 def is_disabled(record: Record) -> bool:
     return bool(record.get("disability_category")) or "残疾" in (record.get("key_groups") or ())
 
@@ -113,7 +120,7 @@ class Assessment:
             raise DisabilityError(f"复评日期 {self.review_date} 应晚于评估日期 {self.date}")
 
     def to_doc(self) -> Doc:
-        doc = {"child": self.child, "date": self.date, "members": list(self.members),
+        doc = {"id_number": self.child, "date": self.date, "members": list(self.members),
                "conclusion": self.conclusion, "recommend": self.recommend, "review_date": self.review_date,
                "note": self.note}
         if self.key:
@@ -122,7 +129,7 @@ class Assessment:
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> "Assessment":
-        return cls(doc.get("child", ""), doc.get("date", ""), tuple(doc.get("members") or ()),
+        return cls(doc.get("id_number", ""), doc.get("date", ""), tuple(doc.get("members") or ()),
                    doc.get("conclusion", ""), doc.get("recommend", ""), doc.get("review_date") or "",
                    doc.get("note") or "", doc.get("key", ""))
 
@@ -347,12 +354,15 @@ class Calendar:
         """Weekdays of the week beginning ``monday`` that are not holidays."""
         return sum(1 for i in range(5) if monday + dt.timedelta(days=i) not in self.holidays)
 
-    def teaching_weeks(self, start: dt.date, end: dt.date) -> list[dt.date]:
-        """Mondays of the whole weeks (Monday–Sunday) inside [start, end] that have a school day:
-        a week cut by ``start`` or ``end`` is not counted, nor a week whose weekdays are all holidays."""
+    def teaching_weeks(self, start: dt.date, term_end: dt.date, on: dt.date | None = None) -> list[dt.date]:
+        """Mondays of the whole weeks that are due: the week begins on or after ``start``, its Friday is
+        within the term (``term_end``), it has ended by ``on`` (its Sunday, or the term's last day if
+        earlier, ≤ ``on``; no limit when None), and at least one of its weekdays is not a holiday."""
         monday = start + dt.timedelta(days=(7 - start.weekday()) % 7)
         weeks = []
-        while monday + dt.timedelta(days=6) <= end:
+        while monday + dt.timedelta(days=4) <= term_end:
+            if on is not None and min(monday + dt.timedelta(days=6), term_end) > on:
+                break
             if self.school_days(monday):
                 weeks.append(monday)
             monday += dt.timedelta(days=7)
@@ -430,9 +440,9 @@ def delivery_by_term(rule: FrequencyRule, calendar: Calendar, plan_start: dt.dat
                      sessions: Iterable[Mapping[str, Any]], on: dt.date) -> list[TermResult]:
     """How delivered sessions compare with the rule, term by term, from the plan start up to ``on``.
 
-    - Only whole Monday–Sunday weeks count, from the later of the plan start and the term start to the
-      earlier of ``on`` and the term end; a week whose weekdays are all holidays is not counted.
-      Weeks outside every term (vacations) are never due.
+    - Only whole Monday–Sunday weeks are due: beginning on or after the later of the plan start and the
+      term start, with their Friday inside the term, ended (Sunday) by ``on``; a week whose weekdays are
+      all holidays is not due. Weeks outside every term (vacations) are never due.
     - Sessions count in the term whose dates contain them (any day of that term from the plan start,
       including part weeks and weekends); a session outside the terms counts for nothing.
     - Expected: ``per_week`` × weeks sessions and at least ``periods`` periods each; with
@@ -447,7 +457,7 @@ def delivery_by_term(rule: FrequencyRule, calendar: Calendar, plan_start: dt.dat
         until = min(on, term[1])
         if start > until:
             continue
-        weeks = len(calendar.teaching_weeks(start, until))
+        weeks = len(calendar.teaching_weeks(start, term[1], on))
         term_weeks = len(calendar.teaching_weeks(start, term[1]))
         expected_sessions = rule.per_week * weeks
         expected_periods = expected_sessions * rule.periods

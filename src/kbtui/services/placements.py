@@ -2,7 +2,8 @@
 home-delivery sessions (送教上门), and find what needs doing (``kbtui placement check``).
 
 Collections (``workspace.store.collection``): ``assessments``, ``placements`` (one active per child, the
-earlier ones kept with ``active: False``) and ``delivery_sessions``. Every write is journaled by the store.
+earlier ones kept with ``active: False``) and ``delivery_sessions``; each document names its child by
+``id_number`` (so a scoped operator sees only the documents of children in scope). Every write is journaled.
 The child record keeps a summary of the current ``assessment`` and ``placement`` and the ``home_delivery``
 totals, so ledgers can be computed from the records alone; a placement that is a studying form (or
 免予入学) also sets the child's situation and appends to ``status_history``.
@@ -143,7 +144,7 @@ def set_disability(workspace: Workspace, id_number: str, *, category: str | None
 
 # --- assessments ----------------------------------------------------------------------------------
 def assessments_of(workspace: Workspace, id_number: str) -> list[dict]:
-    docs = workspace.store.collection(ASSESSMENTS).find(child=id_number)
+    docs = workspace.store.collection(ASSESSMENTS).find(id_number=id_number)
     return sorted(docs, key=lambda doc: (doc.get("date") or "", doc.get("_at") or ""))
 
 
@@ -184,12 +185,12 @@ def assess(workspace: Workspace, id_number: str, *, date: Any, members: Any, con
 
 # --- placements -----------------------------------------------------------------------------------
 def current_placement(workspace: Workspace, id_number: str) -> dict | None:
-    active = [p for p in workspace.store.collection(PLACEMENTS).find(child=id_number) if p.get("active")]
+    active = [p for p in workspace.store.collection(PLACEMENTS).find(id_number=id_number) if p.get("active")]
     return max(active, key=lambda p: (p.get("date") or "", p.get("_at") or "")) if active else None
 
 
 def placement_history(workspace: Workspace, id_number: str) -> list[dict]:
-    docs = workspace.store.collection(PLACEMENTS).find(child=id_number)
+    docs = workspace.store.collection(PLACEMENTS).find(id_number=id_number)
     return sorted(docs, key=lambda p: (p.get("date") or "", p.get("_at") or ""))
 
 
@@ -226,7 +227,7 @@ def decide(workspace: Workspace, id_number: str, option_name: str, *, school: st
         allowed = "、".join(f"{k}（{v}）" for k, v in option.fields.items()) or "（无）"
         raise PlacementError(f"安置方式“{option.name}”没有字段 {'、'.join(unknown)}，可用的有：{allowed}")
     doc = {
-        "child": record["id_number"], "option": option.name, "situation": option.situation,
+        "id_number": record["id_number"], "option": option.name, "situation": option.situation,
         "date": decided, "school": (school or "").strip(), "teachers": split_names(teachers),
         "plan": (plan or "").strip(),
         "start": parse_day(start, "开始日期") if start else (decided if option.home_delivery else ""),
@@ -250,7 +251,7 @@ def place(workspace: Workspace, id_number: str, option_name: str, **kwargs: Any)
         reasons = "；".join(f.message for f in decision.refused)
         raise PlacementError(f"不能安置为“{decision.option.name}”：{reasons}")
     doc = dict(decision.doc, flags=[f.message for f in decision.flags])
-    child_id = doc["child"]
+    child_id = doc["id_number"]
     placements = workspace.store.collection(PLACEMENTS)
     previous = current_placement(workspace, child_id)
     saved = placements.insert(doc, workspace.operator)
@@ -280,7 +281,7 @@ def placement_summary(doc: dict) -> dict:
 
 # --- home-delivery sessions ------------------------------------------------------------------------
 def sessions_of(workspace: Workspace, id_number: str, placement_key: str | None = None) -> list[dict]:
-    docs = workspace.store.collection(SESSIONS).find(child=id_number)
+    docs = workspace.store.collection(SESSIONS).find(id_number=id_number)
     if placement_key:
         docs = [s for s in docs if s.get("placement") == placement_key]
     return sorted(docs, key=lambda s: (s.get("date") or "", s.get("_at") or ""))
@@ -288,7 +289,7 @@ def sessions_of(workspace: Workspace, id_number: str, placement_key: str | None 
 
 def _delivery_totals(workspace: Workspace, placement: dict, sessions: list[dict] | None = None) -> dict:
     if sessions is None:
-        sessions = sessions_of(workspace, placement["child"], placement["key"])
+        sessions = sessions_of(workspace, placement["id_number"], placement["key"])
     return {"sessions": len(sessions), "periods": sum(int(s.get("periods") or 0) for s in sessions),
             "last": sessions[-1]["date"] if sessions else ""}
 
@@ -326,7 +327,7 @@ def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str
     if any(s.get("date") == day and s.get("teacher") == teacher for s in earlier):
         raise PlacementError(f"{teacher} 在 {day} 已有一条送教记录，不能重复登记")
     doc = workspace.store.collection(SESSIONS).insert(
-        {"child": record["id_number"], "placement": placement["key"], "date": day, "teacher": teacher,
+        {"id_number": record["id_number"], "placement": placement["key"], "date": day, "teacher": teacher,
          "periods": count, "content": (content or "").strip()}, workspace.operator)
     workspace.store.update(record["id_number"],
                            {"home_delivery": _delivery_totals(workspace, placement, [*earlier, doc])},
@@ -455,10 +456,10 @@ def disabled_children(workspace: Workspace, on: dt.date | None = None) -> list[C
     statuses = workspace.statuses
     by_child: dict[str, list[dict]] = defaultdict(list)
     for doc in workspace.store.collection(ASSESSMENTS).all():
-        by_child[doc.get("child", "")].append(doc)
+        by_child[doc.get("id_number", "")].append(doc)
     active: dict[str, dict] = {}
     for doc in workspace.store.collection(PLACEMENTS).all():
-        child = doc.get("child", "")
+        child = doc.get("id_number", "")
         if doc.get("active") and (child not in active or doc.get("date", "") >= active[child].get("date", "")):
             active[child] = doc
     sessions: dict[str, list[dict]] = defaultdict(list)
@@ -537,9 +538,9 @@ def roster(workspace: Workspace) -> list[tuple[Record, dict, dict | None]]:
     exempt = {o.name for o in workspace.placements.values() if o.kind == d.EXEMPT}
     for doc in workspace.store.collection(PLACEMENTS).all():
         if doc.get("active") and doc.get("option") in exempt:
-            record = workspace.store.get(doc["child"])
+            record = workspace.store.get(doc["id_number"])
             if record is not None:
-                assessment = next((a for a in assessments_of(workspace, doc["child"])
+                assessment = next((a for a in assessments_of(workspace, doc["id_number"])
                                    if a.get("key") == doc.get("assessment")), None)
                 rows.append((record, doc, assessment))
     return sorted(rows, key=lambda r: (r[0].get("village") or "", r[0].get("name") or ""))
@@ -571,8 +572,8 @@ def child_view(workspace: Workspace, id_number: str, on: dt.date | None = None) 
     item.actions = _actions(workspace, item, on, workspace.statuses) if d.is_disabled(record) else []
     child = {k: record.get(k) or "" for k in ("id_number", "name", "sex", "birth_date", "village", "school",
                                               "student_no", "disability_category", "disability_grade",
-                                              "disability_certificate", "disability_source", "guardian",
-                                              "guardian_phone")}
+                                              "disability_certificate", "guardian", "guardian_phone")}
+    child["disability_source"] = d.source_of(record)
     strip = lambda doc: {k: v for k, v in doc.items() if not k.startswith("_")}  # noqa: E731
     return {"on": on.isoformat(), "child": child, "situation": situation,
             "assessments": [strip(a) for a in assessments],
@@ -660,7 +661,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         assessed = dt.date(year, 6, 10 + rng.randrange(15))
         assessment = None
         if option == d.EXEMPTION or rng.random() < 0.85:
-            assessment = {"key": f"demo-a-{record['id_number']}", "child": record["id_number"],
+            assessment = {"key": f"demo-a-{record['id_number']}", "id_number": record["id_number"],
                           "date": assessed.isoformat(), "members": DEMO_MEMBERS, "conclusion": conclusion,
                           "recommend": option, "review_date": dt.date(year + 2, 6, 30).isoformat(), "note": ""}
             assessments.append(assessment)
@@ -669,7 +670,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         school = record.get("school") or (workspace.profile.schools or ["中心小学"])[0]
         if option != d.EXEMPTION and not record.get("student_no"):
             changes.update(school=school, student_no="G" + record["id_number"])
-        doc = {"key": f"demo-p-{record['id_number']}", "child": record["id_number"], "option": option,
+        doc = {"key": f"demo-p-{record['id_number']}", "id_number": record["id_number"], "option": option,
                "situation": situation, "date": decided.isoformat(), "school": "" if option == d.EXEMPTION else school,
                "teachers": [], "plan": "", "start": "", "evidence": [], "fields": {},
                "review_date": assessment["review_date"] if assessment else "",
@@ -686,14 +687,14 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
                        start=start.isoformat(), evidence=["送教上门协议书"])
             behind = rng.random() < 0.35
             own = []
-            for week, monday in enumerate(calendar.teaching_weeks(start, min(term[1], today))):
+            for week, monday in enumerate(calendar.teaching_weeks(start, term[1], today)):
                 for i in range(rule.per_week or 1):
                     if behind and week > 3 and rng.random() < 0.4:
                         continue
                     day = monday + dt.timedelta(days=min(4, i * 2 + rng.randrange(2)))
                     while day in calendar.holidays and day.weekday() < 4:
                         day += dt.timedelta(days=1)
-                    own.append({"key": f"demo-s-{record['id_number']}-{week}-{i}", "child": record["id_number"],
+                    own.append({"key": f"demo-s-{record['id_number']}-{week}-{i}", "id_number": record["id_number"],
                                 "placement": doc["key"], "date": day.isoformat(),
                                 "teacher": rng.choice(doc["teachers"]), "periods": rule.periods or 2,
                                 "content": rng.choice(("生活自理训练", "语文：识字", "数学：认识数字", "康复训练",

@@ -38,13 +38,24 @@ class KbtuiApp(App):
         self.panels = dashboard_panels(plugins)
         self.columns = list_columns(plugins)
         self.commands = commands(plugins)
+        self.key_warnings: list[str] = []
+        taken = {key: b.description for key, b in self._bindings}
         for item in self.nav.values():
+            if item.key in taken:
+                self.key_warnings.append(f"界面“{item.label}”的按键 {item.key} 已被“{taken[item.key]}”占用，"
+                                         f"请用 Ctrl+P 打开，或在 keys.toml 中为 nav.{item.id} 另设按键")
+                continue
             if item.key:
+                taken[item.key] = item.label
                 self._bindings._add_binding(
                     Binding(item.key, f"app.open_screen('{item.id}')", item.label, id=f"nav.{item.id}",
                             key_display=item.key.upper() if item.key.startswith("f") else None))
         for command in self.commands.values():
+            if command.key in taken:
+                self.key_warnings.append(f"命令“{command.title}”的按键 {command.key} 已被“{taken[command.key]}”占用")
+                continue
             if command.key:
+                taken[command.key] = command.title
                 self._bindings._add_binding(
                     Binding(command.key, f"app.run_command('{command.id}')", command.title, show=False,
                             id=f"cmd.{command.id}"))
@@ -54,7 +65,7 @@ class KbtuiApp(App):
 
     # --- start-up -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        for warning in self.workspace.warnings + self.keymap.warnings:
+        for warning in self.workspace.warnings + self.key_warnings + self.keymap.warnings:
             self.notify(warning, title="警告", severity="warning", timeout=8)
         for item in self.nav.values():
             self.add_mode(item.id, item.factory)

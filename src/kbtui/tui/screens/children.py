@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from kbtui.services.access import can_see_full
 from kbtui.services.child_list import ChildList, Filters, ListColumn, fit_columns
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.widgets.virtual_table import VirtualTable
@@ -49,7 +50,8 @@ class ChildrenScreen(Screen):
     def load(self) -> None:
         app = self.app
         workspace = app.workspace
-        self.model = ChildList(list(workspace.store.all()), workspace.context(app.today), workspace.ledgers)
+        self.model = ChildList(list(workspace.store.all()), workspace.context(app.today), workspace.ledgers,
+                               masked=not can_see_full(workspace))
         self.data_version = getattr(app, "data_version", 0)
         self.fit_columns()
         self.refresh_rows()
@@ -66,7 +68,7 @@ class ChildrenScreen(Screen):
             filters, column, reverse = self.model.filters, self.model.sort_column, self.model.sort_reverse
             workspace = self.app.workspace
             self.model = ChildList(list(workspace.store.all()), workspace.context(self.app.today),
-                                   workspace.ledgers)
+                                   workspace.ledgers, masked=not can_see_full(workspace))
             self.data_version = getattr(self.app, "data_version", 0)
             self.apply(filters, column, reverse, keep=self.model.ids[current] if current is not None
                        and current < len(self.model.ids) else None)

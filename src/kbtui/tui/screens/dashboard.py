@@ -28,8 +28,8 @@ class DashboardScreen(Screen):
             with Horizontal(id="dash-top"):
                 yield Static("正在统计…", id="dash-counts", classes="panel")
                 yield Static(id="dash-status", classes="panel")
-            yield Static(id="dash-progress", classes="panel")
             yield Vertical(id="dash-plugins")
+            yield Static(id="dash-progress", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
