@@ -8,6 +8,7 @@ from kbtui.cli.common import cli
 COMMAND_MODULES = (
     "kbtui.cli.setup_cmds",
     "kbtui.cli.info_cmds",
+    "kbtui.cli.admin_cmds",
     "kbtui.cli.escalation_cmds",
     "kbtui.cli.import_cmds",
     "kbtui.cli.ledger_cmds",

@@ -62,7 +62,8 @@ def demo(settings: Settings, children: int, seed: int, profile_name: str, no_tui
         if not reset:
             click.echo(f"演示数据已存在：{root}（加 --reset 可重新生成）")
             if not no_tui:
-                open_tui(settings, Workspace.open(root, settings.operator, settings.plugin_dirs))
+                with friendly_errors():
+                    open_tui(settings, Workspace.open(root, settings.operator, settings.plugin_dirs))
             return
     if root.exists() and reset:
         shutil.rmtree(root)

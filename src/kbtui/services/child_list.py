@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 
 from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Ledger, LedgerContext
+from kbtui.domain.masking import mask_cell
 from kbtui.services.search import Entry, matches, name_pinyin
 
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
@@ -123,6 +124,7 @@ class ChildList:
     records: list[Record]
     ctx: LedgerContext
     ledgers: dict[str, Ledger] = field(default_factory=dict)
+    masked: bool = False      # ID and phone cells masked (roles that don't need them: services.access)
 
     def __post_init__(self) -> None:
         self.ids: list[str] = [r.get("id_number") or "" for r in self.records]
@@ -252,6 +254,8 @@ class ChildList:
     # --- values -------------------------------------------------------------------------------------
     def cells(self, row: int, columns: Iterable[ListColumn]) -> list[str]:
         record, ctx = self.records[row], self.ctx
+        if self.masked:
+            return [str(mask_cell(c.id, c.value(record, ctx))) for c in columns]
         return [str(c.value(record, ctx)) for c in columns]
 
     def record(self, row: int) -> Record:

@@ -24,6 +24,7 @@ from kbtui.domain.idcard import IdNumberError
 from kbtui.domain.normalize import NormalizeError
 from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows
 from kbtui.excel import write_rejects
+from kbtui.services import access, backup
 from kbtui.services import sources as src
 from kbtui.services.merge import Merger
 from kbtui.store.journal import make_entry
@@ -370,6 +371,7 @@ class PreparedImport:
     def commit(self) -> ImportResult:
         """Write the new and changed children, the rejects workbook and one summary journal entry."""
         ws = self.workspace
+        backup.before(ws, f"导入{self.source.label} {self.path.name}")
         result = self._base()
         merger = self._merge()
         updates = merger.updates()
@@ -442,6 +444,7 @@ def prepare_import(workspace, source: str | src.Source, path: str | Path, *, she
     if "school" in defaults:
         defaults["school"] = canon.school(src.fast_text(defaults["school"]))
     checked = _check_rows(table, source, defaults, canon, progress)
+    access.reject_out_of_scope(workspace, checked)   # rows outside the operator's scope → rejects
     return PreparedImport(workspace, source, path, checked, progress)
 
 

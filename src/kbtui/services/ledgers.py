@@ -28,6 +28,7 @@ from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.ledger_columns import FieldColumn
 from kbtui.excel import ExcelReadError, read_rows, write_form
+from kbtui.services import access, backup
 from kbtui.store import StaleEditError, StoreError
 from kbtui.store.journal import make_entry, now_ts
 
@@ -162,7 +163,7 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
 
     def rows():
         for n, record in enumerate(members, 1):
-            values = [c.value(record, ctx) for c in columns]
+            values = access.mask_row(workspace, columns, [c.value(record, ctx) for c in columns])
             yield [n, *values] if serial else values
 
     exported_at = now_ts()
@@ -173,7 +174,8 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
         written = write_form(
             path, title=title, unit=unit, date=ctx.today, columns=ledger.headers(), rows=_Sized(rows(), len(members)),
             sheet_title=ledger.sheet, progress=progress, hidden_sheets=[(MARKER_SHEET, marker)],
-            properties={"subject": "台账", "keywords": f"{MARKER}:{ledger.id}",
+            properties={**access.export_properties(workspace, title),
+                        "subject": "台账", "keywords": f"{MARKER}:{ledger.id}",
                         "description": json.dumps({"kbtui": MARKER, "ledger": ledger.id,
                                                    "exported_at": exported_at}, ensure_ascii=False)})
     except OSError as err:
@@ -182,6 +184,7 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
         path.chmod(0o600)
     except OSError:
         pass
+    access.record_export(workspace, title, path, written, {"ledger": ledger.id, "village": village})
     return ExportResult(ledger.id, title, str(path), written, village)
 
 
@@ -522,6 +525,7 @@ def apply_ledger_import(workspace, plan: LedgerImportPlan) -> LedgerImportPlan:
     """Write the planned changes (one journaled update per child, refused if the child changed meanwhile)."""
     if plan.done:
         raise LedgerError("这份台账的修改已经导入过了")
+    backup.before(workspace, f"台账回填 {Path(plan.file).name}")
     store = workspace.store
     detail_base = {"file": Path(plan.file).name, "ledger": plan.ledger_id}
     for update in list(plan.updates):

@@ -61,10 +61,12 @@ class Command:
 
 
 def core_items() -> list[NavItem]:
+    from kbtui.tui.screens.audit import AuditScreen
     from kbtui.tui.screens.children import ChildrenScreen
     from kbtui.tui.screens.dashboard import DashboardScreen
     from kbtui.tui.screens.exporting import ExportScreen
     from kbtui.tui.screens.importing import ImportScreen
+    from kbtui.tui.screens.operators import OperatorsScreen
     from kbtui.tui.screens.visits import VisitScreen
 
     return [
@@ -73,6 +75,8 @@ def core_items() -> list[NavItem]:
         NavItem("visits", "走访录入", "f4", VisitScreen, "按村逐个录入入户核实结果"),
         NavItem("import", "导入", "f5", ImportScreen, "导入户籍、学籍等名单"),
         NavItem("export", "导出", "f6", ExportScreen, "导出台账"),
+        NavItem("audit", "修改日志", "", AuditScreen, "谁在何时改了什么；校验日志哈希链"),
+        NavItem("operators", "操作员", "", OperatorsScreen, "操作员、角色和范围（镇管理员可修改）"),
     ]
 
 

@@ -1,0 +1,143 @@
+"""Operators, the audit journal, backups: ``operators``, ``audit``, ``backup``, ``restore``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
+from kbtui.domain import roles as R
+from kbtui.services import access, audit
+from kbtui.services import backup as backups
+from kbtui.services.workspace import Workspace
+
+ROLE_HELP = "角色：" + "、".join(R.ROLES)
+
+
+# --------------------------------------------------------------------------- operators
+
+@cli.group()
+def operators() -> None:
+    """操作员：系统用户名（SSH 登录名）、姓名、角色和范围（村或学校）。"""
+
+
+@operators.command("list")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@with_workspace
+def operators_list(workspace: Workspace, as_json: bool) -> None:
+    """列出操作员及其角色、范围。"""
+    access.require(workspace, R.READ)
+    found = access.list_operators(workspace)
+    if as_json:
+        print_json({"operators": [o.as_dict() for o in found], "current": workspace.account.login})
+        return
+    for op in found:
+        mark = "＊" if op.login == workspace.account.login else "  "
+        click.echo(f"{mark}{op.login}  {op.name}  {op.role}  范围：{op.scope_text()}")
+    click.echo(f"共 {len(found)} 位操作员（＊为当前操作员）")
+
+
+@operators.command("add")
+@click.argument("login")
+@click.option("--role", required=True, type=click.Choice(list(R.ROLES)), help=ROLE_HELP)
+@click.option("--name", default=None, help="姓名（默认同系统用户名）。")
+@click.option("--village", "villages", multiple=True, help="村干部所管的村（社区），可重复。")
+@click.option("--school", "schools", multiple=True, help="学校账号所属学校，可重复。")
+@click.option("--replace", is_flag=True, help="操作员已存在时改为新的设置。")
+@with_workspace
+def operators_add(workspace: Workspace, login: str, role: str, name: str | None, villages: tuple[str, ...],
+                  schools: tuple[str, ...], replace: bool) -> None:
+    """添加操作员（仅镇管理员），如：kbtui operators add lisi --role 村干部 --name 李四 --village 高峰村"""
+    op = access.add_operator(workspace, login, name, role, villages, schools, replace=replace)
+    click.echo(f"已{'更新' if replace else '添加'}操作员 {op.label()}，范围：{op.scope_text()}")
+
+
+@operators.command("remove")
+@click.argument("login")
+@with_workspace
+def operators_remove(workspace: Workspace, login: str) -> None:
+    """删除操作员（仅镇管理员）。"""
+    op = access.remove_operator(workspace, login)
+    click.echo(f"已删除操作员 {op.label()}")
+
+
+@operators.command("roles")
+def operators_roles() -> None:
+    """列出角色及其权限。"""
+    for role in R.ROLES.values():
+        click.echo(R.describe(role))
+
+
+# --------------------------------------------------------------------------- audit
+
+@cli.group("audit")
+def audit_group() -> None:
+    """修改日志：校验哈希链、查看谁在何时改了什么。"""
+
+
+@audit_group.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@with_workspace
+def audit_verify(workspace: Workspace, as_json: bool) -> None:
+    """校验修改日志的哈希链：完整则显示条数，否则指出断在哪一条（序号、时间、操作员）。"""
+    report = audit.verify(workspace)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        click.echo(report.text())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@audit_group.command("log")
+@click.option("--child", default=None, help="只看某个儿童（身份证号）。")
+@click.option("--operator", "who", default=None, help="只看某个操作员（系统用户名）。")
+@click.option("--action", default=None, help="只看某类操作，如 update、import、export。")
+@click.option("--since", default=None, help="只看此时间以后，如 2024-09-01。")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1), help="最多显示条数（最新的）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@with_workspace
+def audit_log(workspace: Workspace, child: str | None, who: str | None, action: str | None, since: str | None,
+              limit: int, as_json: bool) -> None:
+    """查看修改日志（谁、何时、改了哪个儿童的哪些字段、旧值 → 新值）。"""
+    entries = audit.log(workspace, child=child, operator=who, action=action, since=since, limit=limit)
+    if as_json:
+        print_json({"entries": entries, "count": len(entries)})
+        return
+    for line in audit.iter_text(entries):
+        click.echo(line)
+    click.echo(f"共 {len(entries)} 条")
+
+
+# --------------------------------------------------------------------------- backups
+
+@cli.command("backup")
+@click.option("--keep", default=None, type=click.IntRange(1), help="保留最近几份（默认 10，或配置 [backup] keep）。")
+@click.option("--reason", default="手动备份", help="备份原因，记在备份清单和日志里。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@with_workspace
+def backup_cmd(workspace: Workspace, keep: int | None, reason: str, as_json: bool) -> None:
+    """备份数据目录（儿童数据、日志、附件、配置）到 <数据目录>/backups/，保留最近 N 份。"""
+    info = backups.create_backup(workspace, keep, reason)
+    if as_json:
+        print_json(info.as_dict())
+        return
+    click.echo(f"已备份 {info.children} 名儿童、{len(info.manifest['files'])} 个文件到 {info.path}")
+    for path in info.removed:
+        click.echo(f"已删除较早的备份 {path.name}")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--into", required=True, type=click.Path(path_type=Path), help="恢复到的新目录（须为空或不存在）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_settings
+def restore_cmd(settings: Settings, file: Path, into: Path, as_json: bool) -> None:
+    """把备份恢复到一个空目录并校验（日志哈希链、儿童人数与备份清单一致）。不会覆盖现有数据。"""
+    with friendly_errors():
+        report = backups.restore_backup(file, into, settings.operator)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    click.echo(f"已恢复到 {report.into}：{report.children} 名儿童，{report.journal_entries} 条日志，"
+               f"{report.files} 个文件，校验通过（备份于 {str(report.manifest.get('created', '')).replace('T', ' ')}）")
