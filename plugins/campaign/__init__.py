@@ -1,0 +1,1 @@
+"""Stock campaign plugins: the dashboard panel of overdue visit tasks."""

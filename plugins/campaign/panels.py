@@ -1,0 +1,19 @@
+"""Dashboard panel: visit tasks past the deadline of the visit phase, by village and by person.
+
+Textual is imported inside the hook only, so that opening a workspace without the TUI never loads it."""
+from __future__ import annotations
+
+from kbtui import hookimpl
+
+
+def _panel(workspace, today):
+    from kbtui.services.tasks import overdue_text
+
+    return overdue_text(workspace, today)
+
+
+@hookimpl
+def kbtui_register_dashboard_panels(registry):
+    from kbtui.tui.navigation import DashboardPanel
+
+    registry.add("overdue-tasks", DashboardPanel("overdue-tasks", "走访任务与逾期", _panel, 30))

@@ -1,0 +1,151 @@
+"""核查 screen: the findings waiting for one checking level; pass one (Enter) or all shown (A), or send one
+back with a reason (X). 1/2/3 choose the level: 村/校核查, 镇核查, 县复核."""
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from kbtui.domain import checking as chk
+from kbtui.services import checking
+from kbtui.store import StoreError
+from kbtui.tui.screens.dialogs import ConfirmScreen
+from kbtui.tui.screens.people import PathPrompt
+
+WINDOW = 200
+
+
+class CheckingScreen(Screen):
+    SUB_TITLE = "逐级核查"
+    DEFAULT_CSS = """
+    #check-head { height: auto; padding: 0 1; }
+    #check-table { height: 1fr; }
+    #check-status { height: auto; padding: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("1", "level(1)", "村/校核查", id="checking.level1"),
+        Binding("2", "level(2)", "镇核查", id="checking.level2"),
+        Binding("3", "level(3)", "县复核", id="checking.level3"),
+        Binding("enter", "pass_one", "通过", id="checking.pass"),
+        Binding("a", "pass_all", "全部通过", id="checking.pass_all"),
+        Binding("x", "reject", "退回", id="checking.reject"),
+        Binding("r", "reload", "刷新", id="checking.reload"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="check-head")
+        yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="check-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.level = chk.LOCAL_CHECK
+        self.shown: list[str] = []
+        table = self.query_one(DataTable)
+        for label in ("姓名", "村（社区）", "组", "核实情况", "学校", "走访人", "当前级别"):
+            table.add_column(label)
+        table.focus()
+        self.action_reload()
+
+    def action_level(self, n: int) -> None:
+        self.level = chk.LEVELS[n]
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="checking")
+    def load(self) -> None:
+        workspace = self.app.workspace
+        waiting = checking.awaiting(workspace, self.level)
+        summary = checking.level_summary(workspace)
+        checker = checking.operator_checker(workspace)
+        ctx = workspace.context()
+        rows = []
+        for r in waiting[:WINDOW]:
+            history = r.get("status_history") or [{}]
+            visitors = history[-1].get("visitors") or [history[-1].get("by") or ""]
+            rows.append((r["id_number"], r.get("name") or "", r.get("village") or "", r.get("group") or "",
+                         ctx.classify(r).situation, r.get("school") or "", "、".join(v for v in visitors if v),
+                         chk.current_level(r) or chk.ENTERED))
+        self.app.call_from_thread(self.show, rows, len(waiting), summary, checker)
+
+    def show(self, rows: list[tuple], total: int, summary: dict, checker: chk.Checker) -> None:
+        allowed = "、".join(chk.roles_for(self.level, checking.role_overrides(self.app.workspace)))
+        roles = "、".join(checker.roles) or "未在人员名单中登记职务"
+        self.query_one("#check-head", Static).update(
+            f"[b]{self.level}[/b]（{allowed}）　待核查 {total} 条　"
+            f"操作员：{checker.name}（{roles}）\n"
+            + "　".join(f"{k} {v}" for k, v in summary.items()))
+        table = self.query_one(DataTable)
+        table.clear()
+        self.shown = []
+        for id_number, *cells in rows:
+            table.add_row(*cells, key=id_number)
+            self.shown.append(id_number)
+        more = f"，显示前 {WINDOW} 条" if total > WINDOW else ""
+        self.query_one("#check-status", Static).update(
+            f"1/2/3 换级别　Enter 通过　A 全部通过　X 退回（写明原因）{more}")
+
+    def _current(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not self.shown or table.cursor_row is None or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_pass_one()
+
+    def action_pass_one(self) -> None:
+        id_number = self._current()
+        if id_number is None:
+            return
+        try:
+            record = checking.review(self.app.workspace, id_number, self.level)
+        except StoreError as err:
+            self.notify(str(err), severity="error", timeout=8)
+            return
+        self.notify(f"{record.get('name')}：{self.level}通过")
+        self.action_reload()
+
+    def action_pass_all(self) -> None:
+        if not self.shown:
+            return
+        ids = list(self.shown)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_pass_all(ids)
+
+        self.app.push_screen(ConfirmScreen(f"将显示的 {len(ids)} 条记录全部标为“{self.level}”通过？"), confirmed)
+
+    @work(thread=True, group="checking-all")
+    def run_pass_all(self, ids: list[str]) -> None:
+        result = checking.review_many(self.app.workspace, ids, self.level)
+        message = f"通过 {result['passed']} 条"
+        if result["skipped"]:
+            message += f"，未通过 {len(result['skipped'])} 条：{result['skipped'][0]['reason']}"
+        self.app.call_from_thread(self.notify, message, timeout=10)
+        self.app.call_from_thread(self.action_reload)
+
+    def action_reject(self) -> None:
+        id_number = self._current()
+        if id_number is None:
+            return
+
+        def reason_given(reason: str | None) -> None:
+            if not reason:
+                return
+            try:
+                record = checking.review(self.app.workspace, id_number, self.level, reject=reason)
+            except StoreError as err:
+                self.notify(str(err), severity="error", timeout=8)
+                return
+            self.notify(f"已退回：{record.get('name')}（{reason}）")
+            self.action_reload()
+
+        self.app.push_screen(PathPrompt(f"退回原因（{self.level}）：", "如 缺少就读证明"), reason_given)
