@@ -67,8 +67,13 @@ def folder_problem(folder: Path) -> str | None:
         mode = folder.stat().st_mode
     except OSError:
         return f"插件目录 {folder} 不存在或无法读取"
+    # group-writable is as unsafe as world-writable: a plugin runs with the rights of whoever runs kbtui
+    # (on a shared server, the account owning every child's data), so any member of the group could
+    # read or change all data, whatever their role and scope
     if mode & stat.S_IWOTH:
         return f"插件目录 {folder} 其他用户可写，为安全起见不加载其中的插件（请执行 chmod o-w）"
+    if mode & stat.S_IWGRP:
+        return f"插件目录 {folder} 同组用户可写，为安全起见不加载其中的插件（请执行 chmod g-w）"
     return None
 
 
@@ -122,6 +127,9 @@ class PluginHost:
             elif path.is_dir() and (path / "__init__.py").exists():
                 target = path / "__init__.py"
             else:
+                continue
+            if target.stat().st_mode & (stat.S_IWOTH | stat.S_IWGRP):
+                self.warnings.append(f"插件文件 {target} 可被其他用户或同组用户写入，已跳过（请执行 chmod go-w）")
                 continue
             name = path.stem if path.suffix == ".py" else path.name
             self._load(name, FOLDER, str(path), lambda t=target, n=name: _import_file(n, t))
