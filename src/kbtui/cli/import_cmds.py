@@ -20,8 +20,9 @@ SHOWN_ISSUES = 10
 class _Bar:
     """click.progressbar on stderr for the checking stage of a large file."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, big: bool = False):
         self.enabled = enabled
+        self.big = big
         self.bar = None
         self.done = 0
         self.stage = None
@@ -36,7 +37,7 @@ class _Bar:
                 self.bar = click.progressbar(length=total, label=f"{stage}", file=sys.stderr)
                 self.bar.__enter__()
                 self.done = 0
-            elif stage == "读取":
+            elif stage == "读取" and self.big:
                 click.echo("正在读取文件…", err=True)
         if self.bar is not None and done > self.done:
             self.bar.update(done - self.done)
@@ -70,7 +71,11 @@ def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, sc
     同一儿童（身份证号相同）只保留一条记录；不同名单对同一项内容说法不一时，保留原值并记为
     “来源冲突”，由 kbtui check 列出。无法导入的行写入数据目录 rejects/ 下的工作簿。
     """
-    bar = _Bar(enabled=not as_json or sys.stderr.isatty())
+    try:
+        big = file.stat().st_size > 1_000_000
+    except OSError:
+        big = False
+    bar = _Bar(enabled=not as_json or sys.stderr.isatty(), big=big)
     try:
         prepared = prepare_import(workspace, source.lower(), file, sheet=sheet,
                                   defaults={"school": school} if school else None, progress=bar)

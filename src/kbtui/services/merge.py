@@ -38,8 +38,10 @@ class Merger:
     After all rows: ``new`` holds the new children, ``updates()`` the changes to existing ones.
     """
 
-    def __init__(self, existing, source: str, file: str, list_fields: tuple[str, ...] = ()):
+    def __init__(self, existing, source: str, file: str, list_fields: tuple[str, ...] = (),
+                 known: set[str] | None = None):
         self.existing = existing
+        self.known = known                       # ids in the store (None: ask ``existing`` for each)
         self.source = source
         self.file = file
         self.list_fields = frozenset(list_fields)
@@ -51,7 +53,8 @@ class Merger:
         self.conflicts_added = 0
 
     def add(self, id_number: str, values: dict[str, Any], row: int) -> str:
-        """Fold one row in; returns "new", "existing" or "duplicate"."""
+        """Fold one row in (``values`` becomes the new record: do not reuse it); returns "new",
+        "existing" or "duplicate"."""
         kind = "duplicate" if id_number in self.seen else None
         if kind:
             self.duplicates += 1
@@ -60,9 +63,10 @@ class Merger:
         if record is None:
             record = self.work.get(id_number)
         if record is None:
-            stored = self.existing(id_number)
+            known = self.known
+            stored = None if known is not None and id_number not in known else self.existing(id_number)
             if stored is None:
-                record = dict(values)
+                record = values                  # the caller hands over a fresh dict per row
                 record["id_number"] = id_number
                 record[SOURCES_KEY] = [self.source]
                 self.new[id_number] = record

@@ -221,6 +221,9 @@ class ChildStore:
         ts = now_ts()
         by_shard: dict[str, list[Record]] = {}
         seen: set[str] = set()
+        shard_of_village: dict[Any, str] = {}
+        changes_of: dict[str, dict[str, list[Any]]] = {}
+        bookkeeping = {"_v": 1, "_by": operator, "_at": ts}
         for raw in records:
             id_number = raw.get(KEY)
             if not isinstance(id_number, str) or not id_number:
@@ -228,9 +231,21 @@ class ChildStore:
             if id_number in seen:
                 raise StoreError(f"身份证号 {id_number} 在本批数据中重复出现，未保存任何记录")
             seen.add(id_number)
-            rec = {k: v for k, v in raw.items() if _is_field(k)}
-            rec.update({"_v": 1, "_by": operator, "_at": ts})
-            by_shard.setdefault(layout.shard_name(rec.get("village")), []).append(rec)
+            # bulk imports: most records have no bookkeeping key ("_…" sorts before every lowercase key)
+            if min(raw) >= "`":
+                rec = raw.copy()
+            else:
+                rec = {k: v for k, v in raw.items() if _is_field(k)}
+            changes_of[id_number] = {k: [None, v] for k, v in rec.items()}
+            rec.update(bookkeeping)
+            village = rec.get("village")
+            try:
+                name = shard_of_village[village]
+            except (KeyError, TypeError):
+                name = layout.shard_name(village)
+                if village.__class__ is str:
+                    shard_of_village[village] = name
+            by_shard.setdefault(name, []).append(rec)
         self.refresh()
         for id_number in seen:
             if id_number in self._records:
@@ -248,8 +263,7 @@ class ChildStore:
                 shard.table.insert_multiple(
                     Document(rec, doc_id=first + i) for i, rec in enumerate(by_shard[name]))
                 for rec in by_shard[name]:
-                    changes = {k: [None, v] for k, v in rec.items() if _is_field(k)}
-                    entries.append(make_entry(operator, action, rec[KEY], changes, detail, ts))
+                    entries.append(make_entry(operator, action, rec[KEY], changes_of[rec[KEY]], detail, ts))
             self.journal.append(entries)
         return len(seen)
 

@@ -41,7 +41,7 @@ def now_ts() -> str:
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    body = {k: v for k, v in entry.items() if k != "hash"} if "hash" in entry else entry
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -88,17 +88,24 @@ class Journal:
                 seq, prev = self._last_seq, self._last_hash
                 stored: list[JournalEntry] = []
                 lines = []
+                sort_keys = orjson.OPT_SORT_KEYS
+                sha256 = hashlib.sha256
                 for raw in pending:
                     seq += 1
-                    entry = {k: v for k, v in raw.items() if k not in ("seq", "prev", "hash")}
-                    entry.setdefault("ts", now_ts())
+                    entry = raw.copy()
+                    if "seq" in entry or "prev" in entry or "hash" in entry:
+                        entry = {k: v for k, v in raw.items() if k not in ("seq", "prev", "hash")}
+                    if "ts" not in entry:
+                        entry["ts"] = now_ts()
                     entry.setdefault("record", None)
                     entry.setdefault("changes", {})
                     entry["seq"] = seq
                     entry["prev"] = prev
-                    entry["hash"] = prev = entry_hash(entry)
+                    # one serialisation per entry: the hashed body, with the hash appended as last key
+                    body = orjson.dumps(entry, option=sort_keys)
+                    entry["hash"] = prev = sha256(body).hexdigest()
                     stored.append(entry)  # type: ignore[arg-type]
-                    lines.append(orjson.dumps(entry, option=orjson.OPT_SORT_KEYS))
+                    lines.append(b"%s,\"hash\":\"%s\"}" % (body[:-1], prev.encode()))
                 payload = b"\n".join(lines) + b"\n"
                 try:
                     view = memoryview(payload)
