@@ -33,8 +33,17 @@ class FieldColumn(Column):
     parse: Parse | None = None       # cell → record value (NormalizeError on a bad cell)
 
 
+_SPACES = re.compile(r"[ \t\r\n\u3000]+")
+
+
 def _text(value: Any) -> str:
+    """Free text as written (Chinese punctuation kept): trimmed, runs of spaces and line breaks → one space."""
+    if isinstance(value, str):
+        return _SPACES.sub(" ", value).strip()
     return nz.normalize_text(value)
+
+
+clean_text = _text
 
 
 def text(header: str, key: str, width: int = 12, *, editable: bool = False, parse: Parse | None = None

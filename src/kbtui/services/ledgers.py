@@ -26,7 +26,7 @@ from kbtui.domain import normalize as nz
 from kbtui.domain import status as st
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.ledger import Ledger, LedgerContext
-from kbtui.domain.ledger_columns import FieldColumn
+from kbtui.domain.ledger_columns import FieldColumn, clean_text
 from kbtui.excel import ExcelReadError, read_rows, write_form
 from kbtui.services import access, backup
 from kbtui.store import StaleEditError, StoreError
@@ -113,7 +113,8 @@ def column_keys(ledger: Ledger) -> tuple[list[str], list[str]]:
     return keys, editable
 
 
-def _marker_rows(workspace, ledger: Ledger, title: str, village: str | None, exported_at: str) -> list[list]:
+def _marker_rows(workspace, ledger: Ledger, title: str, village: str | None, exported_at: str,
+                 journal_seq: int) -> list[list]:
     keys, editable = column_keys(ledger)
     return [
         [MARKER, FORMAT],
@@ -123,6 +124,7 @@ def _marker_rows(workspace, ledger: Ledger, title: str, village: str | None, exp
         ["village", village or ""],
         ["exported_at", exported_at],
         ["exported_by", workspace.operator],
+        ["journal_seq", journal_seq],
         ["keys", *keys],
         ["editable", *editable],
         ["headers", *(h for h, _ in ledger.headers())],
@@ -167,9 +169,10 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
             yield [n, *values] if serial else values
 
     exported_at = now_ts()
+    journal_seq = workspace.store.journal.last_seq()
     profile = workspace.profile
     unit = f"{profile.township}{village}" if village else profile.township
-    marker = _marker_rows(workspace, ledger, title, village, exported_at)
+    marker = _marker_rows(workspace, ledger, title, village, exported_at, journal_seq)
     try:
         written = write_form(
             path, title=title, unit=unit, date=ctx.today, columns=ledger.headers(), rows=_Sized(rows(), len(members)),
@@ -340,15 +343,21 @@ def _columns(ledger: Ledger, marker: dict[str, list]) -> list[tuple[str, FieldCo
     return [(c.header, c) for c in by_key.values()]
 
 
-def _changed_after(workspace, since: str | None, ids: set[str], file: str = ""
+def _changed_after(workspace, since_seq: int | None, since: str | None, ids: set[str], file: str = ""
                    ) -> dict[str, dict[str, tuple[str, str, Any]]]:
-    """Fields of the given children changed in the store at or after ``since`` (other than by an earlier
-    import of this same file): id → field → (who, when, new)."""
-    if not since or not ids:
+    """Fields of the given children changed in the store after the export (journal entries after
+    ``since_seq``; without it, at or after the time ``since``), other than by an earlier import of
+    this same file: id → field → (who, when, new)."""
+    if (since_seq is None and not since) or not ids:
         return {}
     out: dict[str, dict[str, tuple[str, str, Any]]] = {}
     for entry in workspace.store.journal.entries():
-        if entry.get("ts", "") < since or entry.get("record") not in ids:
+        if since_seq is not None:
+            if entry.get("seq", 0) <= since_seq:
+                continue
+        elif entry.get("ts", "") < since:  # type: ignore[operator]
+            continue
+        if entry.get("record") not in ids:
             continue
         if entry.get("action") == ACTION and (entry.get("detail") or {}).get("file") == file:
             continue
@@ -424,11 +433,11 @@ def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None
             cell = raw[column.key]
             if _blank(cell):
                 continue              # an empty cell never erases what the system knows
-            shown = nz.normalize_text(column.value(record, ctx))
-            if nz.normalize_text(cell) == shown:
+            shown = clean_text(column.value(record, ctx))
+            if clean_text(cell) == shown:
                 continue
             try:
-                parsed = column.parse(cell) if column.parse else nz.normalize_text(cell)
+                parsed = column.parse(cell) if column.parse else clean_text(cell)
             except nz.NormalizeError as err:
                 plan.problems.append(RowProblem(row.number, f"“{_header(columns, column)}”列：{err}，此项未导入",
                                                 id_number))
@@ -441,9 +450,9 @@ def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None
             cell = raw.get(column.key)
             if column.key not in raw or _blank(cell):
                 continue
-            if nz.normalize_text(cell) != nz.normalize_text(column.value(record, ctx)):
+            if clean_text(cell) != clean_text(column.value(record, ctx)):
                 plan.notes.append(RowProblem(
-                    row.number, f"“{_header(columns, column)}”列不能通过台账修改（表中为“{nz.normalize_text(cell)}”，"
+                    row.number, f"“{_header(columns, column)}”列不能通过台账修改（表中为“{clean_text(cell)}”，"
                                 f"系统中为“{_shown(column.value(record, ctx))}”），已忽略", id_number))
         _infer_deferral(update, record, ctx)
         if update.fields:
@@ -451,7 +460,8 @@ def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None
         else:
             plan.unchanged += 1
     # someone changed the same field in the system after the export: not overwritten, reported
-    later = _changed_after(workspace, exported_at, {u.id_number for u, _ in pending}, path.name)
+    later = _changed_after(workspace, _int((marker.get("journal_seq") or [None])[0]), exported_at,
+                           {u.id_number for u, _ in pending}, path.name)
     for update, record in pending:
         touched = later.get(update.id_number, {})
         stale = [f for f in update.fields if f.field in touched or (f.field == "status" and "status" in touched)]
@@ -468,6 +478,13 @@ def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None
         else:
             plan.unchanged += 1
     return plan
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _keys_of(key: str) -> tuple[str, ...]:

@@ -201,10 +201,26 @@ class Journal:
             yield entry
 
     def last_seq(self) -> int:
-        seq = 0
-        for entry in self.entries():
-            seq = entry.get("seq", seq)
-        return seq
+        """The sequence number of the last complete entry (reads only the tail of the file)."""
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                start = size
+                while start > 0:
+                    start = max(0, start - _TAIL_CHUNK)
+                    fh.seek(start)
+                    pieces = fh.read(size - start).split(b"\n")
+                    # the last piece is after the final newline (empty or torn); the first may be cut
+                    for line in reversed(pieces[1 if start else 0:-1]):
+                        try:
+                            return int(orjson.loads(line)["seq"])
+                        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                            continue
+        except FileNotFoundError:
+            return 0
+        except OSError as err:
+            raise read_failed(self.path, err) from err
+        return 0
 
     def verify(self) -> tuple[bool, int | None, str]:
         """Check the whole chain: (ok, seq where it breaks or None, Chinese message)."""
