@@ -81,7 +81,7 @@ def core_items() -> list[NavItem]:
         NavItem("export", "导出", "f6", ExportScreen, "导出台账"),
         NavItem("audit", "修改日志", "", AuditScreen, "谁在何时改了什么；校验日志哈希链"),
         NavItem("operators", "操作员", "", OperatorsScreen, "操作员、角色和范围（镇管理员可修改）"),
-        NavItem("tasks", "任务", "f7", TasksScreen, "走访任务：各村进度条、每人任务、逾期"),
+        NavItem("tasks", "任务", "", TasksScreen, "走访任务：各村进度条、每人任务、逾期"),
         NavItem("people", "人员", "", PeopleScreen, "人员名单与双线分工：登记、导入、按规则分配"),
         NavItem("checking", "核查", "", CheckingScreen, "逐级核查：村/校核查、镇核查、县复核，通过或退回"),
         NavItem("spotcheck", "督导检查", "", SpotcheckScreen, "专项督导检查：随机抽户、登记结果、列出不一致"),
