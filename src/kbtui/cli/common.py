@@ -84,7 +84,7 @@ def with_workspace(fn: Callable) -> Callable:
 @click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="KBTUI_DATA_DIR",
               help="数据目录（也可用环境变量 KBTUI_DATA_DIR；默认在用户数据目录下）。")
-@click.option("--operator", default=None, help="操作员（默认为当前登录的系统用户名）。")
+@click.option("--operator", default=None, help="操作员（默认为当前登录的系统用户名；代他人操作仅限镇管理员和测试）。")
 @click.option("--plugins-dir", "plugin_dirs", multiple=True, type=click.Path(path_type=Path),
               help="额外的插件目录，可重复指定。")
 @click.version_option(package_name="kbtui", message="kbtui %(version)s")
