@@ -100,7 +100,7 @@ def log(workspace, child: str | None = None, operator: str | None = None, action
     """Journal entries filtered by child (ID number), operator (login), action prefix and start time."""
     visible = _visible_filter(workspace)
     if child is not None and visible is not None and workspace.store.get(child) is None:
-        raise access.AccessDenied(f"身份证号 {child} 的儿童不在您的管辖范围内，无权查看其修改记录")
+        raise access.AccessDenied(f"找不到身份证号为 {child} 的儿童，或该儿童不在您的管辖范围内，无权查看其修改记录")
     found: list[dict[str, Any]] = []
     for entry in journal_of(workspace).entries(record=child, operator=operator):
         if action and not str(entry.get("action", "")).startswith(action):
