@@ -11,7 +11,9 @@ Layout of a form::
 
 Safety: a string beginning with ``= + - @`` (or looking like an Excel error code) is written as an
 inline *string* with Excel's quote-prefix flag, so neither Excel nor WPS evaluates it, not even after
-the user edits the cell; control characters Excel refuses are removed. The file is written next to
+the user edits the cell; control characters Excel refuses are removed. The only way to write a formula is
+to pass a :class:`Formula` (built by code, e.g. a report's ``=SUM(D5:D18)`` total): it accepts cell
+references, numbers, operators and a few harmless functions, never text taken from a record. The file is written next to
 the target under a temporary name and moved into place with ``os.replace``.
 
 Speed: every data cell carries the same bordered style. Creating a styled ``WriteOnlyCell`` per
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -52,6 +55,48 @@ FONT_NAME = "宋体"
 
 class ExcelWriteError(Exception):
     """An export that could not be written; the message is Chinese."""
+
+
+#: Functions a :class:`Formula` may call (arithmetic and rounding only: nothing that reaches outside).
+FORMULA_FUNCTIONS = frozenset({"SUM", "IF", "IFERROR", "ROUND", "MAX", "MIN", "ABS", "AND", "OR", "COUNT"})
+_FORMULA_TOKEN = re.compile(r'\$?[A-Z]{1,3}\$?[0-9]+|[0-9]+(?:\.[0-9]+)?|([A-Z]+)\(|"[^"=]*"|[-+*/(),:<>=&% ]')
+
+
+class Formula:
+    """A cell that Excel computes, e.g. ``Formula("=SUM(D5:D18)")``.
+
+    Plain strings that look like formulas are always written as text (see the module docstring); this
+    wrapper is the one explicit way to write a formula. Only cell references (``D5``, ``$D$5``, ranges),
+    numbers, operators, short string literals and the functions in :data:`FORMULA_FUNCTIONS` are accepted,
+    so that text from a record can never become a formula by accident (``ValueError`` otherwise).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str) or not text.startswith("=") or len(text) > 2000:
+            raise ValueError(f"不是公式：{text!r}")
+        pos = 1
+        while pos < len(text):
+            match = _FORMULA_TOKEN.match(text, pos)
+            if match is None:
+                raise ValueError(f"公式中有不允许的内容：{text[pos:pos + 20]!r}")
+            if match.group(1) and match.group(1) not in FORMULA_FUNCTIONS:
+                raise ValueError(f"公式中不允许使用函数 {match.group(1)}")
+            pos = match.end()
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Formula) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def with_serial(rows: Iterable[Sequence[Any]], start: int = 1) -> Iterator[list[Any]]:
@@ -146,6 +191,10 @@ class _FastRows:
             elif isinstance(value, dt.date):
                 cell = self.date
                 cell.value = value
+            elif value.__class__ is Formula:
+                cell = plain
+                cell._value = value.text
+                cell.data_type = "f"
             else:
                 cell = plain
                 self._set(cell, value)
@@ -169,6 +218,12 @@ def _slow_cells(ws, values: Sequence[Any], font: Font, alignment: Alignment) -> 
     """Public-API fallback: one styled WriteOnlyCell per value."""
     out = []
     for value in values:
+        if value.__class__ is Formula:
+            cell = _styled(ws, None, font=font, border=BORDER, alignment=alignment)
+            cell._value = value.text
+            cell.data_type = "f"
+            out.append(cell)
+            continue
         if value.__class__ is str:
             value = clean_text(value)
         elif value is not None and not isinstance(value, (int, float, dt.date, bool)):
@@ -216,6 +271,11 @@ _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "cat
                   "lastModifiedBy", "identifier", "version", "contentStatus")
 
 
+def data_start_row(*, subtitle: bool = False, header_groups: bool = False) -> int:
+    """The sheet row of the first data row of a form (for formulas that refer to data cells)."""
+    return 4 + int(bool(subtitle)) + int(bool(header_groups))
+
+
 def write_form(
     path: str | Path,
     *,
@@ -230,6 +290,8 @@ def write_form(
     progress: Progress | None = None,
     subtitle: str | None = None,
     hidden_sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]] = (),
+    notes: Sequence[str] = (),
+    header_groups: Sequence[tuple[str, int]] = (),
 ) -> int:
     """Write a printable form and return the number of data rows written.
 
@@ -238,6 +300,10 @@ def write_form(
     ``PROGRESS_EVERY`` rows; ``total`` is None when ``rows`` has no length.
     ``hidden_sheets`` are (name, rows) written as hidden sheets after the form (machine-readable
     markers, e.g. which field each column of an exported ledger is).
+    ``notes`` are lines written under the table, before the footer (e.g. how a rate is computed).
+    ``header_groups`` adds a band above the header: (label, number of columns) in column order; a column
+    under an empty label keeps one header cell over both rows (the two-level header of a 统计表).
+    Data start at :func:`data_start_row`; a cell may be a :class:`Formula`.
     """
     if not columns:
         raise ExcelWriteError("导出失败：没有任何列")
@@ -262,12 +328,15 @@ def write_form(
     # Everything written before the first row (columns, views, sheet properties) is set now.
     for i, (_, width) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    if header_groups and sum(span for _, span in header_groups) != ncols:
+        raise ExcelWriteError("导出失败：表头分组的列数与表头不一致")
     title_row = 1
     subtitle_row = 2 if subtitle else None
     unit_row = 3 if subtitle else 2
-    header_row = unit_row + 1
+    group_row = unit_row + 1 if header_groups else None
+    header_row = data_start_row(subtitle=bool(subtitle), header_groups=bool(header_groups)) - 1
     ws.freeze_panes = f"A{header_row + 1}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.print_title_rows = f"{group_row or header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.fitToWidth = 1
@@ -298,15 +367,35 @@ def write_form(
 
     header_font = Font(name=FONT_NAME, size=10, bold=True)
     header_fill = PatternFill("solid", fgColor="F2F2F2")
-    header_cells = []
-    for name, _ in columns:
-        text = clean_text(str(name))
+
+    def header_cell(value: Any) -> Cell:
+        text = clean_text(str(value)) if value is not None else None
         cell = _styled(ws, text, font=header_font, border=BORDER, alignment=centre, fill=header_fill,
                        quote=is_risky(text))
         if is_risky(text):
             cell.data_type = "s"
-        header_cells.append(cell)
-    ws.append(header_cells)
+        return cell
+
+    names = [name for name, _ in columns]
+    if group_row:
+        band: list[Any] = []
+        col = 1
+        for label, span in header_groups:
+            first, end = get_column_letter(col), get_column_letter(col + span - 1)
+            if label:
+                band += [label] + [None] * (span - 1)
+                if span > 1:
+                    ws.merged_cells.add(f"{first}{group_row}:{end}{group_row}")
+            else:      # ungrouped columns: one header cell spanning both rows
+                band += names[col - 1:col - 1 + span]
+                for i in range(col, col + span):
+                    letter = get_column_letter(i)
+                    ws.merged_cells.add(f"{letter}{group_row}:{letter}{header_row}")
+                    names[i - 1] = None
+            col += span
+        ws.row_dimensions[group_row].height = 22
+        ws.append([header_cell(v) for v in band])
+    ws.append([header_cell(name) for name in names])
 
     written = 0
     fast = None
@@ -336,14 +425,26 @@ def write_form(
     if fast is not None:
         del ws._values_to_row  # back to openpyxl's own for the footer
 
+    last_row = header_row + written
+    for note in notes:
+        last_row += 1
+        text = clean_text(str(note))
+        ws.row_dimensions[last_row].height = max(18, 15 * (1 + len(text) // max(20, sum(w for _, w in columns) // 2)))
+        cell = _styled(ws, text, font=Font(name=FONT_NAME, size=10), quote=is_risky(text),
+                       alignment=Alignment(horizontal="left", vertical="center", wrap_text=True))
+        if is_risky(text):
+            cell.data_type = "s"
+        ws.append([cell])
+        ws.merged_cells.add(f"A{last_row}:{last}{last_row}")
     if footer:
-        footer_row = header_row + written + 2  # one empty row between data and footer
+        footer_row = last_row + 2  # one empty row between the table (and its notes) and the footer
         ws.append([])
         ws.row_dimensions[footer_row].height = 24
         ws.append([_styled(ws, FOOTER_TEXT, font=Font(name=FONT_NAME, size=11),
                            alignment=Alignment(horizontal="left", vertical="center"))])
         ws.merged_cells.add(f"A{footer_row}:{last}{footer_row}")
-    ws.print_area = f"A1:{last}{header_row + written + (2 if footer else 0)}"
+        last_row = footer_row
+    ws.print_area = f"A1:{last}{last_row}"
     for name, hidden_rows in hidden_sheets:
         extra = wb.create_sheet(title=_sheet_name(name))
         extra.sheet_state = "hidden"
