@@ -537,7 +537,7 @@ def roster(workspace: Workspace) -> list[tuple[Record, dict, dict | None]]:
     rows = []
     exempt = {o.name for o in workspace.placements.values() if o.kind == d.EXEMPT}
     for doc in workspace.store.collection(PLACEMENTS).all():
-        if doc.get("active") and doc.get("option") in exempt:
+        if doc.get("active") and doc.get("option") in exempt and doc.get("id_number"):
             record = workspace.store.get(doc["id_number"])
             if record is not None:
                 assessment = next((a for a in assessments_of(workspace, doc["id_number"])
