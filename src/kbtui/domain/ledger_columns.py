@@ -14,6 +14,7 @@ Example (a county variant of a stock ledger)::
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -46,11 +47,20 @@ def _text(value: Any) -> str:
 clean_text = _text
 
 
+def field_value(key: str) -> Callable[[Record, LedgerContext], Any]:
+    """The record field as shown in a ledger ("" when missing, lists joined with 、)."""
+    def value(record: Record, _ctx: LedgerContext) -> Any:
+        v = record.get(key)
+        if v.__class__ is str:
+            return v
+        return display(record, key)
+    return value
+
+
 def text(header: str, key: str, width: int = 12, *, editable: bool = False, parse: Parse | None = None
          ) -> FieldColumn:
     """A column showing one record field as it is."""
-    return FieldColumn(header, lambda record, _ctx: display(record, key), width, key, editable,
-                       parse or (_text if editable else None))
+    return FieldColumn(header, field_value(key), width, key, editable, parse or (_text if editable else None))
 
 
 def computed(header: str, value: Callable[[Record, LedgerContext], Any], width: int = 12) -> FieldColumn:
@@ -279,6 +289,7 @@ def deferral_done(width: int = 10) -> FieldColumn:
 _NUMBER = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=4096)
 def _natural(text: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUMBER.split(text) if p != "")
 
