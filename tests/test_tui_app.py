@@ -86,7 +86,7 @@ async def test_plugin_screen_panel_column_and_command(tui_data, plugin_dir):
         assert not app.workspace.warnings, app.workspace.warnings
         panel = app.screen.query_one("#panel-county-panel")
         assert "今日逾期事项" in str(panel.render()) and "截至 2024-09-10 逾期 3 件" in str(panel.render())
-        assert "县里的界面" in screen_text(app)                     # in the footer
+        assert "county" in app.nav and any(b.id == "nav.county" for _k, b in app._bindings)
         await pilot.press("f12")
         await settle(app, pilot)
         assert "县教育局的自定义界面" in screen_text(app)

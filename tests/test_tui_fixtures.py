@@ -78,12 +78,13 @@ def plugin_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def make_app(data: Path, plugin_dirs: list[Path] | None = None, start: str = "dashboard", operator: str = "tester"):
+def make_app(data: Path, plugin_dirs: list[Path] | None = None, start: str = "dashboard", operator: str = "tester",
+             plugin_ui: bool = True):
     from kbtui.services.workspace import Workspace
     from kbtui.tui.app import KbtuiApp
 
     workspace = Workspace.open(data, operator, plugin_dirs)
-    return KbtuiApp(workspace, today=TODAY, start=start)
+    return KbtuiApp(workspace, today=TODAY, start=start, plugin_ui=plugin_ui)
 
 
 def screen_text(app) -> str:

@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from kbtui.registry import Registry
 from kbtui.services.keymap import load_keymap
 from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
@@ -27,7 +28,10 @@ class KbtuiApp(App):
         Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True, id="app.palette"),
     ]
 
-    def __init__(self, workspace: Workspace, today: dt.date | None = None, start: str = "dashboard") -> None:
+    def __init__(self, workspace: Workspace, today: dt.date | None = None, start: str = "dashboard",
+                 plugin_ui: bool = True) -> None:
+        """``today`` is injectable (tests, snapshots); ``plugin_ui=False`` keeps only the core screens,
+        panels, columns and commands (for snapshots that must not change when a plugin adds a screen)."""
         super().__init__()
         self.workspace = workspace
         self.today = today or dt.date.today()
@@ -38,6 +42,9 @@ class KbtuiApp(App):
         self.panels = dashboard_panels(plugins)
         self.columns = list_columns(plugins)
         self.commands = commands(plugins)
+        if not plugin_ui:
+            self.nav, self.panels, self.columns, self.commands = (
+                _core_only(r) for r in (self.nav, self.panels, self.columns, self.commands))
         self.key_warnings: list[str] = []
         taken = {key: b.description for key, b in self._bindings}
         for item in self.nav.values():
@@ -128,6 +135,13 @@ class KbtuiApp(App):
         yield SystemCommand("帮助：全部按键", "列出每个界面的按键", self.action_help)
         yield SystemCommand("切换配色", "更换界面主题", self.action_change_theme)
         yield SystemCommand("退出", "退出工作台", self.action_quit)
+
+
+def _core_only(registry: Registry) -> Registry:
+    core: Registry = Registry(registry.kind)
+    for name in registry.owned_by("core"):
+        core.add(name, registry[name])
+    return core
 
 
 def _class_bindings(cls: type) -> list[Binding]:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane
 
+from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.services import child_edit
 from kbtui.store import StaleEditError, StoreError
@@ -54,7 +55,7 @@ class ChildFormScreen(Screen):
                         yield Static(group, classes="form-group")
                         for f in fields:
                             choices = child_edit.choices(workspace, f.key)
-                            field_input = Input(
+                            field_input = TextInput(
                                 self.initial.get(f.key, ""), id=f"f-{f.key}",
                                 placeholder=PLACEHOLDERS.get(f.key, "可按 → 补全" if choices else ""),
                                 suggester=SuggestFromList(choices, case_sensitive=False) if choices else None,

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Input, Static
 from kbtui.services.access import can_see_full
 from kbtui.services.child_list import ChildList, Filters, ListColumn, fit_columns
 from kbtui.tui.screens.dialogs import PickerScreen
+from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
 
 FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
@@ -35,7 +36,7 @@ class ChildrenScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="搜索：姓名、拼音（zs 或 zhangsan）、身份证号或后几位", id="search")
+        yield TextInput(placeholder="搜索：姓名、拼音（zs 或 zhangsan）、身份证号或后几位", id="search")
         yield VirtualTable(id="children")
         yield Static(id="list-status")
         yield Footer()

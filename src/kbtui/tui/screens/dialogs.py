@@ -10,6 +10,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbtui.domain.child import LABEL_OF
+from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import fit
 
 
@@ -50,7 +51,7 @@ class PickerScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             yield Static(self.title_text, classes="dialog-title")
-            yield Input(placeholder="输入文字或拼音首字母缩小范围", id="picker-filter")
+            yield TextInput(placeholder="输入文字或拼音首字母缩小范围", id="picker-filter")
             yield OptionList(*self._options(""), id="picker-list")
         yield Footer()
 

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
 
+from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester
 
 
@@ -46,7 +47,7 @@ class ExportScreen(Screen):
                 yield Select(options, prompt="选择台账", id="export-ledger")
             with Horizontal(classes="form-row"):
                 yield Label("保存到", classes="form-label")
-                yield Input(placeholder="留空则存入数据目录 exports/，按 → 补全", id="export-path",
+                yield TextInput(placeholder="留空则存入数据目录 exports/，按 → 补全", id="export-path",
                             classes="form-input", suggester=PathSuggester((".xlsx",)))
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("选择台账，Ctrl+S 导出。", id="export-result")

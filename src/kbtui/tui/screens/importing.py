@@ -15,6 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
 
+from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester
 
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -44,11 +45,11 @@ class ImportScreen(Screen):
                 yield Select(_sources(), prompt="选择名单类型", allow_blank=True, id="import-source")
             with Horizontal(classes="form-row"):
                 yield Label("文件路径", classes="form-label")
-                yield Input(placeholder="输入路径，按 → 补全，Enter 预览", id="import-path", classes="form-input",
+                yield TextInput(placeholder="输入路径，按 → 补全，Enter 预览", id="import-path", classes="form-input",
                             suggester=PathSuggester(EXCEL))
             with Horizontal(classes="form-row"):
                 yield Label("学校（可选）", classes="form-label")
-                yield Input(placeholder="学籍名单没有学校列时填写", id="import-school", classes="form-input")
+                yield TextInput(placeholder="学籍名单没有学校列时填写", id="import-school", classes="form-input")
             yield ProgressBar(id="import-progress", show_eta=False)
             yield Static("选择名单类型和文件，Enter 或 Ctrl+R 预览，确认后 Ctrl+S 导入。", id="import-result")
         yield Footer()

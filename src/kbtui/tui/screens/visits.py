@@ -16,6 +16,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain.child import Record, display
 from kbtui.services import visits
 from kbtui.store import StaleEditError, StoreError
@@ -47,17 +48,17 @@ class VisitScreen(Screen):
             yield FindingPicker(id="visit-picker")
             with Horizontal(classes="form-row"):
                 yield Label("就读学校", classes="form-label")
-                yield Input(id="v-school", classes="form-input")
+                yield TextInput(id="v-school", classes="form-input")
             with Horizontal(classes="form-row"):
                 yield Label("走访日期", classes="form-label")
-                yield Input(id="v-date", classes="form-input", placeholder="默认今天")
+                yield TextInput(id="v-date", classes="form-input", placeholder="默认今天")
             with Horizontal(classes="form-row"):
                 yield Label("核实方式", classes="form-label")
-                yield Input("入户", id="v-how", classes="form-input",
+                yield TextInput("入户", id="v-how", classes="form-input",
                             suggester=SuggestFromList(visits.HOW))
             with Horizontal(classes="form-row"):
                 yield Label("备注", classes="form-label")
-                yield Input(id="v-note", classes="form-input")
+                yield TextInput(id="v-note", classes="form-input")
             yield Static(id="visit-status")
         yield Footer()
 
