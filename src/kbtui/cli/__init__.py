@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "kbtui.cli.escalation_cmds",
     "kbtui.cli.import_cmds",
     "kbtui.cli.ledger_cmds",
+    "kbtui.cli.report_cmds",
     "kbtui.cli.placement_cmds",
     "kbtui.cli.campaign_cmds",
     "kbtui.cli.work_cmds",

@@ -61,7 +61,7 @@ def folder_is_unsafe(root: Path) -> str | None:
 
 
 # Workspace properties backed by a plugin registry; feature modules append theirs.
-REGISTRY_PROPERTIES: list[str] = ["statuses", "all_ledgers", "checks", "ladders", "placements"]
+REGISTRY_PROPERTIES: list[str] = ["statuses", "all_ledgers", "checks", "ladders", "placements", "all_reports"]
 
 
 def fill_registries(host: PluginHost) -> None:
@@ -71,6 +71,7 @@ def fill_registries(host: PluginHost) -> None:
     host.collect("kbtui_register_checks", Registry("数据检查"), kind="数据检查")
     host.collect("kbtui_register_ladders", Registry("劝返流程"), kind="劝返流程")
     host.collect("kbtui_register_placements", Registry("安置方式"), kind="安置方式")
+    host.collect("kbtui_register_reports", Registry("报表"), kind="报表")
 
 
 @dataclass
@@ -163,6 +164,20 @@ class Workspace:
     def placements(self) -> Registry:
         """Placement options for disabled children (``kbtui_register_placements``; services.placements)."""
         return self.plugins.collect("kbtui_register_placements", Registry("安置方式"), kind="安置方式")
+
+    @cached_property
+    def all_reports(self) -> Registry:
+        """Every registered report (``kbtui_register_reports``; services.reports)."""
+        return self.plugins.collect("kbtui_register_reports", Registry("报表"), kind="报表")
+
+    @property
+    def reports(self) -> dict:
+        """The reports this profile uses (``[reports] enabled``; all registered ones if it lists none)."""
+        enabled = self.profile.section("reports").get("enabled")
+        registry = self.all_reports
+        if enabled is None:
+            return dict(registry.items())
+        return {name: registry[name] for name in enabled if name in registry}
 
     def check_context(self, today: dt.date | None = None) -> CheckContext:
         return CheckContext(self.profile, self.statuses, today)
