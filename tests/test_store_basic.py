@@ -156,8 +156,13 @@ def test_edit_rewrites_only_its_shard(tmp_path: Path, monkeypatch):
     big = tmp_path / "store" / "children" / "大村.json"
     before = big.stat()
     written: list[tuple[Path, int]] = []
-    real = storage_mod.atomic_write
-    monkeypatch.setattr(storage_mod, "atomic_write", lambda p, d: (written.append((p, len(d))), real(p, d))[1])
+    real = storage_mod.LockedJSONStorage.write_pending
+
+    def spy(self, marker):      # journaled writes go write-ahead through the pending file
+        real(self, marker)
+        written.append((self.path, self.pending.stat().st_size))
+
+    monkeypatch.setattr(storage_mod.LockedJSONStorage, "write_pending", spy)
     s.update(child(901)["id_number"], {"note": "已核实"}, "op")
     assert [p.name for p, _ in written] == ["小村.json"]
     assert written[0][1] < 10_000

@@ -19,7 +19,9 @@ from tinydb.table import Document, Table
 from kbtui.store import layout
 from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, read_failed, stale_message
 from kbtui.store.journal import Journal, make_entry, now_ts
-from kbtui.store.storage import LockedJSONStorage, Signature, cleanup_temp_files, read_json
+from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, read_json,
+                                 target_of_pending)
+from kbtui.store.txn import commit
 
 Record = dict[str, Any]
 KEY = "id_number"
@@ -40,11 +42,12 @@ def _raw_table(data: Any) -> dict[str, Record]:
 class _Shard:
     """One village file: its TinyDB handle and which ids it holds (id_number -> doc_id)."""
 
-    def __init__(self, name: str, path: Path):
+    def __init__(self, name: str, path: Path, journal: Journal):
         self.name = name
         self.path = path
         self.db = TinyDB(path, storage=LockedJSONStorage)
         self.storage: LockedJSONStorage = self.db.storage  # type: ignore[assignment]
+        self.storage.journal = journal
         self.table: Table = self.db.table(TABLE)
         self.doc_ids: dict[str, int] = {}
         self.signature: Signature | None = None
@@ -75,8 +78,24 @@ class ChildStore:
         store = cls(root)
         cleanup_temp_files(store.children_dir)
         cleanup_temp_files(layout.collections_dir(root))
+        store.recover_pending()
         store.refresh()
         return store
+
+    def recover_pending(self) -> None:
+        """Settle the write-ahead files left by killed writers (each under its file's lock)."""
+        for folder in (self.children_dir, layout.collections_dir(self.root)):
+            try:
+                names = [t for t in map(target_of_pending, os.listdir(folder)) if t and layout.is_data_file(t)]
+            except OSError as err:
+                raise read_failed(folder, err) from err
+            for target in names:
+                if folder == self.children_dir:
+                    storage = self._shard(target[:-5]).storage
+                else:
+                    storage = self.collection(target[:-5]).storage
+                with storage.session():
+                    pass            # taking the lock settles the pending file
 
     def __len__(self) -> int:
         return len(self._records)
@@ -144,7 +163,7 @@ class ChildStore:
     def _shard(self, name: str) -> _Shard:
         shard = self._shards.get(name)
         if shard is None:
-            shard = self._shards[name] = _Shard(name, self.children_dir / f"{name}.json")
+            shard = self._shards[name] = _Shard(name, self.children_dir / f"{name}.json", self.journal)
         return shard
 
     def _sync(self, shard: _Shard, data: Any, sig: Signature | None) -> None:
@@ -174,17 +193,23 @@ class ChildStore:
         shard.signature = sig
 
     @contextlib.contextmanager
-    def _locked(self, names: list[str]) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None]]]:
-        """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty).
+    def _locked(self, names: list[str]) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None],
+                                                          list[dict[str, Any]]]]:
+        """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty, entries).
 
-        The body records in ``dirty[name]`` the ids it changed in that shard (None: resync all of it).
-        The index is synced with the file when the file changed since we last saw it, and after the body
-        for the dirty shards. On failure the touched shards are re-read from disk.
+        The body changes the shards through their TinyDB tables (the writes are only staged), records in
+        ``dirty[name]`` the ids it changed in that shard (None: resync all of it) and adds the journal
+        entries of its changes to ``entries``; after the body the staged shards and the entries are
+        committed write-ahead (``kbtui.store.txn.commit``). The index is synced with the file when the
+        file changed since we last saw it, and after the commit for the dirty shards. On failure nothing
+        is written and the touched shards are re-read from disk.
         """
         shards = [self._shard(n) for n in sorted(set(names))]
         with contextlib.ExitStack() as stack:
             for shard in shards:
                 stack.enter_context(shard.storage.session())
+                shard.storage.defer()
+            entries: list[dict[str, Any]] = []
             raws: dict[str, dict[str, Record]] = {}
             dirty: dict[str, set[str] | None] = {}
             for shard in shards:
@@ -193,7 +218,8 @@ class ChildStore:
                     self._sync(shard, data, shard.storage.signature)
                 raws[shard.name] = _raw_table(data)
             try:
-                yield raws, dirty
+                yield raws, dirty, entries
+                commit([shard.storage for shard in shards], self.journal, entries)
             except BaseException:
                 for shard in shards:
                     with contextlib.suppress(StoreError):
@@ -250,12 +276,11 @@ class ChildStore:
         for id_number in seen:
             if id_number in self._records:
                 raise StoreError(f"身份证号 {id_number} 已存在，未保存任何记录")
-        with self._locked(list(by_shard)) as (raws, dirty):
+        with self._locked(list(by_shard)) as (raws, dirty, entries):
             for name, recs in by_shard.items():
                 for rec in recs:
                     if rec[KEY] in self._records:
                         raise StoreError(f"身份证号 {rec[KEY]} 已存在，未保存任何记录")
-            entries = []
             for name in sorted(by_shard):
                 shard = self._shards[name]
                 first = shard.next_doc_id(raws[name])
@@ -264,7 +289,6 @@ class ChildStore:
                     Document(rec, doc_id=first + i) for i, rec in enumerate(by_shard[name]))
                 for rec in by_shard[name]:
                     entries.append(make_entry(operator, action, rec[KEY], changes_of[rec[KEY]], detail, ts))
-            self.journal.append(entries)
         return len(seen)
 
     def insert(self, record: Record, operator: str, action: str = "insert",
@@ -287,7 +311,7 @@ class ChildStore:
                 if source is None:
                     raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
             target = layout.shard_name(changes["village"]) if "village" in changes else source
-            with self._locked([source, target]) as (raws, dirty):
+            with self._locked([source, target]) as (raws, dirty, entries):
                 shard = self._shards[source]
                 doc_id = shard.doc_ids.get(id_number)
                 current = raws[source].get(str(doc_id)) if doc_id is not None else None
@@ -311,7 +335,7 @@ class ChildStore:
                     # insert first, then remove: a crash in between leaves two copies, never none
                     dest.table.insert(Document(moved, doc_id=dest.next_doc_id(raws[target])))
                     shard.table.remove(doc_ids=[doc_id])
-                self.journal.append([make_entry(operator, action, id_number, diff, detail, fields["_at"])])
+                entries.append(make_entry(operator, action, id_number, diff, detail, fields["_at"]))
             return self.get(id_number)  # type: ignore[return-value]
         raise StoreError(f"身份证号为 {id_number} 的记录正被频繁修改，请稍后再试")
 
@@ -330,14 +354,13 @@ class ChildStore:
         names = {self._shard_of[i] for i in merged}
         names |= {layout.shard_name(c["village"]) for c in merged.values() if "village" in c}
         ts = now_ts()
-        with self._locked(list(names)) as (raws, dirty):
+        with self._locked(list(names)) as (raws, dirty, entries):
             dirty.update({name: None for name in names})
             missing = [i for i in merged if i not in self._records or self._shard_of[i] not in names]
             if missing:
                 raise StoreError(f"身份证号为 {missing[0]} 的记录刚被其他操作员移动或删除，本批修改未保存，请重试")
             in_place: dict[str, dict[int, dict[str, Any]]] = {}
             moves: dict[tuple[str, str], list[tuple[int, Record]]] = {}
-            entries = []
             for id_number, changes in merged.items():
                 source = self._shard_of[id_number]
                 doc_id = self._shards[source].doc_ids[id_number]
@@ -369,8 +392,8 @@ class ChildStore:
                     Document(rec, doc_id=first + i) for i, rec in enumerate(recs))
             for source, doc_ids in removals.items():
                 self._shards[source].table.remove(doc_ids=doc_ids)
-            self.journal.append(entries)
-        return len(entries)
+            count = len(entries)
+        return count
 
     # -- collections ---------------------------------------------------------------------------------
     def collection(self, name: str):

@@ -14,6 +14,7 @@ from kbtui.store import layout
 from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, stale_message
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.storage import LockedJSONStorage, file_signature
+from kbtui.store.txn import commit
 
 if TYPE_CHECKING:
     from kbtui.store.children import ChildStore
@@ -32,6 +33,7 @@ class Collection:
         self.path = layout.collections_dir(store.root) / f"{name}.json"
         self.db = TinyDB(self.path, storage=LockedJSONStorage)
         self.storage: LockedJSONStorage = self.db.storage  # type: ignore[assignment]
+        self.storage.journal = store.journal
         self.table = self.db.table(TABLE)
         self._docs: dict[str, Doc] = {}
         self._doc_ids: dict[str, int] = {}
@@ -90,6 +92,7 @@ class Collection:
         if len(set(keys)) != len(keys):
             raise StoreError(f"集合“{self.name}”本批数据中有重复的编号，未保存")
         with self.storage.session():
+            self.storage.defer()
             try:
                 self._sync(self.storage.read())
                 for key in keys:
@@ -97,7 +100,7 @@ class Collection:
                         raise StoreError(f"集合“{self.name}”中编号 {key} 已存在，未保存")
                 first = max(self._doc_ids.values(), default=0) + 1
                 self.table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(prepared))
-                self.store.journal.append([
+                commit([self.storage], self.store.journal, [
                     make_entry(operator, "collection.insert", d["key"],
                                {k: [None, v] for k, v in d.items() if not k.startswith("_")},
                                {"collection": self.name}, ts)
@@ -113,6 +116,7 @@ class Collection:
         if "key" in changes and changes["key"] != key:
             raise StoreError("编号是记录的主键，不能修改")
         with self.storage.session():
+            self.storage.defer()
             try:
                 self._sync(self.storage.read())
                 current = self._docs.get(key)
@@ -126,8 +130,8 @@ class Collection:
                 fields = {k: new for k, (_old, new) in diff.items()}
                 fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
                 self.table.update(fields, doc_ids=[self._doc_ids[key]])
-                self.store.journal.append([make_entry(operator, "collection.update", key, diff,
-                                                      {"collection": self.name}, fields["_at"])])
+                commit([self.storage], self.store.journal, [make_entry(operator, "collection.update", key, diff,
+                                                                       {"collection": self.name}, fields["_at"])])
                 self._sync(self.storage.read())
             except BaseException:
                 self._sig = object()

@@ -171,6 +171,31 @@ class Journal:
         self._tail_key = (os.fstat(fd).st_ino, size)
         return size
 
+    # -- write-ahead transactions (see kbtui.store.txn) ---------------------------------------------------
+    def _complete_bytes(self) -> bytes:
+        try:
+            with open(self.path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            return b""
+        except OSError as err:
+            raise read_failed(self.path, err) from err
+        return data[: data.rfind(b"\n") + 1]
+
+    def count_tx(self, tx: str) -> int:
+        """How many complete entries belong to write-ahead transaction ``tx``."""
+        # entries are serialised with sorted keys, so "_tx" is the first key of a tagged line
+        return self._complete_bytes().count(b'{"_tx":' + orjson.dumps(tx) + b",")
+
+    def has_rollback(self, tx: str) -> bool:
+        return b'"rolled_back_tx":' + orjson.dumps(tx) in self._complete_bytes()
+
+    def rollback(self, tx: str, found: int, expected: int, file: str) -> None:
+        """Record that the ``found`` entries of ``tx`` already in the journal never took effect."""
+        self.append([make_entry("系统", "tx.rollback", None, {}, {
+            "rolled_back_tx": tx, "entries": found, "expected": expected, "file": file,
+            "reason": "写入中途中断，该批日志条目对应的修改未保存"})])
+
     # -- reading -------------------------------------------------------------------------------------
     def _lines(self) -> Iterator[bytes]:
         try:

@@ -3,6 +3,14 @@
 Writes go to a temp file in the same folder, are fsynced, then ``os.replace``d over the target and the
 folder is fsynced: a reader (or a crash) sees either the old or the new content, never a mixture.
 Reads always open the file by path, so a file replaced by another process is seen at once.
+
+Journaled writes (every write of the child store and of collections) are write-ahead: inside a session
+the storage is put in *deferred* mode, TinyDB's writes only stage the new content in memory, and
+``kbtui.store.txn.commit`` then writes each staged file to its fixed pending file ``.<name>.tmp-wal``
+(tagged with a transaction id), appends the journal entries (tagged with the same id), and only then
+replaces the data files. Whoever next takes the file's lock finds a pending file left by a killed writer
+and settles it against the journal (``recover``): installed when all its entries are in the journal,
+dropped otherwise. So a change is stored only if it is journaled.
 """
 from __future__ import annotations
 
@@ -16,11 +24,13 @@ import orjson
 from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
-from kbtui.store.errors import StoreError, read_failed, write_failed
+from kbtui.store.errors import StoreError, os_error_reason, read_failed, write_failed
 from kbtui.store.layout import FILE_MODE
 
 LOCK_TIMEOUT_S = 60.0
 _MISSING = object()
+PENDING_SUFFIX = ".tmp-wal"
+TX_KEY = "_tx"          # top-level key of a pending file (and of the installed file): {"id", "n"}
 
 Signature = tuple[int, int, int, int]   # ino, size, mtime_ns, ctime_ns
 
@@ -96,6 +106,18 @@ def atomic_write(path: Path, data: bytes) -> Signature:
         raise write_failed(path, err) from err
 
 
+def pending_path(path: Path) -> Path:
+    """The fixed write-ahead file of ``path`` (one writer at a time holds the lock, so one name suffices)."""
+    return path.parent / f".{path.name}{PENDING_SUFFIX}"
+
+
+def target_of_pending(name: str) -> str | None:
+    """``.x.json.tmp-wal`` -> ``x.json`` (None if ``name`` is not a pending file)."""
+    if name.startswith(".") and name.endswith(PENDING_SUFFIX):
+        return name[1:-len(PENDING_SUFFIX)]
+    return None
+
+
 def read_json(path: Path) -> tuple[Any, Signature | None]:
     """Parse ``path`` (opened by path); (None, None) if missing, (None, sig) if empty."""
     try:
@@ -155,13 +177,20 @@ class LockedJSONStorage(Storage):
     def __init__(self, path: str | Path, lock: FileLock | None = None):
         self.path = Path(path)
         self.lock = lock if lock is not None else make_lock(self.path)
+        self.pending = pending_path(self.path)
         self.signature: Signature | None = None
+        # the journal (kbtui.store.journal.Journal) that pending files are settled against; set by the owner
+        self.journal: Any = None
         self._depth = 0
         self._cache: Any = _MISSING
+        self._deferred = False
+        self.staged: Any = _MISSING
 
     @contextlib.contextmanager
     def session(self) -> Iterator["LockedJSONStorage"]:
         with locked(self.lock, self.path):
+            if self._depth == 0:
+                self.recover()
             self._depth += 1
             try:
                 yield self
@@ -172,10 +201,65 @@ class LockedJSONStorage(Storage):
                 self._depth -= 1
                 if self._depth == 0:
                     self._cache = _MISSING
+                    self._deferred = False
+                    self.staged = _MISSING
+
+    @contextlib.contextmanager
+    def _fresh_lock(self) -> Iterator[None]:
+        with locked(self.lock, self.path):
+            self.recover()
+            yield
 
     def _held(self) -> contextlib.AbstractContextManager[None]:
         # inside a session the lock is already ours: skip the (costly) re-entrant acquire
-        return contextlib.nullcontext() if self._depth else locked(self.lock, self.path)
+        return contextlib.nullcontext() if self._depth else self._fresh_lock()
+
+    # -- write-ahead ---------------------------------------------------------------------------------
+    def defer(self) -> None:
+        """Inside a session: writes only stage their data until ``kbtui.store.txn.commit``."""
+        if not self._depth:
+            raise RuntimeError("defer() outside a session")
+        self._deferred = True
+
+    def write_pending(self, marker: dict[str, Any]) -> None:
+        """Write the staged data, tagged with ``marker``, to the pending file (fsynced, not yet visible)."""
+        data = dict(self.staged)
+        data[TX_KEY] = marker
+        payload = orjson.dumps(data)
+        try:
+            fd = os.open(self.pending, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            try:
+                os.fchmod(fd, FILE_MODE)
+                _write_all(fd, payload)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as err:
+            self.discard_pending()
+            raise write_failed(self.path, err) from err
+
+    def discard_pending(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.pending)
+        self.staged = _MISSING
+        self._cache = _MISSING
+
+    def install_pending(self) -> None:
+        """Make the pending file the data file (after its journal entries are durable)."""
+        try:
+            os.replace(self.pending, self.path)
+            self.signature = signature_of(os.stat(self.path))
+        except OSError as err:
+            self._cache = _MISSING
+            raise StoreError(f"写入 {self.path} 失败：{os_error_reason(err)}（修改已记入日志，"
+                             f"将在下次打开数据时补写）") from err
+        self.staged = _MISSING
+
+    def recover(self) -> None:
+        """Settle a pending file left by a killed writer (call with the lock held)."""
+        if self.journal is None or not os.path.exists(self.pending):
+            return
+        recover_pending(self.path, self.journal)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._depth and self._cache is not _MISSING:
@@ -188,6 +272,10 @@ class LockedJSONStorage(Storage):
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._deferred:
+            self.staged = data
+            self._cache = data
+            return
         payload = orjson.dumps(data)
         with self._held():
             try:
@@ -200,3 +288,37 @@ class LockedJSONStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+def recover_pending(path: Path, journal: Any) -> str:
+    """Settle ``path``'s pending file against ``journal`` (caller holds ``path``'s lock).
+
+    All of its transaction's entries in the journal: the change was committed, install it. None: the writer
+    died before committing, drop it. Some but not all (the journal append itself was cut short): drop it and
+    journal a ``tx.rollback`` entry saying that those entries never took effect. Returns what was done.
+    """
+    pending = pending_path(path)
+    try:
+        raw = pending.read_bytes()
+    except FileNotFoundError:
+        return "none"
+    except OSError as err:
+        raise read_failed(pending, err) from err
+    try:
+        marker = orjson.loads(raw)[TX_KEY]
+        tx, expected = str(marker["id"]), int(marker["n"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        tx, expected = "", -1       # torn: its journal append had not started
+    found = journal.count_tx(tx) if tx else 0
+    try:
+        if found == expected:
+            os.replace(pending, path)
+            fsync_dir(path.parent)
+            return "installed"
+        os.unlink(pending)
+        fsync_dir(path.parent)
+    except OSError as err:
+        raise write_failed(path, err) from err
+    if found and not journal.has_rollback(tx):
+        journal.rollback(tx, found, expected, path.name)
+    return "dropped"

@@ -1,0 +1,52 @@
+"""Write-ahead commit of staged store files and their journal entries.
+
+Order: each staged file is written to its pending file and fsynced, the folders are fsynced, the journal
+entries (tagged ``_tx``) are appended and fsynced -- the commit point --, then the pending files replace the
+data files. A writer killed before the commit point leaves only pending files, which the next holder of
+the lock drops; killed after it, the pending files are installed by the next holder
+(``LockedJSONStorage.recover``). Either way no stored change lacks its journal entry and no journaled
+change is lost.
+"""
+from __future__ import annotations
+
+import contextlib
+import secrets
+from typing import Any, Iterable
+
+from kbtui.store.errors import StoreError, write_failed
+from kbtui.store.storage import _MISSING, LockedJSONStorage, fsync_dir
+
+
+def commit(storages: Iterable[LockedJSONStorage], journal: Any, entries: list[dict[str, Any]]) -> list[Any]:
+    """Commit the staged data of ``storages`` (all locked, deferred) together with ``entries``."""
+    staged = [s for s in storages if s.staged is not _MISSING]
+    if not staged:
+        return journal.append(entries) if entries else []
+    if not entries:
+        raise StoreError("内部错误：修改没有对应的日志条目，未保存")
+    tx = secrets.token_hex(8)
+    marker = {"id": tx, "n": len(entries)}
+    folders = sorted({s.path.parent for s in staged})
+    written: list[LockedJSONStorage] = []
+    try:
+        for storage in staged:
+            written.append(storage)
+            storage.write_pending(marker)
+        for folder in folders:
+            try:
+                fsync_dir(folder)
+            except OSError as err:
+                raise write_failed(folder, err) from err
+        for entry in entries:
+            entry["_tx"] = tx
+        stored = journal.append(entries)
+    except BaseException:
+        for storage in written:
+            storage.discard_pending()
+        raise
+    for storage in staged:
+        storage.install_pending()
+    for folder in folders:
+        with contextlib.suppress(OSError):     # the change is in place and journaled already
+            fsync_dir(folder)
+    return stored

@@ -1,0 +1,67 @@
+"""Helpers of the reliability tests: rebuild the data from the journal and compare it with the store."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kbtui.store import ChildStore
+
+
+def rolled_back_txs(store: ChildStore) -> set[str]:
+    return {e["detail"]["rolled_back_tx"] for e in store.journal.entries()
+            if e.get("action") == "tx.rollback"}
+
+
+def replay(store: ChildStore) -> tuple[dict[str, dict[str, Any]], dict[str, int],
+                                       dict[tuple[str, str], dict[str, Any]], dict[tuple[str, str], int]]:
+    """Children and collection documents as the journal says they are, and how many entries each has.
+
+    Entries of a write-ahead transaction that was rolled back (``tx.rollback``) never took effect.
+    """
+    dropped = rolled_back_txs(store)
+    children: dict[str, dict[str, Any]] = {}
+    child_entries: dict[str, int] = {}
+    docs: dict[tuple[str, str], dict[str, Any]] = {}
+    doc_entries: dict[tuple[str, str], int] = {}
+    for entry in store.journal.entries():
+        record = entry.get("record")
+        if record is None or entry.get("_tx") in dropped:
+            continue
+        collection = (entry.get("detail") or {}).get("collection")
+        if collection is not None:
+            key = (collection, record)
+            target, counts = docs.setdefault(key, {}), doc_entries
+        else:
+            key, target, counts = record, children.setdefault(record, {}), child_entries
+        for field, (_old, new) in entry["changes"].items():
+            target[field] = new
+        counts[key] = counts.get(key, 0) + 1
+    return children, child_entries, docs, doc_entries
+
+
+def fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def assert_store_matches_journal(root: Path, collections: tuple[str, ...] = ()) -> ChildStore:
+    """Every stored change is journaled and every journaled change is stored (children and collections),
+    the chain verifies and no write-ahead file is left over."""
+    store = ChildStore.open(root)
+    ok, seq, message = store.journal.verify()
+    assert ok, (seq, message)
+    children, child_entries, docs, doc_entries = replay(store)
+    assert set(store.ids()) == set(children), "children in the store and in the journal differ"
+    for id_number in store.ids():
+        rec = store.get(id_number)
+        assert fields(rec) == children[id_number], id_number
+        assert rec["_v"] == child_entries[id_number], (id_number, rec["_v"], child_entries[id_number])
+    for name in collections:
+        stored = {d["key"]: d for d in store.collection(name).all()}
+        journaled = {k: v for (c, k), v in docs.items() if c == name}
+        assert set(stored) == set(journaled), name
+        for key, doc in stored.items():
+            assert fields(doc) == journaled[key], (name, key)
+            assert doc["_v"] == doc_entries[(name, key)]
+    leftovers = [p for p in (root / "store").rglob("*") if ".tmp-" in p.name]
+    assert not leftovers, leftovers
+    return store
