@@ -84,7 +84,8 @@ def special_categories(record) -> list[str]:
 
 
 def _is_special(record, ctx) -> bool:
-    return cols.in_campaign(record, ctx) and bool(special_categories(record))
+    """Of the cohort or in the base database (a child only on the 残联 or 民政 list counts too)."""
+    return (cols.in_campaign(record, ctx) or in_base(record, ctx)) and bool(special_categories(record))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from kbtui import hookimpl
 from kbtui.domain import ledger_columns as lc
+from kbtui.domain import status as st
 from kbtui.domain.ledger import Ledger
 from kbtui_plugins.ledgers import _columns as cols
 from kbtui_plugins.ledgers.statistics import STATISTICS, responsibility_sections, statistics_columns
@@ -27,6 +28,12 @@ def _found_in_villages(record, ctx) -> bool:
     """附件1: ages 6–15, living in one of the villages, on any list or with a survey finding."""
     return bool(record.get("village")) and cols.in_age_window(record, ctx) and \
         bool(record.get("sources") or record.get("status"))
+
+
+def _survey_situation(record, ctx) -> str:
+    """附件1 lists children outside the platform's list too: their situation is 待核实 until found."""
+    text = lc.situation_text(record, ctx)
+    return st.PENDING_VISIT if text == st.OUTSIDE_COHORT else text
 
 
 def _warning_kind(record, ctx) -> str:
@@ -52,7 +59,8 @@ SURVEY = Ledger(
     columns=(
         lc.village(), lc.group(), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
         lc.guardian(), lc.phone(), lc.family_type(), lc.school(), lc.grade(),
-        lc.situation("就读情况"), cols.visitors("调查人"), lc.note(),
+        lc.FieldColumn("就读情况", _survey_situation, 16, "status", True, lc.parse_situation),
+        cols.visitors("调查人"), lc.note(),
     ),
 )
 
