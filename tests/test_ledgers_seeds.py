@@ -15,7 +15,10 @@ from kbtui.profiles import find_profile, load_profile
 from kbtui_plugins.disability.options import NEW_SITUATIONS
 from kbtui_plugins.escalation import ledgers as escalation_ledgers
 from kbtui_plugins.ledgers import national, shanting, shuangcheng, statistics, yundou
+from kbtui.services.reports import build_report
+from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
+from tests.test_reports_cli import sheet_values
 from tests.test_import_helpers import cid, read_sheet
 
 
@@ -376,3 +379,7 @@ def test_every_form_of_the_profile_is_exported_from_its_demo(demo_profile, tmp_p
         assert footer
         shown = json.loads(run_cli("report", "show", rid, "--json", data_dir=data).output)
         assert shown["rows"][-1]["kind"] == "total" and shown["rows"][-1]["label"] == "合计"
+        # the sheet's formulas (totals, subtotals, 小计 of kinds, rates) give the previewed numbers
+        built = build_report(Workspace.open(data, "tester"), rid)
+        blank = lambda rows: [[None if v == "" else v for v in row] for row in rows]   # noqa: E731
+        assert blank(sheet_values(tmp_path / f"{rid}.xlsx", built)) == blank(built.table())
