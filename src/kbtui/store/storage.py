@@ -61,7 +61,7 @@ def locked(lock: FileLock, target: Path) -> Iterator[None]:
     except Timeout as err:
         raise StoreError(f"{target} 正被其他操作员写入，等待超时，请稍后再试") from err
     except OSError as err:
-        raise StoreError(f"无法锁定 {target}：{read_failed(target, err)}") from err
+        raise StoreError(f"无法锁定 {target}：{os_error_reason(err)}，未作任何修改") from err
     try:
         yield
     finally:
