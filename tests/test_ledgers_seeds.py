@@ -383,3 +383,35 @@ def test_every_form_of_the_profile_is_exported_from_its_demo(demo_profile, tmp_p
         built = build_report(Workspace.open(data, "tester"), rid)
         blank = lambda rows: [[None if v == "" else v for v in row] for row in rows]   # noqa: E731
         assert blank(sheet_values(tmp_path / f"{rid}.xlsx", built)) == blank(built.table())
+
+
+# --------------------------------------------------------------------------- filled in on paper, imported back
+
+def test_seed_ledgers_round_trip_what_cadres_fill_in(tmp_path):
+    from tests.test_ledger_roundtrip import fill
+
+    data = tmp_path / "data"
+    assert run_cli("init", "--profile", "shanting-2019", data_dir=data).exit_code == 0
+    ws = Workspace.open(data, "tester")
+    ws.store.insert_many([{k: v for k, v in c.items()} for c in shanting_children()], "tester")
+    exported = tmp_path / "voc.xlsx"
+    assert run_cli("ledger", "export", "shanting-vocational", "-o", str(exported), data_dir=data).exit_code == 0
+    filled = fill(exported, tmp_path / "voc-filled.xlsx", {"p8": {"职业学校": "枣庄市理工学校", "跟踪情况": "已流失，未到校"}})
+    result = run_cli("ledger", "import", str(filled), "--yes", data_dir=data)
+    assert result.exit_code == 0, result.output
+    ws.store.refresh()
+    p8 = next(r for r in ws.store.all() if r["name"] == "p8")
+    assert p8["vocational_school"] == "枣庄市理工学校" and p8["vocational_tracking"] == "已流失，未到校"
+    ctx = LedgerContext(ws.profile, dt.date(2019, 10, 20))
+    records = list(ws.store.all())
+    assert column(shanting.VOCATIONAL_LEDGER, "是否隐性辍学", records, ctx) == ["是", "是"]
+
+    exported = tmp_path / "targeted.xlsx"
+    assert run_cli("init", "--profile", "shuangcheng-2020", data_dir=tmp_path / "sc").exit_code == 0
+    sc = Workspace.open(tmp_path / "sc", "tester")
+    sc.store.insert_many(shuangcheng_children(), "tester")
+    assert run_cli("ledger", "export", "shuangcheng-targeted", "-o", str(exported), data_dir=tmp_path / "sc").exit_code == 0
+    filled = fill(exported, tmp_path / "targeted-filled.xlsx", {"a": {"采取的措施": "已在双城区第一小学注册学籍"}})
+    assert run_cli("ledger", "import", str(filled), "--yes", data_dir=tmp_path / "sc").exit_code == 0
+    sc.store.refresh()
+    assert next(r for r in sc.store.all() if r["name"] == "a")["measure"] == "已在双城区第一小学注册学籍"
