@@ -184,7 +184,7 @@ async def test_new_child_id_fills_birth_date_and_sex(tui_data):
         assert isinstance(app.screen, ChildrenScreen)
         stored = app.workspace.store.get(number)
         assert stored["name"] == "新同学" and stored["birth_date"] == "2016-03-04" and stored["sex"] == "男"
-        assert app.screen.model.ids[app.screen.table.current] == number
+        assert app.screen.model.id_of(app.screen.table.current) == number
 
 
 @run_async

@@ -14,7 +14,7 @@ from tests.test_tui_fixtures import make_app, run_async, screen_text, settle, sm
 def shown_ids(app) -> list[str]:
     screen = app.screen
     assert isinstance(screen, ChildrenScreen)
-    return [screen.model.ids[row] for row in screen.query_one(VirtualTable).rows]
+    return [screen.model.id_of(row) for row in screen.query_one(VirtualTable).rows]
 
 
 @run_async

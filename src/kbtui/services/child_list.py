@@ -11,6 +11,7 @@ Name matching follows ``services.search`` exactly (``search.matches`` is applied
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -127,18 +128,10 @@ class ChildList:
     masked: bool = False      # ID and phone cells masked (roles that don't need them: services.access)
 
     def __post_init__(self) -> None:
-        self.ids: list[str] = [r.get("id_number") or "" for r in self.records]
-        self.position: dict[str, int] = {i: n for n, i in enumerate(self.ids)}
-        # all ID numbers in one string, one per line: digit searches run as one C-speed scan
-        self._id_blob = "".join(i + "\n" for i in self.ids)
-        self._id_starts: list[int] = []
-        offset = 0
-        for i in self.ids:
-            self._id_starts.append(offset)
-            offset += len(i) + 1
-        self._names: dict[str, list[int]] = defaultdict(list)
-        for n, record in enumerate(self.records):
-            self._names[record.get("name") or ""].append(n)
+        # Opening costs nothing beyond the list itself: the search indexes are built on first use or
+        # by ``prepare_search`` (the TUI calls it in a worker right after the list is shown).
+        self._lock = threading.Lock()
+        self._indexed = False
         self._entries: dict[str, Entry] = {}
         self._allowed: set[int] | None = None       # rows passing the filters (None = all)
         self._rank: list[int] | None = None          # display rank of every row under the sort order
@@ -146,6 +139,34 @@ class ChildList:
         self.sort_column: ListColumn | None = None
         self.sort_reverse = False
         self._ordered: list[int] | None = None      # cached answer to the empty query
+
+    def _index(self) -> None:
+        if self._indexed:
+            return
+        with self._lock:
+            if self._indexed:
+                return
+            self.ids = [r.get("id_number") or "" for r in self.records]
+            self.position = {i: n for n, i in enumerate(self.ids)}
+            # all ID numbers in one string, one per line: digit searches run as one C-speed scan
+            self._id_blob = "".join(i + "\n" for i in self.ids)
+            starts, offset = [], 0
+            for i in self.ids:
+                starts.append(offset)
+                offset += len(i) + 1
+            self._id_starts = starts
+            names: dict[str, list[int]] = defaultdict(list)
+            for n, record in enumerate(self.records):
+                names[record.get("name") or ""].append(n)
+            self._names = names
+            self._indexed = True
+
+    def id_of(self, row: int) -> str:
+        return self.records[row].get("id_number") or ""
+
+    def row_of(self, id_number: str) -> int | None:
+        self._index()
+        return self.position.get(id_number)
 
     # --- search -------------------------------------------------------------------------------------
     def _entry(self, name: str) -> Entry:
@@ -156,8 +177,9 @@ class ChildList:
         return entry
 
     def prepare_search(self) -> None:
-        """Compute the pinyin of every distinct name (otherwise done on the first search)."""
-        for name in self._names:
+        """Build the indexes and the pinyin of every distinct name (otherwise done on the first search)."""
+        self._index()
+        for name in list(self._names):
             self._entry(name)
 
     def search(self, query: str) -> list[int]:
@@ -165,6 +187,7 @@ class ChildList:
         query = query.strip()
         if not query:
             return list(range(len(self.records)))
+        self._index()
         if _ID_QUERY.match(query):
             return self._id_search(query.upper())
         hits: list[int] = []
@@ -263,7 +286,7 @@ class ChildList:
 
     def replace(self, record: Record) -> None:
         """After an edit: swap in the stored record (its classification is recomputed on use)."""
-        row = self.position.get(record.get("id_number") or "")
+        row = self.row_of(record.get("id_number") or "")
         if row is None:
             return
         old = self.records[row]

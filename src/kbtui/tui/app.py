@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Iterable
 
 from textual import work
@@ -18,7 +19,7 @@ from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navig
 
 class KbtuiApp(App):
     TITLE = "控辍保学工作台"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))   # absolute: subclasses elsewhere find it too
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_DISPLAY = "^p"
     BINDINGS = [

@@ -15,8 +15,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Header, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Label, Static, TabbedContent, TabPane
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.services import child_edit
@@ -69,7 +70,7 @@ class ChildFormScreen(Screen):
                 with VerticalScroll(id="history-scroll", can_focus=True):
                     yield Static("正在读取…", id="history")
         yield Static("Tab 下一项　Enter 确认本项　Ctrl+S 保存　Esc 取消", id="form-status")
-        yield Footer()
+        yield KeyBar()
 
     def _title(self) -> str:
         if self.record is None:

@@ -10,8 +10,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.access import can_see_full
 from kbtui.services.child_list import ChildList, Filters, ListColumn, fit_columns
 from kbtui.tui.screens.dialogs import PickerScreen
@@ -39,7 +40,7 @@ class ChildrenScreen(Screen):
         yield TextInput(placeholder="搜索：姓名、拼音（zs 或 zhangsan）、身份证号或后几位", id="search")
         yield VirtualTable(id="children")
         yield Static(id="list-status")
-        yield Footer()
+        yield KeyBar()
 
     # --- loading ------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -56,7 +57,7 @@ class ChildrenScreen(Screen):
         self.data_version = getattr(app, "data_version", 0)
         self.fit_columns()
         self.refresh_rows()
-        self.prepare()
+        self.call_after_refresh(self.prepare)     # index the names once the list is on the screen
 
     @work(thread=True, exclusive=True, group="prepare-search")
     def prepare(self) -> None:
@@ -66,13 +67,14 @@ class ChildrenScreen(Screen):
         changed = self.app.workspace.store.refresh()
         if changed or getattr(self.app, "data_version", 0) != self.data_version:
             current = self.table.current
+            old = self.model
             filters, column, reverse = self.model.filters, self.model.sort_column, self.model.sort_reverse
             workspace = self.app.workspace
             self.model = ChildList(list(workspace.store.all()), workspace.context(self.app.today),
                                    workspace.ledgers, masked=not can_see_full(workspace))
             self.data_version = getattr(self.app, "data_version", 0)
-            self.apply(filters, column, reverse, keep=self.model.ids[current] if current is not None
-                       and current < len(self.model.ids) else None)
+            keep = self.model.row_of(old.id_of(current)) if current is not None else None
+            self.apply(filters, column, reverse, keep=keep)
 
     @property
     def table(self) -> VirtualTable:
@@ -121,7 +123,7 @@ class ChildrenScreen(Screen):
         self.update_status()
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        self.open_child(self.model.ids[event.row])
+        self.open_child(self.model.id_of(event.row))
 
     # --- actions ------------------------------------------------------------------------------------
     def action_focus_search(self) -> None:
@@ -155,9 +157,10 @@ class ChildrenScreen(Screen):
     def on_screen_resume_force(self, keep_id: str | None) -> None:
         self.data_version = -1
         self.on_screen_resume()
-        if keep_id in self.model.position:
-            self.query_one(Input).value = ""
-            self.refresh_rows(keep=self.model.position[keep_id])
+        row = self.model.row_of(keep_id) if keep_id else None
+        if row is not None:
+            self.query_one(TextInput).value = ""
+            self.refresh_rows(keep=row)
 
     def action_new_child(self) -> None:
         self.open_child(None)

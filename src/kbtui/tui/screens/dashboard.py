@@ -11,8 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.dashboard import Dashboard, current_phase, dashboard
 from kbtui.tui.widgets.bars import bar_chart
 
@@ -30,7 +31,7 @@ class DashboardScreen(Screen):
                 yield Static(id="dash-status", classes="panel")
             yield Vertical(id="dash-plugins")
             yield Static(id="dash-progress", classes="panel")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#dash").focus()

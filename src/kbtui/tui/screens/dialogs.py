@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.domain.child import LABEL_OF
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import fit
@@ -30,7 +31,7 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-title")
             yield Static("按 Y 或 Enter 确定，按 N 或 Esc 取消", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -53,7 +54,7 @@ class PickerScreen(ModalScreen[str | None]):
             yield Static(self.title_text, classes="dialog-title")
             yield TextInput(placeholder="输入文字或拼音首字母缩小范围", id="picker-filter")
             yield OptionList(*self._options(""), id="picker-list")
-        yield Footer()
+        yield KeyBar()
 
     def _options(self, text: str) -> list[Option]:
         from kbtui.services.search import name_pinyin
@@ -138,7 +139,7 @@ class ConflictScreen(ModalScreen[str]):
             yield Static(table, id="conflict-table")
             yield Static("M 用我的覆盖对方的修改　T 采用对方的版本（放弃我的修改）　Esc 返回继续编辑",
                          classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

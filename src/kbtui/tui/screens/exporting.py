@@ -15,8 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester
 
@@ -51,7 +52,7 @@ class ExportScreen(Screen):
                             classes="form-input", suggester=PathSuggester((".xlsx",)))
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("选择台账，Ctrl+S 导出。", id="export-result")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False

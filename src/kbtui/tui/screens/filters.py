@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.domain import status as st
 from kbtui.services.child_list import ChildList, Filters
 from kbtui.tui.screens.dialogs import PickerScreen
@@ -37,7 +38,7 @@ class FilterScreen(ModalScreen[Filters | None]):
         with Vertical(classes="dialog"):
             yield Static("筛选儿童（Enter 选择，Delete 清除，Ctrl+S 应用）", classes="dialog-title")
             yield OptionList(*self._options(), id="filter-list")
-        yield Footer()
+        yield KeyBar()
 
     def _options(self) -> list[Option]:
         options = []

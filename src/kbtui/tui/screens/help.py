@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
+
+from kbtui.tui.widgets.keybar import KeyBar
 
 
 def screen_classes(app) -> list[type]:
@@ -90,7 +92,7 @@ class HelpScreen(Screen):
         yield Header()
         with VerticalScroll(id="help-scroll", can_focus=True):
             yield Static(help_text(self.app), id="help-text")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester
 
@@ -52,7 +53,7 @@ class ImportScreen(Screen):
                 yield TextInput(placeholder="学籍名单没有学校列时填写", id="import-school", classes="form-input")
             yield ProgressBar(id="import-progress", show_eta=False)
             yield Static("选择名单类型和文件，Enter 或 Ctrl+R 预览，确认后 Ctrl+S 导入。", id="import-result")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.prepared = None

@@ -13,9 +13,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain.child import Record, display
 from kbtui.services import visits
@@ -60,7 +61,7 @@ class VisitScreen(Screen):
                 yield Label("备注", classes="form-label")
                 yield TextInput(id="v-note", classes="form-input")
             yield Static(id="visit-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         workspace = self.app.workspace

@@ -29,14 +29,7 @@ def fit(text: str, width: int) -> str:
 
 
 class VirtualTable(Widget, can_focus=True):
-    DEFAULT_CSS = """
-    VirtualTable { height: 1fr; }
-    VirtualTable > .vtable--header { text-style: bold; background: $panel; }
-    VirtualTable > .vtable--cursor { background: $block-cursor-background; color: $block-cursor-foreground;
-                                     text-style: bold; }
-    VirtualTable:blur > .vtable--cursor { background: $block-cursor-blurred-background; text-style: none; }
-    VirtualTable > .vtable--odd { background: $surface-lighten-1; }
-    """
+    # styles live in app.tcss (parsed once at start-up, not again when the first list is shown)
     COMPONENT_CLASSES = {"vtable--header", "vtable--cursor", "vtable--odd"}
     BINDINGS = [
         Binding("up", "move(-1)", "上", show=False),
