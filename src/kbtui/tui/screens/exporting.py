@@ -1,11 +1,10 @@
 """导出 screen: choose a ledger, a file path (with completion), export in a worker with a progress bar.
 
-Uses ``services.ledgers`` (the ledger-export service) when it is installed.
+Writing goes through ``services.ledgers.export_ledger`` (the printable form); the result names the file.
 """
 from __future__ import annotations
 
 import importlib
-import inspect
 import time
 from pathlib import Path
 
@@ -117,16 +116,4 @@ class ExportScreen(Screen):
 
 
 def call_export(service, workspace, ledger: str, path: Path | None, progress, today):
-    """Call the service's export function with the arguments it accepts."""
-    fn = getattr(service, "export_ledger", None)
-    if fn is None:
-        raise RuntimeError("台账导出服务没有 export_ledger 函数")
-    params = inspect.signature(fn).parameters
-    kwargs = {}
-    if "path" in params and path is not None:
-        kwargs["path"] = path
-    if "progress" in params:
-        kwargs["progress"] = progress
-    if "today" in params:
-        kwargs["today"] = today
-    return fn(workspace, ledger, **kwargs)
+    return service.export_ledger(workspace, ledger, path, progress=progress, today=today)
