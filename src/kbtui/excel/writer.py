@@ -23,6 +23,7 @@ hook (openpyxl 3.1); if that hook is missing, a slower public-API path is used i
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import re
@@ -162,13 +163,16 @@ class _FastRows:
                             number_format=number_format, quote=quote)
             style_id = wb._cell_styles.add(model._style)
             cell = _frozen_cell_class(style_id)(ws)
-            cell._style = model._style
+            # a private copy: openpyxl gives a cell a number format when it gets a time value, and on the
+            # registered style array itself that would turn every cell of this kind in the file into a date
+            cell._style = copy.copy(model._style)
             return cell
 
         self.plain = proto()
         self.text = proto(quote=True)
         self.date = proto("yyyy-mm-dd")
         self.datetime = proto("yyyy-mm-dd hh:mm")
+        self.time = proto("hh:mm:ss")
 
     def cells(self, values: Sequence[Any], row_idx: int) -> Iterator[Cell]:
         plain = self.plain
@@ -190,6 +194,9 @@ class _FastRows:
                 cell.value = value
             elif isinstance(value, dt.date):
                 cell = self.date
+                cell.value = value
+            elif isinstance(value, (dt.time, dt.timedelta)):
+                cell = self.time
                 cell.value = value
             elif value.__class__ is Formula:
                 cell = plain
