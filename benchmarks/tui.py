@@ -3,13 +3,14 @@
     python benchmarks/tui.py [--children 100000] [--query zha] [--data-dir DIR]
 
 Builds a demo township (``services.demo.make_children``, seed 2024) unless ``--data-dir`` names an existing
-one, opens the app headless (80×24) on a light screen, presses F3 and waits until the list shows its rows
-(``list_open_s``), lets the background pinyin preparation finish (``search_prepare_s``), then types the
-query one key at a time. A keystroke is measured inside the app, from the moment the key event reaches the
+one, opens the app headless (80×24) on a light screen, presses F3 and measures until the table draws its
+first row (``list_open_s``; ``list_open_pilot_s`` adds the wait until the test driver sees the app idle, which
+includes the background index build competing for the interpreter), lets the background pinyin
+preparation finish (``search_prepare_s``), then types the query one key at a time. A keystroke is measured inside the app, from the moment the key event reaches the
 app until the end of the first screen paint that follows it (``search_keystroke_ms`` = the slowest);
 ``pilot_keystroke_ms`` is the same seen from the test driver (it adds the Pilot's own waits: about 100 ms
-per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``). Then the same with the list sorted by name
-(``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.search.SearchIndex``
+per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``). Then the same with
+the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.search.SearchIndex``
 (one Python test per child) answering the same keystrokes (``baseline_searchindex_keystroke_ms``).
 Targets (issue 4): list_open_s ≤ 1, search_keystroke_ms ≤ 100.
 """
@@ -68,12 +69,24 @@ async def measure(root: Path, query: str) -> dict:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
+        drawn: dict[str, float] = {}
+        render_line = VirtualTable.render_line
+
+        def timed_render_line(table, y):
+            strip = render_line(table, y)
+            if y == 1 and table.rows:
+                drawn.setdefault("rows", time.perf_counter())
+            return strip
+
+        VirtualTable.render_line = timed_render_line
         t = time.perf_counter()
         await pilot.press("f3")
         while not (isinstance(app.screen, ChildrenScreen) and app.screen.query_one(VirtualTable).rows):
             await pilot.pause()
         await pilot.pause()
-        result["list_open_s"] = round(time.perf_counter() - t, 3)
+        result["list_open_s"] = round(drawn["rows"] - t, 3)                 # key press → first row drawn
+        result["list_open_pilot_s"] = round(time.perf_counter() - t, 3)    # … until the Pilot sees it idle
+        VirtualTable.render_line = render_line
         screen = app.screen
         t = time.perf_counter()
         await app.workers.wait_for_complete()
