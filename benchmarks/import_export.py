@@ -134,7 +134,13 @@ def main() -> None:
     parser.add_argument("--skip-openpyxl", action="store_true", help="skip the slow openpyxl read reference")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
+    out = run(args.rows, args.ledger_rows, skip_openpyxl=args.skip_openpyxl, keep=args.keep)
+    print(json.dumps(out, ensure_ascii=False))
 
+
+def run(rows: int = 100_000, ledger_rows: int = 50_000, *, skip_openpyxl: bool = False, keep: bool = False) -> dict:
+    """The whole benchmark; returns the figures (``benchmarks/run_all.py`` merges them)."""
+    args = argparse.Namespace(rows=rows, ledger_rows=ledger_rows, skip_openpyxl=skip_openpyxl, keep=keep)
     tmp = Path(tempfile.mkdtemp(prefix="kbtui-bench-"))
     try:
         profile_path = find_profile("shuangshan-2024")
@@ -183,7 +189,7 @@ def main() -> None:
             "export_vs_floor": round(export_s / floor_write_s, 2),
             "targets": {"import_vs_floor": 2.0, "export_vs_floor": 1.2},
         }
-        print(json.dumps(out, ensure_ascii=False))
+        return out
     finally:
         if args.keep:
             print(f"kept {tmp}", file=sys.stderr)

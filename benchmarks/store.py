@@ -77,7 +77,12 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--edits", type=int, default=200)
     args = parser.parse_args()
-    n = args.children
+    print(json.dumps(run(args.children, args.edits), ensure_ascii=False))
+
+
+def run(children: int = 100_000, edits: int = 200) -> dict:
+    """The whole benchmark; returns the figures (``benchmarks/run_all.py`` merges them)."""
+    n = children
     records = synthetic(n)
     ids = [r["id_number"] for r in records]
     rng = random.Random(7)
@@ -118,7 +123,7 @@ def main() -> None:
         out["find_ms"] = out["find_name_ms"]
 
         times = []
-        for k in range(args.edits):
+        for k in range(edits):
             cid = ids[rng.randrange(n)]
             v = store.get(cid)["_v"]
             t = time.perf_counter()
@@ -136,6 +141,11 @@ def main() -> None:
         t = time.perf_counter()
         db.insert_multiple(records)
         out["baseline_insert_s"] = round(time.perf_counter() - t, 2)
+        db.close()
+        t = time.perf_counter()
+        db = TinyDB(base_path)                  # open = read and parse the one file (TinyDB reads lazily)
+        assert len(db) == n
+        out["baseline_open_s"] = round(time.perf_counter() - t, 3)
         q = Query()
         base_times = []
         base_edits = 20 if n > 10_000 else 100
@@ -148,8 +158,7 @@ def main() -> None:
         out["baseline_edits"] = base_edits
         out["baseline_edit_p50_ms"] = round(statistics.median(base_times), 1)
         out["baseline_edit_p95_ms"] = round(pct(base_times, 95), 1)
-
-    print(json.dumps(out, ensure_ascii=False))
+    return out
 
 
 if __name__ == "__main__":
