@@ -40,6 +40,15 @@ class Settings:
             self._warned = len(warnings)
 
 
+def _show_in_chinese(self: click.ClickException, file=None) -> None:
+    """click prints ``Error: …``; every message of ours is Chinese, so is the word in front of it."""
+    click.echo(f"错误：{self.format_message()}", file=file, err=file is None)
+
+
+# every ClickException of ours (friendly_errors and the commands' own); usage errors keep click's text
+click.ClickException.show = _show_in_chinese  # type: ignore[method-assign]
+
+
 class friendly_errors:
     """Turn the product's own errors into a Chinese message and exit code 1, never a traceback."""
 
