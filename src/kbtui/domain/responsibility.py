@@ -14,6 +14,7 @@ school staff, a class ``"三年级1班"``. Rules (pure, deterministic):
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -167,12 +168,11 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
     pools: dict[tuple, list[Person]] = {}
     pool_households: dict[tuple, set] = defaultdict(set)
     member_of: dict[str, tuple] = {}
+    gov_pool_of = functools.cache(lambda village, group: _with_id(GOV, _best_gov_pool(gov_people, village, group)))
     for record in records:
-        village, group = record.get("village") or "", record.get("group") or ""
-        pool = _best_gov_pool(gov_people, village, group)
+        pool_id, pool = gov_pool_of(record.get("village") or "", record.get("group") or "")
         if not pool:
             continue
-        pool_id = (GOV, tuple(sorted(id(p) for p in pool)))
         pools[pool_id] = pool
         pool_households[pool_id].add(household_key(record))
         member_of[record["id_number"]] = pool_id
@@ -184,19 +184,26 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
 
     # Education line: the class teacher of the child's class, else the covering school's teachers.
     edu_people = [p for p in people if p.get("role") in EDU_FIELD_ROLES + EDU_FALLBACK_ROLES]
+    class_teacher: dict[tuple[str, str], Person] = {}
+    for person in edu_people:
+        if person.get("role") == "班主任":
+            for label in person.get("covers") or ():
+                class_teacher.setdefault((person.get("unit"), label), person)
+    edu_pool_of = functools.cache(lambda school, village, group: _with_id((EDU, school), _best_edu_pool(
+        [p for p in edu_people if p.get("unit") == school], {"village": village, "group": group})))
     pools, pool_households, member_of = {}, defaultdict(set), {}
     for record in records:
-        teacher = next((p for p in edu_people if p.get("role") == "班主任" and covers_class(p, record)), None)
+        label = class_label(record)
+        teacher = class_teacher.get((record.get("school"), label)) if label else None
         if teacher:
             plan[record["id_number"]]["responsible_edu"] = teacher["name"]
             continue
         school = covering_school(record, rules, schools)
         if school is None:
             continue
-        pool = _best_edu_pool([p for p in edu_people if p.get("unit") == school], record)
+        pool_id, pool = edu_pool_of(school, record.get("village") or "", record.get("group") or "")
         if not pool:
             continue
-        pool_id = (EDU, school, tuple(sorted(id(p) for p in pool)))
         pools[pool_id] = pool
         pool_households[pool_id].add(household_key(record))
         member_of[record["id_number"]] = pool_id
@@ -206,6 +213,11 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
         if pid:
             plan[record["id_number"]]["responsible_edu"] = edu_choice[pid][household_key(record)]
     return dict(plan)
+
+
+def _with_id(line: Any, pool: list[Person]) -> tuple[tuple, list[Person]]:
+    """A pool with an id that is the same for the same set of people (households share out within it)."""
+    return (line, tuple(sorted(id(p) for p in pool))), pool
 
 
 def _best_gov_pool(people: list[Person], village: str, group: str) -> list[Person]:

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.domain.child import Record
 from kbtui.domain.idcard import make_id
@@ -28,9 +29,13 @@ KEY_GROUP_ODDS = (("留守儿童", 0.18), ("随迁子女", 0.03), ("孤儿", 0.0
                   ("服刑人员子女", 0.003), ("困境儿童", 0.02), ("学困生", 0.04), ("返乡儿童", 0.02))
 DEFAULT_REGION = "500224"
 
-# Extra data makers that feature modules add (people, absences, placements …). Each is called once the
-# children are stored: fn(workspace, plan, rng).
-EXTRA_MAKERS: list[Callable[[Any, "DemoPlan", random.Random], None]] = []
+# Demo data of the feature modules, added in this order once the children are stored:
+# "module:function", each called as fn(workspace, plan, rng).
+EXTRA_MAKERS: tuple[str, ...] = (
+    "kbtui.services.people:make_demo_people",
+    "kbtui.services.escalation:make_demo_absences",
+    "kbtui.services.placements:make_demo",
+)
 
 
 @dataclass
@@ -219,5 +224,6 @@ def _messy_duplicates(records: list[Record], maker: _Maker, rng: random.Random, 
 def add_extras(workspace: Any, plan: DemoPlan, seed: int) -> None:
     """Let feature modules add their demo data (people, absences, placements …) to a stored demo."""
     rng = random.Random(seed + 1)
-    for maker in EXTRA_MAKERS:
-        maker(workspace, plan, rng)
+    for spec in EXTRA_MAKERS:
+        module, function = spec.split(":")
+        getattr(importlib.import_module(module), function)(workspace, plan, rng)

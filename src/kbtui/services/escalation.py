@@ -270,12 +270,3 @@ def make_demo_absences(workspace: Any, plan: Any, rng: Any) -> None:
         except EscalationError:
             continue
 
-
-def _register_demo_maker() -> None:
-    from kbtui.services import demo
-
-    if make_demo_absences not in demo.EXTRA_MAKERS:
-        demo.EXTRA_MAKERS.append(make_demo_absences)
-
-
-_register_demo_maker()

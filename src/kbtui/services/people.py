@@ -163,3 +163,59 @@ def import_rows(workspace, rows: Iterable[tuple[int, dict[str, Any]]]) -> Import
 def person_label(person: dict[str, Any]) -> str:
     unit = f"（{person['unit']}）" if person.get("unit") else ""
     return f"{person.get('name')}{unit}{person.get('role') or ''}"
+
+
+DEMO_GIVEN = "春华 国平 明亮 秀英 建军 丽娟 志勇 红梅 海燕 德福 玉兰 文斌 晓东 桂芳 永刚 春燕 小平 卫东".split()
+
+
+def make_demo_people(workspace, plan, rng) -> None:
+    """Demo register: town leaders, two cadres per village, a principal and teachers per school; then the
+    children are assigned by the profile's rule and the visit tasks are created (done for the children
+    the demo already visited)."""
+    from kbtui.services import responsibility, tasks
+    from kbtui.services.demo import SURNAMES
+
+    profile = workspace.profile
+    used: set[str] = set()
+
+    def name() -> str:
+        while True:
+            candidate = rng.choice(SURNAMES) + rng.choice(DEMO_GIVEN)
+            if candidate not in used:
+                used.add(candidate)
+                return candidate
+
+    def phone() -> str:
+        return f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+
+    people = [make_person(name(), "镇领导", profile.township, phone()),
+              make_person(name(), "教育专干", profile.township, phone())]
+    for village in plan.villages:
+        people += [make_person(name(), "村干部", village, phone()) for _ in range(2)]
+    teachers_per_school = max(3, len(plan.records) // (150 * max(1, len(profile.schools))))
+    for school in profile.schools:
+        people.append(make_person(name(), "校长", school, phone()))
+        people += [make_person(name(), "教师", school, phone()) for _ in range(teachers_per_school)]
+    workspace.store.collection(PEOPLE).insert_many(people, workspace.operator)
+    responsibility.assign_by_rule(workspace)     # also creates the open visit tasks
+    _demo_done_tasks(workspace, tasks)
+
+
+def _demo_done_tasks(workspace, tasks) -> None:
+    """Visit tasks already done: one per campaign child whose finding the demo recorded on a visit."""
+    campaign = tasks._campaign(workspace)
+    ctx = workspace.context()
+    done = []
+    for record in workspace.store.all():
+        history = record.get("status_history") or []
+        if not ctx.classify(record).in_campaign or not history or history[-1].get("by") != "demo":
+            continue
+        visit = history[-1]
+        done.append({"key": tasks.task_key(campaign.id, record["id_number"]), "campaign": campaign.id,
+                     "kind": tasks.VISIT, "id_number": record["id_number"], "name": record.get("name") or "",
+                     "village": record.get("village") or "", "group": record.get("group") or "",
+                     "situation": record.get("status"), "state": tasks.DONE, "created": visit["date"],
+                     "done_at": visit["date"], "done_by": record.get("responsible_gov") or "demo",
+                     "done_how": visit.get("how", "入户"),
+                     "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or ""})
+    workspace.store.collection(tasks.TASKS).insert_many(done, workspace.operator)

@@ -20,7 +20,6 @@ from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import NormalizeError, parse_date
-from kbtui.services.demo import EXTRA_MAKERS
 from kbtui.services.workspace import Workspace, WorkspaceError
 
 ASSESSMENTS = "assessments"
@@ -715,6 +714,3 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
     store.collection(SESSIONS).insert_many(sessions, operator)
     store.apply_many(updates, operator, action="demo")
 
-
-if make_demo not in EXTRA_MAKERS:
-    EXTRA_MAKERS.append(make_demo)
