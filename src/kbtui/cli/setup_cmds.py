@@ -10,7 +10,7 @@ import orjson
 
 from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn
 from kbtui.profiles import find_profile
-from kbtui.services.demo import add_extras, make_children
+from kbtui.services.demo import build_demo
 from kbtui.services.workspace import META_FILE, Workspace, default_data_dir
 
 DEMO_PROFILE = "shuangshan-2024"
@@ -86,16 +86,7 @@ def _build_demo(root: Path, profile_path: Path, settings: Settings, children: in
     staging = Path(tempfile.mkdtemp(prefix=".kbtui-demo-", dir=root.parent))
     staging.rmdir()
     try:
-        from kbtui.profiles import load_profile
-
-        profile = load_profile(profile_path)
-        plan = make_children(profile, children, seed)
-        extra_villages = [v for v in plan.villages if v not in profile.villages]
-        workspace = Workspace.create(staging, profile_path, settings.operator, settings.plugin_dirs,
-                                     extra_meta={"demo": True, "seed": seed, "extra_villages": extra_villages})
-        workspace.store.insert_many(plan.records, settings.operator, action="demo",
-                                    detail={"seed": seed, "children": children})
-        add_extras(workspace, plan, seed)
+        build_demo(staging, profile_path, settings.operator, settings.plugin_dirs, children, seed)
         if root.exists():
             root.rmdir()   # only an empty folder may be replaced
         staging.rename(root)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 
@@ -51,12 +52,12 @@ class AgeWindow:
     high: int
     cutoff: Cutoff
 
-    @property
+    @functools.cached_property
     def born_from(self) -> dt.date:
         # Oldest child: turns high+1 the day after the cutoff.
         return _day_after(_shift_years(self.cutoff.date, -(self.high + 1)))
 
-    @property
+    @functools.cached_property
     def born_to(self) -> dt.date:
         # Youngest child: turns `low` on the cutoff day itself.
         return _shift_years(self.cutoff.date, -self.low)

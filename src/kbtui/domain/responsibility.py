@@ -165,10 +165,11 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
 
     # Government line: the closest covering person (group > village), else the village's own people.
     gov_people = [p for p in people if p.get("role") in GOV_FIELD_ROLES + ("镇干部",)]
-    pools: dict[tuple, list[Person]] = {}
-    pool_households: dict[tuple, set] = defaultdict(set)
-    member_of: dict[str, tuple] = {}
-    gov_pool_of = functools.cache(lambda village, group: _with_id(GOV, _best_gov_pool(gov_people, village, group)))
+    pools: dict[int, list[Person]] = {}
+    pool_households: dict[int, set] = defaultdict(set)
+    member_of: dict[str, int] = {}
+    numbers: dict[tuple, int] = {}
+    gov_pool_of = functools.cache(lambda village, group: _with_id(numbers, GOV, _best_gov_pool(gov_people, village, group)))
     for record in records:
         pool_id, pool = gov_pool_of(record.get("village") or "", record.get("group") or "")
         if not pool:
@@ -179,7 +180,7 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
     gov_choice = {pid: _round_robin(sorted(hh), pools[pid]) for pid, hh in pool_households.items()}
     for record in records:
         pid = member_of.get(record["id_number"])
-        if pid:
+        if pid is not None:
             plan[record["id_number"]]["responsible_gov"] = gov_choice[pid][household_key(record)]
 
     # Education line: the class teacher of the child's class, else the covering school's teachers.
@@ -189,7 +190,7 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
         if person.get("role") == "班主任":
             for label in person.get("covers") or ():
                 class_teacher.setdefault((person.get("unit"), label), person)
-    edu_pool_of = functools.cache(lambda school, village, group: _with_id((EDU, school), _best_edu_pool(
+    edu_pool_of = functools.cache(lambda school, village, group: _with_id(numbers, (EDU, school), _best_edu_pool(
         [p for p in edu_people if p.get("unit") == school], {"village": village, "group": group})))
     pools, pool_households, member_of = {}, defaultdict(set), {}
     for record in records:
@@ -210,14 +211,15 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
     edu_choice = {pid: _round_robin(sorted(hh), pools[pid]) for pid, hh in pool_households.items()}
     for record in records:
         pid = member_of.get(record["id_number"])
-        if pid:
+        if pid is not None:
             plan[record["id_number"]]["responsible_edu"] = edu_choice[pid][household_key(record)]
     return dict(plan)
 
 
-def _with_id(line: Any, pool: list[Person]) -> tuple[tuple, list[Person]]:
-    """A pool with an id that is the same for the same set of people (households share out within it)."""
-    return (line, tuple(sorted(id(p) for p in pool))), pool
+def _with_id(numbers: dict[tuple, int], line: Any, pool: list[Person]) -> tuple[int, list[Person]]:
+    """A pool with a small id, the same for the same set of people (households share out within it)."""
+    members = (line, tuple(sorted(id(p) for p in pool)))
+    return numbers.setdefault(members, len(numbers)), pool
 
 
 def _best_gov_pool(people: list[Person], village: str, group: str) -> list[Person]:

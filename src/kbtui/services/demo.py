@@ -5,8 +5,10 @@ import datetime as dt
 import importlib
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from kbtui.bulk import gc_paused
 from kbtui.domain.child import Record
 from kbtui.domain.idcard import make_id
 from kbtui.profiles import Profile
@@ -29,10 +31,13 @@ KEY_GROUP_ODDS = (("留守儿童", 0.18), ("随迁子女", 0.03), ("孤儿", 0.0
                   ("服刑人员子女", 0.003), ("困境儿童", 0.02), ("学困生", 0.04), ("返乡儿童", 0.02))
 DEFAULT_REGION = "500224"
 
-# Demo data of the feature modules, added in this order once the children are stored:
-# "module:function", each called as fn(workspace, plan, rng).
+# Demo data of the feature modules, as "module:function", each called as fn(workspace, plan, rng) in this
+# order: preparers before the children are stored (they may fill in plan.records), makers after.
+DEMO_PREPARERS: tuple[str, ...] = (
+    "kbtui.services.people:prepare_demo_people",
+)
 EXTRA_MAKERS: tuple[str, ...] = (
-    "kbtui.services.people:make_demo_people",
+    "kbtui.services.people:make_demo_tasks",
     "kbtui.services.escalation:make_demo_absences",
     "kbtui.services.placements:make_demo",
 )
@@ -221,9 +226,25 @@ def _messy_duplicates(records: list[Record], maker: _Maker, rng: random.Random, 
     return copies
 
 
-def add_extras(workspace: Any, plan: DemoPlan, seed: int) -> None:
-    """Let feature modules add their demo data (people, absences, placements …) to a stored demo."""
-    rng = random.Random(seed + 1)
-    for spec in EXTRA_MAKERS:
+def _run(specs: tuple[str, ...], workspace: Any, plan: DemoPlan, rng: random.Random) -> None:
+    for spec in specs:
         module, function = spec.split(":")
         getattr(importlib.import_module(module), function)(workspace, plan, rng)
+
+
+@gc_paused
+def build_demo(staging: Path, profile_path: Path, operator: str, plugin_dirs: list[Path], children: int,
+               seed: int) -> None:
+    """Create a demo data folder at ``staging`` (which must not exist yet): children, then feature data."""
+    from kbtui.profiles import load_profile
+    from kbtui.services.workspace import Workspace
+
+    profile = load_profile(profile_path)
+    plan = make_children(profile, children, seed)
+    extra_villages = [v for v in plan.villages if v not in profile.villages]
+    workspace = Workspace.create(staging, profile_path, operator, plugin_dirs,
+                                 extra_meta={"demo": True, "seed": seed, "extra_villages": extra_villages})
+    rng = random.Random(seed + 1)
+    _run(DEMO_PREPARERS, workspace, plan, rng)
+    workspace.store.insert_many(plan.records, operator, action="demo", detail={"seed": seed, "children": children})
+    _run(EXTRA_MAKERS, workspace, plan, rng)

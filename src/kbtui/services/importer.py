@@ -14,14 +14,13 @@ Rows that cannot be imported go to a rejects workbook in ``<data>/rejects/`` (or
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from kbtui.bulk import gc_paused
 from kbtui.domain.child import LABEL_OF
 from kbtui.domain.idcard import IdNumberError
 from kbtui.domain.normalize import NormalizeError
@@ -374,34 +373,6 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
 
 
 # --------------------------------------------------------------------------- prepare / preview / commit
-
-@contextlib.contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector during a bulk operation.
-
-    An import allocates millions of small containers (cells, dicts, journal entries) and no reference
-    cycles; the collector would otherwise run hundreds of passes over the growing heap (measured: it
-    more than doubles the time of a 100,000-row import)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def gc_paused(fn):
-    """Decorator: run ``fn`` with the cyclic GC paused (see :func:`paused_gc`)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with paused_gc():
-            return fn(*args, **kwargs)
-    return wrapper
-
-
 
 @dataclass
 class PreparedImport:

@@ -168,11 +168,11 @@ def person_label(person: dict[str, Any]) -> str:
 DEMO_GIVEN = "春华 国平 明亮 秀英 建军 丽娟 志勇 红梅 海燕 德福 玉兰 文斌 晓东 桂芳 永刚 春燕 小平 卫东".split()
 
 
-def make_demo_people(workspace, plan, rng) -> None:
-    """Demo register: town leaders, two cadres per village, a principal and teachers per school; then the
-    children are assigned by the profile's rule and the visit tasks are created (done for the children
-    the demo already visited)."""
-    from kbtui.services import responsibility, tasks
+def prepare_demo_people(workspace, plan, rng) -> None:
+    """Demo register, stored before the children: town leaders, two cadres per village, a principal and
+    teachers per school; the children get their responsible people by the profile's rule in memory, so
+    that the county-sized demo is stored once instead of being rewritten by an assignment."""
+    from kbtui.services import responsibility
     from kbtui.services.demo import SURNAMES
 
     profile = workspace.profile
@@ -196,8 +196,21 @@ def make_demo_people(workspace, plan, rng) -> None:
     for school in profile.schools:
         people.append(make_person(name(), "校长", school, phone()))
         people += [make_person(name(), "教师", school, phone()) for _ in range(teachers_per_school)]
-    workspace.store.collection(PEOPLE).insert_many(people, workspace.operator)
-    responsibility.assign_by_rule(workspace)     # also creates the open visit tasks
+    people = workspace.store.collection(PEOPLE).insert_many(people, workspace.operator)
+    ctx = workspace.context()
+    campaign_children = [r for r in plan.records if ctx.classify(r).in_campaign]
+    assignments = resp.plan_assignments(campaign_children, people, responsibility.rules(workspace),
+                                        profile.schools)
+    by_id = {r["id_number"]: r for r in campaign_children}
+    for id_number, fields in assignments.items():
+        by_id[id_number].update(fields)
+
+
+def make_demo_tasks(workspace, plan, rng) -> None:
+    """The visit tasks: open for the children still to visit, done for those the demo visited."""
+    from kbtui.services import tasks
+
+    tasks.sync_tasks(workspace)
     _demo_done_tasks(workspace, tasks)
 
 
