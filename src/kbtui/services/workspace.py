@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 from dataclasses import dataclass, field
+from typing import Any, Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -60,18 +61,47 @@ def folder_is_unsafe(root: Path) -> str | None:
     return None
 
 
-# Workspace properties backed by a plugin registry; feature modules append theirs.
-REGISTRY_PROPERTIES: list[str] = ["statuses", "all_ledgers", "checks", "ladders", "placements", "all_reports"]
+def _core_checks() -> Registry[Check]:
+    registry: Registry[Check] = Registry("数据检查")
+    for name, check in CORE_CHECKS.items():
+        registry.add(name, check)
+    return registry
+
+
+@dataclass(frozen=True)
+class RegistryHook:
+    """A registry that plugins fill through a hook; ``kind`` is the Chinese noun ``kbtui plugins`` shows."""
+
+    hook: str
+    kind: str
+    make: Callable[[], Any] | None = None     # a fresh registry (with core items); default: Registry(kind)
+
+    def fresh(self) -> Any:
+        return self.make() if self.make else Registry(self.kind)
+
+
+# Workspace properties backed by a plugin registry (name → hook). Feature modules add theirs here.
+REGISTRY_HOOKS: dict[str, RegistryHook] = {
+    "statuses": RegistryHook("kbtui_register_statuses", "状态", StatusRegistry),
+    "all_ledgers": RegistryHook("kbtui_register_ledgers", "台账"),
+    "checks": RegistryHook("kbtui_register_checks", "数据检查", _core_checks),
+    "ladders": RegistryHook("kbtui_register_ladders", "劝返流程"),
+    "placements": RegistryHook("kbtui_register_placements", "安置方式"),
+    "all_reports": RegistryHook("kbtui_register_reports", "报表"),
+}
+# Registries the TUI fills when it starts (navigation.py); listed here so ``kbtui plugins`` shows them.
+TUI_HOOKS: tuple[RegistryHook, ...] = (
+    RegistryHook("kbtui_register_screens", "界面"),
+    RegistryHook("kbtui_register_dashboard_panels", "总览面板"),
+    RegistryHook("kbtui_register_list_columns", "名单列"),
+    RegistryHook("kbtui_register_commands", "命令"),
+)
 
 
 def fill_registries(host: PluginHost) -> None:
-    """Without a data folder: call every registry hook on throw-away registries (for ``kbtui plugins``)."""
-    host.collect("kbtui_register_statuses", StatusRegistry(), kind="状态")
-    host.collect("kbtui_register_ledgers", Registry("台账"), kind="台账")
-    host.collect("kbtui_register_checks", Registry("数据检查"), kind="数据检查")
-    host.collect("kbtui_register_ladders", Registry("劝返流程"), kind="劝返流程")
-    host.collect("kbtui_register_placements", Registry("安置方式"), kind="安置方式")
-    host.collect("kbtui_register_reports", Registry("报表"), kind="报表")
+    """Call every registry hook once on fresh registries, so that each plugin's contributions are known."""
+    for spec in (*REGISTRY_HOOKS.values(), *TUI_HOOKS):
+        host.collect(spec.hook, spec.fresh(), kind=spec.kind)
 
 
 @dataclass
@@ -131,13 +161,17 @@ class Workspace:
                    raw_store=store, account=account)
 
     # --- registries filled by plugins --------------------------------------------------------
+    def _collect(self, name: str) -> Any:
+        spec = REGISTRY_HOOKS[name]
+        return self.plugins.collect(spec.hook, spec.fresh(), kind=spec.kind)
+
     @cached_property
     def statuses(self) -> StatusRegistry:
-        return self.plugins.collect("kbtui_register_statuses", StatusRegistry(), kind="状态")
+        return self._collect("statuses")
 
     @cached_property
     def all_ledgers(self) -> Registry[Ledger]:
-        return self.plugins.collect("kbtui_register_ledgers", Registry("台账"), kind="台账")
+        return self._collect("all_ledgers")
 
     @property
     def ledgers(self) -> dict[str, Ledger]:
@@ -150,25 +184,22 @@ class Workspace:
 
     @cached_property
     def checks(self) -> Registry[Check]:
-        registry: Registry[Check] = Registry("数据检查")
-        for name, check in CORE_CHECKS.items():
-            registry.add(name, check)
-        return self.plugins.collect("kbtui_register_checks", registry, kind="数据检查")
+        return self._collect("checks")
 
     @cached_property
     def ladders(self) -> Registry:
         """Every registered escalation ladder (the profile picks some: services.escalation)."""
-        return self.plugins.collect("kbtui_register_ladders", Registry("劝返流程"), kind="劝返流程")
+        return self._collect("ladders")
 
     @cached_property
     def placements(self) -> Registry:
         """Placement options for disabled children (``kbtui_register_placements``; services.placements)."""
-        return self.plugins.collect("kbtui_register_placements", Registry("安置方式"), kind="安置方式")
+        return self._collect("placements")
 
     @cached_property
     def all_reports(self) -> Registry:
         """Every registered report (``kbtui_register_reports``; services.reports)."""
-        return self.plugins.collect("kbtui_register_reports", Registry("报表"), kind="报表")
+        return self._collect("all_reports")
 
     @property
     def reports(self) -> dict:
@@ -192,8 +223,10 @@ class Workspace:
 
     def fill_registries(self) -> None:
         """Run every registry hook once, so that each plugin's contributions are known."""
-        for name in REGISTRY_PROPERTIES:
+        for name in REGISTRY_HOOKS:
             getattr(self, name)
+        for spec in TUI_HOOKS:
+            self.plugins.collect(spec.hook, spec.fresh(), kind=spec.kind)
 
     @property
     def warnings(self) -> list[str]:
