@@ -1,4 +1,8 @@
-"""What the 总览 dashboard shows: the campaign's phases against today, counts, and progress by village."""
+"""What the 总览 dashboard shows: the current campaign's phases against today, counts, and progress by village.
+
+The phases and title come from the *current* campaign (``services.campaigns.current_campaign``: the
+profile's ``[campaign]`` until ``kbtui campaign new/switch`` makes another one current).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -28,8 +32,18 @@ class PhaseState:
         return f"截止 {when}（已过 {-self.days_left} 天）"
 
 
-def phase_states(profile, today: dt.date) -> list[PhaseState]:
-    return [PhaseState(p.name, p.end, (p.end.date() - today).days, p.end.date() < today) for p in profile.phases]
+def phase_states(source, today: dt.date) -> list[PhaseState]:
+    """The phases of ``source`` (a profile, a campaign, or a sequence of phases) against ``today``."""
+    phases = getattr(source, "phases", source)
+    return [PhaseState(p.name, p.end, (p.end.date() - today).days, p.end.date() < today) for p in phases]
+
+
+def campaign_heading(workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
+    """The current campaign's title and its phases against ``today`` (cheap: no child is read)."""
+    from kbtui.services.campaigns import current_campaign
+
+    campaign = current_campaign(workspace)
+    return campaign.title, phase_states(campaign, today)
 
 
 def current_phase(states: list[PhaseState]) -> PhaseState | None:
@@ -62,8 +76,9 @@ def dashboard(workspace, today: dt.date) -> Dashboard:
         if c.in_campaign and c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK):
             village = record.get("village") or "（未分村）"
             pending_by_village[village] = pending_by_village.get(village, 0) + 1
+    title, phases = campaign_heading(workspace, today)
     return Dashboard(
-        title=workspace.profile.title, today=today, phases=phase_states(workspace.profile, today),
+        title=title, today=today, phases=phases,
         children=stats["children"], in_campaign=stats["in_campaign"], pending=stats["pending"],
         by_status=stats["by_status"], by_village=stats["by_village"],
         progress=village_progress(records, ctx), pending_by_village=pending_by_village)

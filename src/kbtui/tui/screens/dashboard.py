@@ -35,7 +35,6 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#dash").focus()
-        self.query_one("#dash-campaign", Static).update(self.campaign_text())
         for panel in sorted(self.app.panels.values(), key=lambda p: p.order):
             self.query_one("#dash-plugins").mount(
                 Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
@@ -45,18 +44,20 @@ class DashboardScreen(Screen):
         self.action_reload()
 
     def action_reload(self) -> None:
+        # the current campaign may have been switched meanwhile (kbtui campaign switch)
+        self.query_one("#dash-campaign", Static).update(self.campaign_text())
         self.compute()
         for panel in self.app.panels.values():
             self.render_panel(panel)
 
     def campaign_text(self) -> Text:
-        from kbtui.services.dashboard import phase_states
+        from kbtui.services.dashboard import campaign_heading
 
         app = self.app
-        states = phase_states(app.workspace.profile, app.today)
+        title, states = campaign_heading(app.workspace, app.today)
         now = current_phase(states)
         text = Text()
-        text.append(app.workspace.profile.title, style="bold")
+        text.append(title, style="bold")
         text.append(f"\n今天 {app.today:%Y-%m-%d}　操作员 {app.workspace.operator}　")
         text.append(f"当前阶段：{now.name}" if now else "各阶段均已截止", style="bold")
         for state in states:
