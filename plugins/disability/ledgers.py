@@ -1,10 +1,11 @@
-"""Ledgers for disabled children: 适龄残疾儿童少年入学安置台账, 送教上门学生台账 (its session record is
-``kbtui placement sessions``) and 免予入学名册. Columns read the summaries kept on the child record."""
+"""Ledgers for disabled children: 适龄残疾儿童少年入学安置台账, 送教上门学生台账 (with a second sheet 送教记录:
+every session of each child's current home-delivery placement) and 免予入学名册. Columns read the summaries
+kept on the child record; the 送教记录 sheet reads the ``delivery_sessions`` collection."""
 from __future__ import annotations
 
 from kbtui import hookimpl
 from kbtui.domain import disability as d
-from kbtui.domain.ledger import Column, Ledger
+from kbtui.domain.ledger import Column, Ledger, SheetColumn, SheetSpec
 
 _BASE = (
     d.record_column("姓名", "name", 8),
@@ -51,11 +52,36 @@ PLACEMENT_LEDGER = Ledger(
     ),
 )
 
+
+def _session_rows(records, ctx):
+    """送教记录: per child (in the ledger's order), each session of its current placement, by date."""
+    by_child: dict[str, list[dict]] = {}
+    for session in ctx.collection(d.SESSIONS_COLLECTION):
+        by_child.setdefault(session.get("id_number") or "", []).append(session)
+    for record in records:
+        current = d.placement_of(record).get("key")
+        sessions = [s for s in by_child.get(record.get("id_number") or "", [])
+                    if not current or s.get("placement") == current]
+        for s in sorted(sessions, key=lambda s: (s.get("date") or "", s.get("_at") or "")):
+            yield [record.get("name") or "", record.get("id_number") or "", s.get("date") or "",
+                   s.get("teacher") or "", s.get("periods") or "", s.get("content") or ""]
+
+
+SESSION_SHEET = SheetSpec(
+    title="送教记录",
+    heading="{township}{year}年送教上门送教记录",
+    columns=(SheetColumn("姓名", 8, "name"), SheetColumn("身份证号", 20, "id_number"),
+             SheetColumn("送教日期", 11), SheetColumn("送教教师", 10), SheetColumn("课时", 6),
+             SheetColumn("送教内容", 40)),
+    rows=_session_rows,
+    collections=(d.SESSIONS_COLLECTION,),
+)
+
 HOME_DELIVERY_LEDGER = Ledger(
     id="home-delivery",
     title="{township}{year}年送教上门学生台账",
     sheet="送教上门",
-    description="送教上门的学生、送教学校、教师、计划和送教次数（送教记录见 kbtui placement sessions）",
+    description="送教上门的学生、送教学校、教师、计划和送教次数；第二张表为每次送教的记录",
     include=_option_is(d.HOME_DELIVERY),
     columns=_BASE + (
         d.record_column("监护人", "guardian", 8),
@@ -69,6 +95,7 @@ HOME_DELIVERY_LEDGER = Ledger(
         d.delivery_column("已送课时", "periods", 8),
         d.delivery_column("最近送教", "last", 11),
     ),
+    extra_sheets=(SESSION_SHEET,),
 )
 
 EXEMPTION_ROSTER = Ledger(

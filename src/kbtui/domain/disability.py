@@ -23,6 +23,9 @@ from kbtui.domain.ledger import Column, LedgerContext
 
 Doc = dict[str, Any]
 
+#: The store collection of home-delivery sessions: {id_number, placement (key), date, teacher, periods, content}.
+SESSIONS_COLLECTION = "delivery_sessions"
+
 # --- the disability itself ------------------------------------------------------------------------
 CATEGORIES: tuple[str, ...] = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 GRADES: tuple[str, ...] = ("一级", "二级", "三级", "四级")
@@ -520,7 +523,8 @@ def delivery_column(header: str, key: str, width: int = 10) -> Column:
 
 
 def record_column(header: str, key: str, width: int = 12) -> Column:
-    return Column(header, lambda record, _ctx: display(record, key), width)
+    """A column showing one record field (its ``key`` lets exports mask ID-like and phone fields)."""
+    return Column(header, lambda record, _ctx: display(record, key), width, key)
 
 
 def age_column(header: str = "年龄", width: int = 6) -> Column:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from kbtui.domain.child import Record, display
 from kbtui.domain.classify import Classification, classify
@@ -23,6 +23,11 @@ class LedgerContext:
         self.today = today or dt.date.today()
         self.extra = extra or {}          # services may pass more (e.g. cases, placements) by name
         self._cache: dict[str, Classification] = {}
+
+    def collection(self, name: str) -> list[dict]:
+        """The documents of a store collection that a ledger's sheet asked for (``SheetSpec.collections``),
+        already limited to the operator's scope; [] when the caller passed none."""
+        return list((self.extra.get("collections") or {}).get(name) or [])
 
     def classify(self, record: Record) -> Classification:
         key = record.get("id_number") or id(record)
@@ -48,16 +53,54 @@ class Column:
     header: str
     value: ValueFn
     width: int = 12
+    key: str = ""      # the record field shown, if any: ID and phone fields are masked in exports (services.access)
 
 
 def field_column(header: str, key: str, width: int = 12) -> Column:
     """A column that shows one record field as it is."""
-    return Column(header, lambda record, _ctx: display(record, key), width)
+    return Column(header, lambda record, _ctx: display(record, key), width, key)
 
 
 def default_sort(record: Record) -> tuple:
     return (record.get("village") or "", record.get("group") or "", record.get("name") or "",
             record.get("id_number") or "")
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    """A column of a ledger's extra sheet. ``key`` names the record field it shows, if any: ID and phone
+    fields (``id_number``, ``guardian_phone`` …) are then masked in exports for roles that may not see them."""
+    header: str
+    width: int = 12
+    key: str = ""
+
+
+SheetRows = Callable[[list[Record], LedgerContext], Iterable[Sequence[Any]]]
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """A further printable sheet in a ledger's export, e.g. 送教记录 beside 送教上门学生台账.
+
+    ``rows(members, ctx)`` gets the ledger's children (filtered and sorted as on the first sheet) and
+    yields one list of values per row in column order, without 序号 (added when ``serial``).
+    ``collections`` names the store collections the rows read through ``ctx.collection(name)``; the
+    export passes them limited to the operator's scope. ``heading`` is the printed title (same
+    placeholders as ``Ledger.title``); by default the ledger's title followed by （title）.
+    """
+    title: str
+    columns: tuple[SheetColumn, ...]
+    rows: SheetRows
+    collections: tuple[str, ...] = ()
+    heading: str = ""
+    serial: bool = True
+
+    def heading_for(self, ctx: LedgerContext, ledger_title: str) -> str:
+        return self.heading.format(**ctx.title_vars()) if self.heading else f"{ledger_title}（{self.title}）"
+
+    def headers(self) -> list[tuple[str, int]]:
+        columns = [(c.header, c.width) for c in self.columns]
+        return [("序号", 6)] + columns if self.serial else columns
 
 
 @dataclass(frozen=True)
@@ -71,6 +114,7 @@ class Ledger:
     sheet: str = "台账"
     serial: bool = True                          # 序号 as the first column
     extra: dict = field(default_factory=dict)
+    extra_sheets: tuple[SheetSpec, ...] = ()     # further sheets of the export (SheetSpec)
 
     def title_for(self, ctx: LedgerContext) -> str:
         return self.title.format(**ctx.title_vars())

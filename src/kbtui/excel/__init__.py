@@ -19,7 +19,7 @@ from kbtui.excel.reader import (
     read_rows,
 )
 from kbtui.excel.rejects import REASON_HEADER, ROW_NUMBER_HEADER, write_rejects
-from kbtui.excel.writer import ExcelWriteError, write_form, with_serial
+from kbtui.excel.writer import ExcelWriteError, FormSheet, write_form, with_serial
 
 __all__ = [
     "DEFAULT_HEADERS",
@@ -29,6 +29,7 @@ __all__ = [
     "ROW_NUMBER_HEADER",
     "ExcelReadError",
     "ExcelWriteError",
+    "FormSheet",
     "MissingColumnsError",
     "Row",
     "Table",

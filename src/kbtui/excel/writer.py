@@ -29,6 +29,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -278,9 +279,32 @@ _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "cat
                   "lastModifiedBy", "identifier", "version", "contentStatus")
 
 
+def set_properties(wb: Workbook, title: str, properties: dict[str, str] | None = None) -> None:
+    """The workbook's properties: kbtui as creator, ``title``, then ``properties`` (e.g.
+    ``services.access.export_properties``: who exported what scope when); unknown keys are ignored."""
+    props = wb.properties
+    props.creator = "kbtui 控辍保学工作台"
+    props.title = clean_text(title)
+    for key, value in (properties or {}).items():
+        if key in _PROPERTY_KEYS and value is not None:
+            setattr(props, key, clean_text(str(value)))
+
+
 def data_start_row(*, subtitle: bool = False, header_groups: bool = False) -> int:
     """The sheet row of the first data row of a form (for formulas that refer to data cells)."""
     return 4 + int(bool(subtitle)) + int(bool(header_groups))
+
+
+@dataclass(frozen=True)
+class FormSheet:
+    """A further printable form in the same workbook (``write_form(sheets=…)``): its own title, columns and
+    rows, under the same 填报单位 and date, e.g. 送教记录 after 送教上门学生台账."""
+    title: str
+    columns: Sequence[tuple[str, int | float]]
+    rows: Iterable[Sequence[Any]]
+    sheet_title: str = "附表"
+    subtitle: str | None = None
+    notes: Sequence[str] = ()
 
 
 def write_form(
@@ -299,44 +323,71 @@ def write_form(
     hidden_sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]] = (),
     notes: Sequence[str] = (),
     header_groups: Sequence[tuple[str, int]] = (),
+    sheets: Sequence[FormSheet] = (),
 ) -> int:
-    """Write a printable form and return the number of data rows written.
+    """Write a printable form and return the number of data rows written (on its first sheet).
 
     ``columns`` are (header, width in characters); ``rows`` yields lists in column order (add 序号
     yourself, e.g. with :func:`with_serial`). ``progress(done, total)`` is called every
     ``PROGRESS_EVERY`` rows; ``total`` is None when ``rows`` has no length.
     ``hidden_sheets`` are (name, rows) written as hidden sheets after the form (machine-readable
     markers, e.g. which field each column of an exported ledger is).
+    ``sheets`` are further printable forms (:class:`FormSheet`) written after the first one, same layout.
     ``notes`` are lines written under the table, before the footer (e.g. how a rate is computed).
     ``header_groups`` adds a band above the header: (label, number of columns) in column order; a column
     under an empty label keeps one header cell over both rows (the two-level header of a 统计表).
     Data start at :func:`data_start_row`; a cell may be a :class:`Formula`.
     """
-    if not columns:
+    if not columns or any(not sheet.columns for sheet in sheets):
         raise ExcelWriteError("导出失败：没有任何列")
+    if header_groups and sum(span for _, span in header_groups) != len(columns):
+        raise ExcelWriteError("导出失败：表头分组的列数与表头不一致")
     target = Path(path)
     try:  # fail before doing the work when the folder cannot be made
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ExcelWriteError(f"无法创建文件夹“{target.parent}”：{err.strerror or err}") from err
-    ncols = len(columns)
-    last = get_column_letter(ncols)
-    total = len(rows) if hasattr(rows, "__len__") else None  # type: ignore[arg-type]
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=_sheet_name(sheet_title))
-    props = wb.properties
-    props.creator = "kbtui 控辍保学工作台"
-    props.title = clean_text(title)
-    for key, value in (properties or {}).items():
-        if key in _PROPERTY_KEYS and value is not None:
-            setattr(props, key, clean_text(str(value)))
+    set_properties(wb, title, properties)
+
+    total = len(rows) if hasattr(rows, "__len__") else None  # type: ignore[arg-type]
+    try:
+        written = _form_sheet(wb, title=title, unit=unit, date=date, columns=columns, rows=rows, footer=footer,
+                              sheet_title=sheet_title, progress=progress, total=total, subtitle=subtitle,
+                              notes=notes, header_groups=header_groups)
+        for sheet in sheets:
+            _form_sheet(wb, title=sheet.title, unit=unit, date=date, columns=sheet.columns, rows=sheet.rows,
+                        footer=footer, sheet_title=sheet.sheet_title, subtitle=sheet.subtitle, notes=sheet.notes)
+        for name, hidden_rows in hidden_sheets:
+            extra = wb.create_sheet(title=_sheet_name(name))
+            extra.sheet_state = "hidden"
+            for hidden_row in hidden_rows:
+                extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
+        atomic_save(wb, path)
+    except OSError as err:
+        _discard_all(wb)
+        raise ExcelWriteError(f"无法写入文件“{path}”：{err.strerror or err}") from err
+    except BaseException:
+        _discard_all(wb)
+        raise
+    if progress is not None:
+        progress(written, total if total is not None else written)
+    return written
+
+
+def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: Sequence[tuple[str, int | float]],
+                rows: Iterable[Sequence[Any]], footer: bool, sheet_title: str, progress: Progress | None = None,
+                total: int | None = None, subtitle: str | None = None, notes: Sequence[str] = (),
+                header_groups: Sequence[tuple[str, int]] = ()) -> int:
+    """One printable form as a new sheet of ``wb`` (see the module docstring); returns its data rows."""
+    ws = wb.create_sheet(title=_unique_sheet_name(wb, sheet_title))
+    ncols = len(columns)
+    last = get_column_letter(ncols)
 
     # Everything written before the first row (columns, views, sheet properties) is set now.
     for i, (_, width) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    if header_groups and sum(span for _, span in header_groups) != ncols:
-        raise ExcelWriteError("导出失败：表头分组的列数与表头不一致")
     title_row = 1
     subtitle_row = 2 if subtitle else None
     unit_row = 3 if subtitle else 2
@@ -413,22 +464,18 @@ def write_form(
     if progress is not None:
         progress(0, total)
     max_rows = EXCEL_MAX_ROWS - header_row - (2 if footer else 0)
-    try:
-        for row in rows:
-            if fast is not None:
-                ws.append(row if isinstance(row, (list, tuple)) else list(row))
-            else:
-                ws.append(_slow_cells(ws, row, font, data_alignment))
-            written += 1
-            if written > max_rows:
-                raise ExcelWriteError(
-                    f"导出失败：数据超过 Excel 单个工作表的最大行数（{max_rows}行），请按村或学校分开导出"
-                )
-            if progress is not None and written % PROGRESS_EVERY == 0:
-                progress(written, total)
-    except BaseException:
-        _discard(ws)
-        raise
+    for row in rows:
+        if fast is not None:
+            ws.append(row if isinstance(row, (list, tuple)) else list(row))
+        else:
+            ws.append(_slow_cells(ws, row, font, data_alignment))
+        written += 1
+        if written > max_rows:
+            raise ExcelWriteError(
+                f"导出失败：数据超过 Excel 单个工作表的最大行数（{max_rows}行），请按村或学校分开导出"
+            )
+        if progress is not None and written % PROGRESS_EVERY == 0:
+            progress(written, total)
     if fast is not None:
         del ws._values_to_row  # back to openpyxl's own for the footer
 
@@ -452,23 +499,12 @@ def write_form(
         ws.merged_cells.add(f"A{footer_row}:{last}{footer_row}")
         last_row = footer_row
     ws.print_area = f"A1:{last}{last_row}"
-    for name, hidden_rows in hidden_sheets:
-        extra = wb.create_sheet(title=_sheet_name(name))
-        extra.sheet_state = "hidden"
-        for hidden_row in hidden_rows:
-            extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
-
-    try:
-        atomic_save(wb, path)
-    except OSError as err:
-        _discard(ws)
-        raise ExcelWriteError(f"无法写入文件“{path}”：{err.strerror or err}") from err
-    except BaseException:
-        _discard(ws)
-        raise
-    if progress is not None:
-        progress(written, total if total is not None else written)
     return written
+
+
+def _discard_all(wb: Workbook) -> None:
+    for ws in wb.worksheets:
+        _discard(ws)
 
 
 def _discard(ws) -> None:
@@ -487,3 +523,14 @@ def _sheet_name(name: str) -> str:
     """Excel sheet names: at most 31 characters, none of : \\ / ? * [ ]."""
     cleaned = "".join("_" if ch in ':\\/?*[]' else ch for ch in clean_text(name)).strip("'") or "Sheet1"
     return cleaned[:31]
+
+
+def _unique_sheet_name(wb: Workbook, name: str) -> str:
+    """``_sheet_name(name)``, with a number added when the workbook already has a sheet of that name."""
+    base = _sheet_name(name)
+    taken = {ws.title for ws in wb.worksheets}
+    found, n = base, 2
+    while found in taken:
+        suffix = f"({n})"
+        found, n = base[:31 - len(suffix)] + suffix, n + 1
+    return found

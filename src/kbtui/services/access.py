@@ -7,8 +7,10 @@
   writes outside it (or by a read-only role) raise ``AccessDenied`` with a Chinese message, and bulk
   writes skip out-of-scope rows, listing them in ``store.rejected`` with the reason.
 - Lists: ``can_see_full(workspace)`` / ``list_record(workspace, record)`` / ``mask_record(record)``.
-- Exports: ``export_properties(workspace, what)`` for ``write_form(properties=…)`` and
-  ``record_export(workspace, what, path, rows)`` for the journal.
+- Exports: ``export_file(workspace, what, path, write)`` around writing any file of children's data
+  (``export_properties(workspace, what)`` for ``write_form(properties=…)``, 0600, then
+  ``record_export(workspace, what, path, rows)`` for the journal); ``mask_row`` / ``export_record`` mask
+  ID and phone numbers for roles that may not see them in exports.
 - Imports: ``reject_out_of_scope(workspace, checked)`` moves rows outside the scope to the rejects.
 """
 from __future__ import annotations
@@ -704,6 +706,31 @@ def record_export(workspace, what: str, path: Path | str | None = None, rows: in
     return raw_store(workspace).journal.append([make_entry(login, "export", None, {}, info)])[0]
 
 
+def export_file(workspace, what: str, path: Path | str, write: Callable[[dict[str, str]], int], *,
+                properties: dict[str, str] | None = None, detail: dict[str, Any] | None = None) -> int:
+    """The steps every export of children's data takes around writing its file.
+
+    The role must be allowed to export; ``write(props)`` writes ``path`` (atomically, e.g. through
+    ``write_form(properties=props)``) with the workbook properties saying who exported what scope when
+    (``export_properties``, then ``properties`` over them) and returns the number of rows; the file is then
+    made private (0600) and the export journaled (``record_export``). Returns the rows. Masking is the
+    writer's job (``mask_row`` / ``export_record``), since only it knows its columns.
+    """
+    require(workspace, R.EXPORT, "导出")
+    rows = write({**export_properties(workspace, what), **(properties or {})})
+    try:
+        Path(path).chmod(0o600)
+    except OSError:
+        pass
+    record_export(workspace, what, path, rows, detail)
+    return rows
+
+
+def export_record(workspace, record: Record) -> Record:
+    """``record`` as an exported file may show it: ID and phone numbers masked unless the role may see them."""
+    return list_record(workspace, record, purpose="export")
+
+
 def row_problem(workspace, id_number: str, values: Record) -> str | None:
     """Why an imported row is outside the operator's scope (the rejects' reason), or None."""
     store = workspace.store
@@ -751,8 +778,8 @@ def reject_out_of_scope(workspace, checked) -> int:
 
 __all__ = [
     "AccessDenied", "Operator", "OperatorsError", "Rejected", "Scope", "ScopedCollection", "ScopedStore",
-    "add_operator", "can_see_full", "export_properties", "list_masker", "list_operators", "list_record",
-    "load_operators", "make_operator", "mask_record", "mask_row", "os_login", "raw_store", "record_export",
-    "reject_out_of_scope", "remove_operator", "require", "resolve_operator", "row_problem", "save_operators",
-    "write_initial_operators",
+    "add_operator", "can_see_full", "export_file", "export_properties", "export_record", "list_masker",
+    "list_operators", "list_record", "load_operators", "make_operator", "mask_record", "mask_row", "os_login",
+    "raw_store", "record_export", "reject_out_of_scope", "remove_operator", "require", "resolve_operator",
+    "row_problem", "save_operators", "write_initial_operators",
 ]

@@ -19,8 +19,10 @@ from typing import Any, Iterable
 from kbtui.domain.escalation import (
     CASE_CLOSED, CASE_OPEN, CASE_RETURNED, CASE_STATUS_LABELS, RETURNED, SUPPORT_KINDS, stronger_mark,
 )
+from kbtui.domain import roles as R
 from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
+from kbtui.services import access
 from kbtui.services.absences import EscalationError, _child
 from kbtui.store import StoreError
 
@@ -376,7 +378,8 @@ def document_text(workspace: Any, case: dict, step: str, on: dt.date) -> tuple[s
         names = "、".join(f"{r.id}（{r.document}）" for _l, _ld, r in steps) or "（无）"
         raise EscalationError(f"没有名为“{step}”的文书步骤，可用的有：{names}")
     _lid, ladder, rung = matches[0]
-    record = workspace.store.get(case["id_number"]) or {"id_number": case["id_number"]}
+    record = access.export_record(workspace, workspace.store.get(case["id_number"])
+                                  or {"id_number": case["id_number"]})
     profile = workspace.profile
     town = f"{profile.township}人民政府"
     guardian = record.get("guardian") or "（监护人）"
@@ -435,16 +438,28 @@ def document_text(workspace: Any, case: dict, step: str, on: dt.date) -> tuple[s
 
 
 def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt.date | str | None = None) -> Path:
-    """Write the legal step's document for the case as a printable .xlsx (or .txt) and note it on the case."""
+    """Write the legal step's document for the case as a printable .xlsx (or .txt) and note it on the case.
+
+    Issuing a document is a change to the case (roles that may not change data are refused before anything
+    is written); the file is an export: private, journaled, with who/what/scope/when in its properties."""
+    access.require(workspace, R.WRITE, "制发法律文书")
     case = find_case(workspace, key)
     day = _day(on)
     title, body, (rung, deadline) = document_text(workspace, case, step, day)
     target = Path(path)
-    if target.suffix.lower() in (".txt", ".text"):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(title + "\n\n" + "\n".join(body) + "\n", encoding="utf-8")
-    else:
-        _write_letter(target, title, body, workspace.profile.township)
+
+    def write(properties: dict[str, str]) -> int:
+        if target.suffix.lower() in (".txt", ".text"):
+            from kbtui.store.storage import atomic_write
+
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, (title + "\n\n" + "\n".join(body) + "\n").encode("utf-8"))
+        else:
+            _write_letter(target, title, body, properties)
+        return 1
+
+    access.export_file(workspace, title, target, write, properties={"subject": "法律文书"},
+                       detail={"case": case["key"], "step": rung.id})
     note_document(workspace, case, {"step": rung.id, "title": title, "date": day.isoformat(),
                                     "deadline": deadline.isoformat() if deadline else None,
                                     "file": str(target)})
@@ -458,11 +473,11 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
     return target
 
 
-def _write_letter(target: Path, title: str, body: list[str], unit: str) -> None:
+def _write_letter(target: Path, title: str, body: list[str], properties: dict[str, str]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from kbtui.excel.writer import atomic_save, clean_text
+    from kbtui.excel.writer import atomic_save, clean_text, is_risky, set_properties
 
     wb = Workbook()
     ws = wb.active
@@ -474,6 +489,9 @@ def _write_letter(target: Path, title: str, body: list[str], unit: str) -> None:
     ws.row_dimensions[1].height = 36
     for i, text in enumerate(body, 3):
         cell = ws.cell(row=i, column=1, value=clean_text(text) if text else None)
+        if is_risky(text):
+            cell.data_type = "s"
+            cell.quotePrefix = True
         cell.font = Font(size=12)
         cell.alignment = Alignment(wrap_text=True, vertical="top",
                                    horizontal="right" if text.endswith(("（盖章）", "日")) and len(text) < 30 else "left")
@@ -483,22 +501,22 @@ def _write_letter(target: Path, title: str, body: list[str], unit: str) -> None:
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToHeight = 0
-    wb.properties.creator = "kbtui 控辍保学工作台"
-    wb.properties.title = clean_text(title)
-    wb.properties.subject = unit
+    set_properties(wb, title, properties)
     atomic_save(wb, target)
 
 
 def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date | None = None) -> Path:
     """The 劝返情况记录 workbook of one case: the child, reason, support plan, persuader, every attempt,
-    the rungs reached with dates and the outcome, with the usual footer."""
+    the rungs reached with dates and the outcome, with the usual footer. An export: ID and phone numbers
+    masked for roles that may not see them, private, journaled, who/what/scope/when in its properties."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    from kbtui.excel.writer import atomic_save, clean_text, is_risky
+    from kbtui.excel.writer import atomic_save, clean_text, is_risky, set_properties
 
     case = find_case(workspace, key)
-    record = workspace.store.get(case["id_number"]) or {"id_number": case["id_number"]}
+    record = access.export_record(workspace, workspace.store.get(case["id_number"])
+                                  or {"id_number": case["id_number"]})
     profile = workspace.profile
     today = today or dt.date.today()
     thin = Side(style="thin")
@@ -597,6 +615,12 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    wb.properties.creator = "kbtui 控辍保学工作台"
-    wb.properties.title = "劝返情况记录"
-    return atomic_save(wb, path)
+
+    def write(properties: dict[str, str]) -> int:
+        set_properties(wb, "劝返情况记录", properties)
+        atomic_save(wb, path)
+        return 1
+
+    access.export_file(workspace, "劝返情况记录", path, write, properties={"subject": "劝返情况记录"},
+                       detail={"case": case["key"]})
+    return Path(path)

@@ -27,7 +27,7 @@ from kbtui.domain import status as st
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.ledger_columns import FieldColumn, clean_text
-from kbtui.excel import ExcelReadError, read_rows, write_form
+from kbtui.excel import ExcelReadError, FormSheet, read_rows, write_form
 from kbtui.services import access, backup
 from kbtui.store import StaleEditError, StoreError
 from kbtui.store.journal import make_entry, now_ts
@@ -162,6 +162,7 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
             raise LedgerError(str(err)) from None
     columns = ledger.columns
     serial = ledger.serial
+    sheets = _extra_sheets(workspace, ledger, title, members, ctx)
 
     def rows():
         for n, record in enumerate(members, 1):
@@ -173,22 +174,44 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
     profile = workspace.profile
     unit = f"{profile.township}{village}" if village else profile.township
     marker = _marker_rows(workspace, ledger, title, village, exported_at, journal_seq)
-    try:
-        written = write_form(
+
+    def write(properties: dict[str, str]) -> int:
+        return write_form(
             path, title=title, unit=unit, date=ctx.today, columns=ledger.headers(), rows=_Sized(rows(), len(members)),
-            sheet_title=ledger.sheet, progress=progress, hidden_sheets=[(MARKER_SHEET, marker)],
-            properties={**access.export_properties(workspace, title),
-                        "subject": "台账", "keywords": f"{MARKER}:{ledger.id}",
+            sheet_title=ledger.sheet, progress=progress, hidden_sheets=[(MARKER_SHEET, marker)], sheets=sheets,
+            properties=properties)
+
+    detail: dict[str, Any] = {"ledger": ledger.id, "village": village}
+    if sheets:
+        detail["sheets"] = {sheet.sheet_title: len(sheet.rows) for sheet in sheets}
+    try:
+        written = access.export_file(
+            workspace, title, path, write, detail=detail,
+            properties={"subject": "台账", "keywords": f"{MARKER}:{ledger.id}",
                         "description": json.dumps({"kbtui": MARKER, "ledger": ledger.id,
                                                    "exported_at": exported_at}, ensure_ascii=False)})
     except OSError as err:
         raise LedgerError(f"无法写入文件“{path}”：{err.strerror or err}") from err
-    try:
-        path.chmod(0o600)
-    except OSError:
-        pass
-    access.record_export(workspace, title, path, written, {"ledger": ledger.id, "village": village})
     return ExportResult(ledger.id, title, str(path), written, village)
+
+
+def _extra_sheets(workspace, ledger: Ledger, title: str, members: list[dict], ctx: LedgerContext
+                  ) -> list[FormSheet]:
+    """The ledger's further sheets (``Ledger.extra_sheets``) as forms, their rows computed now and masked like
+    the first sheet's. The collections they read are passed in ``ctx.extra["collections"]``, read through the
+    operator's scoped store."""
+    if not ledger.extra_sheets:
+        return []
+    wanted = dict.fromkeys(name for spec in ledger.extra_sheets for name in spec.collections)
+    ctx.extra["collections"] = {name: workspace.store.collection(name).all() for name in wanted}
+    sheets = []
+    for spec in ledger.extra_sheets:
+        columns = [None, *spec.columns] if spec.serial else list(spec.columns)
+        rows = []
+        for n, values in enumerate(spec.rows(members, ctx), 1):
+            rows.append(access.mask_row(workspace, columns, [n, *values] if spec.serial else list(values)))
+        sheets.append(FormSheet(spec.heading_for(ctx, title), spec.headers(), rows, spec.title))
+    return sheets
 
 
 class _Sized:

@@ -24,7 +24,7 @@ from kbtui.services.workspace import Workspace, WorkspaceError
 
 ASSESSMENTS = "assessments"
 PLACEMENTS = "placements"
-SESSIONS = "delivery_sessions"
+SESSIONS = d.SESSIONS_COLLECTION
 
 RECOMMENDED_BY_CONCLUSION = {
     d.CAN_LEARN_ORDINARY: d.MAINSTREAM,

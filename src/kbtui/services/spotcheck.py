@@ -16,15 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import status as st
+from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
+from kbtui.services import access
 from kbtui.store import StoreError
 
 DRAWS = "spotchecks"
 RESULTS = "spotcheck_results"
 
-LIST_COLUMNS = (("序号", 6), ("家庭类型", 10), ("村（社区）", 12), ("村民小组", 8), ("监护人", 10),
-                ("联系电话", 14), ("儿童姓名", 10), ("身份证号", 21), ("排查结果", 14), ("督查结果", 14),
-                ("督查人", 10), ("备注", 20))
+# the columns of list_rows; the keyed ones are masked in exports for roles that may not see them
+_COLUMNS = (SheetColumn("序号", 6), SheetColumn("家庭类型", 10), SheetColumn("村（社区）", 12),
+            SheetColumn("村民小组", 8), SheetColumn("监护人", 10), SheetColumn("联系电话", 14, "guardian_phone"),
+            SheetColumn("儿童姓名", 10), SheetColumn("身份证号", 21, "id_number"), SheetColumn("排查结果", 14),
+            SheetColumn("督查结果", 14), SheetColumn("督查人", 10), SheetColumn("备注", 20))
+LIST_COLUMNS = tuple((c.header, c.width) for c in _COLUMNS)
 
 
 class SpotcheckError(StoreError):
@@ -103,6 +108,7 @@ def _situation(workspace, record: dict) -> str:
 
 
 def list_rows(workspace) -> list[list[Any]]:
+    """One row per drawn child within the operator's scope (columns as ``LIST_COLUMNS``), numbers in full."""
     found = current_draw(workspace)
     if not found:
         raise SpotcheckError("还没有抽取督查名单，请先执行 kbtui spotcheck draw")
@@ -111,7 +117,9 @@ def list_rows(workspace) -> list[list[Any]]:
     ctx = workspace.context()
     for household in found["households"]:
         for id_number in household["children"]:
-            record = workspace.store.get(id_number) or {"id_number": id_number}
+            record = workspace.store.get(id_number)
+            if record is None:       # outside the operator's scope: not even the household is shown
+                continue
             result = results.get(id_number, {})
             n += 1
             rows.append([n, household["family_type"], household["village"], household["group"],
@@ -122,7 +130,8 @@ def list_rows(workspace) -> list[list[Any]]:
 
 
 def export_list(workspace, path: str | Path, today: dt.date | None = None) -> int:
-    """The printable spot-check list (Excel form); returns the number of children listed."""
+    """The printable spot-check list (Excel form) of the children within the operator's scope, ID and phone
+    numbers masked for roles that may not see them, journaled; returns the number of children listed."""
     from kbtui.excel.writer import write_form
     from kbtui.services.campaigns import current_campaign
 
@@ -130,9 +139,16 @@ def export_list(workspace, path: str | Path, today: dt.date | None = None) -> in
     found = current_draw(workspace) or {}
     counts = Counter(h["family_type"] for h in found.get("households", []))
     subtitle = "抽查：" + "，".join(f"{t} {n} 户" for t, n in counts.items()) + f"（随机种子 {found.get('seed')}）"
-    return write_form(path, title=f"{campaign.title}专项督导检查名单", unit=workspace.profile.township,
-                      date=today or dt.date.today(), columns=LIST_COLUMNS, rows=list_rows(workspace),
-                      sheet_title="督查名单", subtitle=subtitle)
+    title = f"{campaign.title}专项督导检查名单"
+    rows = [access.mask_row(workspace, list(_COLUMNS), row) for row in list_rows(workspace)]
+
+    def write(properties: dict[str, str]) -> int:
+        return write_form(path, title=title, unit=workspace.profile.township, date=today or dt.date.today(),
+                          columns=LIST_COLUMNS, rows=rows, sheet_title="督查名单", subtitle=subtitle,
+                          properties=properties)
+
+    return access.export_file(workspace, title, path, write, properties={"subject": "专项督导检查名单"},
+                              detail={"campaign": found.get("campaign"), "seed": found.get("seed")})
 
 
 def record_result(workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
