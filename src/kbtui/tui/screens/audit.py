@@ -12,10 +12,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from kbtui.services import audit
 from kbtui.store import StoreError
+from kbtui.tui.widgets.keybar import KeyBar
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")
@@ -35,7 +36,7 @@ class AuditScreen(Screen):
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-detail")
         yield Static("", id="audit-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.sub_title = "修改日志"

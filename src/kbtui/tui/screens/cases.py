@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import NormalizeError, parse_date
@@ -24,6 +24,7 @@ from kbtui.services import cases as case_service
 from kbtui.services import escalation as escalation_service
 from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
+from kbtui.tui.widgets.keybar import KeyBar
 
 
 class FormScreen(ModalScreen[dict | None]):
@@ -67,7 +68,7 @@ class FormScreen(ModalScreen[dict | None]):
                 yield Checkbox(label, default, id=f"c-{key}")
             yield Static("", id="form-error")
             yield Static("Enter 下一项/保存  Ctrl+S 保存  Esc 取消", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.fields:
@@ -119,7 +120,7 @@ class CaseDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="case-detail"):
             yield Static(self.text)
-        yield Footer()
+        yield KeyBar()
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -173,7 +174,7 @@ class CasesScreen(Screen):
         yield Static("案卷（A 劝返  R 复学  C 销号  Enter 查看）", classes="cases-heading")
         yield DataTable(id="case-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="cases-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         due = self.query_one("#due-table", DataTable)

@@ -6,13 +6,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbtui.domain import checking as chk
 from kbtui.services import checking
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen
 from kbtui.tui.screens.people import PathPrompt
+from kbtui.tui.widgets.keybar import KeyBar
 
 WINDOW = 200
 
@@ -39,7 +40,7 @@ class CheckingScreen(Screen):
         yield Static(id="check-head")
         yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="check-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.level = chk.LOCAL_CHECK

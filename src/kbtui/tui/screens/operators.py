@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbtui.domain import roles as R
 from kbtui.services import access
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen
+from kbtui.tui.widgets.keybar import KeyBar
 
 
 class OperatorForm(ModalScreen[dict | None]):
@@ -62,7 +63,7 @@ class OperatorForm(ModalScreen[dict | None]):
                 yield Input("、".join(cur.schools) if cur else "", placeholder="学校账号填写", id="op-schools")
             yield Static("", id="operator-error")
             yield Static("Ctrl+S 保存  Esc 取消", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#op-name" if self.current else "#op-login", Input).focus()
@@ -97,7 +98,7 @@ class OperatorsScreen(Screen):
         yield Header()
         yield DataTable(id="operators-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="operators-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.app.sub_title = "操作员"

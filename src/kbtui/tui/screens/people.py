@@ -7,13 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from kbtui.domain import responsibility as resp
 from kbtui.services import people as people_svc
 from kbtui.services import responsibility as resp_svc
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen
+from kbtui.tui.widgets.keybar import KeyBar
 
 FORM_FIELDS = (("name", "姓名", ""), ("role", "职务", "村干部、组长、校长、班主任、教师…"),
                ("unit", "单位", "村（社区）或学校"), ("phone", "联系电话", ""),
@@ -34,7 +35,7 @@ class PersonForm(ModalScreen[dict | None]):
                     yield Label(label, classes="form-label")
                     yield Input(id=f"p-{key}", classes="form-input", placeholder=hint)
             yield Static(id="p-error", classes="dialog-hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#p-name", Input).focus()
@@ -67,7 +68,7 @@ class PathPrompt(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title")
             yield Input(self.value, id="prompt-input", classes="form-input", placeholder=self.placeholder)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -97,7 +98,7 @@ class PeopleScreen(Screen):
         yield Header()
         yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="people-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

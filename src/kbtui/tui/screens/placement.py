@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from kbtui.services import placements as pl
+from kbtui.tui.widgets.keybar import KeyBar
 
 GROUPINGS = ("compliance", "option")
 GROUP_LABEL = {"compliance": "按达标情况", "option": "按安置方式"}
@@ -65,7 +66,7 @@ class PlacementForm(ModalScreen[bool]):
                 yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
             yield Static("", id="form-error")
             yield Static("Enter 下一项（最后一项保存）  Ctrl+S 保存  Esc 取消", classes="hint")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
@@ -118,7 +119,7 @@ class PlacementScreen(Screen):
         with VerticalScroll():
             yield Static(id="placement-info")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one("#sessions", DataTable)
@@ -240,7 +241,7 @@ class DisabledChildrenScreen(Screen):
         yield Header()
         yield Static(id="disabled-summary")
         yield DataTable(id="disabled", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from kbtui.domain.report import ReportError
 from kbtui.services import reports as rs
 from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.widgets.keybar import KeyBar
 
 WHOLE = "__all__"
 
@@ -56,7 +57,7 @@ class ReportsScreen(Screen):
             yield Input(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path", classes="form-input",
                         suggester=PathSuggester((".xlsx",)))
         yield Static("选择报表预览，Ctrl+S 导出。", id="report-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.built: rs.BuiltReport | None = None

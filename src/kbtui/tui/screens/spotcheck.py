@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbtui.excel.writer import ExcelWriteError
 from kbtui.services import spotcheck
@@ -14,6 +14,7 @@ from kbtui.services.visits import finding_choices
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.people import PathPrompt
+from kbtui.tui.widgets.keybar import KeyBar
 
 
 class SpotcheckScreen(Screen):
@@ -33,7 +34,7 @@ class SpotcheckScreen(Screen):
         yield Header()
         yield Static(id="spot-head")
         yield DataTable(id="spot-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.only_mismatches = False

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from kbtui.services import campaigns, tasks
 from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.widgets.keybar import KeyBar
 
 LATE_WINDOW = 200
 
@@ -56,7 +57,7 @@ class TasksScreen(Screen):
             yield DataTable(id="tasks-people", cursor_type="row", zebra_stripes=True)
             yield Static("逾期任务", id="tasks-late-title", classes="tasks-title")
             yield DataTable(id="tasks-late", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.only_late = True
