@@ -66,6 +66,7 @@ def core_items() -> list[NavItem]:
     from kbtui.tui.screens.dashboard import DashboardScreen
     from kbtui.tui.screens.exporting import ExportScreen
     from kbtui.tui.screens.importing import ImportScreen
+    from kbtui.tui.screens.ledger_import import LedgerImportScreen
     from kbtui.tui.screens.operators import OperatorsScreen
     from kbtui.tui.screens.visits import VisitScreen
     from kbtui.tui.screens.tasks import TasksScreen
@@ -79,6 +80,8 @@ def core_items() -> list[NavItem]:
         NavItem("visits", "走访录入", "f4", VisitScreen, "按村逐个录入入户核实结果"),
         NavItem("import", "导入", "f5", ImportScreen, "导入户籍、学籍等名单"),
         NavItem("export", "导出", "f6", ExportScreen, "导出台账"),
+        NavItem("ledger-import", "台账回填", "", LedgerImportScreen,
+                "导入线下填写后的台账：逐人预览修改和问题，按 Y 保存（导入界面 Ctrl+L）"),
         NavItem("audit", "修改日志", "", AuditScreen, "谁在何时改了什么；校验日志哈希链"),
         NavItem("operators", "操作员", "", OperatorsScreen, "操作员、角色和范围（镇管理员可修改）"),
         NavItem("tasks", "任务", "", TasksScreen, "走访任务：各村进度条、每人任务、逾期"),

@@ -30,12 +30,16 @@ def _sources() -> list[tuple[str, str]]:
     return [(source.label, name) for name, source in SOURCES.items()]
 
 
+LEDGER_FILL = "ledger-fill"       # not a list source: opens the 台账回填 screen (screens/ledger_import.py)
+
+
 class ImportScreen(Screen):
     SUB_TITLE = "导入名单"
     BINDINGS = [
         Binding("ctrl+r", "preview", "预览", id="import.preview"),
         Binding("ctrl+s", "commit", "导入", id="import.commit"),
         Binding("escape", "reset", "重新选择", id="import.reset"),
+        Binding("ctrl+l", "ledger_fill", "台账回填", id="import.ledger_fill"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -43,7 +47,8 @@ class ImportScreen(Screen):
         with VerticalScroll(id="import-form"):
             with Horizontal(classes="form-row"):
                 yield Label("名单类型", classes="form-label")
-                yield Select(_sources(), prompt="选择名单类型", allow_blank=True, id="import-source")
+                yield Select(_sources() + [("已填写的台账（回填）", LEDGER_FILL)], prompt="选择名单类型",
+                             allow_blank=True, id="import-source")
             with Horizontal(classes="form-row"):
                 yield Label("文件路径", classes="form-label")
                 yield TextInput(placeholder="输入路径，按 → 补全，Enter 预览", id="import-path", classes="form-input",
@@ -59,6 +64,22 @@ class ImportScreen(Screen):
         self.prepared = None
         self.query_one("#import-progress").display = False
         self.query_one(Select).focus()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.value == LEDGER_FILL:
+            event.select.clear()
+            self.action_ledger_fill()
+
+    def action_ledger_fill(self) -> None:
+        """A filled-in ledger is read back on its own screen (preview child by child, Y to apply)."""
+        path = self.query_one("#import-path", Input).value.strip()
+        if "ledger-import" not in self.app.nav:
+            self.notify("台账回填界面未启用", severity="error")
+            return
+        self.app.action_open_screen("ledger-import")
+        prefill = getattr(self.app.screen, "prefill", None)
+        if prefill is not None:
+            prefill(path)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
