@@ -1,10 +1,17 @@
 """走访录入 fast visit entry: pick a village, then record one child after another with few keys.
 
 A digit picks the situation (1–9 the common ones, 0 the full list), Enter saves and the next child
-comes up at once; Tab reaches school, date (today by default), how and note. PageDown skips a child,
-PageUp goes back. Saving goes through ``services.visits.record_finding``.
+comes up at once; Tab reaches school, date (today by default), how, note, visitors, reason and evidence.
+PageDown skips a child, PageUp goes back. Saving goes through ``services.visits.record_finding``.
+
+Defaults keep the fast path at two keys: the visitors (the operator's name at first) and how (入户 at
+first; H cycles it) carry on from one child to the next; the reason row shows only for a problem
+situation (失学/疑似辍学/辍学; R picks from DROPOUT_REASONS, the child's earlier reason is filled in);
+evidence is optional, ``说明=路径`` items separated by ；, the path completed with →.
 """
 from __future__ import annotations
+
+import re
 
 from rich.text import Text
 from textual import work
@@ -12,12 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
+from textual.suggester import SuggestFromList, Suggester
 from textual.widgets import Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import complete_path
 from kbtui.tui.widgets.text_input import TextInput
+from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
 from kbtui.services import visits
 from kbtui.store import StaleEditError, StoreError
@@ -28,6 +37,30 @@ class FindingPicker(Static, can_focus=True):
     """Shows the numbered situations and the one chosen; digits are handled by the screen."""
 
 
+class EvidenceSuggester(Suggester):
+    """Completes the file path of the last ``说明=路径`` item."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        head, sep, path = value.rpartition("=")
+        if not sep or not path:
+            return None
+        done = complete_path(path)
+        return head + sep + done if done else None
+
+
+def split_names(text: str) -> list[str]:
+    """走访人: names separated by 、 , ， ; ； or spaces."""
+    return [name for name in re.split(r"[、,，;；\s]+", text) if name]
+
+
+def split_evidence(text: str) -> list[str]:
+    """佐证材料: ``说明=路径`` (or just 说明, a paper document) items separated by ； or ;."""
+    return [item.strip() for item in re.split(r"[;；]", text) if item.strip()]
+
+
 class VisitScreen(Screen):
     SUB_TITLE = "走访录入"
     BINDINGS = [
@@ -36,6 +69,8 @@ class VisitScreen(Screen):
         Binding("pageup", "step(-1)", "上一个", key_display="PgUp", id="visits.previous"),
         Binding("0", "more", "其他情况", id="visits.more"),
         Binding("escape", "villages", "换村", id="visits.villages"),
+        Binding("h", "cycle_how", "方式", id="visits.how"),
+        Binding("r", "reason", "原因", id="visits.reason"),
         *[Binding(str(n), f"choose({n})", f"情况{n}", show=False, id=f"visits.finding{n}") for n in range(1, 10)],
     ]
 
@@ -53,13 +88,22 @@ class VisitScreen(Screen):
             with Horizontal(classes="form-row"):
                 yield Label("走访日期", classes="form-label")
                 yield TextInput(id="v-date", classes="form-input", placeholder="默认今天")
-            with Horizontal(classes="form-row"):
-                yield Label("核实方式", classes="form-label")
+                yield Label("核实方式(H)", classes="form-label")
                 yield TextInput("入户", id="v-how", classes="form-input",
-                            suggester=SuggestFromList(visits.HOW))
+                                suggester=SuggestFromList(visits.HOW))
             with Horizontal(classes="form-row"):
                 yield Label("备注", classes="form-label")
                 yield TextInput(id="v-note", classes="form-input")
+            with Horizontal(classes="form-row"):
+                yield Label("走访人", classes="form-label")
+                yield TextInput(id="v-visitors", classes="form-input", placeholder="多人用、分隔")
+                yield Label("原因(R)", classes="form-label", id="v-reason-label")
+                yield TextInput(id="v-reason", classes="form-input", placeholder="按 R 选择或直接输入",
+                                suggester=SuggestFromList(st.DROPOUT_REASONS))
+            with Horizontal(classes="form-row"):
+                yield Label("佐证材料", classes="form-label")
+                yield TextInput(id="v-evidence", classes="form-input", suggester=EvidenceSuggester(),
+                                placeholder="可不填；说明=文件路径（→ 补全），多份用；分隔")
             yield Static(id="visit-status")
         yield KeyBar()
 
@@ -73,6 +117,9 @@ class VisitScreen(Screen):
         self.finding: str | None = None
         self.query_one("#v-school", Input).suggester = SuggestFromList(
             list(workspace.profile.schools), case_sensitive=False)
+        account = getattr(workspace, "account", None)
+        self.query_one("#v-visitors", Input).value = (getattr(account, "name", "") or workspace.operator)
+        self.show_reason(False)
         self.query_one("#visit-entry").display = False
         self.load_villages()
 
@@ -140,6 +187,8 @@ class VisitScreen(Screen):
         self.query_one("#v-school", Input).value = record.get("school") or ""
         self.query_one("#v-date", Input).value = self.app.today.isoformat()
         self.query_one("#v-note", Input).value = ""
+        self.query_one("#v-evidence", Input).value = ""
+        self.query_one("#v-reason", Input).value = record.get("status_reason") or ""
         self.draw_picker()
         self.query_one("#visit-picker").focus()
         self.query_one("#visit-status", Static).update(
@@ -156,6 +205,17 @@ class VisitScreen(Screen):
         text.append("0.", style="bold")
         text.append("其他…")
         self.query_one("#visit-picker", FindingPicker).update(text)
+        self.show_reason(self.needs_reason())
+        self.refresh_bindings()
+
+    def needs_reason(self) -> bool:
+        """A problem situation (失学 / 疑似辍学 / 辍学) is recorded with its reason."""
+        situation = self.app.workspace.statuses.get(self.finding) if self.finding else None
+        return situation is not None and situation.kind == st.Kind.PROBLEM
+
+    def show_reason(self, shown: bool) -> None:
+        self.query_one("#v-reason-label").display = shown
+        self.query_one("#v-reason").display = shown
 
     # --- actions ------------------------------------------------------------------------------------
     def action_choose(self, number: int) -> None:
@@ -176,6 +236,25 @@ class VisitScreen(Screen):
 
         self.app.push_screen(PickerScreen("选择核实情况", options, self.finding), chosen)
 
+    def action_cycle_how(self) -> None:
+        field = self.query_one("#v-how", Input)
+        current = field.value.strip()
+        index = visits.HOW.index(current) if current in visits.HOW else -1
+        field.value = visits.HOW[(index + 1) % len(visits.HOW)]
+
+    def action_reason(self) -> None:
+        if self.child is None or not self.needs_reason():
+            return
+        field = self.query_one("#v-reason", Input)
+        options = [(label, label) for label in st.DROPOUT_REASONS]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                field.value = value
+            self.query_one("#visit-picker").focus()
+
+        self.app.push_screen(PickerScreen("选择原因", options, field.value or None), chosen)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_save()
@@ -188,13 +267,21 @@ class VisitScreen(Screen):
             self.notify("请先按数字键选择核实情况（0 为其他情况）", severity="warning")
             self.query_one("#visit-picker").focus()
             return
+        how = self.query_one("#v-how", Input).value.strip() or "入户"
+        if how not in visits.HOW:
+            self.notify(f"核实方式“{how}”不对，可选：{'、'.join(visits.HOW)}（H 切换）", severity="warning")
+            self.query_one("#v-how").focus()
+            return
+        reason = self.query_one("#v-reason", Input).value.strip() if self.needs_reason() else ""
         try:
             saved = visits.record_finding(
                 self.app.workspace, record["id_number"], self.finding,
                 school=self.query_one("#v-school", Input).value,
                 date=self.query_one("#v-date", Input).value,
                 note=self.query_one("#v-note", Input).value,
-                how=self.query_one("#v-how", Input).value or "入户",
+                how=how, visitors=split_names(self.query_one("#v-visitors", Input).value),
+                evidence=split_evidence(self.query_one("#v-evidence", Input).value),
+                reason=reason or None,
                 expected_version=record.get("_v"), today=self.app.today)
         except StaleEditError as err:
             self.queue[self.index] = err.current
@@ -204,8 +291,8 @@ class VisitScreen(Screen):
             self.finding = finding
             self.draw_picker()
             return
-        except StoreError as err:
-            self.notify(str(err), severity="error")
+        except StoreError as err:       # VisitError, EvidenceError (a file that cannot be read) …
+            self.notify(str(err), severity="error", timeout=8)
             return
         self.queue[self.index] = saved
         self.saved += 1
@@ -227,6 +314,8 @@ class VisitScreen(Screen):
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         """Entry keys only while walking a village; the village list only needs Enter."""
         walking = self.query_one("#visit-entry").display
-        if action in ("save", "step", "more", "choose", "villages"):
+        if action in ("save", "step", "more", "choose", "villages", "cycle_how"):
             return walking
+        if action == "reason":
+            return walking and self.child is not None and self.needs_reason()
         return True
