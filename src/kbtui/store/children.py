@@ -18,9 +18,9 @@ from tinydb.table import Document, Table
 
 from kbtui.store import layout
 from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, read_failed, stale_message
-from kbtui.store.journal import Journal, make_entry, now_ts
-from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, read_json,
-                                 target_of_pending)
+from kbtui.store.journal import EntryBatch, Journal, make_entry, now_ts
+from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
+                                 read_json, target_of_pending)
 from kbtui.store.txn import commit
 
 Record = dict[str, Any]
@@ -160,8 +160,10 @@ class ChildStore:
                 continue
             sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             if sig != shard.signature:
-                data, sig2 = read_json(shard.path)
+                raw, sig2 = read_bytes(shard.path)
+                data = parse_json(shard.path, raw)
                 self._sync(shard, data, sig2)
+                shard.storage.remember(raw, sig2, data)     # the next edit of the village skips the parse
                 changed = True
         return changed
 
@@ -199,8 +201,8 @@ class ChildStore:
         shard.signature = sig
 
     @contextlib.contextmanager
-    def _locked(self, names: list[str]) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None],
-                                                          list[dict[str, Any]]]]:
+    def _locked(self, names: list[str], batch: EntryBatch | None = None
+                ) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None], list[dict[str, Any]]]]:
         """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty, entries).
 
         The body changes the shards through their TinyDB tables (the writes are only staged), records in
@@ -208,7 +210,8 @@ class ChildStore:
         entries of its changes to ``entries``; after the body the staged shards and the entries are
         committed write-ahead (``kbtui.store.txn.commit``). The index is synced with the file when the
         file changed since we last saw it, and after the commit for the dirty shards. On failure nothing
-        is written and the touched shards are re-read from disk.
+        is written and the touched shards are re-read from disk. With ``batch`` (bulk inserts) the body fills
+        the batch instead of ``entries`` and the batch is what is journaled.
         """
         shards = [self._shard(n) for n in sorted(set(names))]
         with contextlib.ExitStack() as stack:
@@ -225,7 +228,7 @@ class ChildStore:
                 raws[shard.name] = _raw_table(data)
             try:
                 yield raws, dirty, entries
-                commit([shard.storage for shard in shards], self.journal, entries)
+                commit([shard.storage for shard in shards], self.journal, entries if batch is None else batch)
             except BaseException:
                 for shard in shards:
                     with contextlib.suppress(StoreError):
@@ -239,15 +242,18 @@ class ChildStore:
                     self._sync(shard, data, shard.storage.signature)
                     continue
                 table = _raw_table(data)
-                for id_number in ids:
-                    self._records[id_number] = table[str(shard.doc_ids[id_number])]
-                    self._shard_of[id_number] = name
+                doc_ids = shard.doc_ids
+                self._records.update({i: table[str(doc_ids[i])] for i in ids})
+                self._shard_of.update(dict.fromkeys(ids, name))
                 shard.signature = shard.storage.signature
 
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",
                     detail: dict[str, Any] | None = None) -> int:
-        """Insert new children (one lock + one write per shard, one journal append)."""
+        """Insert new children (one lock + one write per shard, one journal append with an entry per child).
+
+        Bulk path: the records go straight into each shard's table (no TinyDB ``Document`` per record, the
+        same file content TinyDB would write) and the journal lines are spliced from an ``EntryBatch``."""
         if not records:
             return 0
         ts = now_ts()
@@ -279,22 +285,37 @@ class ChildStore:
                     shard_of_village[village] = name
             by_shard.setdefault(name, []).append(rec)
         self.refresh()
-        for id_number in seen:
-            if id_number in self._records:
-                raise StoreError(f"身份证号 {id_number} 已存在，未保存任何记录")
-        with self._locked(list(by_shard)) as (raws, dirty, entries):
-            for name, recs in by_shard.items():
-                for rec in recs:
-                    if rec[KEY] in self._records:
-                        raise StoreError(f"身份证号 {rec[KEY]} 已存在，未保存任何记录")
+
+        def refuse_existing() -> None:
+            clash = seen & self._records.keys()
+            if clash:
+                raise StoreError(f"身份证号 {min(clash)} 已存在，未保存任何记录")
+
+        refuse_existing()
+        batch = EntryBatch(make_entry(operator, action, None, None, detail, ts), [])
+        with self._locked(list(by_shard), batch) as (raws, dirty, _entries):
+            refuse_existing()
+            items = batch.items
             for name in sorted(by_shard):
-                shard = self._shards[name]
-                first = shard.next_doc_id(raws[name])
-                dirty[name] = None
-                shard.table.insert_multiple(
-                    Document(rec, doc_id=first + i) for i, rec in enumerate(by_shard[name]))
-                for rec in by_shard[name]:
-                    entries.append(make_entry(operator, action, rec[KEY], changes_of[rec[KEY]], detail, ts))
+                storage = self._shards[name].storage
+                data = storage.read()           # the session's parsed file (raws[name] is its table)
+                if not isinstance(data, dict):
+                    data = {}
+                table = data.get(TABLE)
+                if not isinstance(table, dict):
+                    table = data[TABLE] = {}
+                recs = by_shard[name]
+                ids = [rec[KEY] for rec in recs]
+                was_empty = not table
+                first = max(map(int, table), default=0) + 1
+                doc_ids = range(first, first + len(recs))
+                table.update(zip(map(str, doc_ids), recs))
+                storage.write(data)             # deferred: staged until the commit
+                # a new shard: the index learns only the new records after the commit (on failure the shard
+                # is re-read); else the whole shard is re-pointed to the committed data (see ``update``)
+                self._shards[name].doc_ids.update(zip(ids, doc_ids))
+                dirty[name] = set(ids) if was_empty else None
+                items.extend(zip(ids, map(changes_of.__getitem__, ids)))
         return len(seen)
 
     def insert(self, record: Record, operator: str, action: str = "insert",
@@ -332,8 +353,12 @@ class ChildStore:
                 fields = {k: new for k, (_old, new) in diff.items()}
                 fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
                 if target == source:
-                    dirty[source] = {id_number}
-                    shard.table.update(fields, doc_ids=[doc_id])
+                    # the whole shard is re-pointed after the commit: the index then shares the committed
+                    # data that the storage keeps to skip parsing the file at the next edit (one copy)
+                    dirty[source] = None
+                    # what TinyDB's update writes, without its per-document key conversions of the table
+                    raws[source][str(doc_id)] = {**current, **fields}
+                    shard.storage.write(shard.storage.read())
                 else:
                     dirty[source] = dirty[target] = None
                     moved = {**current, **fields}

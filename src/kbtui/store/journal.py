@@ -60,6 +60,78 @@ def make_entry(operator: str, action: str, record: str | None, changes: dict[str
     return entry
 
 
+class EntryBatch:
+    """Many entries that differ only in ``record`` and ``changes`` (a bulk insert: one per child).
+
+    ``Journal.append`` writes them exactly as it would write the equivalent entries (same line bytes, one
+    line per child, same hash chain), but splices each line from pre-serialised constant parts instead of
+    copying, completing and serialising a dict per entry. ``common`` holds the other keys (``ts``,
+    ``operator``, ``action``, optional ``detail``; ``commit`` adds ``_tx``).
+    """
+
+    def __init__(self, common: dict[str, Any], items: list[tuple[str | None, dict[str, list[Any]]]]):
+        self.common = dict(common)
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __setitem__(self, key: str, value: Any) -> None:      # commit tags the batch like an entry
+        self.common[key] = value
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.entries())
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The equivalent entries (before sequencing)."""
+        return [{**self.common, "record": record, "changes": changes} for record, changes in self.items]
+
+
+def _batch_lines(batch: EntryBatch, seq: int, prev: str) -> tuple[list[bytes], int, str]:
+    """The journal lines of ``batch`` after ``seq``/``prev``: byte for byte what ``append`` makes of
+    ``batch.entries()`` (orjson, sorted keys, hash as the last key)."""
+    common = {k: v for k, v in batch.common.items() if k not in ("seq", "prev", "hash", "record", "changes")}
+    if "ts" not in common:
+        common["ts"] = now_ts()
+    slots = ("changes", "prev", "record", "seq")
+    keys = sorted([*common, *slots])
+    # constant bytes between the variable slots, in key order
+    parts: list[bytes] = []
+    order: list[str] = []
+    text = b"{"
+    for i, key in enumerate(keys):
+        text += (b"," if i else b"") + orjson.dumps(key) + b":"
+        if key in slots:
+            if key == "prev":
+                text += b'"'
+            parts.append(text)
+            order.append(key)
+            text = b'"' if key == "prev" else b""
+        else:
+            text += orjson.dumps(common[key], option=orjson.OPT_SORT_KEYS)
+    tail = text + b"}"
+    dumps, sort_keys, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
+    join = b"".join
+    idx = {key: n for n, key in enumerate(order)}
+    i_changes, i_prev, i_record, i_seq = idx["changes"], idx["prev"], idx["record"], idx["seq"]
+    values: list[bytes] = [b""] * 4
+    pieces: list[bytes] = [b""] * 9
+    pieces[0], pieces[2], pieces[4], pieces[6] = parts
+    pieces[8] = tail
+    lines = []
+    for record, changes in batch.items:
+        seq += 1
+        values[i_changes] = dumps(changes, option=sort_keys)
+        values[i_prev] = prev.encode()
+        values[i_record] = dumps(record)
+        values[i_seq] = b"%d" % seq
+        pieces[1], pieces[3], pieces[5], pieces[7] = values
+        body = join(pieces)
+        prev = sha256(body).hexdigest()
+        lines.append(b'%s,"hash":"%s"}' % (body[:-1], prev.encode()))
+    return lines, seq, prev
+
+
 class Journal:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -70,10 +142,12 @@ class Journal:
         self._last_hash = ""
 
     # -- writing -------------------------------------------------------------------------------------
-    def append(self, entries: Iterable[dict[str, Any]]) -> list[JournalEntry]:
-        """Sequence, chain and append ``entries`` in one durable write. Returns the stored entries."""
-        pending = list(entries)
-        if not pending:
+    def append(self, entries: Iterable[dict[str, Any]] | EntryBatch) -> list[JournalEntry]:
+        """Sequence, chain and append ``entries`` in one durable write. Returns the stored entries
+        (for an ``EntryBatch``: an empty list, the entries are only written)."""
+        batch = entries if isinstance(entries, EntryBatch) else None
+        pending = [] if batch is not None else list(entries)
+        if not pending and not batch:
             return []
         with locked(self.lock, self.path):
             try:
@@ -90,6 +164,8 @@ class Journal:
                 lines = []
                 sort_keys = orjson.OPT_SORT_KEYS
                 sha256 = hashlib.sha256
+                if batch is not None:
+                    lines, seq, prev = _batch_lines(batch, seq, prev)
                 for raw in pending:
                     seq += 1
                     entry = raw.copy()
