@@ -5,11 +5,21 @@ costs little; a query that extends the previous one filters the previous hits on
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from pypinyin import Style, lazy_pinyin
+# Pinyin is only ever asked for single characters: pypinyin's phrase dictionary (~46 MB once loaded, read
+# at import) changes nothing for those (checked for all 41,923 characters of its table), so skip loading it.
+_NO_PHRASES = "PYPINYIN_NO_PHRASES"
+_had_no_phrases = _NO_PHRASES in os.environ
+os.environ.setdefault(_NO_PHRASES, "1")
+try:
+    from pypinyin import Style, lazy_pinyin
+finally:
+    if not _had_no_phrases:
+        del os.environ[_NO_PHRASES]
 
 from kbtui.domain.child import Record
 
