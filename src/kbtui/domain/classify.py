@@ -73,14 +73,22 @@ def derived_situation(record: Record, profile: Profile, cohort: str | None) -> s
     return st.PENDING_VISIT
 
 
+# Classifications are immutable values with few distinct combinations (a few hundred in a county): one
+# shared object per combination instead of one per child (the TUI caches a classification per child).
+_SHARED: dict[Classification, Classification] = {}
+
+
 def classify(record: Record, profile: Profile) -> Classification:
     cohort = cohort_of(record, profile)
     finding = record.get("status")
     situation = finding or derived_situation(record, profile, cohort)
-    return Classification(
+    found = Classification(
         local=is_local(record, profile),
         cohort=cohort,
         age=age_on_cutoff(record, profile.cutoff),
         situation=situation,
         derived=not finding,
     )
+    if len(_SHARED) > 10_000:       # free-text findings could make many: never grow without bound
+        _SHARED.clear()
+    return _SHARED.setdefault(found, found)
