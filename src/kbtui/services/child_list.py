@@ -6,7 +6,7 @@ distinct names or the ID numbers, and filters / sort orders are computed once wh
 keystroke. Classification (the situation of each child, 1.5 s at 100,000) is computed lazily: only for
 the rows shown, or for all rows when a filter or sort needs it (the TUI does that in a worker).
 
-Name matching follows ``services.search`` exactly (``search.matches`` is applied to each distinct name).
+Name matching follows ``services.search`` exactly (``search.matches``, inlined, once per distinct name).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.masking import mask_cell
-from kbtui.services.search import Entry, matches, name_pinyin
+from kbtui.services.search import Entry, name_pinyin
 
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
 
@@ -191,9 +191,17 @@ class ChildList:
         if _ID_QUERY.match(query):
             return self._id_search(query.upper())
         hits: list[int] = []
-        entry = self._entry
+        entries, entry = self._entries, self._entry
+        # ``search.matches`` for a name query (ID queries took the branch above), with the per-query work
+        # (lower-casing, length test) done once instead of once per distinct name
+        q = query.lower()
+        inside = len(q) >= 3
         for name, rows in self._names.items():
-            if matches(entry(name), query):
+            if query in name:
+                hits.extend(rows)
+                continue
+            e = entries.get(name) or entry(name)
+            if e.initials.startswith(q) or e.full.startswith(q) or (inside and q in e.full):
                 hits.extend(rows)
         hits.sort()
         return hits
