@@ -269,6 +269,19 @@ def test_spotcheck_list_export_is_scoped_masked_and_journaled(data, tmp_path):
     assert_export(data, "cadre", village, "专项督导检查名单", len(inside))
 
 
+def test_spotcheck_on_screen_list_masks_numbers_and_only_town_staff_draw(data):
+    cli(data, "tester", "spotcheck", "draw", "--seed", "7")
+    ws = admin(data)
+    drawn = spotcheck.drawn_ids(ws)
+    shown = cli(data, "sup", "spotcheck", "list")
+    assert drawn and not any(i in shown for i in drawn)           # 督导: masked on screen too
+    assert any(i[:6] + "********" + i[-4:] in shown for i in drawn)
+    assert any(i in cli(data, "tester", "spotcheck", "list") for i in drawn)
+    refused = run_cli("spotcheck", "draw", "--seed", "8", "--replace", data_dir=data, operator="cadre")
+    assert refused.exit_code == 1 and "只有镇级操作员" in refused.output
+    assert spotcheck.current_draw(admin(data))["seed"] == 7      # the township's list is unchanged
+
+
 # --------------------------------------------------------------------------- 劝返情况记录 and legal documents
 
 @pytest.fixture

@@ -144,7 +144,7 @@ def spotcheck_list(workspace: Workspace, output: Path | None) -> None:
     if output:
         click.echo(f"督查名单已写入 {output}（{spot_svc.export_list(workspace, output)} 名儿童）")
         return
-    for row in spot_svc.list_rows(workspace):
+    for row in spot_svc.screen_rows(workspace):
         click.echo("  ".join(str(v) for v in row[1:10] if v != ""))
 
 

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
@@ -69,7 +70,14 @@ def households(workspace) -> dict[str, list[dict[str, Any]]]:
 
 
 def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bool = False) -> dict[str, Any]:
-    """Draw the sample for the current campaign. Same seed and same children → same households."""
+    """Draw the sample for the current campaign. Same seed and same children → same households.
+
+    The list covers the whole township, so only operators whose scope is the whole township may draw it
+    (a village cadre's draw would replace it with households of one village)."""
+    operator = access.require(workspace, R.WRITE, "抽取督查名单")
+    if operator is not None and operator.role_info.scope != R.ALL:
+        raise SpotcheckError(f"督查名单覆盖全镇，只有镇级操作员（镇管理员、教育专干）可以抽取；"
+                             f"您的角色是{operator.role}")
     wanted = wanted if wanted is not None else sizes(workspace)
     if not wanted:
         raise SpotcheckError("配置文件没有 [spotcheck]（各家庭类型抽查户数），无法抽取督查名单")
@@ -105,6 +113,11 @@ def drawn_ids(workspace) -> list[str]:
 
 def _situation(workspace, record: dict) -> str:
     return workspace.context().classify(record).situation
+
+
+def screen_rows(workspace) -> list[list[Any]]:
+    """``list_rows`` for showing on screen: ID and phone numbers masked unless the role needs them."""
+    return [access.mask_row(workspace, list(_COLUMNS), row, purpose="list") for row in list_rows(workspace)]
 
 
 def list_rows(workspace) -> list[list[Any]]:

@@ -55,8 +55,9 @@ class SpotcheckScreen(Screen):
             head.update(f"尚未抽取督查名单（按配置抽取：{sizes}）。按 D 抽取。")
             return
         mismatched = {m["id_number"] for m in spotcheck.mismatches(workspace)}
-        for row in spotcheck.list_rows(workspace):
-            _n, family, village, group, guardian, phone, name, id_number, earlier, result, _by, _note = row
+        for row, full in zip(spotcheck.screen_rows(workspace), spotcheck.list_rows(workspace)):
+            _n, family, village, group, guardian, phone, name, _shown_id, earlier, result, _by, _note = row
+            id_number = full[7]
             if self.only_mismatches and id_number not in mismatched:
                 continue
             mark = f"{result}（不一致）" if id_number in mismatched else result
