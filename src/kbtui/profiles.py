@@ -93,8 +93,9 @@ def _str_list(table: dict, key: str, where: str) -> list[str]:
     return value
 
 
-def _parse_date(text: Any, year: int, where: str) -> dt.datetime:
-    """Accept 2024-09-06, 2024-09-06 18:00, 09-06 (in the campaign year), or a TOML date."""
+def parse_deadline(text: Any, year: int) -> dt.datetime:
+    """2024-09-06, 2024-09-06 18:00, 09-06 (in ``year``) or a TOML date; a day without a time ends at
+    23:59. Raises ValueError."""
     if isinstance(text, dt.datetime):
         return text
     if isinstance(text, dt.date):
@@ -110,7 +111,15 @@ def _parse_date(text: Any, year: int, where: str) -> dt.datetime:
         if "%H" not in fmt:
             parsed = parsed.replace(hour=23, minute=59)
         return parsed
-    raise ProfileError(f"配置文件 {where} 的日期“{raw}”看不懂，请写成 2024-09-06 或 2024-09-06 18:00")
+    raise ValueError(raw)
+
+
+def _parse_date(text: Any, year: int, where: str) -> dt.datetime:
+    try:
+        return parse_deadline(text, year)
+    except ValueError:
+        raise ProfileError(f"配置文件 {where} 的日期“{str(text).strip()}”看不懂，"
+                           f"请写成 2024-09-06 或 2024-09-06 18:00") from None
 
 
 def _cohorts(data: dict, cutoff: Cutoff) -> dict[str, Cohort]:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from kbtui.profiles import Phase
+from kbtui.profiles import Phase, parse_deadline
 
 DONE = "done"           # deadline passed
 CURRENT = "current"     # the earliest phase whose deadline has not passed
@@ -170,23 +170,10 @@ def parse_phase_arg(text: str, year: int) -> Phase:
     if not dots:
         start_text, end_text = "", when
     try:
-        end = _parse_when(end_text, year)
-        start = _parse_when(start_text, year).date() if start_text else None
+        end = parse_deadline(end_text, year)
+        start = parse_deadline(start_text, year).date() if start_text else None
     except ValueError:
         raise ValueError(f"阶段“{text}”的日期看不懂，请写成 2025-03-20 或 2025-03-20 18:00") from None
     return Phase(name, end, start)
 
 
-def _parse_when(text: str, year: int) -> dt.datetime:
-    text = text.strip()
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%m-%d %H:%M", "%m-%d"):
-        try:
-            parsed = dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        if "%Y" not in fmt:
-            parsed = parsed.replace(year=year)
-        if "%H" not in fmt:
-            parsed = parsed.replace(hour=23, minute=59)
-        return parsed
-    raise ValueError(text)
