@@ -42,28 +42,24 @@ class DisabilityError(ValueError):
     """A disability, assessment or placement that cannot be accepted; the message is Chinese."""
 
 
-def normalize_category(value: object) -> str:
+def _one_of(value: object, aliases: dict[str, str], allowed, what: str) -> str:
     text = str(value or "").strip()
-    text = _CATEGORY_ALIASES.get(text, text)
-    if text not in CATEGORIES:
-        raise DisabilityError(f"残疾类别“{value}”不对，应为：{'、'.join(CATEGORIES)}")
+    text = aliases.get(text, text)
+    if text not in allowed:
+        raise DisabilityError(f"{what}“{value}”不对，应为：{'、'.join(allowed)}")
     return text
+
+
+def normalize_category(value: object) -> str:
+    return _one_of(value, _CATEGORY_ALIASES, CATEGORIES, "残疾类别")
 
 
 def normalize_grade(value: object) -> str:
-    text = str(value or "").strip()
-    text = _GRADE_ALIASES.get(text, text)
-    if text not in GRADES:
-        raise DisabilityError(f"残疾等级“{value}”不对，应为：{'、'.join(GRADES)}")
-    return text
+    return _one_of(value, _GRADE_ALIASES, GRADES, "残疾等级")
 
 
 def normalize_source(value: object) -> str:
-    text = str(value or "").strip()
-    text = _SOURCE_ALIASES.get(text, text)
-    if text not in SOURCES:
-        raise DisabilityError(f"残疾信息来源“{value}”不对，应为：{'、'.join(SOURCES)}")
-    return text
+    return _one_of(value, _SOURCE_ALIASES, SOURCES, "残疾信息来源")
 
 
 def source_of(record: Record) -> str:
