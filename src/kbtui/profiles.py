@@ -58,6 +58,15 @@ class Profile:
     def campaign_id(self) -> str:
         return str(self.data.get("campaign", {}).get("id") or f"{self.year}")
 
+    def for_year(self, year: int, title: str | None = None) -> "Profile":
+        """The same locality and rules for a campaign of another year (ages counted on that year's cutoff)."""
+        campaign = {**self.data.get("campaign", {}), "year": year}
+        if title:
+            campaign["title"] = title
+        shifted = parse_profile({**self.data, "campaign": campaign}, self.path)
+        shifted.label = self.label
+        return shifted
+
     def section(self, key: str) -> dict[str, Any]:
         value = self.data.get(key, {})
         return value if isinstance(value, dict) else {}

@@ -82,7 +82,7 @@ class ReportExport:
 
 
 def report_context(workspace, today: dt.date | None = None, village: str | None = None) -> ReportContext:
-    return ReportContext(workspace.profile, today, statuses=workspace.statuses, ledgers=workspace.ledgers,
+    return ReportContext(workspace.campaign_profile, today, statuses=workspace.statuses, ledgers=workspace.ledgers,
                          village=village)
 
 

@@ -210,11 +210,22 @@ class Workspace:
             return dict(registry.items())
         return {name: registry[name] for name in enabled if name in registry}
 
+    @property
+    def campaign_profile(self) -> Profile:
+        """The profile as the current campaign sees it: a campaign of another year counts ages on the
+        cutoff day of its own year (classification, ledgers, checks and reports use this)."""
+        from kbtui.services.campaigns import current_campaign
+
+        campaign = current_campaign(self)
+        if campaign.year == self.profile.year:
+            return self.profile
+        return self.profile.for_year(campaign.year, campaign.title)
+
     def check_context(self, today: dt.date | None = None) -> CheckContext:
-        return CheckContext(self.profile, self.statuses, today)
+        return CheckContext(self.campaign_profile, self.statuses, today)
 
     def context(self, today: dt.date | None = None) -> LedgerContext:
-        return LedgerContext(self.profile, today)
+        return LedgerContext(self.campaign_profile, today)
 
     def folder(self, name: str) -> Path:
         path = self.root / name
