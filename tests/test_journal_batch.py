@@ -1,43 +1,59 @@
-"""EntryBatch (bulk inserts) writes exactly the journal lines the equivalent entries would."""
+"""A bulk insert is one journal line, read back as one entry per child (what single inserts would give)."""
 from __future__ import annotations
 
+import orjson
+
 from kbtui.store import ChildStore
-from kbtui.store.journal import EntryBatch, Journal, make_entry
+from kbtui.store.journal import Journal, bulk_insert_entry, make_entry
 
 
-def _items():
-    return [
-        ("110101201001011234", {"name": [None, "张三"], "key_groups": [None, ["留守儿童", "残疾"]],
-                                "village": [None, "高峰村"], "note": [None, 'a "quoted" \\ note\n']}),
-        (None, {}),
-        ("5002", {"z": [None, 1.5], "a": [None, None], "中": [None, {"b": 1, "a": [2]}]}),
-    ]
+def test_bulk_line_reads_back_as_one_entry_per_child(tmp_path):
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append([make_entry("op", "update", "x", {"f": [1, 2]}, ts="2024-01-01T00:00:00")])
+    records = {
+        "110101201001011234": {"name": "张三", "key_groups": ["留守儿童", "残疾"], "note": 'a "quoted" \\ note\n',
+                               "_v": 1, "_by": "操作员", "_at": "2024-09-05T10:00:00"},
+        "5002": {"z": 1.5, "a": None, "中": {"b": 1, "a": [2]}, "_v": 1},
+    }
+    entry = bulk_insert_entry("操作员", "import", records, {"file": "名单.xlsx", "source": "police"},
+                              "2024-09-05T10:00:00")
+    entry["_tx"] = "abcdef0123456789"
+    journal.append([entry])
+    lines = journal.path.read_bytes().splitlines()
+    assert len(lines) == 2 and lines[1].startswith(b'{"_tx":"abcdef0123456789",')
+    assert journal.count_tx("abcdef0123456789") == 1          # one line: written whole or not at all
+    assert journal.verify() == (True, None, "日志校验通过，共 2 条")
+    assert journal.last_seq() == 2
+
+    entries = list(journal.entries())
+    assert [e["record"] for e in entries] == ["x", "110101201001011234", "5002"]
+    first = entries[1]
+    assert first["changes"] == {"name": [None, "张三"], "key_groups": [None, ["留守儿童", "残疾"]],
+                                "note": [None, 'a "quoted" \\ note\n']}
+    assert first["operator"] == "操作员" and first["action"] == "import" and first["seq"] == 2
+    assert first["detail"] == {"file": "名单.xlsx", "source": "police"} and first["ts"] == "2024-09-05T10:00:00"
+    assert entries[2]["changes"] == {"z": [None, 1.5], "a": [None, None], "中": [None, {"b": 1, "a": [2]}]}
+    assert [e["record"] for e in journal.entries(record="5002")] == ["5002"]
+    assert [e["record"] for e in journal.entries(operator="操作员")] == ["110101201001011234", "5002"]
+
+    # the line is hashed like any other: a changed record breaks the chain there
+    tampered = orjson.loads(lines[1])
+    tampered["inserted"]["5002"]["z"] = 2.5
+    journal.path.write_bytes(lines[0] + b"\n" + orjson.dumps(tampered, option=orjson.OPT_SORT_KEYS) + b"\n")
+    ok, seq, _ = journal.verify()
+    assert not ok and seq == 2
 
 
-def test_batch_lines_equal_entry_lines(tmp_path):
-    for detail in (None, {"file": "名单.xlsx", "source": "police", "n": 3}):
-        for tx in (None, "abcdef0123456789"):
-            plain, bulk = Journal(tmp_path / "a.jsonl"), Journal(tmp_path / "b.jsonl")
-            plain.path.unlink(missing_ok=True)
-            bulk.path.unlink(missing_ok=True)
-            head = [make_entry("op", "update", "x", {"f": [1, 2]}, ts="2024-01-01T00:00:00")]
-            plain.append([dict(e) for e in head])
-            bulk.append([dict(e) for e in head])
-            common = make_entry("操作员", "import", None, None, detail, "2024-09-05T10:00:00")
-            entries = [{**common, "record": r, "changes": c} for r, c in _items()]
-            batch = EntryBatch(common, _items())
-            if tx:
-                for e in entries:
-                    e["_tx"] = tx
-                batch["_tx"] = tx
-            assert batch.entries() == entries
-            plain.append(entries)
-            bulk.append(batch)
-            assert bulk.path.read_bytes() == plain.path.read_bytes()
-            assert bulk.verify()[0]
-            if tx:
-                assert bulk.count_tx(tx) == 3
-            assert [e["record"] for e in bulk.entries(record="5002")] == ["5002"]
+def test_a_long_last_line_is_found_without_rereading(tmp_path):
+    """The tail of the journal is read in growing windows: a 3 MB bulk line is still its last entry."""
+    journal = Journal(tmp_path / "j.jsonl")
+    records = {f"ID{i:06d}": {"name": "孩子" * 20, "_v": 1} for i in range(30_000)}
+    journal.append([bulk_insert_entry("op", "import", records)])
+    assert journal.path.stat().st_size > 2_000_000
+    fresh = Journal(journal.path)
+    assert fresh.last_seq() == 1
+    fresh.append([make_entry("op", "update", "ID000001", {"name": ["孩子", "改名"]})])
+    assert fresh.verify()[0] and fresh.last_seq() == 2
 
 
 def test_insert_many_bulk_path(tmp_path):
@@ -54,7 +70,8 @@ def test_insert_many_bulk_path(tmp_path):
     data = orjson.loads((reopened.children_dir / f"{reopened.shard_of('ID0001')}.json").read_bytes())
     assert sorted(int(k) for k in data["_default"]) == [1, 2, 3, 4, 5]
     entries = list(reopened.journal.entries(record="ID0007"))
-    assert len(entries) == 1 and entries[0]["changes"]["name"] == [None, "孩子7"]
+    assert len(entries) == 1 and entries[0]["changes"] == {"id_number": [None, "ID0007"], "name": [None, "孩子7"],
+                                                           "village": [None, "高峰村"]}
     assert entries[0]["detail"] == {"file": "x.xlsx"} and entries[0]["action"] == "import"
     assert reopened.journal.verify()[0]
     store.update("ID0007", {"name": "改名"}, "op", expected_version=1)

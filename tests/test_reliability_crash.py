@@ -176,6 +176,8 @@ elif op == "move":
 elif op == "batch":
     store.insert_many([{"id_number": f"6{k:017d}", "name": "新", "village": ("东村", "西村")[k % 2]}
                        for k in range(40)], "w")
+elif op == "updates":
+    store.apply_many([(f"5{k:017d}", {"count": 1}) for k in range(20)], "w")
 elif op == "visit":
     store.collection("visits").insert({"key": "v1", "child": "500224201501010011"}, "w")
 print("returned", flush=True)
@@ -193,7 +195,7 @@ def _kill_at(root: Path, point: str, op: str) -> None:
 CASES = [
     ("after_pending", "update", False), ("after_pending", "move", False), ("after_pending", "batch", False),
     ("after_pending", "visit", False),
-    ("mid_journal", "batch", False),
+    ("mid_journal", "batch", False), ("mid_journal", "updates", False),
     ("after_journal", "update", True), ("after_journal", "move", True), ("after_journal", "batch", True),
     ("after_journal", "visit", True),
     ("between_installs", "move", True), ("between_installs", "batch", True),
@@ -219,15 +221,21 @@ def test_sigkill_at_each_step_of_a_write(tmp_path: Path, point: str, op: str, ke
     elif op == "batch":
         added = [i for i in store.ids() if i.startswith("6")]
         assert len(added) == (40 if kept else 0)
+    elif op == "updates":
+        assert sum(store.get(f"5{k:017d}")["count"] for k in range(20)) == (20 if kept else 0)
     else:
         assert (store.collection("visits").get("v1") is not None) is kept
 
     new_entries = [e for e in store.journal.entries() if e["seq"] > seq_before]
-    if point == "mid_journal":
-        # some entries of the batch reached the journal: they are declared void, and the data never changed
+    if point == "mid_journal" and op == "updates":
+        # some of the batch's entries (one line per child) reached the journal: they are declared void,
+        # and the data never changed
         assert rolled_back_txs(store)
         assert new_entries[-1]["action"] == "tx.rollback"
-        assert 0 < new_entries[-1]["detail"]["entries"] < 40
+        assert 0 < new_entries[-1]["detail"]["entries"] < 20
+    elif point == "mid_journal":
+        # a bulk insert is one journal line: torn, it is cut off whole and nothing was committed
+        assert new_entries == [] and not rolled_back_txs(store)
     elif kept:
         assert len(new_entries) == {"batch": 40}.get(op, 1)
     else:

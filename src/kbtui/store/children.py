@@ -18,7 +18,7 @@ from tinydb.table import Document, Table
 
 from kbtui.store import layout
 from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, read_failed, stale_message
-from kbtui.store.journal import EntryBatch, Journal, make_entry, now_ts
+from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
                                  read_json, target_of_pending)
 from kbtui.store.txn import commit
@@ -201,7 +201,7 @@ class ChildStore:
         shard.signature = sig
 
     @contextlib.contextmanager
-    def _locked(self, names: list[str], batch: EntryBatch | None = None
+    def _locked(self, names: list[str]
                 ) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None], list[dict[str, Any]]]]:
         """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty, entries).
 
@@ -210,8 +210,7 @@ class ChildStore:
         entries of its changes to ``entries``; after the body the staged shards and the entries are
         committed write-ahead (``kbtui.store.txn.commit``). The index is synced with the file when the
         file changed since we last saw it, and after the commit for the dirty shards. On failure nothing
-        is written and the touched shards are re-read from disk. With ``batch`` (bulk inserts) the body fills
-        the batch instead of ``entries`` and the batch is what is journaled.
+        is written and the touched shards are re-read from disk.
         """
         shards = [self._shard(n) for n in sorted(set(names))]
         with contextlib.ExitStack() as stack:
@@ -228,7 +227,7 @@ class ChildStore:
                 raws[shard.name] = _raw_table(data)
             try:
                 yield raws, dirty, entries
-                commit([shard.storage for shard in shards], self.journal, entries if batch is None else batch)
+                commit([shard.storage for shard in shards], self.journal, entries)
             except BaseException:
                 for shard in shards:
                     with contextlib.suppress(StoreError):
@@ -250,32 +249,31 @@ class ChildStore:
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",
                     detail: dict[str, Any] | None = None) -> int:
-        """Insert new children (one lock + one write per shard, one journal append with an entry per child).
+        """Insert new children: one lock + one write per shard, one journal line for the batch
+        (``journal.bulk_insert_entry``, read back as one entry per child).
 
         Bulk path: the records go straight into each shard's table (no TinyDB ``Document`` per record, the
-        same file content TinyDB would write) and the journal lines are spliced from an ``EntryBatch``."""
+        same file content TinyDB would write)."""
         if not records:
             return 0
         ts = now_ts()
         by_shard: dict[str, list[Record]] = {}
-        seen: set[str] = set()
+        inserted: dict[str, Record] = {}
         shard_of_village: dict[Any, str] = {}
-        changes_of: dict[str, dict[str, list[Any]]] = {}
         bookkeeping = {"_v": 1, "_by": operator, "_at": ts}
         for raw in records:
             id_number = raw.get(KEY)
             if not isinstance(id_number, str) or not id_number:
                 raise StoreError("记录缺少身份证号，无法保存")
-            if id_number in seen:
+            if id_number in inserted:
                 raise StoreError(f"身份证号 {id_number} 在本批数据中重复出现，未保存任何记录")
-            seen.add(id_number)
             # bulk imports: most records have no bookkeeping key ("_…" sorts before every lowercase key)
             if min(raw) >= "`":
                 rec = raw.copy()
             else:
                 rec = {k: v for k, v in raw.items() if _is_field(k)}
-            changes_of[id_number] = {k: [None, v] for k, v in rec.items()}
             rec.update(bookkeeping)
+            inserted[id_number] = rec
             village = rec.get("village")
             try:
                 name = shard_of_village[village]
@@ -287,15 +285,13 @@ class ChildStore:
         self.refresh()
 
         def refuse_existing() -> None:
-            clash = seen & self._records.keys()
+            clash = inserted.keys() & self._records.keys()
             if clash:
                 raise StoreError(f"身份证号 {min(clash)} 已存在，未保存任何记录")
 
         refuse_existing()
-        batch = EntryBatch(make_entry(operator, action, None, None, detail, ts), [])
-        with self._locked(list(by_shard), batch) as (raws, dirty, _entries):
+        with self._locked(list(by_shard)) as (raws, dirty, entries):
             refuse_existing()
-            items = batch.items
             for name in sorted(by_shard):
                 storage = self._shards[name].storage
                 data = storage.read()           # the session's parsed file (raws[name] is its table)
@@ -315,8 +311,8 @@ class ChildStore:
                 # is re-read); else the whole shard is re-pointed to the committed data (see ``update``)
                 self._shards[name].doc_ids.update(zip(ids, doc_ids))
                 dirty[name] = set(ids) if was_empty else None
-                items.extend(zip(ids, map(changes_of.__getitem__, ids)))
-        return len(seen)
+            entries.append(bulk_insert_entry(operator, action, inserted, detail, ts))
+        return len(inserted)
 
     def insert(self, record: Record, operator: str, action: str = "insert",
                detail: dict[str, Any] | None = None) -> Record:

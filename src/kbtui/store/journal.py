@@ -3,7 +3,8 @@
 One JSON line per change. Each entry carries ``seq`` (1, 2, 3 …), ``ts``, ``operator``, ``action``,
 ``record``, ``changes`` ({field: [old, new]}), optional ``detail``, ``prev`` (hash of the previous entry,
 "" for the first) and ``hash`` = sha256 hex of the canonical orjson (sorted keys) of the entry without
-``hash``. A batch is appended with one write + fsync under the journal lock.
+``hash``. A batch is appended with one write + fsync under the journal lock. A bulk insert (an import of
+new children) is one line with ``inserted`` = {ID number: record}; ``entries`` reads it as one entry per child.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from kbtui.store.layout import FILE_MODE
 from kbtui.store.storage import fsync_dir, locked, make_lock
 
 _TAIL_CHUNK = 64 * 1024
+INSERTED = "inserted"       # the key of a bulk insert entry
 
 
 class JournalEntry(TypedDict, total=False):
@@ -40,9 +42,22 @@ def now_ts() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-def entry_hash(entry: dict[str, Any]) -> str:
-    body = {k: v for k, v in entry.items() if k != "hash"} if "hash" in entry else entry
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+_HASH_TAIL = len(b',"hash":"') + 64 + len(b'"}')
+
+
+def line_hash(line: bytes) -> str:
+    """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"``
+    (the entry is serialised once, hashed, and the hash appended as the last key)."""
+    line = line.rstrip(b"\n")
+    return hashlib.sha256(line[:-_HASH_TAIL] + b"}").hexdigest()
+
+
+def _serialise(entry: dict[str, Any]) -> bytes:
+    """An entry's line body: keys sorted (``_tx`` first, see ``count_tx``). A bulk insert keeps its records in
+    the order given: orjson's sorting of 100,000 keys would cost three times the rest of the line."""
+    if INSERTED in entry:
+        return orjson.dumps(dict(sorted(entry.items())))
+    return orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
 
 
 def make_entry(operator: str, action: str, record: str | None, changes: dict[str, list[Any]] | None = None,
@@ -60,76 +75,26 @@ def make_entry(operator: str, action: str, record: str | None, changes: dict[str
     return entry
 
 
-class EntryBatch:
-    """Many entries that differ only in ``record`` and ``changes`` (a bulk insert: one per child).
+def bulk_insert_entry(operator: str, action: str, records: dict[str, dict[str, Any]],
+                      detail: dict[str, Any] | None = None, ts: str | None = None) -> JournalEntry:
+    """One entry for many new children (an import): ``inserted`` maps each ID number to its record as stored.
 
-    ``Journal.append`` writes them exactly as it would write the equivalent entries (same line bytes, one
-    line per child, same hash chain), but splices each line from pre-serialised constant parts instead of
-    copying, completing and serialising a dict per entry. ``common`` holds the other keys (``ts``,
-    ``operator``, ``action``, optional ``detail``; ``commit`` adds ``_tx``).
+    ``Journal.entries`` reads it back as one entry per child (``record`` = the ID, ``changes`` = every field
+    from None), so the audit log, replay and round trips see what single inserts would give; the file holds
+    one line and one hash for the whole batch instead of serialising and hashing 100,000 entries.
     """
-
-    def __init__(self, common: dict[str, Any], items: list[tuple[str | None, dict[str, list[Any]]]]):
-        self.common = dict(common)
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __setitem__(self, key: str, value: Any) -> None:      # commit tags the batch like an entry
-        self.common[key] = value
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.entries())
-
-    def entries(self) -> list[dict[str, Any]]:
-        """The equivalent entries (before sequencing)."""
-        return [{**self.common, "record": record, "changes": changes} for record, changes in self.items]
+    entry = make_entry(operator, action, None, None, detail, ts)
+    entry[INSERTED] = records  # type: ignore[literal-required]
+    return entry
 
 
-def _batch_lines(batch: EntryBatch, seq: int, prev: str) -> tuple[list[bytes], int, str]:
-    """The journal lines of ``batch`` after ``seq``/``prev``: byte for byte what ``append`` makes of
-    ``batch.entries()`` (orjson, sorted keys, hash as the last key)."""
-    common = {k: v for k, v in batch.common.items() if k not in ("seq", "prev", "hash", "record", "changes")}
-    if "ts" not in common:
-        common["ts"] = now_ts()
-    slots = ("changes", "prev", "record", "seq")
-    keys = sorted([*common, *slots])
-    # constant bytes between the variable slots, in key order
-    parts: list[bytes] = []
-    order: list[str] = []
-    text = b"{"
-    for i, key in enumerate(keys):
-        text += (b"," if i else b"") + orjson.dumps(key) + b":"
-        if key in slots:
-            if key == "prev":
-                text += b'"'
-            parts.append(text)
-            order.append(key)
-            text = b'"' if key == "prev" else b""
-        else:
-            text += orjson.dumps(common[key], option=orjson.OPT_SORT_KEYS)
-    tail = text + b"}"
-    dumps, sort_keys, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
-    join = b"".join
-    idx = {key: n for n, key in enumerate(order)}
-    i_changes, i_prev, i_record, i_seq = idx["changes"], idx["prev"], idx["record"], idx["seq"]
-    values: list[bytes] = [b""] * 4
-    pieces: list[bytes] = [b""] * 9
-    pieces[0], pieces[2], pieces[4], pieces[6] = parts
-    pieces[8] = tail
-    lines = []
-    for record, changes in batch.items:
-        seq += 1
-        values[i_changes] = dumps(changes, option=sort_keys)
-        values[i_prev] = prev.encode()
-        values[i_record] = dumps(record)
-        values[i_seq] = b"%d" % seq
-        pieces[1], pieces[3], pieces[5], pieces[7] = values
-        body = join(pieces)
-        prev = sha256(body).hexdigest()
-        lines.append(b'%s,"hash":"%s"}' % (body[:-1], prev.encode()))
-    return lines, seq, prev
+
+def _expand(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any]]:
+    """The per-child entries of a bulk insert entry (bookkeeping keys such as ``_v`` are not changes)."""
+    inserted = entry.pop(INSERTED)
+    items = inserted.items() if record is None else ([(record, inserted[record])] if record in inserted else [])
+    for id_number, rec in items:
+        yield {**entry, "record": id_number, "changes": {k: [None, v] for k, v in rec.items() if k[:1] != "_"}}
 
 
 class Journal:
@@ -142,12 +107,10 @@ class Journal:
         self._last_hash = ""
 
     # -- writing -------------------------------------------------------------------------------------
-    def append(self, entries: Iterable[dict[str, Any]] | EntryBatch) -> list[JournalEntry]:
-        """Sequence, chain and append ``entries`` in one durable write. Returns the stored entries
-        (for an ``EntryBatch``: an empty list, the entries are only written)."""
-        batch = entries if isinstance(entries, EntryBatch) else None
-        pending = [] if batch is not None else list(entries)
-        if not pending and not batch:
+    def append(self, entries: Iterable[dict[str, Any]]) -> list[JournalEntry]:
+        """Sequence, chain and append ``entries`` in one durable write. Returns the stored entries."""
+        pending = list(entries)
+        if not pending:
             return []
         with locked(self.lock, self.path):
             try:
@@ -162,10 +125,7 @@ class Journal:
                 seq, prev = self._last_seq, self._last_hash
                 stored: list[JournalEntry] = []
                 lines = []
-                sort_keys = orjson.OPT_SORT_KEYS
                 sha256 = hashlib.sha256
-                if batch is not None:
-                    lines, seq, prev = _batch_lines(batch, seq, prev)
                 for raw in pending:
                     seq += 1
                     entry = raw.copy()
@@ -178,7 +138,7 @@ class Journal:
                     entry["seq"] = seq
                     entry["prev"] = prev
                     # one serialisation per entry: the hashed body, with the hash appended as last key
-                    body = orjson.dumps(entry, option=sort_keys)
+                    body = _serialise(entry)
                     entry["hash"] = prev = sha256(body).hexdigest()
                     stored.append(entry)  # type: ignore[arg-type]
                     lines.append(b"%s,\"hash\":\"%s\"}" % (body[:-1], prev.encode()))
@@ -214,8 +174,10 @@ class Journal:
             return 0
         start = size
         tail = b""
+        window = _TAIL_CHUNK
         while True:
-            start = max(0, start - _TAIL_CHUNK)
+            start = max(0, size - window)
+            window *= 2         # a bulk insert line can be tens of MB: no quadratic re-reading
             tail = os.pread(fd, size - start, start)
             body = tail.rstrip(b"\n") if tail.endswith(b"\n") else tail
             if start == 0 or body.count(b"\n") >= 2:
@@ -286,7 +248,8 @@ class Journal:
                     yield line
 
     def entries(self, record: str | None = None, operator: str | None = None) -> Iterator[dict[str, Any]]:
-        """Entries in order, optionally only those of one record and/or one operator."""
+        """Entries in order, optionally only those of one record and/or one operator. A bulk insert line
+        (``bulk_insert_entry``) gives one entry per child, all with the line's ``seq`` and ``hash``."""
         needles = [orjson.dumps(v) for v in (record, operator) if v is not None]
         for line in self._lines():
             if any(n not in line for n in needles):
@@ -295,9 +258,12 @@ class Journal:
                 entry = orjson.loads(line)
             except orjson.JSONDecodeError:
                 continue
-            if record is not None and entry.get("record") != record:
-                continue
             if operator is not None and entry.get("operator") != operator:
+                continue
+            if INSERTED in entry:
+                yield from _expand(entry, record)
+                continue
+            if record is not None and entry.get("record") != record:
                 continue
             yield entry
 
@@ -307,8 +273,10 @@ class Journal:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
                 start = size
+                window = _TAIL_CHUNK
                 while start > 0:
-                    start = max(0, start - _TAIL_CHUNK)
+                    start = max(0, size - window)
+                    window *= 2
                     fh.seek(start)
                     pieces = fh.read(size - start).split(b"\n")
                     # the last piece is after the final newline (empty or torn); the first may be cut
@@ -338,7 +306,7 @@ class Journal:
                 return False, expected, f"日志第 {expected} 条缺失或顺序错误（读到序号 {seq}）"
             if entry.get("prev") != prev:
                 return False, seq, f"日志第 {seq} 条与上一条的链接不符，前面的记录可能被修改或删除"
-            if entry_hash(entry) != stored_hash:
+            if line_hash(line) != stored_hash:
                 return False, seq, f"日志第 {seq} 条的内容与校验值不符，该条已被修改"
             prev = stored_hash
             expected += 1

@@ -13,12 +13,11 @@ import secrets
 from typing import Any, Iterable
 
 from kbtui.store.errors import StoreError, write_failed
-from kbtui.store.journal import EntryBatch
 from kbtui.store.storage import _MISSING, LockedJSONStorage, fsync_dir
 
 
 def commit(storages: Iterable[LockedJSONStorage], journal: Any,
-           entries: list[dict[str, Any]] | EntryBatch) -> list[Any]:
+           entries: list[dict[str, Any]]) -> list[Any]:
     """Commit the staged data of ``storages`` (all locked, deferred) together with ``entries``."""
     staged = [s for s in storages if s.staged is not _MISSING]
     if not staged:
@@ -38,11 +37,8 @@ def commit(storages: Iterable[LockedJSONStorage], journal: Any,
                 fsync_dir(folder)
             except OSError as err:
                 raise write_failed(folder, err) from err
-        if isinstance(entries, EntryBatch):
-            entries["_tx"] = tx
-        else:
-            for entry in entries:
-                entry["_tx"] = tx
+        for entry in entries:
+            entry["_tx"] = tx
         stored = journal.append(entries)
     except BaseException:
         for storage in written:
