@@ -13,6 +13,13 @@ per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_m
 the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.search.SearchIndex``
 (one Python test per child) answering the same keystrokes (``baseline_searchindex_keystroke_ms``).
 Targets (issue 4): list_open_s ≤ 1, search_keystroke_ms ≤ 100.
+
+Memory (issue 10, target rss_mb ≤ 600): ``rss_mb`` is this process's own peak RSS (``VmHWM``) with the county
+loaded, the list open and a search typed, read before the baseline is built; ``rss_open_mb`` /
+``rss_list_mb`` / ``rss_search_mb`` the resident size after opening the workspace, after the list and its
+indexes, after the searches; ``rss_mb_with_baseline`` the peak at the very end. A demo township that has to be
+built is built in a child process, so that its memory is not counted here. (Not ``ru_maxrss``: on Linux a
+child's ``ru_maxrss`` starts from its parent's peak RSS at the fork/exec, so it measured whoever started us.)
 """
 from __future__ import annotations
 
@@ -21,7 +28,9 @@ import asyncio
 import datetime as dt
 import json
 import os
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +54,38 @@ def build(root: Path, children: int) -> None:
     workspace.store.insert_many(plan.records, OPERATOR, action="demo")
 
 
+def build_elsewhere(root: Path, children: int) -> None:
+    """``build`` in a child process: the measuring process's peak RSS stays the app's own."""
+    subprocess.run([sys.executable, __file__, "--build-only", "--data-dir", str(root), "--children", str(children)],
+                   check=True)
+
+
+def _status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status in MB (None where there is no /proc)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def rss_now_mb() -> float | None:
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS since it started (``VmHWM``); elsewhere ``ru_maxrss`` (which may include
+    the parent's peak: see the module docstring)."""
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
 async def measure(root: Path, query: str) -> dict:
     from textual import events
 
@@ -65,7 +106,8 @@ async def measure(root: Path, query: str) -> dict:
             await super().on_event(event)
 
     app = TimedApp(workspace, today=dt.date(2024, 9, 10), start="import")
-    result: dict = {"children": len(workspace.store), "workspace_open_s": round(open_workspace, 3)}
+    result: dict = {"children": len(workspace.store), "workspace_open_s": round(open_workspace, 3),
+                    "rss_open_mb": rss_now_mb()}
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -91,6 +133,7 @@ async def measure(root: Path, query: str) -> dict:
         t = time.perf_counter()
         await app.workers.wait_for_complete()
         result["search_prepare_s"] = round(time.perf_counter() - t, 3)
+        result["rss_list_mb"] = rss_now_mb()
         paint = screen._compositor_refresh
 
         def timed_paint() -> None:
@@ -124,6 +167,8 @@ async def measure(root: Path, query: str) -> dict:
         screen.refresh_rows()
         await pilot.pause()
         result["search_keystroke_sorted_ms"] = round(max((await type_query())[0]), 1)
+        result["rss_search_mb"] = rss_now_mb()
+        result["rss_mb"] = peak_rss_mb()      # the app's peak: county, list, search (before the baseline)
     index = SearchIndex(workspace.store.all())
     baseline = []
     for n in range(1, len(query) + 1):
@@ -131,6 +176,7 @@ async def measure(root: Path, query: str) -> dict:
         index.search(query[:n])
         baseline.append((time.perf_counter() - t) * 1000)
     result["baseline_searchindex_keystroke_ms"] = round(max(baseline), 1)
+    result["rss_mb_with_baseline"] = peak_rss_mb()
     result["load_average_1min"] = round(os.getloadavg()[0], 2)    # other work on the machine inflates all times
     result["cpus"] = os.cpu_count()
     return result
@@ -141,14 +187,18 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--query", default="zha")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build_only:
+        build(args.data_dir, args.children)
+        return
     temp = None
     root = args.data_dir
     if root is None or not (root / "meta.json").exists():
         if root is None:
             temp = Path(tempfile.mkdtemp(prefix="kbtui-bench-tui-"))
             root = temp / "data"
-        build(root, args.children)
+        build_elsewhere(root, args.children)
     try:
         result = asyncio.run(measure(root, args.query))
     finally:
