@@ -1,6 +1,8 @@
 """The app as a whole: dashboard, navigation keys, help, command palette, plugins, keymap, NO_COLOR."""
 from __future__ import annotations
 
+import dataclasses
+
 from kbtui.tui.screens.children import ChildrenScreen
 from kbtui.tui.screens.dashboard import DashboardScreen
 from kbtui.tui.screens.help import HelpScreen
@@ -23,6 +25,37 @@ async def test_dashboard_shows_phases_counts_and_bars(tui_data):
         app.screen.query_one("#dash").scroll_end(animate=False)
         await pilot.pause()
         assert "█" in screen_text(app) and "各村核实进度" in screen_text(app)
+
+
+@run_async
+async def test_dashboard_counts_once_at_start_and_once_per_return(tui_data, monkeypatch):
+    """Each computation classifies every child (one worker per panel): the mount and the two resume events
+    Textual sends a newly shown screen must not start it three times."""
+    import kbtui.tui.screens.dashboard as dashboard_screen
+
+    calls: list[str] = []
+    compute = dashboard_screen.dashboard
+    monkeypatch.setattr(dashboard_screen, "dashboard", lambda *a: calls.append("counts") or compute(*a))
+    app = make_app(tui_data)
+    panels = len(app.panels)
+    renders: list[str] = []
+    for name, panel in list(app.panels.items()):
+        app.panels.replace(name, dataclasses.replace(
+            panel, render=lambda *a, render=panel.render: renders.append("panel") or render(*a)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert "待核实" in screen_text(app)
+        assert len(calls) == 1 and len(renders) == panels
+        await pilot.press("f3")
+        await settle(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert len(calls) == 2 and len(renders) == 2 * panels
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert len(calls) == 3 and len(renders) == 3 * panels
 
 
 @run_async
