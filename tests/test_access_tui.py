@@ -47,7 +47,7 @@ async def test_a_cadre_lists_and_searches_only_their_village_with_masked_numbers
         # the list masks ID and phone numbers …
         await search(app, pilot, inside["id_number"])
         assert shown_ids(app) == {inside["id_number"]}
-        row = model.position[inside["id_number"]]
+        row = model.row_of(inside["id_number"])
         columns = [c for c in app.columns.values() if c.id in ("id_number", "guardian_phone")]
         cells = model.cells(row, columns)
         assert cells[0] == inside["id_number"][:6] + "********" + inside["id_number"][-4:]
