@@ -39,6 +39,37 @@ class ExcelReadError(Exception):
     """A spreadsheet that cannot be read; the message is Chinese and tells the user what to do."""
 
 
+def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) -> set[int]:
+    """Rows that may not be children (``_is_data`` decides): a blank first cell, a text in the first four
+    columns starting like a footer or a note, the header's first cell again. Every other row is data;
+    the tests run column by column, so 100,000 ordinary rows cost a few list scans."""
+    probe = [r[first] if first < len(r) else None for r in data]
+    out = {i for i, v in enumerate(probe) if v is None or (v.__class__ is str and (not v or v.isspace()))}
+    for j in range(4):
+        column = [r[j] if j < len(r) else None for r in data]
+        out.update(i for i, v in enumerate(column) if v.__class__ is str and v and v[0] in _FOOTER_FIRST)
+    if header_first:
+        head = header_first[0]
+        out.update(i for i, r in enumerate(data) if r[:1] == [head])
+    return out
+
+
+def _is_data(row: list[Any], number: int, serial: int, header_cells: list[Any],
+             skipped: list[tuple[int, str]]) -> bool:
+    """Whether a suspect row is a child's row; the others are noted in ``skipped`` (blank rows silently)."""
+    probe_blank = not _meaningful(row, serial)
+    if probe_blank:
+        return False
+    reason = _footer_reason(row, serial)
+    if reason is not None:
+        skipped.append((number, reason))
+        return False
+    if row == header_cells:
+        skipped.append((number, "重复的表头行"))
+        return False
+    return True
+
+
 class MissingColumnsError(ExcelReadError):
     """Required columns were not found. ``missing`` holds the field keys, ``found`` the headers."""
 
@@ -52,12 +83,24 @@ class Row:
     """One data row: its Excel row ``number`` (1-based, as the user sees it), the matched ``values``
     by field key and the original ``cells`` of the row."""
 
-    __slots__ = ("number", "values", "cells")
+    __slots__ = ("number", "_values", "cells", "_fields")
 
-    def __init__(self, number: int, values: dict[str, Any], cells: list[Any]):
+    def __init__(self, number: int, values: dict[str, Any] | None, cells: list[Any],
+                 fields: tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple]] | None = None):
         self.number = number
-        self.values = values
+        self._values = values
         self.cells = cells
+        # (keys, getter): ``values`` is built from the cells when first asked for (an import reads
+        # columns, not rows: 100,000 dicts nobody reads are not built)
+        self._fields = fields
+
+    @property
+    def values(self) -> dict[str, Any]:
+        values = self._values
+        if values is None:
+            keys, getter = self._fields  # type: ignore[misc]
+            values = self._values = dict(zip(keys, getter(self.cells)))
+        return values
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -98,6 +141,11 @@ class Table:
     def column_of(self, key: str) -> int | None:
         hit = self.columns.get(key)
         return None if hit is None else hit[0]
+
+    def column(self, key: str) -> list[Any]:
+        """The raw cells of one matched column, one per row (an import normalises column by column)."""
+        j = self.columns[key][0]
+        return [row.cells[j] for row in self.rows]
 
 
 # --------------------------------------------------------------------------- opening files
@@ -544,35 +592,27 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
     getter: Callable[[Sequence[Any]], tuple] = (
         operator.itemgetter(*idx) if len(idx) > 1 else (lambda r, i=idx[0]: (r[i],))
     )
+    fields = (keys, getter)
     header_cells = list(grid[h])
     first = 1 if serial == 0 else 0
+    start = h + 1
+    data = grid[start:]
+    total = len(data)
+    if progress is not None:
+        progress(0, total)
+    suspects = _suspect_rows(data, first, header_cells[:1])
     rows: list[Row] = []
     skipped: list[tuple[int, str]] = []
-    append = rows.append
-    total = len(grid) - h - 1
-    start = h + 1
-    for i in range(start, len(grid)):
-        row = grid[i]
-        if progress is not None and (i - start) % PROGRESS_EVERY == 0:
-            progress(i - start, total)
-        # Fast path: the first non-序号 cell holds text or a number (nearly every data row).
-        probe = row[first] if first < len(row) else None
-        if probe.__class__ is str:
-            filled = probe != "" and not probe.isspace()
-        else:
-            filled = probe is not None
-        if not filled and not _meaningful(row, serial):
-            continue
-        reason = _footer_reason(row, serial)
-        if reason is not None:
-            skipped.append((i + 1, reason))
-            continue
-        if row == header_cells:
-            skipped.append((i + 1, "重复的表头行"))
-            continue
-        if len(row) < width:
-            row = list(row) + [""] * (width - len(row))
-        append(Row(i + 1, dict(zip(keys, getter(row))), row))
+    kept = range(total) if not suspects else [i for i in range(total) if i not in suspects or _is_data(
+        data[i], i + start + 1, serial, header_cells, skipped)]
+    for lo in range(0, len(kept), PROGRESS_EVERY):
+        for i in kept[lo:lo + PROGRESS_EVERY]:
+            row = data[i]
+            if len(row) < width:
+                row = list(row) + [""] * (width - len(row))
+            rows.append(Row(i + start + 1, None, row, fields))
+        if progress is not None and lo:
+            progress(kept[lo], total)
     if progress is not None:
         progress(total, total)
     return Table(

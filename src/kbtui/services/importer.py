@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from itertools import repeat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from kbtui.bulk import gc_paused
 from kbtui.domain.child import LABEL_OF
@@ -210,34 +211,53 @@ class _Checked:
 _ERRORS = (NormalizeError, IdNumberError)
 
 
+_NUMBERS = frozenset({int, float, bool})
+
+
 def _map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str]) -> list[Any]:
     """Normalise a column whose values repeat (village, sex, date…): each distinct value once.
 
     Returns the clean values (None for a blank or bad cell); bad cells go to ``errors`` by index."""
-    keys = list(zip(map(type, col), col))        # 1, 1.0 and True stay apart
-    table: dict[tuple[type, Any], Any] = {}
+    # 1, 1.0 and True are equal dict keys: a column mixing number types is keyed by (type, value)
+    mixed = len(set(map(type, col)) & _NUMBERS) > 1
+    keys: list[Any] = list(zip(map(type, col), col)) if mixed else col
+    table: dict[Any, Any] = {}
+    failed: dict[Any, str] = {}
     for key in set(keys):
-        raw = key[1]
+        raw = key[1] if mixed else key
+        table[key] = None
         if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
-            table[key] = None
             continue
         try:
             value = fn(raw)
         except _ERRORS as err:
-            value = err
-        table[key] = None if value == "" or value == [] else value
-    out = [table[k] for k in keys]
-    for i, value in enumerate(out):
-        if value is not None and isinstance(value, Exception):
-            errors[i] = str(value)
-            out[i] = None
+            failed[key] = str(err)
+            continue
+        if value != "" and value != []:
+            table[key] = value
+    out = list(map(table.__getitem__, keys))
+    if failed:
+        for i, key in enumerate(keys):
+            if key in failed:
+                errors[i] = failed[key]
     return out
 
 
-def _map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str]) -> list[Any]:
-    """Normalise a column of mostly distinct values (ID numbers, names, phones, addresses)."""
-    out: list[Any] = [None] * len(col)
-    for i, raw in enumerate(col):
+def _map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
+              clean: list[Any] | None = None) -> list[Any]:
+    """Normalise a column of mostly distinct values (ID numbers, names, phones, addresses). ``clean``
+    (``sources.clean_cells``) marks the cells already canonical; only the others go through ``fn``."""
+    if clean is None:
+        out: list[Any] = [None] * len(col)
+        todo: Iterable[int] = range(len(col))
+    else:
+        unclean = src.UNCLEAN
+        todo = [i for i, value in enumerate(clean) if value is unclean]
+        out = clean
+        for i in todo:
+            out[i] = None
+    for i in todo:
+        raw = col[i]
         if raw is None or raw == "":
             continue
         try:
@@ -273,7 +293,6 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     header = {k: h for k, (_, h) in columns.items()}
     rows = table.rows
     total = len(rows)
-    raws = [row.values for row in rows]
     raw_keys = set(source.raw_columns)
     required = [k for k in source.required if k != "id_number" and k in columns]
     owned = [k for k in source.owns if k in columns and k not in raw_keys]
@@ -282,19 +301,26 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
 
     # 1. columns
     id_errors: dict[int, str] = {}
-    ids = _map_each(src.fast_id, [r["id_number"] for r in raws], id_errors)
-    outs: list[tuple[str, list[Any]]] = []
+    id_cells = table.column("id_number")
+    ids = _map_each(src.fast_id, id_cells, id_errors, src.clean_cells("id_number", id_cells))
+    keys: list[str] = []
+    outs: list[list[Any]] = []
     errors: dict[str, dict[int, str]] = {}
     for n, key in enumerate(owned, 1):
-        col = [r[key] for r in raws]
+        col = table.column(key)
         errs: dict[int, str] = {}
-        mapper = _map_unique if key in _REPEATING else _map_each
-        outs.append((key, mapper(_column_fn(key, canon), col, errs)))
+        if key in _REPEATING:
+            outs.append(_map_unique(_column_fn(key, canon), col, errs))
+        else:
+            outs.append(_map_each(_column_fn(key, canon), col, errs, src.clean_cells(key, col)))
+        keys.append(key)
         errors[key] = errs
         if progress is not None:
             progress(CHECK, total * n // (len(owned) + 1), total)
     required_set = set(required)
     optional_errors = {i for k, e in errors.items() if k not in required_set for i in e}
+    # birth date and sex are part of the ID number: the ID wins, a different cell is reported
+    from_id = _from_id_number(ids, keys, outs, header)
     has_village = "village" in source.owns
     derive_village = has_village and "household_address" in columns
     mapper_fn = source.mapper
@@ -305,44 +331,35 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     issues: list[Issue] = []
     rejected = warned = 0
     id_header = header.get("id_number", "身份证号")
+    unread_required = any(k not in keys for k in required)
 
     def reject(row: Row, issue: Issue) -> None:
         issues.append(issue)
         rejects.append((row, "未导入：" + issue.message))
 
-    for i, row in enumerate(rows):
-        id_number = ids[i]
+    for i, (row, id_number, cells) in enumerate(zip(rows, ids, zip(*outs) if outs else repeat(()))):
         if id_number is None:
             reject(row, Issue(row.number, id_header, id_errors.get(i) or "身份证号为空", False))
             rejected += 1
             continue
-        values = {k: v for k, out in outs if (v := out[i]) is not None}
-        problem = None
-        for key in required:
-            if key not in values:
-                message = errors[key].get(i) or f"{LABEL_OF.get(key, header[key])}为空"
-                problem = Issue(row.number, header[key], message, False)
-                break
-        if problem is not None:
-            reject(row, problem)
-            rejected += 1
-            continue
+        values = dict(zip(keys, cells))
+        if None in cells or unread_required:
+            values = {k: v for k, v in values.items() if v is not None}
+            problem = None
+            for key in required:
+                if key not in values:
+                    message = errors[key].get(i) or f"{LABEL_OF.get(key, header[key])}为空"
+                    problem = Issue(row.number, header[key], message, False)
+                    break
+            if problem is not None:
+                reject(row, problem)
+                rejected += 1
+                continue
         row_issues = [Issue(row.number, header[k], f"{errors[k][i]}，此项未导入", True)
-                      for k, _ in outs if k not in required_set and i in errors[k]] \
+                      for k in keys if k not in required_set and i in errors[k]] \
             if i in optional_errors else []
-        # birth date and sex are part of the ID number: the ID wins, a different cell is reported
-        born = f"{id_number[6:10]}-{id_number[10:12]}-{id_number[12:14]}"
-        listed = values.get("birth_date")
-        if listed is not None and listed != born:
-            row_issues.append(Issue(row.number, header["birth_date"],
-                                    f"出生日期{listed}与身份证号中的{born}不一致，已按身份证号记录", True))
-        values["birth_date"] = born
-        sex = "男" if id_number[16] in "13579" else "女"
-        listed = values.get("sex")
-        if listed is not None and listed != sex:
-            row_issues.append(Issue(row.number, header["sex"],
-                                    f"性别“{listed}”与身份证号（{sex}）不一致，已按身份证号记录", True))
-        values["sex"] = sex
+        if i in from_id:
+            row_issues.extend(Issue(row.number, column, message, True) for column, message in from_id[i])
         if defaults:
             for key, value in defaults.items():
                 values.setdefault(key, value)
@@ -354,7 +371,7 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
                     values["group"] = group
         if mapper_fn is not None:
             try:
-                for key, message in mapper_fn(raws[i], values):
+                for key, message in mapper_fn(row.values, values):
                     row_issues.append(Issue(row.number, header.get(key, ""), message, True))
             except src.CellError as err:
                 column = header.get(err.field) or src.FLAG_HEADER.get(err.field, "")
@@ -370,6 +387,28 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     if progress is not None:
         progress(CHECK, total, total)
     return _Checked(table, good, rejects, issues, rejected, warned)
+
+
+def _from_id_number(ids: list[str | None], keys: list[str], outs: list[list[Any]], header: dict[str, str]
+                    ) -> dict[int, list[tuple[str, str]]]:
+    """Set the birth date and sex columns from the ID numbers (the ID wins); returns, by row index, the
+    (column, message) of each listed value that said otherwise."""
+    born = [f"{i[6:10]}-{i[10:12]}-{i[12:14]}" if i is not None else None for i in ids]
+    sexes = [("男" if i[16] in "13579" else "女") if i is not None else None for i in ids]
+    notes: dict[int, list[tuple[str, str]]] = {}
+    for key, derived, message in (
+            ("birth_date", born, "出生日期{listed}与身份证号中的{value}不一致，已按身份证号记录"),
+            ("sex", sexes, "性别“{listed}”与身份证号（{value}）不一致，已按身份证号记录")):
+        if key in keys:
+            n = keys.index(key)
+            listed = outs[n]
+            for i in [i for i, (a, b) in enumerate(zip(listed, derived)) if a is not None and b is not None and a != b]:
+                notes.setdefault(i, []).append((header[key], message.format(listed=listed[i], value=derived[i])))
+            outs[n] = derived
+        else:
+            keys.append(key)
+            outs.append(derived)
+    return notes
 
 
 # --------------------------------------------------------------------------- prepare / preview / commit
@@ -397,9 +436,8 @@ class PreparedImport:
         store.refresh()
         merger = Merger(store.get, self.source.name, self.path.name, self.source.list_fields,
                         known=set(store.ids()))
-        add = merger.add
-        for id_number, values, row in self.checked.good:
-            add(id_number, dict(values), row)
+        # copies: preview() and commit() may both merge the same rows
+        merger.add_rows([(id_number, values.copy(), row) for id_number, values, row in self.checked.good])
         return merger
 
     def _fill(self, result: ImportResult, merger: Merger, updates: list) -> None:

@@ -76,6 +76,20 @@ class Merger:
         self._fold(record, values, row)
         return kind or "existing"
 
+    def add_rows(self, rows: list[tuple[str, dict[str, Any], int]]) -> None:
+        """``add`` for many rows (id, values, row number); a child new to the store and to this list — every
+        row of a first import — takes the short way."""
+        seen, new, known, source = self.seen, self.new, self.known, self.source
+        add = self.add
+        for id_number, values, row in rows:
+            if known is not None and id_number not in known and id_number not in seen:
+                seen.add(id_number)
+                values["id_number"] = id_number
+                values[SOURCES_KEY] = [source]
+                new[id_number] = values
+            else:
+                add(id_number, values, row)
+
     def _fold(self, record: Record, values: dict[str, Any], row: int) -> None:
         for key, new in values.items():
             old = record.get(key)

@@ -15,12 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from operator import mul
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kbtui.domain import normalize as nz
-from kbtui.domain.idcard import CHECK_CHARS, WEIGHTS, IdNumberError, normalize_id
+from kbtui.domain.idcard import CHECK_CHARS, IdNumberError, normalize_id
 from kbtui.domain.status import KEY_GROUPS
 from kbtui.registry import Registry
 
@@ -37,25 +36,29 @@ class CellError(ValueError):
 
 # --------------------------------------------------------------------------- fast normalisers
 
-_ID_RE = re.compile(r"\d{17}[\dX]")
-_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{1,12}")
 _MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-_WEIGHT_OFFSET = 48 * sum(WEIGHTS)      # the weights applied to ASCII codes instead of digits
-
-
 def fast_id(raw: Any) -> str:
     """``normalize_id`` with a fast path for an already canonical string (same result, same errors)."""
-    if raw.__class__ is str and len(raw) == 18 and _ID_RE.fullmatch(raw):
-        m, d = int(raw[10:12]), int(raw[12:14])
-        if 1 <= m <= 12 and 1 <= d <= _MONTH_DAYS[m] and (m != 2 or d < 29 or _leap(int(raw[6:10]))) \
-                and raw[6:10] != "0000":
-            total = sum(map(mul, raw[:17].encode(), WEIGHTS)) - _WEIGHT_OFFSET
-            if CHECK_CHARS[total % 11] == raw[17]:
-                return raw
+    if raw.__class__ is str and _ID_RE.fullmatch(raw) and _check_char(raw) == raw[17] and _valid_birth(raw[6:14]):
+        return raw
     return normalize_id(raw)
+
+
+def _check_char(digits: str) -> str:
+    """GB 11643's check character of 17 ASCII digits. The weights are 2**(17-i) mod 11 and 13 = 2 mod 11, so the
+    weighted sum is 2 × (the digits read in base 13) mod 11: one ``int()`` in C instead of 17 multiplications."""
+    return CHECK_CHARS[2 * int(digits[:17], 13) % 11]
+
+
+def _valid_birth(yyyymmdd: str) -> bool:
+    m, d = int(yyyymmdd[4:6]), int(yyyymmdd[6:8])
+    return 1 <= m <= 12 and 1 <= d <= _MONTH_DAYS[m] and (m != 2 or d < 29 or _leap(int(yyyymmdd[:4]))) \
+        and yyyymmdd[:4] != "0000"
 
 
 def _leap(y: int) -> bool:
@@ -83,7 +86,60 @@ def fast_text(raw: Any) -> str:
     return nz.normalize_text(raw)
 
 
+# --------------------------------------------------------------------------- whole columns at once
+
+#: A cell that is not already in its canonical form: it goes through the field's normaliser.
+UNCLEAN = object()
+
+
+def _clean_ids(col: list[Any]) -> list[Any]:
+    match = _ID_RE.fullmatch
+    out = [raw if raw.__class__ is str and match(raw) and CHECK_CHARS[2 * int(raw[:17], 13) % 11] == raw[17]
+           else UNCLEAN for raw in col]
+    bad = {b for b in {raw[6:14] for raw in out if raw is not UNCLEAN} if not _valid_birth(b)}
+    if bad:
+        out = [UNCLEAN if raw is not UNCLEAN and raw[6:14] in bad else raw for raw in out]
+    return out
+
+
+def _clean_matching(pattern: re.Pattern[str]) -> Callable[[list[Any]], list[Any]]:
+    match = pattern.fullmatch
+    return lambda col: [raw if raw.__class__ is str and match(raw) else UNCLEAN for raw in col]
+
+
+def _clean_texts(col: list[Any]) -> list[Any]:
+    normalized = unicodedata.is_normalized
+    return [raw if raw.__class__ is str and raw and raw.isprintable() and raw == raw.strip() and "  " not in raw
+            and normalized("NFKC", raw) else UNCLEAN for raw in col]
+
+
+def clean_cells(key: str, col: list[Any]) -> list[Any] | None:
+    """The fast normalisers' tests run over a whole column: each cell already canonical (the normaliser would
+    return it unchanged), else ``UNCLEAN``. None when the field has no such test. Blank cells are UNCLEAN."""
+    fn = NORMALIZERS.get(key, fast_text)
+    if fn is fast_text:
+        return _clean_texts(col)
+    if fn is fast_id:
+        return _clean_ids(col)
+    if fn is fast_name:
+        return _clean_matching(_CJK_NAME)(col)
+    if fn is fast_phone:
+        return _clean_matching(_MOBILE_RE)(col)
+    return None
+
+
+_PLAIN_DATE = re.compile(r"([0-9]{4})[-./]([0-9]{2})[-./]([0-9]{2})")
+
+
 def iso_date(raw: Any) -> str:
+    """``parse_date(raw).isoformat()``, with a fast path for 2012-03-04 / 2012.03.04 / 2012/03/04."""
+    if raw.__class__ is str:
+        m = _PLAIN_DATE.fullmatch(raw)
+        if m and nz.YEAR_MIN <= int(m[1]) <= nz.YEAR_MAX:
+            try:
+                return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+            except ValueError:
+                pass            # 2012-02-30: parse_date says what is wrong
     return nz.parse_date(raw).isoformat()
 
 

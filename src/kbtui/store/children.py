@@ -202,14 +202,15 @@ class ChildStore:
 
     @contextlib.contextmanager
     def _locked(self, names: list[str]
-                ) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, set[str] | None], list[dict[str, Any]]]]:
+                ) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, Any], list[dict[str, Any]]]]:
         """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty, entries).
 
         The body changes the shards through their TinyDB tables (the writes are only staged), records in
         ``dirty[name]`` the ids it changed in that shard (None: resync all of it) and adds the journal
         entries of its changes to ``entries``; after the body the staged shards and the entries are
         committed write-ahead (``kbtui.store.txn.commit``). The index is synced with the file when the
-        file changed since we last saw it, and after the commit for the dirty shards. On failure nothing
+        file changed since we last saw it, and after the commit for the dirty shards (``dirty[name]`` may
+        also map ids to the very record dicts the body put in the table). On failure nothing
         is written and the touched shards are re-read from disk.
         """
         shards = [self._shard(n) for n in sorted(set(names))]
@@ -219,7 +220,7 @@ class ChildStore:
                 shard.storage.defer()
             entries: list[dict[str, Any]] = []
             raws: dict[str, dict[str, Record]] = {}
-            dirty: dict[str, set[str] | None] = {}
+            dirty: dict[str, Any] = {}
             for shard in shards:
                 data = shard.storage.read()
                 if shard.storage.signature != shard.signature:
@@ -239,6 +240,11 @@ class ChildStore:
                 data = shard.storage.read()     # the session cache: exactly what was written
                 if ids is None:
                     self._sync(shard, data, shard.storage.signature)
+                    continue
+                if isinstance(ids, dict):       # the new records themselves: the committed table holds them
+                    self._records.update(ids)
+                    self._shard_of.update(dict.fromkeys(ids, name))
+                    shard.signature = shard.storage.signature
                     continue
                 table = _raw_table(data)
                 doc_ids = shard.doc_ids
@@ -269,10 +275,10 @@ class ChildStore:
                 raise StoreError(f"身份证号 {id_number} 在本批数据中重复出现，未保存任何记录")
             # bulk imports: most records have no bookkeeping key ("_…" sorts before every lowercase key)
             if min(raw) >= "`":
-                rec = raw.copy()
+                rec = {**raw, **bookkeeping}
             else:
                 rec = {k: v for k, v in raw.items() if _is_field(k)}
-            rec.update(bookkeeping)
+                rec.update(bookkeeping)
             inserted[id_number] = rec
             village = rec.get("village")
             try:
@@ -310,7 +316,7 @@ class ChildStore:
                 # a new shard: the index learns only the new records after the commit (on failure the shard
                 # is re-read); else the whole shard is re-pointed to the committed data (see ``update``)
                 self._shards[name].doc_ids.update(zip(ids, doc_ids))
-                dirty[name] = set(ids) if was_empty else None
+                dirty[name] = dict(zip(ids, recs)) if was_empty else None
             entries.append(bulk_insert_entry(operator, action, inserted, detail, ts))
         return len(inserted)
 
