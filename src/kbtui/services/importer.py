@@ -326,35 +326,32 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     mapper_fn = source.mapper
 
     # 2. rows
-    good: list[tuple[str, dict[str, Any], int]] = []
     rejects: list[tuple[Row, str]] = []
     issues: list[Issue] = []
-    rejected = warned = 0
+    counts = {"rejected": 0, "warned": 0}
     id_header = header.get("id_number", "身份证号")
     unread_required = any(k not in keys for k in required)
+    cells_of = list(zip(*outs)) if outs else [()] * total
 
     def reject(row: Row, issue: Issue) -> None:
         issues.append(issue)
         rejects.append((row, "未导入：" + issue.message))
+        counts["rejected"] += 1
 
-    for i, (row, id_number, cells) in enumerate(zip(rows, ids, zip(*outs) if outs else repeat(()))):
+    def check_row(i: int) -> tuple[str, dict[str, Any], int] | None:
+        """One row the plain way does not fit: a bad or blank cell, a note, defaults, a mapper…"""
+        row, id_number, cells = rows[i], ids[i], cells_of[i]
         if id_number is None:
             reject(row, Issue(row.number, id_header, id_errors.get(i) or "身份证号为空", False))
-            rejected += 1
-            continue
+            return None
         values = dict(zip(keys, cells))
         if None in cells or unread_required:
             values = {k: v for k, v in values.items() if v is not None}
-            problem = None
             for key in required:
                 if key not in values:
                     message = errors[key].get(i) or f"{LABEL_OF.get(key, header[key])}为空"
-                    problem = Issue(row.number, header[key], message, False)
-                    break
-            if problem is not None:
-                reject(row, problem)
-                rejected += 1
-                continue
+                    reject(row, Issue(row.number, header[key], message, False))
+                    return None
         row_issues = [Issue(row.number, header[k], f"{errors[k][i]}，此项未导入", True)
                       for k in keys if k not in required_set and i in errors[k]] \
             if i in optional_errors else []
@@ -376,14 +373,24 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
             except src.CellError as err:
                 column = header.get(err.field) or src.FLAG_HEADER.get(err.field, "")
                 reject(row, Issue(row.number, column, str(err), False))
-                rejected += 1
-                continue
+                return None
         if row_issues:
-            warned += 1
+            counts["warned"] += 1
             issues.extend(row_issues)
             rejects.append((row, "已导入，但：" + "；".join(
                 (f"“{x.column}”列：" if x.column else "") + x.message for x in row_issues)))
-        good.append((id_number, values, row.number))
+        return id_number, values, row.number
+
+    # most rows are plain (every cell good, nothing to add): they become (id, values, row) directly
+    if defaults or mapper_fn is not None or unread_required or (derive_village and "village" not in keys):
+        checked = [check_row(i) for i in range(total)]
+    else:
+        special = optional_errors | from_id.keys() | {i for i, id_number in enumerate(ids) if id_number is None} \
+            | {i for i, cells in enumerate(cells_of) if None in cells}
+        checked = [(id_number, dict(zip(keys, cells)), row.number) if i not in special else check_row(i)
+                   for i, (row, id_number, cells) in enumerate(zip(rows, ids, cells_of))]
+    good = [item for item in checked if item is not None]
+    rejected, warned = counts["rejected"], counts["warned"]
     if progress is not None:
         progress(CHECK, total, total)
     return _Checked(table, good, rejects, issues, rejected, warned)
@@ -562,6 +569,7 @@ def prepare_import(workspace, source: str | src.Source, path: str | Path, *, she
     return PreparedImport(workspace, source, path, checked, progress)
 
 
+@gc_paused      # one pause for read, check and write: no collection over the read rows in between
 def import_list(workspace, source: str, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
                 defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> ImportResult:
     prepared = prepare_import(workspace, source, path, sheet=sheet, defaults=defaults, progress=progress)

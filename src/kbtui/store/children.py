@@ -263,31 +263,30 @@ class ChildStore:
         if not records:
             return 0
         ts = now_ts()
-        by_shard: dict[str, list[Record]] = {}
-        inserted: dict[str, Record] = {}
-        shard_of_village: dict[Any, str] = {}
         bookkeeping = {"_v": 1, "_by": operator, "_at": ts}
-        for raw in records:
-            id_number = raw.get(KEY)
-            if not isinstance(id_number, str) or not id_number:
-                raise StoreError("记录缺少身份证号，无法保存")
-            if id_number in inserted:
-                raise StoreError(f"身份证号 {id_number} 在本批数据中重复出现，未保存任何记录")
-            # bulk imports: most records have no bookkeeping key ("_…" sorts before every lowercase key)
-            if min(raw) >= "`":
-                rec = {**raw, **bookkeeping}
-            else:
-                rec = {k: v for k, v in raw.items() if _is_field(k)}
-                rec.update(bookkeeping)
-            inserted[id_number] = rec
+        ids = [raw.get(KEY) for raw in records]
+        if set(map(type, ids)) != {str} or "" in ids:
+            raise StoreError("记录缺少身份证号，无法保存")
+        # bulk imports: records have no bookkeeping key ("_…" sorts before every lowercase key)
+        recs = [{**raw, **bookkeeping} if min(raw) >= "`" else
+                {**{k: v for k, v in raw.items() if _is_field(k)}, **bookkeeping} for raw in records]
+        inserted = dict(zip(ids, recs))
+        if len(inserted) != len(recs):
+            seen: set[str] = set()
+            twice = next(i for i in ids if i in seen or seen.add(i))  # type: ignore[func-returns-value]
+            raise StoreError(f"身份证号 {twice} 在本批数据中重复出现，未保存任何记录")
+        by_village: dict[Any, list[Record]] = {}
+        for rec in recs:
             village = rec.get("village")
             try:
-                name = shard_of_village[village]
-            except (KeyError, TypeError):
-                name = layout.shard_name(village)
-                if village.__class__ is str:
-                    shard_of_village[village] = name
-            by_shard.setdefault(name, []).append(rec)
+                by_village[village].append(rec)
+            except KeyError:
+                by_village[village] = [rec]
+            except TypeError:           # an unhashable village: the shard name says what it is
+                by_village.setdefault(str(village), []).append(rec)
+        by_shard: dict[str, list[Record]] = {}
+        for village, group in by_village.items():
+            by_shard.setdefault(layout.shard_name(village), []).extend(group)
         self.refresh()
 
         def refuse_existing() -> None:
