@@ -43,15 +43,21 @@ def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) ->
     """Rows that may not be children (``_is_data`` decides): a blank first cell, a text in the first four
     columns starting like a footer or a note, the header's first cell again. Every other row is data;
     the tests run column by column, so 100,000 ordinary rows cost a few list scans."""
-    probe = [r[first] if first < len(r) else None for r in data]
-    out = {i for i, v in enumerate(probe) if v is None or (v.__class__ is str and (not v or v.isspace()))}
+    narrowest = min(map(len, data), default=0)
+
+    def column(j: int) -> list[Any]:
+        if j < narrowest:
+            return list(map(operator.itemgetter(j), data))
+        return [r[j] if j < len(r) else None for r in data]
+
+    out = [i for i, v in enumerate(column(first))
+           if v is None or (v.__class__ is str and (not v or v.isspace()))]
     for j in range(4):
-        column = [r[j] if j < len(r) else None for r in data]
-        out.update(i for i, v in enumerate(column) if v.__class__ is str and v and v[0] in _FOOTER_FIRST)
+        out += [i for i, v in enumerate(column(j)) if v.__class__ is str and v and v[0] in _FOOTER_FIRST]
     if header_first:
         head = header_first[0]
-        out.update(i for i, r in enumerate(data) if r[:1] == [head])
-    return out
+        out += [i for i, v in enumerate(column(0)) if v == head]
+    return set(out)
 
 
 def _is_data(row: list[Any], number: int, serial: int, header_cells: list[Any],
@@ -115,6 +121,9 @@ class Row:
         )
 
 
+_CELLS = operator.attrgetter("cells")
+
+
 @dataclass
 class Table:
     path: Path
@@ -145,7 +154,7 @@ class Table:
     def column(self, key: str) -> list[Any]:
         """The raw cells of one matched column, one per row (an import normalises column by column)."""
         j = self.columns[key][0]
-        return [row.cells[j] for row in self.rows]
+        return list(map(operator.itemgetter(j), map(_CELLS, self.rows)))
 
 
 # --------------------------------------------------------------------------- opening files

@@ -214,10 +214,12 @@ _ERRORS = (NormalizeError, IdNumberError)
 _NUMBERS = frozenset({int, float, bool})
 
 
-def _map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str]) -> list[Any]:
+def _map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
+                nones: set[int] | None = None) -> list[Any]:
     """Normalise a column whose values repeat (village, sex, date…): each distinct value once.
 
-    Returns the clean values (None for a blank or bad cell); bad cells go to ``errors`` by index."""
+    Returns the clean values (None for a blank or bad cell); bad cells go to ``errors`` by index, and the
+    index of every None to ``nones``."""
     # 1, 1.0 and True are equal dict keys: a column mixing number types is keyed by (type, value)
     mixed = len(set(map(type, col)) & _NUMBERS) > 1
     keys: list[Any] = list(zip(map(type, col), col)) if mixed else col
@@ -240,13 +242,16 @@ def _map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str]
         for i, key in enumerate(keys):
             if key in failed:
                 errors[i] = failed[key]
+    if nones is not None and None in table.values():
+        nones.update(i for i, value in enumerate(out) if value is None)
     return out
 
 
 def _map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
-              clean: list[Any] | None = None) -> list[Any]:
+              clean: list[Any] | None = None, nones: set[int] | None = None) -> list[Any]:
     """Normalise a column of mostly distinct values (ID numbers, names, phones, addresses). ``clean``
-    (``sources.clean_cells``) marks the cells already canonical; only the others go through ``fn``."""
+    (``sources.clean_cells``) marks the cells already canonical; only the others go through ``fn``.
+    The index of every None (blank or bad cell) goes to ``nones``."""
     if clean is None:
         out: list[Any] = [None] * len(col)
         todo: Iterable[int] = range(len(col))
@@ -267,6 +272,8 @@ def _map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
             continue
         if value != "" and value != []:
             out[i] = value
+    if nones is not None:
+        nones.update(i for i in todo if out[i] is None)
     return out
 
 
@@ -306,13 +313,15 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     keys: list[str] = []
     outs: list[list[Any]] = []
     errors: dict[str, dict[int, str]] = {}
+    blanks: set[int] = set()            # rows with a blank or bad cell (outside birth date and sex)
     for n, key in enumerate(owned, 1):
         col = table.column(key)
         errs: dict[int, str] = {}
+        nones = None if key in ("birth_date", "sex") else blanks      # these two come from the ID number
         if key in _REPEATING:
-            outs.append(_map_unique(_column_fn(key, canon), col, errs))
+            outs.append(_map_unique(_column_fn(key, canon), col, errs, nones))
         else:
-            outs.append(_map_each(_column_fn(key, canon), col, errs, src.clean_cells(key, col)))
+            outs.append(_map_each(_column_fn(key, canon), col, errs, src.clean_cells(key, col), nones))
         keys.append(key)
         errors[key] = errs
         if progress is not None:
@@ -385,8 +394,8 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     if defaults or mapper_fn is not None or unread_required or (derive_village and "village" not in keys):
         checked = [check_row(i) for i in range(total)]
     else:
-        special = optional_errors | from_id.keys() | {i for i, id_number in enumerate(ids) if id_number is None} \
-            | {i for i, cells in enumerate(cells_of) if None in cells}
+        special = optional_errors | from_id.keys() | blanks | {i for i in id_errors} \
+            | ({i for i, id_number in enumerate(ids) if id_number is None} if None in ids else set())
         checked = [(id_number, dict(zip(keys, cells)), row.number) if i not in special else check_row(i)
                    for i, (row, id_number, cells) in enumerate(zip(rows, ids, cells_of))]
     good = [item for item in checked if item is not None]
