@@ -53,6 +53,10 @@ def test_a_cadre_imports_only_their_village_and_gets_the_rest_rejected(scoped, t
     wb = openpyxl.load_workbook(summary["rejects_file"])
     text = "\n".join(" ".join(str(c) for c in row if c is not None) for row in wb.worksheets[0].iter_rows(values_only=True))
     assert text.count("不在您的管辖范围") == 3 and "尖山村" in text and "不能由您导入" in text
+    # and, like every file of children's data, says who wrote it, for which scope, when
+    props = wb.properties
+    assert props.subject == "拒收清单" and props.lastModifiedBy == "cadre"
+    assert "拒收清单（户籍.xlsx）" in props.description and VILLAGE in props.category
     # an automatic backup was taken before the import
     assert len(backup.list_backups(scoped)) == before_backups + 1
     assert backup.read_manifest(backup.list_backups(scoped)[-1])["automatic"] is True

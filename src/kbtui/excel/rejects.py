@@ -28,8 +28,10 @@ def write_rejects(
     *,
     unit: str = "",
     date: dt.date | None = None,
+    properties: dict[str, str] | None = None,
 ) -> Path:
-    """Write ``rejects`` (row, Chinese reason) of ``table`` to ``path`` and return the path."""
+    """Write ``rejects`` (row, Chinese reason) of ``table`` to ``path`` and return the path.
+    ``properties`` (who wrote it, when…) go over the workbook's own subject and description."""
     headers = list(table.headers)
     ncols = len(headers)
     widths = {j: 20 for j, _ in table.columns.values()}
@@ -54,6 +56,6 @@ def write_rejects(
         rows=lines(),
         footer=False,
         sheet_title="未导入",
-        properties={"subject": "拒收清单", "description": f"来源：{source}"},
+        properties={"subject": "拒收清单", "description": f"来源：{source}", **(properties or {})},
     )
     return Path(path)

@@ -531,7 +531,9 @@ def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) 
     while path.exists():
         n += 1
         path = folder / f"{stem}-未导入-{stamp}-{n}.xlsx"
-    write_rejects(path, table, rejects, unit=workspace.profile.township)
+    what = f"拒收清单（{Path(table.path).name}）"
+    write_rejects(path, table, rejects, unit=workspace.profile.township,
+                  properties={**access.export_properties(workspace, what), "subject": "拒收清单"})
     path.chmod(0o600)
     return path
 
