@@ -4,6 +4,8 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kbtui.domain.idcard import make_id
 from kbtui.excel import (
@@ -237,3 +239,99 @@ def test_too_many_rows(tmp_path, monkeypatch):
     with pytest.raises(ExcelWriteError, match="最大行数"):
         _form(tmp_path / "big.xlsx", [[i, "a", "b", None, None] for i in range(20)])
     assert not (tmp_path / "big.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- data rows written as XML text
+
+_ODD_TEXT = ["", " ", "  ", " lead", "trail ", "a\nb", "a\r\nb", "\t", "\ttab", "x&<>\"'y", "&amp;", "]]>",
+             "=1+1", "-", "+3", "@x", "#N/A", "#DIV/0!", "\x01=1", "\x01", "a\x1bb", "张三（外地就读）",
+             "　全角空格　", "😀", "x" * 40_000, "=" + "y" * 40_000]
+_ODD_ROWS = [
+    [1, *_ODD_TEXT[:8]],
+    [2, *_ODD_TEXT[8:16]],
+    [3, *_ODD_TEXT[16:24]],
+    [4, *_ODD_TEXT[24:], None, "", 0, -7],
+    [5, 10 ** 17, -(10 ** 20), None, None, "", None, "", None],
+    [6, "日期行", dt.date(2015, 3, 4), dt.datetime(2024, 9, 1, 8, 30), True, 3.5, None, "x", ""],  # openpyxl's row
+    [7, "后面的行", "又是文字", None, "", 1, 2, 3, 4, "多出来的列", "再多一列"],
+    (8, "元组", "tuple", None, None, None, None, None, None),
+]
+
+
+def _count_row_xml(monkeypatch) -> list[int]:
+    """Count the rows that went out as XML text."""
+    count = [0]
+    original = writer_mod._FastRows.row_xml
+
+    def spy(self, values, row_idx):
+        text = original(self, values, row_idx)
+        count[0] += text is not None
+        return text
+
+    monkeypatch.setattr(writer_mod._FastRows, "row_xml", spy)
+    return count
+
+
+def _sheet_xml(path):
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name.startswith("xl/")}
+
+
+@pytest.mark.parametrize("rows", [_ODD_ROWS, [[i, f"张{i}", ID1, None, "", i * 3] for i in range(300)]])
+def test_row_xml_is_what_openpyxl_writes(tmp_path, monkeypatch, rows):
+    """Rows written as XML text are byte for byte what openpyxl itself writes for the same cells."""
+    columns = [(f"列{i}", 8) for i in range(9)]
+    as_text = _count_row_xml(monkeypatch)
+    _form(tmp_path / "text.xlsx", rows, columns=columns, notes=["注：说明"])
+    assert as_text == [len(rows) - (1 if rows is _ODD_ROWS else 0)]   # all but the row with a date
+    monkeypatch.setattr(writer_mod, "USE_ROW_XML", False)
+    _form(tmp_path / "openpyxl.xlsx", rows, columns=columns, notes=["注：说明"])
+    ours, theirs = _sheet_xml(tmp_path / "text.xlsx"), _sheet_xml(tmp_path / "openpyxl.xlsx")
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert ours[name] == theirs[name], name
+
+
+def test_row_xml_is_used_for_plain_rows():
+    """With et_xmlfile (openpyxl without lxml) plain rows take the text path; other rows return None."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("x")
+    fast = writer_mod._FastRows(wb, ws, Font(), Alignment())
+    assert fast.row_xml([1, "a&b", None, ""], 4) == (
+        f'<row r="4"><c r="A4" s="{fast.plain.style_id}" t="n"><v>1</v></c>'
+        f'<c r="B4" s="{fast.plain.style_id}" t="inlineStr"><is><t>a&amp;b</t></is></c>'
+        f'<c r="C4" s="{fast.plain.style_id}" t="n" /><c r="D4" s="{fast.plain.style_id}" t="inlineStr" /></row>')
+    assert fast.row_xml(["=1"], 9) == f'<row r="9"><c r="A9" s="{fast.text.style_id}" t="inlineStr"><is><t>=1</t></is></c></row>'
+    assert fast.row_xml([dt.date(2020, 1, 1)], 4) is None and fast.row_xml([True], 4) is None
+
+
+def test_ledger_read_back_from_row_xml(tmp_path, monkeypatch):
+    """Text written by the text path reads back (openpyxl and calamine) as written, risky text quote-prefixed."""
+    rows = [[1, " 张三 ", ID1, "2015-03-04", "=HYPERLINK(\"x\")"], [2, "李\x07四", "a&<b>", None, "#N/A"]]
+    _form(tmp_path / "t.xlsx", rows)
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert [c.value for c in ws[4]] == [1, " 张三 ", ID1, "2015-03-04", "=HYPERLINK(\"x\")"]
+    assert [c.value for c in ws[5]] == [2, "李四", "a&<b>", None, "#N/A"]
+    assert ws["E4"].quotePrefix and ws["E4"].data_type == "s" and ws["E5"].quotePrefix
+    assert not ws["B4"].quotePrefix and ws["B4"].border.left.style == "thin" and ws["D5"].border.top.style == "thin"
+    table = read_rows(tmp_path / "t.xlsx", fields={"name": ["姓名"], "id_number": ["身份证号"], "note": ["备注"]},
+                      required=["id_number"])
+    assert [r.values["note"] for r in table.rows] == ["=HYPERLINK(\"x\")", "#N/A"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=12), st.integers(-10**18, 10**18)),
+                         min_size=1, max_size=6), min_size=1, max_size=5))
+def test_row_xml_matches_openpyxl_for_any_text(rows):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with pytest.MonkeyPatch.context() as mp:
+            _form(Path(tmp) / "a.xlsx", rows, columns=[(f"列{i}", 8) for i in range(6)])
+            mp.setattr(writer_mod, "USE_ROW_XML", False)
+            _form(Path(tmp) / "b.xlsx", rows, columns=[(f"列{i}", 8) for i in range(6)])
+        assert _sheet_xml(Path(tmp) / "a.xlsx") == _sheet_xml(Path(tmp) / "b.xlsx")
