@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from kbtui.domain import roles as R
-from kbtui.services import access
+from kbtui.services import operator_admin, operators
+from kbtui.services.scope import Scope
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixtures
@@ -29,12 +30,12 @@ def configure(data: Path) -> Workspace:
     """Add one operator per role (tester, who made the folder, is 镇管理员)."""
     admin = Workspace.open(data, "tester")
     for login, (role, scope) in OPERATORS.items():
-        access.add_operator(admin, login, f"{role}{login}", role, scope.get("villages"), scope.get("schools"))
+        operator_admin.add_operator(admin, login, f"{role}{login}", role, scope.get("villages"), scope.get("schools"))
     return admin
 
 
-def scope_of(admin: Workspace, login: str) -> access.Scope:
-    scope = access.Scope(access.load_operators(admin.root)[login],
+def scope_of(admin: Workspace, login: str) -> Scope:
+    scope = Scope(operators.load_operators(admin.root)[login],
                          lambda: admin.raw_store.collection("people").all())
     return scope
 
@@ -68,22 +69,22 @@ def test_an_unconfigured_user_gets_a_message_and_nothing_else(scoped):
 
 
 def test_operator_impersonation_needs_root_or_a_town_admin(scoped, monkeypatch):
-    monkeypatch.setattr(access, "is_root", lambda: False)
+    monkeypatch.setattr(operators, "is_root", lambda: False)
     # a village cadre logged in as themselves may not pose as someone else
-    monkeypatch.setattr(access, "os_login", lambda: "cadre")
+    monkeypatch.setattr(operators, "os_login", lambda: "cadre")
     refused = cli(scoped, "tester", "stats")
     assert refused.exit_code == 1 and "--operator 只供镇管理员" in refused.output
     own = run_cli("stats", "--json", data_dir=scoped, operator="cadre")
     assert own.exit_code == 0
     # a 镇管理员's login may (admins and tests)
-    monkeypatch.setattr(access, "os_login", lambda: "tester")
+    monkeypatch.setattr(operators, "os_login", lambda: "tester")
     assert cli(scoped, "cadre", "stats").exit_code == 0
 
 
 def test_the_creator_of_a_fresh_folder_is_town_admin(tmp_path):
     data = tmp_path / "fresh"
     assert run_cli("init", "--profile", "shuangshan-2024", data_dir=data, operator="zhang").exit_code == 0
-    ops = access.load_operators(data)
+    ops = operators.load_operators(data)
     assert ops["zhang"].role == R.TOWN_ADMIN
     assert (data / "operators.toml").stat().st_mode & 0o777 == 0o600
     listed = run_cli("operators", "list", "--json", data_dir=data, operator="zhang")
@@ -114,7 +115,7 @@ def test_details_and_history_outside_the_scope_are_refused(scoped, login):
     ws = Workspace.open(scoped, login)
     assert ws.store.get(outside["id_number"]) is None           # as if it did not exist
     assert outside["id_number"] not in ws.store.ids()
-    with pytest.raises(access.AccessDenied, match="不在您的管辖范围"):
+    with pytest.raises(operators.AccessDenied, match="不在您的管辖范围"):
         ws.store.require(outside["id_number"])
     assert ws.store.get(inside["id_number"])["id_number"] == inside["id_number"]   # full value in details
     refused = cli(scoped, login, "audit", "log", "--child", outside["id_number"])
@@ -156,9 +157,9 @@ def test_exports_hold_the_scope_and_say_who_exported_what(scoped, login, tmp_pat
         assert len(ids) < len(_exported(scoped, "tester", tmp_path)[0])
     props = wb.properties
     assert props.lastModifiedBy == login
-    assert access.load_operators(scoped)[login].scope_text() in props.category
+    assert operators.load_operators(scoped)[login].scope_text() in props.category
     entry = [e for e in admin.raw_store.journal.entries(operator=login) if e["action"] == "export"][-1]
-    assert entry["detail"]["scope"] == access.load_operators(scoped)[login].scope_text()
+    assert entry["detail"]["scope"] == operators.load_operators(scoped)[login].scope_text()
     assert entry["detail"]["rows"] == len(ids)
 
 
@@ -174,9 +175,9 @@ def test_changes_outside_the_scope_are_refused(scoped, login):
     admin.raw_store.refresh()
     assert admin.raw_store.get(outside["id_number"])["_v"] == before["_v"]
     ws = Workspace.open(scoped, login)
-    with pytest.raises(access.AccessDenied, match="不在您的管辖范围"):
+    with pytest.raises(operators.AccessDenied, match="不在您的管辖范围"):
         ws.store.update(outside["id_number"], {"note": "x"}, login)
-    with pytest.raises(access.AccessDenied):
+    with pytest.raises(operators.AccessDenied):
         ws.store.collection("absences").insert({"id_number": outside["id_number"], "start": "2024-09-10"})
 
 
@@ -184,7 +185,7 @@ def test_a_cadre_cannot_move_a_child_out_of_the_village(scoped):
     admin = Workspace.open(scoped, "tester")
     inside, _outside = inside_and_outside(admin, "cadre")
     ws = Workspace.open(scoped, "cadre")
-    with pytest.raises(access.AccessDenied, match="修改后"):
+    with pytest.raises(operators.AccessDenied, match="修改后"):
         ws.store.update(inside["id_number"], {"village": "尖山村"}, "cadre")
     ws.store.update(inside["id_number"], {"note": "本村内修改"}, "cadre")
     assert ws.store.get(inside["id_number"])["note"] == "本村内修改"
@@ -199,11 +200,11 @@ def test_read_only_roles_cannot_change_anything(scoped, login):
     result = cli(scoped, login, "visit", child["id_number"], "--status", "在籍在校", "--date", "2024-09-10")
     assert result.exit_code == 1 and "只能查看" in result.output
     ws = Workspace.open(scoped, login)
-    with pytest.raises(access.AccessDenied, match="只能查看"):
+    with pytest.raises(operators.AccessDenied, match="只能查看"):
         ws.store.update(child["id_number"], {"note": "x"}, login)
-    with pytest.raises(access.AccessDenied):
+    with pytest.raises(operators.AccessDenied):
         ws.store.insert_many([{"id_number": "500224201501010011", "name": "新", "village": VILLAGE}], login)
-    with pytest.raises(access.AccessDenied):
+    with pytest.raises(operators.AccessDenied):
         ws.store.collection("people").insert({"name": "某", "role": "班主任", "unit": SCHOOL})
     assert cli(scoped, login, "backup").exit_code == 1
     assert cli(scoped, login, "operators", "add", "x", "--role", "督导").exit_code == 1
@@ -214,7 +215,7 @@ def test_county_review_may_write_review_fields_only(scoped):
     child = next(r for r in admin.raw_store.all() if r.get("name"))
     ws = Workspace.open(scoped, "county")
     ws.store.update(child["id_number"], {"check_level": "县复核"}, "county")
-    with pytest.raises(access.AccessDenied, match="只能查看和复核"):
+    with pytest.raises(operators.AccessDenied, match="只能查看和复核"):
         ws.store.update(child["id_number"], {"check_level": "县复核", "status": "辍学"}, "county")
 
 
@@ -223,9 +224,9 @@ def test_only_a_town_admin_manages_operators(scoped):
     assert refused.exit_code == 1 and "不能管理操作员" in refused.output
     ok = cli(scoped, "tester", "operators", "add", "newcadre", "--role", "村干部", "--village", VILLAGE)
     assert ok.exit_code == 0, ok.output
-    assert "newcadre" in access.load_operators(scoped)
+    assert "newcadre" in operators.load_operators(scoped)
     assert cli(scoped, "tester", "operators", "remove", "newcadre").exit_code == 0
-    admins = [o for o, op in access.load_operators(scoped).items() if op.role == R.TOWN_ADMIN]
+    admins = [o for o, op in operators.load_operators(scoped).items() if op.role == R.TOWN_ADMIN]
     for other in [a for a in admins if a != "tester"]:      # the OS login that made the demo, if not tester
         assert cli(scoped, "tester", "operators", "remove", other).exit_code == 0
     last_admin = cli(scoped, "tester", "operators", "remove", "tester")

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 from textual.widgets import Input, Select
 
-from kbtui.services import access
+from kbtui.services import operators
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.audit import AuditScreen
 from kbtui.tui.screens.child_form import ChildFormScreen
@@ -115,13 +115,13 @@ async def test_only_the_town_admin_edits_operators_in_the_tui(scoped):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, OperatorsScreen)
-        assert app.screen.query_one("#operators-table").row_count == len(access.load_operators(scoped))
+        assert app.screen.query_one("#operators-table").row_count == len(operators.load_operators(scoped))
         for key in ("a", "d"):
             await pilot.press(key)
             await settle(app, pilot)
             assert isinstance(app.screen, OperatorsScreen)
         assert any("只有镇管理员" in str(n.message) for n in app._notifications)
-    assert "cadre" in access.load_operators(scoped)
+    assert "cadre" in operators.load_operators(scoped)
 
     app = make_app(scoped, start="operators", operator="tester")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -136,7 +136,7 @@ async def test_only_the_town_admin_edits_operators_in_the_tui(scoped):
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, OperatorsScreen)
-    added = access.load_operators(scoped)["wangwu"]
+    added = operators.load_operators(scoped)["wangwu"]
     assert added.role == "村干部" and added.villages == ("尖山村", "高峰村") and added.name == "王五"
 
 

@@ -16,7 +16,7 @@ import pytest
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, SheetColumn, SheetSpec
 from kbtui.excel.writer import FormSheet, write_form
-from kbtui.services import access, cases, ledgers, spotcheck
+from kbtui.services import cases, ledgers, operator_admin, operators, spotcheck
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_access_cli import VILLAGE, configure
@@ -43,7 +43,7 @@ def admin(data: Path) -> Workspace:
 
 
 def add_cadre(data: Path, login: str, village: str) -> None:
-    access.add_operator(admin(data), login, f"村干部{login}", R.VILLAGE_CADRE, [village])
+    operator_admin.add_operator(admin(data), login, f"村干部{login}", R.VILLAGE_CADRE, [village])
 
 
 def sheet_rows(ws, header: str) -> tuple[list[str], list[tuple]]:
@@ -67,7 +67,7 @@ def column(headers: list[str], rows: list[tuple], name: str) -> list[str]:
 def assert_export(data: Path, login: str, path: Path, what: str, rows: int | None = None, **detail) -> dict:
     """The journal's last export by ``login`` names the file, the scope and whether numbers were masked; the
     workbook (if one) carries who, what and the scope in its properties; the file is private."""
-    operator = access.load_operators(data)[login]
+    operator = operators.load_operators(data)[login]
     entry = [e for e in admin(data).raw_store.journal.entries(operator=login) if e["action"] == "export"][-1]
     info = entry["detail"]
     assert info["file"] == str(path) and what in info["what"]

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kbtui.plugin_manager import PluginHost
-from kbtui.services import access
+from kbtui.services import operators
 from kbtui.services.workspace import Workspace, WorkspaceError
 from tests.conftest import run_cli
 from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixtures
@@ -38,14 +38,14 @@ def test_a_data_folder_writable_by_others_is_refused_with_the_reason(empty_works
 
 
 def test_an_operators_file_others_can_change_is_refused(empty_workspace_dir: Path):
-    path = empty_workspace_dir / access.OPERATORS_FILE
+    path = empty_workspace_dir / operators.OPERATORS_FILE
     os.chmod(path, 0o620)
     result = run_cli("stats", data_dir=empty_workspace_dir)
     assert result.exit_code == 1 and "操作员配置" in result.output and "chmod 600" in result.output
 
 
 def test_a_broken_operators_file_is_refused_with_the_entry(empty_workspace_dir: Path):
-    path = empty_workspace_dir / access.OPERATORS_FILE
+    path = empty_workspace_dir / operators.OPERATORS_FILE
     path.write_text('[operators.tester]\nrole = "校长"\n', encoding="utf-8")
     os.chmod(path, 0o600)
     result = run_cli("stats", data_dir=empty_workspace_dir)
@@ -53,9 +53,9 @@ def test_a_broken_operators_file_is_refused_with_the_entry(empty_workspace_dir: 
 
 
 def test_a_folder_made_before_operators_gets_its_owner_as_admin(empty_workspace_dir: Path):
-    (empty_workspace_dir / access.OPERATORS_FILE).unlink()
+    (empty_workspace_dir / operators.OPERATORS_FILE).unlink()
     assert run_cli("stats", data_dir=empty_workspace_dir).exit_code == 0
-    assert access.load_operators(empty_workspace_dir)["tester"].role == "镇管理员"
+    assert operators.load_operators(empty_workspace_dir)["tester"].role == "镇管理员"
 
 
 def test_the_os_login_comes_from_the_uid_not_from_the_environment(monkeypatch):
@@ -65,17 +65,17 @@ def test_the_os_login_comes_from_the_uid_not_from_the_environment(monkeypatch):
     monkeypatch.setenv("USER", "zhenzhang")
     monkeypatch.setenv("LOGNAME", "zhenzhang")
     monkeypatch.delenv("SUDO_USER", raising=False)
-    assert access.os_login() == real
+    assert operators.os_login() == real
 
 
 def test_under_sudo_to_the_service_account_the_caller_is_the_operator(monkeypatch):
     monkeypatch.setattr(os, "getuid", lambda: 990)             # the kbtui service account
     monkeypatch.setenv("SUDO_USER", "lisi")
     monkeypatch.setenv("SUDO_UID", "1001")
-    assert access.os_login() == "lisi"
+    assert operators.os_login() == "lisi"
     monkeypatch.setenv("SUDO_UID", "990")                      # not a real sudo hop: ignored
     monkeypatch.setattr("pwd.getpwuid", lambda uid: type("P", (), {"pw_name": "kbtui"})())
-    assert access.os_login() == "kbtui"
+    assert operators.os_login() == "kbtui"
 
 
 PLUGIN = '''

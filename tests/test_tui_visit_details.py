@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from kbtui.services import access
+from kbtui.services.operators import load_operators, make_operator, save_operators
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import split_evidence, split_names
 from tests.test_tui_fixtures import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
@@ -14,9 +14,9 @@ from tests.test_tui_visits import start_village
 
 
 def name_operator(data: Path, name: str) -> None:
-    operators = access.load_operators(data)
-    operators["tester"] = access.make_operator("tester", name, "镇管理员")
-    access.save_operators(data, operators)
+    operators = load_operators(data)
+    operators["tester"] = make_operator("tester", name, "镇管理员")
+    save_operators(data, operators)
 
 
 def test_splitting_visitors_and_evidence():

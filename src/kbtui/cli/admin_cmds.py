@@ -7,7 +7,7 @@ import click
 
 from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
 from kbtui.domain import roles as R
-from kbtui.services import access, audit
+from kbtui.services import audit, gate, operator_admin
 from kbtui.services import backup as backups
 from kbtui.services.workspace import Workspace
 
@@ -26,8 +26,8 @@ def operators() -> None:
 @with_workspace
 def operators_list(workspace: Workspace, as_json: bool) -> None:
     """列出操作员及其角色、范围。"""
-    access.require(workspace, R.READ)
-    found = access.list_operators(workspace)
+    gate.require(workspace, R.READ)
+    found = operator_admin.list_operators(workspace)
     if as_json:
         print_json({"operators": [o.as_dict() for o in found], "current": workspace.account.login})
         return
@@ -48,7 +48,7 @@ def operators_list(workspace: Workspace, as_json: bool) -> None:
 def operators_add(workspace: Workspace, login: str, role: str, name: str | None, villages: tuple[str, ...],
                   schools: tuple[str, ...], replace: bool) -> None:
     """添加操作员（仅镇管理员），如：kbtui operators add lisi --role 村干部 --name 李四 --village 高峰村"""
-    op = access.add_operator(workspace, login, name, role, villages, schools, replace=replace)
+    op = operator_admin.add_operator(workspace, login, name, role, villages, schools, replace=replace)
     click.echo(f"已{'更新' if replace else '添加'}操作员 {op.label()}，范围：{op.scope_text()}")
 
 
@@ -57,7 +57,7 @@ def operators_add(workspace: Workspace, login: str, role: str, name: str | None,
 @with_workspace
 def operators_remove(workspace: Workspace, login: str) -> None:
     """删除操作员（仅镇管理员）。"""
-    op = access.remove_operator(workspace, login)
+    op = operator_admin.remove_operator(workspace, login)
     click.echo(f"已删除操作员 {op.label()}")
 
 

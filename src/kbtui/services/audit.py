@@ -14,7 +14,8 @@ import orjson
 
 from kbtui.domain import roles as R
 from kbtui.domain.child import LABEL_OF
-from kbtui.services import access
+from kbtui.services import gate
+from kbtui.services.operators import AccessDenied
 from kbtui.store import Journal
 
 ACTION_LABELS = {
@@ -51,7 +52,7 @@ class VerifyReport:
 
 
 def journal_of(workspace) -> Journal:
-    return access.raw_store(workspace).journal
+    return gate.raw_store(workspace).journal
 
 
 def verify(workspace) -> VerifyReport:
@@ -81,7 +82,7 @@ def _line(journal: Journal, number: int) -> dict[str, Any]:
 
 def _visible_filter(workspace):
     """None when the operator reads the whole journal; else a test on entries (children in scope only)."""
-    operator = access.operator_of(workspace)
+    operator = gate.operator_of(workspace)
     if operator is not None and operator.role_info.may(R.AUDIT):
         return None
     store = workspace.store
@@ -100,7 +101,7 @@ def log(workspace, child: str | None = None, operator: str | None = None, action
     """Journal entries filtered by child (ID number), operator (login), action prefix and start time."""
     visible = _visible_filter(workspace)
     if child is not None and visible is not None and workspace.store.get(child) is None:
-        raise access.AccessDenied(f"找不到身份证号为 {child} 的儿童，或该儿童不在您的管辖范围内，无权查看其修改记录")
+        raise AccessDenied(f"找不到身份证号为 {child} 的儿童，或该儿童不在您的管辖范围内，无权查看其修改记录")
     found: list[dict[str, Any]] = []
     for entry in journal_of(workspace).entries(record=child, operator=operator):
         if action and not str(entry.get("action", "")).startswith(action):

@@ -30,7 +30,7 @@ from typing import Any, Iterator
 import orjson
 
 from kbtui.domain import roles as R
-from kbtui.services import access
+from kbtui.services import gate, operators
 from kbtui.store import ChildStore, Journal, StoreError
 from kbtui.store import layout
 from kbtui.store.journal import make_entry
@@ -103,7 +103,7 @@ def _lock_targets(root: Path) -> list[Path]:
         with contextlib.suppress(FileNotFoundError):
             targets += sorted(folder / n for n in os.listdir(folder) if layout.is_data_file(n))
     targets.append(layout.journal_path(root))
-    targets.append(access.operators_path(root))
+    targets.append(operators.operators_path(root))
     return targets
 
 
@@ -163,9 +163,9 @@ def _keep_setting(workspace) -> int:
 def create_backup(workspace, keep: int | None = None, reason: str = "手动备份", *, automatic: bool = False,
                   now: dt.datetime | None = None) -> BackupInfo:
     """Write a dated compressed copy of the data folder and keep the last ``keep`` ones."""
-    operator = access.operator_of(workspace)
+    operator = gate.operator_of(workspace)
     if not automatic:
-        access.require(workspace, R.BACKUP, "备份数据")
+        gate.require(workspace, R.BACKUP, "备份数据")
     keep = keep if keep is not None else _keep_setting(workspace)
     if keep < 1:
         raise BackupError("保留份数至少为 1")
@@ -219,7 +219,7 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
             tmp.unlink()
         raise
     removed = prune(root, keep)
-    access.raw_store(workspace).journal.append([make_entry(
+    gate.raw_store(workspace).journal.append([make_entry(
         login, "backup", None, {},
         {"file": target.name, "reason": reason, "children": manifest["children"], "automatic": automatic})])
     return BackupInfo(target, manifest, removed)
@@ -260,7 +260,7 @@ def prune(root: Path, keep: int) -> list[Path]:
 def before(workspace, reason: str) -> BackupInfo:
     """Guard of an import or a ledger round-trip: refuses (AccessDenied) an operator whose role may not
     import, then takes the automatic backup (no backup permission needed)."""
-    access.require(workspace, R.IMPORT, "导入")
+    gate.require(workspace, R.IMPORT, "导入")
     return create_backup(workspace, reason=f"自动备份：{reason}", automatic=True)
 
 
@@ -365,9 +365,9 @@ def _verify(folder: Path, manifest: dict[str, Any], operator: str | None) -> Res
     meta_path = folder / "meta.json"
     meta = orjson.loads(meta_path.read_bytes()) if meta_path.exists() else {}
     # restoring hands over every child of the township: only who may back up (in that data) may restore
-    who = access.resolve_operator(folder, operator, meta)
+    who = operators.resolve_operator(folder, operator, meta)
     if not who.role_info.may(R.BACKUP):
-        raise access.AccessDenied(f"您的角色（{who.role}）不能恢复备份")
+        raise operators.AccessDenied(f"您的角色（{who.role}）不能恢复备份")
     journal = Journal(layout.journal_path(folder))
     ok, seq, message = journal.verify()
     if not ok:

@@ -22,7 +22,7 @@ from kbtui.domain.escalation import (
 from kbtui.domain import roles as R
 from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services import access
+from kbtui.services import access, gate
 from kbtui.services.absences import EscalationError, _child
 from kbtui.store import StoreError
 
@@ -442,7 +442,7 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
 
     Issuing a document is a change to the case (roles that may not change data are refused before anything
     is written); the file is an export: private, journaled, with who/what/scope/when in its properties."""
-    access.require(workspace, R.WRITE, "制发法律文书")
+    gate.require(workspace, R.WRITE, "制发法律文书")
     case = find_case(workspace, key)
     day = _day(on)
     title, body, (rung, deadline) = document_text(workspace, case, step, day)

@@ -19,7 +19,7 @@ class ReviewError(StoreError):
     """A checking step that cannot be taken; the message is Chinese."""
 
 
-# Operator roles (services.access, ``operators.toml``) → the roles of the checking rules.
+# Operator roles (services.operators, ``operators.toml``) → the roles of the checking rules.
 ACCOUNT_ROLES: dict[str, tuple[str, ...]] = {
     "镇管理员": ("镇领导", "教育专干"), "教育专干": ("教育专干",), "村干部": ("村干部",),
     "学校": ("学校领导",), "督导": ("督学",), "县复核": ("县教育局",),

@@ -19,7 +19,7 @@ from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
-from kbtui.services import access
+from kbtui.services import access, gate
 from kbtui.store import StoreError
 
 DRAWS = "spotchecks"
@@ -74,7 +74,7 @@ def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bo
 
     The list covers the whole township, so only operators whose scope is the whole township may draw it
     (a village cadre's draw would replace it with households of one village)."""
-    operator = access.require(workspace, R.WRITE, "抽取督查名单")
+    operator = gate.require(workspace, R.WRITE, "抽取督查名单")
     if operator is not None and operator.role_info.scope != R.ALL:
         raise SpotcheckError(f"督查名单覆盖全镇，只有镇级操作员（镇管理员、教育专干）可以抽取；"
                              f"您的角色是{operator.role}")

@@ -18,7 +18,8 @@ from kbtui.domain.status import StatusRegistry
 from kbtui.plugin_manager import PluginHost
 from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
-from kbtui.services import access
+from kbtui.services import operators
+from kbtui.services.scope import ScopedStore
 from kbtui.services.checks import CORE_CHECKS, Check, CheckContext
 from kbtui.store import ChildStore
 
@@ -37,8 +38,8 @@ def default_data_dir() -> Path:
 
 
 def default_operator() -> str:
-    """The OS login (from the real uid; ``SUDO_USER`` under sudo): see services.access.os_login."""
-    return access.os_login()
+    """The OS login (from the real uid; ``SUDO_USER`` under sudo): see services.operators.os_login."""
+    return operators.os_login()
 
 
 def _private_dir(path: Path) -> None:
@@ -113,7 +114,7 @@ class Workspace:
     plugins: PluginHost
     meta: dict = field(default_factory=dict)
     raw_store: ChildStore | None = None          # unscoped: admin-only code (backups, audit)
-    account: access.Operator | None = None       # who is working: role and scope (services.access)
+    account: operators.Operator | None = None    # who is working: role and scope (services.operators)
 
     # --- creating and opening ----------------------------------------------------------------
     @classmethod
@@ -133,7 +134,7 @@ class Workspace:
         meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
                 "created_by": operator, **(extra_meta or {})}
         _write_private(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-        access.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
+        operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
         ChildStore.open(root)
         return cls.open(root, operator, plugin_dirs)
 
@@ -152,12 +153,12 @@ class Workspace:
         except ProfileError as err:
             raise WorkspaceError(str(err)) from None
         meta = orjson.loads((root / META_FILE).read_bytes())
-        account = access.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
+        account = operators.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
         profile.label = meta.get("profile")
         dirs = list(profile.plugin_dirs) + [Path(d) for d in plugin_dirs or []]
         plugins = PluginHost(dirs)
         store = ChildStore.open(root)
-        return cls(root, profile, access.ScopedStore(store, account), account.login, plugins, meta,
+        return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
                    raw_store=store, account=account)
 
     # --- registries filled by plugins --------------------------------------------------------
