@@ -7,6 +7,7 @@ an empty cell is ``""``); normalising is the caller's job (:mod:`kbtui.domain.no
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import operator
 import re
@@ -121,9 +122,6 @@ class Row:
         )
 
 
-_CELLS = operator.attrgetter("cells")
-
-
 @dataclass
 class Table:
     path: Path
@@ -135,17 +133,32 @@ class Table:
     #: the header cells as shown (two-row headers joined), one per column
     headers: list[str]
     unmatched_headers: list[str]
-    rows: list[Row]
+    #: the data rows' cells (each padded to the header's width) and their 1-based Excel row numbers
+    cells: list[list[Any]]
+    numbers: list[int]
+    #: (field keys, getter of their cells): how a row's ``values`` are taken from its cells
+    fields: tuple[tuple[str, ...], Callable[[Sequence[Any]], tuple]]
     #: rows that look like data but are not: (row number, reason) — 合计, 填表人, repeated header…
     skipped: list[tuple[int, str]] = field(default_factory=list)
     #: 1-based row number of the first data row
     first_data_row: int = 0
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.cells)
 
     def __iter__(self):
         return iter(self.rows)
+
+    @functools.cached_property
+    def rows(self) -> list[Row]:
+        """The data rows as :class:`Row` objects (built when first asked for: an import reads columns)."""
+        return [Row(number, None, cells, self.fields) for number, cells in zip(self.numbers, self.cells)]
+
+    def row(self, i: int) -> Row:
+        """The ``i``-th data row (without building all of them)."""
+        if "rows" in self.__dict__:
+            return self.rows[i]
+        return Row(self.numbers[i], None, self.cells[i], self.fields)
 
     def column_of(self, key: str) -> int | None:
         hit = self.columns.get(key)
@@ -153,8 +166,7 @@ class Table:
 
     def column(self, key: str) -> list[Any]:
         """The raw cells of one matched column, one per row (an import normalises column by column)."""
-        j = self.columns[key][0]
-        return list(map(operator.itemgetter(j), map(_CELLS, self.rows)))
+        return list(map(operator.itemgetter(self.columns[key][0]), self.cells))
 
 
 # --------------------------------------------------------------------------- opening files
@@ -610,18 +622,17 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
     if progress is not None:
         progress(0, total)
     suspects = _suspect_rows(data, first, header_cells[:1])
-    rows: list[Row] = []
     skipped: list[tuple[int, str]] = []
     kept = range(total) if not suspects else [i for i in range(total) if i not in suspects or _is_data(
         data[i], i + start + 1, serial, header_cells, skipped)]
+    cells: list[list[Any]] = []
     for lo in range(0, len(kept), PROGRESS_EVERY):
-        for i in kept[lo:lo + PROGRESS_EVERY]:
-            row = data[i]
-            if len(row) < width:
-                row = list(row) + [""] * (width - len(row))
-            rows.append(Row(i + start + 1, None, row, fields))
+        part = kept[lo:lo + PROGRESS_EVERY]
+        cells += data[part.start:part.stop] if isinstance(part, range) else map(data.__getitem__, part)
         if progress is not None and lo:
             progress(kept[lo], total)
+    if min(map(len, cells), default=width) < width:
+        cells = [r if len(r) >= width else list(r) + [""] * (width - len(r)) for r in cells]
     if progress is not None:
         progress(total, total)
     return Table(
@@ -631,7 +642,9 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
         columns=columns,
         headers=texts,
         unmatched_headers=unmatched,
-        rows=rows,
+        cells=cells,
+        numbers=[i + start + 1 for i in kept],
+        fields=fields,
         skipped=skipped,
         first_data_row=h + 2,
     )

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from itertools import repeat
+from itertools import compress, count, repeat
+from operator import ne
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -29,7 +30,7 @@ from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Ro
 from kbtui.excel import write_rejects
 from kbtui.services import access, backup
 from kbtui.services import sources as src
-from kbtui.services.merge import Merger
+from kbtui.services.merge import SOURCES_KEY, Merger
 from kbtui.store.journal import make_entry
 
 Progress = Callable[[str, int, int], None]
@@ -298,8 +299,8 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     """Normalise every cell, column by column; then decide row by row (reject, warn, keep)."""
     columns = table.columns
     header = {k: h for k, (_, h) in columns.items()}
-    rows = table.rows
-    total = len(rows)
+    numbers = table.numbers
+    total = len(table)
     raw_keys = set(source.raw_columns)
     required = [k for k in source.required if k != "id_number" and k in columns]
     owned = [k for k in source.owns if k in columns and k not in raw_keys]
@@ -340,7 +341,6 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     counts = {"rejected": 0, "warned": 0}
     id_header = header.get("id_number", "身份证号")
     unread_required = any(k not in keys for k in required)
-    cells_of = list(zip(*outs)) if outs else [()] * total
 
     def reject(row: Row, issue: Issue) -> None:
         issues.append(issue)
@@ -349,7 +349,7 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
 
     def check_row(i: int) -> tuple[str, dict[str, Any], int] | None:
         """One row the plain way does not fit: a bad or blank cell, a note, defaults, a mapper…"""
-        row, id_number, cells = rows[i], ids[i], cells_of[i]
+        row, id_number, cells = table.row(i), ids[i], tuple(out[i] for out in outs)
         if id_number is None:
             reject(row, Issue(row.number, id_header, id_errors.get(i) or "身份证号为空", False))
             return None
@@ -396,9 +396,12 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     else:
         special = optional_errors | from_id.keys() | blanks | {i for i in id_errors} \
             | ({i for i, id_number in enumerate(ids) if id_number is None} if None in ids else set())
-        checked = [(id_number, dict(zip(keys, cells)), row.number) if i not in special else check_row(i)
-                   for i, (row, id_number, cells) in enumerate(zip(rows, ids, cells_of))]
-    good = [item for item in checked if item is not None]
+        # built in C: a dict per row from the columns, then (id, values, row number)
+        checked = list(zip(ids, map(dict, map(zip, repeat(keys), zip(*outs))), numbers))
+        for i in sorted(special):
+            checked[i] = check_row(i)       # type: ignore[call-overload]
+    # every row that check_row turned down was rejected (and counted)
+    good = [item for item in checked if item is not None] if counts["rejected"] else checked
     rejected, warned = counts["rejected"], counts["warned"]
     if progress is not None:
         progress(CHECK, total, total)
@@ -409,7 +412,9 @@ def _from_id_number(ids: list[str | None], keys: list[str], outs: list[list[Any]
                     ) -> dict[int, list[tuple[str, str]]]:
     """Set the birth date and sex columns from the ID numbers (the ID wins); returns, by row index, the
     (column, message) of each listed value that said otherwise."""
-    born = [f"{i[6:10]}-{i[10:12]}-{i[12:14]}" if i is not None else None for i in ids]
+    digits = [i[6:14] for i in ids if i is not None]
+    day = {d: f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in set(digits)}        # one string per birth day
+    born = [day[i[6:14]] if i is not None else None for i in ids]
     sexes = [("男" if i[16] in "13579" else "女") if i is not None else None for i in ids]
     notes: dict[int, list[tuple[str, str]]] = {}
     for key, derived, message in (
@@ -418,7 +423,8 @@ def _from_id_number(ids: list[str | None], keys: list[str], outs: list[list[Any]
         if key in keys:
             n = keys.index(key)
             listed = outs[n]
-            for i in [i for i, (a, b) in enumerate(zip(listed, derived)) if a is not None and b is not None and a != b]:
+            differ = compress(count(), map(ne, listed, derived))
+            for i in [i for i in differ if listed[i] is not None and derived[i] is not None]:
                 notes.setdefault(i, []).append((header[key], message.format(listed=listed[i], value=derived[i])))
             outs[n] = derived
         else:
@@ -437,23 +443,30 @@ class PreparedImport:
     path: Path
     checked: _Checked
     progress: Progress | None = None
+    _handed_over: bool = False      # the checked rows' dicts became records (``_merge(adopt=True)``)
 
     def _base(self) -> ImportResult:
         table = self.checked.table
         return ImportResult(
-            source=self.source.name, file=str(self.path), sheet=table.sheet, rows=len(table.rows),
+            source=self.source.name, file=str(self.path), sheet=table.sheet, rows=len(table),
             rejected=self.checked.rejected, warned=self.checked.warned, header_row=table.header_row,
             columns={k: h for k, (_, h) in table.columns.items()},
             unmatched_headers=list(table.unmatched_headers), skipped=list(table.skipped),
             issues=list(self.checked.issues))
 
-    def _merge(self) -> Merger:
+    def _merge(self, adopt: bool = False) -> Merger:
+        """Fold the checked rows into the store's records. With ``adopt`` (a commit) the rows' dicts are
+        handed over to become the new records; otherwise (a preview, a second commit) copies are merged."""
         store = self.workspace.store
         store.refresh()
         merger = Merger(store.get, self.source.name, self.path.name, self.source.list_fields,
                         known=set(store.ids()))
-        # copies: preview() and commit() may both merge the same rows
-        merger.add_rows([(id_number, values.copy(), row) for id_number, values, row in self.checked.good])
+        if adopt and not self._handed_over:
+            self._handed_over = True
+            merger.add_rows(self.checked.good)
+        else:
+            merger.add_rows([(id_number, _as_checked(values) if self._handed_over else values.copy(), row)
+                             for id_number, values, row in self.checked.good])
         return merger
 
     def _fill(self, result: ImportResult, merger: Merger, updates: list) -> None:
@@ -487,7 +500,7 @@ class PreparedImport:
         ws = self.workspace
         backup.before(ws, f"导入{self.source.label} {self.path.name}")
         result = self._base()
-        merger = self._merge()
+        merger = self._merge(adopt=True)
         updates = merger.updates()
         self._fill(result, merger, updates)
         if self.checked.rejects:
@@ -520,6 +533,15 @@ class PreparedImport:
         if self.progress is not None:
             self.progress(SAVE, result.imported + result.updated, result.imported + result.updated)
         return result
+
+
+def _as_checked(values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a row's values as checked, without what the merge and the store added when they were
+    handed over (``id_number``, ``sources``, the store's ``_v``/``_by``/``_at``)."""
+    return {k: v for k, v in values.items() if k not in _HANDED_OVER_KEYS and k[:1] != "_"}
+
+
+_HANDED_OVER_KEYS = frozenset({"id_number", SOURCES_KEY})
 
 
 def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
