@@ -510,7 +510,8 @@ class PreparedImport:
             self.progress(SAVE, 0, result.imported + result.updated)
         refused: list = []
         if merger.new:
-            ws.store.insert_many(list(merger.new.values()), ws.operator, action="import", detail=detail)
+            ws.store.insert_many(list(merger.new.values()), ws.operator, action="import", detail=detail,
+                                 adopt=True)     # the merger's new records, handed over
             refused += list(getattr(ws.store, "rejected", None) or [])
         if updates:
             ws.store.apply_many(updates, ws.operator, action="import", detail=detail)

@@ -212,15 +212,16 @@ class ScopedStore:
         return self.raw.insert(record, self.operator.login, action, detail)
 
     def insert_many(self, records: list[Record], operator: str | None = None, action: str = "insert",
-                    detail: dict[str, Any] | None = None) -> int:
-        """Insert the records within the scope; the others are listed in ``self.rejected``."""
+                    detail: dict[str, Any] | None = None, *, adopt: bool = False) -> int:
+        """Insert the records within the scope; the others are listed in ``self.rejected``.
+        ``adopt``: see ``ChildStore.insert_many``."""
         self.rejected = []
         if not records:
             return 0
         if not self.role.may(R.WRITE):
             raise AccessDenied(f"您的角色（{self.role.name}）只能查看，不能录入或导入儿童")
         if self.scope.everything:
-            return self.raw.insert_many(records, self.operator.login, action, detail)
+            return self.raw.insert_many(records, self.operator.login, action, detail, adopt=adopt)
         keep = []
         for record in records:
             problem = self._problem(record.get("id_number") or "", record, new=True)
@@ -228,7 +229,7 @@ class ScopedStore:
                 self.rejected.append(Rejected(record.get("id_number") or "", problem))
             else:
                 keep.append(record)
-        return self.raw.insert_many(keep, self.operator.login, action, detail) if keep else 0
+        return self.raw.insert_many(keep, self.operator.login, action, detail, adopt=adopt) if keep else 0
 
     def apply_many(self, updates: list[tuple[str, dict[str, Any]]], operator: str | None = None,
                    action: str = "import", detail: dict[str, Any] | None = None) -> int:

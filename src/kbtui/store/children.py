@@ -254,9 +254,10 @@ class ChildStore:
 
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",
-                    detail: dict[str, Any] | None = None) -> int:
+                    detail: dict[str, Any] | None = None, *, adopt: bool = False) -> int:
         """Insert new children: one lock + one write per shard, one journal line for the batch
-        (``journal.bulk_insert_entry``, read back as one entry per child).
+        (``journal.bulk_insert_entry``, read back as one entry per child). With ``adopt`` the caller hands
+        the dicts over: they become the stored records (completed in place) instead of being copied.
 
         Bulk path: the records go straight into each shard's table (no TinyDB ``Document`` per record, the
         same file content TinyDB would write)."""
@@ -267,9 +268,14 @@ class ChildStore:
         ids = [raw.get(KEY) for raw in records]
         if set(map(type, ids)) != {str} or "" in ids:
             raise StoreError("记录缺少身份证号，无法保存")
-        # bulk imports: records have no bookkeeping key ("_…" sorts before every lowercase key)
-        recs = [{**raw, **bookkeeping} if min(raw) >= "`" else
-                {**{k: v for k, v in raw.items() if _is_field(k)}, **bookkeeping} for raw in records]
+        if adopt and not any(k[:1] == "_" for k in set().union(*records)):
+            for raw in records:
+                raw.update(bookkeeping)
+            recs = records
+        else:
+            # bulk imports: records have no bookkeeping key ("_…" sorts before every lowercase key)
+            recs = [{**raw, **bookkeeping} if min(raw) >= "`" else
+                    {**{k: v for k, v in raw.items() if _is_field(k)}, **bookkeeping} for raw in records]
         inserted = dict(zip(ids, recs))
         if len(inserted) != len(recs):
             seen: set[str] = set()
