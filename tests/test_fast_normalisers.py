@@ -85,3 +85,9 @@ def test_repeating_columns_keep_1_1dot0_and_true_apart(col):
             assert out[i] is None and i in errors
         else:
             assert out[i] == (expected or None) and i not in errors
+
+
+def test_the_reader_knows_every_space_character():
+    from kbtui.excel.reader import _SPACES
+
+    assert _SPACES == {c for c in map(chr, range(0x110000)) if c.isspace()}

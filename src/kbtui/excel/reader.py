@@ -40,6 +40,12 @@ class ExcelReadError(Exception):
     """A spreadsheet that cannot be read; the message is Chinese and tells the user what to do."""
 
 
+#: Every character for which ``str.isspace`` is true: a text not starting with one is not blank.
+_SPACES = frozenset(c for c in map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
+                                          *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+                    if c.isspace())
+
+
 def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) -> set[int]:
     """Rows that may not be children (``_is_data`` decides): a blank first cell, a text in the first four
     columns starting like a footer or a note, the header's first cell again. Every other row is data;
@@ -52,7 +58,7 @@ def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) ->
         return [r[j] if j < len(r) else None for r in data]
 
     out = [i for i, v in enumerate(column(first))
-           if v is None or (v.__class__ is str and (not v or v.isspace()))]
+           if v is None or (v.__class__ is str and (not v or (v[0] in _SPACES and v.isspace())))]
     for j in range(4):
         out += [i for i, v in enumerate(column(j)) if v.__class__ is str and v and v[0] in _FOOTER_FIRST]
     if header_first:
@@ -287,7 +293,7 @@ def _open_openpyxl(path: Path) -> _Source:
     def load(i: int) -> list[list[Any]]:
         ws = sheets[i]
         grid = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
-        width = max((len(r) for r in grid), default=0)
+        width = max(map(len, grid), default=0)
         for r in grid:
             if len(r) < width:
                 r.extend([""] * (width - len(r)))
@@ -320,7 +326,7 @@ def _open_csv(path: Path) -> _Source:
     except csv.Error:
         dialect = csv.excel
     grid = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    width = max((len(r) for r in grid), default=0)
+    width = max(map(len, grid), default=0)
     for r in grid:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
@@ -599,7 +605,7 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
                  merges: list, progress: Progress | None) -> Table:
     h = header.index
     texts = header.texts
-    width = max(len(texts), max((len(r) for r in grid), default=0))
+    width = max(len(texts), max(map(len, grid), default=0))
     texts = texts + [""] * (width - len(texts))
     columns = {key: (j, texts[j]) for key, j in header.found.items()}
     used = set(header.found.values())

@@ -93,9 +93,9 @@ UNCLEAN = object()
 
 
 def _clean_ids(col: list[Any]) -> list[Any]:
-    match = _ID_RE.fullmatch
-    out = [raw if raw.__class__ is str and match(raw) and CHECK_CHARS[2 * int(raw[:17], 13) % 11] == raw[17]
-           else UNCLEAN for raw in col]
+    # 18 ASCII characters, 17 digits, the check character (a digit or X, as CHECK_CHARS holds) right
+    out = [raw if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit()
+           and CHECK_CHARS[2 * int(raw[:17], 13) % 11] == raw[17] else UNCLEAN for raw in col]
     bad = {b for b in {raw[6:14] for raw in out if raw is not UNCLEAN} if not _valid_birth(b)}
     if bad:
         out = [UNCLEAN if raw is not UNCLEAN and raw[6:14] in bad else raw for raw in out]
