@@ -91,3 +91,4 @@ def test_the_reader_knows_every_space_character():
     from kbtui.excel.reader import _SPACES
 
     assert _SPACES == {c for c in map(chr, range(0x110000)) if c.isspace()}
+

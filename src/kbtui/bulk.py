@@ -13,12 +13,18 @@ import gc
 
 @contextlib.contextmanager
 def paused_gc():
+    """Pause the cyclic GC; when the outermost pause ends, what survived the bulk work (new records,
+    indexes) is frozen, as ``ChildStore.refresh`` does after a load. Without that, the first collection
+    after the pause walks every object the work allocated (0.1-0.2 s after a 100,000-row import), and
+    full collections walk the records again now and then. Refcounting still frees them; only cyclic
+    garbage made during the pause is left to the process's end."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
