@@ -257,8 +257,7 @@ def _map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
         out: list[Any] = [None] * len(col)
         todo: Iterable[int] = range(len(col))
     else:
-        unclean = src.UNCLEAN
-        todo = [i for i, value in enumerate(clean) if value is unclean]
+        todo = _positions(clean, src.UNCLEAN)
         out = clean
         for i in todo:
             out[i] = None
@@ -276,6 +275,16 @@ def _map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
     if nones is not None:
         nones.update(i for i in todo if out[i] is None)
     return out
+
+
+def _positions(values: list[Any], marker: object) -> list[int]:
+    """Where ``marker`` (compared by identity: a bare object) is in ``values``, searched in C."""
+    found: list[int] = []
+    i = -1
+    for _ in range(values.count(marker)):
+        i = values.index(marker, i + 1)
+        found.append(i)
+    return found
 
 
 #: Normalisers worth running once per distinct value.

@@ -80,6 +80,16 @@ class Merger:
         """``add`` for many rows (id, values, row number); a child new to the store and to this list — every
         row of a first import — takes the short way."""
         seen, new, known, source = self.seen, self.new, self.known, self.source
+        ids = [id_number for id_number, _values, _row in rows]
+        fresh = set(ids)
+        if known is not None and not seen and len(fresh) == len(ids) and fresh.isdisjoint(known):
+            # every row is a child new to the store, once in the list (a first import): no lookups
+            seen.update(fresh)
+            for id_number, values, _row in rows:
+                values["id_number"] = id_number
+                values[SOURCES_KEY] = [source]
+            new.update(zip(ids, (values for _id, values, _row in rows)))
+            return
         add = self.add
         for id_number, values, row in rows:
             if known is not None and id_number not in known and id_number not in seen:
