@@ -10,7 +10,7 @@ def test_bulk_work_pauses_the_collector_and_freezes_what_survived():
     @gc_paused
     def build():
         assert not gc.isenabled()
-        return [{"n": i} for i in range(1000)]
+        return [{"n": [i]} for i in range(1000)]     # containers the collector tracks
 
     before = gc.get_freeze_count()
     kept = build()
