@@ -4,8 +4,9 @@
 
 Runs, at ``--children`` children:
 - ``benchmarks/store.py`` (``run``): open, edit p50/p95, and the plain single-file TinyDB baseline (open, edit);
-- ``benchmarks/import_export.py`` (``run``): a ``--children``-row police list imported (floor: calamine reading
-  every cell), a ledger of ``min(50,000, children/2)`` rows exported (floor: openpyxl write-only);
+- ``benchmarks/import_export.py`` in a child process: a ``--children``-row police list imported (floor: calamine
+  reading every cell; best of 3 alternating rounds each, ``import_vs_floor_rounds`` lists every round's ratio),
+  a ledger of ``min(50,000, children/2)`` rows exported (floor: openpyxl write-only);
 - ``benchmarks/tui.py`` in a child process on a demo township of ``--children`` (``kbtui demo`` data): list
   open and the slowest search keystroke. It runs in its own process and reports that process's own peak RSS
   (``rss_mb``, ``VmHWM``): the memory of the app itself holding the county -- workspace, list and search
@@ -40,7 +41,6 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import import_export  # noqa: E402
 import store as store_bench  # noqa: E402
 
 TARGETS = {
@@ -91,15 +91,20 @@ def run_tui(children: int) -> dict[str, Any]:
         workspace.store.insert_many(plan.records, "bench", action="demo")
         del plan, workspace
         build_s = time.perf_counter() - t
-        proc = subprocess.run([sys.executable, str(HERE / "tui.py"), "--data-dir", str(data)],
-                              stdout=subprocess.PIPE, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"benchmarks/tui.py failed ({proc.returncode})")
-        result = json.loads(proc.stdout.strip().splitlines()[-1])     # with its own peak RSS, rss_mb
+        result = run_script("tui.py", "--data-dir", str(data))     # with its own peak RSS, rss_mb
         result["demo_build_s"] = round(build_s, 2)
         return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_script(script: str, *args: str) -> dict[str, Any]:
+    """Run one of the benchmarks in a process of its own (as a user's ``kbtui`` runs: not after the other
+    benchmarks filled this process's heap) and return the JSON object it prints last."""
+    proc = subprocess.run([sys.executable, str(HERE / script), *args], stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmarks/{script} failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run_big_import(megabytes: float) -> dict[str, Any]:
@@ -143,11 +148,11 @@ def run_all(children: int = 100_000, edits: int = 200, big_import_mb: float = 0)
 
     t = time.perf_counter()
     ledger_rows = min(50_000, children // 2)
-    ie = import_export.run(children, ledger_rows, skip_openpyxl=True)
+    ie = run_script("import_export.py", "--rows", str(children), "--ledger-rows", str(ledger_rows), "--skip-openpyxl")
     parts["import_export_s"] = time.perf_counter() - t
     out.update({k: ie.get(k) for k in ("import_s", "import_rows_per_s", "import_floor_rows_per_s", "import_vs_floor",
-                                       "ledger_rows", "export_s", "export_rows_per_s", "export_floor_rows_per_s",
-                                       "export_vs_floor")})
+                                       "import_vs_floor_rounds", "ledger_rows", "export_s", "export_rows_per_s",
+                                       "export_floor_rows_per_s", "export_vs_floor")})
     if big_import_mb:
         out.update(run_big_import(big_import_mb))
 
