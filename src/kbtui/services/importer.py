@@ -221,12 +221,17 @@ def _map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str]
 
     Returns the clean values (None for a blank or bad cell); bad cells go to ``errors`` by index, and the
     index of every None to ``nones``."""
-    # 1, 1.0 and True are equal dict keys: a column mixing number types is keyed by (type, value)
-    mixed = len(set(map(type, col)) & _NUMBERS) > 1
-    keys: list[Any] = list(zip(map(type, col), col)) if mixed else col
+    # 1, 1.0 and True are equal dict keys: a column holding numbers is keyed by (type, value) when it mixes
+    # number types (looked for only when a number is among the distinct values)
+    distinct = set(col)
+    mixed = any(type(v) in _NUMBERS for v in distinct) and len(set(map(type, col)) & _NUMBERS) > 1
+    keys: list[Any] = col
+    if mixed:
+        keys = list(zip(map(type, col), col))
+        distinct = set(keys)
     table: dict[Any, Any] = {}
     failed: dict[Any, str] = {}
-    for key in set(keys):
+    for key in distinct:
         raw = key[1] if mixed else key
         table[key] = None
         if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):

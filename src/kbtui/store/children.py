@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import operator
 import os
 from pathlib import Path
 from typing import Any, Iterator
@@ -26,6 +27,10 @@ from kbtui.store.txn import commit
 Record = dict[str, Any]
 KEY = "id_number"
 TABLE = "_default"
+
+
+_GET_ID = operator.methodcaller("get", KEY)
+_ID_OF = operator.itemgetter(KEY)
 
 
 def _is_field(key: str) -> bool:
@@ -265,7 +270,7 @@ class ChildStore:
             return 0
         ts = now_ts()
         bookkeeping = {"_v": 1, "_by": operator, "_at": ts}
-        ids = [raw.get(KEY) for raw in records]
+        ids = list(map(_GET_ID, records))
         if set(map(type, ids)) != {str} or "" in ids:
             raise StoreError("记录缺少身份证号，无法保存")
         if adopt and not any(k[:1] == "_" for k in set().union(*records)):
@@ -312,7 +317,7 @@ class ChildStore:
                 if not isinstance(table, dict):
                     table = data[TABLE] = {}
                 recs = by_shard[name]
-                ids = [rec[KEY] for rec in recs]
+                ids = list(map(_ID_OF, recs))
                 was_empty = not table
                 first = max(map(int, table), default=0) + 1
                 doc_ids = range(first, first + len(recs))
