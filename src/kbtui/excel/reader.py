@@ -57,13 +57,23 @@ def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) ->
             return list(map(operator.itemgetter(j), data))
         return [r[j] if j < len(r) else None for r in data]
 
-    out = [i for i, v in enumerate(column(first))
-           if v is None or (v.__class__ is str and (not v or (v[0] in _SPACES and v.isspace())))]
+    # one pass per column: the first data column also finds blank cells (a text starting with a space is
+    # looked at too), column A also the header's first cell again
+    head = header_first[0] if header_first else None
+    out: list[int] = []
     for j in range(4):
-        out += [i for i, v in enumerate(column(j)) if v.__class__ is str and v and v[0] in _FOOTER_FIRST]
-    if header_first:
-        head = header_first[0]
-        out += [i for i, v in enumerate(column(0)) if v == head]
+        cells = column(j)
+        if j == first == 0:
+            out += [i for i, v in enumerate(cells) if v is None or v == head
+                    or (v.__class__ is str and (not v or v[0] in _FOOTER_OR_SPACE))]
+        elif j == first:
+            out += [i for i, v in enumerate(cells)
+                    if v is None or (v.__class__ is str and (not v or v[0] in _FOOTER_OR_SPACE))]
+        elif j == 0:
+            out += [i for i, v in enumerate(cells)
+                    if (v.__class__ is str and v and v[0] in _FOOTER_FIRST) or (header_first and v == head)]
+        else:
+            out += [i for i, v in enumerate(cells) if v.__class__ is str and v and v[0] in _FOOTER_FIRST]
     return set(out)
 
 
@@ -490,6 +500,7 @@ def _meaningful(row: Sequence[Any], skip: int) -> bool:
 
 # First characters of every footer/note pattern: a cheap filter before the regexes.
 _FOOTER_FIRST = frozenset("合总小共累填制审统校负单分主说注备 \t\u3000")
+_FOOTER_OR_SPACE = _FOOTER_FIRST | _SPACES
 
 
 def _footer_reason(row: Sequence[Any], skip: int) -> str | None:
