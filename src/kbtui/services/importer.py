@@ -324,7 +324,7 @@ def _check_rows(table: Table, source: src.Source, defaults: dict[str, Any], cano
     # 1. columns
     id_errors: dict[int, str] = {}
     id_cells = table.column("id_number")
-    ids = _map_each(src.fast_id, id_cells, id_errors, src.clean_cells("id_number", id_cells))
+    ids = _map_each(src.normalizer_for("id_number"), id_cells, id_errors, src.clean_cells("id_number", id_cells))
     keys: list[str] = []
     outs: list[list[Any]] = []
     errors: dict[str, dict[int, str]] = {}

@@ -7,8 +7,9 @@ A :class:`Source` says which fields a list must have, which fields it contribute
 (or a plugin may do so at import time).
 
 Every cell goes through a normaliser of :mod:`kbtui.domain.normalize` / :mod:`kbtui.domain.idcard`.
-The hot ones have fast paths here (already-clean values are by far the most common) that give exactly
-the same result as the domain functions; anything unusual falls back to them.
+The hot ones have fast paths here (already-clean values are by far the most common: ``clean_cells`` finds them
+a whole column at a time, ``fast_text`` one cell at a time) that give exactly the same result as the domain
+functions; anything unusual goes through them.
 """
 from __future__ import annotations
 
@@ -36,17 +37,9 @@ class CellError(ValueError):
 
 # --------------------------------------------------------------------------- fast normalisers
 
-_ID_RE = re.compile(r"[0-9]{17}[0-9X]")
 _MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{1,12}")
 _MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def fast_id(raw: Any) -> str:
-    """``normalize_id`` with a fast path for an already canonical string (same result, same errors)."""
-    if raw.__class__ is str and _ID_RE.fullmatch(raw) and _check_char(raw) == raw[17] and _valid_birth(raw[6:14]):
-        return raw
-    return normalize_id(raw)
 
 
 def _check_char(digits: str) -> str:
@@ -65,20 +58,6 @@ def _leap(y: int) -> bool:
     return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
 
 
-def fast_name(raw: Any) -> str:
-    if raw.__class__ is str and _CJK_NAME.fullmatch(raw):
-        return raw
-    return nz.normalize_name(raw)
-
-
-def fast_phone(raw: Any) -> str:
-    if raw.__class__ is str and len(raw) == 11 and _MOBILE_RE.fullmatch(raw):
-        return raw
-    if raw.__class__ is float and raw.is_integer() and 13_000_000_000 <= raw < 20_000_000_000:
-        return str(int(raw))
-    return nz.normalize_phone(raw)
-
-
 def fast_text(raw: Any) -> str:
     if raw.__class__ is str and raw.isprintable() and raw == raw.strip() and "  " not in raw \
             and unicodedata.is_normalized("NFKC", raw):
@@ -95,7 +74,7 @@ UNCLEAN = object()
 def _clean_ids(col: list[Any]) -> list[Any]:
     # 18 ASCII characters, 17 digits, the check character (a digit or X, as CHECK_CHARS holds) right
     out = [raw if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit()
-           and CHECK_CHARS[2 * int(raw[:17], 13) % 11] == raw[17] else UNCLEAN for raw in col]
+           and _check_char(raw) == raw[17] else UNCLEAN for raw in col]
     bad = {b for b in {raw[6:14] for raw in out if raw is not UNCLEAN} if not _valid_birth(b)}
     if bad:
         out = [UNCLEAN if raw is not UNCLEAN and raw[6:14] in bad else raw for raw in out]
@@ -114,18 +93,11 @@ def _clean_texts(col: list[Any]) -> list[Any]:
 
 
 def clean_cells(key: str, col: list[Any]) -> list[Any] | None:
-    """The fast normalisers' tests run over a whole column: each cell already canonical (the normaliser would
-    return it unchanged), else ``UNCLEAN``. None when the field has no such test. Blank cells are UNCLEAN."""
-    fn = NORMALIZERS.get(key, fast_text)
-    if fn is fast_text:
-        return _clean_texts(col)
-    if fn is fast_id:
-        return _clean_ids(col)
-    if fn is fast_name:
-        return _clean_matching(_CJK_NAME)(col)
-    if fn is fast_phone:
-        return _clean_matching(_MOBILE_RE)(col)
-    return None
+    """The field's already-canonical test run over a whole column: each cell its normaliser would return
+    unchanged, else ``UNCLEAN`` (only those go through the normaliser). None when the field has no such test.
+    Blank cells are UNCLEAN. This is the fast path of the mostly-distinct fields (IDs, names, phones, texts)."""
+    test = _COLUMN_TESTS.get(NORMALIZERS.get(key, fast_text))
+    return None if test is None else test(col)
 
 
 _PLAIN_DATE = re.compile(r"([0-9]{4})[-./]([0-9]{2})[-./]([0-9]{2})")
@@ -289,8 +261,8 @@ def normalize_code(raw: Any) -> str:
 
 #: field key → normaliser (raw cell → clean value). A value "" means "nothing to import".
 NORMALIZERS: dict[str, Callable[[Any], Any]] = {
-    "id_number": fast_id,
-    "name": fast_name,
+    "id_number": normalize_id,
+    "name": nz.normalize_name,
     "sex": _cached(nz.normalize_sex),
     "birth_date": _cached(iso_date),
     "ethnicity": _cached(fast_text),
@@ -299,7 +271,7 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "household_address": fast_text,
     "current_address": fast_text,
     "guardian": fast_text,
-    "guardian_phone": fast_phone,
+    "guardian_phone": nz.normalize_phone,
     "family_type": _cached(normalize_family_type),
     "disability_category": _cached(normalize_disability_category),
     "disability_grade": _cached(normalize_disability_grade),
@@ -310,6 +282,15 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "student_no": normalize_code,
     "enrollment_status": _cached(nz.normalize_enrollment_status),
     "key_groups": lambda raw: split_groups(raw)[0],
+}
+
+
+#: normaliser → its already-canonical test over a whole column (``clean_cells``)
+_COLUMN_TESTS: dict[Callable[[Any], Any], Callable[[list[Any]], list[Any]]] = {
+    normalize_id: _clean_ids,
+    nz.normalize_name: _clean_matching(_CJK_NAME),
+    nz.normalize_phone: _clean_matching(_MOBILE_RE),
+    fast_text: _clean_texts,
 }
 
 
