@@ -19,6 +19,7 @@ from typing import Any, Callable
 from kbtui.domain import masking
 from kbtui.domain import roles as R
 from kbtui.services.gate import operator_of, raw_store, require
+from kbtui.services.import_check import Issue
 from kbtui.services.scope import Record, ScopedStore
 from kbtui.store.journal import make_entry
 
@@ -162,8 +163,6 @@ def reject_out_of_scope(workspace, checked) -> int:
     warned = {row.number for row, _why in checked.rejects}
     checked.rejects[:] = [(row, why) for row, why in checked.rejects if row.number not in dropped]
     checked.warned -= len(warned & set(dropped))
-    from kbtui.services.importer import Issue
-
     for number, problem in dropped.items():
         checked.rejects.append((rows[number], "未导入：" + problem))
         checked.issues.append(Issue(number, "", problem, False))
