@@ -6,9 +6,7 @@ an empty cell is ``""``); normalising is the caller's job (:mod:`kbtui.domain.no
 """
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain.child import LABEL_OF
+from kbtui.excel.opening import ExcelReadError, _Source, open_source
 from kbtui.excel.headers import (
     DEFAULT_HEADERS,
     build_lookup,
@@ -31,67 +30,6 @@ Progress = Callable[[int, int], None]
 HEADER_SCAN_ROWS = 30
 #: Progress is reported every this many rows.
 PROGRESS_EVERY = 5000
-
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-CSV_SUFFIXES = (".csv", ".txt")
-
-
-class ExcelReadError(Exception):
-    """A spreadsheet that cannot be read; the message is Chinese and tells the user what to do."""
-
-
-#: Every character for which ``str.isspace`` is true: a text not starting with one is not blank.
-_SPACES = frozenset(c for c in map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
-                                          *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
-                    if c.isspace())
-
-
-def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) -> set[int]:
-    """Rows that may not be children (``_is_data`` decides): a blank first cell, a text in the first four
-    columns starting like a footer or a note, the header's first cell again. Every other row is data;
-    the tests run column by column, so 100,000 ordinary rows cost a few list scans."""
-    narrowest = min(map(len, data), default=0)
-
-    def column(j: int) -> list[Any]:
-        if j < narrowest:
-            return list(map(operator.itemgetter(j), data))
-        return [r[j] if j < len(r) else None for r in data]
-
-    # one pass per column: the first data column also finds blank cells (a text starting with a space is
-    # looked at too), column A also the header's first cell again
-    head = header_first[0] if header_first else None
-    out: list[int] = []
-    for j in range(4):
-        cells = column(j)
-        if j == first == 0:
-            out += [i for i, v in enumerate(cells) if v is None or v == head
-                    or (v.__class__ is str and (not v or v[0] in _FOOTER_OR_SPACE))]
-        elif j == first:
-            out += [i for i, v in enumerate(cells)
-                    if v is None or (v.__class__ is str and (not v or v[0] in _FOOTER_OR_SPACE))]
-        elif j == 0:
-            out += [i for i, v in enumerate(cells)
-                    if (v.__class__ is str and v and v[0] in _FOOTER_FIRST) or (header_first and v == head)]
-        else:
-            out += [i for i, v in enumerate(cells) if v.__class__ is str and v and v[0] in _FOOTER_FIRST]
-    return set(out)
-
-
-def _is_data(row: list[Any], number: int, serial: int, header_cells: list[Any],
-             skipped: list[tuple[int, str]]) -> bool:
-    """Whether a suspect row is a child's row; the others are noted in ``skipped`` (blank rows silently)."""
-    probe_blank = not _meaningful(row, serial)
-    if probe_blank:
-        return False
-    reason = _footer_reason(row, serial)
-    if reason is not None:
-        skipped.append((number, reason))
-        return False
-    if row == header_cells:
-        skipped.append((number, "重复的表头行"))
-        return False
-    return True
-
 
 class MissingColumnsError(ExcelReadError):
     """Required columns were not found. ``missing`` holds the field keys, ``found`` the headers."""
@@ -183,192 +121,6 @@ class Table:
     def column(self, key: str) -> list[Any]:
         """The raw cells of one matched column, one per row (an import normalises column by column)."""
         return list(map(operator.itemgetter(self.columns[key][0]), self.cells))
-
-
-# --------------------------------------------------------------------------- opening files
-
-def _sniff(path: Path) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(512)
-    except FileNotFoundError:
-        raise ExcelReadError(f"找不到文件“{path}”") from None
-    except IsADirectoryError:
-        raise ExcelReadError(f"“{path}”是文件夹，不是 Excel 文件") from None
-    except PermissionError:
-        raise ExcelReadError(f"没有权限读取文件“{path}”") from None
-    except OSError as err:
-        raise ExcelReadError(f"无法读取文件“{path}”：{err.strerror or err}") from None
-
-
-def _not_excel(path: Path, head: bytes) -> ExcelReadError:
-    name = path.name
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if not head:
-        return ExcelReadError(f"文件“{name}”是空文件（0 字节），请重新导出")
-    if text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<?xml", b"<head")):
-        return ExcelReadError(
-            f"文件“{name}”实际是网页（HTML/XML）格式，只是扩展名为 Excel。"
-            "请用 Excel 或 WPS 打开它，再“另存为”Excel 工作簿（.xlsx）后导入"
-        )
-    if b"\x00" not in head:
-        return ExcelReadError(
-            f"文件“{name}”不是 Excel 文件，而是文本文件（可能改过扩展名）。"
-            "如果是 CSV 表格，请把扩展名改为 .csv；否则请用 Excel 或 WPS 另存为 .xlsx 后导入"
-        )
-    return ExcelReadError(
-        f"文件“{name}”不是有效的 Excel 文件（文件已损坏或改过扩展名）。"
-        "请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
-    )
-
-
-class _Source:
-    """A workbook opened for reading: sheet names and a loader for one sheet's grid."""
-
-    def __init__(self, names: list[str], load: Callable[[int], list[list[Any]]],
-                 merged: Callable[[int], list] | None = None,
-                 close: Callable[[], None] | None = None):
-        self.names = names
-        self._load = load
-        self._merged = merged
-        self._close = close
-
-    def close(self) -> None:
-        if self._close is not None:
-            try:
-                self._close()
-            except Exception:
-                pass
-
-    def grid(self, index: int) -> list[list[Any]]:
-        return self._load(index)
-
-    def merged(self, index: int) -> list:
-        if self._merged is None:
-            return []
-        try:
-            return self._merged(index) or []
-        except Exception:  # merged ranges are a nicety: never fail a read over them
-            return []
-
-
-def _open_calamine(path: Path, head: bytes) -> _Source:
-    from python_calamine import CalamineWorkbook, PasswordError
-
-    try:
-        try:
-            wb = CalamineWorkbook.from_path(str(path))
-        except PasswordError:
-            raise
-        except Exception:
-            # The extension may lie (an .xlsx saved as .xls): let calamine look at the content.
-            if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-                raise
-            with path.open("rb") as fh:
-                wb = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
-    except PasswordError:
-        raise ExcelReadError(f"文件“{path.name}”设置了打开密码，请先在 Excel/WPS 中取消密码再导入") from None
-
-    indexes = [
-        i for i, meta in enumerate(wb.sheets_metadata)
-        if getattr(meta.visible, "name", "Visible") == "Visible"
-        and getattr(meta.typ, "name", "WorkSheet") == "WorkSheet"
-    ] or list(range(len(wb.sheet_names)))
-    names = [wb.sheet_names[i] for i in indexes]
-
-    loaded: dict[int, Any] = {}  # getting a sheet parses it: do it once per sheet
-
-    def sheet(i: int):
-        if i not in loaded:
-            loaded.clear()
-            loaded[i] = wb.get_sheet_by_index(indexes[i])
-        return loaded[i]
-
-    def load(i: int) -> list[list[Any]]:
-        return sheet(i).to_python(skip_empty_area=False)
-
-    def merged(i: int) -> list:
-        return sheet(i).merged_cell_ranges
-
-    return _Source(names, load, merged, wb.close)
-
-
-def _open_openpyxl(path: Path) -> _Source:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
-    sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
-    sheets = sheets or list(wb.worksheets)
-
-    def load(i: int) -> list[list[Any]]:
-        ws = sheets[i]
-        grid = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
-        width = max(map(len, grid), default=0)
-        for r in grid:
-            if len(r) < width:
-                r.extend([""] * (width - len(r)))
-        return grid
-
-    return _Source([ws.title for ws in sheets], load, close=wb.close)
-
-
-def _decode_text(path: Path, data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ExcelReadError(f"无法识别文件“{path.name}”的文字编码，请另存为 UTF-8 或 Excel 格式后导入")
-
-
-def _open_csv(path: Path) -> _Source:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _not_excel(path, data[:512])
-    text = _decode_text(path, data)
-    sample = text[:8192]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;，")
-    except csv.Error:
-        dialect = csv.excel
-    grid = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    width = max(map(len, grid), default=0)
-    for r in grid:
-        if len(r) < width:
-            r.extend([""] * (width - len(r)))
-    return _Source([path.stem], lambda i: grid)
-
-
-def open_source(path: str | Path) -> _Source:
-    path = Path(path)
-    suffix = path.suffix.lower()
-    head = _sniff(path)
-    if suffix in CSV_SUFFIXES:
-        return _open_csv(path)
-    if suffix not in EXCEL_SUFFIXES:
-        raise ExcelReadError(
-            f"不支持的文件类型“{path.suffix or '无扩展名'}”：请导入 Excel（.xlsx/.xls）或 CSV 文件"
-        )
-    if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise _not_excel(path, head)
-    try:
-        return _open_calamine(path, head)
-    except ExcelReadError:
-        raise
-    except Exception:
-        pass
-    if head.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".xlsm"):
-        try:
-            return _open_openpyxl(path)
-        except Exception:
-            pass
-    if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):
-        raise ExcelReadError(f"文件“{path.name}”可能设置了打开密码或已加密，请先在 Excel/WPS 中取消密码再导入")
-    raise _not_excel(path, head)
 
 
 # --------------------------------------------------------------------------- header detection
@@ -499,8 +251,58 @@ def _meaningful(row: Sequence[Any], skip: int) -> bool:
 
 
 # First characters of every footer/note pattern: a cheap filter before the regexes.
+#: Every character for which ``str.isspace`` is true: a text not starting with one is not blank.
+_SPACES = frozenset(c for c in map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
+                                          *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+                    if c.isspace())
 _FOOTER_FIRST = frozenset("合总小共累填制审统校负单分主说注备 \t\u3000")
 _FOOTER_OR_SPACE = _FOOTER_FIRST | _SPACES
+
+
+def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) -> set[int]:
+    """Rows that may not be children (``_is_data`` decides): a blank first cell, a text in the first four
+    columns starting like a footer or a note, the header's first cell again. Every other row is data;
+    the tests run column by column, so 100,000 ordinary rows cost a few list scans."""
+    narrowest = min(map(len, data), default=0)
+
+    def column(j: int) -> list[Any]:
+        if j < narrowest:
+            return list(map(operator.itemgetter(j), data))
+        return [r[j] if j < len(r) else None for r in data]
+
+    # one pass per column: the first data column also finds blank cells (a text starting with a space is
+    # looked at too), column A also the header's first cell again
+    head = header_first[0] if header_first else None
+    out: list[int] = []
+    for j in range(4):
+        cells = column(j)
+        if j == first == 0:
+            out += [i for i, v in enumerate(cells) if v is None or v == head
+                    or (v.__class__ is str and (not v or v[0] in _FOOTER_OR_SPACE))]
+        elif j == first:
+            out += [i for i, v in enumerate(cells)
+                    if v is None or (v.__class__ is str and (not v or v[0] in _FOOTER_OR_SPACE))]
+        elif j == 0:
+            out += [i for i, v in enumerate(cells)
+                    if (v.__class__ is str and v and v[0] in _FOOTER_FIRST) or (header_first and v == head)]
+        else:
+            out += [i for i, v in enumerate(cells) if v.__class__ is str and v and v[0] in _FOOTER_FIRST]
+    return set(out)
+
+
+def _is_data(row: list[Any], number: int, serial: int, header_cells: list[Any],
+             skipped: list[tuple[int, str]]) -> bool:
+    """Whether a suspect row is a child's row; the others are noted in ``skipped`` (blank rows silently)."""
+    if not _meaningful(row, serial):
+        return False
+    reason = _footer_reason(row, serial)
+    if reason is not None:
+        skipped.append((number, reason))
+        return False
+    if row == header_cells:
+        skipped.append((number, "重复的表头行"))
+        return False
+    return True
 
 
 def _footer_reason(row: Sequence[Any], skip: int) -> str | None:
