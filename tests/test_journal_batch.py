@@ -76,3 +76,25 @@ def test_insert_many_bulk_path(tmp_path):
     assert reopened.journal.verify()[0]
     store.update("ID0007", {"name": "改名"}, "op", expected_version=1)
     assert ChildStore.open(tmp_path).get("ID0007")["name"] == "改名"
+
+
+def test_one_child_of_a_bulk_line_is_read_without_parsing_the_others(tmp_path, monkeypatch):
+    """The child form shows a child's history: after a county's import that is one ~35 MB line, so only
+    that child's record is decoded; what it gives equals the whole line's expansion."""
+    import kbtui.store.journal as journal_mod
+
+    journal = Journal(tmp_path / "j.jsonl")
+    records = {f"5002{i:014d}": {"name": "孩子" * (i % 7 + 1), "note": '含 } 和 { 和 "引号" 和 \\ 的备注' * (i % 300),
+                                 "list_of": {"police": ["户籍.xlsx"]}, "_v": 1} for i in range(3000)}
+    journal.append([make_entry("op", "update", "x", {"f": [1, 2]}, ts="2024-01-01T00:00:00")])
+    journal.append([bulk_insert_entry("操作员", "import", records, {"file": "名单.xlsx"})])
+    whole = {e["record"]: e for e in journal.entries()}
+    real_loads = journal_mod.orjson.loads
+    sizes: list[int] = []
+    monkeypatch.setattr(journal_mod.orjson, "loads", lambda data: (sizes.append(len(data)), real_loads(data))[1])
+    for child in ("500200000000000000", "500200000000001234", "500200000000002999"):
+        assert list(journal.entries(record=child)) == [whole[child]]
+        assert list(journal.entries(record=child, operator="操作员")) == [whole[child]]
+        assert list(journal.entries(record=child, operator="别人")) == []
+    assert list(journal.entries(record="500299999999999999")) == []
+    assert journal.path.stat().st_size > 1_000_000 and max(sizes) < 10_000
