@@ -1,10 +1,34 @@
-"""Helpers of the reliability tests: rebuild the data from the journal and compare it with the store."""
+"""Helpers of the reliability tests: writers started together, and the data rebuilt from the journal and
+compared with the store."""
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from kbtui.store import ChildStore
+
+
+def run_together(procs: dict[str, subprocess.Popen], timeout: float) -> dict[str, Any]:
+    """Writer processes that print "ready", wait for "go" on stdin, and print a JSON result last: start them
+    all at once, return each one's result (a writer that is still running at the end is killed)."""
+    try:
+        for p in procs.values():
+            assert p.stdout.readline().strip() == "ready"
+        for p in procs.values():
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = {}
+        for me, p in procs.items():
+            out, _ = p.communicate(timeout=timeout)
+            assert p.returncode == 0, out
+            results[me] = json.loads(out.strip().splitlines()[-1])
+        return results
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
 
 
 def rolled_back_txs(store: ChildStore) -> set[str]:

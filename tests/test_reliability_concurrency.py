@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.store import ChildStore
-from tests.reliability_helpers import assert_store_matches_journal
+from tests.reliability_helpers import assert_store_matches_journal, run_together
 
 WRITERS = ["甲", "乙", "丙", "丁"]
 OWN_EDITS = 250
@@ -74,21 +74,7 @@ def test_four_writers_no_lost_edit(tmp_path: Path):
             [sys.executable, "-c", WORKER, str(root), me, str(OWN_EDITS), str(SHARED_EDITS),
              str(tmp_path / f"{me}.log"), json.dumps(own[me]), json.dumps(SHARED)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        for p in procs.values():
-            assert p.stdout.readline().strip() == "ready"
-        for p in procs.values():          # start together
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = {}
-        for me, p in procs.items():
-            out, _ = p.communicate(timeout=600)
-            assert p.returncode == 0, out
-            results[me] = json.loads(out.strip().splitlines()[-1])
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.kill()
+    results = run_together(procs, timeout=600)
 
     final = assert_store_matches_journal(root)
     journal = list(final.journal.entries())

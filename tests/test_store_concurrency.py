@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from kbtui.store import ChildStore
+from tests.reliability_helpers import run_together
 
 EDITS = 40
 SHARED = [f"50022420150101090{i}" for i in range(1, 4)]
@@ -56,21 +57,7 @@ def test_two_processes_no_lost_write(tmp_path: Path):
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for me in own
     }
-    try:
-        for p in procs.values():
-            assert p.stdout.readline().strip() == "ready"
-        for p in procs.values():          # start both together
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = {}
-        for me, p in procs.items():
-            out, _ = p.communicate(timeout=120)
-            assert p.returncode == 0, out
-            results[me] = json.loads(out.strip().splitlines()[-1])
-    finally:
-        for p in procs.values():
-            if p.poll() is None:
-                p.kill()
+    results = run_together(procs, timeout=120)
 
     final = ChildStore.open(root)
     for me, rid in own.items():
