@@ -1,0 +1,52 @@
+"""Which ledgers (台账) this workspace has: look one up by id, and list them with their row counts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kbtui.domain.ledger import Ledger
+
+
+class LedgerError(Exception):
+    """A ledger operation that cannot be done; the message is Chinese."""
+
+
+@dataclass
+class LedgerInfo:
+    id: str
+    title: str
+    description: str
+    rows: int
+    columns: list[str]
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "description": self.description, "rows": self.rows,
+                "columns": self.columns}
+
+
+def get_ledger(workspace, ledger_id: str) -> Ledger:
+    ledgers = workspace.ledgers
+    if ledger_id not in ledgers:
+        names = "、".join(ledgers) or "（无）"
+        raise LedgerError(f"没有名为“{ledger_id}”的台账（本配置启用的台账有：{names}）")
+    return ledgers[ledger_id]
+
+
+def village_records(workspace, village: str | None) -> list[dict]:
+    records = list(workspace.store.all())
+    if village:
+        records = [r for r in records if (r.get("village") or "") == village]
+        if not records:
+            known = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
+            raise LedgerError(f"没有村（社区）为“{village}”的儿童；现有：{'、'.join(known) or '（无）'}")
+    return records
+
+
+def list_ledgers(workspace, village: str | None = None) -> list[LedgerInfo]:
+    ctx = workspace.context()
+    records = village_records(workspace, village)
+    out = []
+    for lid, ledger in workspace.ledgers.items():
+        rows = sum(1 for r in records if ledger.include(r, ctx))
+        out.append(LedgerInfo(lid, ledger.title_for(ctx), ledger.description, rows,
+                              [h for h, _ in ledger.headers()]))
+    return out
