@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kbtui.excel.halves import read_in_halves
+
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt")
 
@@ -108,6 +110,7 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
     names = [wb.sheet_names[i] for i in indexes]
 
     loaded: dict[int, Any] = {}  # getting a sheet parses it: do it once per sheet
+    halved: dict[int, list] = {}  # merged ranges of a sheet read in halves (``halves``)
 
     def sheet(i: int):
         if i not in loaded:
@@ -116,10 +119,15 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
         return loaded[i]
 
     def load(i: int) -> list[list[Any]]:
+        if head.startswith(b"PK\x03\x04"):
+            read = read_in_halves(path, indexes[i], names[i])
+            if read is not None:
+                halved[i] = read[1]
+                return read[0]
         return sheet(i).to_python(skip_empty_area=False)
 
     def merged(i: int) -> list:
-        return sheet(i).merged_cell_ranges
+        return halved[i] if i in halved else sheet(i).merged_cell_ranges
 
     return _Source(names, load, merged, wb.close)
 

@@ -1,0 +1,141 @@
+"""Reading one large .xlsx sheet on two cores.
+
+python-calamine parses a sheet's XML without holding the GIL, but one sheet on one thread: most of a
+100,000-row import's reading time is that one parse, while the server's second core waits. For a large
+sheet the XML is cut in two at a ``<row>`` boundary; each half is wrapped into a small in-memory
+workbook (the same workbook part, styles and shared strings: numbers, dates and texts read the same) and
+parsed on its own thread, the second half being unzipped while the first one parses. The two grids are
+joined at their rows' own positions (``<row r="…">``).
+
+Anything unexpected (a prefixed namespace, rows without positions, a sheet calamine places differently,
+any error) gives ``None``: the caller then parses the sheet whole, as before.
+"""
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+#: Sheets whose XML is smaller than this are parsed whole: splitting them saves too little.
+MIN_SPLIT_BYTES = 4_000_000
+
+_SHEET_DATA, _SHEET_DATA_END = b"<sheetData>", b"</sheetData>"
+_ROW_AT = re.compile(rb'<row\s[^>]*?(?<![\w:])r="(\d+)"')
+_KEEP_PARTS = ("/sharedStrings", "/styles")   # workbook relationships whose parts change how cells read
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """A part's relationships: id → (type, target path inside the archive)."""
+    folder, name = posixpath.split(part)
+    rels_path = posixpath.join(folder, "_rels", name + ".rels")
+    found = {}
+    for rel in ElementTree.fromstring(archive.read(rels_path)):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        found[rel.get("Id", "")] = (rel.get("Type", ""), path)
+    return found
+
+
+def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[str, str, list[str]]:
+    """(workbook part, the sheet's part, the other parts a half needs) for the workbook's ``index``-th sheet."""
+    workbook = next(path for kind, path in _rels(archive, "").values() if kind.endswith("/officeDocument"))
+    sheets = [el for el in ElementTree.fromstring(archive.read(workbook)).iter() if el.tag.endswith("}sheet")]
+    sheet = sheets[index]
+    if sheet.get("name") != name:
+        raise ValueError("sheet order differs from calamine's")
+    rel_id = next(v for k, v in sheet.attrib.items() if k.endswith("}id"))
+    rels = _rels(archive, workbook)
+    folder, base = posixpath.split(workbook)
+    keep = ["[Content_Types].xml", "_rels/.rels", workbook, posixpath.join(folder, "_rels", base + ".rels")]
+    keep += [path for kind, path in rels.values() if kind.endswith(_KEEP_PARTS) and path in archive.NameToInfo]
+    return workbook, rels[rel_id][1], keep
+
+
+def _parse_half(common: dict[str, bytes], member: str, pieces: list, index: int, path: Path):
+    """Write a half as a workbook of its own (uncompressed: nothing to unzip again) and parse it. The
+    pieces are let go once written: the parse reads the file, not memory."""
+    from python_calamine import CalamineWorkbook
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+        for part, data in common.items():
+            out.writestr(part, data)
+        with out.open(member, "w", force_zip64=True) as fh:
+            for piece in pieces:
+                fh.write(piece)
+    pieces.clear()
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(index)
+
+
+def read_in_halves(path: Path, index: int, name: str,
+                   min_bytes: int | None = None) -> tuple[list[list[Any]], list] | None:
+    """The grid (as ``to_python(skip_empty_area=False)`` gives it) and merged ranges of the workbook's
+    ``index``-th sheet, parsed in two halves on two threads; ``None`` if the sheet is small, the machine
+    has one core, or anything about the file is unexpected."""
+    if _cores() < 2:
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _workbook, member, keep = _workbook_parts(archive, index, name)
+            size = archive.getinfo(member).file_size
+            if size < (MIN_SPLIT_BYTES if min_bytes is None else min_bytes):
+                return None
+            common = {part: archive.read(part) for part in keep}
+            with tempfile.TemporaryDirectory(prefix="kbtui-") as folder, \
+                    ThreadPoolExecutor(2, thread_name_prefix="kbtui-xlsx") as pool, archive.open(member) as fh:
+                first = fh.read(size // 2)
+                start = first.find(_SHEET_DATA)
+                cut = first.rfind(b"<row ")
+                if start < 0 or cut <= start or not first.lstrip().startswith((b"<?xml", b"<worksheet")):
+                    return None
+                row_at = _ROW_AT.match(first, cut)
+                if row_at is None:
+                    return None
+                view = memoryview(first)
+                closing = _SHEET_DATA_END + b"</worksheet>"
+                one = pool.submit(_parse_half, common, member, [view[:cut], closing], index, Path(folder, "1.xlsx"))
+                rest = fh.read()                      # unzipped while the first half parses
+                if rest.rfind(_SHEET_DATA_END) < 0:
+                    one.result()
+                    return None
+                two = pool.submit(_parse_half, common, member, [view[:start + len(_SHEET_DATA)], view[cut:], rest],
+                                  index, Path(folder, "2.xlsx"))
+                del view, first, rest
+                return _join(one.result(), two.result(), int(row_at.group(1)) - 1)
+    except Exception:
+        return None
+
+
+def _join(one, two, second_row: int) -> tuple[list[list[Any]], list] | None:
+    """Both halves' grids as one, each row at its own position; ``None`` if calamine placed them unlike
+    a whole parse would."""
+    grid = one.to_python(skip_empty_area=False)      # the first half's rows, from A1 (overlaps the second's parse)
+    if two.start is None:
+        return None if one.end is None else (grid, two.merged_cell_ranges)
+    (top, left), (_bottom, right) = two.start, two.end
+    height = len(grid)
+    if top < second_row or second_row < height:
+        return None                                   # rows out of order, or positions calamine made up
+    width = max(len(grid[0]) if grid else 0, right + 1)
+    if grid and len(grid[0]) < width:
+        for row in grid:
+            row.extend([""] * (width - len(row)))
+    grid.extend([""] * width for _ in range(top - height))
+    rest = two.to_python(skip_empty_area=True)
+    if left or right + 1 < width:
+        pad_left, pad_right = [""] * left, [""] * (width - right - 1)
+        rest = [pad_left + row + pad_right for row in rest]
+    grid.extend(rest)
+    return grid, two.merged_cell_ranges
