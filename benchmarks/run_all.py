@@ -151,8 +151,9 @@ def run_all(children: int = 100_000, edits: int = 200, big_import_mb: float = 0)
     ie = run_script("import_export.py", "--rows", str(children), "--ledger-rows", str(ledger_rows), "--skip-openpyxl")
     parts["import_export_s"] = time.perf_counter() - t
     out.update({k: ie.get(k) for k in ("import_s", "import_rows_per_s", "import_floor_rows_per_s", "import_vs_floor",
-                                       "import_vs_floor_rounds", "import_vs_floor_best", "ledger_rows", "export_s", "export_rows_per_s",
-                                       "export_floor_rows_per_s", "export_vs_floor")})
+                                       "import_vs_floor_rounds", "import_vs_floor_best", "import_cpu_vs_floor",
+                                       "ledger_rows", "export_s", "export_rows_per_s", "export_floor_rows_per_s",
+                                       "export_vs_floor")})
     if big_import_mb:
         out.update(run_big_import(big_import_mb))
 
