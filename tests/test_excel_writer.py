@@ -17,6 +17,7 @@ from kbtui.excel import (
     write_form,
     write_rejects,
 )
+from kbtui.excel import data_rows
 from kbtui.excel import writer as writer_mod
 
 ID1 = make_id("500224", dt.date(2015, 3, 4), 123)
@@ -284,7 +285,7 @@ def test_row_xml_is_what_openpyxl_writes(tmp_path, monkeypatch, rows):
     as_text = _count_row_xml(monkeypatch)
     _form(tmp_path / "text.xlsx", rows, columns=columns, notes=["注：说明"])
     assert as_text == [len(rows) - (1 if rows is _ODD_ROWS else 0)]   # all but the row with a date
-    monkeypatch.setattr(writer_mod, "USE_ROW_XML", False)
+    monkeypatch.setattr(data_rows, "USE_ROW_XML", False)
     _form(tmp_path / "openpyxl.xlsx", rows, columns=columns, notes=["注：说明"])
     ours, theirs = _sheet_xml(tmp_path / "text.xlsx"), _sheet_xml(tmp_path / "openpyxl.xlsx")
     assert ours.keys() == theirs.keys()
@@ -332,6 +333,6 @@ def test_row_xml_matches_openpyxl_for_any_text(rows):
     with tempfile.TemporaryDirectory() as tmp:
         with pytest.MonkeyPatch.context() as mp:
             _form(Path(tmp) / "a.xlsx", rows, columns=[(f"列{i}", 8) for i in range(6)])
-            mp.setattr(writer_mod, "USE_ROW_XML", False)
+            mp.setattr(data_rows, "USE_ROW_XML", False)
             _form(Path(tmp) / "b.xlsx", rows, columns=[(f"列{i}", 8) for i in range(6)])
         assert _sheet_xml(Path(tmp) / "a.xlsx") == _sheet_xml(Path(tmp) / "b.xlsx")
