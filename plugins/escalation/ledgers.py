@@ -2,7 +2,7 @@
 劝返情况记录 summary (``persuasion``: every child with a case, its persuader and last attempt).
 
 The per-case 劝返情况记录 workbook (every attempt of one case) is ``kbtui case record CASE``
-(``kbtui.services.cases.write_case_record``). The case facts printed here are copied onto the child
+(``kbtui.services.case_forms.write_case_record``). The case facts printed here are copied onto the child
 record by the escalation services (``absence_from``, ``persuader``, ``persuasion``, ``status_reason``);
 a caller may also pass ``LedgerContext.extra["cases"]`` (``services.cases.ledger_extra``).
 """

@@ -11,6 +11,7 @@ from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.services import absences as absence_service
+from kbtui.services import case_forms
 from kbtui.services import cases as case_service
 from kbtui.services import escalation as escalation_service
 from kbtui.services.absences import EscalationError
@@ -215,7 +216,7 @@ def escalation_ladders(workspace: Workspace, as_json) -> None:
 def escalation_document(workspace: Workspace, case_key, step, output, on) -> None:
     """生成依法控辍文书（STEP：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。"""
     with escalation_errors():
-        path = case_service.write_document(workspace, case_key, step, output, on)
+        path = case_forms.write_document(workspace, case_key, step, output, on)
     click.echo(f"已生成：{path}")
 
 
@@ -357,5 +358,5 @@ def case_record(workspace: Workspace, case_key, output) -> None:
     with escalation_errors():
         c = case_service.find_case(workspace, case_key)
         target = output or workspace.folder("exports") / f"劝返情况记录-{c['name']}-{c['key']}.xlsx"
-        path = case_service.write_case_record(workspace, c["key"], target)
+        path = case_forms.write_case_record(workspace, c["key"], target)
     click.echo(f"已导出：{path}")
