@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.domain.idcard import make_id
+from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
@@ -229,9 +230,9 @@ def test_plugins_lists_the_stock_placements(data):
 
 def test_demo_has_placements_sessions_and_a_roster(demo_dir):
     ws = Workspace.open(demo_dir, "tester")
-    items = pl.disabled_children(ws, D(2024, 12, 1))
+    items = pc.disabled_children(ws, D(2024, 12, 1))
     options = {i.option for i in items}
     assert {"随班就读", "送教上门", "免予入学", "未安置"} <= options
     assert len(ws.store.collection(pl.SESSIONS)) > 10
     assert any(i.delivery and i.delivery.current and i.delivery.current.sessions for i in items)
-    assert len(pl.roster(ws)) == 1
+    assert len(pc.roster(ws)) == 1

@@ -9,6 +9,7 @@ import pytest
 from kbtui.domain import disability as d
 from kbtui.domain.idcard import make_id
 from kbtui.profiles import find_profile
+from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.services.placements import PlacementError
 from kbtui.services.workspace import Workspace
@@ -125,7 +126,7 @@ def test_each_stock_rule(ws, option, missing, refused, fragment):
     else:
         decision = pl.place(ws, i, option, today=TODAY, **kwargs)
         assert [f.message for f in decision.flags if fragment in f.message], decision.flags
-        assert any(fragment in a.message for a in pl.check(ws, TODAY) if a.id_number == i)
+        assert any(fragment in a.message for a in pc.check(ws, TODAY) if a.id_number == i)
 
 
 def test_exemption_without_any_assessment_is_refused(ws):
@@ -233,14 +234,14 @@ def test_check_behind_then_caught_up(ws, delivered):
     i = delivered
     for day in ("2024-09-03", "2024-09-05", "2024-09-10"):
         pl.log_session(ws, i, date=day, teacher="张老师", periods=3)
-    behind = [a for a in pl.check(ws, D("2024-09-15")) if a.id_number == i]
-    assert [a.kind for a in behind] == [pl.BEHIND]
+    behind = [a for a in pc.check(ws, D("2024-09-15")) if a.id_number == i]
+    assert [a.kind for a in behind] == [pc.BEHIND]
     assert "应送4次12课时，实送3次9课时，少1次、3课时" in behind[0].message
     assert behind[0].responsible == "鹿角中心校 张老师、李老师"
     pl.log_session(ws, i, date="2024-09-12", teacher="李老师", periods=3)
-    assert not [a for a in pl.check(ws, D("2024-09-15")) if a.id_number == i]
-    view = pl.child_view(ws, i, D("2024-09-15"))
-    assert view["compliance"] == pl.COMPLIANT and not view["delivery"]["behind"]
+    assert not [a for a in pc.check(ws, D("2024-09-15")) if a.id_number == i]
+    view = pc.child_view(ws, i, D("2024-09-15"))
+    assert view["compliance"] == pc.COMPLIANT and not view["delivery"]["behind"]
 
 
 def test_profile_without_rule_has_no_frequency_check(tmp_path):
@@ -251,7 +252,7 @@ def test_profile_without_rule_has_no_frequency_check(tmp_path):
     workspace.store.update(i, {"student_no": "G" + i}, "tester")
     pl.assess(workspace, i, date="2019-06-10", members="甲", conclusion=d.NEEDS_HOME_DELIVERY)
     pl.place(workspace, i, d.HOME_DELIVERY, **FULL[d.HOME_DELIVERY])
-    item = pl.disabled_children(workspace, D("2019-12-01"))[0]
+    item = pc.disabled_children(workspace, D("2019-12-01"))[0]
     assert item.delivery.rule is None and not item.delivery.behind
     assert "未规定送教频次" in item.delivery.describe()
 
@@ -266,33 +267,33 @@ def test_check_lists_every_kind_of_action(ws, delivered):
     assess(ws, f)
     pl.place(ws, f, d.MAINSTREAM, school="鹿角中心校")                                       # fine
     kinds = {}
-    for action in pl.check(ws, TODAY):
+    for action in pc.check(ws, TODAY):
         kinds.setdefault(action.id_number, []).append(action.kind)
-    assert kinds[a] == [pl.NO_ASSESSMENT]
-    assert kinds[b] == [pl.REVIEW_DUE]
-    assert kinds[c] == [pl.NO_PLACEMENT]
+    assert kinds[a] == [pc.NO_ASSESSMENT]
+    assert kinds[b] == [pc.REVIEW_DUE]
+    assert kinds[c] == [pc.NO_PLACEMENT]
     assert e not in kinds and f not in kinds
-    assert kinds[delivered] == [pl.BEHIND]
+    assert kinds[delivered] == [pc.BEHIND]
     untouched = [i for i in ids(ws) if i not in (a, b, c, e, f, delivered)]
-    assert all(kinds[i] == [pl.NO_PLACEMENT] for i in untouched)
-    message = next(x for x in pl.check(ws, TODAY) if x.id_number == untouched[0])
+    assert all(kinds[i] == [pc.NO_PLACEMENT] for i in untouched)
+    message = next(x for x in pc.check(ws, TODAY) if x.id_number == untouched[0])
     assert message.responsible == "周老师" and "专家委员会" in message.message
-    summary = pl.summary(ws, TODAY)
-    assert summary["children"] == 10 and summary["by_compliance"][pl.NOT_NEEDED] == 1
-    assert not any(r.get("name") == "普通儿童" for r in (i.record for i in pl.disabled_children(ws, TODAY)))
+    summary = pc.summary(ws, TODAY)
+    assert summary["children"] == 10 and summary["by_compliance"][pc.NOT_NEEDED] == 1
+    assert not any(r.get("name") == "普通儿童" for r in (i.record for i in pc.disabled_children(ws, TODAY)))
 
 
 def test_children_outside_the_cohort_are_not_listed(ws):
     i = ids(ws)[0]
     ws.store.update(i, {"birth_date": "2005-01-01"}, "tester")          # 19 on the cutoff day
-    assert i not in {a.id_number for a in pl.check(ws, TODAY)}
+    assert i not in {a.id_number for a in pc.check(ws, TODAY)}
 
 
 def test_roster_holds_exemptions(ws):
     i = ids(ws)[0]
     assess(ws, i, d.CANNOT_LEARN)
     pl.place(ws, i, d.EXEMPTION, **FULL[d.EXEMPTION])
-    [(record, doc, assessment)] = pl.roster(ws)
+    [(record, doc, assessment)] = pc.roster(ws)
     assert record["id_number"] == i and doc["option"] == d.EXEMPTION
     assert assessment["conclusion"] == d.CANNOT_LEARN
     assert ws.store.get(i)["status"] == "免予入学"

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import functools
 
+from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
@@ -36,7 +37,7 @@ async def test_list_by_compliance_and_by_placement(demo_dir):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_list(pilot)
         table = screen.query_one("#disabled")
-        items = pl.disabled_children(workspace, TODAY)
+        items = pc.disabled_children(workspace, TODAY)
         assert table.row_count == len(items)
         first_col = [table.get_row_at(n)[0] for n in range(table.row_count)]
         assert first_col[0] == "无安置" and "达标" in first_col
@@ -50,7 +51,7 @@ async def test_list_by_compliance_and_by_placement(demo_dir):
 @run_async
 async def test_place_assess_and_log_a_session_from_the_keyboard(demo_copy):
     workspace = Workspace.open(demo_copy, "tester")
-    unplaced = next(i for i in pl.disabled_children(workspace, TODAY) if i.compliance == pl.NO_PLACEMENT)
+    unplaced = next(i for i in pc.disabled_children(workspace, TODAY) if i.compliance == pc.NO_PLACEMENT)
     kid = unplaced.record["id_number"]
     app = KbtuiApp(workspace, today=TODAY)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -118,7 +119,7 @@ async def test_place_assess_and_log_a_session_from_the_keyboard(demo_copy):
 @run_async
 async def test_escape_cancels_a_form(demo_copy):
     workspace = Workspace.open(demo_copy, "tester")
-    kid = next(i for i in pl.disabled_children(workspace, TODAY) if i.option == "随班就读").record["id_number"]
+    kid = next(i for i in pc.disabled_children(workspace, TODAY) if i.option == "随班就读").record["id_number"]
     app = KbtuiApp(workspace, today=TODAY)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_list(pilot)

@@ -17,15 +17,15 @@ def kbtui_register_screens(registry):
 
 def dashboard_text(workspace, today) -> str:
     """The dashboard panel: disabled children by compliance and the home deliveries behind the rule."""
-    from kbtui.services import placements as pl
+    from kbtui.services import placement_check as pc
 
-    items = pl.disabled_children(workspace, today)
+    items = pc.disabled_children(workspace, today)
     if not items:
         return "没有适龄残疾儿童"
     counts: dict[str, int] = {}
     for item in items:
         counts[item.compliance] = counts.get(item.compliance, 0) + 1
-    lines = [f"适龄残疾儿童 {len(items)} 人：" + "，".join(f"{k} {counts[k]}" for k in pl.COMPLIANCE_ORDER
+    lines = [f"适龄残疾儿童 {len(items)} 人：" + "，".join(f"{k} {counts[k]}" for k in pc.COMPLIANCE_ORDER
                                                       if k in counts)]
     behind = [i for i in items if i.delivery is not None and i.delivery.behind]
     for item in behind[:5]:

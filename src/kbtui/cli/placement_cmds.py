@@ -8,6 +8,7 @@ import click
 from kbtui.cli.common import cli, print_json, with_workspace
 from kbtui.domain import disability as d
 from kbtui.domain.child import display
+from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.services.workspace import Workspace
 
@@ -138,7 +139,7 @@ def sessions_cmd(workspace: Workspace, id_number: str | None, as_json: bool) -> 
     if id_number:
         children = [pl.find_child(workspace, id_number)]
     else:
-        children = [i.record for i in pl.disabled_children(workspace) if pl.is_home_delivery(workspace, i.placement)]
+        children = [i.record for i in pc.disabled_children(workspace) if pl.is_home_delivery(workspace, i.placement)]
     rows = []
     for record in children:
         placement_doc = pl.current_placement(workspace, record["id_number"])
@@ -159,16 +160,16 @@ def sessions_cmd(workspace: Workspace, id_number: str | None, as_json: bool) -> 
 @with_workspace
 def list_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
     """适龄残疾儿童：安置方式、评估、复评日期和是否达标。"""
-    items = pl.disabled_children(workspace, _on(on))
+    items = pc.disabled_children(workspace, _on(on))
     if as_json:
-        print_json({"children": [i.as_dict() for i in items], "summary": pl.summary(workspace, _on(on))})
+        print_json({"children": [i.as_dict() for i in items], "summary": pc.summary(workspace, _on(on))})
         return
     for item in items:
         r = item.record
         click.echo(f"{r.get('name')}（{r['id_number']}）{r.get('village') or ''} "
                    f"{r.get('disability_category') or ''}{r.get('disability_grade') or ''}  "
                    f"{item.option}  {(item.placement or {}).get('school', '')}  【{item.compliance}】")
-    data = pl.summary(workspace, _on(on))
+    data = pc.summary(workspace, _on(on))
     click.echo(f"适龄残疾儿童 {data['children']} 人；按安置："
                + "，".join(f"{k} {v}" for k, v in data["by_option"].items())
                + "；按达标：" + "，".join(f"{k} {v}" for k, v in data["by_compliance"].items()))
@@ -181,7 +182,7 @@ def list_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
 def check_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
     """待办：无安置、无评估、复评到期、送教次数落后于本地规定、缺少证明材料的适龄残疾儿童。"""
     day = _on(on) or dt.date.today()
-    actions = pl.check(workspace, day)
+    actions = pc.check(workspace, day)
     if as_json:
         print_json({"on": day.isoformat(), "actions": [a.as_dict() for a in actions], "count": len(actions)})
         return
@@ -199,7 +200,7 @@ def check_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
 def roster_cmd(workspace: Workspace, as_json: bool) -> None:
     """免予入学名册：经专家委员会评估认定暂不具备学习条件的儿童。"""
     rows = []
-    for record, doc, assessment in pl.roster(workspace):
+    for record, doc, assessment in pc.roster(workspace):
         rows.append({"id_number": record["id_number"], "name": record.get("name"),
                      "village": record.get("village"), "disability": display(record, "disability_category")
                      + display(record, "disability_grade"),
@@ -223,9 +224,9 @@ def roster_cmd(workspace: Workspace, as_json: bool) -> None:
 @with_workspace
 def show_cmd(workspace: Workspace, id_number: str, on: str | None, as_json: bool) -> None:
     """一名儿童的残疾信息、评估、安置、送教计划和送教记录。"""
-    view = pl.child_view(workspace, id_number, _on(on))
+    view = pc.child_view(workspace, id_number, _on(on))
     if as_json:
         print_json(view)
         return
-    for line in pl.describe_view(view):
+    for line in pc.describe_view(view):
         click.echo(line)

@@ -39,7 +39,7 @@ DEMO_PREPARERS: tuple[str, ...] = (
 EXTRA_MAKERS: tuple[str, ...] = (
     "kbtui.services.people:make_demo_tasks",
     "kbtui.services.escalation:make_demo_absences",
-    "kbtui.services.placements:make_demo",
+    "kbtui.services.placement_demo:make_demo",
 )
 
 

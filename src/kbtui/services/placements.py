@@ -1,5 +1,5 @@
-"""Disabled children: record the disability, the expert committee's assessment, the placement (安置),
-home-delivery sessions (送教上门), and find what needs doing (``kbtui placement check``).
+"""Disabled children's records: record, each after its rules, and read back the disability, the expert
+committee's assessment, the placement (安置) and the home-delivery sessions (送教上门).
 
 Collections (``workspace.store.collection``): ``assessments``, ``placements`` (one active per child, the
 earlier ones kept with ``active: False``) and ``delivery_sessions``; each document names its child by
@@ -7,16 +7,17 @@ earlier ones kept with ``active: False``) and ``delivery_sessions``; each docume
 The child record keeps a summary of the current ``assessment`` and ``placement`` and the ``home_delivery``
 totals, so ledgers can be computed from the records alone; a placement that is a studying form (or
 免予入学) also sets the child's situation and appends to ``status_history``.
+
+What needs doing (``kbtui placement check``) is found by ``services.placement_check``; the demo's records
+are made by ``services.placement_demo``.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 from kbtui.domain import disability as d
-from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import NormalizeError, parse_date
@@ -32,11 +33,6 @@ RECOMMENDED_BY_CONCLUSION = {
     d.NEEDS_HOME_DELIVERY: d.HOME_DELIVERY,
     d.CANNOT_LEARN: d.EXEMPTION,
 }
-
-# Situations that need no placement here: the child is accounted for otherwise (moved away, deceased,
-# graduated, abroad, studying elsewhere with 学籍 there …).
-NO_PLACEMENT_NEEDED_KINDS = (st.Kind.NOT_DROPOUT, st.Kind.OUTSIDE)
-NO_PLACEMENT_NEEDED = frozenset({"外地就读"})
 
 
 class PlacementError(WorkspaceError):
@@ -334,383 +330,13 @@ def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str
     return doc
 
 
-@dataclass
-class DeliveryStatus:
-    rule: d.FrequencyRule | None
-    terms: list[d.TermResult]
-    current: d.TermResult | None
+def __getattr__(name: str) -> Any:
+    """The names that moved to ``placement_check`` and ``placement_demo`` stay importable from here (county
+    plugins may use them); looked up on first use, because those modules import this one."""
+    if not name.startswith("_"):
+        from kbtui.services import placement_check, placement_demo
 
-    @property
-    def behind(self) -> bool:
-        return bool(self.current and self.current.behind)
-
-    def describe(self) -> str:
-        if self.rule is None:
-            return "本地配置未规定送教频次（[disability] home_delivery），未检查"
-        if self.current is None:
-            return f"送教频次{self.rule.describe()}；尚无应送的教学周"
-        return f"送教频次{self.rule.describe()}；{self.current.describe()}"
-
-    def as_dict(self) -> dict:
-        return {"rule": self.rule.describe() if self.rule else None, "behind": self.behind,
-                "current": self.current.as_dict() if self.current else None,
-                "terms": [t.as_dict() for t in self.terms]}
-
-
-def delivery_status(workspace: Workspace, placement: dict, sessions: list[dict], on: dt.date,
-                    rule: d.FrequencyRule | None = None, calendar: d.Calendar | None = None) -> DeliveryStatus:
-    rule = rule if rule is not None else frequency_rule(workspace)
-    if rule is None:
-        return DeliveryStatus(None, [], None)
-    calendar = calendar or school_calendar(workspace)
-    start = dt.date.fromisoformat(placement.get("start") or placement["date"])
-    terms = d.delivery_by_term(rule, calendar, start, sessions, on)
-    return DeliveryStatus(rule, terms, d.current_term_result(terms, on))
-
-
-# --- what needs doing ------------------------------------------------------------------------------
-NO_PLACEMENT = "无安置"
-NO_ASSESSMENT = "无评估"
-REVIEW_DUE = "复评到期"
-BEHIND = "送教落后"
-FLAGGED = "待补材料"
-UNKNOWN_OPTION = "安置方式未登记"
-COMPLIANT = "达标"
-NOT_NEEDED = "无需安置"        # accounted for otherwise (休学, 迁出, 外地就读 …)
-COMPLIANCE_ORDER = (NO_PLACEMENT, BEHIND, REVIEW_DUE, NO_ASSESSMENT, FLAGGED, UNKNOWN_OPTION, COMPLIANT,
-                    NOT_NEEDED)
-
-
-@dataclass(frozen=True)
-class Action:
-    """Something the responsible person must do for one disabled child."""
-
-    id_number: str
-    name: str
-    village: str
-    kind: str                 # one of COMPLIANCE_ORDER except 达标
-    message: str
-    responsible: str
-    option: str = ""
-
-    def as_dict(self) -> dict:
-        return {"id_number": self.id_number, "name": self.name, "village": self.village, "kind": self.kind,
-                "message": self.message, "responsible": self.responsible, "option": self.option}
-
-
-@dataclass
-class ChildPlacement:
-    """One disabled child of the campaign with its placement state (for lists and the TUI)."""
-
-    record: Record
-    situation: str
-    assessment: dict | None
-    placement: dict | None
-    delivery: DeliveryStatus | None
-    actions: list[Action] = field(default_factory=list)
-
-    @property
-    def compliance(self) -> str:
-        kinds = {a.kind for a in self.actions}
-        if not kinds and self.placement is None:
-            return NOT_NEEDED
-        return next((k for k in COMPLIANCE_ORDER if k in kinds), COMPLIANT)
-
-    @property
-    def option(self) -> str:
-        return (self.placement or {}).get("option") or "未安置"
-
-    def as_dict(self) -> dict:
-        r = self.record
-        return {"id_number": r.get("id_number"), "name": r.get("name"), "village": r.get("village"),
-                "disability_category": r.get("disability_category"), "disability_grade": r.get("disability_grade"),
-                "situation": self.situation, "option": self.option,
-                "school": (self.placement or {}).get("school", ""),
-                "assessment_date": (self.assessment or {}).get("date", ""),
-                "review_date": review_date(self.placement, self.assessment),
-                "compliance": self.compliance, "delivery": self.delivery.as_dict() if self.delivery else None,
-                "actions": [a.as_dict() for a in self.actions]}
-
-
-def review_date(placement: dict | None, assessment: dict | None) -> str:
-    return (placement or {}).get("review_date") or (assessment or {}).get("review_date") or ""
-
-
-def _responsible(record: Record) -> str:
-    return record.get("responsible_edu") or record.get("responsible_gov") or "未指定责任人"
-
-
-def needs_placement(record: Record, situation: str, statuses: st.StatusRegistry) -> bool:
-    if situation == d.EXEMPTION:
-        return True
-    if situation in NO_PLACEMENT_NEEDED:
-        return False
-    return statuses.kind_of(situation) not in NO_PLACEMENT_NEEDED_KINDS
-
-
-def disabled_children(workspace: Workspace, on: dt.date | None = None) -> list[ChildPlacement]:
-    """Every disabled child of the campaign cohorts with assessment, placement, delivery and actions."""
-    on = _today(on)
-    ctx = workspace.context(on)
-    statuses = workspace.statuses
-    by_child: dict[str, list[dict]] = defaultdict(list)
-    for doc in workspace.store.collection(ASSESSMENTS).all():
-        by_child[doc.get("id_number", "")].append(doc)
-    active: dict[str, dict] = {}
-    for doc in workspace.store.collection(PLACEMENTS).all():
-        child = doc.get("id_number", "")
-        if doc.get("active") and (child not in active or doc.get("date", "") >= active[child].get("date", "")):
-            active[child] = doc
-    sessions: dict[str, list[dict]] = defaultdict(list)
-    for doc in workspace.store.collection(SESSIONS).all():
-        sessions[doc.get("placement", "")].append(doc)
-    rule, calendar = frequency_rule(workspace), school_calendar(workspace)
-    found = []
-    for record in workspace.store.all():
-        if not d.is_disabled(record):
-            continue
-        c = ctx.classify(record)
-        if not c.in_campaign:
-            continue
-        assessments = sorted(by_child.get(record["id_number"], []), key=lambda a: a.get("date") or "")
-        assessment = assessments[-1] if assessments else None
-        placement = active.get(record["id_number"])
-        delivery = None
-        if is_home_delivery(workspace, placement):
-            delivery = delivery_status(workspace, placement, sessions.get(placement["key"], []), on, rule, calendar)
-        item = ChildPlacement(record, c.situation, assessment, placement, delivery)
-        item.actions = _actions(workspace, item, on, statuses)
-        found.append(item)
-    return sorted(found, key=lambda i: (i.record.get("village") or "", i.record.get("name") or "",
-                                        i.record["id_number"]))
-
-
-def _actions(workspace: Workspace, item: ChildPlacement, on: dt.date, statuses: st.StatusRegistry) -> list[Action]:
-    record = item.record
-    acts: list[Action] = []
-
-    def add(kind: str, message: str, responsible: str | None = None) -> None:
-        acts.append(Action(record["id_number"], record.get("name", ""), record.get("village", ""), kind,
-                           message, responsible or _responsible(record), item.option))
-
-    placement, assessment = item.placement, item.assessment
-    if placement is None:
-        if not needs_placement(record, item.situation, statuses):
-            return acts
-        if assessment:
-            add(NO_PLACEMENT, f"已于{assessment.get('date')}评估（建议{assessment.get('recommend')}），尚未安置，"
-                              f"当前情况“{item.situation}”")
-        else:
-            add(NO_PLACEMENT, f"没有安置记录（当前情况“{item.situation}”）：请提请县残疾人教育专家委员会评估，并按建议安置")
-        return acts
-    option = workspace.placements.get(placement.get("option", ""))
-    if option is None:
-        add(UNKNOWN_OPTION, f"安置方式“{placement.get('option')}”未登记（插件已停用？），请重新安置")
-        return acts
-    if assessment is None:
-        add(NO_ASSESSMENT, f"安置为“{option.name}”但没有专家委员会评估，请提请评估")
-    review = review_date(placement, assessment)
-    if review and review < on.isoformat():
-        add(REVIEW_DUE, f"复评日期 {review} 已过，请提请专家委员会复评")
-    findings = option.findings(d.RuleInput(record, placement, assessment, option), )
-    for finding in findings:
-        if finding.rule != "assessment":
-            add(FLAGGED, f"{option.name}：{finding.message}")
-    if item.delivery is not None and item.delivery.behind:
-        who = "、".join(placement.get("teachers") or []) or placement.get("school") or None
-        if who and placement.get("school") and placement.get("teachers"):
-            who = f"{placement['school']} {who}"
-        add(BEHIND, item.delivery.describe(), who)
-    return acts
-
-
-def check(workspace: Workspace, on: dt.date | None = None) -> list[Action]:
-    """Every action due for disabled children on ``on`` (default today), worst first within a village."""
-    actions = [a for item in disabled_children(workspace, on) for a in item.actions]
-    order = {k: i for i, k in enumerate(COMPLIANCE_ORDER)}
-    return sorted(actions, key=lambda a: (a.village, order.get(a.kind, 99), a.name, a.id_number))
-
-
-def roster(workspace: Workspace) -> list[tuple[Record, dict, dict | None]]:
-    """The 免予入学 roster: (child, placement, assessment) for every active exemption."""
-    rows = []
-    exempt = {o.name for o in workspace.placements.values() if o.kind == d.EXEMPT}
-    for doc in workspace.store.collection(PLACEMENTS).all():
-        if doc.get("active") and doc.get("option") in exempt and doc.get("id_number"):
-            record = workspace.store.get(doc["id_number"])
-            if record is not None:
-                assessment = next((a for a in assessments_of(workspace, doc["id_number"])
-                                   if a.get("key") == doc.get("assessment")), None)
-                rows.append((record, doc, assessment))
-    return sorted(rows, key=lambda r: (r[0].get("village") or "", r[0].get("name") or ""))
-
-
-def summary(workspace: Workspace, on: dt.date | None = None) -> dict:
-    """Counts by placement option and by compliance (for the dashboard and ``placement list``)."""
-    items = disabled_children(workspace, on)
-    by_option: dict[str, int] = defaultdict(int)
-    by_compliance: dict[str, int] = defaultdict(int)
-    for item in items:
-        by_option[item.option] += 1
-        by_compliance[item.compliance] += 1
-    return {"children": len(items), "by_option": dict(by_option),
-            "by_compliance": {k: by_compliance[k] for k in COMPLIANCE_ORDER if by_compliance.get(k)}}
-
-
-def child_view(workspace: Workspace, id_number: str, on: dt.date | None = None) -> dict:
-    """Everything about one disabled child's placement, JSON-ready (``placement show``, the TUI screen)."""
-    on = _today(on)
-    record = find_child(workspace, id_number)
-    child_id = record["id_number"]
-    situation = workspace.context(on).classify(record).situation
-    assessments = assessments_of(workspace, child_id)
-    placement = current_placement(workspace, child_id)
-    sessions = sessions_of(workspace, child_id, placement["key"]) if is_home_delivery(workspace, placement) else []
-    delivery = delivery_status(workspace, placement, sessions, on) if is_home_delivery(workspace, placement) else None
-    item = ChildPlacement(record, situation, assessments[-1] if assessments else None, placement, delivery)
-    item.actions = _actions(workspace, item, on, workspace.statuses) if d.is_disabled(record) else []
-    child = {k: record.get(k) or "" for k in ("id_number", "name", "sex", "birth_date", "village", "school",
-                                              "student_no", "disability_category", "disability_grade",
-                                              "disability_certificate", "guardian", "guardian_phone")}
-    child["disability_source"] = d.source_of(record)
-    strip = lambda doc: {k: v for k, v in doc.items() if not k.startswith("_")}  # noqa: E731
-    return {"on": on.isoformat(), "child": child, "situation": situation,
-            "assessments": [strip(a) for a in assessments],
-            "placement": strip(placement) if placement else None,
-            "history": [strip(p) for p in placement_history(workspace, child_id)],
-            "sessions": [strip(s) for s in sessions],
-            "delivery": delivery.as_dict() if delivery else None,
-            "delivery_text": delivery.describe() if delivery else "",
-            "compliance": item.compliance, "actions": [a.as_dict() for a in item.actions]}
-
-
-def describe_view(view: dict) -> list[str]:
-    """``child_view`` as Chinese lines."""
-    c = view["child"]
-    lines = [f"{c['name']}（{c['id_number']}）{c['sex']} {c['birth_date']} {c['village']}",
-             f"残疾：{c['disability_category'] or '未登记'}{c['disability_grade']}  残疾证号 {c['disability_certificate'] or '无'}"
-             f"  来源 {c['disability_source'] or '未填'}",
-             f"当前情况：{view['situation']}  达标情况：{view['compliance']}"]
-    if view["assessments"]:
-        a = view["assessments"][-1]
-        lines.append(f"评估：{a.get('date')} {a.get('conclusion')}，建议{a.get('recommend')}；"
-                     f"成员 {'、'.join(a.get('members') or [])}；复评 {a.get('review_date') or '未定'}")
-    else:
-        lines.append("评估：无")
-    p = view["placement"]
-    if p:
-        lines.append(f"安置：{p['option']}（{p['date']}）{p.get('school') or ''}"
-                     + (f"；复评 {p['review_date']}" if p.get("review_date") else ""))
-        if p.get("teachers") or p.get("plan"):
-            lines.append(f"送教：教师 {'、'.join(p.get('teachers') or [])}；开始 {p.get('start')}；计划 {p.get('plan')}")
-        for key, value in (p.get("fields") or {}).items():
-            lines.append(f"  {key}：{value}")
-    else:
-        lines.append("安置：未安置")
-    if view["delivery_text"]:
-        lines.append(view["delivery_text"])
-    for s in view["sessions"]:
-        lines.append(f"  {s['date']} {s.get('teacher')} {s.get('periods')}课时 {s.get('content') or ''}")
-    for a in view["actions"]:
-        lines.append(f"待办【{a['kind']}】{a['message']}（责任人：{a['responsible']}）")
-    return lines
-
-
-# --- demo data ------------------------------------------------------------------------------------
-DEMO_MEMBERS = ["县教育局 王建国", "县残联 刘芳", "县人民医院 陈医生", "县特殊教育学校 周老师"]
-DEMO_CONCLUSION = {"随班就读": d.CAN_LEARN_ORDINARY, "特校就读": d.NEEDS_SPECIAL_SCHOOL,
-                   "送教上门": d.NEEDS_HOME_DELIVERY}
-DEMO_OPTION = {"随班就读": d.MAINSTREAM, "特校就读": d.SPECIAL_SCHOOL, "送教上门": d.HOME_DELIVERY}
-
-
-def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
-    """Assessments, placements and home-delivery sessions for the demo's disabled children (batched).
-
-    Most placed children are assessed; a few are left without assessment, one child studying at home is
-    exempted, some home deliveries fall behind the profile's rule, and unvisited ones stay unplaced.
-    """
-    if not len(workspace.placements):      # the disability plugins are disabled
-        return
-    ctx = workspace.context()
-    year = workspace.profile.year
-    rule = frequency_rule(workspace) or d.FrequencyRule(1, 2)
-    calendar = school_calendar(workspace)
-    term = calendar.terms[0] if calendar.terms else (dt.date(year, 9, 1), dt.date(year + 1, 1, 15))
-    today = dt.date.today()
-    assessments, placements, sessions, updates = [], [], [], []
-    exempted = False
-    for record in workspace.store.all():
-        if not record.get("disability_category") or not ctx.classify(record).in_campaign:
-            continue
-        situation = record.get("status")
-        changes: dict[str, Any] = {"disability_source": rng.choice(("残联", "残联", "入户", "学校"))}
-        if situation is None and ctx.classify(record).situation == st.IN_SCHOOL and rng.random() < 0.8:
-            situation = "随班就读"              # in an ordinary class on the school list
-            changes["status"] = situation
-            changes["status_history"] = _history(record, situation, dt.date(year, 9, 2).isoformat(), "demo",
-                                                 "专家委员会评估安置", "安置方式：随班就读")
-        if situation in DEMO_OPTION:
-            option, conclusion = DEMO_OPTION[situation], DEMO_CONCLUSION[situation]
-        elif situation is None and not record.get("school") and not exempted:
-            exempted = True
-            situation, option, conclusion = "免予入学", d.EXEMPTION, d.CANNOT_LEARN
-        else:                                   # not visited yet: stays without placement
-            updates.append((record["id_number"], changes))
-            continue
-        assessed = dt.date(year, 6, 10 + rng.randrange(15))
-        assessment = None
-        if option == d.EXEMPTION or rng.random() < 0.85:
-            assessment = {"key": f"demo-a-{record['id_number']}", "id_number": record["id_number"],
-                          "date": assessed.isoformat(), "members": DEMO_MEMBERS, "conclusion": conclusion,
-                          "recommend": option, "review_date": dt.date(year + 2, 6, 30).isoformat(), "note": ""}
-            assessments.append(assessment)
-            changes["assessment"] = _assessment_summary(assessment)
-        decided = dt.date(year, 9, 2) + dt.timedelta(days=rng.randrange(6))
-        school = record.get("school") or (workspace.profile.schools or ["中心小学"])[0]
-        if option != d.EXEMPTION and not record.get("student_no"):
-            changes.update(school=school, student_no="G" + record["id_number"])
-        doc = {"key": f"demo-p-{record['id_number']}", "id_number": record["id_number"], "option": option,
-               "situation": situation, "date": decided.isoformat(), "school": "" if option == d.EXEMPTION else school,
-               "teachers": [], "plan": "", "start": "", "evidence": [], "fields": {},
-               "review_date": assessment["review_date"] if assessment else "",
-               "assessment": assessment["key"] if assessment else "", "note": "演示数据", "active": True,
-               "flags": []}
-        if option == d.SPECIAL_SCHOOL:
-            doc["evidence"] = ["特殊教育学校入学通知书"]
-        if option == d.EXEMPTION:
-            doc["evidence"] = ["监护人申请"]
-        if option == d.HOME_DELIVERY:
-            teachers = [rng.choice(("张", "李", "王", "刘", "陈")) + "老师" for _ in range(2)]
-            start = dt.date(year, 9, 9)
-            doc.update(teachers=sorted(set(teachers)), plan="个别化教育计划：生活适应、语文、数学、康复训练",
-                       start=start.isoformat(), evidence=["送教上门协议书"])
-            behind = rng.random() < 0.35
-            own = []
-            for week, monday in enumerate(calendar.teaching_weeks(start, term[1], today)):
-                for i in range(rule.per_week or 1):
-                    if behind and week > 3 and rng.random() < 0.4:
-                        continue
-                    day = monday + dt.timedelta(days=min(4, i * 2 + rng.randrange(2)))
-                    while day in calendar.holidays and day.weekday() < 4:
-                        day += dt.timedelta(days=1)
-                    own.append({"key": f"demo-s-{record['id_number']}-{week}-{i}", "id_number": record["id_number"],
-                                "placement": doc["key"], "date": day.isoformat(),
-                                "teacher": rng.choice(doc["teachers"]), "periods": rule.periods or 2,
-                                "content": rng.choice(("生活自理训练", "语文：识字", "数学：认识数字", "康复训练",
-                                                       "绘画与手工"))})
-            sessions.extend(own)
-            changes["home_delivery"] = {"sessions": len(own), "periods": sum(s["periods"] for s in own),
-                                        "last": own[-1]["date"] if own else ""}
-        placements.append(doc)
-        changes["placement"] = placement_summary(doc)
-        if situation == "免予入学":
-            changes["status"] = situation
-            changes["status_history"] = _history(record, situation, decided.isoformat(), "demo",
-                                                 "专家委员会评估安置", "安置方式：免予入学")
-        updates.append((record["id_number"], changes))
-    store, operator = workspace.store, workspace.operator
-    store.collection(ASSESSMENTS).insert_many(assessments, operator)
-    store.collection(PLACEMENTS).insert_many(placements, operator)
-    store.collection(SESSIONS).insert_many(sessions, operator)
-    store.apply_many(updates, operator, action="demo")
-
+        for module in (placement_check, placement_demo):
+            if name in module.__all__:
+                return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Header, Input, Label, Static
 
+from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.tui.widgets.keybar import KeyBar
 
@@ -129,7 +130,7 @@ class PlacementScreen(Screen):
 
     def refresh_view(self) -> None:
         workspace = self.app.workspace
-        self.view = pl.child_view(workspace, self.id_number, _today(self.app))
+        self.view = pc.child_view(workspace, self.id_number, _today(self.app))
         self.query_one("#placement-info", Static).update("\n".join(self._lines()))
         table = self.query_one("#sessions", DataTable)
         table.clear()
@@ -139,7 +140,7 @@ class PlacementScreen(Screen):
 
     def _lines(self) -> list[str]:
         # the sessions are in the table: leave them out of the text
-        lines = pl.describe_view(dict(self.view, sessions=[]))
+        lines = pc.describe_view(dict(self.view, sessions=[]))
         if self.view["sessions"]:
             lines.append(f"送教记录 {len(self.view['sessions'])} 次（下表）：")
         lines.append("按 A 登记评估，P 安置，S 登记送教，Esc 返回")
@@ -235,7 +236,7 @@ class DisabledChildrenScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.grouping = GROUPINGS[0]
-        self.items: list[pl.ChildPlacement] = []
+        self.items: list[pc.ChildPlacement] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -253,17 +254,17 @@ class DisabledChildrenScreen(Screen):
             self.action_reload()
 
     def action_reload(self) -> None:
-        self.items = pl.disabled_children(self.app.workspace, _today(self.app))
+        self.items = pc.disabled_children(self.app.workspace, _today(self.app))
         self.show()
 
-    def _group(self, item: pl.ChildPlacement) -> str:
+    def _group(self, item: pc.ChildPlacement) -> str:
         return item.compliance if self.grouping == "compliance" else item.option
 
     def show(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
         if self.grouping == "compliance":
-            order = {k: i for i, k in enumerate(pl.COMPLIANCE_ORDER)}
+            order = {k: i for i, k in enumerate(pc.COMPLIANCE_ORDER)}
             key = lambda i: (order.get(i.compliance, 99), i.record.get("village") or "")  # noqa: E731
         else:
             ranks = {o.name: o.order for o in pl.options(self.app.workspace)}
