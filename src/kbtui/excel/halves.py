@@ -17,7 +17,7 @@ import posixpath
 import re
 import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -76,7 +76,10 @@ def _parse_half(common: dict[str, bytes], member: str, pieces: list, index: int,
             for piece in pieces:
                 fh.write(piece)
     pieces.clear()
-    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(index)
+    try:
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(index)
+    finally:
+        path.unlink()       # here, not when the folder goes: this thread's time is free
 
 
 def read_in_halves(path: Path, index: int, name: str,
@@ -113,15 +116,17 @@ def read_in_halves(path: Path, index: int, name: str,
                 two = pool.submit(_parse_half, common, member, [view[:start + len(_SHEET_DATA)], view[cut:], rest],
                                   index, Path(folder, "2.xlsx"))
                 del view, first, rest
-                return _join(one.result(), two.result(), int(row_at.group(1)) - 1)
+                return _join(one, two, int(row_at.group(1)) - 1)
     except Exception:
         return None
 
 
-def _join(one, two, second_row: int) -> tuple[list[list[Any]], list] | None:
+def _join(first: Future, second: Future, second_row: int) -> tuple[list[list[Any]], list] | None:
     """Both halves' grids as one, each row at its own position; ``None`` if calamine placed them unlike
     a whole parse would."""
-    grid = one.to_python(skip_empty_area=False)      # the first half's rows, from A1 (overlaps the second's parse)
+    one = first.result()
+    grid = one.to_python(skip_empty_area=False)      # the first half's rows, from A1, while the second parses
+    two = second.result()
     if two.start is None:
         return None if one.end is None else (grid, two.merged_cell_ranges)
     (top, left), (_bottom, right) = two.start, two.end
