@@ -4,6 +4,7 @@ The halving is forced on small workbooks (``min_bytes=0``); every file is compar
 whole-sheet parse, which is what the import used before and still uses whenever halving declines.
 """
 import datetime as dt
+import re
 import zipfile
 
 import openpyxl
@@ -85,6 +86,47 @@ def rewrite_sheet(path, change):
         for name, data in parts.items():
             dst.writestr(name, data)
     return out
+
+
+_INLINE = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>', re.S)
+
+
+def shared_strings(path):
+    """The workbook as Excel and WPS save it: texts in xl/sharedStrings.xml, cells holding their index
+    (openpyxl writes every text inline)."""
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    table: dict[bytes, int] = {}
+
+    def shared(m):
+        return b'<c %bt="s"%b><v>%d</v></c>' % (m[1], m[2], table.setdefault(m[3], len(table)))
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        parts[name] = _INLINE.sub(shared, parts[name])
+    parts["xl/sharedStrings.xml"] = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" uniqueCount="%d">' % len(table)
+        + b"".join(b"<si><t>%b</t></si>" % t for t in table) + b"</sst>")
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdS" Target="/xl/sharedStrings.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>')
+    out = path.with_name("共享-" + path.name)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    return out
+
+
+def test_a_sheet_with_shared_strings_reads_the_same(tmp_path):
+    path = shared_strings(messy_workbook(tmp_path / "户籍.xlsx"))
+    with zipfile.ZipFile(path) as archive:
+        assert b't="s"' in archive.read("xl/worksheets/sheet1.xml")
+    assert read_in_halves(path, 0, "名单", min_bytes=0) == whole(path)
+
+
+def test_the_cut_is_the_last_row_tag_read_whole():
+    xml = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row spans="1:2" r="2'
+    assert halves._last_row_start(xml, 0)[1] == b"1"        # the read ended inside row 2's position
+    assert halves._last_row_start(xml + b'">', 0)[1] == b"2"
+    assert halves._last_row_start(b"<worksheet><sheetData><row>", 0) is None
 
 
 @pytest.mark.parametrize("change", [

@@ -100,12 +100,12 @@ def read_in_halves(path: Path, index: int, name: str,
                     ThreadPoolExecutor(2, thread_name_prefix="kbtui-xlsx") as pool, archive.open(member) as fh:
                 first = fh.read(size // 2)
                 start = first.find(_SHEET_DATA)
-                cut = first.rfind(b"<row ")
-                if start < 0 or cut <= start or not first.lstrip().startswith((b"<?xml", b"<worksheet")):
+                if start < 0 or not first.lstrip().startswith((b"<?xml", b"<worksheet")):
                     return None
-                row_at = _ROW_AT.match(first, cut)
+                row_at = _last_row_start(first, start)
                 if row_at is None:
                     return None
+                cut = row_at.start()
                 view = memoryview(first)
                 closing = _SHEET_DATA_END + b"</worksheet>"
                 one = pool.submit(_parse_half, common, member, [view[:cut], closing], index, Path(folder, "1.xlsx"))
@@ -119,6 +119,20 @@ def read_in_halves(path: Path, index: int, name: str,
                 return _join(one, two, int(row_at.group(1)) - 1)
     except Exception:
         return None
+
+
+def _last_row_start(xml: bytes, after: int) -> re.Match[bytes] | None:
+    """The last ``<row r="…">`` tag wholly inside ``xml`` (the read may end in the middle of one)."""
+    end = len(xml)
+    for _ in range(2):
+        cut = xml.rfind(b"<row ", after, end)
+        if cut < 0:
+            return None
+        found = _ROW_AT.match(xml, cut)
+        if found is not None:
+            return found
+        end = cut
+    return None
 
 
 def _join(first: Future, second: Future, second_row: int) -> tuple[list[list[Any]], list] | None:
