@@ -171,11 +171,7 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
     header_row = data_start_row(subtitle=bool(subtitle), header_groups=bool(header_groups)) - 1
     ws.freeze_panes = f"A{header_row + 1}"
     ws.print_title_rows = f"{group_row or header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_a4(ws, "landscape")
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
@@ -276,6 +272,15 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
         last_row = footer_row
     ws.print_area = f"A1:{last}{last_row}"
     return written
+
+def fit_a4(ws: Any, orientation: str) -> None:
+    """Print on A4 in ``orientation`` ("portrait"/"landscape"): one page wide, as many pages long as needed."""
+    ws.page_setup.orientation = orientation
+    ws.page_setup.paperSize = "9"      # A4 (write-only sheets lack the PAPERSIZE_A4 constant)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
 
 def _sheet_name(name: str) -> str:
     """Excel sheet names: at most 31 characters, none of : \\ / ? * [ ]."""

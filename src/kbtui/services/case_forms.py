@@ -160,7 +160,7 @@ def _write_letter(target: Path, title: str, body: list[str], properties: dict[st
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from kbtui.excel.writer import atomic_save, clean_text, is_risky, set_properties
+    from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
 
     wb = Workbook()
     ws = wb.active
@@ -179,11 +179,7 @@ def _write_letter(target: Path, title: str, body: list[str], properties: dict[st
         cell.alignment = Alignment(wrap_text=True, vertical="top",
                                    horizontal="right" if text.endswith(("（盖章）", "日")) and len(text) < 30 else "left")
         ws.row_dimensions[i].height = max(20, 18 * (len(text) // 42 + 1))
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToHeight = 0
+    fit_a4(ws, "portrait")
     set_properties(wb, title, properties)
     atomic_save(wb, target)
 
@@ -195,7 +191,7 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    from kbtui.excel.writer import atomic_save, clean_text, is_risky, set_properties
+    from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
 
     case = find_case(workspace, key)
     record = access.export_record(workspace, workspace.store.get(case["id_number"])
@@ -253,36 +249,38 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
         put(row, 5, d, span=2)
         row += 1
     row += 1
-    put(row, 1, "劝返记录", bold=True, span=6, framed=False)
-    row += 1
-    for col, header in enumerate(("序号", "劝返日期", "劝返人", "方式", "劝返结果", "备注"), 1):
-        put(row, col, header, bold=True)
-    row += 1
+
+    def section(row: int, title: str, headers: tuple[str, ...], lines: list[tuple], empty: str = "") -> int:
+        """A titled table of the record: its header row, one row per line; returns the next free row."""
+        put(row, 1, title, bold=True, span=6, framed=False)
+        for col, header in enumerate(headers, 1):
+            put(row + 1, col, header, bold=True)
+        row += 2
+        for values in lines:
+            for col, value in enumerate(values, 1):
+                put(row, col, value)
+            row += 1
+        if not lines and empty:
+            put(row, 1, empty, span=6)
+            row += 1
+        return row
+
+    attempts = []
     for n, attempt in enumerate(case.get("attempts") or [], 1):
         note = attempt.get("note", "")
         if attempt.get("refused"):
             note = ("监护人拒绝送返；" + note).rstrip("；")
-        for col, value in enumerate((n, attempt["date"], attempt["by"], attempt["how"], attempt["result"], note), 1):
-            put(row, col, value)
-        row += 1
-    if not case.get("attempts"):
-        put(row, 1, "（尚无劝返记录）", span=6)
-        row += 1
-    row += 1
-    put(row, 1, "逐级处置", bold=True, span=6, framed=False)
-    row += 1
-    for col, header in enumerate(("序号", "到达日期", "流程", "步骤", "文书", ""), 1):
-        put(row, col, header, bold=True)
-    row += 1
+        attempts.append((n, attempt["date"], attempt["by"], attempt["how"], attempt["result"], note))
+    row = section(row, "劝返记录", ("序号", "劝返日期", "劝返人", "方式", "劝返结果", "备注"), attempts,
+                  empty="（尚无劝返记录）")
     docs = {d.get("step"): d for d in case.get("documents") or []}
+    rungs = []
     for n, rung in enumerate(case.get("rungs") or [], 1):
         ladder = workspace.ladders.get(rung["ladder"])
         doc = docs.get(rung["rung"])
-        values = (n, rung["date"], ladder.title if ladder else rung["ladder"], rung.get("label", rung["rung"]),
-                  f"{doc['title']}（{doc['date']}）" if doc else "", "")
-        for col, value in enumerate(values, 1):
-            put(row, col, value)
-        row += 1
+        rungs.append((n, rung["date"], ladder.title if ladder else rung["ladder"], rung.get("label", rung["rung"]),
+                      f"{doc['title']}（{doc['date']}）" if doc else "", ""))
+    row = section(row + 1, "逐级处置", ("序号", "到达日期", "流程", "步骤", "文书", ""), rungs)
     row += 1
     outcome = case.get("outcome") or ("劝返复学" if case.get("returned_on") else "劝返中")
     put(row, 1, "处理结果", bold=True, span=2)
@@ -293,11 +291,7 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     put(row, 1, "填表人：            审核人：            联系电话：            "
         f"填表日期：{_cn(today)}", span=6, framed=False)
     ws.print_title_rows = None
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    fit_a4(ws, "portrait")
 
     def write(properties: dict[str, str]) -> int:
         set_properties(wb, "劝返情况记录", properties)
