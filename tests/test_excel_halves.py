@@ -146,6 +146,31 @@ def test_small_sheets_and_one_core_machines_read_whole(tmp_path, monkeypatch):
     assert read_in_halves(path, 0, "名单", min_bytes=0) is None
 
 
+def test_without_memfd_the_halves_go_through_a_private_folder_that_is_removed(tmp_path, monkeypatch):
+    path = messy_workbook(tmp_path / "户籍.xlsx")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(halves, "_in_memory", lambda: False)
+    monkeypatch.setattr(halves.tempfile, "tempdir", str(scratch))
+    written = []
+    real = halves._parse_half
+
+    def spy(common, member, pieces, index, file):
+        written.append(file)
+        return real(common, member, pieces, index, file)
+    monkeypatch.setattr(halves, "_parse_half", spy)
+    assert read_in_halves(path, 0, "名单", min_bytes=0) == whole(path)
+    assert len(written) == 2 and list(scratch.iterdir()) == []
+
+
+def test_with_memfd_nothing_is_written_to_disk(tmp_path, monkeypatch):
+    if not halves._in_memory():
+        pytest.skip("no memfd on this system")
+    path = messy_workbook(tmp_path / "户籍.xlsx")
+    monkeypatch.setattr(halves.tempfile, "TemporaryDirectory", None)     # would fail if used
+    assert read_in_halves(path, 0, "名单", min_bytes=0) == whole(path)
+
+
 def test_a_damaged_workbook_declines_instead_of_failing(tmp_path):
     path = tmp_path / "坏.xlsx"
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 200)

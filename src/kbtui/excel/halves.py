@@ -12,6 +12,7 @@ any error) gives ``None``: the caller then parses the sheet whole, as before.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
@@ -19,7 +20,7 @@ import tempfile
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from xml.etree import ElementTree
 
 #: Sheets whose XML is smaller than this are parsed whole: splitting them saves too little.
@@ -64,22 +65,43 @@ def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[st
     return workbook, rels[rel_id][1], keep
 
 
-def _parse_half(common: dict[str, bytes], member: str, pieces: list, index: int, path: Path):
+def _in_memory() -> bool:
+    return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+
+
+@contextlib.contextmanager
+def _scratch(folder: str | None, name: str) -> Iterator[Path]:
+    """A file for one half. In memory where Linux offers it (``memfd``, ``folder`` None): the list's
+    personal data never reaches the disk and nothing is left behind if the process is killed. Else in
+    ``folder``, a private (0700) temporary folder, deleted as soon as the half is parsed."""
+    if folder is None:
+        fd = os.memfd_create(name, os.MFD_CLOEXEC)
+        try:
+            yield Path(f"/proc/self/fd/{fd}")
+        finally:
+            os.close(fd)
+        return
+    path = Path(folder, name)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _parse_half(common: dict[str, bytes], member: str, pieces: list, index: int, scratch):
     """Write a half as a workbook of its own (uncompressed: nothing to unzip again) and parse it. The
     pieces are let go once written: the parse reads the file, not memory."""
     from python_calamine import CalamineWorkbook
 
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
-        for part, data in common.items():
-            out.writestr(part, data)
-        with out.open(member, "w", force_zip64=True) as fh:
-            for piece in pieces:
-                fh.write(piece)
-    pieces.clear()
-    try:
+    with scratch as path:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+            for part, data in common.items():
+                out.writestr(part, data)
+            with out.open(member, "w", force_zip64=True) as fh:
+                for piece in pieces:
+                    fh.write(piece)
+        pieces.clear()
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(index)
-    finally:
-        path.unlink()       # here, not when the folder goes: this thread's time is free
 
 
 def read_in_halves(path: Path, index: int, name: str,
@@ -96,8 +118,11 @@ def read_in_halves(path: Path, index: int, name: str,
             if size < (MIN_SPLIT_BYTES if min_bytes is None else min_bytes):
                 return None
             common = {part: archive.read(part) for part in keep}
-            with tempfile.TemporaryDirectory(prefix="kbtui-") as folder, \
-                    ThreadPoolExecutor(2, thread_name_prefix="kbtui-xlsx") as pool, archive.open(member) as fh:
+            with contextlib.ExitStack() as stack:      # on leaving: the threads end, then the folder goes
+                folder = None if _in_memory() else stack.enter_context(tempfile.TemporaryDirectory(prefix="kbtui-"))
+                pool = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="kbtui-xlsx"))
+                fh = stack.enter_context(archive.open(member))
+
                 first = fh.read(size // 2)
                 start = first.find(_SHEET_DATA)
                 if start < 0 or not first.lstrip().startswith((b"<?xml", b"<worksheet")):
@@ -108,13 +133,14 @@ def read_in_halves(path: Path, index: int, name: str,
                 cut = row_at.start()
                 view = memoryview(first)
                 closing = _SHEET_DATA_END + b"</worksheet>"
-                one = pool.submit(_parse_half, common, member, [view[:cut], closing], index, Path(folder, "1.xlsx"))
+                one = pool.submit(_parse_half, common, member, [view[:cut], closing], index,
+                                  _scratch(folder, "kbtui-half-1.xlsx"))
                 rest = fh.read()                      # unzipped while the first half parses
                 if rest.rfind(_SHEET_DATA_END) < 0:
                     one.result()
                     return None
                 two = pool.submit(_parse_half, common, member, [view[:start + len(_SHEET_DATA)], view[cut:], rest],
-                                  index, Path(folder, "2.xlsx"))
+                                  index, _scratch(folder, "kbtui-half-2.xlsx"))
                 del view, first, rest
                 return _join(one, two, int(row_at.group(1)) - 1)
     except Exception:
