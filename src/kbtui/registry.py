@@ -1,13 +1,22 @@
 """Registries that hooks fill: named items, a duplicate name refused with a clear Chinese message."""
 from __future__ import annotations
 
-from typing import Generic, Iterator, TypeVar
+from typing import Generic, Iterator, Mapping, TypeVar
 
 T = TypeVar("T")
 
 
 class DuplicateError(ValueError):
     pass
+
+
+def enabled(items: Mapping[str, T], name: str, kind: str, error: type[Exception]) -> T:
+    """``items[name]`` of what the profile enables, else ``error`` naming the ``kind`` (台账, 报表…) and the
+    names that are enabled."""
+    if name not in items:
+        names = "、".join(items) or "（无）"
+        raise error(f"没有名为“{name}”的{kind}（本配置启用的{kind}有：{names}）")
+    return items[name]
 
 
 class Registry(Generic[T]):

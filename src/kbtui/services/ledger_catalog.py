@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kbtui.domain.ledger import Ledger
+from kbtui.registry import enabled
 
 
 class LedgerError(Exception):
@@ -24,11 +25,7 @@ class LedgerInfo:
 
 
 def get_ledger(workspace, ledger_id: str) -> Ledger:
-    ledgers = workspace.ledgers
-    if ledger_id not in ledgers:
-        names = "、".join(ledgers) or "（无）"
-        raise LedgerError(f"没有名为“{ledger_id}”的台账（本配置启用的台账有：{names}）")
-    return ledgers[ledger_id]
+    return enabled(workspace.ledgers, ledger_id, "台账", LedgerError)
 
 
 def village_records(workspace, village: str | None) -> list[dict]:

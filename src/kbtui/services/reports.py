@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel import write_form
 from kbtui.excel.writer import ExcelWriteError, Formula, data_start_row
+from kbtui.registry import enabled
 from kbtui.services import access
 from kbtui.store.journal import now_ts
 
@@ -87,11 +88,7 @@ def report_context(workspace, today: dt.date | None = None, village: str | None 
 
 
 def get_report(workspace, report_id: str) -> Report:
-    reports = workspace.reports
-    if report_id not in reports:
-        names = "、".join(reports) or "（无）"
-        raise ReportError(f"没有名为“{report_id}”的报表（本配置启用的报表有：{names}）")
-    return reports[report_id]
+    return enabled(workspace.reports, report_id, "报表", ReportError)
 
 
 def list_reports(workspace, today: dt.date | None = None) -> list[ReportInfo]:
