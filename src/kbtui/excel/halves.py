@@ -3,8 +3,8 @@
 python-calamine parses a sheet's XML without holding the GIL, but one sheet on one thread: most of a
 100,000-row import's reading time is that one parse, while the server's second core waits. For a large
 sheet the XML is cut in two at a ``<row>`` boundary; each half is wrapped into a small in-memory
-workbook (the same workbook part, styles and shared strings: numbers, dates and texts read the same) and
-parsed on its own thread, the second half being unzipped while the first one parses. The two grids are
+workbook (the same workbook part, styles and shared strings: numbers, dates and texts read the same), kept
+in memory, and parsed on its own thread, the second half being unzipped while the first one parses. The two grids are
 joined at their rows' own positions (``<row r="…">``).
 
 Anything unexpected (a prefixed namespace, rows without positions, a sheet calamine places differently,
@@ -50,8 +50,8 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[str, str, list[str]]:
-    """(workbook part, the sheet's part, the other parts a half needs) for the workbook's ``index``-th sheet."""
+def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[str, list[str]]:
+    """(the sheet's part, the other parts a half needs) for the workbook's ``index``-th sheet."""
     workbook = next(path for kind, path in _rels(archive, "").values() if kind.endswith("/officeDocument"))
     sheets = [el for el in ElementTree.fromstring(archive.read(workbook)).iter() if el.tag.endswith("}sheet")]
     sheet = sheets[index]
@@ -62,7 +62,7 @@ def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[st
     folder, base = posixpath.split(workbook)
     keep = ["[Content_Types].xml", "_rels/.rels", workbook, posixpath.join(folder, "_rels", base + ".rels")]
     keep += [path for kind, path in rels.values() if kind.endswith(_KEEP_PARTS) and path in archive.NameToInfo]
-    return workbook, rels[rel_id][1], keep
+    return rels[rel_id][1], keep
 
 
 def _in_memory() -> bool:
@@ -113,7 +113,7 @@ def read_in_halves(path: Path, index: int, name: str,
         return None
     try:
         with zipfile.ZipFile(path) as archive:
-            _workbook, member, keep = _workbook_parts(archive, index, name)
+            member, keep = _workbook_parts(archive, index, name)
             size = archive.getinfo(member).file_size
             if size < (MIN_SPLIT_BYTES if min_bytes is None else min_bytes):
                 return None
@@ -125,7 +125,7 @@ def read_in_halves(path: Path, index: int, name: str,
 
                 first = fh.read(size // 2)
                 start = first.find(_SHEET_DATA)
-                if start < 0 or not first.lstrip().startswith((b"<?xml", b"<worksheet")):
+                if start < 0 or not first[:200].lstrip().startswith((b"<?xml", b"<worksheet")):
                     return None
                 row_at = _last_row_start(first, start)
                 if row_at is None:
