@@ -1,6 +1,8 @@
 """A bulk insert is one journal line, read back as one entry per child (what single inserts would give)."""
 from __future__ import annotations
 
+import os
+
 import orjson
 
 from kbtui.store import ChildStore
@@ -98,3 +100,29 @@ def test_one_child_of_a_bulk_line_is_read_without_parsing_the_others(tmp_path, m
         assert list(journal.entries(record=child, operator="别人")) == []
     assert list(journal.entries(record="500299999999999999")) == []
     assert journal.path.stat().st_size > 1_000_000 and max(sizes) < 10_000
+
+
+def test_a_large_line_is_written_from_where_it_is_between_small_ones(tmp_path, monkeypatch):
+    """A bulk line over 1 MB is written without being joined with the small lines around it (no copy of
+    tens of MB), in order, each byte once, even when the OS writes it in pieces."""
+    from kbtui.store import storage
+
+    real_write = os.write
+    sizes = []
+
+    def in_pieces(fd, data):                 # a short write every time, as a busy disk may do
+        sizes.append(len(data))
+        return real_write(fd, bytes(data[: max(1, len(data) // 3)]))
+    monkeypatch.setattr(storage.os, "write", in_pieces)
+    journal = Journal(tmp_path / "j.jsonl")
+    records = {f"5002242015{i:08d}": {"name": f"孩子{i}", "note": "说明" * 40, "_v": 1} for i in range(6000)}
+    journal.append([make_entry("op", "update", "x", {"f": [1, 2]}),
+                    bulk_insert_entry("op", "import", records),
+                    make_entry("op", "update", "y", {"f": [2, 3]})])
+    monkeypatch.undo()
+    assert max(sizes) > 1 << 20                              # the bulk line went out as one buffer
+    lines = journal.path.read_bytes().splitlines()
+    assert len(lines) == 3 and len(lines[1]) > 1 << 20
+    assert journal.verify() == (True, None, "日志校验通过，共 3 条")
+    assert [e["record"] for e in journal.entries()][:2] == ["x", "500224201500000000"]
+    assert len(list(journal.entries())) == 6002

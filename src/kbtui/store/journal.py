@@ -20,7 +20,7 @@ import orjson
 
 from kbtui.store.errors import StoreError, read_failed, write_failed
 from kbtui.store.layout import FILE_MODE
-from kbtui.store.storage import fsync_dir, locked, make_lock
+from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
 _TAIL_CHUNK = 64 * 1024
 INSERTED = "inserted"       # the key of a bulk insert entry
@@ -164,7 +164,8 @@ class Journal:
                 size = self._sync_tail(fd, st)
                 seq, prev = self._last_seq, self._last_hash
                 stored: list[JournalEntry] = []
-                lines = []
+                # each line as two buffers: its body without the closing brace, then the hash, brace, newline
+                buffers: list[Any] = []
                 sha256 = hashlib.sha256
                 for raw in pending:
                     seq += 1
@@ -181,12 +182,9 @@ class Journal:
                     body = _serialise(entry)
                     entry["hash"] = prev = sha256(body).hexdigest()
                     stored.append(entry)  # type: ignore[arg-type]
-                    lines.append(b"%s,\"hash\":\"%s\"}" % (body[:-1], prev.encode()))
-                payload = b"\n".join(lines) + b"\n"
+                    buffers += (memoryview(body)[:-1], b',"hash":"%s"}\n' % prev.encode())
                 try:
-                    view = memoryview(payload)
-                    while view:
-                        view = view[os.write(fd, view):]
+                    written = write_buffers(fd, buffers)
                     os.fsync(fd)
                 except OSError as err:
                     with contextlib.suppress(OSError):
@@ -195,7 +193,7 @@ class Journal:
                     self._tail_key = None
                     raise write_failed(self.path, err) from err
                 self._last_seq, self._last_hash = seq, prev
-                self._tail_key = (st.st_ino, size + len(payload))
+                self._tail_key = (st.st_ino, size + written)
             finally:
                 os.close(fd)
         if size == 0:

@@ -77,11 +77,34 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def write_buffers(fd: int, buffers: list) -> int:
+    """Write the buffers in order: small ones gathered into one write, large ones (a bulk journal line's
+    body, tens of MB) written from where they are instead of being copied into a joined whole (joining
+    copied a 35 MB line twice). Returns the bytes written."""
+    total = 0
+    small = bytearray()
+    for buffer in buffers:
+        total += len(buffer)
+        if len(buffer) < _LARGE:
+            small += buffer
+            continue
+        if small:
+            _write_all(fd, small)
+            small = bytearray()
+        _write_all(fd, buffer)
+    if small:
+        _write_all(fd, small)
+    return total
+
+
+_LARGE = 1 << 20
 
 
 def atomic_write(path: Path, data: bytes) -> Signature:
