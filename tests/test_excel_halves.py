@@ -130,6 +130,25 @@ def test_the_cut_is_the_last_row_tag_read_whole():
 
 
 @pytest.mark.parametrize("change", [
+    pytest.param(lambda rels: re.sub(rb'<Relationship [^>]*relationships/styles"[^>]*/>', b"", rels), id="no-link"),
+    pytest.param(lambda rels: rels.replace(b'Target="/xl/styles.xml"', b'Target="/xl/Styles.xml"')
+                 .replace(b'Target="styles.xml"', b'Target="Styles.xml"'), id="other-case"),
+])
+def test_styles_the_relationships_do_not_name_still_make_dates(tmp_path, change):
+    """calamine reads xl/styles.xml by its name: a half without it would turn every date into a number."""
+    path = messy_workbook(tmp_path / "户籍.xlsx")
+    with zipfile.ZipFile(path) as src:
+        parts = {info.filename: src.read(info) for info in src.infolist()}
+    parts["xl/_rels/workbook.xml.rels"] = change(parts["xl/_rels/workbook.xml.rels"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    grid, _merges = whole(path)
+    assert any(isinstance(v, dt.date) for row in grid for v in row)
+    assert read_in_halves(path, 0, "名单", min_bytes=0) == whole(path)
+
+
+@pytest.mark.parametrize("change", [
     pytest.param(lambda xml: xml.replace(b'<row r="', b'<row x="'), id="rows-without-positions"),
     pytest.param(lambda xml: xml.replace(b"<sheetData>", b"<x:sheetData>").replace(b"</sheetData>", b"</x:sheetData>"),
                  id="prefixed-namespace"),

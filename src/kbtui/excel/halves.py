@@ -29,6 +29,7 @@ MIN_SPLIT_BYTES = 4_000_000
 _SHEET_DATA, _SHEET_DATA_END = b"<sheetData>", b"</sheetData>"
 _ROW_AT = re.compile(rb'<row\s[^>]*?(?<![\w:])r="(\d+)"')
 _KEEP_PARTS = ("/sharedStrings", "/styles")   # workbook relationships whose parts change how cells read
+_FIXED_PARTS = frozenset({"xl/styles.xml", "xl/sharedstrings.xml"})
 
 
 def _cores() -> int:
@@ -62,7 +63,9 @@ def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[st
     folder, base = posixpath.split(workbook)
     keep = ["[Content_Types].xml", "_rels/.rels", workbook, posixpath.join(folder, "_rels", base + ".rels")]
     keep += [path for kind, path in rels.values() if kind.endswith(_KEEP_PARTS) and path in archive.NameToInfo]
-    return rels[rel_id][1], keep
+    # calamine opens styles and shared strings by their usual names, whatever the relationships say
+    keep += [part for part in archive.NameToInfo if part.lower() in _FIXED_PARTS]
+    return rels[rel_id][1], list(dict.fromkeys(keep))
 
 
 def _in_memory() -> bool:

@@ -186,12 +186,14 @@ class Journal:
                 try:
                     written = write_buffers(fd, buffers)
                     os.fsync(fd)
-                except OSError as err:
+                except BaseException as err:    # also an interrupt between two writes: the batch goes whole
                     with contextlib.suppress(OSError):
                         os.ftruncate(fd, size)
                         os.fsync(fd)
                     self._tail_key = None
-                    raise write_failed(self.path, err) from err
+                    if isinstance(err, OSError):
+                        raise write_failed(self.path, err) from err
+                    raise
                 self._last_seq, self._last_hash = seq, prev
                 self._tail_key = (st.st_ino, size + written)
             finally:
