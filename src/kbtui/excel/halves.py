@@ -13,6 +13,7 @@ any error) gives ``None``: the caller then parses the sheet whole, as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import posixpath
 import re
@@ -68,8 +69,16 @@ def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[st
     return rels[rel_id][1], list(dict.fromkeys(keep))
 
 
+@functools.cache
 def _in_memory() -> bool:
-    return hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd")
+    """Whether in-memory files work here (no memfd off Linux; it may be blocked in a container)."""
+    if not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        os.close(os.memfd_create("kbtui-probe", os.MFD_CLOEXEC))
+    except OSError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
