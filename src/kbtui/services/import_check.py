@@ -127,6 +127,15 @@ _ERRORS = (NormalizeError, IdNumberError)
 _NUMBERS = frozenset({int, float, bool})
 
 
+def _normalised(fn: Callable[[Any], Any], raw: Any) -> tuple[Any, str | None]:
+    """(the cell's clean value, None) — the value None when it normalises to nothing — or (None, why not)."""
+    try:
+        value = fn(raw)
+    except _ERRORS as err:
+        return None, str(err)
+    return (None if value == "" or value == [] else value), None
+
+
 def map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
                 nones: set[int] | None = None) -> list[Any]:
     """Normalise a column whose values repeat (village, sex, date…): each distinct value once.
@@ -148,13 +157,9 @@ def map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
         table[key] = None
         if raw is None or raw == "" or (raw.__class__ is str and not raw.strip()):
             continue
-        try:
-            value = fn(raw)
-        except _ERRORS as err:
-            failed[key] = str(err)
-            continue
-        if value != "" and value != []:
-            table[key] = value
+        table[key], error = _normalised(fn, raw)
+        if error is not None:
+            failed[key] = error
     out = list(map(table.__getitem__, keys))
     if failed:
         for i, key in enumerate(keys):
@@ -182,13 +187,9 @@ def map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
         raw = col[i]
         if raw is None or raw == "":
             continue
-        try:
-            value = fn(raw)
-        except _ERRORS as err:
-            errors[i] = str(err)
-            continue
-        if value != "" and value != []:
-            out[i] = value
+        out[i], error = _normalised(fn, raw)
+        if error is not None:
+            errors[i] = error
     if nones is not None:
         nones.update(i for i in todo if out[i] is None)
     return out
