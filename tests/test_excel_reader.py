@@ -361,3 +361,17 @@ def test_openpyxl_fallback(tmp_path, monkeypatch):
     assert table.header_row == 4
     assert [r.number for r in table.rows] == [5, 6, 8, 9, 10]
     assert table.rows[0].values["birth_date"].date() == dt.date(2015, 3, 4)
+
+
+def test_a_header_broken_over_two_lines_is_quoted_on_one(tmp_path):
+    """Messages quote the header on one line; the rejects workbook keeps the cell as it was."""
+    path = tmp_path / "换行表头.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["公民身份\n号码", "姓 名", "家庭\r\n住址"])
+    ws.append([ID1, "张三", "高峰村"])
+    wb.save(path)
+    table = read_rows(path, fields={**FIELDS_BASIC, "id_number": ["公民身份号码"]}, required=["id_number"])
+    assert table.columns["id_number"] == (0, "公民身份号码") and table.columns["name"] == (1, "姓 名")
+    assert table.unmatched_headers == ["家庭住址"]
+    assert table.headers[0] == "公民身份\n号码"

@@ -414,16 +414,24 @@ def _read_source(source: _Source, path: Path, sheet: str | int | None,
     raise first_error
 
 
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
+
+
+def one_line(header: str) -> str:
+    """A header as messages quote it: a line break inside the cell (公民身份⏎号码) left out."""
+    return _LINE_BREAK.sub("", header) if "\n" in header or "\r" in header else header
+
+
 def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
                  merges: list, progress: Progress | None) -> Table:
     h = header.index
     texts = header.texts
     width = max(len(texts), max(map(len, grid), default=0))
     texts = texts + [""] * (width - len(texts))
-    columns = {key: (j, texts[j]) for key, j in header.found.items()}
+    columns = {key: (j, one_line(texts[j])) for key, j in header.found.items()}
     used = set(header.found.values())
     serial = next((j for j, t in enumerate(texts) if is_serial_header(t)), -1)
-    unmatched = [t for j, t in enumerate(texts) if t and j not in used and j != serial]
+    unmatched = [one_line(t) for j, t in enumerate(texts) if t and j not in used and j != serial]
     if merges:
         _apply_merges(grid, merges, h + 1)
 
