@@ -22,6 +22,7 @@ from typing import Any
 import pluggy
 
 from kbtui import PROJECT_NAME, hookspecs
+from kbtui.store.owner import user_name
 
 STOCK = "内置"
 ENTRY_POINT = "已安装"
@@ -61,24 +62,100 @@ def _stock_modules() -> list[tuple[str, str]]:
     return found
 
 
-def folder_problem(folder: Path) -> str | None:
-    """Why plugins must not be loaded from this folder, or None."""
+def default_trusted_uids() -> frozenset[int]:
+    """Without a data folder: root and whoever runs kbtui."""
+    return frozenset({0, os.geteuid()})
+
+
+def _entry_problem(path: Path, trusted: frozenset[int], sticky_ok: bool = False) -> str | None:
+    """What is wrong with this one file or folder (a symlink is not followed), or None."""
     try:
-        mode = folder.stat().st_mode
+        st = path.lstat()
     except OSError:
-        return f"插件目录 {folder} 不存在或无法读取"
-    # group-writable is as unsafe as world-writable: a plugin runs with the rights of whoever runs kbtui
-    # (on a shared server, the account owning every child's data), so any member of the group could
-    # read or change all data, whatever their role and scope
-    if mode & stat.S_IWOTH:
-        return f"插件目录 {folder} 其他用户可写，为安全起见不加载其中的插件（请执行 chmod o-w）"
-    if mode & stat.S_IWGRP:
-        return f"插件目录 {folder} 同组用户可写，为安全起见不加载其中的插件（请执行 chmod g-w）"
+        return "不存在或无法读取"
+    if st.st_uid not in trusted:
+        owners = "、".join(user_name(u) for u in sorted(trusted, key=lambda u: (u == 0, u)))
+        return f"的所有者是 {user_name(st.st_uid)}，不是数据目录的所有者或 root（{owners}）"
+    if sticky_ok and stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX:
+        return None
+    if st.st_mode & stat.S_IWOTH:
+        return "其他用户可写（请执行 chmod o-w）"
+    if st.st_mode & stat.S_IWGRP:
+        return "同组用户可写（请执行 chmod g-w）"
     return None
 
 
+def _untrusted(path: Path, trusted: frozenset[int]) -> tuple[Path, str] | None:
+    """(the offending path, what is wrong) for ``path`` and every folder above it, or None."""
+    try:
+        real = Path(os.path.realpath(path, strict=True))
+    except OSError:
+        return Path(os.path.abspath(path)), "不存在或无法读取"
+    problem = _entry_problem(real, trusted)
+    if problem:
+        return real, problem
+    for parent in real.parents:
+        problem = _entry_problem(parent, trusted, sticky_ok=True)
+        if problem:
+            return parent, problem
+    return None
+
+
+def _tree_untrusted(root: Path, trusted: frozenset[int]) -> tuple[Path, str] | None:
+    """``_untrusted`` for a plugin package or a ``__pycache__`` folder and every file and folder in it
+    (Python imports submodules and reads cached bytecode from there)."""
+    found = _untrusted(root, trusted)
+    if found:
+        return found
+    for here, dirs, files in os.walk(os.path.realpath(root)):
+        for name in (*dirs, *files):
+            entry = Path(here) / name
+            found = _untrusted(entry, trusted) if entry.is_symlink() else \
+                (entry, problem) if (problem := _entry_problem(entry, trusted)) else None
+            if found:
+                return found
+    return None
+
+
+def _say(what: str, path: Path, found: tuple[Path, str], outcome: str) -> str:
+    where, problem = found
+    if where in (Path(os.path.abspath(path)), Path(os.path.realpath(path))):
+        return f"{what} {path} {problem}，{outcome}"
+    return f"{what} {path}：{where} {problem}，{outcome}"
+
+
+def folder_problem(folder: Path, trusted: frozenset[int] | None = None) -> str | None:
+    """Why plugins must not be loaded from this folder, or None.
+
+    A plugin runs with the rights of whoever runs kbtui — on a shared server the service account owning
+    every child's data — so whoever can change its file, or any folder on the way to it, can read and change
+    all data whatever their role. So the folder (symlinks resolved), every folder above it up to / and its
+    bytecode cache must belong to a ``trusted`` uid (the data folder's owner or root; default: root and the
+    running user) and be writable by nobody else, group included. Only a folder above that all may write
+    but with the sticky bit (/tmp) is accepted: there nobody but an entry's owner may rename or replace it.
+    """
+    trusted = default_trusted_uids() if trusted is None else frozenset(trusted)
+    found = _untrusted(folder, trusted)
+    cache = Path(folder) / "__pycache__"
+    if not found and cache.exists():
+        found = _tree_untrusted(cache, trusted)
+    return _say("插件目录", folder, found, "为安全起见不加载其中的插件") if found else None
+
+
+def plugin_file_problem(path: Path, trusted: frozenset[int] | None = None) -> str | None:
+    """Why the plugin file (or package folder) ``path`` in an accepted folder must be skipped, or None."""
+    trusted = default_trusted_uids() if trusted is None else frozenset(trusted)
+    found = _tree_untrusted(path, trusted) if Path(path).is_dir() else _untrusted(path, trusted)
+    return _say("插件文件", path, found, "已跳过") if found else None
+
+
 class PluginHost:
-    def __init__(self, plugin_dirs: list[Path] | None = None, *, load_stock: bool = True) -> None:
+    def __init__(self, plugin_dirs: list[Path] | None = None, *, load_stock: bool = True,
+                 trusted_uids: frozenset[int] | None = None) -> None:
+        """``plugin_dirs`` load only when they, their files and every folder above them belong to one of
+        ``trusted_uids`` (the data folder's owner and root; default root and the running user) and nobody
+        else may write them (``folder_problem``)."""
+        self.trusted = default_trusted_uids() if trusted_uids is None else frozenset(trusted_uids)
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         for module in _hookspec_modules():
             self.pm.add_hookspecs(module)
@@ -115,7 +192,7 @@ class PluginHost:
             self._load(ep.name, ENTRY_POINT, ep.value, ep.load)
 
     def _load_folder(self, folder: Path) -> None:
-        problem = folder_problem(folder)
+        problem = folder_problem(folder, self.trusted)
         if problem:
             self.warnings.append(problem)
             return
@@ -128,8 +205,9 @@ class PluginHost:
                 target = path / "__init__.py"
             else:
                 continue
-            if target.stat().st_mode & (stat.S_IWOTH | stat.S_IWGRP):
-                self.warnings.append(f"插件文件 {target} 可被其他用户或同组用户写入，已跳过（请执行 chmod go-w）")
+            problem = plugin_file_problem(path, self.trusted)
+            if problem:
+                self.warnings.append(problem)
                 continue
             name = path.stem if path.suffix == ".py" else path.name
             self._load(name, FOLDER, str(path), lambda t=target, n=name: _import_file(n, t))

@@ -32,6 +32,10 @@ class Settings:
             self.flush_warnings()
         return self._workspace
 
+    @property
+    def has_workspace(self) -> bool:
+        return self._workspace is not None
+
     def flush_warnings(self) -> None:
         """Print plugin warnings not printed yet (registries fill lazily, so more may come later)."""
         if self._workspace is not None:
@@ -91,7 +95,7 @@ def with_workspace(fn: Callable) -> Callable:
 
 
 @click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="KBTUI_DATA_DIR",
+@click.option("--data-dir", type=click.Path(path_type=Path, readable=False), envvar="KBTUI_DATA_DIR",
               help="数据目录（也可用环境变量 KBTUI_DATA_DIR；默认在用户数据目录下）。")
 @click.option("--operator", default=None, help="操作员（默认为当前登录的系统用户名；代他人操作仅限镇管理员和测试）。")
 @click.option("--plugins-dir", "plugin_dirs", multiple=True, type=click.Path(path_type=Path),

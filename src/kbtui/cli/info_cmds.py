@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import click
 
-from kbtui.cli.common import Settings, cli, pass_settings, print_json, warn, with_workspace
+from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn, with_workspace
 from kbtui.plugin_manager import PluginHost
 from kbtui.services.checks import run_checks
 from kbtui.services.stats import campaign_stats
-from kbtui.services.workspace import Workspace, fill_registries
+from kbtui.services.workspace import Workspace, fill_registries, is_data_folder
 
 
 @cli.command()
@@ -15,26 +15,34 @@ from kbtui.services.workspace import Workspace, fill_registries
 @pass_settings
 def plugins(settings: Settings, as_json: bool) -> None:
     """列出已加载的插件、来源（内置 / 已安装 / 插件目录）和登记的内容。"""
-    try:
+    if is_data_folder(settings.data_dir):
+        # a data folder: its operator check first, then its plugins (--plugins-dir only for a 镇管理员)
         workspace = settings.workspace()
         host = workspace.plugins
-        workspace.fill_registries()
-    except click.ClickException:
-        # No data folder yet: still list the plugins (without the profile's plugin folders).
-        host = PluginHost(settings.plugin_dirs)
+        with friendly_errors():
+            workspace.fill_registries()
+    elif settings.plugin_dirs:
+        # a plugin runs as whoever runs kbtui; without a data folder there is no operator to check
+        raise click.ClickException(f"{settings.data_dir} 不是 kbtui 数据目录：--plugins-dir 只能在打开数据目录时"
+                                   f"由镇管理员使用。没有数据目录时只列出内置和已安装的插件（去掉 --plugins-dir）")
+    else:
+        host = PluginHost()                # the installation's own plugins: stock and entry points
         fill_registries(host)
     rows = [{"name": p.name, "origin": p.origin, "location": p.location, "registers": p.registers,
              "error": p.error} for p in host.plugins]
     if as_json:
         print_json({"plugins": rows, "warnings": host.warnings})
-        return
-    for row in rows:
-        click.echo(f"{row['name']}  [{row['origin']}]  {row['location']}")
-        for kind, names in row["registers"].items():
-            click.echo(f"    {kind}：{'、'.join(names)}")
-        if row["error"]:
-            click.secho(f"    未加载：{row['error']}", fg="yellow")
-    warn(host.warnings)
+    else:
+        for row in rows:
+            click.echo(f"{row['name']}  [{row['origin']}]  {row['location']}")
+            for kind, names in row["registers"].items():
+                click.echo(f"    {kind}：{'、'.join(names)}")
+            if row["error"]:
+                click.secho(f"    未加载：{row['error']}", fg="yellow")
+    if settings.has_workspace:
+        settings.flush_warnings()          # those not printed when the data folder was opened
+    else:
+        warn(host.warnings)
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from kbtui.excel.cells import clean_text
+from kbtui.store.owner import keep_owner
 
 
 def atomic_save(wb: Workbook, path: str | Path) -> Path:
@@ -16,8 +17,11 @@ def atomic_save(wb: Workbook, path: str | Path) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
-    os.close(fd)
     try:
+        try:
+            keep_owner(tmp, fd)             # written as root into a data folder: its owner's
+        finally:
+            os.close(fd)
         wb.save(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())

@@ -34,6 +34,7 @@ from kbtui.services import gate, operators
 from kbtui.store import ChildStore, Journal, StoreError
 from kbtui.store import layout
 from kbtui.store.journal import make_entry
+from kbtui.store.owner import keep_owner
 from kbtui.store.storage import fsync_dir, locked, make_lock
 
 BACKUPS = "backups"
@@ -230,6 +231,7 @@ def _write_archive(path: Path, manifest: dict, dirs: list[PurePosixPath], conten
     mtime = int(now.timestamp())
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layout.FILE_MODE)
     with os.fdopen(fd, "wb") as raw:
+        keep_owner(path, fd)
         with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
             def add(name: str, data: bytes) -> None:
                 info = tarfile.TarInfo(name)
@@ -350,6 +352,7 @@ def _extract(file: Path, staging: Path, manifest: dict[str, Any]) -> None:
                 layout.ensure_private_dir(target.parent)
                 fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layout.FILE_MODE)
                 with os.fdopen(fd, "wb") as out:
+                    keep_owner(target, fd)
                     out.write(data)
                     out.flush()
                     os.fsync(out.fileno())

@@ -12,7 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
-from kbtui.store import StoreError
+from kbtui.store import StoreError, layout
+from kbtui.store.owner import keep_owner
 
 ATTACHMENTS = "attachments"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -32,9 +33,8 @@ def parse_evidence_arg(text: str) -> dict[str, str]:
 
 
 def _private_copy(source: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     for parent in (folder.parent, folder):
-        os.chmod(parent, 0o700)
+        layout.ensure_private_dir(parent)
     stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
     target = folder / f"{stamp}-{source.name}"
     n = 1
@@ -43,6 +43,7 @@ def _private_copy(source: Path, folder: Path) -> Path:
         n += 1
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        keep_owner(target, fd)
         shutil.copyfileobj(src, out)
     os.chmod(target, 0o600)
     return target

@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import platformdirs
 
+from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.status import StatusRegistry
 from kbtui.plugin_manager import PluginHost
@@ -21,7 +22,9 @@ from kbtui.registry import Registry
 from kbtui.services import operators
 from kbtui.services.scope import ScopedStore
 from kbtui.services.checks import CORE_CHECKS, Check, CheckContext
-from kbtui.store import ChildStore
+from kbtui.store import ChildStore, layout
+from kbtui.store.owner import user_name
+from kbtui.store.storage import atomic_write
 
 PROFILE_FILE = "profile.toml"
 META_FILE = "meta.json"
@@ -42,16 +45,37 @@ def default_operator() -> str:
     return operators.os_login()
 
 
-def _private_dir(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+def is_data_folder(root: Path) -> bool:
+    """Does ``root`` hold a data folder? (True when it cannot be looked into: opening it says why not.)"""
+    try:
+        (Path(root) / META_FILE).stat()
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+def folder_is_unreadable(root: Path) -> str | None:
+    """Why the running user cannot read this data folder (the usual case: not running as its owner)."""
+    try:
+        for path in (root / META_FILE, root / PROFILE_FILE):
+            with open(path, "rb"):
+                pass
+        os.listdir(root)
+    except FileNotFoundError:
+        return None              # a missing profile is reported by load_profile with its own message
+    except OSError as err:
+        try:
+            owner = user_name(root.stat().st_uid)
+        except OSError:
+            owner = "服务账号"
+        reason = "没有权限" if isinstance(err, PermissionError) else (err.strerror or str(err))
+        return (f"无法读取数据目录 {root}（{reason}）：数据目录属于 {owner}，"
+                f"请以它的身份运行（乡镇服务器上：sudo -u {owner} kbtui），或请镇管理员检查目录权限")
+    return None
 
 
 def folder_is_unsafe(root: Path) -> str | None:
@@ -60,6 +84,24 @@ def folder_is_unsafe(root: Path) -> str | None:
         return (f"数据目录 {root} 可被其他用户写入，为保护儿童信息已拒绝打开。"
                 f"请执行 chmod 700 {root} 后重试")
     return None
+
+
+def trusted_uids(root: Path) -> frozenset[int]:
+    """Who may own plugin code run on this data folder: its owner (the service account) and root."""
+    return frozenset({0, Path(root).stat().st_uid})
+
+
+def plugin_folders(root: Path, profile: Profile, account: operators.Operator,
+                   extra: list[Path] | None) -> list[Path]:
+    """The plugin folders to load: the profile's, and ``--plugins-dir`` only for a role that administers
+    the data folder (镇管理员): a plugin runs as the data owner and reads every child, whatever the scope
+    of whoever named it. Raises AccessDenied for anyone else, before any plugin is loaded."""
+    extra = [Path(d) for d in extra or []]
+    if extra and not account.role_info.may(R.ADMIN):
+        raise operators.AccessDenied(
+            f"只有镇管理员可以用 --plugins-dir 加载插件目录（您的角色是{account.role}）：插件以数据目录所有者的身份运行，"
+            f"能读写全部儿童数据。请去掉 --plugins-dir，或请镇管理员把插件目录写进配置的 [plugins] dirs")
+    return list(profile.plugin_dirs) + extra
 
 
 def _core_checks() -> Registry[Check]:
@@ -126,14 +168,14 @@ class Workspace:
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
         load_profile(profile_path)  # validate before writing anything
-        _private_dir(root)
+        layout.ensure_private_dir(root)
         for name in SUBFOLDERS:
-            _private_dir(root / name)
-        _write_private(root / PROFILE_FILE, Path(profile_path).read_bytes())
+            layout.ensure_private_dir(root / name)
+        atomic_write(root / PROFILE_FILE, Path(profile_path).read_bytes())
         operator = operator or default_operator()
         meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
                 "created_by": operator, **(extra_meta or {})}
-        _write_private(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+        atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
         operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
         ChildStore.open(root)
         return cls.open(root, operator, plugin_dirs)
@@ -142,9 +184,12 @@ class Workspace:
     def open(cls, root: Path, operator: str | None = None,
              plugin_dirs: list[Path] | None = None) -> "Workspace":
         root = Path(root)
-        if not (root / META_FILE).exists():
+        if not is_data_folder(root):
             raise WorkspaceError(
                 f"{root} 不是 kbtui 数据目录。请先执行 kbtui init --profile <配置名> 或 kbtui demo")
+        unreadable = folder_is_unreadable(root)
+        if unreadable:
+            raise WorkspaceError(unreadable)
         unsafe = folder_is_unsafe(root)
         if unsafe:
             raise WorkspaceError(unsafe)
@@ -155,8 +200,8 @@ class Workspace:
         meta = orjson.loads((root / META_FILE).read_bytes())
         account = operators.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
         profile.label = meta.get("profile")
-        dirs = list(profile.plugin_dirs) + [Path(d) for d in plugin_dirs or []]
-        plugins = PluginHost(dirs)
+        plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
+                             trusted_uids=trusted_uids(root))
         store = ChildStore.open(root)
         return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
                    raw_store=store, account=account)
@@ -230,7 +275,7 @@ class Workspace:
 
     def folder(self, name: str) -> Path:
         path = self.root / name
-        _private_dir(path)
+        layout.ensure_private_dir(path)
         return path
 
     def fill_registries(self) -> None:

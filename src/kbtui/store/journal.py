@@ -20,6 +20,7 @@ import orjson
 
 from kbtui.store.errors import StoreError, read_failed, write_failed
 from kbtui.store.layout import FILE_MODE
+from kbtui.store.owner import keep_owner
 from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
 _TAIL_CHUNK = 64 * 1024
@@ -161,6 +162,7 @@ class Journal:
                 st = os.fstat(fd)
                 if (st.st_mode & 0o777) != FILE_MODE:
                     os.fchmod(fd, FILE_MODE)
+                keep_owner(self.path, fd)
                 size = self._sync_tail(fd, st)
                 seq, prev = self._last_seq, self._last_hash
                 stored: list[JournalEntry] = []
@@ -230,6 +232,7 @@ class Journal:
             try:
                 with open(str(self.path) + ".torn", "ab") as fh:
                     os.fchmod(fh.fileno(), FILE_MODE)
+                    keep_owner(fh.name, fh.fileno())
                     fh.write(torn + b"\n")
                 os.ftruncate(fd, keep)
                 os.fsync(fd)

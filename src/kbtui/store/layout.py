@@ -5,6 +5,8 @@ import os
 import re
 from pathlib import Path
 
+from kbtui.store.owner import make_dirs
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 NO_VILLAGE_SHARD = "_未分村"
@@ -33,8 +35,9 @@ def journal_path(root: Path) -> Path:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) if missing and make it 0700."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    """Create ``path`` (and parents) if missing and make it 0700 (left as it is when it already is: a
+    read-only data folder still opens). Made as root, it keeps the owner of the folder above it."""
+    make_dirs(path, DIR_MODE)
     if (path.stat().st_mode & 0o777) != DIR_MODE:
         os.chmod(path, DIR_MODE)
 

@@ -27,6 +27,7 @@ from tinydb.storages import Storage
 
 from kbtui.store.errors import StoreError, os_error_reason, read_failed, write_failed
 from kbtui.store.layout import FILE_MODE
+from kbtui.store.owner import keep_owner
 
 LOCK_TIMEOUT_S = 60.0
 _MISSING = object()
@@ -62,6 +63,11 @@ def locked(lock: FileLock, target: Path) -> Iterator[None]:
     except Timeout as err:
         raise StoreError(f"{target} 正被其他操作员写入，等待超时，请稍后再试") from err
     except OSError as err:
+        raise StoreError(f"无法锁定 {target}：{os_error_reason(err)}，未作任何修改") from err
+    try:
+        keep_owner(lock.lock_file)
+    except OSError as err:
+        lock.release()
         raise StoreError(f"无法锁定 {target}：{os_error_reason(err)}，未作任何修改") from err
     try:
         yield
@@ -117,6 +123,7 @@ def atomic_write(path: Path, data: bytes) -> Signature:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             os.fchmod(fd, FILE_MODE)
+            keep_owner(tmp, fd)
             _write_all(fd, data)
             os.fsync(fd)
         finally:
@@ -286,6 +293,7 @@ class LockedJSONStorage(Storage):
             fd = os.open(self.pending, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             try:
                 os.fchmod(fd, FILE_MODE)
+                keep_owner(self.pending, fd)
                 _write_all(fd, payload)
                 os.fsync(fd)
             finally:
