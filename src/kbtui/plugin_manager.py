@@ -27,6 +27,7 @@ from kbtui.store.owner import user_name
 STOCK = "内置"
 ENTRY_POINT = "已安装"
 FOLDER = "插件目录"
+LOCAL_PACKAGE = "kbtui_local_plugins"      # folder plugins are imported as its sub-modules
 
 
 @dataclass
@@ -251,7 +252,11 @@ class PluginHost:
 
 
 def _import_file(name: str, path: Path) -> ModuleType:
-    module_name = f"kbtui_local_plugins.{name}"
+    if LOCAL_PACKAGE not in sys.modules:     # the parent of folder plugins: a package's relative imports need it
+        parent = ModuleType(LOCAL_PACKAGE)
+        parent.__path__ = []
+        sys.modules[LOCAL_PACKAGE] = parent
+    module_name = f"{LOCAL_PACKAGE}.{name}"
     spec = importlib.util.spec_from_file_location(
         module_name, path, submodule_search_locations=[str(path.parent)] if path.name == "__init__.py" else None)
     if spec is None or spec.loader is None:
