@@ -25,10 +25,11 @@ EXPORT = "export"        # export ledgers and reports
 AUDIT = "audit"          # read the whole change journal
 BACKUP = "backup"        # take and restore backups
 PEOPLE = "people"        # edit the people register (it decides the 学校 scope)
-ADMIN = "admin"          # edit operators
+ADMIN = "admin"          # edit operators (and name plugin folders: a plugin reads every child)
+CAMPAIGNS = "campaigns"  # create and switch the township's current campaign (it moves every child's findings)
 
 ACTION_LABELS = {READ: "查看", WRITE: "修改", REVIEW: "复核", IMPORT: "导入", EXPORT: "导出", AUDIT: "查看日志",
-                 BACKUP: "备份与恢复", PEOPLE: "维护人员名单", ADMIN: "管理操作员"}
+                 BACKUP: "备份与恢复", PEOPLE: "维护人员名单", CAMPAIGNS: "新建和切换排查工作", ADMIN: "管理操作员"}
 
 # Fields a review-only role may change (see domain.checking: the state of the checking levels).
 REVIEW_FIELDS: tuple[str, ...] = ("check_level", "check_returned", "check_history")
@@ -70,9 +71,9 @@ COUNTY_REVIEW = "县复核"
 _ALL_WORK = frozenset({READ, WRITE, REVIEW, IMPORT, EXPORT})
 
 ROLES: dict[str, Role] = {r.name: r for r in (
-    Role(TOWN_ADMIN, ALL, _ALL_WORK | {AUDIT, BACKUP, PEOPLE, ADMIN}, True, True,
+    Role(TOWN_ADMIN, ALL, _ALL_WORK | {AUDIT, BACKUP, PEOPLE, CAMPAIGNS, ADMIN}, True, True,
          "全镇数据，可管理操作员、备份与恢复"),
-    Role(EDU_OFFICER, ALL, _ALL_WORK | {AUDIT, BACKUP, PEOPLE}, True, True,
+    Role(EDU_OFFICER, ALL, _ALL_WORK | {AUDIT, BACKUP, PEOPLE, CAMPAIGNS}, True, True,
          "全镇数据，不能管理操作员"),
     # village and school staff fill in and hand back the official ledgers of their scope (round trip by
     # ID number): full numbers in their exports, masked in on-screen lists

@@ -17,8 +17,10 @@ from typing import Any
 
 from kbtui.domain import campaign as cp
 from kbtui.domain import checking
+from kbtui.domain import roles as R
 from kbtui.domain.campaign import Campaign
 from kbtui.profiles import Phase, Profile
+from kbtui.services import gate
 from kbtui.store import StoreError
 
 CAMPAIGNS = "campaigns"
@@ -79,8 +81,16 @@ def _ensure_first(workspace) -> None:
         coll.insert(first.as_doc(), workspace.operator)
 
 
+def require_campaign_admin(workspace) -> None:
+    """Campaigns are the township's: creating or switching one is for the roles that may
+    (``roles.CAMPAIGNS``); a switch moves every child's findings, not only those of one village."""
+    allowed = "、".join(r.name for r in R.ROLES.values() if r.may(R.CAMPAIGNS))
+    gate.require(workspace, R.CAMPAIGNS, f"新建或切换排查工作（排查工作是全镇的，请联系{allowed}）")
+
+
 def new_campaign(workspace, campaign_id: str, title: str, year: int, phases: list[Phase] | tuple = (),
                  visit_phase: str | None = None, switch: bool = True) -> Campaign:
+    require_campaign_admin(workspace)
     campaign_id = campaign_id.strip()
     if not campaign_id:
         raise CampaignError("排查工作的编号不能为空")
@@ -125,7 +135,12 @@ def switch_changes(record: dict, old_id: str, new_id: str) -> dict[str, Any] | N
 
 
 def switch_campaign(workspace, campaign_id: str) -> int:
-    """Make ``campaign_id`` current; returns how many child records changed."""
+    """Make ``campaign_id`` current; returns how many child records changed.
+
+    All or nothing: every child of the township moves, in one transaction of the unscoped store (a scoped
+    store would skip the children outside the operator's scope and leave their findings filed under the
+    wrong campaign)."""
+    require_campaign_admin(workspace)
     target = get_campaign(workspace, campaign_id)
     old = current_campaign_id(workspace)
     state = workspace.store.collection(STATE).get(CURRENT_DOC) or {}
@@ -135,13 +150,15 @@ def switch_campaign(workspace, campaign_id: str) -> int:
     source = state.get("switching_from") or old
     # mark first: if interrupted, the next switch knows where the unmoved records come from
     _set_current(workspace, target.id, switching=True, switching_from=source)
+    store = gate.raw_store(workspace)
+    store.refresh()
     updates = []
-    for record in workspace.store.all():
+    for record in store.all():
         changes = switch_changes(record, source, target.id)
         if changes is not None:
             updates.append((record["id_number"], changes))
-    changed = workspace.store.apply_many(updates, workspace.operator, action="campaign.switch",
-                                         detail={"from": source, "to": target.id})
+    changed = store.apply_many(updates, workspace.operator, action="campaign.switch",
+                               detail={"from": source, "to": target.id})
     _set_current(workspace, target.id, switching=False, switching_from=None)
     return changed
 
