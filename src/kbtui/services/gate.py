@@ -29,6 +29,15 @@ def require(workspace, action: str, what: str = "") -> Operator | None:
     return operator
 
 
+def allowed(workspace, action: str) -> bool:
+    """May the workspace's operator do ``action``? (``require`` without the exception.)"""
+    try:
+        require(workspace, action)
+    except AccessDenied:
+        return False
+    return True
+
+
 def raw_store(workspace) -> ChildStore:
     """The unscoped store of a workspace (admin-only code: backups, the audit journal)."""
     raw = getattr(workspace, "raw_store", None)

@@ -112,6 +112,10 @@ class ScopedStore:
     def children_dir(self) -> Path:
         return self.raw.children_dir
 
+    @property
+    def read_only(self) -> bool:
+        return self.raw.read_only
+
     # -- reading ---------------------------------------------------------------------------------
     def allows(self, record: Record | None) -> bool:
         return self.scope.allows(record)

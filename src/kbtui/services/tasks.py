@@ -15,8 +15,10 @@ import datetime as dt
 from typing import Any, Iterable
 
 from kbtui.domain import campaign as cp
+from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
+from kbtui.services import gate
 from kbtui.store import StoreError
 
 TASKS = "tasks"
@@ -48,12 +50,17 @@ def _due_of(doc: dict | None, default: dt.datetime | None) -> dt.datetime | None
 
 def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, int]:
     """Create the missing visit tasks of the current campaign and keep open tasks' assignees and state in
-    step with the records. Returns counts ``{created, updated, closed, reopened}``."""
+    step with the records. Returns counts ``{created, updated, closed, reopened}``.
+
+    Nothing is stored for a role that may not change data (督导, 县复核) nor on a read-only data folder:
+    ``task_report`` reads the records themselves, so they still see every task."""
+    counts = {"created": 0, "updated": 0, "closed": 0, "reopened": 0}
+    if not gate.allowed(workspace, R.WRITE) or getattr(workspace.store, "read_only", False):
+        return counts
     campaign = _campaign(workspace)
     ctx = workspace.context()
     coll = workspace.store.collection(TASKS)
     docs = {d["id_number"]: d for d in coll.find(campaign=campaign.id, kind=VISIT)}
-    counts = {"created": 0, "updated": 0, "closed": 0, "reopened": 0}
     new_docs = []
     now = dt.datetime.now().isoformat(timespec="seconds")
     for record in records if records is not None else workspace.store.all():

@@ -99,8 +99,12 @@ class ChildStore:
                     storage = self._shard(target[:-5]).storage
                 else:
                     storage = self.collection(target[:-5]).storage
-                with storage.session():
-                    pass            # taking the lock settles the pending file
+                storage.settle_before_reading()     # under the lock if it can be had (not read-only)
+
+    @property
+    def read_only(self) -> bool:
+        """The data folder cannot be written (a read-only mount): reads work, writes would be refused."""
+        return not os.access(layout.store_dir(self.root), os.W_OK)
 
     def __len__(self) -> int:
         return len(self._records)

@@ -2,7 +2,8 @@
 
 Writes go to a temp file in the same folder, are fsynced, then ``os.replace``d over the target and the
 folder is fsynced: a reader (or a crash) sees either the old or the new content, never a mixture.
-Reads always open the file by path, so a file replaced by another process is seen at once.
+Reads always open the file by path, so a file replaced by another process is seen at once, and take no
+lock (a read-only data folder can be read; see ``settle_before_reading``).
 
 Journaled writes (every write of the child store and of collections) are write-ahead: inside a session
 the storage is put in *deferred* mode, TinyDB's writes only stage the new content in memory, and
@@ -329,11 +330,22 @@ class LockedJSONStorage(Storage):
             return
         recover_pending(self.path, self.journal)
 
+    def settle_before_reading(self) -> None:
+        """Outside a session a read takes no lock (files are replaced atomically: it sees the old or the new
+        content, and works on a read-only data folder); only a pending file, maybe left by a killed writer,
+        is settled first under the lock. When the lock cannot be had (read-only mount, a writer holding it
+        too long) the installed file is read as it is."""
+        if self._depth or self.journal is None or not os.path.exists(self.pending):
+            return
+        with contextlib.suppress(StoreError):
+            with self._fresh_lock():
+                pass
+
     def read(self) -> dict[str, dict[str, Any]] | None:
         if self._depth and self._cache is not _MISSING:
             return self._cache
-        with self._held():
-            raw, sig = read_bytes(self.path)
+        self.settle_before_reading()
+        raw, sig = read_bytes(self.path)
         memo = self._memo
         if memo is not None and raw is not None and sig == memo[0] and content_digest(raw) == memo[1]:
             data = copy_tables(memo[2])
