@@ -10,6 +10,7 @@ import openpyxl
 
 from kbtui.domain.idcard import make_id
 from kbtui.services import access, backup
+from kbtui.services.operators import AccessDenied
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_access_cli import VILLAGE, configure, inside_and_outside, scoped  # noqa: F401 - fixtures
@@ -80,3 +81,37 @@ def test_bulk_writes_list_out_of_scope_rows(scoped):
     assert [r.id_number for r in ws.store.rejected] == [NEW_OTHER]
     assert "尖山村" in ws.store.rejected[0].reason
     assert access.row_problem(ws, NEW_OTHER, {"village": "尖山村"})
+
+
+def test_a_refusal_never_tells_where_a_child_of_another_village_lives(scoped, tmp_path):
+    """Issue 19.9: a cadre importing (or opening, or changing) a child of another village learned its real
+    village (and name) from the message; now only that the child is outside their scope."""
+    admin = Workspace.open(scoped, "tester")
+    _inside, outside = inside_and_outside(admin, "cadre")
+    secret = (outside["village"], outside["name"], outside.get("school") or outside["village"])
+    path = police_list(tmp_path / "户籍.xlsx", [
+        ("化名", "男", outside["birth_date"], outside["id_number"], VILLAGE, "3组")])
+    said = []
+    result = run_cli("import", "police", str(path), data_dir=scoped, operator="cadre")
+    assert result.exit_code == 0, result.output
+    said.append(result.output)
+    summary = json.loads(run_cli("import", "police", str(path), "--json", data_dir=scoped, operator="cadre").output)
+    said.append(json.dumps(summary, ensure_ascii=False))
+    wb = openpyxl.load_workbook(summary["rejects_file"])
+    said.append(" ".join(str(c) for row in wb.worksheets[0].iter_rows(values_only=True) for c in row if c))
+    assert all("不在您的管辖范围（高峰村）内" in text for text in said), said
+    ws = Workspace.open(scoped, "cadre")
+    for attempt in (lambda: ws.store.require(outside["id_number"]),
+                    lambda: ws.store.update(outside["id_number"], {"note": "x"}),
+                    lambda: ws.store.collection("absences").insert({"id_number": outside["id_number"]})):
+        try:
+            attempt()
+        except AccessDenied as err:
+            said.append(str(err))
+        else:
+            raise AssertionError("not refused")
+    said.append(run_cli("visit", outside["id_number"], "--status", "在籍在校", data_dir=scoped,
+                        operator="cadre").output)
+    for text in said:
+        assert not any(value in text for value in secret), text
+    assert admin.raw_store.get(outside["id_number"])["_v"] == outside["_v"]

@@ -64,8 +64,14 @@ class Scope:
         teacher = record.get("responsible_edu")
         return bool(teacher) and teacher in self.teachers()
 
+    def outside(self) -> str:
+        """Why a stored child the operator cannot see is refused: only that it is outside their scope (its
+        name, village or school would tell them about a child that is none of their business)."""
+        return f"该儿童不在您的管辖范围（{self.operator.scope_text()}）内"
+
     def why_not(self, record: Record) -> str:
-        """Why ``record`` is outside the scope (for messages and rejects)."""
+        """Why ``record`` — the operator's own row or change, never a stored child outside the scope (see
+        ``outside``) — is outside the scope (for messages and rejects)."""
         if self.kind == R.VILLAGES:
             village = record.get("village") or "（未填写）"
             return f"村（社区）为“{village}”，不在您的管辖范围（{self.operator.scope_text()}）内"
@@ -156,7 +162,7 @@ class ScopedStore:
         if record is None:
             raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
         if not self.scope.allows(record):
-            raise AccessDenied(f"{_who(None, id_number)} 的儿童{self.scope.why_not(record)}，无权查看")
+            raise AccessDenied(f"身份证号 {id_number}：{self.scope.outside()}，无权查看")
         return record
 
     def shard_of(self, id_number: str) -> str | None:
@@ -186,10 +192,10 @@ class ScopedStore:
         current = self.raw.get(id_number)
         if new and current is not None:
             if not self.scope.allows(current):
-                return f"该儿童已登记，{self.scope.why_not(current)}"
+                return self.scope.outside()
             return None        # the store itself refuses the duplicate
         if current is not None and not self.scope.allows(current):
-            return self.scope.why_not(current)
+            return self.scope.outside()
         after = {**(current or {}), **changes}
         if not self.scope.allows(after):
             return ("修改后" if current is not None else "") + self.scope.why_not(after)
@@ -203,7 +209,7 @@ class ScopedStore:
         problem = None if self.scope.everything or id_number not in self.raw else \
             self._problem(id_number, changes, new=False)
         if problem:
-            raise AccessDenied(f"{_who(self.raw.get(id_number), id_number)}：{problem}，不能修改")
+            raise AccessDenied(f"{_who(self.get(id_number), id_number)}：{problem}，不能修改")
         return self.raw.update(id_number, changes, self.operator.login, expected_version, action, detail)
 
     def insert(self, record: Record, operator: str | None = None, action: str = "insert",
@@ -307,7 +313,7 @@ class ScopedCollection:
         if isinstance(ref, str) and ref:
             child = self.store.raw.get(ref)
             if child is not None and not self.store.scope.allows(child):
-                raise AccessDenied(f"{_who(child, ref)}：{self.store.scope.why_not(child)}，不能修改")
+                raise AccessDenied(f"{_who(None, ref)}：{self.store.scope.outside()}，不能修改")
         elif self.store.scope.kind == R.VILLAGES and doc.get("village"):
             if doc["village"] not in self.store.scope.villages:
                 raise AccessDenied(f"“{doc['village']}”不在您的管辖范围（{self.store.operator.scope_text()}）内，"
