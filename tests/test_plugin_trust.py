@@ -134,9 +134,43 @@ def test_without_a_data_folder_no_plugin_folder_is_loaded(server):
 def test_a_user_who_cannot_read_the_data_folder_gets_a_chinese_message(server):
     result = kbtui_as(STRANGER, "--data-dir", str(server["data"]), "stats")
     assert result.exit_code == 1
-    assert "无法读取数据目录" in result.output and f"数据目录属于 uid {SERVICE}" in result.output
-    assert "sudo -u" in result.output
+    assert f"数据目录 {server['data']} 属于 uid {SERVICE}，不能以 uid {STRANGER} 的身份打开" in result.output
+    assert f"sudo -u uid {SERVICE} kbtui" in result.output
     assert "Invalid value" not in result.output and "Error:" not in result.output
+
+
+@needs_root
+def test_a_data_folder_of_ones_own_does_not_make_one_town_admin_of_the_service_account(server):
+    """The same attack through a data folder the stranger made up, naming themselves 镇管理员 in its
+    operators.toml (all 644 in a 755 folder): the service account opens only its own data folders."""
+    fake = server["mallory"].parent / "fake"
+    fake.mkdir(mode=0o755)
+    data = server["data"]
+    for name in ("meta.json", "profile.toml"):
+        (fake / name).write_bytes((data / name).read_bytes())
+    (fake / "operators.toml").write_text('[operators.mallory]\nname = "m"\nrole = "镇管理员"\n', encoding="utf-8")
+    for entry in fake.iterdir():
+        os.chmod(entry, 0o644)
+    chown_tree(fake, STRANGER)
+    result = kbtui_as(SERVICE, "--data-dir", str(fake), "--plugins-dir", str(server["mallory"]), "plugins",
+                      sudo_user="mallory", sudo_uid=STRANGER)
+    assert result.exit_code == 1, result.output
+    assert f"属于 uid {STRANGER}，不能以 uid {SERVICE} 的身份打开" in result.output
+    assert not server["marker"].exists()
+
+
+def test_run_as_root_only_roots_plugin_folders_are_trusted(tmp_path):
+    """The service account's code must not run as root: root working on its data folder loads only root's."""
+    from kbtui.services.workspace import trusted_uids
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    if os.geteuid() == 0:
+        assert trusted_uids(folder) == frozenset({0})
+        os.chown(folder, SERVICE, SERVICE)
+        assert trusted_uids(folder) == frozenset({0})
+    else:
+        assert trusted_uids(folder) == frozenset({0, os.geteuid()})
 
 
 # --- the ownership rules, one by one (in process, as root) ---------------------------------------

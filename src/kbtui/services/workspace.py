@@ -58,24 +58,27 @@ def is_data_folder(root: Path) -> bool:
     return True
 
 
-def folder_is_unreadable(root: Path) -> str | None:
-    """Why the running user cannot read this data folder (the usual case: not running as its owner)."""
+def folder_owner_problem(root: Path) -> str | None:
+    """Why the running user may not open this data folder: it is opened only by its owner (on a server, the
+    service account, reached through ``sudo -u``) or root. Anyone else either cannot read it, or — a folder
+    of their own, with an operators.toml naming themselves 镇管理员 — would have kbtui run, as the service
+    account, whatever that folder names (its plugin folders, ``--plugins-dir``)."""
+    me = os.geteuid()
     try:
-        for path in (root / META_FILE, root / PROFILE_FILE):
-            with open(path, "rb"):
-                pass
-        os.listdir(root)
+        owner = root.stat().st_uid
+        if me == 0 or owner == me:
+            for path in (root / META_FILE, root / PROFILE_FILE):
+                with open(path, "rb"):
+                    pass
+            return None
     except FileNotFoundError:
         return None              # a missing profile is reported by load_profile with its own message
     except OSError as err:
-        try:
-            owner = user_name(root.stat().st_uid)
-        except OSError:
-            owner = "服务账号"
         reason = "没有权限" if isinstance(err, PermissionError) else (err.strerror or str(err))
-        return (f"无法读取数据目录 {root}（{reason}）：数据目录属于 {owner}，"
-                f"请以它的身份运行（乡镇服务器上：sudo -u {owner} kbtui），或请镇管理员检查目录权限")
-    return None
+        return f"无法读取数据目录 {root}（{reason}），请镇管理员检查目录权限"
+    name = user_name(owner)
+    return (f"数据目录 {root} 属于 {name}，不能以 {user_name(me)} 的身份打开：请以它的身份运行"
+            f"（乡镇服务器上：sudo -u {name} kbtui），或请镇管理员检查目录的所有者")
 
 
 def folder_is_unsafe(root: Path) -> str | None:
@@ -87,8 +90,10 @@ def folder_is_unsafe(root: Path) -> str | None:
 
 
 def trusted_uids(root: Path) -> frozenset[int]:
-    """Who may own plugin code run on this data folder: its owner (the service account) and root."""
-    return frozenset({0, Path(root).stat().st_uid})
+    """Who may own plugin code run on this data folder: root, and its owner (the service account) when
+    kbtui runs as that owner — run as root, only root's (the service account's code must not run as root)."""
+    owner = Path(root).stat().st_uid
+    return frozenset({0, owner}) if owner == os.geteuid() else frozenset({0})
 
 
 def plugin_folders(root: Path, profile: Profile, account: operators.Operator,
@@ -187,9 +192,9 @@ class Workspace:
         if not is_data_folder(root):
             raise WorkspaceError(
                 f"{root} 不是 kbtui 数据目录。请先执行 kbtui init --profile <配置名> 或 kbtui demo")
-        unreadable = folder_is_unreadable(root)
-        if unreadable:
-            raise WorkspaceError(unreadable)
+        not_ours = folder_owner_problem(root)
+        if not_ours:
+            raise WorkspaceError(not_ours)
         unsafe = folder_is_unsafe(root)
         if unsafe:
             raise WorkspaceError(unsafe)
