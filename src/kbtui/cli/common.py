@@ -99,7 +99,7 @@ def with_workspace(fn: Callable) -> Callable:
               help="数据目录（也可用环境变量 KBTUI_DATA_DIR；默认在用户数据目录下）。")
 @click.option("--operator", default=None, help="操作员（默认为当前登录的系统用户名；代他人操作仅限镇管理员和测试）。")
 @click.option("--plugins-dir", "plugin_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="额外的插件目录，可重复指定。")
+              help="额外的插件目录，可重复指定（仅镇管理员；目录须属于数据目录的所有者或 root，他人不可写）。")
 @click.version_option(package_name="kbtui", message="kbtui %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_dirs: tuple[Path, ...]) -> None:

@@ -86,6 +86,10 @@ def folder_is_unsafe(root: Path) -> str | None:
     if mode & (stat.S_IWOTH | stat.S_IWGRP):
         return (f"数据目录 {root} 可被其他用户写入，为保护儿童信息已拒绝打开。"
                 f"请执行 chmod 700 {root} 后重试")
+    profile = root / PROFILE_FILE      # it names the plugin folders and every rule
+    if profile.exists() and profile.stat().st_mode & (stat.S_IWOTH | stat.S_IWGRP):
+        return (f"配置文件 {profile} 可被其他用户修改，为保护儿童信息已拒绝打开。"
+                f"请执行 chmod 600 {profile} 后重试")
     return None
 
 
