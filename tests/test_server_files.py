@@ -139,3 +139,13 @@ def test_what_root_writes_in_a_data_folder_stays_the_service_accounts(tmp_path):
         assert "lisi" in result.output
     finally:
         remove(base)
+
+
+def test_a_profile_others_can_change_is_refused(empty_workspace_dir: Path):
+    """The profile names the plugin folders and every rule: like operators.toml, nobody else may write it."""
+    profile = empty_workspace_dir / "profile.toml"
+    os.chmod(profile, 0o660)
+    result = run_cli("stats", data_dir=empty_workspace_dir)
+    assert result.exit_code == 1 and "配置文件" in result.output and f"chmod 600 {profile}" in result.output
+    os.chmod(profile, 0o600)
+    assert run_cli("stats", data_dir=empty_workspace_dir).exit_code == 0
