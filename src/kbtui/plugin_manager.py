@@ -75,8 +75,9 @@ def _entry_problem(path: Path, trusted: frozenset[int], sticky_ok: bool = False)
     except OSError:
         return "不存在或无法读取"
     if st.st_uid not in trusted:
-        owners = "、".join(user_name(u) for u in sorted(trusted, key=lambda u: (u == 0, u)))
-        return f"的所有者是 {user_name(st.st_uid)}，不是数据目录的所有者或 root（{owners}）"
+        owners = "、".join(user_name(u) for u in sorted(trusted - {0}))
+        who = f"数据目录的所有者 {owners} 或 root" if owners else " root（以 root 运行时只加载属于 root 的插件）"
+        return f"的所有者是 {user_name(st.st_uid)}，不是{who}"
     if sticky_ok and stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX:
         return None
     if st.st_mode & stat.S_IWOTH:
