@@ -80,22 +80,29 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
     reason = (reject or "").strip() or None
     if reject is not None and not reason:
         raise ReviewError("退回时须写明原因")
-    known = _situation_known(workspace, record)
-    if known and chk.current_level(record) is None:
-        # a situation derived from the lists (在籍在校 on a school list) stands at 录入 without a finding
-        record = {**record, "check_level": chk.ENTERED}
-    problem = chk.may_take(checker, level, record, situation_known=known,
-                           overrides=role_overrides(workspace),
-                           schools_of_village=_schools_of_village(workspace, record.get("village") or ""))
-    problem = problem or chk.step_error(record, level, reject=reason is not None)
-    if problem:
-        raise ReviewError(f"{record.get('name') or id_number}：{problem}")
     at = (now or dt.datetime.now()).isoformat(timespec="seconds")
-    changes = chk.apply_step(record, level, checker, at, reason)
-    if changes["check_level"] is None and not record.get("status"):
-        changes.pop("check_level")
+
+    def step(current: dict) -> dict:
+        """The step on the finding as it is (under the store's lock: a visit or a step saved meanwhile is
+        what this one is checked against, and stays in the check history)."""
+        known = _situation_known(workspace, current)
+        if known and chk.current_level(current) is None:
+            # a situation derived from the lists (在籍在校 on a school list) stands at 录入 without a finding
+            current = {**current, "check_level": chk.ENTERED}
+        problem = chk.may_take(checker, level, current, situation_known=known,
+                               overrides=role_overrides(workspace),
+                               schools_of_village=_schools_of_village(workspace, current.get("village") or ""))
+        problem = problem or chk.step_error(current, level, reject=reason is not None)
+        if problem:
+            raise ReviewError(f"{current.get('name') or id_number}：{problem}")
+        changes = chk.apply_step(current, level, checker, at, reason)
+        if changes["check_level"] is None and not current.get("status"):
+            changes.pop("check_level")
+        return changes
+
+    step(record)            # refused before taking the lock
     action = "check.return" if reason else "check.pass"
-    return workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
+    return workspace.store.update(id_number, step, workspace.operator, expected_version=expected_version,
                                   action=action, detail={"level": level, "reason": reason})
 
 

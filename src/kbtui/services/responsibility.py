@@ -41,12 +41,15 @@ def select(workspace, *, village: str | None = None, group: str | None = None,
 
 
 def _apply(workspace, plan: dict[str, dict[str, str]], detail: dict) -> int:
+    def unless_same(changes: dict[str, str]):
+        # compared under the store's lock with the record as it is then
+        return lambda current: {k: v for k, v in changes.items() if (current.get(k) or "") != v}
+
     updates = []
     for id_number, changes in plan.items():
         record = workspace.store.get(id_number) or {}
-        diff = {k: v for k, v in changes.items() if (record.get(k) or "") != v}
-        if diff:
-            updates.append((id_number, diff))
+        if any((record.get(k) or "") != v for k, v in changes.items()):
+            updates.append((id_number, unless_same(changes)))
     changed = workspace.store.apply_many(updates, workspace.operator, action="assign", detail=detail)
     from kbtui.services.tasks import sync_tasks
 

@@ -260,11 +260,20 @@ class ScopedStore:
         if not updates:
             return 0
         keep = []
+        checking = not (self.scope.everything and self.role.may(R.WRITE))
         for id_number, changes in updates:
-            if not callable(changes):
-                self._may_change(changes)
-            problem = None if self.scope.everything or id_number not in self.raw else \
-                self._problem(id_number, {} if callable(changes) else changes, new=False)
+            current = self.raw.get(id_number) if checking else None
+            if callable(changes):
+                # its changes as the record is now, to reject it here with its reason (checked again under
+                # the lock, on the record as it is then)
+                seen = (changes(current) or {}) if current is not None else {}
+                if seen:
+                    self._may_change(seen)
+            else:
+                seen = changes
+                self._may_change(seen)
+            problem = None if self.scope.everything or current is None else \
+                self._problem(id_number, seen, new=False)
             if problem:
                 self.rejected.append(Rejected(id_number, problem))
             else:
@@ -335,10 +344,10 @@ class ScopedCollection:
     def insert(self, doc: Doc, operator: str | None = None) -> Doc:
         return self.insert_many([doc], operator)[0]
 
-    def insert_many(self, docs: list[Doc], operator: str | None = None) -> list[Doc]:
+    def insert_many(self, docs: list[Doc], operator: str | None = None, *, skip_existing: bool = False) -> list[Doc]:
         for doc in docs:
             self._check_write(doc)
-        return self.raw.insert_many(docs, self.store.operator.login)
+        return self.raw.insert_many(docs, self.store.operator.login, skip_existing=skip_existing)
 
     def _checked(self, changes: edits.Changes) -> edits.Changes:
         """``changes`` checked again under the collection's lock, on the document as it is then."""

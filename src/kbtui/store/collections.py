@@ -80,7 +80,9 @@ class Collection:
     def insert(self, doc: Doc, operator: str) -> Doc:
         return self.insert_many([doc], operator)[0]
 
-    def insert_many(self, docs: list[Doc], operator: str) -> list[Doc]:
+    def insert_many(self, docs: list[Doc], operator: str, *, skip_existing: bool = False) -> list[Doc]:
+        """Insert new documents; a key already there refuses the batch, or with ``skip_existing`` (made by
+        someone else since the caller looked) leaves that document as it is. Returns the documents inserted."""
         if not docs:
             return []
         ts = now_ts()
@@ -97,9 +99,14 @@ class Collection:
             self.storage.defer()
             try:
                 self._sync(self.storage.read())
-                for key in keys:
-                    if key in self._docs:
-                        raise StoreError(f"集合“{self.name}”中编号 {key} 已存在，未保存")
+                taken = [key for key in keys if key in self._docs]
+                if taken and not skip_existing:
+                    raise StoreError(f"集合“{self.name}”中编号 {taken[0]} 已存在，未保存")
+                if taken:
+                    prepared = [d for d in prepared if d["key"] not in self._docs]
+                    keys = [d["key"] for d in prepared]
+                    if not prepared:
+                        return []
                 first = max(self._doc_ids.values(), default=0) + 1
                 self.table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(prepared))
                 commit([self.storage], self.store.journal, [
@@ -139,7 +146,7 @@ class Collection:
                     raise StoreError("编号是记录的主键，不能修改")
                 ts = now_ts()
                 if current is None:
-                    doc = {**wanted, "key": key, "_v": 1, "_by": operator, "_at": ts}
+                    doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
                     self.table.insert(Document(doc, doc_id=max(self._doc_ids.values(), default=0) + 1))
                     action, diff = "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}
                 else:
