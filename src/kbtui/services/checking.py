@@ -12,7 +12,10 @@ from typing import Any, Iterable
 from kbtui.domain import checking as chk
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import Rules
-from kbtui.store import StoreError
+from kbtui.store import StaleEditError, StoreError, edits
+
+# what a checking step passes (or sends back): a step on a finding that changed since it was read is refused
+FINDING_FIELDS = ("status", "status_reason", "status_history", "evidence")
 
 
 class ReviewError(StoreError):
@@ -83,8 +86,11 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
     at = (now or dt.datetime.now()).isoformat(timespec="seconds")
 
     def step(current: dict) -> dict:
-        """The step on the finding as it is (under the store's lock: a visit or a step saved meanwhile is
-        what this one is checked against, and stays in the check history)."""
+        """The step, checked under the store's lock against the record as it is then: a finding changed
+        since it was read (a new visit) refuses the step with the stale-edit message; a step saved meanwhile
+        is what this one follows (or clashes with), and stays in the check history."""
+        if any(current.get(k) != record.get(k) for k in FINDING_FIELDS):
+            raise edits.stale(current, {"check_level": level})
         known = _situation_known(workspace, current)
         if known and chk.current_level(current) is None:
             # a situation derived from the lists (在籍在校 on a school list) stands at 录入 without a finding
@@ -116,7 +122,7 @@ def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: ch
         try:
             review(workspace, id_number, level, checker=checker, now=now)
             passed += 1
-        except ReviewError as err:
+        except (ReviewError, StaleEditError) as err:       # a finding changed since the list was read
             skipped.append({"id_number": id_number, "reason": str(err)})
     return {"passed": passed, "skipped": skipped}
 

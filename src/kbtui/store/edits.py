@@ -38,13 +38,19 @@ def resolve(current: Record | None, changes: Changes, *, expected_version: int |
     wanted = {k: v for k, v in (wanted or {}).items() if is_field(k)}
     now = current or {}
     if expected_version is not None and now.get("_v") != expected_version:
-        raise StaleEditError(stale_message(now), dict(now), dict(wanted))
+        raise stale(now, wanted)
     if base is not None:
         for key, value in wanted.items():
             theirs = now.get(key)
             if theirs != base.get(key) and theirs != value:
-                raise StaleEditError(stale_message(now), dict(now), dict(wanted))
+                raise stale(now, wanted)
     return wanted
+
+
+def stale(current: Record, attempted: Record) -> StaleEditError:
+    """The refusal of an edit that another operator's edit of ``current`` came before (a function given as
+    changes raises it when what it was decided on has changed)."""
+    return StaleEditError(stale_message(current), dict(current), dict(attempted))
 
 
 def diff(current: Record, wanted: Record) -> dict[str, list[Any]]:
