@@ -184,9 +184,14 @@ def assess(workspace: Workspace, id_number: str, *, date: Any, members: Any, con
 
 
 # --- placements -----------------------------------------------------------------------------------
+def _decided(placement: dict) -> tuple[str, str, str]:
+    """Which of two placements is the later decision (date, then when it was saved)."""
+    return placement.get("date") or "", placement.get("_at") or "", placement.get("key") or ""
+
+
 def current_placement(workspace: Workspace, id_number: str) -> dict | None:
     active = [p for p in workspace.store.collection(PLACEMENTS).find(id_number=id_number) if p.get("active")]
-    return max(active, key=lambda p: (p.get("date") or "", p.get("_at") or "")) if active else None
+    return max(active, key=_decided) if active else None
 
 
 def placement_history(workspace: Workspace, id_number: str) -> list[dict]:
@@ -253,11 +258,15 @@ def place(workspace: Workspace, id_number: str, option_name: str, **kwargs: Any)
     doc = dict(decision.doc, flags=[f.message for f in decision.flags])
     child_id = doc["id_number"]
     placements = workspace.store.collection(PLACEMENTS)
-    earlier = [p for p in placements.find(id_number=child_id) if p.get("active")]
+    earlier = {p["key"] for p in placements.find(id_number=child_id) if p.get("active")}
     saved = placements.insert(doc, workspace.operator)
-    for previous in earlier:      # ends the ones still active (not one ended meanwhile by someone else)
-        placements.update(previous["key"], lambda current: {"active": False, "ended": doc["date"]}
-                          if current.get("active") else {}, workspace.operator)
+    # the placements active before this one end, and so does one saved meanwhile by someone else that is an
+    # earlier decision (of two made at once the later one stays, whichever process gets here first)
+    for other in placements.find(id_number=child_id):
+        if other["key"] != saved["key"] and other.get("active") and (
+                other["key"] in earlier or _decided(other) < _decided(saved)):
+            placements.update(other["key"], lambda current: {"active": False, "ended": doc["date"]}
+                              if current.get("active") else {}, workspace.operator)
     option = decision.option
 
     def placed(current: Record) -> dict[str, Any]:
