@@ -77,9 +77,12 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
                    date: str | dt.date | None = None, note: str = "", how: str = "入户",
                    expected_version: int | None = None, today: dt.date | None = None,
                    visitors: Iterable[str] = (), evidence: Iterable[dict | str] = (), reason: str | None = None,
-                   grade: str | None = None) -> Record:
+                   grade: str | None = None, seen: Record | None = None) -> Record:
     """Record what a visit found. Raises VisitError (Chinese message) for an unusable value and the
-    store's StaleEditError when ``expected_version`` is outdated.
+    store's StaleEditError when ``expected_version`` is outdated, or when ``seen`` (the record as the
+    operator was shown it, e.g. in the TUI) meets another operator's change of the finding since (their
+    visit, evidence, a checking step): the operator looks at it before saving again. Without them (the CLI)
+    a visit simply lands, next to any saved meanwhile; changes of other fields never stand in the way.
 
     ``visitors`` (default: the operator), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
     are ``{description, path}`` dicts or ``"说明=路径"`` strings, files copied into ``<data>/attachments/``
@@ -127,6 +130,6 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
         return found
 
     saved = workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
-                                   action="visit", detail={"how": how, "date": day.isoformat()})
+                                   base=seen, action="visit", detail={"how": how, "date": day.isoformat()})
     close_visit_task(workspace, id_number, date=day.isoformat(), how=how, visitors=visitors)
     return saved
