@@ -10,7 +10,8 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.checking import Checker
-from kbtui.services import campaigns, checking, evidence, merge, operator_admin, people, spotcheck, tasks, visits
+from kbtui.services import (campaigns, checking, evidence, merge, operator_admin, people, responsibility, spotcheck,
+                            tasks, visits)
 from kbtui.services.importer import import_list
 from kbtui.services.workspace import Workspace
 from kbtui.store import StaleEditError, shard_name
@@ -208,3 +209,43 @@ def test_a_person_edited_twice_at_once_merges_fields_and_refuses_a_conflict(two)
         with pytest.raises(StaleEditError, match="您的修改未保存"):
             people.update_person(other, key, {"phone": "13800000004"})
     assert Workspace.open(town.root, OPERATOR).store.collection(people.PEOPLE).get(key)["phone"] == "13800000003"
+
+
+def test_a_line_given_by_hand_meanwhile_is_not_overwritten_by_the_rule(two):
+    town, _cadre, child = two
+    village = town.store.get(child)["village"]
+    people.add_person(town, "村支书甲", "村干部", village)
+    people.add_person(town, "王老师", "教师", "双山小学")
+    people.add_person(town, "李镇干部", "镇干部", "双山镇")
+    by_rule = Workspace.open(town.root, OPERATOR)
+    by_hand = lambda: responsibility.assign_by_hand(town, [town.store.get(child)], gov="李镇干部")  # noqa: E731
+    with another_edit_first(by_rule, by_hand):
+        result = responsibility.assign_by_rule(by_rule)        # fills the lines that have nobody
+    assert result["changed"] > 1
+    after = Workspace.open(town.root, OPERATOR).store
+    assert after.get(child)["responsible_gov"] == "李镇干部"
+    others = [r for r in after.all() if r["village"] == village and r["id_number"] != child and r.get("responsible_gov")]
+    assert others and all(r["responsible_gov"] == "村支书甲" for r in others)
+
+
+def test_a_register_import_does_not_overwrite_a_phone_changed_meanwhile(two):
+    town, _cadre, _child = two
+    key = people.add_person(town, "王老师", "教师", "双山小学", "13800000001")["key"]
+    importing = Workspace.open(town.root, OPERATOR)
+    rows = [(2, {"name": "王老师", "role": "教师", "unit": "双山小学", "phone": "13800000009"}),
+            (3, {"name": "李老师", "role": "教师", "unit": "双山小学", "phone": "13800000005"})]
+    with another_edit_first(importing, lambda: people.update_person(town, key, {"phone": "13800000002"})):
+        result = people.import_rows(importing, rows)
+    assert (result.added, result.updated) == (1, 0)
+    assert result.rejected == [(2, "王老师（双山小学）刚被其他操作员修改，本行未导入，请核对后重新导入")]
+    assert Workspace.open(town.root, OPERATOR).store.collection(people.PEOPLE).get(key)["phone"] == "13800000002"
+
+
+def test_two_spotcheck_draws_at_once_keep_the_first(tmp_path):
+    town = make_workspace(tmp_path, "shuangshan-2024", 600)
+    other = Workspace.open(town.root, OPERATOR)
+    first = []
+    with another_edit_first(other, lambda: first.append(spotcheck.draw(town, seed=42))):
+        with pytest.raises(spotcheck.SpotcheckError, match="已经抽取过"):
+            spotcheck.draw(other, seed=43)
+    assert spotcheck.current_draw(Workspace.open(town.root, OPERATOR))["seed"] == 42
