@@ -114,3 +114,14 @@ def another_edit_first(workspace: Any, edit: Callable[[], Any], file: str | None
     finally:
         LockedJSONStorage.session = original  # type: ignore[method-assign]
     assert ran, "the other operator's edit never ran"
+
+
+def two_operators(root: Path, login: str, name: str, role: str, villages: list[str] | None = None
+                  ) -> tuple[Any, Any]:
+    """(the 镇管理员's workspace, a second operator's) on one data folder: ``login`` is added first."""
+    from kbtui.services import operator_admin
+    from kbtui.services.workspace import Workspace
+
+    town = Workspace.open(root, "tester")
+    operator_admin.add_operator(town, login, name, role, villages)
+    return town, Workspace.open(root, login)

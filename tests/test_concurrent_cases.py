@@ -11,11 +11,11 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.escalation import DROPOUT, SUSPECTED
-from kbtui.services import absences, cases, operator_admin, visits
+from kbtui.services import absences, cases, visits
 from kbtui.services.absences import EscalationError
 from kbtui.services.workspace import Workspace
 from kbtui.store import StaleEditError
-from tests.reliability_helpers import another_edit_first, assert_store_matches_journal
+from tests.reliability_helpers import another_edit_first, assert_store_matches_journal, two_operators
 from tests.test_escalation_cli import KID, data  # noqa: F401 - the fixture
 
 OPERATOR = "tester"
@@ -26,11 +26,11 @@ TODAY = dt.date(2020, 10, 20)
 @pytest.fixture
 def two(data):  # noqa: F811 - the fixture imported above
     """(town, teacher, case): two workspaces on the folder and the child's open case."""
-    town = Workspace.open(data, OPERATOR)
-    operator_admin.add_operator(town, TEACHER, "李老师", R.EDU_OFFICER)
+    town, teacher = two_operators(data, TEACHER, "李老师", R.EDU_OFFICER)
     absences.add_absence(town, KID, "2020-09-14")
     case = cases.open_case(town, KID, on="2020-09-20", persuader="刘校长")
-    return town, Workspace.open(data, TEACHER), case
+    teacher.store.refresh()
+    return town, teacher, case
 
 
 def fresh(ws: Workspace) -> Workspace:

@@ -10,14 +10,13 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.checking import Checker
-from kbtui.services import (campaigns, checking, evidence, merge, operator_admin, people, responsibility, spotcheck,
-                            tasks, visits)
+from kbtui.services import campaigns, checking, evidence, merge, people, responsibility, spotcheck, tasks, visits
 from kbtui.services.importer import import_list
 from kbtui.services.workspace import Workspace
 from kbtui.store import StaleEditError, shard_name
 from tests.campaign_helpers import OPERATOR, make_workspace, pending_ids
 from tests.test_import_helpers import SCHOOL_HEADER, xlsx
-from tests.reliability_helpers import another_edit_first, assert_store_matches_journal
+from tests.reliability_helpers import another_edit_first, assert_store_matches_journal, two_operators
 
 TODAY = dt.date(2024, 9, 12)
 CADRE = "cadre"
@@ -27,12 +26,11 @@ CADRE = "cadre"
 def two(tmp_path):
     """(town, cadre, child): the township's workspace, a village cadre's on the same folder, a child to visit
     in the cadre's village."""
-    town = make_workspace(tmp_path, "shuangshan-2024", 200)
-    child = pending_ids(town)[0]
-    village = town.store.get(child)["village"]
-    operator_admin.add_operator(town, CADRE, "村支书", R.VILLAGE_CADRE, [village])
-    tasks.sync_tasks(town)
-    return town, Workspace.open(town.root, CADRE), child
+    made = make_workspace(tmp_path, "shuangshan-2024", 200)
+    child = pending_ids(made)[0]
+    tasks.sync_tasks(made)
+    town, cadre = two_operators(made.root, CADRE, "村支书", R.VILLAGE_CADRE, [made.store.get(child)["village"]])
+    return town, cadre, child
 
 
 def history(ws: Workspace, child: str) -> list[tuple[str, str]]:

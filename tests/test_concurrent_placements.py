@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 
 from kbtui.domain import roles as R
-from kbtui.services import operator_admin, visits
+from kbtui.services import visits
 from kbtui.services import placements as pl
 from kbtui.services.workspace import Workspace
 from kbtui.store import shard_name
-from tests.reliability_helpers import another_edit_first, assert_store_matches_journal
+from tests.reliability_helpers import another_edit_first, assert_store_matches_journal, two_operators
 from tests.test_placement_cli import KID, KID2, data, home_delivery  # noqa: F401 - the fixture
 
 OPERATOR = "tester"
@@ -23,9 +23,7 @@ TODAY = dt.date(2024, 9, 20)
 
 @pytest.fixture
 def two(data):  # noqa: F811 - the fixture imported above
-    town = Workspace.open(data, OPERATOR)
-    operator_admin.add_operator(town, OFFICER, "周专干", R.EDU_OFFICER)
-    return town, Workspace.open(data, OFFICER)
+    return two_operators(data, OFFICER, "周专干", R.EDU_OFFICER)
 
 
 def child(ws: Workspace, id_number: str = KID) -> dict:
