@@ -222,7 +222,8 @@ def test_a_line_given_by_hand_meanwhile_is_not_overwritten_by_the_rule(two):
     assert result["changed"] > 1
     after = Workspace.open(town.root, OPERATOR).store
     assert after.get(child)["responsible_gov"] == "李镇干部"
-    others = [r for r in after.all() if r["village"] == village and r["id_number"] != child and r.get("responsible_gov")]
+    others = [r for r in after.all()
+              if r["village"] == village and r["id_number"] != child and r.get("responsible_gov")]
     assert others and all(r["responsible_gov"] == "村支书甲" for r in others)
 
 
