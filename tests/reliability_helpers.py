@@ -2,12 +2,14 @@
 compared with the store."""
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from kbtui.store import ChildStore
+from kbtui.store.storage import LockedJSONStorage
 
 
 def run_together(procs: dict[str, subprocess.Popen], timeout: float) -> dict[str, Any]:
@@ -89,3 +91,37 @@ def assert_store_matches_journal(root: Path, collections: tuple[str, ...] = ()) 
     leftovers = [p for p in (root / "store").rglob("*") if ".tmp-" in p.name]
     assert not leftovers, leftovers
     return store
+
+
+@contextlib.contextmanager
+def another_edit_first(workspace: Any, edit: Callable[[], Any], file: str | None = None) -> Iterator[list]:
+    """Inside the block, just before ``workspace`` next takes a store file's write lock (only ``file``'s, e.g.
+    "tasks" or a village's name, when given), ``edit()`` runs: another operator's edit that lands after this
+    operator's service has read the record and before it writes. Yields a list that holds ``edit``'s result
+    once it ran (the block must make it run)."""
+    original = LockedJSONStorage.session
+    journal = workspace.raw_store.journal
+    ran: list = []
+
+    def session(storage: LockedJSONStorage):
+        if not ran and storage.journal is journal and (file is None or storage.path.stem == file):
+            ran.append(edit())
+        return original(storage)
+
+    LockedJSONStorage.session = session  # type: ignore[method-assign]
+    try:
+        yield ran
+    finally:
+        LockedJSONStorage.session = original  # type: ignore[method-assign]
+    assert ran, "the other operator's edit never ran"
+
+
+def two_operators(root: Path, login: str, name: str, role: str, villages: list[str] | None = None
+                  ) -> tuple[Any, Any]:
+    """(the 镇管理员's workspace, a second operator's) on one data folder: ``login`` is added first."""
+    from kbtui.services import operator_admin
+    from kbtui.services.workspace import Workspace
+
+    town = Workspace.open(root, "tester")
+    operator_admin.add_operator(town, login, name, role, villages)
+    return town, Workspace.open(root, login)

@@ -121,3 +121,66 @@ def test_four_writers_no_lost_edit(tmp_path: Path):
         n = final.get(t)["_v"] - 1
         assert per_field.get((t, "count"), 0) == n and per_field.get((t, "note"), 0) == n
     print("stale edits refused and reported:", total_refusals)
+
+
+# -- visits through the real CLI (issue 19 point 3) --------------------------------------------------------
+
+VISITORS = ["甲", "乙", "丙", "丁"]
+VISITS_EACH = 15
+VISITED = [f"50022420150101{k:02d}1{k}" for k in range(1, 3)]
+FINDINGS = ["在籍在校", "外地就读", "休学"]
+
+VISIT_WORKER = r"""
+import json, subprocess, sys
+root, me, kids, visits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4])
+findings = json.loads(sys.argv[5])
+print("ready", flush=True)
+assert sys.stdin.readline().strip() == "go"
+done = []
+for i in range(visits):
+    kid, note, status = kids[i % len(kids)], f"{me}-{i}", findings[i % len(findings)]
+    run = subprocess.run([sys.executable, "-m", "kbtui", "--data-dir", root, "--operator", me, "visit", kid,
+                          "--status", status, "--note", note, "--date", "2024-09-11"], capture_output=True, text=True)
+    done.append({"kid": kid, "note": note, "status": status, "rc": run.returncode, "out": run.stdout + run.stderr})
+print(json.dumps(done), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_concurrent_cli_visits_keep_every_acknowledged_visit(tmp_path: Path):
+    from kbtui.domain import roles as R
+    from kbtui.services import operator_admin
+    from kbtui.services.workspace import Workspace
+    from tests.conftest import run_cli
+
+    root = tmp_path / "data"
+    assert run_cli("init", "--profile", "shuangshan-2024", data_dir=root).exit_code == 0
+    ws = Workspace.open(root, "tester")
+    for me in VISITORS:
+        operator_admin.add_operator(ws, me, f"村干部{me}", R.VILLAGE_CADRE, ["高峰村"])
+    ws.store.insert_many([{"id_number": kid, "name": f"儿童{n}", "village": "高峰村", "birth_date": "2015-01-01"}
+                          for n, kid in enumerate(VISITED)], "tester")
+
+    procs = {me: subprocess.Popen([sys.executable, "-c", VISIT_WORKER, str(root), me, json.dumps(VISITED),
+                                   str(VISITS_EACH), json.dumps(FINDINGS)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for me in VISITORS}
+    results = run_together(procs, timeout=600)
+
+    final = assert_store_matches_journal(root, ("tasks",))
+    visits = [v | {"by": me} for me, done in results.items() for v in done]
+    refused = [v for v in visits if v["rc"] != 0]
+    assert not refused, refused                  # a visit is an append: it simply succeeds
+    for kid in VISITED:
+        acked = sorted((v["by"], v["note"], v["status"]) for v in visits if v["kid"] == kid)
+        stored = sorted((h["by"], h["note"], h["status"]) for h in final.get(kid)["status_history"])
+        assert stored == acked, f"{kid}: {len(acked) - len(set(acked) & set(stored))} acknowledged visits lost"
+        journaled = sorted((e["operator"], e["changes"]["status_history"][1][-1]["note"],
+                            e["changes"]["status"][1] if "status" in e["changes"] else None)
+                           for e in final.journal.entries(record=kid) if e["action"] == "visit")
+        assert [(by, note) for by, note, _s in journaled] == [(by, note) for by, note, _s in acked]
+        # the record's situation is the last visit's, in journal order
+        last = [e for e in final.journal.entries(record=kid) if e["action"] == "visit"][-1]
+        assert final.get(kid)["status"] == last["changes"]["status_history"][1][-1]["status"]
+        [task] = [t for t in final.collection("tasks").all() if t["id_number"] == kid]
+        assert task["state"] == "done"

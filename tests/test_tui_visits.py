@@ -93,7 +93,8 @@ async def test_a_visit_that_lost_a_race_reloads_the_child(tui_data):
     async with app.run_test(size=(80, 24)) as pilot:
         await start_village(app, pilot, "高峰村")
         child = app.screen.child
-        app.workspace.store.raw.update(child["id_number"], {"note": "别人刚录过"}, "other")
+        # someone else recorded a finding meanwhile (a change of another field would not stop the visit)
+        app.workspace.store.raw.update(child["id_number"], {"status": "外地就读", "note": "别人刚录过"}, "other")
         await pilot.press("1", "enter")
         await settle(app, pilot)
         assert app.screen.child["id_number"] == child["id_number"]
@@ -101,3 +102,31 @@ async def test_a_visit_that_lost_a_race_reloads_the_child(tui_data):
         await pilot.press("enter")                             # confirmed on the fresh version
         await settle(app, pilot)
         assert app.workspace.store.get(child["id_number"])["status"] == "在籍在校"
+
+
+@run_async
+async def test_a_visit_saved_meanwhile_by_another_operator_is_shown_before_saving_again(tui_data):
+    from kbtui.services.workspace import Workspace
+
+    app = make_app(tui_data, start="visits")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_village(app, pilot, "高峰村")
+        first, second = app.screen.queue[0], app.screen.queue[1]
+        other = Workspace.open(tui_data, "tester")
+        # another operator changes an unrelated field of the first child: the visit simply saves
+        other.store.update(first["id_number"], {"guardian_phone": "13912345678"}, "tester")
+        await pilot.press("2", "enter")
+        stored = app.workspace.raw_store.get(first["id_number"])
+        assert stored["status"] == "外地就读" and stored["guardian_phone"] == "13912345678"
+        assert app.screen.child["id_number"] == second["id_number"]
+        # another operator's visit of the second child lands while it is on screen: refused, reloaded, shown
+        visits.record_finding(other, second["id_number"], "休学", note="镇里核实", today=TODAY, reason="因病")
+        await pilot.press("1", "enter")
+        await settle(app, pilot)
+        assert app.screen.child["id_number"] == second["id_number"]
+        assert "您的修改未保存" in " ".join(str(n.message) for n in app._notifications)
+        assert app.workspace.raw_store.get(second["id_number"])["status"] == "休学"
+        await pilot.press("enter")                            # seen: saved next to the other visit
+        await settle(app, pilot)
+        history = app.workspace.raw_store.get(second["id_number"])["status_history"]
+        assert [(h["status"], h["note"]) for h in history[-2:]] == [("休学", "镇里核实"), ("在籍在校", "")]

@@ -153,7 +153,8 @@ def record_return(workspace: Any, id_number: str, on: dt.date | str, *, school: 
     if not docs and not _from_case:
         raise EscalationError(f"{record.get('name', '')} 在 {day} 之前没有未返校的缺课记录")
     coll = collection(workspace)
-    changed = [coll.update(d["key"], {"returned_on": day.isoformat()}, workspace.operator) for d in docs]
+    # base: a return recorded meanwhile by someone else with another date is not overwritten (refused)
+    changed = [coll.update(d["key"], {"returned_on": day.isoformat()}, workspace.operator, base=d) for d in docs]
     if not _from_case:
         from kbtui.services import cases
 

@@ -107,12 +107,7 @@ def new_campaign(workspace, campaign_id: str, title: str, year: int, phases: lis
 
 
 def _set_current(workspace, campaign_id: str, **extra: Any) -> None:
-    coll = workspace.store.collection(STATE)
-    doc = {"campaign": campaign_id, **extra}
-    if coll.get(CURRENT_DOC) is None:
-        coll.insert({"key": CURRENT_DOC, **doc}, workspace.operator)
-    else:
-        coll.update(CURRENT_DOC, doc, workspace.operator)
+    workspace.store.collection(STATE).upsert(CURRENT_DOC, {"campaign": campaign_id, **extra}, workspace.operator)
 
 
 def record_campaign(record: dict, default: str) -> str:
@@ -154,9 +149,9 @@ def switch_campaign(workspace, campaign_id: str) -> int:
     store.refresh()
     updates = []
     for record in store.all():
-        changes = switch_changes(record, source, target.id)
-        if changes is not None:
-            updates.append((record["id_number"], changes))
+        if record_campaign(record, source) != target.id:
+            # worked out under the lock: a visit saved meanwhile moves with the record's other findings
+            updates.append((record["id_number"], lambda current: switch_changes(current, source, target.id)))
     changed = store.apply_many(updates, workspace.operator, action="campaign.switch",
                                detail={"from": source, "to": target.id})
     _set_current(workspace, target.id, switching=False, switching_from=None)

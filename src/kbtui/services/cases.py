@@ -89,38 +89,52 @@ def status_label(case: dict) -> str:
 
 # --------------------------------------------------------------------------- the child's situation
 
-def set_situation(workspace: Any, id_number: str, status: str, on: dt.date, how: str, note: str = "",
-                  reason: str | None = None) -> dict:
-    """Change the child's situation (journaled), appending to its status history."""
-    record = workspace.store.get(id_number)
-    if record is None:
-        raise EscalationError(f"找不到身份证号为 {id_number} 的儿童")
-    history = list(record.get("status_history") or [])
-    history.append({"status": status, "date": on.isoformat(), "by": workspace.operator, "how": how,
-                    "note": note})
-    changes: dict[str, Any] = {"status": status, "status_history": history}
+def _situation_changes(workspace: Any, current: dict, status: str, on: dt.date, how: str, note: str = "",
+                       reason: str | None = None) -> dict[str, Any]:
+    entry = {"status": status, "date": on.isoformat(), "by": workspace.operator, "how": how, "note": note}
+    changes: dict[str, Any] = {"status": status, "status_history": [*(current.get("status_history") or []), entry]}
     if reason:
         changes["status_reason"] = reason
-    return workspace.store.update(id_number, changes, workspace.operator, action="escalation",
-                                  detail={"how": how})
+    return changes
+
+
+def set_situation(workspace: Any, id_number: str, status: str | None, on: dt.date, how: str, note: str = "",
+                  reason: str | None = None) -> dict:
+    """Change the child's situation (journaled), appending to its status history under the store's lock (a
+    visit saved meanwhile stays in the history). ``status`` None keeps the situation the child has then
+    (劝返复学 when it has none)."""
+    if workspace.store.get(id_number) is None:
+        raise EscalationError(f"找不到身份证号为 {id_number} 的儿童")
+    return workspace.store.update(
+        id_number, lambda current: _situation_changes(workspace, current, status or current.get("status") or RETURNED,
+                                                      on, how, note, reason),
+        workspace.operator, action="escalation", detail={"how": how})
 
 
 def mark(workspace: Any, id_number: str, status: str, on: dt.date, how: str) -> bool:
-    """Mark 疑似辍学 / 辍学 unless the child already has that mark or a stronger one."""
-    record = workspace.store.get(id_number) or {}
-    if not stronger_mark(record.get("status"), status):
-        return False
-    set_situation(workspace, id_number, status, on, how)
-    return True
+    """Mark 疑似辍学 / 辍学 unless the child already has that mark or a stronger one (as the record is under
+    the store's lock)."""
+    if workspace.store.get(id_number) is None:
+        raise EscalationError(f"找不到身份证号为 {id_number} 的儿童")
+    marked = [False]
+
+    def changes(current: dict) -> dict[str, Any]:
+        marked[0] = stronger_mark(current.get("status"), status)
+        return _situation_changes(workspace, current, status, on, how) if marked[0] else {}
+
+    workspace.store.update(id_number, changes, workspace.operator, action="escalation", detail={"how": how})
+    return marked[0]
 
 
 def sync_child(workspace: Any, id_number: str, how: str, **fields: Any) -> None:
     """Copy case facts the ledgers print onto the child record (``absence_from``, ``persuader``,
-    ``persuasion``, ``status_reason``), journaled, only when they change."""
-    record = workspace.store.get(id_number) or {}
-    changes = {k: v for k, v in fields.items() if v is not None and record.get(k) != v}
-    if changes:
-        workspace.store.update(id_number, changes, workspace.operator, action="escalation", detail={"how": how})
+    ``persuasion``, ``status_reason``), journaled, only when they change. A value may be a function (no
+    arguments), read under the store's lock: a fact other operators may be changing at the same time."""
+    def changes(current: dict) -> dict[str, Any]:
+        values = {k: v() if callable(v) else v for k, v in fields.items()}
+        return {k: v for k, v in values.items() if v is not None and current.get(k) != v}
+
+    workspace.store.update(id_number, changes, workspace.operator, action="escalation", detail={"how": how})
 
 
 def _last_attempt(case: dict) -> str | None:
@@ -189,6 +203,24 @@ def _require_open(case: dict, doing: str) -> None:
         raise EscalationError(f"案卷 {case['key']} 已销号，不能再{doing}")
 
 
+def _require_not_returned(case: dict) -> None:
+    _require_open(case, "记录劝返")
+    if case.get("status") == CASE_RETURNED:
+        raise EscalationError(f"案卷 {case['key']} 的儿童已劝返复学，请销号（kbtui case close）")
+
+
+def _require_returnable(case: dict) -> None:
+    _require_open(case, "记录复学")
+    if case.get("status") == CASE_RETURNED:
+        raise EscalationError(f"案卷 {case['key']} 已记录劝返复学（{case.get('returned_on')}）")
+
+
+def _edit_case(workspace: Any, case: dict, changes: Any, **kwargs: Any) -> dict:
+    """Save changes of a case, worked out under the collection's lock on the case as it is then (the checks
+    in ``changes`` see a closing or a return saved meanwhile by someone else; see ``store.edits``)."""
+    return collection(workspace).update(case["key"], changes, workspace.operator, **kwargs)
+
+
 def update_case(workspace: Any, key: str, *, reason: str | None = None, support: Iterable[str] | None = None,
                 persuader: str | None = None) -> dict:
     case = find_case(workspace, key)
@@ -200,7 +232,13 @@ def update_case(workspace: Any, key: str, *, reason: str | None = None, support:
         changes["support_plan"] = _check_support(support)
     if persuader is not None:
         changes["persuader"] = normalize_text(persuader)
-    case = collection(workspace).update(case["key"], changes, workspace.operator)
+
+    def edit(current: dict) -> dict[str, Any]:
+        _require_open(current, "修改")
+        return changes
+
+    # base: a field another operator changed meanwhile (to another value) refuses the edit
+    case = _edit_case(workspace, case, edit, base=case)
     sync_child(workspace, case["id_number"], "修改案卷", status_reason=changes.get("reason") or None,
                persuader=changes.get("persuader"))
     return case
@@ -212,20 +250,25 @@ def add_attempt(workspace: Any, key: str, *, on: dt.date | str | None = None, by
     the child back; it starts the legal ladder on that date (if the profile uses one).
     ``rung`` ("ladder:rung" or "rung"): the due action this attempt carries out."""
     case = find_case(workspace, key)
-    _require_open(case, "记录劝返")
-    if case.get("status") == CASE_RETURNED:
-        raise EscalationError(f"案卷 {case['key']} 的儿童已劝返复学，请销号（kbtui case close）")
+    _require_not_returned(case)
     day = _day(on)
     attempt = {"date": day.isoformat(), "by": normalize_text(by) or workspace.operator,
                "how": normalize_text(how) or "家访", "result": normalize_text(result),
                "refused": bool(refused), "note": normalize_text(note)}
     if not attempt["result"]:
         raise EscalationError("请填写劝返结果（如：监护人同意下周送返、拒绝、无法联系）")
-    changes: dict[str, Any] = {"attempts": list(case.get("attempts") or []) + [attempt]}
-    if refused and not case.get("legal_start"):
-        changes["legal_start"] = day.isoformat()
-    case = collection(workspace).update(case["key"], changes, workspace.operator)
-    sync_child(workspace, case["id_number"], "劝返", persuasion=_last_attempt(case))
+
+    def add(current: dict) -> dict[str, Any]:
+        _require_not_returned(current)
+        changes: dict[str, Any] = {"attempts": [*(current.get("attempts") or []), attempt]}
+        if refused and not current.get("legal_start"):
+            changes["legal_start"] = day.isoformat()
+        return changes
+
+    case = _edit_case(workspace, case, add)
+    case_key = case["key"]
+    sync_child(workspace, case["id_number"], "劝返",
+               persuasion=lambda: _last_attempt(collection(workspace).get(case_key) or case))
     if rung:
         from kbtui.services import escalation
 
@@ -239,21 +282,21 @@ def record_return(workspace: Any, key: str, on: dt.date | str | None = None, *, 
                   _from_absence: bool = False) -> dict:
     """劝返复学: the child is back at ``school`` on ``on``; running absences end that day."""
     case = find_case(workspace, key)
-    _require_open(case, "记录复学")
-    if case.get("status") == CASE_RETURNED:
-        raise EscalationError(f"案卷 {case['key']} 已记录劝返复学（{case.get('returned_on')}）")
+    _require_returnable(case)
     day = _day(on)
     record = _child(workspace, case["id_number"])
     school = normalize_text(school) or record.get("school") or ""
     if not school:
         raise EscalationError("请填写复学学校（--school）")
-    case = collection(workspace).update(
-        case["key"], {"status": CASE_RETURNED, "returned_on": day.isoformat(), "return_school": school},
-        workspace.operator)
+
+    def back(current: dict) -> dict[str, Any]:
+        _require_returnable(current)
+        return {"status": CASE_RETURNED, "returned_on": day.isoformat(), "return_school": school}
+
+    case = _edit_case(workspace, case, back)
     set_situation(workspace, case["id_number"], RETURNED, day, "劝返复学", note=f"复学学校：{school}")
-    if not record.get("school"):
-        workspace.store.update(case["id_number"], {"school": school}, workspace.operator, action="escalation",
-                               detail={"how": "劝返复学"})
+    workspace.store.update(case["id_number"], lambda current: {} if current.get("school") else {"school": school},
+                           workspace.operator, action="escalation", detail={"how": "劝返复学"})
     if not _from_absence:
         from kbtui.services import absences
 
@@ -267,36 +310,40 @@ def close_case(workspace: Any, key: str, on: dt.date | str | None = None, *, out
     case = find_case(workspace, key)
     _require_open(case, "销号")
     day = _day(on)
-    outcome = normalize_text(outcome)
-    if case.get("status") != CASE_RETURNED and not outcome:
-        raise EscalationError(f"案卷 {case['key']} 尚未记录劝返复学；请先记录复学（kbtui case return），"
-                              f"或用 --outcome 写明其他结果后销号")
-    outcome = outcome or f"劝返复学（{case.get('returned_on')}，{case.get('return_school')}）"
-    case = collection(workspace).update(
-        case["key"], {"status": CASE_CLOSED, "closed_on": day.isoformat(), "outcome": outcome},
-        workspace.operator)
-    record = workspace.store.get(case["id_number"]) or {}
-    set_situation(workspace, case["id_number"], record.get("status") or RETURNED, day, "动态销号",
-                  note=f"案卷 {case['key']} 销号：{outcome}")
+    given = normalize_text(outcome)
+
+    def close(current: dict) -> dict[str, Any]:
+        _require_open(current, "销号")
+        if current.get("status") != CASE_RETURNED and not given:
+            raise EscalationError(f"案卷 {current['key']} 尚未记录劝返复学；请先记录复学（kbtui case return），"
+                                  f"或用 --outcome 写明其他结果后销号")
+        ending = given or f"劝返复学（{current.get('returned_on')}，{current.get('return_school')}）"
+        return {"status": CASE_CLOSED, "closed_on": day.isoformat(), "outcome": ending}
+
+    close(case)         # refused before anything is written
+    case = _edit_case(workspace, case, close)
+    set_situation(workspace, case["id_number"], None, day, "动态销号", note=f"案卷 {case['key']} 销号：{case['outcome']}")
     return case
 
 
 def note_rung(workspace: Any, case: dict, entry: dict) -> dict:
     """Add a rung reached (ladder, rung, label, date, episode) to the case unless already there."""
-    rungs = list(case.get("rungs") or [])
     ident = (entry["ladder"], entry["rung"], entry.get("episode"))
-    if any((r.get("ladder"), r.get("rung"), r.get("episode")) == ident for r in rungs):
-        return case
-    rungs.append(entry)
-    rungs.sort(key=lambda r: r.get("date") or "")
-    return collection(workspace).update(case["key"], {"rungs": rungs}, workspace.operator)
+
+    def add(current: dict) -> dict[str, Any]:
+        rungs = list(current.get("rungs") or [])
+        if any((r.get("ladder"), r.get("rung"), r.get("episode")) == ident for r in rungs):
+            return {}
+        return {"rungs": sorted([*rungs, entry], key=lambda r: r.get("date") or "")}
+
+    return _edit_case(workspace, case, add)
 
 
 def note_document(workspace: Any, case: dict, entry: dict) -> dict:
     """Note a document on the case (the same step written again the same day replaces the entry)."""
-    documents = [d for d in case.get("documents") or []
-                 if (d.get("step"), d.get("date")) != (entry.get("step"), entry.get("date"))] + [entry]
-    return collection(workspace).update(case["key"], {"documents": documents}, workspace.operator)
+    same = (entry.get("step"), entry.get("date"))
+    return _edit_case(workspace, case, lambda current: {"documents": [
+        *(d for d in current.get("documents") or [] if (d.get("step"), d.get("date")) != same), entry]})
 
 
 # --------------------------------------------------------------------------- ledgers

@@ -12,7 +12,10 @@ from typing import Any, Iterable
 from kbtui.domain import checking as chk
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import Rules
-from kbtui.store import StoreError
+from kbtui.store import StaleEditError, StoreError, edits
+
+# what a checking step passes (or sends back): a step on a finding that changed since it was read is refused
+FINDING_FIELDS = ("status", "status_reason", "status_history", "evidence")
 
 
 class ReviewError(StoreError):
@@ -80,22 +83,32 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
     reason = (reject or "").strip() or None
     if reject is not None and not reason:
         raise ReviewError("退回时须写明原因")
-    known = _situation_known(workspace, record)
-    if known and chk.current_level(record) is None:
-        # a situation derived from the lists (在籍在校 on a school list) stands at 录入 without a finding
-        record = {**record, "check_level": chk.ENTERED}
-    problem = chk.may_take(checker, level, record, situation_known=known,
-                           overrides=role_overrides(workspace),
-                           schools_of_village=_schools_of_village(workspace, record.get("village") or ""))
-    problem = problem or chk.step_error(record, level, reject=reason is not None)
-    if problem:
-        raise ReviewError(f"{record.get('name') or id_number}：{problem}")
     at = (now or dt.datetime.now()).isoformat(timespec="seconds")
-    changes = chk.apply_step(record, level, checker, at, reason)
-    if changes["check_level"] is None and not record.get("status"):
-        changes.pop("check_level")
+
+    def step(current: dict) -> dict:
+        """The step, checked under the store's lock against the record as it is then: a finding changed
+        since it was read (a new visit) refuses the step with the stale-edit message; a step saved meanwhile
+        is what this one follows (or clashes with), and stays in the check history."""
+        if any(current.get(k) != record.get(k) for k in FINDING_FIELDS):
+            raise edits.stale(current, {"check_level": level})
+        known = _situation_known(workspace, current)
+        if known and chk.current_level(current) is None:
+            # a situation derived from the lists (在籍在校 on a school list) stands at 录入 without a finding
+            current = {**current, "check_level": chk.ENTERED}
+        problem = chk.may_take(checker, level, current, situation_known=known,
+                               overrides=role_overrides(workspace),
+                               schools_of_village=_schools_of_village(workspace, current.get("village") or ""))
+        problem = problem or chk.step_error(current, level, reject=reason is not None)
+        if problem:
+            raise ReviewError(f"{current.get('name') or id_number}：{problem}")
+        changes = chk.apply_step(current, level, checker, at, reason)
+        if changes["check_level"] is None and not current.get("status"):
+            changes.pop("check_level")
+        return changes
+
+    step(record)            # refused before taking the lock
     action = "check.return" if reason else "check.pass"
-    return workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
+    return workspace.store.update(id_number, step, workspace.operator, expected_version=expected_version,
                                   action=action, detail={"level": level, "reason": reason})
 
 
@@ -109,7 +122,7 @@ def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: ch
         try:
             review(workspace, id_number, level, checker=checker, now=now)
             passed += 1
-        except ReviewError as err:
+        except (ReviewError, StaleEditError) as err:       # a finding changed since the list was read
             skipped.append({"id_number": id_number, "reason": str(err)})
     return {"passed": passed, "skipped": skipped}
 

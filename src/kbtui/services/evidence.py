@@ -77,12 +77,15 @@ def attach(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
 
 def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
                  expected_version: int | None = None) -> dict:
-    """Attach evidence to a child's current finding without recording a new visit."""
+    """Attach evidence to a child's current finding without recording a new visit (appended under the
+    store's lock: evidence or a visit saved meanwhile by someone else stays)."""
     record = workspace.store.get(id_number)
     if record is None:
         raise EvidenceError(f"找不到身份证号为 {id_number} 的儿童")
-    new = [{**e, "status": record.get("status")} for e in attach(workspace, id_number, items)]
+    new = attach(workspace, id_number, items)
     if not new:
         return record
-    return workspace.store.update(id_number, {"evidence": list(record.get("evidence") or []) + new},
-                                  workspace.operator, expected_version=expected_version, action="evidence")
+    return workspace.store.update(
+        id_number, lambda current: {"evidence": [*(current.get("evidence") or []),
+                                                 *({**e, "status": current.get("status")} for e in new)]},
+        workspace.operator, expected_version=expected_version, action="evidence")

@@ -184,7 +184,8 @@ class PreparedImport:
                                  adopt=True)     # the merger's new records, handed over
             refused += list(getattr(ws.store, "rejected", None) or [])
         if updates:
-            ws.store.apply_many(updates, ws.operator, action="import", detail=detail)
+            ws.store.apply_many([(id_number, merger.under_lock(id_number, changes)) for id_number, changes in updates],
+                                ws.operator, action="import", detail=detail)
             refused += list(getattr(ws.store, "rejected", None) or [])
         if refused:
             # outside the operator's scope (another village…): reported, not written

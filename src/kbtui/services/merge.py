@@ -48,6 +48,7 @@ class Merger:
         self.new: dict[str, Record] = {}
         self.work: dict[str, Record] = {}        # working copies of existing records
         self.originals: dict[str, Record] = {}
+        self.rows_of: dict[str, list[tuple[dict[str, Any], int]]] = {}   # the rows folded into each of them
         self.seen: set[str] = set()
         self.duplicates = 0
         self.conflicts_added = 0
@@ -73,6 +74,8 @@ class Merger:
                 return kind or "new"
             self.originals[id_number] = stored
             record = self.work[id_number] = dict(stored)
+        if id_number in self.work:
+            self.rows_of.setdefault(id_number, []).append((values, row))
         self._fold(record, values, row)
         return kind or "existing"
 
@@ -139,6 +142,21 @@ class Merger:
                 out.append((id_number, changes))
         return out
 
+    def under_lock(self, id_number: str, changes: dict[str, Any]):
+        """``changes`` (from ``updates``) as a function of the record as it is under the store's lock: the
+        same changes when nobody changed the record since it was read, else the list's rows folded again
+        into the record as it is then, so that an edit saved meanwhile (a visit, a settled conflict) stays."""
+        version = self.originals[id_number].get("_v")
+
+        def changes_now(current: Record) -> dict[str, Any]:
+            if current.get("_v") == version:
+                return changes
+            record = dict(current)
+            for values, row in self.rows_of.get(id_number, ()):
+                self._fold(record, values, row)
+            return {k: v for k, v in record.items() if current.get(k) != v}
+        return changes_now
+
 
 # --------------------------------------------------------------------------- operator decisions
 
@@ -192,10 +210,10 @@ def resolve_conflict(workspace, id_number: str, key: str, value: Any,
     """Settle a conflict: ``key`` becomes ``value``; journaled as action "resolve-conflict"."""
     from kbtui.store import RecordNotFound
 
-    record = workspace.store.get(id_number)
-    if record is None:
+    if workspace.store.get(id_number) is None:
         raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
-    changes = resolution_changes(record, key, value)
-    return workspace.store.update(id_number, changes, workspace.operator,
+    # worked out under the store's lock: conflicts an import added meanwhile stay
+    return workspace.store.update(id_number, lambda current: resolution_changes(current, key, value),
+                                  workspace.operator,
                                   expected_version=expected_version, action="resolve-conflict",
                                   detail={"field": key})

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from kbtui.domain import responsibility as resp
 from kbtui.domain.normalize import NormalizeError, normalize_phone
-from kbtui.store import StoreError
+from kbtui.store import StaleEditError, StoreError
 
 PEOPLE = "people"
 
@@ -99,10 +99,14 @@ def update_person(workspace, key: str, changes: dict[str, Any]) -> dict:
     current = coll.get(key)
     if current is None:
         raise PeopleError("人员已被删除或不存在")
-    merged = {**current, **changes}
-    doc = make_person(merged.get("name"), merged.get("title") or merged.get("role"), merged.get("unit"),
-                      merged.get("phone"), merged.get("covers"))
-    return coll.update(key, doc, workspace.operator)
+
+    def person(now: dict) -> dict[str, Any]:
+        merged = {**now, **changes}
+        return make_person(merged.get("name"), merged.get("title") or merged.get("role"), merged.get("unit"),
+                           merged.get("phone"), merged.get("covers"))
+
+    # base: a field the operator changes that someone else changed meanwhile refuses the edit
+    return coll.update(key, person, workspace.operator, base=current)
 
 
 @dataclass
@@ -150,10 +154,16 @@ def import_rows(workspace, rows: Iterable[tuple[int, dict[str, Any]]]) -> Import
         if old is None:
             new_docs.append(doc)
             continue
-        if all(old.get(k) == v for k, v in doc.items()):
+        changes = {k: v for k, v in doc.items() if old.get(k) != v}
+        if not changes:
             result.unchanged += 1
             continue
-        coll.update(old["key"], doc, workspace.operator)
+        try:
+            # base: a field someone else changed since the register was read is not overwritten (row refused)
+            coll.update(old["key"], changes, workspace.operator, base=old)
+        except StaleEditError:
+            result.rejected.append((number, f"{doc['name']}（{doc['unit']}）刚被其他操作员修改，本行未导入，请核对后重新导入"))
+            continue
         result.updated += 1
     coll.insert_many(new_docs, workspace.operator)
     result.added = len(new_docs)

@@ -128,13 +128,16 @@ def set_disability(workspace: Workspace, id_number: str, *, category: str | None
         changes["disability_certificate"] = certificate.strip()
     if not changes:
         raise PlacementError("请至少给出残疾类别、等级、残疾证号或来源中的一项")
-    if not (changes.get("disability_category") or record.get("disability_category")):
-        raise PlacementError("请先填写残疾类别")
-    groups = list(record.get("key_groups") or [])
-    if "残疾" not in groups:
-        changes["key_groups"] = groups + ["残疾"]
-    return workspace.store.update(record["id_number"], changes, workspace.operator,
-                                  expected_version=record.get("_v"), action="disability")
+
+    def disability(current: Record) -> dict[str, Any]:
+        """On the record as it is under the store's lock: key groups added meanwhile stay."""
+        if not (changes.get("disability_category") or current.get("disability_category")):
+            raise PlacementError("请先填写残疾类别")
+        groups = list(current.get("key_groups") or [])
+        return {**changes, "key_groups": groups if "残疾" in groups else [*groups, "残疾"]}
+
+    disability(record)      # refused before taking the lock
+    return workspace.store.update(record["id_number"], disability, workspace.operator, action="disability")
 
 
 # --- assessments ----------------------------------------------------------------------------------
@@ -171,17 +174,24 @@ def assess(workspace: Workspace, id_number: str, *, date: Any, members: Any, con
     except d.DisabilityError as err:
         raise PlacementError(str(err)) from None
     doc = workspace.store.collection(ASSESSMENTS).insert(assessment.to_doc(), workspace.operator)
-    latest = latest_assessment(workspace, record["id_number"])
-    if latest and latest["key"] == doc["key"]:
-        workspace.store.update(record["id_number"], {"assessment": _assessment_summary(doc)},
-                               workspace.operator, action="assessment")
+    # the latest assessment read under the child's lock: of two assessments saved at once the record keeps
+    # the later one's summary, whichever process writes last
+    workspace.store.update(record["id_number"],
+                           lambda current: {"assessment": _assessment_summary(latest_assessment(
+                               workspace, current["id_number"]) or doc)},
+                           workspace.operator, action="assessment")
     return doc
 
 
 # --- placements -----------------------------------------------------------------------------------
+def _decided(placement: dict) -> tuple[str, str, str]:
+    """Which of two placements is the later decision (date, then when it was saved)."""
+    return placement.get("date") or "", placement.get("_at") or "", placement.get("key") or ""
+
+
 def current_placement(workspace: Workspace, id_number: str) -> dict | None:
     active = [p for p in workspace.store.collection(PLACEMENTS).find(id_number=id_number) if p.get("active")]
-    return max(active, key=lambda p: (p.get("date") or "", p.get("_at") or "")) if active else None
+    return max(active, key=_decided) if active else None
 
 
 def placement_history(workspace: Workspace, id_number: str) -> list[dict]:
@@ -248,24 +258,36 @@ def place(workspace: Workspace, id_number: str, option_name: str, **kwargs: Any)
     doc = dict(decision.doc, flags=[f.message for f in decision.flags])
     child_id = doc["id_number"]
     placements = workspace.store.collection(PLACEMENTS)
-    previous = current_placement(workspace, child_id)
+    earlier = {p["key"] for p in placements.find(id_number=child_id) if p.get("active")}
     saved = placements.insert(doc, workspace.operator)
-    if previous is not None:
-        placements.update(previous["key"], {"active": False, "ended": doc["date"]}, workspace.operator)
-    record = find_child(workspace, child_id)
+    # the placements active before this one end, and so does one saved meanwhile by someone else that is an
+    # earlier decision (of two made at once the later one stays, whichever process gets here first)
+    for other in placements.find(id_number=child_id):
+        if other["key"] != saved["key"] and other.get("active") and (
+                other["key"] in earlier or _decided(other) < _decided(saved)):
+            placements.update(other["key"], lambda current: {"active": False, "ended": doc["date"]}
+                              if current.get("active") else {}, workspace.operator)
     option = decision.option
-    changes: dict[str, Any] = {
-        "status": option.situation,
-        "status_history": _history(record, option.situation, doc["date"], workspace.operator,
-                                   "专家委员会评估安置" if doc["assessment"] else "安置",
-                                   f"安置方式：{option.name}" + (f"；{doc['note']}" if doc["note"] else "")),
-        "placement": placement_summary(saved),
-        "home_delivery": _delivery_totals(workspace, saved) if option.home_delivery else None,
-    }
-    if option.studying and doc["school"]:
-        changes["school"] = doc["school"]
-    workspace.store.update(child_id, changes, workspace.operator, action="placement",
-                           detail={"option": option.name})
+
+    def placed(current: Record) -> dict[str, Any]:
+        """Under the child's lock: the history keeps every placement's entry, and the situation and summary
+        are those of the current placement as it is then (one made at the same moment by someone else may
+        be it)."""
+        now = current_placement(workspace, child_id) or saved
+        now_option = workspace.placements.get(now.get("option", "")) or option
+        changes: dict[str, Any] = {
+            "status": now_option.situation,
+            "status_history": _history(current, option.situation, doc["date"], workspace.operator,
+                                       "专家委员会评估安置" if doc["assessment"] else "安置",
+                                       f"安置方式：{option.name}" + (f"；{doc['note']}" if doc["note"] else "")),
+            "placement": placement_summary(now),
+            "home_delivery": _delivery_totals(workspace, now) if now_option.home_delivery else None,
+        }
+        if now_option.studying and now.get("school"):
+            changes["school"] = now["school"]
+        return changes
+
+    workspace.store.update(child_id, placed, workspace.operator, action="placement", detail={"option": option.name})
     return Decision(option, saved, decision.findings)
 
 
@@ -282,9 +304,8 @@ def sessions_of(workspace: Workspace, id_number: str, placement_key: str | None 
     return sorted(docs, key=lambda s: (s.get("date") or "", s.get("_at") or ""))
 
 
-def _delivery_totals(workspace: Workspace, placement: dict, sessions: list[dict] | None = None) -> dict:
-    if sessions is None:
-        sessions = sessions_of(workspace, placement["id_number"], placement["key"])
+def _delivery_totals(workspace: Workspace, placement: dict) -> dict:
+    sessions = sessions_of(workspace, placement["id_number"], placement["key"])
     return {"sessions": len(sessions), "periods": sum(int(s.get("periods") or 0) for s in sessions),
             "last": sessions[-1]["date"] if sessions else ""}
 
@@ -324,9 +345,12 @@ def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str
     doc = workspace.store.collection(SESSIONS).insert(
         {"id_number": record["id_number"], "placement": placement["key"], "date": day, "teacher": teacher,
          "periods": count, "content": (content or "").strip()}, workspace.operator)
-    workspace.store.update(record["id_number"],
-                           {"home_delivery": _delivery_totals(workspace, placement, [*earlier, doc])},
-                           workspace.operator, action="delivery_session")
+
+    def totals(_current: Record) -> dict[str, Any]:
+        # counted under the child's lock: a session logged at the same moment by another teacher counts too
+        return {"home_delivery": _delivery_totals(workspace, placement)}
+
+    workspace.store.update(record["id_number"], totals, workspace.operator, action="delivery_session")
     return doc
 
 

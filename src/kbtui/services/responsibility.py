@@ -40,13 +40,18 @@ def select(workspace, *, village: str | None = None, group: str | None = None,
     return chosen
 
 
-def _apply(workspace, plan: dict[str, dict[str, str]], detail: dict) -> int:
+def _apply(workspace, plan: dict[str, dict[str, str]], detail: dict, *, only_empty: bool = False) -> int:
+    """Write the plan; with ``only_empty`` a line stays as it is when it has a person by then (given by hand
+    by another operator since the plan was made): checked under the store's lock."""
+    def assigning(changes: dict[str, str]):
+        return lambda current: {k: v for k, v in changes.items()
+                                if (current.get(k) or "") != v and not (only_empty and current.get(k))}
+
     updates = []
     for id_number, changes in plan.items():
         record = workspace.store.get(id_number) or {}
-        diff = {k: v for k, v in changes.items() if (record.get(k) or "") != v}
-        if diff:
-            updates.append((id_number, diff))
+        if any((record.get(k) or "") != v for k, v in changes.items()):
+            updates.append((id_number, assigning(changes)))
     changed = workspace.store.apply_many(updates, workspace.operator, action="assign", detail=detail)
     from kbtui.services.tasks import sync_tasks
 
@@ -96,7 +101,7 @@ def assign_by_rule(workspace, records: Iterable[dict] | None = None, overwrite: 
         records = [r for r in workspace.store.all() if ctx.classify(r).in_campaign]
     records = list(records)
     plan = plan_by_rule(workspace, records, overwrite)
-    changed = _apply(workspace, plan, {"how": "rule", "model": rules(workspace).model})
+    changed = _apply(workspace, plan, {"how": "rule", "model": rules(workspace).model}, only_empty=not overwrite)
     after = [workspace.store.get(r["id_number"]) or r for r in records]
     return {"changed": changed,
             "unassigned_gov": sum(1 for r in after if not r.get("responsible_gov")),

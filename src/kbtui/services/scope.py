@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from kbtui.domain import roles as R
 from kbtui.services.operators import AccessDenied, Operator
-from kbtui.store import ChildStore
+from kbtui.store import ChildStore, edits
 
 CHILD_REF = "id_number"          # collection documents about a child carry its ID number
 PEOPLE_COLLECTION = "people"
@@ -194,6 +194,9 @@ class ScopedStore:
             if not self.scope.allows(current):
                 return self.scope.outside()
             return None        # the store itself refuses the duplicate
+        return self._change_problem(current, changes)
+
+    def _change_problem(self, current: Record | None, changes: Record) -> str | None:
         if current is not None and not self.scope.allows(current):
             return self.scope.outside()
         after = {**(current or {}), **changes}
@@ -201,16 +204,35 @@ class ScopedStore:
             return ("修改后" if current is not None else "") + self.scope.why_not(after)
         return None
 
+    def _checked(self, id_number: str, changes: edits.Changes) -> edits.Changes:
+        """``changes`` checked again under the store's lock, on the record as it is then (a function's
+        changes are only known there; the record may have left the scope since it was read)."""
+        def checked(current: Record) -> Record:
+            wanted = changes(current) if callable(changes) else changes
+            wanted = {k: v for k, v in (wanted or {}).items() if edits.is_field(k)}
+            changed = [k for k, v in wanted.items() if current.get(k) != v]
+            if changed:
+                self._may_change(changed)
+            problem = None if self.scope.everything else self._change_problem(current, wanted)
+            if problem:
+                raise AccessDenied(f"{_who(current, id_number)}：{problem}，不能修改")
+            return wanted
+        return checked
+
     # -- writing ---------------------------------------------------------------------------------
-    def update(self, id_number: str, changes: dict[str, Any], operator: str | None = None,
+    def update(self, id_number: str, changes: edits.Changes, operator: str | None = None,
                expected_version: int | None = None, action: str = "update",
-               detail: dict[str, Any] | None = None) -> Record:
-        self._may_change(changes)
-        problem = None if self.scope.everything or id_number not in self.raw else \
-            self._problem(id_number, changes, new=False)
-        if problem:
-            raise AccessDenied(f"{_who(self.get(id_number), id_number)}：{problem}，不能修改")
-        return self.raw.update(id_number, changes, self.operator.login, expected_version, action, detail)
+               detail: dict[str, Any] | None = None, *, base: Record | None = None) -> Record:
+        if not callable(changes):
+            self._may_change(changes)
+            problem = None if self.scope.everything or id_number not in self.raw else \
+                self._problem(id_number, changes, new=False)
+            if problem:
+                raise AccessDenied(f"{_who(self.get(id_number), id_number)}：{problem}，不能修改")
+        elif self.role.read_only:
+            self._may_change(())        # refused before anything is read
+        return self.raw.update(id_number, self._checked(id_number, changes), self.operator.login,
+                               expected_version, action, detail, base=base)
 
     def insert(self, record: Record, operator: str | None = None, action: str = "insert",
                detail: dict[str, Any] | None = None) -> Record:
@@ -241,21 +263,31 @@ class ScopedStore:
                 keep.append(record)
         return self.raw.insert_many(keep, self.operator.login, action, detail, adopt=adopt) if keep else 0
 
-    def apply_many(self, updates: list[tuple[str, dict[str, Any]]], operator: str | None = None,
+    def apply_many(self, updates: list[tuple[str, edits.Changes]], operator: str | None = None,
                    action: str = "import", detail: dict[str, Any] | None = None) -> int:
         """Apply the updates within the scope; the others are listed in ``self.rejected``."""
         self.rejected = []
         if not updates:
             return 0
         keep = []
+        checking = not (self.scope.everything and self.role.may(R.WRITE))
         for id_number, changes in updates:
-            self._may_change(changes)
-            problem = None if self.scope.everything or id_number not in self.raw else \
-                self._problem(id_number, changes, new=False)
+            current = self.raw.get(id_number) if checking else None
+            if callable(changes):
+                # its changes as the record is now, to reject it here with its reason (checked again under
+                # the lock, on the record as it is then)
+                seen = (changes(current) or {}) if current is not None else {}
+                if seen:
+                    self._may_change(seen)
+            else:
+                seen = changes
+                self._may_change(seen)
+            problem = None if self.scope.everything or current is None else \
+                self._problem(id_number, seen, new=False)
             if problem:
                 self.rejected.append(Rejected(id_number, problem))
             else:
-                keep.append((id_number, changes))
+                keep.append((id_number, self._checked(id_number, changes)))
         return self.raw.apply_many(keep, self.operator.login, action, detail) if keep else 0
 
     # -- collections -----------------------------------------------------------------------------
@@ -322,15 +354,27 @@ class ScopedCollection:
     def insert(self, doc: Doc, operator: str | None = None) -> Doc:
         return self.insert_many([doc], operator)[0]
 
-    def insert_many(self, docs: list[Doc], operator: str | None = None) -> list[Doc]:
+    def insert_many(self, docs: list[Doc], operator: str | None = None, *, skip_existing: bool = False) -> list[Doc]:
         for doc in docs:
             self._check_write(doc)
-        return self.raw.insert_many(docs, self.store.operator.login)
+        return self.raw.insert_many(docs, self.store.operator.login, skip_existing=skip_existing)
 
-    def update(self, key: str, changes: Doc, operator: str | None = None,
-               expected_version: int | None = None) -> Doc:
-        current = self.raw.get(key)
-        if current is not None:
-            self._check_write(current)
-        self._check_write(changes)
-        return self.raw.update(key, changes, self.store.operator.login, expected_version)
+    def _checked(self, changes: edits.Changes) -> edits.Changes:
+        """``changes`` checked again under the collection's lock, on the document as it is then."""
+        def checked(current: Doc | None) -> Doc:
+            wanted = changes(current) if callable(changes) else changes
+            if current is not None:
+                self._check_write(current)
+            self._check_write(wanted or {})
+            return wanted or {}
+        return checked
+
+    def update(self, key: str, changes: edits.Changes, operator: str | None = None,
+               expected_version: int | None = None, *, base: Doc | None = None) -> Doc:
+        self._check_write({} if callable(changes) else changes)      # the role, before any lock
+        return self.raw.update(key, self._checked(changes), self.store.operator.login, expected_version, base=base)
+
+    def upsert(self, key: str, changes: edits.Changes, operator: str | None = None, *,
+               base: Doc | None = None) -> Doc:
+        self._check_write({} if callable(changes) else changes)      # the role, before any lock
+        return self.raw.upsert(key, self._checked(changes), self.store.operator.login, base=base)

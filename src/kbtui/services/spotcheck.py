@@ -94,12 +94,13 @@ def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bo
     campaign = _campaign_id(workspace)
     doc = {"key": campaign, "campaign": campaign, "seed": seed, "sizes": wanted, "households": chosen,
            "shortfall": shortfall, "drawn_at": dt.datetime.now().isoformat(timespec="seconds")}
-    coll = workspace.store.collection(DRAWS)
-    if coll.get(campaign) is not None:
-        if not replace:
+
+    def drawn(current: dict | None) -> dict[str, Any]:
+        if current is not None and not replace:
             raise SpotcheckError("本次排查已经抽取过督查名单；如需重新抽取请加 --replace（原名单作废）")
-        return coll.update(campaign, doc, workspace.operator)
-    return coll.insert(doc, workspace.operator)
+        return doc
+
+    return workspace.store.collection(DRAWS).upsert(campaign, drawn, workspace.operator)
 
 
 def current_draw(workspace) -> dict[str, Any] | None:
@@ -182,9 +183,8 @@ def record_result(workspace, id_number: str, status: str, *, note: str = "", dat
            "by": by or workspace.operator, "date": date or dt.date.today().isoformat(), "note": note.strip()}
     coll = workspace.store.collection(RESULTS)
     key = f"{campaign}:{id_number}"
-    if coll.get(key) is not None:
-        return coll.update(key, doc, workspace.operator)
-    return coll.insert({"key": key, **doc}, workspace.operator)
+    # base: another inspector's result saved meanwhile is not overwritten by a different one (refused)
+    return coll.upsert(key, doc, workspace.operator, base=coll.get(key) or {})
 
 
 def results(workspace) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
 from kbtui.services import gate
-from kbtui.store import StoreError
+from kbtui.store import StaleEditError, StoreError
 
 TASKS = "tasks"
 VISIT = "visit"
@@ -61,9 +61,13 @@ def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, in
     ctx = workspace.context()
     coll = workspace.store.collection(TASKS)
     docs = {d["id_number"]: d for d in coll.find(campaign=campaign.id, kind=VISIT)}
+    if records is None:
+        # the records read after the tasks: a task closed by a visit is never older than the visit's record
+        workspace.store.refresh()
+        records = workspace.store.all()
     new_docs = []
     now = dt.datetime.now().isoformat(timespec="seconds")
-    for record in records if records is not None else workspace.store.all():
+    for record in records:
         c = ctx.classify(record)
         if not c.in_campaign:
             continue
@@ -81,43 +85,44 @@ def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, in
         changes: dict[str, Any] = {}
         if doc.get("state") == OPEN and not wanted:
             changes.update(state=DONE, done_at=now, done_by=record.get("_by") or "", done_how="登记")
-            counts["closed"] += 1
         elif doc.get("state") == DONE and wanted:
             changes.update(state=OPEN, done_at=None, done_by=None, done_how=None, situation=c.situation)
-            counts["reopened"] += 1
         if (changes.get("state") or doc.get("state")) == OPEN:
             changes.update({k: v for k, v in assignees.items() if doc.get(k) != v})
             changes.update({k: record.get(k) or "" for k in ("village", "group", "name")
                             if doc.get(k) != (record.get(k) or "")})
-        if changes:
-            coll.update(doc["key"], changes, workspace.operator)
-            if "state" not in changes:
-                counts["updated"] += 1
-    coll.insert_many(new_docs, workspace.operator)
-    counts["created"] = len(new_docs)
+        if not changes:
+            continue
+        try:
+            coll.update(doc["key"], changes, workspace.operator, expected_version=doc.get("_v"))
+        except StaleEditError:
+            continue        # closed by a visit (or changed otherwise) since it was read: left as it is now
+        counts[{DONE: "closed", OPEN: "reopened"}.get(changes.get("state"), "updated")] += 1
+    # a task made meanwhile (by a visit, or another sync) is left as it is
+    counts["created"] = len(coll.insert_many(new_docs, workspace.operator, skip_existing=True))
     return counts
 
 
 def close_visit_task(workspace, id_number: str, *, date: str | None = None, how: str = "入户",
                      visitors: Iterable[str] = ()) -> dict | None:
-    """Close the child's visit task of the current campaign (called when a visit is recorded)."""
+    """Close the child's visit task of the current campaign (called when a visit is recorded); made closed
+    when the child had none. One locked write: a task closed by someone else meanwhile stays as they closed it."""
     campaign = _campaign(workspace)
-    coll = workspace.store.collection(TASKS)
     key = task_key(campaign.id, id_number)
-    doc = coll.get(key)
     fields = {"state": DONE, "done_at": date or dt.date.today().isoformat(), "done_by": workspace.operator,
               "done_how": how, "visitors": list(visitors)}
-    if doc is None:
-        record = workspace.store.get(id_number) or {}
-        return coll.insert({"key": key, "campaign": campaign.id, "kind": VISIT, "id_number": id_number,
-                            "name": record.get("name") or "", "village": record.get("village") or "",
-                            "group": record.get("group") or "", "gov": record.get("responsible_gov") or "",
-                            "edu": record.get("responsible_edu") or "",
-                            "created": dt.datetime.now().isoformat(timespec="seconds"), **fields},
-                           workspace.operator)
-    if doc.get("state") == DONE:
-        return doc
-    return coll.update(key, fields, workspace.operator)
+
+    def close(current: dict | None) -> dict:
+        if current is None:
+            record = workspace.store.get(id_number) or {}
+            return {"campaign": campaign.id, "kind": VISIT, "id_number": id_number,
+                    "name": record.get("name") or "", "village": record.get("village") or "",
+                    "group": record.get("group") or "", "gov": record.get("responsible_gov") or "",
+                    "edu": record.get("responsible_edu") or "",
+                    "created": dt.datetime.now().isoformat(timespec="seconds"), **fields}
+        return {} if current.get("state") == DONE else fields
+
+    return workspace.store.collection(TASKS).upsert(key, close, workspace.operator)
 
 
 def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
@@ -137,7 +142,7 @@ def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | N
         if doc is None:
             raise StoreError(f"身份证号为 {id_number} 的儿童没有走访任务")
         if doc.get("due") != value:
-            coll.update(doc["key"], {"due": value}, workspace.operator)
+            coll.update(doc["key"], {"due": value}, workspace.operator, base=doc)
             changed += 1
     return changed
 

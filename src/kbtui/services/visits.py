@@ -1,7 +1,8 @@
 """Recording the finding of a door-to-door visit (入户核实), one child at a time.
 
-``record_finding`` sets the child's situation and appends to ``status_history``; the journal keeps who
-changed what. It also stores the visit's evidence (services.evidence), restarts checking at 录入
+``record_finding`` sets the child's situation and appends to ``status_history``, worked out under the store's
+lock on the record as it is then (``store.edits``), so that visits of one child saved at once all land; the
+journal keeps who changed what. It also stores the visit's evidence (services.evidence), restarts checking at 录入
 (domain.checking) and closes the child's visit task (services.tasks).
 """
 from __future__ import annotations
@@ -76,9 +77,12 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
                    date: str | dt.date | None = None, note: str = "", how: str = "入户",
                    expected_version: int | None = None, today: dt.date | None = None,
                    visitors: Iterable[str] = (), evidence: Iterable[dict | str] = (), reason: str | None = None,
-                   grade: str | None = None) -> Record:
+                   grade: str | None = None, seen: Record | None = None) -> Record:
     """Record what a visit found. Raises VisitError (Chinese message) for an unusable value and the
-    store's StaleEditError when ``expected_version`` is outdated.
+    store's StaleEditError when ``expected_version`` is outdated, or when ``seen`` (the record as the
+    operator was shown it, e.g. in the TUI) meets another operator's change of the finding since (their
+    visit, evidence, a checking step): the operator looks at it before saving again. Without them (the CLI)
+    a visit simply lands, next to any saved meanwhile; changes of other fields never stand in the way.
 
     ``visitors`` (default: the operator), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
     are ``{description, path}`` dicts or ``"说明=路径"`` strings, files copied into ``<data>/attachments/``
@@ -100,27 +104,32 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
     record = workspace.store.get(id_number)
     if record is None:
         raise VisitError(f"找不到身份证号为 {id_number} 的儿童")
-    entry: dict[str, Any] = {"status": status, "date": day.isoformat(), "by": workspace.operator, "how": how,
-                             "note": note.strip()}
-    changes: dict[str, Any] = {"status": status,
-                               "status_history": list(record.get("status_history") or []) + [entry]}
-    if school is not None and school.strip() != (record.get("school") or ""):
-        changes["school"] = school.strip()
-        entry["school"] = school.strip()
-    if note.strip():
-        changes["note"] = note.strip()
     visitors = [v.strip() for v in visitors if v and v.strip()] or [workspace.operator]
-    entry["visitors"] = visitors
-    if reason is not None and reason.strip() != (record.get("status_reason") or ""):
-        changes["status_reason"] = entry["reason"] = reason.strip()
-    if grade is not None and grade.strip() != (record.get("grade") or ""):
-        changes["grade"] = entry["grade"] = grade.strip()
     items = [{**e, "status": status} for e in attach(workspace, id_number, evidence, day)]
-    if items:
-        changes["evidence"] = list(record.get("evidence") or []) + items
-        entry["evidence"] = [e["description"] for e in items]
-    changes.update(after_new_finding(record))
+
+    def changes(current: Record) -> dict[str, Any]:
+        """The finding on the record as it is under the store's lock: another operator's visit saved
+        meanwhile stays in the history (and its evidence in the evidence list)."""
+        entry: dict[str, Any] = {"status": status, "date": day.isoformat(), "by": workspace.operator,
+                                 "how": how, "note": note.strip()}
+        found: dict[str, Any] = {"status": status}
+        if school is not None and school.strip() != (current.get("school") or ""):
+            found["school"] = entry["school"] = school.strip()
+        if note.strip():
+            found["note"] = note.strip()
+        entry["visitors"] = visitors
+        if reason is not None and reason.strip() != (current.get("status_reason") or ""):
+            found["status_reason"] = entry["reason"] = reason.strip()
+        if grade is not None and grade.strip() != (current.get("grade") or ""):
+            found["grade"] = entry["grade"] = grade.strip()
+        if items:
+            found["evidence"] = [*(current.get("evidence") or []), *items]
+            entry["evidence"] = [e["description"] for e in items]
+        found["status_history"] = [*(current.get("status_history") or []), entry]
+        found.update(after_new_finding(current))
+        return found
+
     saved = workspace.store.update(id_number, changes, workspace.operator, expected_version=expected_version,
-                                   action="visit", detail={"how": how, "date": day.isoformat()})
+                                   base=seen, action="visit", detail={"how": how, "date": day.isoformat()})
     close_visit_task(workspace, id_number, date=day.isoformat(), how=how, visitors=visitors)
     return saved

@@ -17,8 +17,8 @@ import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from kbtui.store import layout
-from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, read_failed, stale_message
+from kbtui.store import edits, layout
+from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
                                  read_json, target_of_pending)
@@ -31,10 +31,6 @@ TABLE = "_default"
 
 _GET_ID = operator.methodcaller("get", KEY)
 _ID_OF = operator.itemgetter(KEY)
-
-
-def _is_field(key: str) -> bool:
-    return not key.startswith("_")
 
 
 def _raw_table(data: Any) -> dict[str, Record]:
@@ -284,7 +280,7 @@ class ChildStore:
         else:
             # bulk imports: records have no bookkeeping key ("_…" sorts before every lowercase key)
             recs = [{**raw, **bookkeeping} if min(raw) >= "`" else
-                    {**{k: v for k, v in raw.items() if _is_field(k)}, **bookkeeping} for raw in records]
+                    {**{k: v for k, v in raw.items() if edits.is_field(k)}, **bookkeeping} for raw in records]
         inserted = dict(zip(ids, recs))
         if len(inserted) != len(recs):
             seen: set[str] = set()
@@ -339,13 +335,14 @@ class ChildStore:
         self.insert_many([record], operator, action, detail)
         return self.get(record[KEY])  # type: ignore[return-value]
 
-    def update(self, id_number: str, changes: dict[str, Any], operator: str,
+    def update(self, id_number: str, changes: edits.Changes, operator: str,
                expected_version: int | None = None, action: str = "update",
-               detail: dict[str, Any] | None = None) -> Record:
-        """Change fields of one child; raise StaleEditError if ``expected_version`` is outdated."""
-        changes = {k: v for k, v in changes.items() if _is_field(k)}
-        if KEY in changes and changes[KEY] != id_number:
-            raise StoreError("身份证号是记录的主键，不能直接修改；请删除后重新录入")
+               detail: dict[str, Any] | None = None, *, base: Record | None = None) -> Record:
+        """Change fields of one child. ``changes`` (a dict, or a function of the current record), ``base`` and
+        ``expected_version`` are resolved under the shard lock on the record as it is then (``store.edits``):
+        StaleEditError when ``expected_version`` is outdated or ``base`` meets another's edit of a field."""
+        moving_to = layout.shard_name(changes["village"]) if not callable(changes) and "village" in changes \
+            else None
         for _attempt in range(5):
             source = self._shard_of.get(id_number)
             if source is None:
@@ -353,19 +350,24 @@ class ChildStore:
                 source = self._shard_of.get(id_number)
                 if source is None:
                     raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
-            target = layout.shard_name(changes["village"]) if "village" in changes else source
-            with self._locked([source, target]) as (raws, dirty, entries):
+            locked = {source, moving_to or source}
+            with self._locked(list(locked)) as (raws, dirty, entries):
                 shard = self._shards[source]
                 doc_id = shard.doc_ids.get(id_number)
                 current = raws[source].get(str(doc_id)) if doc_id is not None else None
                 if current is None or current.get(KEY) != id_number:
                     self._sync(shard, {TABLE: raws[source]}, shard.storage.signature)
                     continue          # moved by another process meanwhile: locate it again
-                if expected_version is not None and current.get("_v") != expected_version:
-                    raise StaleEditError(stale_message(current), dict(current), dict(changes))
-                diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
+                wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
+                if KEY in wanted and wanted[KEY] != id_number:
+                    raise StoreError("身份证号是记录的主键，不能直接修改；请删除后重新录入")
+                diff = edits.diff(current, wanted)
                 if not diff:
                     return dict(current)
+                target = layout.shard_name(wanted["village"]) if "village" in wanted else source
+                if target not in locked:
+                    moving_to = target
+                    continue          # a computed change moves the child: lock the other village too
                 fields = {k: new for k, (_old, new) in diff.items()}
                 fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
                 if target == source:
@@ -386,61 +388,74 @@ class ChildStore:
             return self.get(id_number)  # type: ignore[return-value]
         raise StoreError(f"身份证号为 {id_number} 的记录正被频繁修改，请稍后再试")
 
-    def apply_many(self, updates: list[tuple[str, dict[str, Any]]], operator: str, action: str = "import",
+    def apply_many(self, updates: list[tuple[str, edits.Changes]], operator: str, action: str = "import",
                    detail: dict[str, Any] | None = None) -> int:
-        """Batch updates without version check (imports): per-shard batched, journaled. Returns the
-        number of records actually changed."""
+        """Batch updates without version check (imports, a campaign switch): per-shard batched, journaled.
+        Each update's changes are a dict or a function of the current record (``store.edits``), resolved
+        under the locks in the order given. Returns the number of records actually changed."""
         if not updates:
             return 0
         self.refresh()
-        merged: dict[str, dict[str, Any]] = {}
+        per_id: dict[str, list[edits.Changes]] = {}
         for id_number, changes in updates:
             if id_number not in self._records:
                 raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录，本批修改未保存")
-            merged.setdefault(id_number, {}).update({k: v for k, v in changes.items() if _is_field(k)})
-        names = {self._shard_of[i] for i in merged}
-        names |= {layout.shard_name(c["village"]) for c in merged.values() if "village" in c}
+            per_id.setdefault(id_number, []).append(changes)
+        names = {self._shard_of[i] for i in per_id}
+        names |= {layout.shard_name(c["village"]) for items in per_id.values() for c in items
+                  if not callable(c) and "village" in c}
         ts = now_ts()
-        with self._locked(list(names)) as (raws, dirty, entries):
-            dirty.update({name: None for name in names})
-            missing = [i for i in merged if i not in self._records or self._shard_of[i] not in names]
-            if missing:
-                raise StoreError(f"身份证号为 {missing[0]} 的记录刚被其他操作员移动或删除，本批修改未保存，请重试")
-            in_place: dict[str, dict[int, dict[str, Any]]] = {}
-            moves: dict[tuple[str, str], list[tuple[int, Record]]] = {}
-            for id_number, changes in merged.items():
-                source = self._shard_of[id_number]
-                doc_id = self._shards[source].doc_ids[id_number]
-                current = raws[source][str(doc_id)]
-                diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
-                if not diff:
-                    continue
-                fields = {k: new for k, (_old, new) in diff.items()}
-                fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
-                target = layout.shard_name(changes["village"]) if "village" in diff else source
-                if target == source:
-                    in_place.setdefault(source, {})[doc_id] = fields
-                else:
-                    moves.setdefault((source, target), []).append((doc_id, {**current, **fields}))
-                entries.append(make_entry(operator, action, id_number, diff, detail, ts))
-            for name, per_doc in in_place.items():
-                per_id = {raws[name][str(d)][KEY]: f for d, f in per_doc.items()}
-                self._shards[name].table.update(
-                    lambda doc, per_id=per_id: doc.update(per_id[doc[KEY]]), doc_ids=list(per_doc))
-            inserts: dict[str, list[Record]] = {}
-            removals: dict[str, list[int]] = {}
-            for (source, target), items in moves.items():
-                for doc_id, rec in items:
-                    inserts.setdefault(target, []).append(rec)
-                    removals.setdefault(source, []).append(doc_id)
-            for target, recs in inserts.items():
-                first = self._shards[target].next_doc_id(raws[target])
-                self._shards[target].table.insert_multiple(
-                    Document(rec, doc_id=first + i) for i, rec in enumerate(recs))
-            for source, doc_ids in removals.items():
-                self._shards[source].table.remove(doc_ids=doc_ids)
-            count = len(entries)
-        return count
+        for _attempt in range(5):
+            with self._locked(list(names)) as (raws, dirty, entries):
+                missing = [i for i in per_id if i not in self._records or self._shard_of[i] not in names]
+                if missing:
+                    raise StoreError(f"身份证号为 {missing[0]} 的记录刚被其他操作员移动或删除，本批修改未保存，请重试")
+                planned: list[tuple[str, str, str, int, Record, dict[str, list[Any]]]] = []
+                for id_number, items in per_id.items():
+                    source = self._shard_of[id_number]
+                    doc_id = self._shards[source].doc_ids[id_number]
+                    current = raws[source][str(doc_id)]
+                    wanted = edits.resolve(current, items[0])
+                    for item in items[1:]:      # several updates of one child: each sees the ones before
+                        wanted.update(edits.resolve({**current, **wanted}, item))
+                    diff = edits.diff(current, wanted)
+                    if diff:
+                        target = layout.shard_name(wanted["village"]) if "village" in diff else source
+                        planned.append((id_number, source, target, doc_id, current, diff))
+                extra = {target for _i, _s, target, *_rest in planned} - names
+                if extra:
+                    names |= extra
+                    continue            # a computed change moves a child: lock its new village too
+                dirty.update({name: None for name in names})
+                in_place: dict[str, dict[int, dict[str, Any]]] = {}
+                moves: dict[tuple[str, str], list[tuple[int, Record]]] = {}
+                for id_number, source, target, doc_id, current, diff in planned:
+                    fields = {k: new for k, (_old, new) in diff.items()}
+                    fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
+                    if target == source:
+                        in_place.setdefault(source, {})[doc_id] = fields
+                    else:
+                        moves.setdefault((source, target), []).append((doc_id, {**current, **fields}))
+                    entries.append(make_entry(operator, action, id_number, diff, detail, ts))
+                for name, per_doc in in_place.items():
+                    per_key = {raws[name][str(d)][KEY]: f for d, f in per_doc.items()}
+                    self._shards[name].table.update(
+                        lambda doc, per_key=per_key: doc.update(per_key[doc[KEY]]), doc_ids=list(per_doc))
+                inserts: dict[str, list[Record]] = {}
+                removals: dict[str, list[int]] = {}
+                for (source, target), items in moves.items():
+                    for doc_id, rec in items:
+                        inserts.setdefault(target, []).append(rec)
+                        removals.setdefault(source, []).append(doc_id)
+                for target, recs in inserts.items():
+                    first = self._shards[target].next_doc_id(raws[target])
+                    self._shards[target].table.insert_multiple(
+                        Document(rec, doc_id=first + i) for i, rec in enumerate(recs))
+                for source, doc_ids in removals.items():
+                    self._shards[source].table.remove(doc_ids=doc_ids)
+                count = len(entries)
+            return count
+        raise StoreError("本批修改涉及的记录正被其他操作员频繁修改，本批修改未保存，请稍后再试")
 
     # -- collections ---------------------------------------------------------------------------------
     def collection(self, name: str):

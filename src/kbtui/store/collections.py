@@ -1,6 +1,8 @@
 """Small generic collections (people, tasks, visits, cases, placements …), one TinyDB file each.
 
-Documents are dicts keyed by ``key`` (uuid4 hex unless given), versioned with ``_v`` like children.
+Documents are dicts keyed by ``key`` (uuid4 hex unless given), versioned with ``_v`` like children. Edits are
+resolved under the file's lock on the document as it is then (``store.edits``); ``upsert`` creates a missing
+document in the same locked write.
 """
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from tinydb import TinyDB
 from tinydb.table import Document
 
-from kbtui.store import layout
-from kbtui.store.errors import RecordNotFound, StaleEditError, StoreError, stale_message
+from kbtui.store import edits, layout
+from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.storage import LockedJSONStorage, file_signature
 from kbtui.store.txn import commit
@@ -78,13 +80,15 @@ class Collection:
     def insert(self, doc: Doc, operator: str) -> Doc:
         return self.insert_many([doc], operator)[0]
 
-    def insert_many(self, docs: list[Doc], operator: str) -> list[Doc]:
+    def insert_many(self, docs: list[Doc], operator: str, *, skip_existing: bool = False) -> list[Doc]:
+        """Insert new documents; a key already there refuses the batch, or with ``skip_existing`` (made by
+        someone else since the caller looked) leaves that document as it is. Returns the documents inserted."""
         if not docs:
             return []
         ts = now_ts()
         prepared = []
         for raw in docs:
-            doc = {k: v for k, v in raw.items() if not k.startswith("_")}
+            doc = {k: v for k, v in raw.items() if edits.is_field(k)}
             doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
             doc.update({"_v": 1, "_by": operator, "_at": ts})
             prepared.append(doc)
@@ -95,14 +99,19 @@ class Collection:
             self.storage.defer()
             try:
                 self._sync(self.storage.read())
-                for key in keys:
-                    if key in self._docs:
-                        raise StoreError(f"集合“{self.name}”中编号 {key} 已存在，未保存")
+                taken = [key for key in keys if key in self._docs]
+                if taken and not skip_existing:
+                    raise StoreError(f"集合“{self.name}”中编号 {taken[0]} 已存在，未保存")
+                if taken:
+                    prepared = [d for d in prepared if d["key"] not in self._docs]
+                    keys = [d["key"] for d in prepared]
+                    if not prepared:
+                        return []
                 first = max(self._doc_ids.values(), default=0) + 1
                 self.table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(prepared))
                 commit([self.storage], self.store.journal, [
                     make_entry(operator, "collection.insert", d["key"],
-                               {k: [None, v] for k, v in d.items() if not k.startswith("_")},
+                               {k: [None, v] for k, v in d.items() if edits.is_field(k)},
                                {"collection": self.name}, ts)
                     for d in prepared])
                 self._sync(self.storage.read())
@@ -111,27 +120,45 @@ class Collection:
                 raise
         return [dict(self._docs[k]) for k in keys]
 
-    def update(self, key: str, changes: Doc, operator: str, expected_version: int | None = None) -> Doc:
-        changes = {k: v for k, v in changes.items() if not k.startswith("_")}
-        if "key" in changes and changes["key"] != key:
-            raise StoreError("编号是记录的主键，不能修改")
+    def update(self, key: str, changes: edits.Changes, operator: str, expected_version: int | None = None, *,
+               base: Doc | None = None) -> Doc:
+        """Change fields of one document; ``changes`` (a dict, or a function of the current document), ``base``
+        and ``expected_version`` are resolved under the file's lock (``store.edits``)."""
+        return self._write(key, changes, operator, expected_version, base, create=False)
+
+    def upsert(self, key: str, changes: edits.Changes, operator: str, *, base: Doc | None = None) -> Doc:
+        """``update``, or create the document when there is none: one locked write, so that two operators
+        doing it at once never both create it (the second one's changes go onto the first one's document).
+        A function given as ``changes`` receives None when the document does not exist yet."""
+        return self._write(key, changes, operator, None, base, create=True)
+
+    def _write(self, key: str, changes: edits.Changes, operator: str, expected_version: int | None,
+               base: Doc | None, *, create: bool) -> Doc:
         with self.storage.session():
             self.storage.defer()
             try:
                 self._sync(self.storage.read())
                 current = self._docs.get(key)
-                if current is None:
+                if current is None and not create:
                     raise RecordNotFound(f"集合“{self.name}”中找不到编号为 {key} 的记录")
-                if expected_version is not None and current.get("_v") != expected_version:
-                    raise StaleEditError(stale_message(current), dict(current), dict(changes))
-                diff = {k: [current.get(k), v] for k, v in changes.items() if current.get(k) != v}
-                if not diff:
-                    return dict(current)
-                fields = {k: new for k, (_old, new) in diff.items()}
-                fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
-                self.table.update(fields, doc_ids=[self._doc_ids[key]])
-                commit([self.storage], self.store.journal, [make_entry(operator, "collection.update", key, diff,
-                                                                       {"collection": self.name}, fields["_at"])])
+                wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
+                if "key" in wanted and wanted["key"] != key:
+                    raise StoreError("编号是记录的主键，不能修改")
+                ts = now_ts()
+                if current is None:
+                    doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
+                    self.table.insert(Document(doc, doc_id=max(self._doc_ids.values(), default=0) + 1))
+                    action, diff = "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}
+                else:
+                    diff = edits.diff(current, wanted)
+                    if not diff:
+                        return dict(current)
+                    fields = {k: new for k, (_old, new) in diff.items()}
+                    fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
+                    self.table.update(fields, doc_ids=[self._doc_ids[key]])
+                    action = "collection.update"
+                commit([self.storage], self.store.journal,
+                       [make_entry(operator, action, key, diff, {"collection": self.name}, ts)])
                 self._sync(self.storage.read())
             except BaseException:
                 self._sig = object()

@@ -282,7 +282,7 @@ class VisitScreen(Screen):
                 how=how, visitors=split_names(self.query_one("#v-visitors", Input).value),
                 evidence=split_evidence(self.query_one("#v-evidence", Input).value),
                 reason=reason or None,
-                expected_version=record.get("_v"), today=self.app.today)
+                seen=record, today=self.app.today)
         except StaleEditError as err:
             self.queue[self.index] = err.current
             self.notify(f"{err}。已载入最新版本，请确认后再按 Enter。", severity="warning", timeout=8)
