@@ -64,7 +64,7 @@ def absence() -> None:
 @with_workspace
 def absence_add(workspace: Workspace, id_number, start, days, until, hours, excused, reason, reported_by,
                 as_json) -> None:
-    """登记一名儿童的缺课（身份证号 ID_NUMBER）。"""
+    """登记一名儿童的缺课。"""
     with escalation_errors():
         doc = absence_service.add_absence(workspace, id_number, start, days=days, until=until, hours=hours,
                                           excused=excused, reason=reason, reported_by=reported_by)
@@ -175,7 +175,7 @@ def escalation_advance(workspace: Workspace, on) -> None:
 @click.option("--note", default="", help="处置情况。")
 @with_workspace
 def escalation_done(workspace: Workspace, id_number, rung, on, by, note) -> None:
-    """记录某一步骤的处置已完成（RUNG 为步骤编号，或 流程:步骤，如 shuangcheng:teacher-3）。"""
+    """记录某一步骤的处置已完成（步骤为步骤编号，或 流程:步骤，如 shuangcheng:teacher-3）。"""
     ladder, _, rung_id = rung.rpartition(":")
     with escalation_errors():
         doc = escalation_service.record_done(workspace, id_number, rung_id, ladder=ladder or None, on=on,
@@ -214,7 +214,7 @@ def escalation_ladders(workspace: Workspace, as_json) -> None:
 @click.option("--on", "on", type=DATE, default=None, help="文书日期（默认今天）。")
 @with_workspace
 def escalation_document(workspace: Workspace, case_key, step, output, on) -> None:
-    """生成依法控辍文书（STEP：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。"""
+    """生成依法控辍文书（步骤：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。"""
     with escalation_errors():
         path = case_forms.write_document(workspace, case_key, step, output, on)
     click.echo(f"已生成：{path}")
@@ -252,7 +252,7 @@ def case_list(workspace: Workspace, show_all, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
 def case_show(workspace: Workspace, case_key, as_json) -> None:
-    """查看一件案卷（CASE_KEY 为案卷编号、编号开头几位或儿童身份证号）。"""
+    """查看一件案卷（案卷为案卷编号、编号开头几位或儿童身份证号）。"""
     with escalation_errors():
         c = case_service.find_case(workspace, case_key)
     if as_json:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import LabelledChoice, cli, print_json, with_workspace
 from kbtui.excel import ExcelReadError
 from kbtui.services.importer import ImportFailed, ImportResult, prepare_import
 from kbtui.services.merge import SOURCE_LABELS
@@ -54,7 +54,7 @@ def _source_help() -> str:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Choice(list(SOURCES), case_sensitive=False), metavar="SOURCE")
+@click.argument("source", type=LabelledChoice({name: SOURCES[name].label for name in SOURCES}))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--sheet", default=None, help="工作表名称（默认：第一个含所需列的工作表）。")
 @click.option("--school", default=None, help="学籍名单没有“学校名称”列时，整份名单所属的学校。")
@@ -63,7 +63,7 @@ def _source_help() -> str:
 @with_workspace
 def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, school: str | None,
             dry_run: bool, as_json: bool) -> None:
-    """导入名单：SOURCE 为名单类型，FILE 为 Excel（.xlsx/.xls）或 CSV 文件。
+    """导入名单：名单类型见下，文件为 Excel（.xlsx/.xls）或 CSV。
 
     名单类型：police 派出所户籍名单；school 学校学籍名单；poverty 防返贫监测名单（家庭类型）；
     disability 残联名单；civil 民政名单（孤儿、事实无人抚养、低保、特困）。
