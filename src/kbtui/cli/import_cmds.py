@@ -9,7 +9,7 @@ import click
 from kbtui.cli.common import LabelledChoice, cli, print_json, with_workspace
 from kbtui.excel import ExcelReadError
 from kbtui.services.importer import ImportFailed, ImportResult, prepare_import
-from kbtui.services.merge import SOURCE_LABELS
+from kbtui.domain.labels import source_label
 from kbtui.services.sources import SOURCES
 from kbtui.services.workspace import Workspace
 
@@ -91,11 +91,11 @@ def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, sc
 
 
 def _print_summary(r: ImportResult) -> None:
-    label = SOURCES[r.source].label if r.source in SOURCES else SOURCE_LABELS.get(r.source, r.source)
+    label = SOURCES[r.source].label if r.source in SOURCES else source_label(r.source)
     head = "【试导入，未保存】" if r.dry_run else ""
     click.echo(f"{head}{label}“{Path(r.file).name}”工作表“{r.sheet}”，表头在第{r.header_row}行，"
                f"共 {r.rows} 行数据。")
-    click.echo("识别的列：" + "、".join(f"{h}→{k}" for k, h in r.columns.items()))
+    click.echo("识别的列：" + r.columns_text())
     if r.unmatched_headers:
         click.echo("未使用的列：" + "、".join(r.unmatched_headers))
     verb = "将" if r.dry_run else "已"
@@ -118,19 +118,4 @@ def _print_summary(r: ImportResult) -> None:
     if r.dry_run and r.samples:
         click.echo("变化示例：")
         for change in r.samples[:10]:
-            if change.kind == "update":
-                parts = "；".join(f"{k}：{_v(o)} → {_v(n)}" for k, (o, n) in change.changes.items()
-                                 if k not in ("conflicts",))
-                click.echo(f"  更新 {change.name}（{change.id_number}）{parts}")
-            else:
-                click.echo(f"  新增 {change.name}（{change.id_number}）")
-
-
-def _v(value) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, list):
-        return "、".join(map(str, value))
-    if isinstance(value, dict):
-        return "（冲突记录）"
-    return str(value)
+            click.echo(f"  {change.text()}")
