@@ -83,6 +83,9 @@ def review(workspace: Workspace, id_numbers: tuple[str, ...], level: str, reject
             click.echo(f"{r.get('name')}（{r['id_number']}）{r.get('village') or ''}{r.get('group') or ''}  "
                        f"{r.get('status') or workspace.context().classify(r).situation}")
         click.echo(f"待“{level}”的记录 {len(waiting)} 条")
+        refused = checking_svc.level_problem(workspace, level)
+        if refused and level != chk.ENTERED:
+            click.echo(f"注意：{refused}")
         return
     if reject is not None:
         if len(id_numbers) != 1:
@@ -91,6 +94,12 @@ def review(workspace: Workspace, id_numbers: tuple[str, ...], level: str, reject
         click.echo(f"已退回：{record.get('name')}（{record['id_number']}）在“{level}”，原因：{reject}")
         return
     ids = list(id_numbers) or [r["id_number"] for r in checking_svc.awaiting(workspace, level, village)]
+    if not ids:
+        problem = checking_svc.level_problem(workspace, level)
+        if problem:
+            raise click.ClickException(problem)
+        click.echo(f"{village or ''}没有待“{level}”的记录")
+        return
     result = checking_svc.review_many(workspace, ids, level)
     if as_json:
         print_json({"level": level, **result})
