@@ -265,9 +265,20 @@ def reason(header: str = "原因", width: int = 14) -> FieldColumn:
     return text(header, "status_reason", width, editable=True)
 
 
+def visited_by(record: Record, _ctx: LedgerContext | None = None) -> str:
+    """排查人: the ``surveyor`` a visit (``services.visits``) or a filled-in ledger set; for a record from
+    before visits kept it, the visitors of its last recorded finding."""
+    written = record.get("surveyor")
+    if written:
+        return str(written)
+    history = record.get("status_history") or []
+    people = (history[-1].get("visitors") or []) if history and isinstance(history[-1], dict) else []
+    return "、".join(str(p) for p in people)
+
+
 def surveyor(width: int = 8) -> FieldColumn:
-    """排查人: who visited (free text, filled in on paper)."""
-    return text("排查人", "surveyor", width, editable=True)
+    """排查人: who visited (filled from the visit's visitors; a cadre may write it on paper and import it back)."""
+    return FieldColumn("排查人", visited_by, width, "surveyor", True, _text)
 
 
 def note(width: int = 16) -> FieldColumn:

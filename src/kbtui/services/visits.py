@@ -72,6 +72,22 @@ def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[i
     return {v: (p[0], p[1]) for v, p in sorted(counts.items())}
 
 
+def visitor_names(workspace, visitors: Iterable[str]) -> list[str]:
+    """Who visited, as people's names: an operator's login (``lisi``) becomes their name (李四); nobody
+    given means the operator (by name)."""
+    from kbtui.services.operators import OperatorsError, load_operators
+
+    names = [v.strip() for v in visitors if v and v.strip()]
+    account = getattr(workspace, "account", None)
+    if not names:
+        return [account.name if account is not None and account.name else workspace.operator]
+    try:
+        known = {login: op.name for login, op in load_operators(workspace.root).items() if op.name}
+    except OperatorsError:
+        known = {}
+    return list(dict.fromkeys(known.get(name, name) for name in names))
+
+
 def record_finding(workspace, id_number: str, status: str, *, school: str | None = None,
                    date: str | dt.date | None = None, note: str = "", how: str = "入户",
                    expected_version: int | None = None, today: dt.date | None = None,
@@ -80,7 +96,8 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
     """Record what a visit found. Raises VisitError (Chinese message) for an unusable value and the
     store's StaleEditError when ``expected_version`` is outdated.
 
-    ``visitors`` (default: the operator), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
+    ``visitors`` (default: the operator; logins become names, ``visitor_names``; they are the 排查人
+    ``surveyor`` of the ledgers), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
     are ``{description, path}`` dicts or ``"说明=路径"`` strings, files copied into ``<data>/attachments/``
     (services.evidence). The finding starts checking again at 录入, and the child's visit task is closed."""
     if how not in HOW:
@@ -109,8 +126,10 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
         entry["school"] = school.strip()
     if note.strip():
         changes["note"] = note.strip()
-    visitors = [v.strip() for v in visitors if v and v.strip()] or [workspace.operator]
+    visitors = visitor_names(workspace, visitors)
     entry["visitors"] = visitors
+    if "、".join(visitors) != (record.get("surveyor") or ""):
+        changes["surveyor"] = "、".join(visitors)        # the ledgers' 排查人
     if reason is not None and reason.strip() != (record.get("status_reason") or ""):
         changes["status_reason"] = entry["reason"] = reason.strip()
     if grade is not None and grade.strip() != (record.get("grade") or ""):
