@@ -14,7 +14,6 @@ Example (a county variant of a stock ledger)::
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -23,6 +22,7 @@ from kbtui.domain import normalize as nz
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Column, LedgerContext
+from kbtui.domain.sorting import place_key
 
 Parse = Callable[[Any], Any]
 
@@ -297,15 +297,5 @@ def deferral_done(width: int = 10) -> FieldColumn:
 
 # --------------------------------------------------------------------------- sorting
 
-_NUMBER = re.compile(r"(\d+)")
-
-
-@functools.lru_cache(maxsize=4096)
-def _natural(text: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUMBER.split(text) if p != "")
-
-
-def natural_sort(record: Record) -> tuple:
-    """Village, group (2组 before 10组), name, ID."""
-    return (record.get("village") or "", _natural(record.get("group") or ""), record.get("name") or "",
-            record.get("id_number") or "")
+#: Village, group (2组 before 10组), name, ID: the default order of the ledgers (``domain.sorting``).
+natural_sort = place_key

@@ -15,6 +15,7 @@ from kbtui.domain import checking as chk
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import Rules
+from kbtui.domain.sorting import place_key
 from kbtui.store import StoreError
 
 
@@ -175,7 +176,7 @@ def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
         here = chk.current_level(record) or chk.ENTERED
         if here == below:
             result.append(record)
-    return sorted(result, key=lambda r: (r.get("village") or "", r.get("group") or "", r.get("name") or ""))
+    return sorted(result, key=place_key)
 
 
 def returned(workspace, village: str | None = None) -> list[dict]:

@@ -19,6 +19,7 @@ from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
+from kbtui.domain.sorting import place_key
 from kbtui.services import access, gate
 from kbtui.store import StoreError
 
@@ -189,7 +190,7 @@ def record_result(workspace, id_number: str, status: str, *, note: str = "", dat
 
 def results(workspace) -> list[dict[str, Any]]:
     found = workspace.store.collection(RESULTS).find(campaign=_campaign_id(workspace))
-    return sorted(found, key=lambda r: (r.get("village") or "", r.get("group") or "", r.get("name") or ""))
+    return sorted(found, key=place_key)
 
 
 def mismatches(workspace) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 from kbtui.domain import campaign as cp
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
+from kbtui.domain.sorting import place_key
 from kbtui.store import StoreError
 
 TASKS = "tasks"
@@ -179,7 +180,7 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
         if village and row["village"] != village:
             continue
         rows.append(row)
-    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, r["village"], r["group"], r["name"]))
+    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
 
     def blank() -> dict[str, int]:
         return {"assigned": 0, "done": 0, "open": 0, "late": 0}

@@ -13,6 +13,7 @@ from kbtui.domain import status as st
 from kbtui.domain.checking import after_new_finding
 from kbtui.domain.child import Record
 from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.domain.sorting import place_key
 from kbtui.services.evidence import attach
 from kbtui.services.tasks import close_visit_task
 from kbtui.store import StoreError
@@ -53,8 +54,7 @@ def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[R
         if not c.in_campaign:
             continue
         (first if c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK) else rest).append(record)
-    key = lambda r: (r.get("group") or "", r.get("name") or "", r.get("id_number") or "")  # noqa: E731
-    return sorted(first, key=key) + sorted(rest, key=key)
+    return sorted(first, key=place_key) + sorted(rest, key=place_key)
 
 
 def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
