@@ -69,6 +69,23 @@ class LabelledChoice(click.Choice):
         return f"“{value}”不是可选的值，可选：{listed}"
 
 
+class OutputFile(click.Path):
+    """An ``-o`` file: refused at once (before any work is done) when its folder does not exist or it is a
+    folder (``excel.saving.output_problem``, the same rule every export applies); no folder is ever made."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(dir_okay=False, path_type=Path, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from kbtui.excel.saving import output_problem
+
+        path = super().convert(value, param, ctx)
+        problem = output_problem(path)
+        if problem:
+            self.fail(problem, param, ctx)
+        return path
+
+
 def warn(warnings: list[str]) -> None:
     for warning in warnings:
         click.secho(f"警告：{warning}", fg="yellow", err=True)
@@ -121,3 +138,8 @@ def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def stdin_is_terminal() -> bool:
+    """Someone at a keyboard who can answer a question (not a script or a pipe)."""
+    return sys.stdin.isatty()

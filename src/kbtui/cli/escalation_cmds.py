@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import OutputFile, cli, print_json, stdin_is_terminal, warn, with_workspace
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
@@ -209,14 +209,23 @@ def escalation_ladders(workspace: Workspace, as_json) -> None:
 @escalation.command("document")
 @click.argument("case_key")
 @click.argument("step")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", "output", required=True, type=OutputFile(),
               help="输出文件（.xlsx 或 .txt）。")
 @click.option("--on", "on", type=DATE, default=None, help="文书日期（默认今天）。")
+@click.option("--force", is_flag=True, help="案卷中没有劝返记录等情况时也照样制发（不再询问）。")
 @with_workspace
-def escalation_document(workspace: Workspace, case_key, step, output, on) -> None:
-    """生成依法控辍文书（步骤：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。"""
+def escalation_document(workspace: Workspace, case_key, step, output, on, force: bool) -> None:
+    """生成依法控辍文书（步骤：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。
+
+    案卷中没有劝返记录时先提示：在终端中询问是否仍要制发，否则须加 --force。"""
     with escalation_errors():
-        path = case_forms.write_document(workspace, case_key, step, output, on)
+        warnings = [] if force else case_forms.document_warnings(workspace, case_key, step, on)
+        if warnings:
+            warn(warnings)
+            if not stdin_is_terminal():
+                raise click.ClickException("未制发文书。确认仍要制发，请加 --force")
+            click.confirm("仍要制发吗？", default=False, abort=True)
+        path = case_forms.write_document(workspace, case_key, step, output, on, force=True)
     click.echo(f"已生成：{path}")
 
 
@@ -350,7 +359,7 @@ def case_close(workspace: Workspace, case_key, on, outcome) -> None:
 
 @case.command("record")
 @click.argument("case_key")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", "output", type=OutputFile(), default=None,
               help="输出文件（默认在数据目录 exports/ 下）。")
 @with_workspace
 def case_record(workspace: Workspace, case_key, output) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
 from kbtui.domain import checking as chk
 from kbtui.services import checking as checking_svc
 from kbtui.services import evidence as evidence_svc
@@ -118,7 +118,7 @@ def spotcheck() -> None:
 
 @spotcheck.command("draw")
 @click.option("--seed", type=int, default=None, help="随机种子（相同种子相同名单；默认按当前时间）。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="督查名单 Excel 文件（.xlsx）。")
 @click.option("--replace", is_flag=True, help="重新抽取（原名单作废）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -145,7 +145,7 @@ def spotcheck_draw(workspace: Workspace, seed: int | None, output: Path | None, 
 
 
 @spotcheck.command("list")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="写成 Excel 督查名单。")
 @with_workspace
 def spotcheck_list(workspace: Workspace, output: Path | None) -> None:

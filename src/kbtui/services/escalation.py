@@ -13,7 +13,7 @@ from typing import Any
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import (
     ABSENCE, CASE_OPEN, REFUSAL, DueAction, Episode, Ladder, Reached, action_key, episode_on, episodes,
-    refusal_episode,
+    refusal_episode, stronger_mark,
 )
 from kbtui.services import absences as absences_service
 from kbtui.services import cases as cases_service
@@ -130,44 +130,115 @@ class AdvanceReport:
             parts.append(f"记入案卷的步骤 {self.noted} 个")
         return "；".join(parts) or "没有需要推进的事项"
 
+    def empty(self) -> bool:
+        return not (self.marked or self.opened or self.noted)
+
+    def question(self, on: dt.date) -> str:
+        """The confirmation asked before advancing (from ``preview_advance``): what will be written."""
+        marks: dict[str, int] = {}
+        for _id, _name, status in self.marked:
+            marks[status] = marks.get(status, 0) + 1
+        parts = []
+        if self.marked:
+            parts.append(f"标注 {len(self.marked)} 名儿童（" + "，".join(f"{k} {v} 人" for k, v in marks.items()) + "）")
+        if self.opened:
+            parts.append(f"新立案卷 {len(self.opened)} 件（一生一案）")
+        if self.noted:
+            parts.append(f"在案卷中记入已到的步骤 {self.noted} 个")
+        return f"按劝返流程推进到 {on.isoformat()}：将{'，'.join(parts)}。每一项都记入修改日志。是否推进？"
+
+
+@dataclass
+class _Step:
+    """One write ``advance`` makes: mark the child, open a case (noting the rungs reached before), or note a
+    rung reached on the open case."""
+    kind: str                     # "mark" | "open" | "note"
+    child: ChildLadders
+    name: str
+    reached: Reached
+    entry: dict
+    earlier: list[dict] = field(default_factory=list)
+
+
+def _entry(child: ChildLadders, reached: Reached) -> dict:
+    return {"ladder": reached.ladder.id, "rung": reached.rung.id, "label": reached.rung.label,
+            "date": reached.date.isoformat(), "episode": child.episode_key[reached.ladder.id]}
+
+
+def _ident(entry: dict) -> tuple:
+    return entry.get("ladder"), entry.get("rung"), entry.get("episode")
+
+
+def _plan(workspace: Any, on: dt.date) -> list[_Step]:
+    """What the ladders say to write by ``on``, nothing written: marks that raise the child's situation,
+    cases to open at a case rung, rungs reached not yet on the (open) case."""
+    steps: list[_Step] = []
+    for child in _survey(workspace, on):
+        record = workspace.store.get(child.id_number)
+        if record is None:
+            continue
+        name, status = record.get("name", ""), record.get("status")
+        case = cases_service.open_case_of(workspace, child.id_number)
+        has_case, is_open = case is not None, case is not None and case.get("status") == CASE_OPEN
+        noted = {_ident(r) for r in (case or {}).get("rungs") or []}
+        for n, reached in enumerate(child.reached):
+            entry = _entry(child, reached)
+            if reached.rung.marks and stronger_mark(status, reached.rung.marks):
+                steps.append(_Step("mark", child, name, reached, entry))
+                status = reached.rung.marks
+            if not has_case and reached.rung.opens_case:
+                earlier = [_entry(child, e) for e in child.reached[:n]]
+                steps.append(_Step("open", child, name, reached, entry, earlier))
+                has_case = is_open = True
+                noted |= {_ident(e) for e in earlier}
+            if is_open and _ident(entry) not in noted:
+                steps.append(_Step("note", child, name, reached, entry))
+                noted.add(_ident(entry))
+    return steps
+
+
+def preview_advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
+    """What ``advance`` would do by ``on`` (for a confirmation before it is done); nothing is written."""
+    report = AdvanceReport()
+    for step in _plan(workspace, on or dt.date.today()):
+        if step.kind == "mark":
+            report.marked.append((step.child.id_number, step.name, step.reached.rung.marks))
+        elif step.kind == "open":
+            report.opened.append(step.child.id_number)
+        else:
+            report.noted += 1
+    return report
+
 
 def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
     """Apply what the ladders say by ``on``: marks (疑似辍学 / 辍学, never downgraded), cases opened at
     the case rung, rungs reached noted on the case. Idempotent: running it twice changes nothing."""
     on = on or dt.date.today()
     report = AdvanceReport()
-    for child in _survey(workspace, on):
-        record = workspace.store.get(child.id_number)
-        if record is None:
-            continue
-        for reached in child.reached:
-            ladder, rung = reached.ladder, reached.rung
-            how = f"{ladder.title}·{rung.label}"
-            if rung.marks and cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
-                report.marked.append((child.id_number, record.get("name", ""), rung.marks))
+    for step in _plan(workspace, on):
+        child, reached = step.child, step.reached
+        ladder, rung = reached.ladder, reached.rung
+        how = f"{ladder.title}·{rung.label}"
+        if step.kind == "mark":
+            if cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
+                report.marked.append((child.id_number, step.name, rung.marks))
                 if ladder.trigger == ABSENCE and child.episode is not None:
                     cases_service.sync_child(workspace, child.id_number, how,
                                              absence_from=(child.episode.start or child.episode.first).isoformat())
-            entry = {"ladder": ladder.id, "rung": rung.id, "label": rung.label,
-                     "date": reached.date.isoformat(), "episode": child.episode_key[ladder.id]}
+        elif step.kind == "open":
+            record = workspace.store.get(child.id_number) or {}
+            reason = record.get("status_reason")
+            case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
+                                           how=f"自动立案（{how}）",
+                                           reason=reason if reason in cases_service.DROPOUT_REASONS else "")
+            report.opened.append(case["key"])
+            for earlier in step.earlier:      # rungs reached earlier in the same episode belong to the case too
+                case = cases_service.note_rung(workspace, case, earlier)
+        else:
             case = cases_service.open_case_of(workspace, child.id_number)
-            if case is None and rung.opens_case:
-                case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
-                                               how=f"自动立案（{how}）",
-                                               reason=record.get("status_reason") if record.get(
-                                                   "status_reason") in cases_service.DROPOUT_REASONS else "")
-                report.opened.append(case["key"])
-                # rungs reached earlier in the same episode belong to the case too
-                for earlier in child.reached:
-                    if earlier is reached:
-                        break
-                    cases_service.note_rung(workspace, case, {
-                        "ladder": earlier.ladder.id, "rung": earlier.rung.id, "label": earlier.rung.label,
-                        "date": earlier.date.isoformat(), "episode": child.episode_key[earlier.ladder.id]})
-                    case = cases_service.find_case(workspace, case["key"])
             if case is not None and case.get("status") == CASE_OPEN:
                 before = len(case.get("rungs") or [])
-                case = cases_service.note_rung(workspace, case, entry)
+                case = cases_service.note_rung(workspace, case, step.entry)
                 report.noted += len(case.get("rungs") or []) - before
     return report
 
