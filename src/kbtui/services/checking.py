@@ -16,6 +16,7 @@ from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import Rules
 from kbtui.domain.sorting import place_key
+from kbtui.services.places import village_problem
 from kbtui.store import StoreError
 
 
@@ -161,7 +162,11 @@ def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: ch
 
 
 def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
-    """Findings ready for ``level``: recorded, at the level just below, not sent back."""
+    """Findings ready for ``level``: recorded, at the level just below, not sent back. A ``village`` no child
+    lives in raises ReviewError listing the villages."""
+    problem = village_problem(workspace, village)
+    if problem:
+        raise ReviewError(problem)
     level = chk.normalize_level(level)
     below = chk.LEVELS[chk.level_index(level) - 1] if chk.level_index(level) > 0 else None
     ctx = workspace.context()

@@ -255,8 +255,15 @@ def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None
                            case if case and case.get("status") == CASE_OPEN else None, day)
     matches = [r for r in child.reached if r.rung.id == rung and (ladder is None or r.ladder.id == ladder)]
     if not matches:
+        ladders = profile_ladders(workspace)
+        if not any(r.id == rung for lad in ladders for r in lad.rungs if ladder is None or lad.id == ladder):
+            known = "；".join(f"{lad.title}：" + "、".join(f"{r.id}（{r.label}）" for r in lad.rungs)
+                             for lad in ladders if ladder is None or lad.id == ladder)
+            raise EscalationError(f"没有步骤“{rung}”" + (f"（流程 {ladder}）" if ladder else "")
+                                  + f"，可用的有：{known or '（无）'}")
+        reached_now = "、".join(f"{r.rung.id}（{r.rung.label}）" for r in child.reached) or "（无）"
         raise EscalationError(f"{record.get('name', '')} 在 {day} 没有到达步骤“{rung}”"
-                              + (f"（流程 {ladder}）" if ladder else "") + "，无需记录")
+                              + (f"（流程 {ladder}）" if ladder else "") + f"，无需记录；已到达的步骤：{reached_now}")
     if len(matches) > 1:
         raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 {matches[0].ladder.id}:{rung}")
     reached = matches[0]

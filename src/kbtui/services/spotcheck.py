@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import roles as R
-from kbtui.domain import status as st
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
 from kbtui.domain.sorting import place_key
@@ -168,9 +167,11 @@ def export_list(workspace, path: str | Path, today: dt.date | None = None) -> in
 def record_result(workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
                   by: str | None = None) -> dict[str, Any]:
     """Record what the spot-check found for one child, next to the earlier finding."""
-    situation = workspace.statuses.get(status)
-    if situation is None or situation.kind in (st.Kind.PENDING, st.Kind.OUTSIDE):
-        raise SpotcheckError(f"“{status}”不是可登记的核实情况")
+    from kbtui.services.visits import finding_problem
+
+    problem = finding_problem(workspace, status)
+    if problem:
+        raise SpotcheckError(problem)
     record = workspace.store.get(id_number)
     if record is None:
         raise SpotcheckError(f"找不到身份证号为 {id_number} 的儿童")

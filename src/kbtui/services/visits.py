@@ -42,6 +42,16 @@ def finding_choices(workspace) -> list[str]:
     return [s.label for s in workspace.statuses if s.kind not in (st.Kind.PENDING, st.Kind.OUTSIDE)]
 
 
+def finding_problem(workspace, status: str) -> str | None:
+    """None when ``status`` may be recorded as what a visit (or a spot check) found; else why not, with
+    every situation that may be."""
+    situation = workspace.statuses.get(status)
+    if situation is not None and situation.kind not in (st.Kind.PENDING, st.Kind.OUTSIDE):
+        return None
+    why = "是系统按名单推定的情况，不是可登记的核实情况" if situation is not None else "不是已登记的核实情况"
+    return f"“{status}”{why}。可登记的有：{'、'.join(finding_choices(workspace))}"
+
+
 def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[Record]:
     """The children of one village to walk: campaign children still 待核实 / 缓学待核实 first, then the rest
     of the campaign children; each part by group and name."""
@@ -102,11 +112,9 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
     (services.evidence). The finding starts checking again at 录入, and the child's visit task is closed."""
     if how not in HOW:
         raise VisitError(f"核实方式“{how}”不对，可选：{'、'.join(HOW)}")
-    situation = workspace.statuses.get(status)
-    if situation is None:
-        raise VisitError(f"“{status}”不是已登记的核实情况")
-    if situation.kind in (st.Kind.PENDING, st.Kind.OUTSIDE):
-        raise VisitError(f"“{status}”是系统按名单推定的情况，不能作为走访结果")
+    problem = finding_problem(workspace, status)
+    if problem:
+        raise VisitError(problem)
     today = today or dt.date.today()
     try:
         day = parse_date(date) if date not in (None, "") else today
