@@ -180,7 +180,7 @@ def escalation_done(workspace: Workspace, id_number, rung, on, by, note) -> None
     with escalation_errors():
         doc = escalation_service.record_done(workspace, id_number, rung_id, ladder=ladder or None, on=on,
                                              by=by, note=note)
-    click.echo(f"已记录完成：{doc['ladder']}·{doc['rung']}（{doc['done_on']}）")
+    click.echo(f"已记录完成：{escalation_service.rung_text(workspace, doc['ladder'], doc['rung'])}（{doc['done_on']}）")
 
 
 @escalation.command("ladders")
@@ -271,7 +271,7 @@ def case_show(workspace: Workspace, case_key, as_json) -> None:
     click.echo(f"原因：{c.get('reason') or '未填'}  帮扶措施：{'、'.join(c.get('support_plan') or []) or '未填'}")
     click.echo(f"立案方式：{c.get('opened_how')}")
     for r in c.get("rungs") or []:
-        click.echo(f"  到达 {r['date']}  {r['ladder']}·{r.get('label', r['rung'])}")
+        click.echo(f"  到达 {r['date']}  {escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
     for a in c.get("attempts") or []:
         click.echo(f"  劝返 {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
     for d in c.get("documents") or []:

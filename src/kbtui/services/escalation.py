@@ -38,6 +38,14 @@ def profile_ladders(workspace: Any) -> list[Ladder]:
     return [registry[n] for n in names]
 
 
+def rung_text(workspace: Any, ladder_id: str, rung_id: str, label: str | None = None) -> str:
+    """A rung as a user reads it: ``疑似辍学、辍学认定流程·超过一周`` (titles, not the ids stored)."""
+    ladder = workspace.ladders.get(ladder_id)
+    if label is None and ladder is not None:
+        label = next((r.label for r in ladder.rungs if r.id == rung_id), None)
+    return f"{ladder.title if ladder is not None else ladder_id}·{label or rung_id}"
+
+
 def _person(record: dict, case: dict | None, role: str, reached: dt.date) -> str:
     """Who answers for a rung: the child's teacher or cadre for those roles, else the case's persuader
     for rungs reached once the case is open."""

@@ -133,7 +133,7 @@ def case_text(workspace: Any, case: dict, today: dt.date) -> str:
              f"原因：{case.get('reason') or '未填'}    劝返责任人：{case.get('persuader') or '未定'}",
              f"帮扶措施：{'、'.join(case.get('support_plan') or []) or '未填'}", "", "逐级处置："]
     for r in case.get("rungs") or []:
-        lines.append(f"  {r['date']}  {r['ladder']}·{r.get('label', r['rung'])}")
+        lines.append(f"  {r['date']}  {escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
     lines.append("劝返记录：")
     for a in case.get("attempts") or []:
         lines.append(f"  {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
