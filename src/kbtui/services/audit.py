@@ -18,8 +18,6 @@ from kbtui.services import gate
 from kbtui.services.operators import AccessDenied
 from kbtui.store import Journal, StoreError
 
-ACTION_LABELS = L.ACTION_LABELS
-
 
 @dataclass
 class VerifyReport:
