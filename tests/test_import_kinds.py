@@ -88,34 +88,29 @@ def test_the_cli_preview_names_columns_and_changes_in_chinese(township, tmp_path
     assert not INTERNAL.search(out), INTERNAL.search(out)
 
 
-@run_async
-async def test_the_tui_preview_names_columns_and_changes_in_chinese(township, tmp_path):
-    book = disability_book(tmp_path / "残联.xlsx", children()[:1])
+async def tui_preview(township: Path, kind: str, book: Path):
+    """The import screen (80×24) after choosing ``kind`` and ``book`` and pressing Enter: (text, screen)."""
     app = make_app(township, start="import")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        app.screen.query_one(Select).value = "disability"
+        app.screen.query_one(Select).value = kind
         app.screen.query_one("#import-path").value = str(book)
         app.screen.query_one("#import-path").focus()
         await pilot.press("enter")
         await settle(app, pilot)
-        text = str(app.screen.query_one("#import-result").render())
-        assert "识别的列：" in text and "残疾类别" in text
-        assert "重点群体：（空） → 残疾" in text and "来源名单：户籍名单 → 户籍名单、残联名单" in text
-        assert not INTERNAL.search(text), INTERNAL.search(text)
+        return str(app.screen.query_one("#import-result").render()), app.screen
+
+
+@run_async
+async def test_the_tui_preview_names_columns_and_changes_in_chinese(township, tmp_path):
+    text, _ = await tui_preview(township, "disability", disability_book(tmp_path / "残联.xlsx", children()[:1]))
+    assert "识别的列：" in text and "残疾类别" in text
+    assert "重点群体：（空） → 残疾" in text and "来源名单：户籍名单 → 户籍名单、残联名单" in text
+    assert not INTERNAL.search(text), INTERNAL.search(text)
 
 
 @run_async
 async def test_the_tui_refuses_the_wrong_kind_with_the_same_message(township, tmp_path):
-    book = school_book(tmp_path / "双山小学学籍.xlsx")
-    app = make_app(township, start="import")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(app, pilot)
-        app.screen.query_one(Select).value = "disability"
-        app.screen.query_one("#import-path").value = str(book)
-        app.screen.query_one("#import-path").focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
-        text = str(app.screen.query_one("#import-result").render())
-        assert "不像残联残疾儿童名单" in text and "看起来是学校学籍名单" in text
-        assert app.screen.prepared is None
+    text, screen = await tui_preview(township, "disability", school_book(tmp_path / "双山小学学籍.xlsx"))
+    assert "不像残联残疾儿童名单" in text and "看起来是学校学籍名单" in text
+    assert screen.prepared is None

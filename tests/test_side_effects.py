@@ -2,6 +2,7 @@
 and a legal document the case does not back (no persuasion recorded) is issued only when confirmed."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -41,6 +42,17 @@ def test_the_preview_of_advancing_is_what_advancing_does(data):
     assert escalation.preview_advance(ws, TODAY).empty()                 # nothing left to do
 
 
+@contextlib.asynccontextmanager
+async def pressing_p(root: Path):
+    """The 劝返 screen (80×24) on ``TODAY`` right after P: (app, pilot)."""
+    app = KbtuiApp(Workspace.open(root, "tester"), today=TODAY, start="cases")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        yield app, pilot
+
+
 @pytest.mark.parametrize("answer,opened", [("n", False), ("y", True)])
 def test_f8_p_asks_how_many_cases_will_be_opened_before_opening_them(data, answer, opened):
     import asyncio
@@ -50,11 +62,7 @@ def test_f8_p_asks_how_many_cases_will_be_opened_before_opening_them(data, answe
     before = journal_length(data)
 
     async def scenario():
-        app = KbtuiApp(Workspace.open(data, "tester"), today=TODAY, start="cases")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("p")
-            await pilot.pause()
+        async with pressing_p(data) as (app, pilot):
             assert isinstance(app.screen, ConfirmScreen)
             question = app.screen.question
             assert "新立案卷 1 件" in question and f"标注 {len(plan.marked)} 名儿童" in question
@@ -74,11 +82,7 @@ def test_f8_p_with_nothing_to_do_asks_nothing(data):
     import asyncio
 
     async def scenario():
-        app = KbtuiApp(Workspace.open(data, "tester"), today=TODAY, start="cases")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("p")
-            await pilot.pause()
+        async with pressing_p(data) as (app, _pilot):
             assert not isinstance(app.screen, ConfirmScreen)
             assert "没有需要推进的事项" in str(app.screen.query_one("#cases-status").render())
 
