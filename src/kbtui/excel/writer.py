@@ -38,7 +38,9 @@ from kbtui.excel.cells import (
     is_risky,
 )
 from kbtui.excel.data_rows import _FastRows, _slow_cells
-from kbtui.excel.saving import ExcelWriteError, _discard_all, atomic_save, check_output, set_properties
+from kbtui.excel.saving import (  # noqa: F401 - output_problem: the old module keeps every name
+    ExcelWriteError, _discard_all, atomic_save, check_output, output_problem, set_properties,
+)
 
 Progress = Callable[[int, int | None], None]
 
