@@ -65,7 +65,8 @@ def test_f8_p_asks_how_many_cases_will_be_opened_before_opening_them(data, answe
         async with pressing_p(data) as (app, pilot):
             assert isinstance(app.screen, ConfirmScreen)
             question = app.screen.question
-            assert "新立案卷 1 件" in question and f"标注 {len(plan.marked)} 名儿童" in question
+            marked = {id_number for id_number, _name, _status in plan.marked}
+            assert "新立案卷 1 件" in question and f"标注 {len(marked)} 名儿童" in question
             assert f"记入已到的步骤 {plan.noted} 个" in question and "2020-10-14" in question
             assert journal_length(data) == before                       # asked before anything is written
             await pilot.press(answer)
@@ -76,6 +77,14 @@ def test_f8_p_asks_how_many_cases_will_be_opened_before_opening_them(data, answe
     asyncio.run(scenario())
     assert (cases.open_case_of(Workspace.open(data, "tester"), KID) is not None) is opened
     assert (journal_length(data) > before) is opened
+
+
+def test_the_question_counts_a_child_marked_twice_once():
+    report = escalation.AdvanceReport(marked=[("1", "甲", "疑似辍学"), ("1", "甲", "辍学"), ("2", "乙", "疑似辍学")],
+                                      opened=["1"], noted=2)
+    question = report.question(TODAY)
+    assert "标注 2 名儿童（辍学 1 人，疑似辍学 1 人）" in question
+    assert "新立案卷 1 件" in question and "记入已到的步骤 2 个" in question
 
 
 def test_f8_p_with_nothing_to_do_asks_nothing(data):

@@ -112,8 +112,8 @@ def log(workspace, child: str | None = None, operator: str | None = None, action
     return found
 
 
-# bookkeeping in a change or a detail that says nothing to a reader (the record line names the record)
-_UNSHOWN = frozenset({"collection", "key", "_v", "_by", "_at"})
+# bookkeeping in a change or a detail that says nothing to a reader, or what the record name already says
+_UNSHOWN = frozenset({"collection", "key", "what", "_v", "_by", "_at"})
 
 
 def describe_changes(entry: dict[str, Any], width: int | None = None) -> str:
@@ -163,7 +163,8 @@ class AuditError(StoreError):
 
 class RecordNames:
     """Readable names of the records journal entries are about: ``王小明（500224…）`` for a child,
-    ``走访任务：王小明（500224…）`` or ``人员：王支书`` for other records, ``操作员 lisi``. Looked up once each."""
+    ``走访任务：王小明（500224…）`` or ``人员：王支书`` for other records, ``操作员 lisi``, the ledger or file
+    of an export or import. Looked up once each."""
 
     def __init__(self, workspace):
         self.workspace = workspace
@@ -189,7 +190,8 @@ class RecordNames:
             return self.child(record)
         if detail.get("operator"):
             return f"操作员 {detail['operator']}"
-        return ""
+        # summary entries (an export, an import, a backup) are about what they wrote or read
+        return str(detail.get("what") or detail.get("file") or "")
 
     def _document(self, collection: str, key: str, entry: dict[str, Any]) -> str:
         doc = {k: pair[1] for k, pair in (entry.get("changes") or {}).items() if isinstance(pair, list)}

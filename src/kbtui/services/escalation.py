@@ -143,12 +143,13 @@ class AdvanceReport:
 
     def question(self, on: dt.date) -> str:
         """The confirmation asked before advancing (from ``preview_advance``): what will be written."""
+        last = {id_number: status for id_number, _name, status in self.marked}    # a child marked twice: the last
         marks: dict[str, int] = {}
-        for _id, _name, status in self.marked:
+        for status in last.values():
             marks[status] = marks.get(status, 0) + 1
         parts = []
-        if self.marked:
-            parts.append(f"标注 {len(self.marked)} 名儿童（" + "，".join(f"{k} {v} 人" for k, v in marks.items()) + "）")
+        if last:
+            parts.append(f"标注 {len(last)} 名儿童（" + "，".join(f"{k} {v} 人" for k, v in marks.items()) + "）")
         if self.opened:
             parts.append(f"新立案卷 {len(self.opened)} 件（一生一案）")
         if self.noted:
