@@ -101,6 +101,7 @@ def test_every_journal_action_the_code_writes_has_a_chinese_name():
     (("ledger", "export", "随便写"), ("没有名为“随便写”的台账", "in-school-local")),
     (("visit", "{kid}", "--status", "外地就读", "--how", "随便写"), ("可选：入户、电话、学校核实、其他",)),
     (("operators", "add", "x", "--role", "随便写"), ("可选：镇管理员、教育专干、村干部",)),
+    (("audit", "log", "--since", "随便写"), ("--since：日期“随便写”格式不对",)),
 ])
 def test_a_value_outside_a_closed_vocabulary_lists_the_valid_ones(township, args, words):
     kid = children()[0].id_number

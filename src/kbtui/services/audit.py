@@ -14,6 +14,7 @@ import orjson
 
 from kbtui.domain import labels as L
 from kbtui.domain import roles as R
+from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.services import gate
 from kbtui.services.operators import AccessDenied
 from kbtui.store import Journal, StoreError
@@ -93,6 +94,7 @@ def log(workspace, child: str | None = None, operator: str | None = None, action
         since: str | None = None, limit: int | None = None, newest_first: bool = False) -> list[dict[str, Any]]:
     """Journal entries filtered by child (ID number), operator (login), action prefix and start time."""
     action = action_filter(action)
+    since = _since(since)
     visible = _visible_filter(workspace)
     if child is not None and visible is not None and workspace.store.get(child) is None:
         raise AccessDenied(f"找不到身份证号为 {child} 的儿童，或该儿童不在您的管辖范围内，无权查看其修改记录")
@@ -155,6 +157,21 @@ def action_filter(text: str | None) -> str | None:
         return text
     listed = "、".join(f"{label}（{action}）" for action, label in L.ACTION_LABELS.items())
     raise AuditError(f"没有“{text}”这类操作，可用的有：{listed}")
+
+
+def _since(text: str | None) -> str | None:
+    """``--since``: a date (any way people write one) or an ISO time, as the ISO text entries compare with."""
+    if not text:
+        return None
+    text = text.strip()
+    if len(text) > 10 and text[10:11] in ("T", " "):
+        day, rest = text[:10], "T" + text[11:]
+    else:
+        day, rest = text, ""
+    try:
+        return parse_date(day).isoformat() + rest
+    except NormalizeError as err:
+        raise AuditError(f"--since：{err}") from None
 
 
 class AuditError(StoreError):
