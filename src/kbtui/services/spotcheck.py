@@ -18,7 +18,7 @@ from typing import Any
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
-from kbtui.domain.sorting import place_key
+from kbtui.domain.sorting import place_key, value_key
 from kbtui.services import access, gate
 from kbtui.store import StoreError
 
@@ -90,7 +90,7 @@ def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bo
         if len(candidates) < size:
             shortfall[family_type] = size - len(candidates)
         picked = rng.sample(candidates, min(size, len(candidates)))
-        chosen.extend(sorted(picked, key=lambda h: (h["village"], h["group"], h["guardian"])))
+        chosen.extend(sorted(picked, key=lambda h: (h["village"], value_key(h["group"]), h["guardian"])))
     campaign = _campaign_id(workspace)
     doc = {"key": campaign, "campaign": campaign, "seed": seed, "sizes": wanted, "households": chosen,
            "shortfall": shortfall, "drawn_at": dt.datetime.now().isoformat(timespec="seconds")}
