@@ -35,8 +35,13 @@ def test_cases_screen_advances_a_case_with_the_keyboard(data):
             await pilot.pause()
             assert (first.rung, first.id_number) not in {
                 (a.rung, a.id_number) for a in escalation.due_actions(ws, dt.date(2020, 10, 14))}
-            # P: the ladders are advanced to today — 王小明 reaches one month: case opened
+            # P: the ladders are advanced to today — 王小明 reaches one month: case opened, once confirmed
+            # (issue 15: P opened case files without asking)
             await pilot.press("p")
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ConfirmScreen" and "新立案卷 1 件" in app.screen.question
+            assert cases.open_case_of(ws, KID) is None
+            await pilot.press("y")
             await pilot.pause()
             case_table = screen.query_one("#case-table")
             assert case_table.row_count == 1

@@ -94,10 +94,14 @@ def test_review_cli_and_evidence_check(ws, tmp_path):
     problems = json.loads(run_cli("check", "--json", data_dir=ws.root).stdout)["problems"]
     assert bare not in {p["id_number"] for p in problems if p["check"] == "佐证材料"}
 
-    # 教育专干 may not do the 村/校 level but does the town level after it
-    denied = run_cli("review", child, "--level", "村/校核查", data_dir=ws.root)
-    assert denied.exit_code == 1 and "须由" in denied.output
+    # the creator of the data folder (镇管理员) takes the township's levels, 村/校核查 included (issue 15:
+    # README step 6 failed for them), then the town level after it
+    passed = run_cli("review", child, "--level", "村/校核查", data_dir=ws.root)
+    assert passed.exit_code == 0 and "通过 1 条" in passed.output, passed.output
     listed = run_cli("review", "--level", "镇核查", "--list", data_dir=ws.root)
     assert listed.exit_code == 0 and "待“镇核查”的记录" in listed.output
+    # 县复核 is the county's: refused, saying who may and how to add such an operator
+    denied = run_cli("review", child, "--level", "县复核", data_dir=ws.root)
+    assert denied.exit_code == 1 and "须由" in denied.output and "--role 县复核" in denied.output
     bad = run_cli("review", child, "--level", "省核查", data_dir=ws.root)
     assert bad.exit_code == 2 and "核查级别" in bad.output

@@ -204,6 +204,7 @@ def test_rejects_workbook_round_trip(tmp_path):
     fields = {"name": ["姓名"], "sex": ["性别"], "id_number": ["身份证号码"], "birth_date": ["出生日期"]}
     table = read_rows(src, fields=fields, required=["id_number", "name"])
     rejects = [(table.rows[1], "身份证号被 Excel 存成了数字"), (table.rows[2], "身份证号应为18位")]
+    (tmp_path / "rejects").mkdir()          # writers never make folders (issue 15); the data folder has it
     out = write_rejects(tmp_path / "rejects" / "拒收.xlsx", table, rejects)
     assert out.exists()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 
+from kbtui.cli import zh
 from kbtui.cli.common import cli
 
 COMMAND_MODULES = (
@@ -20,6 +21,7 @@ COMMAND_MODULES = (
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)
+zh.localize(cli)
 
 
 def main() -> None:

@@ -92,7 +92,7 @@ def audit_verify(workspace: Workspace, as_json: bool) -> None:
 @audit_group.command("log")
 @click.option("--child", default=None, help="只看某个儿童（身份证号）。")
 @click.option("--operator", "who", default=None, help="只看某个操作员（系统用户名）。")
-@click.option("--action", default=None, help="只看某类操作，如 update、import、export。")
+@click.option("--action", default=None, help="只看某类操作，如 修改、导入名单、导出、走访、核查通过（也可写 update、import、export）。")
 @click.option("--since", default=None, help="只看此时间以后，如 2024-09-01。")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1), help="最多显示条数（最新的）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -104,7 +104,7 @@ def audit_log(workspace: Workspace, child: str | None, who: str | None, action: 
     if as_json:
         print_json({"entries": entries, "count": len(entries)})
         return
-    for line in audit.iter_text(entries):
+    for line in audit.iter_text(entries, workspace):
         click.echo(line)
     click.echo(f"共 {len(entries)} 条")
 

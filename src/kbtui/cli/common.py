@@ -9,9 +9,13 @@ from typing import Any, Callable
 
 import click
 
-from kbtui.profiles import ProfileError
-from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
-from kbtui.store import StoreError
+from kbtui.cli import zh
+
+zh.install()     # before any command is declared: click's own words (help, usage errors) in Chinese
+
+from kbtui.profiles import ProfileError  # noqa: E402
+from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
+from kbtui.store import StoreError  # noqa: E402
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -44,15 +48,6 @@ class Settings:
             self._warned = len(warnings)
 
 
-def _show_in_chinese(self: click.ClickException, file=None) -> None:
-    """click prints ``Error: …``; every message of ours is Chinese, so is the word in front of it."""
-    click.echo(f"错误：{self.format_message()}", file=file, err=file is None)
-
-
-# every ClickException of ours (friendly_errors and the commands' own); usage errors keep click's text
-click.ClickException.show = _show_in_chinese  # type: ignore[method-assign]
-
-
 class friendly_errors:
     """Turn the product's own errors into a Chinese message and exit code 1, never a traceback."""
 
@@ -63,6 +58,36 @@ class friendly_errors:
         if exc is not None and isinstance(exc, (WorkspaceError, ProfileError, StoreError)):
             raise click.ClickException(str(exc))
         return False
+
+
+class LabelledChoice(click.Choice):
+    """A closed vocabulary typed as short names (``police``) that also have a Chinese label: a wrong value
+    lists every name with its label (``police（派出所户籍名单）``)."""
+
+    def __init__(self, labels: dict[str, str], case_sensitive: bool = False):
+        super().__init__(list(labels), case_sensitive=case_sensitive)
+        self.labels = dict(labels)
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        listed = "、".join(f"{name}（{label}）" for name, label in self.labels.items())
+        return f"“{value}”不是可选的值，可选：{listed}"
+
+
+class OutputFile(click.Path):
+    """An ``-o`` file: refused at once (before any work is done) when its folder does not exist or it is a
+    folder (``excel.saving.output_problem``, the same rule every export applies); no folder is ever made."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(dir_okay=False, path_type=Path, **kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from kbtui.excel.saving import output_problem
+
+        path = super().convert(value, param, ctx)
+        problem = output_problem(path)
+        if problem:
+            self.fail(problem, param, ctx)
+        return path
 
 
 def warn(warnings: list[str]) -> None:
@@ -117,3 +142,8 @@ def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def stdin_is_terminal() -> bool:
+    """Someone at a keyboard who can answer a question (not a script or a pipe)."""
+    return sys.stdin.isatty()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import OutputFile, cli, print_json, stdin_is_terminal, warn, with_workspace
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
@@ -64,7 +64,7 @@ def absence() -> None:
 @with_workspace
 def absence_add(workspace: Workspace, id_number, start, days, until, hours, excused, reason, reported_by,
                 as_json) -> None:
-    """登记一名儿童的缺课（身份证号 ID_NUMBER）。"""
+    """登记一名儿童的缺课。"""
     with escalation_errors():
         doc = absence_service.add_absence(workspace, id_number, start, days=days, until=until, hours=hours,
                                           excused=excused, reason=reason, reported_by=reported_by)
@@ -175,12 +175,12 @@ def escalation_advance(workspace: Workspace, on) -> None:
 @click.option("--note", default="", help="处置情况。")
 @with_workspace
 def escalation_done(workspace: Workspace, id_number, rung, on, by, note) -> None:
-    """记录某一步骤的处置已完成（RUNG 为步骤编号，或 流程:步骤，如 shuangcheng:teacher-3）。"""
+    """记录某一步骤的处置已完成（步骤为步骤编号，或 流程:步骤，如 shuangcheng:teacher-3）。"""
     ladder, _, rung_id = rung.rpartition(":")
     with escalation_errors():
         doc = escalation_service.record_done(workspace, id_number, rung_id, ladder=ladder or None, on=on,
                                              by=by, note=note)
-    click.echo(f"已记录完成：{doc['ladder']}·{doc['rung']}（{doc['done_on']}）")
+    click.echo(f"已记录完成：{escalation_service.rung_text(workspace, doc['ladder'], doc['rung'])}（{doc['done_on']}）")
 
 
 @escalation.command("ladders")
@@ -209,14 +209,23 @@ def escalation_ladders(workspace: Workspace, as_json) -> None:
 @escalation.command("document")
 @click.argument("case_key")
 @click.argument("step")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", "output", required=True, type=OutputFile(),
               help="输出文件（.xlsx 或 .txt）。")
 @click.option("--on", "on", type=DATE, default=None, help="文书日期（默认今天）。")
+@click.option("--force", is_flag=True, help="案卷中没有劝返记录等情况时也照样制发（不再询问）。")
 @with_workspace
-def escalation_document(workspace: Workspace, case_key, step, output, on) -> None:
-    """生成依法控辍文书（STEP：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。"""
+def escalation_document(workspace: Workspace, case_key, step, output, on, force: bool) -> None:
+    """生成依法控辍文书（步骤：order 责令限期改正通知书、supervision 督促监护令、liability 追究法律责任函）。
+
+    案卷中没有劝返记录时先提示：在终端中询问是否仍要制发，否则须加 --force。"""
     with escalation_errors():
-        path = case_forms.write_document(workspace, case_key, step, output, on)
+        warnings = [] if force else case_forms.document_warnings(workspace, case_key, step, on)
+        if warnings:
+            warn(warnings)
+            if not stdin_is_terminal():
+                raise click.ClickException("未制发文书。确认仍要制发，请加 --force")
+            click.confirm("仍要制发吗？", default=False, abort=True)
+        path = case_forms.write_document(workspace, case_key, step, output, on, force=True)
     click.echo(f"已生成：{path}")
 
 
@@ -252,7 +261,7 @@ def case_list(workspace: Workspace, show_all, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
 def case_show(workspace: Workspace, case_key, as_json) -> None:
-    """查看一件案卷（CASE_KEY 为案卷编号、编号开头几位或儿童身份证号）。"""
+    """查看一件案卷（案卷为案卷编号、编号开头几位或儿童身份证号）。"""
     with escalation_errors():
         c = case_service.find_case(workspace, case_key)
     if as_json:
@@ -262,7 +271,7 @@ def case_show(workspace: Workspace, case_key, as_json) -> None:
     click.echo(f"原因：{c.get('reason') or '未填'}  帮扶措施：{'、'.join(c.get('support_plan') or []) or '未填'}")
     click.echo(f"立案方式：{c.get('opened_how')}")
     for r in c.get("rungs") or []:
-        click.echo(f"  到达 {r['date']}  {r['ladder']}·{r.get('label', r['rung'])}")
+        click.echo(f"  到达 {r['date']}  {escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
     for a in c.get("attempts") or []:
         click.echo(f"  劝返 {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
     for d in c.get("documents") or []:
@@ -350,7 +359,7 @@ def case_close(workspace: Workspace, case_key, on, outcome) -> None:
 
 @case.command("record")
 @click.argument("case_key")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", "output", type=OutputFile(), default=None,
               help="输出文件（默认在数据目录 exports/ 下）。")
 @with_workspace
 def case_record(workspace: Workspace, case_key, output) -> None:

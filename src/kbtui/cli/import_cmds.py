@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import LabelledChoice, cli, print_json, with_workspace
 from kbtui.excel import ExcelReadError
 from kbtui.services.importer import ImportFailed, ImportResult, prepare_import
-from kbtui.services.merge import SOURCE_LABELS
+from kbtui.domain.labels import source_label
 from kbtui.services.sources import SOURCES
 from kbtui.services.workspace import Workspace
 
@@ -54,7 +54,7 @@ def _source_help() -> str:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Choice(list(SOURCES), case_sensitive=False), metavar="SOURCE")
+@click.argument("source", type=LabelledChoice({name: SOURCES[name].label for name in SOURCES}))
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--sheet", default=None, help="工作表名称（默认：第一个含所需列的工作表）。")
 @click.option("--school", default=None, help="学籍名单没有“学校名称”列时，整份名单所属的学校。")
@@ -63,7 +63,7 @@ def _source_help() -> str:
 @with_workspace
 def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, school: str | None,
             dry_run: bool, as_json: bool) -> None:
-    """导入名单：SOURCE 为名单类型，FILE 为 Excel（.xlsx/.xls）或 CSV 文件。
+    """导入名单：名单类型见下，文件为 Excel（.xlsx/.xls）或 CSV。
 
     名单类型：police 派出所户籍名单；school 学校学籍名单；poverty 防返贫监测名单（家庭类型）；
     disability 残联名单；civil 民政名单（孤儿、事实无人抚养、低保、特困）。
@@ -91,11 +91,11 @@ def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, sc
 
 
 def _print_summary(r: ImportResult) -> None:
-    label = SOURCES[r.source].label if r.source in SOURCES else SOURCE_LABELS.get(r.source, r.source)
+    label = SOURCES[r.source].label if r.source in SOURCES else source_label(r.source)
     head = "【试导入，未保存】" if r.dry_run else ""
     click.echo(f"{head}{label}“{Path(r.file).name}”工作表“{r.sheet}”，表头在第{r.header_row}行，"
                f"共 {r.rows} 行数据。")
-    click.echo("识别的列：" + "、".join(f"{h}→{k}" for k, h in r.columns.items()))
+    click.echo("识别的列：" + r.columns_text())
     if r.unmatched_headers:
         click.echo("未使用的列：" + "、".join(r.unmatched_headers))
     verb = "将" if r.dry_run else "已"
@@ -118,19 +118,4 @@ def _print_summary(r: ImportResult) -> None:
     if r.dry_run and r.samples:
         click.echo("变化示例：")
         for change in r.samples[:10]:
-            if change.kind == "update":
-                parts = "；".join(f"{k}：{_v(o)} → {_v(n)}" for k, (o, n) in change.changes.items()
-                                 if k not in ("conflicts",))
-                click.echo(f"  更新 {change.name}（{change.id_number}）{parts}")
-            else:
-                click.echo(f"  新增 {change.name}（{change.id_number}）")
-
-
-def _v(value) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, list):
-        return "、".join(map(str, value))
-    if isinstance(value, dict):
-        return "（冲突记录）"
-    return str(value)
+            click.echo(f"  {change.text()}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
 from kbtui.services.ledgers import (
     LedgerError,
     apply_ledger_import,
@@ -46,7 +46,7 @@ def list_(workspace: Workspace, village: str | None, as_json: bool) -> None:
 
 @ledger.command("export")
 @click.argument("ledger_id", metavar="ID")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="导出的文件（.xlsx）；默认写入数据目录 exports/ 下。")
 @click.option("--village", default=None, help="只导出某个村（社区）的儿童。")
 @click.option("--level", default=None, help="只导出已通过该级核查的记录（村/校核查、镇核查、县复核）；默认全部。")

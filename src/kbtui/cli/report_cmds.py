@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
 from kbtui.domain.report import ReportError
 from kbtui.services.reports import build_report, export_report, list_reports, preview_text
 from kbtui.services.workspace import Workspace
@@ -50,7 +50,7 @@ def show(workspace: Workspace, report_id: str, village: str | None, as_json: boo
 
 @report.command("export")
 @click.argument("report_id", metavar="ID")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="导出的文件（.xlsx）；默认写入数据目录 exports/ 下。")
 @click.option("--village", default=None, help="只统计某个村（社区）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
 from kbtui.domain import checking as chk
 from kbtui.services import checking as checking_svc
 from kbtui.services import evidence as evidence_svc
@@ -83,6 +83,9 @@ def review(workspace: Workspace, id_numbers: tuple[str, ...], level: str, reject
             click.echo(f"{r.get('name')}（{r['id_number']}）{r.get('village') or ''}{r.get('group') or ''}  "
                        f"{r.get('status') or workspace.context().classify(r).situation}")
         click.echo(f"待“{level}”的记录 {len(waiting)} 条")
+        refused = checking_svc.level_problem(workspace, level)
+        if refused and level != chk.ENTERED:
+            click.echo(f"注意：{refused}")
         return
     if reject is not None:
         if len(id_numbers) != 1:
@@ -91,6 +94,12 @@ def review(workspace: Workspace, id_numbers: tuple[str, ...], level: str, reject
         click.echo(f"已退回：{record.get('name')}（{record['id_number']}）在“{level}”，原因：{reject}")
         return
     ids = list(id_numbers) or [r["id_number"] for r in checking_svc.awaiting(workspace, level, village)]
+    if not ids:
+        problem = checking_svc.level_problem(workspace, level)
+        if problem:
+            raise click.ClickException(problem)
+        click.echo(f"{village or ''}没有待“{level}”的记录")
+        return
     result = checking_svc.review_many(workspace, ids, level)
     if as_json:
         print_json({"level": level, **result})
@@ -109,7 +118,7 @@ def spotcheck() -> None:
 
 @spotcheck.command("draw")
 @click.option("--seed", type=int, default=None, help="随机种子（相同种子相同名单；默认按当前时间）。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="督查名单 Excel 文件（.xlsx）。")
 @click.option("--replace", is_flag=True, help="重新抽取（原名单作废）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -136,7 +145,7 @@ def spotcheck_draw(workspace: Workspace, seed: int | None, output: Path | None, 
 
 
 @spotcheck.command("list")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputFile(), default=None,
               help="写成 Excel 督查名单。")
 @with_workspace
 def spotcheck_list(workspace: Workspace, output: Path | None) -> None:

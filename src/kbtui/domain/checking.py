@@ -32,6 +32,9 @@ DEFAULT_ROLES: dict[str, tuple[str, ...]] = {
     TOWN_CHECK: ("镇领导", "镇干部", "教育专干", "校长"),      # 熨斗: the two principals lead the town check
     COUNTY_REVIEW: ("县教育局", "督学"),
 }
+#: The levels the township does itself: an operator acting for the whole township (``Checker.township``,
+#: the 镇管理员 and 教育专干 accounts) may take them anywhere, whatever the role lists say. 县复核 stays the county's.
+TOWNSHIP_LEVELS: tuple[str, ...] = (LOCAL_CHECK, TOWN_CHECK)
 
 
 class CheckingError(ValueError):
@@ -86,11 +89,15 @@ def next_level(record: Record) -> str | None:
 
 @dataclass(frozen=True)
 class Checker:
-    """Who takes a step: name, roles (a person may hold more than one) and unit (village or school)."""
+    """Who takes a step: name, roles (a person may hold more than one) and unit (village or school).
+
+    ``township``: acts for the whole township (an operator who may do everything there): may take every
+    level in ``TOWNSHIP_LEVELS``, in every village and school."""
 
     name: str
     roles: tuple[str, ...]
     unit: str = ""
+    township: bool = False
 
 
 def roles_for(level: str, overrides: Mapping[str, Sequence[str]] | None = None) -> tuple[str, ...]:
@@ -99,23 +106,38 @@ def roles_for(level: str, overrides: Mapping[str, Sequence[str]] | None = None) 
     return DEFAULT_ROLES[level]
 
 
+def level_refusal(checker: Checker, level: str, overrides: Mapping[str, Sequence[str]] | None = None) -> str | None:
+    """None if ``checker`` may take ``level`` at all (whatever the record); else the Chinese reason why not."""
+    level = normalize_level(level)
+    if level == ENTERED:
+        return "“录入”由入户核实时自动完成，无需核查"
+    if checker.township and level in TOWNSHIP_LEVELS:
+        return None
+    allowed = roles_for(level, overrides)
+    if allowed and not set(checker.roles) & set(allowed):
+        have = "、".join(checker.roles) or "未登记职务"
+        return f"“{level}”须由{'、'.join(allowed)}进行，{checker.name}（{have}）不能操作"
+    return None
+
+
 def may_take(checker: Checker, level: str, record: Record, *, situation_known: bool = True,
              overrides: Mapping[str, Sequence[str]] | None = None,
              schools_of_village: Iterable[str] = ()) -> str | None:
     """None if ``checker`` may pass or return ``record`` at ``level``; else the Chinese reason why not."""
     level = normalize_level(level)
-    if level == ENTERED:
-        return "“录入”由入户核实时自动完成，无需核查"
-    allowed = roles_for(level, overrides)
-    if allowed and not set(checker.roles) & set(allowed):
-        have = "、".join(checker.roles) or "未登记职务"
-        return f"“{level}”须由{'、'.join(allowed)}进行，{checker.name}（{have}）不能操作"
+    refusal = level_refusal(checker, level, overrides)
+    if refusal:
+        return refusal
     if not situation_known and not record.get("status"):
         return "尚未核实（没有核实情况），不能核查；请先入户核实"
+    if checker.township:
+        return None
     if level == LOCAL_CHECK and checker.unit and not set(checker.roles) & {"镇领导", "镇干部", "教育专干"}:
         village, school = record.get("village") or "", record.get("school") or ""
         if checker.unit not in (village, school) and checker.unit not in set(schools_of_village):
-            return f"{checker.name}属于{checker.unit}，不能核查{village or '（未分村）'}的儿童"
+            place = village or "（未分村）"
+            return (f"{checker.name}属于{checker.unit}，不能核查{place}的儿童"
+                    f"（{place}的由本村的村干部、组长或包该村的学校核查，镇管理员、教育专干可核查全镇）")
     return None
 
 

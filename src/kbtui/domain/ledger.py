@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from kbtui.domain.child import Record, display
 from kbtui.domain.classify import Classification, classify
+from kbtui.domain.sorting import place_key
 from kbtui.profiles import Profile
 
 
@@ -62,8 +63,8 @@ def field_column(header: str, key: str, width: int = 12) -> Column:
 
 
 def default_sort(record: Record) -> tuple:
-    return (record.get("village") or "", record.get("group") or "", record.get("name") or "",
-            record.get("id_number") or "")
+    """Village, group (2组 before 10组), name, ID."""
+    return place_key(record)
 
 
 @dataclass(frozen=True)

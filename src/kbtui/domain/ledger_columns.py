@@ -14,7 +14,6 @@ Example (a county variant of a stock ledger)::
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -23,6 +22,7 @@ from kbtui.domain import normalize as nz
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Column, LedgerContext
+from kbtui.domain.sorting import place_key
 
 Parse = Callable[[Any], Any]
 
@@ -265,9 +265,20 @@ def reason(header: str = "原因", width: int = 14) -> FieldColumn:
     return text(header, "status_reason", width, editable=True)
 
 
+def visited_by(record: Record, _ctx: LedgerContext | None = None) -> str:
+    """排查人: the ``surveyor`` a visit (``services.visits``) or a filled-in ledger set; for a record from
+    before visits kept it, the visitors of its last recorded finding."""
+    written = record.get("surveyor")
+    if written:
+        return str(written)
+    history = record.get("status_history") or []
+    people = (history[-1].get("visitors") or []) if history and isinstance(history[-1], dict) else []
+    return "、".join(str(p) for p in people)
+
+
 def surveyor(width: int = 8) -> FieldColumn:
-    """排查人: who visited (free text, filled in on paper)."""
-    return text("排查人", "surveyor", width, editable=True)
+    """排查人: who visited (filled from the visit's visitors; a cadre may write it on paper and import it back)."""
+    return FieldColumn("排查人", visited_by, width, "surveyor", True, _text)
 
 
 def note(width: int = 16) -> FieldColumn:
@@ -286,15 +297,5 @@ def deferral_done(width: int = 10) -> FieldColumn:
 
 # --------------------------------------------------------------------------- sorting
 
-_NUMBER = re.compile(r"(\d+)")
-
-
-@functools.lru_cache(maxsize=4096)
-def _natural(text: str) -> tuple:
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _NUMBER.split(text) if p != "")
-
-
-def natural_sort(record: Record) -> tuple:
-    """Village, group (2组 before 10组), name, ID."""
-    return (record.get("village") or "", _natural(record.get("group") or ""), record.get("name") or "",
-            record.get("id_number") or "")
+#: Village, group (2组 before 10组), name, ID: the default order of the ledgers (``domain.sorting``).
+natural_sort = place_key

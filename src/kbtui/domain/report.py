@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from kbtui.domain.child import Record
 from kbtui.domain.ledger import Ledger, LedgerContext
+from kbtui.domain.sorting import value_key
 from kbtui.domain.status import Kind, StatusRegistry
 from kbtui.profiles import Profile
 
@@ -254,7 +255,7 @@ class Report:
             fixed = [ctx.village]           # one village's report: its row only
         else:
             fixed = list(self.groups(ctx)) if self.groups else []
-        return fixed + sorted(label for label in grouped if label not in fixed)
+        return fixed + sorted((label for label in grouped if label not in fixed), key=value_key)
 
     def _sections(self, order: list[str], ctx: ReportContext) -> list[tuple[str | None, list[str]]]:
         if not self.sections:

@@ -1,5 +1,6 @@
-"""Putting a written workbook on disk: its properties, an atomic save (temporary file next to the target,
-``os.replace``), and the clean-up of a half-written one (openpyxl's temporary files hold data)."""
+"""Putting a written workbook on disk: where it may go (``output_problem``: an existing folder, never
+made on the way), its properties, an atomic save (temporary file next to the target, ``os.replace``), and
+the clean-up of a half-written one (openpyxl's temporary files hold data)."""
 from __future__ import annotations
 
 import os
@@ -12,10 +13,39 @@ from kbtui.excel.cells import clean_text
 from kbtui.store.owner import keep_owner
 
 
+class ExcelWriteError(Exception):
+    """A workbook that cannot be written; the message is Chinese."""
+
+
+def output_problem(path: str | Path, *, new_folder: bool = False) -> str | None:
+    """Why ``path`` cannot take an exported file (Chinese), or None. Its folder must already exist: a
+    mistyped ``-o /srv/kbtu/台账.xlsx`` must not leave new folders behind with children's data in them.
+    ``new_folder``: ``path`` is a folder to be made there (a restore's target), not a file."""
+    target = Path(path).expanduser()
+    if target.is_dir() and not new_folder:
+        return f"“{target}”是一个文件夹，请写出文件名，如 {target / '台账.xlsx'}"
+    folder = target.parent
+    if not folder.exists():
+        return (f"文件夹“{folder}”不存在，未写入任何文件。请先建好这个文件夹，或写一个已有文件夹中的"
+                f"{'目录' if new_folder else '文件名'}")
+    if not folder.is_dir():
+        return f"“{folder}”不是文件夹，未写入任何文件"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"没有在文件夹“{folder}”中写文件的权限，未写入任何文件"
+    return None
+
+
+def check_output(path: str | Path) -> Path:
+    """``path`` if an exported file may be written there, else ExcelWriteError saying why."""
+    problem = output_problem(path)
+    if problem:
+        raise ExcelWriteError(problem)
+    return Path(path).expanduser()
+
+
 def atomic_save(wb: Workbook, path: str | Path) -> Path:
-    """Save to a temporary file next to ``path``, then move it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Save to a temporary file next to ``path`` (whose folder must exist), then move it into place."""
+    target = check_output(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
     try:
         try:

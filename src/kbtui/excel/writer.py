@@ -38,7 +38,9 @@ from kbtui.excel.cells import (
     is_risky,
 )
 from kbtui.excel.data_rows import _FastRows, _slow_cells
-from kbtui.excel.saving import _discard_all, atomic_save, set_properties
+from kbtui.excel.saving import (  # noqa: F401 - output_problem: the old module keeps every name
+    ExcelWriteError, _discard_all, atomic_save, check_output, output_problem, set_properties,
+)
 
 Progress = Callable[[int, int | None], None]
 
@@ -48,10 +50,6 @@ EXCEL_MAX_ROWS = 1_048_576
 USE_FAST_ROWS = True
 FOOTER_TEXT = "填表人：            审核人：            联系电话：                填表日期："
 FONT_NAME = "宋体"
-
-
-class ExcelWriteError(Exception):
-    """An export that could not be written; the message is Chinese."""
 
 
 def with_serial(rows: Iterable[Sequence[Any]], start: int = 1) -> Iterator[list[Any]]:
@@ -118,11 +116,7 @@ def write_form(
         raise ExcelWriteError("导出失败：没有任何列")
     if header_groups and sum(span for _, span in header_groups) != len(columns):
         raise ExcelWriteError("导出失败：表头分组的列数与表头不一致")
-    target = Path(path)
-    try:  # fail before doing the work when the folder cannot be made
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ExcelWriteError(f"无法创建文件夹“{target.parent}”：{err.strerror or err}") from err
+    check_output(path)      # fail before doing the work when the file cannot go there
 
     wb = Workbook(write_only=True)
     set_properties(wb, title, properties)

@@ -18,15 +18,21 @@ from typing import Any, Callable
 
 from kbtui.domain import masking
 from kbtui.domain import roles as R
+from kbtui.excel.saving import output_problem
 from kbtui.services.gate import operator_of, raw_store, require
 from kbtui.services.import_check import Issue
 from kbtui.services.scope import Record, ScopedStore
+from kbtui.store import StoreError
 from kbtui.store.journal import make_entry
 
 # Re-exported for modules that still reach operators through ``access`` and are being changed by others
 # right now (tui/screens/operators.py); new code imports them from services.operators / operator_admin.
 from kbtui.services.operator_admin import add_operator, list_operators, remove_operator
 from kbtui.services.operators import Operator
+
+
+class OutputPathError(StoreError):
+    """An export's file cannot go where it was asked to (no such folder …); the message is Chinese."""
 
 
 def can_see_full(workspace, record: Record | None = None, purpose: str = "list") -> bool:
@@ -107,13 +113,17 @@ def export_file(workspace, what: str, path: Path | str, write: Callable[[dict[st
                 properties: dict[str, str] | None = None, detail: dict[str, Any] | None = None) -> int:
     """The steps every export of children's data takes around writing its file.
 
-    The role must be allowed to export; ``write(props)`` writes ``path`` (atomically, e.g. through
+    The role must be allowed to export and the file's folder must exist (``excel.saving.output_problem``:
+    never made on the way, OutputPathError otherwise); ``write(props)`` writes ``path`` (atomically, e.g. through
     ``write_form(properties=props)``) with the workbook properties saying who exported what scope when
     (``export_properties``, then ``properties`` over them) and returns the number of rows; the file is then
     made private (0600) and the export journaled (``record_export``). Returns the rows. Masking is the
     writer's job (``mask_row`` / ``export_record``), since only it knows its columns.
     """
     require(workspace, R.EXPORT, "导出")
+    problem = output_problem(path)
+    if problem:
+        raise OutputPathError(problem)
     rows = write({**export_properties(workspace, what), **(properties or {})})
     try:
         Path(path).chmod(0o600)

@@ -30,6 +30,7 @@ from typing import Any, Iterator
 import orjson
 
 from kbtui.domain import roles as R
+from kbtui.excel.saving import output_problem
 from kbtui.services import gate, operators
 from kbtui.store import ChildStore, Journal, StoreError
 from kbtui.store import layout
@@ -311,7 +312,9 @@ def restore_backup(file: Path | str, into: Path | str, operator: str | None = No
     manifest = read_manifest(file)
     if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
         raise BackupError(f"{file} 的备份清单无法识别")
-    into.parent.mkdir(parents=True, exist_ok=True)
+    problem = output_problem(into, new_folder=True)       # its folder must exist: none made on the way
+    if problem:
+        raise BackupError(problem)
     staging = into.parent / f".{into.name}.restoring-{secrets.token_hex(4)}"
     layout.ensure_private_dir(staging)
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import roles as R
+from kbtui.excel.saving import check_output
 from kbtui.services import access, gate
 from kbtui.services.absences import EscalationError
 from kbtui.services.cases import _day, find_case, ledger_extra, note_document, status_label
@@ -120,14 +121,42 @@ def document_text(workspace: Any, case: dict, step: str, on: dt.date) -> tuple[s
     return rung.document or rung.label, body, (rung, deadline)
 
 
-def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt.date | str | None = None) -> Path:
+class DocumentNeedsConfirmation(EscalationError):
+    """A legal document whose facts are missing from the case (no persuasion recorded): issued only when
+    confirmed (``force``). ``warnings`` say what is missing, in Chinese."""
+
+    def __init__(self, warnings: list[str]):
+        super().__init__("；".join(warnings) + "。确认仍要制发，请再次确认（命令行加 --force）")
+        self.warnings = warnings
+
+
+def document_warnings(workspace: Any, key: str, step: str, on: dt.date | str | None = None) -> list[str]:
+    """What a document for the case would state without the case showing it (Chinese), [] when nothing.
+    Asked before issuing: a role that may not issue documents is refused here already."""
+    gate.require(workspace, R.WRITE, "制发法律文书")
+    case = find_case(workspace, key)
+    title, _body, _rung = document_text(workspace, case, step, _day(on))
+    warnings = []
+    if not case.get("attempts"):
+        warnings.append(f"案卷 {case['key']}（{case.get('name', '')}）中没有任何劝返记录，《{title}》将写明"
+                        f"“已劝返0次”。请先用 kbtui case attempt（界面 F8 的 A）记录每次劝返")
+    return warnings
+
+
+def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt.date | str | None = None,
+                   *, force: bool = False) -> Path:
     """Write the legal step's document for the case as a printable .xlsx (or .txt) and note it on the case.
 
     Issuing a document is a change to the case (roles that may not change data are refused before anything
-    is written); the file is an export: private, journaled, with who/what/scope/when in its properties."""
+    is written); the file is an export: private, journaled, with who/what/scope/when in its properties.
+    A document the case does not back (``document_warnings``: no persuasion recorded) raises
+    DocumentNeedsConfirmation unless ``force``."""
     gate.require(workspace, R.WRITE, "制发法律文书")
     case = find_case(workspace, key)
     day = _day(on)
+    warnings = document_warnings(workspace, key, step, day)
+    if warnings and not force:
+        raise DocumentNeedsConfirmation(warnings)
     title, body, (rung, deadline) = document_text(workspace, case, step, day)
     target = Path(path)
 
@@ -135,7 +164,7 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
         if target.suffix.lower() in (".txt", ".text"):
             from kbtui.store.storage import atomic_write
 
-            target.parent.mkdir(parents=True, exist_ok=True)
+            check_output(target)
             atomic_write(target, (title + "\n\n" + "\n".join(body) + "\n").encode("utf-8"))
         else:
             _write_letter(target, title, body, properties)

@@ -1,8 +1,10 @@
 """Checking findings level by level (录入 → 村/校核查 → 镇核查 → 县复核), journaled, with sending back.
 
-Who the operator is (roles, unit) comes from ``operator_checker`` — the one place to change when real
-operator roles arrive (``<data>/operators.toml``). For now the operator's name is looked up in the people
-register; a person may appear more than once (several roles).
+Who the operator is (roles, unit) comes from ``operator_checker``: the operator account
+(``<data>/operators.toml``) and the people register (a person may appear more than once, several roles).
+An account that may do everything in the township (镇管理员, 教育专干) takes the township's levels
+(村/校核查, 镇核查) anywhere; 县复核 is the county's. ``level_problem`` says, before any record is touched,
+whether the operator may take a level, and if not who may and how to get there.
 """
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ import datetime as dt
 from typing import Any, Iterable
 
 from kbtui.domain import checking as chk
+from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import Rules
+from kbtui.domain.sorting import place_key
+from kbtui.services.places import village_problem
 from kbtui.store import StaleEditError, StoreError, edits
 
 # what a checking step passes (or sends back): a step on a finding that changed since it was read is refused
@@ -27,6 +32,8 @@ ACCOUNT_ROLES: dict[str, tuple[str, ...]] = {
     "镇管理员": ("镇领导", "教育专干"), "教育专干": ("教育专干",), "村干部": ("村干部",),
     "学校": ("学校领导",), "督导": ("督学",), "县复核": ("县教育局",),
 }
+#: Accounts acting for the whole township: they may take every level of ``chk.TOWNSHIP_LEVELS``.
+TOWNSHIP_ACCOUNTS: tuple[str, ...] = (R.TOWN_ADMIN, R.EDU_OFFICER)
 
 
 def operator_checker(workspace, name: str | None = None) -> chk.Checker:
@@ -50,7 +57,40 @@ def operator_checker(workspace, name: str | None = None) -> chk.Checker:
         if account else []
     units += [p["unit"] for p in matches if p.get("unit")]
     display = account.name if account is not None and account.name else (name or workspace.operator)
-    return chk.Checker(display, tuple(dict.fromkeys(roles)), units[0] if units else "")
+    township = account is not None and account.role in TOWNSHIP_ACCOUNTS
+    return chk.Checker(display, tuple(dict.fromkeys(roles)), units[0] if units else "", township)
+
+
+def accounts_for(level: str, overrides: dict[str, list[str]] | None = None) -> list[str]:
+    """The operator roles (``operators.toml``) whose accounts may take ``level``."""
+    level = chk.normalize_level(level)
+    allowed = set(chk.roles_for(level, overrides))
+    return [role for role, mapped in ACCOUNT_ROLES.items() if R.ROLES[role].may(R.REVIEW)
+            and (set(mapped) & allowed or (role in TOWNSHIP_ACCOUNTS and level in chk.TOWNSHIP_LEVELS))]
+
+
+def level_problem(workspace, level: str, checker: chk.Checker | None = None) -> str | None:
+    """None if the operator (or ``checker``) may take ``level`` at all; else why not, who may, and how to
+    get there (which operator role to add, by whom, with which command)."""
+    level = chk.normalize_level(level)
+    checker = checker or operator_checker(workspace)
+    overrides = role_overrides(workspace)
+    refusal = chk.level_refusal(checker, level, overrides)
+    if refusal is None or level == chk.ENTERED:
+        return refusal
+    accounts = accounts_for(level, overrides)
+    people_roles = "、".join(chk.roles_for(level, overrides))
+    who = (f"可以做“{level}”的有：角色为{'、'.join(accounts)}的操作员" if accounts else f"可以做“{level}”的有：")
+    who += f"{'，以及' if accounts else ''}人员名单中职务为{people_roles}的人（按其系统用户名或姓名认定）"
+    # the narrowest account that will do: a village's cadre before the township's officer before its admin
+    role = min(accounts, key=lambda r: (R.ROLES[r].scope == R.ALL, R.ROLES[r].may(R.ADMIN))) if accounts else "角色"
+    add = f"kbtui operators add 登录名 --role {role} --name 姓名"
+    account = getattr(workspace, "account", None)
+    if account is not None and account.role_info.may(R.ADMIN):
+        how = f"可用 {add} 添加这样的操作员（界面中按 Ctrl+P 选“操作员”，再按 A），由其登录后核查"
+    else:
+        how = f"请镇管理员添加这样的操作员（{add}），或在人员名单中登记您的职务"
+    return f"{refusal}。{who}。{how}"
 
 
 def role_overrides(workspace) -> dict[str, list[str]]:
@@ -80,6 +120,9 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
     if record is None:
         raise ReviewError(f"找不到身份证号为 {id_number} 的儿童")
     checker = checker or operator_checker(workspace)
+    refused = level_problem(workspace, level, checker)
+    if refused:
+        raise ReviewError(f"{record.get('name') or id_number}：{refused}")
     reason = (reject or "").strip() or None
     if reject is not None and not reason:
         raise ReviewError("退回时须写明原因")
@@ -115,8 +158,12 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
 def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: chk.Checker | None = None,
                 now: dt.datetime | None = None) -> dict[str, Any]:
     """Pass ``level`` for many findings (a checker going through a village's list). Records that cannot
-    take the step are skipped with their reason."""
+    take the step are skipped with their reason; an operator who may not take the level at all gets
+    ReviewError (saying who may) before any record is looked at."""
     checker = checker or operator_checker(workspace)
+    refused = level_problem(workspace, level, checker)
+    if refused:
+        raise ReviewError(refused)
     passed, skipped = 0, []
     for id_number in id_numbers:
         try:
@@ -128,7 +175,11 @@ def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: ch
 
 
 def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
-    """Findings ready for ``level``: recorded, at the level just below, not sent back."""
+    """Findings ready for ``level``: recorded, at the level just below, not sent back. A ``village`` no child
+    lives in raises ReviewError listing the villages."""
+    problem = village_problem(workspace, village)
+    if problem:
+        raise ReviewError(problem)
     level = chk.normalize_level(level)
     below = chk.LEVELS[chk.level_index(level) - 1] if chk.level_index(level) > 0 else None
     ctx = workspace.context()
@@ -143,7 +194,7 @@ def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
         here = chk.current_level(record) or chk.ENTERED
         if here == below:
             result.append(record)
-    return sorted(result, key=lambda r: (r.get("village") or "", r.get("group") or "", r.get("name") or ""))
+    return sorted(result, key=place_key)
 
 
 def returned(workspace, village: str | None = None) -> list[dict]:

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.masking import mask_cell
+from kbtui.domain.sorting import sort_blanks_last
 from kbtui.services.search import Entry, name_pinyin
 
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
@@ -260,15 +261,17 @@ class ChildList:
 
     # --- sorting ------------------------------------------------------------------------------------
     def set_sort(self, column: ListColumn | None, reverse: bool = False) -> None:
-        """Sort by a column (None = the stored order). Costs one sort of all rows, then nothing per query."""
+        """Sort by a column (None = the stored order): numbers and dates by value, blanks last. Costs one
+        sort of all rows, then nothing per query."""
         self.sort_column, self.sort_reverse = column, reverse
         self._ordered = None
         if column is None:
             self._rank = None if not reverse else array("q", range(len(self.records), 0, -1))
             return
         ctx, value = self.ctx, column.value
-        keys = [value(r, ctx) for r in self.records]
-        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+        records = self.records
+        # numbers as numbers (年龄 9 before 10), dates as dates, blanks last either way (domain.sorting)
+        order = sort_blanks_last(range(len(records)), lambda n: value(records[n], ctx), reverse)
         rank = array("q", bytes(8 * len(order)))      # 8 bytes a row instead of an int object and a pointer
         for position, row in enumerate(order):
             rank[row] = position

@@ -13,7 +13,7 @@ from typing import Any
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import (
     ABSENCE, CASE_OPEN, REFUSAL, DueAction, Episode, Ladder, Reached, action_key, episode_on, episodes,
-    refusal_episode,
+    refusal_episode, stronger_mark,
 )
 from kbtui.services import absences as absences_service
 from kbtui.services import cases as cases_service
@@ -36,6 +36,14 @@ def profile_ladders(workspace: Any) -> list[Ladder]:
         raise EscalationError(f"配置文件 [escalation] ladders 中的劝返流程“{'、'.join(missing)}”没有登记，"
                               f"可用的有：{available}")
     return [registry[n] for n in names]
+
+
+def rung_text(workspace: Any, ladder_id: str, rung_id: str, label: str | None = None) -> str:
+    """A rung as a user reads it: ``疑似辍学、辍学认定流程·超过一周`` (titles, not the ids stored)."""
+    ladder = workspace.ladders.get(ladder_id)
+    if label is None and ladder is not None:
+        label = next((r.label for r in ladder.rungs if r.id == rung_id), None)
+    return f"{ladder.title if ladder is not None else ladder_id}·{label or rung_id}"
 
 
 def _person(record: dict, case: dict | None, role: str, reached: dt.date) -> str:
@@ -130,44 +138,116 @@ class AdvanceReport:
             parts.append(f"记入案卷的步骤 {self.noted} 个")
         return "；".join(parts) or "没有需要推进的事项"
 
+    def empty(self) -> bool:
+        return not (self.marked or self.opened or self.noted)
+
+    def question(self, on: dt.date) -> str:
+        """The confirmation asked before advancing (from ``preview_advance``): what will be written."""
+        last = {id_number: status for id_number, _name, status in self.marked}    # a child marked twice: the last
+        marks: dict[str, int] = {}
+        for status in last.values():
+            marks[status] = marks.get(status, 0) + 1
+        parts = []
+        if last:
+            parts.append(f"标注 {len(last)} 名儿童（" + "，".join(f"{k} {v} 人" for k, v in marks.items()) + "）")
+        if self.opened:
+            parts.append(f"新立案卷 {len(self.opened)} 件（一生一案）")
+        if self.noted:
+            parts.append(f"在案卷中记入已到的步骤 {self.noted} 个")
+        return f"按劝返流程推进到 {on.isoformat()}：将{'，'.join(parts)}。每一项都记入修改日志。是否推进？"
+
+
+@dataclass
+class _Step:
+    """One write ``advance`` makes: mark the child, open a case (noting the rungs reached before), or note a
+    rung reached on the open case."""
+    kind: str                     # "mark" | "open" | "note"
+    child: ChildLadders
+    name: str
+    reached: Reached
+    entry: dict
+    earlier: list[dict] = field(default_factory=list)
+
+
+def _entry(child: ChildLadders, reached: Reached) -> dict:
+    return {"ladder": reached.ladder.id, "rung": reached.rung.id, "label": reached.rung.label,
+            "date": reached.date.isoformat(), "episode": child.episode_key[reached.ladder.id]}
+
+
+def _ident(entry: dict) -> tuple:
+    return entry.get("ladder"), entry.get("rung"), entry.get("episode")
+
+
+def _plan(workspace: Any, on: dt.date) -> list[_Step]:
+    """What the ladders say to write by ``on``, nothing written: marks that raise the child's situation,
+    cases to open at a case rung, rungs reached not yet on the (open) case."""
+    steps: list[_Step] = []
+    for child in _survey(workspace, on):
+        record = workspace.store.get(child.id_number)
+        if record is None:
+            continue
+        name, status = record.get("name", ""), record.get("status")
+        case = cases_service.open_case_of(workspace, child.id_number)
+        has_case, is_open = case is not None, case is not None and case.get("status") == CASE_OPEN
+        noted = {_ident(r) for r in (case or {}).get("rungs") or []}
+        for n, reached in enumerate(child.reached):
+            entry = _entry(child, reached)
+            if reached.rung.marks and stronger_mark(status, reached.rung.marks):
+                steps.append(_Step("mark", child, name, reached, entry))
+                status = reached.rung.marks
+            if not has_case and reached.rung.opens_case:
+                earlier = [_entry(child, e) for e in child.reached[:n]]
+                steps.append(_Step("open", child, name, reached, entry, earlier))
+                has_case = is_open = True
+                noted |= {_ident(e) for e in earlier}
+            if is_open and _ident(entry) not in noted:
+                steps.append(_Step("note", child, name, reached, entry))
+                noted.add(_ident(entry))
+    return steps
+
+
+def preview_advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
+    """What ``advance`` would do by ``on`` (for a confirmation before it is done); nothing is written."""
+    report = AdvanceReport()
+    for step in _plan(workspace, on or dt.date.today()):
+        if step.kind == "mark":
+            report.marked.append((step.child.id_number, step.name, step.reached.rung.marks))
+        elif step.kind == "open":
+            report.opened.append(step.child.id_number)
+        else:
+            report.noted += 1
+    return report
+
 
 def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
     """Apply what the ladders say by ``on``: marks (疑似辍学 / 辍学, never downgraded), cases opened at
     the case rung, rungs reached noted on the case. Idempotent: running it twice changes nothing."""
     on = on or dt.date.today()
     report = AdvanceReport()
-    for child in _survey(workspace, on):
-        record = workspace.store.get(child.id_number)
-        if record is None:
-            continue
-        for reached in child.reached:
-            ladder, rung = reached.ladder, reached.rung
-            how = f"{ladder.title}·{rung.label}"
-            if rung.marks and cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
-                report.marked.append((child.id_number, record.get("name", ""), rung.marks))
+    for step in _plan(workspace, on):
+        child, reached = step.child, step.reached
+        ladder, rung = reached.ladder, reached.rung
+        how = f"{ladder.title}·{rung.label}"
+        if step.kind == "mark":
+            if cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
+                report.marked.append((child.id_number, step.name, rung.marks))
                 if ladder.trigger == ABSENCE and child.episode is not None:
                     cases_service.sync_child(workspace, child.id_number, how,
                                              absence_from=(child.episode.start or child.episode.first).isoformat())
-            entry = {"ladder": ladder.id, "rung": rung.id, "label": rung.label,
-                     "date": reached.date.isoformat(), "episode": child.episode_key[ladder.id]}
+        elif step.kind == "open":
+            record = workspace.store.get(child.id_number) or {}
+            reason = record.get("status_reason")
+            case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
+                                           how=f"自动立案（{how}）",
+                                           reason=reason if reason in cases_service.DROPOUT_REASONS else "")
+            report.opened.append(case["key"])
+            for earlier in step.earlier:      # rungs reached earlier in the same episode belong to the case too
+                case = cases_service.note_rung(workspace, case, earlier)
+        else:
             case = cases_service.open_case_of(workspace, child.id_number)
-            if case is None and rung.opens_case:
-                case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
-                                               how=f"自动立案（{how}）",
-                                               reason=record.get("status_reason") if record.get(
-                                                   "status_reason") in cases_service.DROPOUT_REASONS else "")
-                report.opened.append(case["key"])
-                # rungs reached earlier in the same episode belong to the case too
-                for earlier in child.reached:
-                    if earlier is reached:
-                        break
-                    cases_service.note_rung(workspace, case, {
-                        "ladder": earlier.ladder.id, "rung": earlier.rung.id, "label": earlier.rung.label,
-                        "date": earlier.date.isoformat(), "episode": child.episode_key[earlier.ladder.id]})
-                    case = cases_service.find_case(workspace, case["key"])
             if case is not None and case.get("status") == CASE_OPEN:
                 before = len(case.get("rungs") or [])
-                case = cases_service.note_rung(workspace, case, entry)
+                case = cases_service.note_rung(workspace, case, step.entry)
                 report.noted += len(case.get("rungs") or []) - before
     return report
 
@@ -184,8 +264,15 @@ def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None
                            case if case and case.get("status") == CASE_OPEN else None, day)
     matches = [r for r in child.reached if r.rung.id == rung and (ladder is None or r.ladder.id == ladder)]
     if not matches:
+        ladders = profile_ladders(workspace)
+        if not any(r.id == rung for lad in ladders for r in lad.rungs if ladder is None or lad.id == ladder):
+            known = "；".join(f"{lad.title}：" + "、".join(f"{r.id}（{r.label}）" for r in lad.rungs)
+                             for lad in ladders if ladder is None or lad.id == ladder)
+            raise EscalationError(f"没有步骤“{rung}”" + (f"（流程 {ladder}）" if ladder else "")
+                                  + f"，可用的有：{known or '（无）'}")
+        reached_now = "、".join(f"{r.rung.id}（{r.rung.label}）" for r in child.reached) or "（无）"
         raise EscalationError(f"{record.get('name', '')} 在 {day} 没有到达步骤“{rung}”"
-                              + (f"（流程 {ladder}）" if ladder else "") + "，无需记录")
+                              + (f"（流程 {ladder}）" if ladder else "") + f"，无需记录；已到达的步骤：{reached_now}")
     if len(matches) > 1:
         raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 {matches[0].ladder.id}:{rung}")
     reached = matches[0]

@@ -21,7 +21,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kbtui.bulk import gc_paused
+from kbtui.domain import labels as L
 from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows
+from kbtui.excel.headers import build_lookup, match_header
+from kbtui.excel.reader import one_line
 from kbtui.excel import write_rejects
 from kbtui.services import access, backup
 from kbtui.services import sources as src
@@ -48,6 +51,18 @@ class ChildChange:
 
     def as_dict(self) -> dict:
         return {"id_number": self.id_number, "name": self.name, "kind": self.kind, "changes": self.changes}
+
+    def text(self) -> str:
+        """``更新 张三（5002…）重点群体：（空） → 残疾；…`` or ``新增 张三（5002…）``, with Chinese field names."""
+        if self.kind != "update":
+            return f"新增 {self.name}（{self.id_number}）"
+        parts = "；".join(L.change_text(k, old, new) for k, (old, new) in self.changes.items()
+                         if k not in _UNSHOWN_CHANGES)
+        return f"更新 {self.name}（{self.id_number}）{parts}"
+
+
+# a source conflict is listed by ``kbtui check``, not as a change of value
+_UNSHOWN_CHANGES = frozenset({"conflicts"})
 
 
 @dataclass
@@ -84,6 +99,12 @@ class ImportResult:
             "skipped": [{"row": r, "reason": why} for r, why in self.skipped],
             "issues": [i.as_dict() for i in self.issues[:1000]],
         }
+
+    def columns_text(self) -> str:
+        """The columns recognised, as the file heads them, with the field's name where it differs:
+        ``姓名、公民身份号码（身份证号）、户口所在地（户籍地址）``."""
+        return "、".join(header if header == L.field_label(key) else f"{header}（{L.field_label(key)}）"
+                        for key, header in self.columns.items())
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("rows", "imported", "updated", "unchanged", "duplicates",
@@ -240,6 +261,73 @@ def get_source(name: str) -> src.Source:
     return source
 
 
+def _not_this_kind(source: src.Source, path: Path, table: Table, fields: dict[str, list[str]], profile) -> str:
+    """Why a list without any of its kind's defining columns is refused: the file, the kind, the columns
+    it lacks (with the header names that are recognised), the headers it has, and the kind it looks like."""
+    def wanted(key: str) -> str:
+        label = src.FLAG_HEADER.get(key) or L.field_label(key)
+        names = [n for n in fields.get(key, ()) if n != label][:3]
+        return f"{label}（或{'、'.join(names)}）" if names else label
+    return (f"“{path.name}”不像{source.label}（没有可导入的内容列），未导入任何内容：{source.label}至少要有以下一列："
+            f"{'；'.join(wanted(k) for k in source.defining)}。"
+            f"{_headers_found(table)}{_other_kind(source, table.headers, profile)}")
+
+
+def _headers_found(table: Table) -> str:
+    return f"文件第{table.header_row}行的表头为：{'、'.join(one_line(h) for h in table.headers if h) or '（无）'}"
+
+
+def _defining_found(source: src.Source, headers, profile) -> list[str]:
+    """The defining columns of ``source`` among ``headers`` (when its required ones are there too)."""
+    lookup = build_lookup(header_fields(source, profile.header_synonyms()))
+    keys = {match_header(h, lookup) for h in headers if h}
+    if any(k not in keys for k in source.required if k != "school"):      # --school may give the school
+        return []
+    return [k for k in source.defining if k in keys]
+
+
+def likely_kinds(source: src.Source, headers, profile) -> tuple[list[src.Source], list[str]]:
+    """The other kinds of list whose columns ``headers`` show most (and those columns); ([], []) if none."""
+    best: list[src.Source] = []
+    shown: list[str] = []
+    for other in src.SOURCES.values():
+        if other.name == source.name:
+            continue
+        found = _defining_found(other, headers, profile)
+        if found and len(found) > len(shown):
+            best, shown = [other], found
+        elif found and len(found) == len(shown):
+            best.append(other)
+    if len(best) > 1:       # every list has addresses: the 户籍 list is the guess only when nothing else fits
+        best = [b for b in best if b.name != "police"] or best
+    return best, shown
+
+
+def _other_kind(source: src.Source, headers, profile) -> str:
+    """``。这份名单看起来是学校学籍名单，请按该类型导入（命令行：kbtui import school）``, or ""."""
+    best, _ = likely_kinds(source, headers, profile)
+    if not best:
+        return ""
+    kinds = "或".join(b.label for b in best)
+    commands = "、".join(f"kbtui import {b.name}" for b in best)
+    return f"。这份名单看起来是{kinds}，请按该类型导入（命令行：{commands}）"
+
+
+def _looks_like_another_kind(source: src.Source, path: Path, table: Table, profile) -> str | None:
+    """A list with more of another kind's defining columns than of its own (a 学籍 list with 年级, 班级,
+    学籍号 and 学籍状态 imported as a 户籍 list, which only needs an address): refused, with why."""
+    own = [k for k in source.defining if k in table.columns]
+    best, shown = likely_kinds(source, table.headers, profile)
+    if not best or len(shown) <= len(own):
+        return None
+    kinds = "或".join(b.label for b in best)
+    theirs = "、".join(L.field_label(k) for k in shown)
+    mine = "、".join(L.field_label(k) for k in own) or "（无）"
+    commands = "、".join(f"kbtui import {b.name}" for b in best)
+    return (f"“{path.name}”看起来是{kinds}，不像{source.label}，未导入任何内容：文件中有{kinds}的列（{theirs}），"
+            f"{source.label}应有的列只有{mine}。{_headers_found(table)}。请按{kinds}导入（命令行：{commands}）")
+
+
 @gc_paused
 def prepare_import(workspace, source: str | src.Source, path: str | Path, *, sheet: str | None = None,
                    defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> PreparedImport:
@@ -259,12 +347,12 @@ def prepare_import(workspace, source: str | src.Source, path: str | Path, *, she
         hint = ""
         if "school" in err.missing and source.name == "school":
             hint = "。若整份名单都是同一所学校的学生，可用 --school 学校名称 指定"
-        raise ImportFailed(f"{source.label}：{err}{hint}") from None
-    if source.one_of and not any(k in table.columns for k in source.one_of):
-        wanted = "、".join(dict.fromkeys(src.FLAG_HEADER.get(k) or fields[k][0] for k in source.one_of))
-        found = "、".join(h for h in table.headers if h) or "（无）"
-        raise ImportFailed(f"{source.label}“{path.name}”中没有可导入的内容列：需要以下列之一：{wanted}。"
-                           f"第{table.header_row}行的表头为：{found}")
+        raise ImportFailed(f"{source.label}：{err}{hint}{_other_kind(source, err.found, profile)}") from None
+    if source.defining and source.needs_defining and not any(k in table.columns for k in source.defining):
+        raise ImportFailed(_not_this_kind(source, path, table, fields, profile))
+    other = _looks_like_another_kind(source, path, table, profile)
+    if other:
+        raise ImportFailed(other)
     canon = Canon(profile.villages, [*profile.schools,
                                       *(s for c in profile.cohorts.values() for s in c.schools)])
     if "school" in defaults:

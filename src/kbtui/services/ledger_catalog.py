@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from kbtui.domain.ledger import Ledger
 from kbtui.registry import enabled
+from kbtui.services.places import village_problem
 
 
 class LedgerError(Exception):
@@ -29,13 +30,11 @@ def get_ledger(workspace, ledger_id: str) -> Ledger:
 
 
 def village_records(workspace, village: str | None) -> list[dict]:
+    problem = village_problem(workspace, village)
+    if problem:
+        raise LedgerError(problem)
     records = list(workspace.store.all())
-    if village:
-        records = [r for r in records if (r.get("village") or "") == village]
-        if not records:
-            known = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
-            raise LedgerError(f"没有村（社区）为“{village}”的儿童；现有：{'、'.join(known) or '（无）'}")
-    return records
+    return [r for r in records if (r.get("village") or "") == village] if village else records
 
 
 def list_ledgers(workspace, village: str | None = None) -> list[LedgerInfo]:

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbtui.domain.child import LABEL_OF, Record
+from kbtui.domain import labels as L
+from kbtui.domain.child import Record
 
 CONFLICTS = "conflicts"
 RESOLVED = "conflicts_resolved"
 SOURCES_KEY = "sources"
-
-SOURCE_LABELS = {"police": "户籍名单", "school": "学籍名单", "poverty": "防返贫监测名单",
-                 "disability": "残联名单", "civil": "民政名单", "ledger": "台账回填"}
 
 
 def _empty(value: Any) -> bool:
@@ -164,9 +162,9 @@ def conflict_lines(record: Record) -> list[tuple[str, str]]:
     """(field label, Chinese message) for each field whose sources disagree."""
     out = []
     for key, entries in (record.get(CONFLICTS) or {}).items():
-        label = LABEL_OF.get(key, key)
+        label = L.field_label(key)
         others = "；".join(
-            f"{SOURCE_LABELS.get(e.get('source'), e.get('source'))}“{e.get('file', '')}”"
+            f"{L.source_label(e.get('source'))}“{e.get('file', '')}”"
             f"第{e.get('row', '?')}行为“{_shown(e.get('value'))}”" for e in entries)
         out.append((label, f"来源不一致：现记为“{_shown(record.get(key))}”，{others}。请核实后选定"))
     return out

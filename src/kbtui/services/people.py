@@ -59,10 +59,18 @@ def make_person(name: Any, role: Any, unit: Any = "", phone: Any = "", covers: A
 
 
 def list_people(workspace, role: str | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+    """The register, optionally one role (a title such as 村支书 counts as its role) or one unit; a role
+    or unit nobody has is refused (PeopleError listing the valid ones), not answered with nobody."""
     people = workspace.store.collection(PEOPLE).all()
+    units = sorted({p.get("unit") or "" for p in people} - {""})
     if role:
-        people = [p for p in people if p.get("role") == role]
+        wanted = resp.normalize_role(role)
+        if wanted is None:
+            raise PeopleError(f"职务“{role}”不认识，可用的有：{'、'.join(resp.ROLES)}")
+        people = [p for p in people if p.get("role") == wanted]
     if unit:
+        if unit not in units:
+            raise PeopleError(f"人员名单中没有单位为“{unit}”的人，现有：{'、'.join(units) or '（无）'}")
         people = [p for p in people if p.get("unit") == unit]
     return sorted(people, key=lambda p: (resp.line_of(p.get("role")) or "z", p.get("unit") or "",
                                          resp.ROLES.index(p["role"]) if p.get("role") in resp.ROLES else 99,

@@ -271,7 +271,9 @@ def child_view(workspace: Workspace, id_number: str, on: dt.date | None = None) 
                                               "disability_certificate", "guardian", "guardian_phone")}
     child["disability_source"] = d.source_of(record)
     strip = lambda doc: {k: v for k, v in doc.items() if not k.startswith("_")}  # noqa: E731
+    option = workspace.placements.get(placement["option"]) if placement else None
     return {"on": on.isoformat(), "child": child, "situation": situation,
+            "field_labels": dict(option.fields) if option is not None else {},
             "assessments": [strip(a) for a in assessments],
             "placement": strip(placement) if placement else None,
             "history": [strip(p) for p in placement_history(workspace, child_id)],
@@ -300,8 +302,9 @@ def describe_view(view: dict) -> list[str]:
                      + (f"；复评 {p['review_date']}" if p.get("review_date") else ""))
         if p.get("teachers") or p.get("plan"):
             lines.append(f"送教：教师 {'、'.join(p.get('teachers') or [])}；开始 {p.get('start')}；计划 {p.get('plan')}")
+        labels = view.get("field_labels") or {}
         for key, value in (p.get("fields") or {}).items():
-            lines.append(f"  {key}：{value}")
+            lines.append(f"  {labels.get(key, key)}：{value}")
     else:
         lines.append("安置：未安置")
     if view["delivery_text"]:

@@ -25,6 +25,7 @@ from kbtui.excel import write_form
 from kbtui.excel.writer import ExcelWriteError, Formula, data_start_row
 from kbtui.registry import enabled
 from kbtui.services import access
+from kbtui.services.places import village_problem
 from kbtui.store.journal import now_ts
 
 Progress = Callable[[int, int | None], None]
@@ -98,13 +99,11 @@ def list_reports(workspace, today: dt.date | None = None) -> list[ReportInfo]:
 
 def _records(workspace, village: str | None) -> list[dict]:
     workspace.store.refresh()
+    problem = village_problem(workspace, village)
+    if problem:
+        raise ReportError(problem)
     records = list(workspace.store.all())
-    if village:
-        known = sorted({r.get("village") or "" for r in records} - {""})
-        records = [r for r in records if (r.get("village") or "") == village]
-        if not records:
-            raise ReportError(f"没有村（社区）为“{village}”的儿童；现有：{'、'.join(known) or '（无）'}")
-    return records
+    return [r for r in records if (r.get("village") or "") == village] if village else records
 
 
 def build_report(workspace, report_id: str, *, village: str | None = None,

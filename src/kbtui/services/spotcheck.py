@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import roles as R
-from kbtui.domain import status as st
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
+from kbtui.domain.sorting import place_key, value_key
 from kbtui.services import access, gate
 from kbtui.store import StoreError
 
@@ -90,7 +90,7 @@ def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bo
         if len(candidates) < size:
             shortfall[family_type] = size - len(candidates)
         picked = rng.sample(candidates, min(size, len(candidates)))
-        chosen.extend(sorted(picked, key=lambda h: (h["village"], h["group"], h["guardian"])))
+        chosen.extend(sorted(picked, key=lambda h: (h["village"], value_key(h["group"]), h["guardian"])))
     campaign = _campaign_id(workspace)
     doc = {"key": campaign, "campaign": campaign, "seed": seed, "sizes": wanted, "households": chosen,
            "shortfall": shortfall, "drawn_at": dt.datetime.now().isoformat(timespec="seconds")}
@@ -168,9 +168,11 @@ def export_list(workspace, path: str | Path, today: dt.date | None = None) -> in
 def record_result(workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
                   by: str | None = None) -> dict[str, Any]:
     """Record what the spot-check found for one child, next to the earlier finding."""
-    situation = workspace.statuses.get(status)
-    if situation is None or situation.kind in (st.Kind.PENDING, st.Kind.OUTSIDE):
-        raise SpotcheckError(f"“{status}”不是可登记的核实情况")
+    from kbtui.services.visits import finding_problem
+
+    problem = finding_problem(workspace, status)
+    if problem:
+        raise SpotcheckError(problem)
     record = workspace.store.get(id_number)
     if record is None:
         raise SpotcheckError(f"找不到身份证号为 {id_number} 的儿童")
@@ -189,7 +191,7 @@ def record_result(workspace, id_number: str, status: str, *, note: str = "", dat
 
 def results(workspace) -> list[dict[str, Any]]:
     found = workspace.store.collection(RESULTS).find(campaign=_campaign_id(workspace))
-    return sorted(found, key=lambda r: (r.get("village") or "", r.get("group") or "", r.get("name") or ""))
+    return sorted(found, key=place_key)
 
 
 def mismatches(workspace) -> list[dict[str, Any]]:

@@ -18,7 +18,10 @@ from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
+from kbtui.domain.sorting import place_key
 from kbtui.services import gate
+from kbtui.services.people import list_people
+from kbtui.services.places import village_problem
 from kbtui.store import StaleEditError, StoreError
 
 TASKS = "tasks"
@@ -158,8 +161,14 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
     Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], totals: {...}}``;
     every count dict has ``assigned`` (tasks), ``done``, ``open``, ``late``. ``person`` keeps the tasks of
     one person (either line), ``overdue`` only late ones, ``village`` one village — the counts follow the
-    filters except ``overdue``.
+    filters except ``overdue``. A village nobody lives in, or a person not in the register, is refused
+    (StoreError) rather than shown as an empty list.
     """
+    problem = village_problem(workspace, village)
+    if problem:
+        raise StoreError(problem)
+    if person and not any(p.get("name") == _person_name(person) for p in list_people(workspace)):
+        raise StoreError(f"人员名单中没有“{person}”（kbtui people list 查看人员名单）")
     campaign = _campaign(workspace)
     deadline = cp.visit_deadline(campaign)
     ctx = workspace.context(today if not isinstance(today, dt.datetime) else today.date())
@@ -191,7 +200,7 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
         if village and row["village"] != village:
             continue
         rows.append(row)
-    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, r["village"], r["group"], r["name"]))
+    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
 
     def blank() -> dict[str, int]:
         return {"assigned": 0, "done": 0, "open": 0, "late": 0}

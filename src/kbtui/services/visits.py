@@ -14,6 +14,7 @@ from kbtui.domain import status as st
 from kbtui.domain.checking import after_new_finding
 from kbtui.domain.child import Record
 from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.domain.sorting import place_key
 from kbtui.services.evidence import attach
 from kbtui.services.tasks import close_visit_task
 from kbtui.store import StoreError
@@ -42,6 +43,16 @@ def finding_choices(workspace) -> list[str]:
     return [s.label for s in workspace.statuses if s.kind not in (st.Kind.PENDING, st.Kind.OUTSIDE)]
 
 
+def finding_problem(workspace, status: str) -> str | None:
+    """None when ``status`` may be recorded as what a visit (or a spot check) found; else why not, with
+    every situation that may be."""
+    situation = workspace.statuses.get(status)
+    if situation is not None and situation.kind not in (st.Kind.PENDING, st.Kind.OUTSIDE):
+        return None
+    why = "是系统按名单推定的情况，不是可登记的核实情况" if situation is not None else "不是已登记的核实情况"
+    return f"“{status}”{why}。可登记的有：{'、'.join(finding_choices(workspace))}"
+
+
 def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[Record]:
     """The children of one village to walk: campaign children still 待核实 / 缓学待核实 first, then the rest
     of the campaign children; each part by group and name."""
@@ -54,8 +65,7 @@ def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[R
         if not c.in_campaign:
             continue
         (first if c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK) else rest).append(record)
-    key = lambda r: (r.get("group") or "", r.get("name") or "", r.get("id_number") or "")  # noqa: E731
-    return sorted(first, key=key) + sorted(rest, key=key)
+    return sorted(first, key=place_key) + sorted(rest, key=place_key)
 
 
 def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
@@ -73,6 +83,22 @@ def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[i
     return {v: (p[0], p[1]) for v, p in sorted(counts.items())}
 
 
+def visitor_names(workspace, visitors: Iterable[str]) -> list[str]:
+    """Who visited, as people's names: an operator's login (``lisi``) becomes their name (李四); nobody
+    given means the operator (by name)."""
+    from kbtui.services.operators import OperatorsError, load_operators
+
+    names = [v.strip() for v in visitors if v and v.strip()]
+    account = getattr(workspace, "account", None)
+    if not names:
+        return [account.name if account is not None and account.name else workspace.operator]
+    try:
+        known = {login: op.name for login, op in load_operators(workspace.root).items() if op.name}
+    except OperatorsError:
+        known = {}
+    return list(dict.fromkeys(known.get(name, name) for name in names))
+
+
 def record_finding(workspace, id_number: str, status: str, *, school: str | None = None,
                    date: str | dt.date | None = None, note: str = "", how: str = "入户",
                    expected_version: int | None = None, today: dt.date | None = None,
@@ -84,16 +110,15 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
     visit, evidence, a checking step): the operator looks at it before saving again. Without them (the CLI)
     a visit simply lands, next to any saved meanwhile; changes of other fields never stand in the way.
 
-    ``visitors`` (default: the operator), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
+    ``visitors`` (default: the operator; logins become names, ``visitor_names``; they are the 排查人
+    ``surveyor`` of the ledgers), ``reason`` (→ ``status_reason``), ``grade``; ``evidence`` items
     are ``{description, path}`` dicts or ``"说明=路径"`` strings, files copied into ``<data>/attachments/``
     (services.evidence). The finding starts checking again at 录入, and the child's visit task is closed."""
     if how not in HOW:
         raise VisitError(f"核实方式“{how}”不对，可选：{'、'.join(HOW)}")
-    situation = workspace.statuses.get(status)
-    if situation is None:
-        raise VisitError(f"“{status}”不是已登记的核实情况")
-    if situation.kind in (st.Kind.PENDING, st.Kind.OUTSIDE):
-        raise VisitError(f"“{status}”是系统按名单推定的情况，不能作为走访结果")
+    problem = finding_problem(workspace, status)
+    if problem:
+        raise VisitError(problem)
     today = today or dt.date.today()
     try:
         day = parse_date(date) if date not in (None, "") else today
@@ -104,7 +129,7 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
     record = workspace.store.get(id_number)
     if record is None:
         raise VisitError(f"找不到身份证号为 {id_number} 的儿童")
-    visitors = [v.strip() for v in visitors if v and v.strip()] or [workspace.operator]
+    visitors = visitor_names(workspace, visitors)
     items = [{**e, "status": status} for e in attach(workspace, id_number, evidence, day)]
 
     def changes(current: Record) -> dict[str, Any]:
@@ -118,6 +143,8 @@ def record_finding(workspace, id_number: str, status: str, *, school: str | None
         if note.strip():
             found["note"] = note.strip()
         entry["visitors"] = visitors
+        if "、".join(visitors) != (current.get("surveyor") or ""):
+            found["surveyor"] = "、".join(visitors)        # the ledgers' 排查人
         if reason is not None and reason.strip() != (current.get("status_reason") or ""):
             found["status_reason"] = entry["reason"] = reason.strip()
         if grade is not None and grade.strip() != (current.get("grade") or ""):

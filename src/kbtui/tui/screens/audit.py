@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,9 +42,10 @@ class AuditScreen(Screen):
     def on_mount(self) -> None:
         self.app.sub_title = "修改日志"
         table = self.query_one(DataTable)
-        for label, width in (("序号", 6), ("时间", 16), ("操作员", 10), ("操作", 8), ("儿童", 18), ("内容", 40)):
+        for label, width in (("序号", 6), ("时间", 16), ("操作员", 10), ("操作", 10), ("对象", 24), ("内容", 40)):
             table.add_column(label, width=width)
         self.entries: list[dict] = []
+        self.names: list[str] = []
         self.load("")
         table.focus()
 
@@ -62,7 +64,9 @@ class AuditScreen(Screen):
         except StoreError as err:
             self.app.call_from_thread(self.show_error, str(err))
             return
-        self.app.call_from_thread(self.show, entries, text)
+        record_name = audit.RecordNames(self.app.workspace)
+        names = [record_name(e) for e in entries]
+        self.app.call_from_thread(self.show, entries, names, text)
 
     def show_error(self, message: str) -> None:
         self.query_one(DataTable).clear()
@@ -70,14 +74,14 @@ class AuditScreen(Screen):
         self.query_one("#audit-status", Static).update(message)
         self.notify(message, severity="error")
 
-    def show(self, entries: list[dict], text: str) -> None:
-        self.entries = entries
+    def show(self, entries: list[dict], names: list[str], text: str) -> None:
+        self.entries, self.names = entries, names
         table = self.query_one(DataTable)
         table.clear()
-        for n, e in enumerate(entries):
+        for n, (e, name) in enumerate(zip(entries, names)):
             table.add_row(str(e.get("seq", "")), str(e.get("ts", "")).replace("T", " ")[:16],
                           str(e.get("operator", "")), audit.action_label(e.get("action")),
-                          str(e.get("record") or ""), audit.describe_changes(e, 60), key=str(n))
+                          name, audit.describe_changes(e, 60), key=str(n))
         what = f"（筛选：{text}）" if text else ""
         more = f"，显示最新 {WINDOW} 条" if len(entries) >= WINDOW else ""
         self.query_one("#audit-status", Static).update(f"共 {len(entries)} 条{what}{more}。Ctrl+V 校验哈希链")
@@ -90,7 +94,9 @@ class AuditScreen(Screen):
         if not self.entries or row is None or row >= len(self.entries):
             detail.update("")
             return
-        detail.update(audit.describe_changes(self.entries[row], 300))
+        entry = self.entries[row]
+        head = f"{audit.action_label(entry.get('action'))}　{self.names[row]}".strip()
+        detail.update(Text(f"{head}：{audit.describe_changes(entry, 300)}"))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.show_detail()

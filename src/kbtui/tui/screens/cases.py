@@ -24,6 +24,7 @@ from kbtui.services import cases as case_service
 from kbtui.services import escalation as escalation_service
 from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
+from kbtui.tui.screens.dialogs import ConfirmScreen
 from kbtui.tui.widgets.keybar import KeyBar
 
 
@@ -132,7 +133,7 @@ def case_text(workspace: Any, case: dict, today: dt.date) -> str:
              f"原因：{case.get('reason') or '未填'}    劝返责任人：{case.get('persuader') or '未定'}",
              f"帮扶措施：{'、'.join(case.get('support_plan') or []) or '未填'}", "", "逐级处置："]
     for r in case.get("rungs") or []:
-        lines.append(f"  {r['date']}  {r['ladder']}·{r.get('label', r['rung'])}")
+        lines.append(f"  {r['date']}  {escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
     lines.append("劝返记录：")
     for a in case.get("attempts") or []:
         lines.append(f"  {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
@@ -363,13 +364,29 @@ class CasesScreen(Screen):
             [("excused", "已请假（不计入）", False)], hint="缺课天数不填表示至今未返校"), save)
 
     def action_advance(self) -> None:
+        """Say what advancing will write (marks, cases opened, rungs noted) and do it only when confirmed."""
         try:
-            report = escalation_service.advance(self.app.workspace, self.today)
+            plan = escalation_service.preview_advance(self.app.workspace, self.today)
         except (EscalationError, StoreError) as err:
             self.notify(str(err), severity="error")
             return
-        self.refresh_data()
-        self.status(report.summary())
+        if plan.empty():
+            self.status(plan.summary())
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                self.status("未推进：没有做任何修改")
+                return
+            try:
+                report = escalation_service.advance(self.app.workspace, self.today)
+            except (EscalationError, StoreError) as err:
+                self.notify(str(err), severity="error")
+                return
+            self.refresh_data()
+            self.status(report.summary())
+
+        self.app.push_screen(ConfirmScreen(plan.question(self.today)), confirmed)
 
     def action_show(self) -> None:
         case = self._selected_case()

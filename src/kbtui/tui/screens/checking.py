@@ -2,6 +2,7 @@
 back with a reason (X). 1/2/3 choose the level: 村/校核查, 镇核查, 县复核."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,6 +45,8 @@ class CheckingScreen(Screen):
 
     def on_mount(self) -> None:
         self.level = chk.LOCAL_CHECK
+        self.chosen = False             # 1/2/3 pressed: keep the level; else start at the operator's own
+        self.refused: str | None = None  # why this operator may not take the level shown
         self.shown: list[str] = []
         table = self.query_one(DataTable)
         for label in ("姓名", "村（社区）", "组", "核实情况", "学校", "走访人", "当前级别"):
@@ -53,6 +56,7 @@ class CheckingScreen(Screen):
 
     def action_level(self, n: int) -> None:
         self.level = chk.LEVELS[n]
+        self.chosen = True
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -61,9 +65,13 @@ class CheckingScreen(Screen):
     @work(thread=True, exclusive=True, group="checking")
     def load(self) -> None:
         workspace = self.app.workspace
+        checker = checking.operator_checker(workspace)
+        if not self.chosen:             # the first level this operator may take (县复核 for the county)
+            self.level = next((level for level in chk.LEVELS[1:]
+                               if checking.level_problem(workspace, level, checker) is None), self.level)
         waiting = checking.awaiting(workspace, self.level)
         summary = checking.level_summary(workspace)
-        checker = checking.operator_checker(workspace)
+        refused = checking.level_problem(workspace, self.level, checker)
         ctx = workspace.context()
         rows = []
         for r in waiting[:WINDOW]:
@@ -72,15 +80,20 @@ class CheckingScreen(Screen):
             rows.append((r["id_number"], r.get("name") or "", r.get("village") or "", r.get("group") or "",
                          ctx.classify(r).situation, r.get("school") or "", "、".join(v for v in visitors if v),
                          chk.current_level(r) or chk.ENTERED))
-        self.app.call_from_thread(self.show, rows, len(waiting), summary, checker)
+        self.app.call_from_thread(self.show, rows, len(waiting), summary, checker, refused)
 
-    def show(self, rows: list[tuple], total: int, summary: dict, checker: chk.Checker) -> None:
+    def show(self, rows: list[tuple], total: int, summary: dict, checker: chk.Checker,
+             refused: str | None = None) -> None:
         allowed = "、".join(chk.roles_for(self.level, checking.role_overrides(self.app.workspace)))
+        if self.level in chk.TOWNSHIP_LEVELS:
+            allowed += "；镇管理员、教育专干可做全镇"
         roles = "、".join(checker.roles) or "未在人员名单中登记职务"
-        self.query_one("#check-head", Static).update(
-            f"[b]{self.level}[/b]（{allowed}）　待核查 {total} 条　"
-            f"操作员：{checker.name}（{roles}）\n"
-            + "　".join(f"{k} {v}" for k, v in summary.items()))
+        head = Text.assemble((self.level, "bold"), f"（{allowed}）　待核查 {total} 条　操作员：{checker.name}（{roles}）\n",
+                             "　".join(f"{k} {v}" for k, v in summary.items()))
+        if refused:
+            head.append("\n" + refused, style="bold red")
+        self.refused = refused
+        self.query_one("#check-head", Static).update(head)
         table = self.query_one(DataTable)
         table.clear()
         self.shown = []
@@ -101,9 +114,15 @@ class CheckingScreen(Screen):
         event.stop()
         self.action_pass_one()
 
+    def _may_act(self) -> bool:
+        if self.refused:
+            self.notify(self.refused, severity="error", timeout=10)
+            return False
+        return True
+
     def action_pass_one(self) -> None:
         id_number = self._current()
-        if id_number is None:
+        if id_number is None or not self._may_act():
             return
         try:
             record = checking.review(self.app.workspace, id_number, self.level)
@@ -114,7 +133,7 @@ class CheckingScreen(Screen):
         self.action_reload()
 
     def action_pass_all(self) -> None:
-        if not self.shown:
+        if not self.shown or not self._may_act():
             return
         ids = list(self.shown)
 
@@ -126,7 +145,11 @@ class CheckingScreen(Screen):
 
     @work(thread=True, group="checking-all")
     def run_pass_all(self, ids: list[str]) -> None:
-        result = checking.review_many(self.app.workspace, ids, self.level)
+        try:
+            result = checking.review_many(self.app.workspace, ids, self.level)
+        except StoreError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error", timeout=10)
+            return
         message = f"通过 {result['passed']} 条"
         if result["skipped"]:
             message += f"，未通过 {len(result['skipped'])} 条：{result['skipped'][0]['reason']}"
@@ -135,7 +158,7 @@ class CheckingScreen(Screen):
 
     def action_reject(self) -> None:
         id_number = self._current()
-        if id_number is None:
+        if id_number is None or not self._may_act():
             return
 
         def reason_given(reason: str | None) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Header, Input, Label, Static, TabbedContent, TabPane
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
+from kbtui.domain import labels as L
 from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.services import child_edit
 from kbtui.store import StaleEditError, StoreError
@@ -222,22 +223,10 @@ def history_text(workspace, record: Record) -> Text:
         text.append("　（无）\n")
     for entry in reversed(entries):
         when = str(entry.get("ts", "")).replace("T", " ")
-        text.append(f"　{when}　{entry.get('operator', '')}　{ACTIONS.get(entry.get('action'), entry.get('action'))}\n")
+        text.append(f"　{when}　{entry.get('operator', '')}　{L.action_label(entry.get('action'))}\n")
         for key, change in (entry.get("changes") or {}).items():
             if key.startswith("_") or key == "status_history":
                 continue
             old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
-            text.append(f"　　{LABEL_OF.get(key, key)}：{_shown(old)} → {_shown(new)}\n")
+            text.append(f"　　{L.change_text(key, old, new)}\n")
     return text
-
-
-ACTIONS = {"insert": "录入", "demo": "生成演示数据", "edit": "修改", "visit": "走访录入", "import": "导入",
-           "add": "新增"}
-
-
-def _shown(value) -> str:
-    if value in (None, "", []):
-        return "（空）"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)

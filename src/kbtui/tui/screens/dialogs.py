@@ -10,7 +10,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.domain.child import LABEL_OF
+from kbtui.domain.labels import field_label
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import fit
 
@@ -131,7 +131,7 @@ class ConflictScreen(ModalScreen[str]):
         table.append(" ".join(fit(h, w) for h, w in zip(("字段", "您的修改", "对方的版本"), widths)) + "\n",
                      style="bold")
         for key, _original, mine, theirs in self.rows:
-            table.append(" ".join(fit(v, w) for v, w in zip((LABEL_OF.get(key, key), mine or "（空）",
+            table.append(" ".join(fit(v, w) for v, w in zip((field_label(key), mine or "（空）",
                                                               theirs or "（空）"), widths)) + "\n")
         with Vertical(classes="dialog conflict"):
             yield Static("保存冲突", classes="dialog-title")

@@ -182,6 +182,8 @@ def summary(result) -> Text:
     text.append(f"共 {result.rows} 行：新增 {result.imported} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
                 f"重复 {result.duplicates} 行，未导入 {result.rejected} 行，有提示 {result.warned} 行，"
                 f"冲突 {result.conflicts} 处\n")
+    if result.columns:
+        text.append(f"识别的列：{result.columns_text()}\n")
     if result.unmatched_headers:
         text.append(f"未识别的列：{'、'.join(result.unmatched_headers)}\n")
     if result.rejects_file:
@@ -193,4 +195,11 @@ def summary(result) -> Text:
         text.append(f"　{issue.text()}\n")
     if len(result.issues) > 12:
         text.append(f"　……另有 {len(result.issues) - 12} 条\n")
+    if result.dry_run and result.samples:
+        text.append("变化示例：\n", style="bold")
+        for change in result.samples[:SAMPLES_SHOWN]:
+            text.append(f"　{change.text()}\n")
     return text
+
+
+SAMPLES_SHOWN = 5
