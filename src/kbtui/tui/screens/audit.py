@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from kbtui.services import audit
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.text_input import TextInput
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")
@@ -32,7 +33,7 @@ class AuditScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="筛选：身份证号（18位）或操作员系统用户名，回车确定", id="audit-filter")
+        yield TextInput(placeholder="筛选：身份证号（18位）或操作员系统用户名，回车确定", id="audit-filter")
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-detail")
         yield Static("", id="audit-status")

@@ -11,8 +11,7 @@ from textual.widgets import DataTable, Header, Static
 from kbtui.domain import checking as chk
 from kbtui.services import checking
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import ConfirmScreen
-from kbtui.tui.screens.people import PathPrompt
+from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
 
 WINDOW = 200
@@ -149,4 +148,4 @@ class CheckingScreen(Screen):
             self.notify(f"已退回：{record.get('name')}（{reason}）")
             self.action_reload()
 
-        self.app.push_screen(PathPrompt(f"退回原因（{self.level}）：", "如 缺少就读证明"), reason_given)
+        self.app.push_screen(PromptDialog(f"退回原因（{self.level}）：", "如 缺少就读证明"), reason_given)

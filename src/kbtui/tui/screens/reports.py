@@ -19,6 +19,7 @@ from kbtui.domain.report import ReportError
 from kbtui.services import reports as rs
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.text_input import TextInput
 
 WHOLE = "__all__"
 
@@ -54,7 +55,7 @@ class ReportsScreen(Screen):
             yield Static("", id="report-notes")
         with Horizontal(classes="form-row"):
             yield Label("保存到", classes="form-label")
-            yield Input(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path", classes="form-input",
+            yield TextInput(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path", classes="form-input",
                         suggester=PathSuggester((".xlsx",)))
         yield Static("选择报表预览，Ctrl+S 导出。", id="report-status")
         yield KeyBar()

@@ -12,8 +12,7 @@ from kbtui.excel.writer import ExcelWriteError
 from kbtui.services import spotcheck
 from kbtui.services.visits import finding_choices
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import PickerScreen
-from kbtui.tui.screens.people import PathPrompt
+from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
 
 
@@ -87,7 +86,7 @@ class SpotcheckScreen(Screen):
                 return
             self.reload()
 
-        self.app.push_screen(PathPrompt("随机种子（整数；相同种子抽出相同名单。重新抽取会作废原名单）",
+        self.app.push_screen(PromptDialog("随机种子（整数；相同种子抽出相同名单。重新抽取会作废原名单）",
                                         value=self.app.today.strftime("%Y%m%d")), seed_given)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
