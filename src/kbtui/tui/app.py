@@ -15,6 +15,7 @@ from kbtui.services.keymap import load_keymap
 from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
+from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 
 
 class KbtuiApp(App):
@@ -26,7 +27,7 @@ class KbtuiApp(App):
         Binding("ctrl+q", "quit", "退出", show=False, priority=True, id="app.quit"),
         Binding("q", "quit", "退出", show=False, id="app.quit_q"),
         Binding("f1,question_mark", "help", "帮助", key_display="F1", id="app.help"),
-        Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True, id="app.palette"),
+        Binding("ctrl+p", "command_palette", "命令", show=False, key_display="^p", priority=True, id="app.palette"),
     ]
 
     def __init__(self, workspace: Workspace, today: dt.date | None = None, start: str = "dashboard",
@@ -76,9 +77,18 @@ class KbtuiApp(App):
         for warning in self.workspace.warnings + self.key_warnings + self.keymap.warnings:
             self.notify(warning, title="警告", severity="warning", timeout=8)
         for item in self.nav.values():
-            self.add_mode(item.id, item.factory)
+            self.add_mode(item.id, lambda item=item: self._make_screen(item))
         self.warm_up()
         self.switch_mode(self.start)
+
+    @staticmethod
+    def _make_screen(item) -> Screen:
+        """A navigation screen; one that does not name itself is titled by its label (the header would show
+        the app's campaign line instead)."""
+        screen = item.factory()
+        if screen.sub_title is None:
+            screen.sub_title = item.label
+        return screen
 
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
@@ -120,18 +130,36 @@ class KbtuiApp(App):
             self.push_screen(HelpScreen())
 
     # --- command palette ------------------------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def action_change_theme(self) -> None:
+        from kbtui.tui.screens.dialogs import PickerScreen
+
+        options = [(name, label) for name, label in THEMES.items() if name in self.available_themes]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.theme = name
+
+        self.push_screen(PickerScreen("选择配色", options, self.theme), chosen)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette: every screen, the plugins' commands, this screen's keys (not Textual's own Tab,
+        Shift+Tab, Ctrl+C), help, colours, quit; all in Chinese (Textual's "Keys", "Screenshot" … are not
+        offered)."""
         for item in self.nav.values():
             yield SystemCommand(f"打开：{item.label}", item.description or item.label,
                                 lambda i=item.id: self.action_open_screen(i))
         for command in self.commands.values():
             yield SystemCommand(command.title, command.help or command.title,
                                 lambda c=command.id: self.action_run_command(c))
-        seen: set[str] = set()
+        seen: set[str] = textual_actions(type(screen))
         for _key, binding in screen._bindings:
             if binding.description and binding.action not in seen and not binding.system:
                 seen.add(binding.action)
-                yield SystemCommand(f"{binding.description}（本界面）", f"按键 {binding.key}",
+                yield SystemCommand(f"{binding.description}（本界面）", f"按键 {self.get_key_display(binding)}",
                                     lambda a=binding.action, s=screen: self.call_later(s.run_action, a))
         yield SystemCommand("帮助：全部按键", "列出每个界面的按键", self.action_help)
         yield SystemCommand("切换配色", "更换界面主题", self.action_change_theme)

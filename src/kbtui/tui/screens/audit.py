@@ -12,18 +12,20 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from kbtui.services import audit
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
+from kbtui.tui.textual_words import AppHeader
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")
 
 
 class AuditScreen(Screen):
+    SUB_TITLE = "修改日志"
     BINDINGS = [
         Binding("slash", "focus_filter", "筛选", key_display="/", id="audit.filter"),
         Binding("ctrl+v", "verify", "校验日志", id="audit.verify"),
@@ -32,7 +34,7 @@ class AuditScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield TextInput(placeholder="筛选：身份证号（18位）或操作员系统用户名，回车确定", id="audit-filter")
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="audit-detail")
@@ -40,7 +42,6 @@ class AuditScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "修改日志"
         table = self.query_one(DataTable)
         for label, width in (("序号", 6), ("时间", 16), ("操作员", 10), ("操作", 8), ("儿童", 18), ("内容", 40)):
             table.add_column(label, width=width)

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
@@ -26,6 +26,7 @@ from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 
 class CaseDetailScreen(DetailDialog):
@@ -77,7 +78,7 @@ class CasesScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="cases-summary")
         yield Static("到期和逾期的处置（D 完成）", classes="cases-heading")
         yield DataTable(id="due-table", cursor_type="row", zebra_stripes=True)

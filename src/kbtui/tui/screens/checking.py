@@ -6,13 +6,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.domain import checking as chk
 from kbtui.services import checking
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 WINDOW = 200
 
@@ -35,7 +36,7 @@ class CheckingScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="check-head")
         yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="check-status")

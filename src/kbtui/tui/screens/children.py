@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.access import can_see_full
@@ -18,6 +18,7 @@ from kbtui.services.child_list import ChildList, Filters, ListColumn, fit_column
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
+from kbtui.tui.textual_words import AppHeader
 
 FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
                  "key_group": "重点群体", "ledger": "台账"}
@@ -36,7 +37,7 @@ class ChildrenScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield TextInput(placeholder="搜索：姓名、拼音（zs 或 zhangsan）、身份证号或后几位", id="search")
         yield VirtualTable(id="children")
         yield Static(id="list-status")

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.dashboard import Dashboard, current_phase, dashboard
 from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.textual_words import AppHeader
 
 
 class DashboardScreen(Screen):
@@ -23,7 +24,7 @@ class DashboardScreen(Screen):
     BINDINGS = [Binding("r", "reload", "刷新", id="dashboard.reload")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="dash", can_focus=True):
             yield Static(id="dash-campaign", classes="panel")
             with Horizontal(id="dash-top"):

@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.textual_words import AppHeader
 
 
 def export_service():
@@ -40,7 +41,7 @@ class ExportScreen(Screen):
         workspace = self.app.workspace
         ctx = workspace.context(self.app.today)
         options = [(ledger.title_for(ctx), lid) for lid, ledger in workspace.ledgers.items()]
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="export-form"):
             with Horizontal(classes="form-row"):
                 yield Label("台账", classes="form-label")

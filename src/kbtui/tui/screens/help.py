@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 
 def screen_classes(app) -> list[type]:
@@ -89,7 +90,7 @@ class HelpScreen(Screen):
     BINDINGS = [Binding("escape,f1,q", "close", "返回", id="help.close")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="help-scroll", can_focus=True):
             yield Static(help_text(self.app), id="help-text")
         yield KeyBar()

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.textual_words import AppHeader
 
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -43,7 +44,7 @@ class ImportScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="import-form"):
             with Horizontal(classes="form-row"):
                 yield Label("名单类型", classes="form-label")

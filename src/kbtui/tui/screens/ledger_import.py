@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
+from kbtui.tui.textual_words import AppHeader
 
 LEDGER_FILES = (".xlsx", ".xlsm")
 HEADERS = [("行", 4), ("姓名", 8), ("项目", 12), ("原值 → 新值 / 说明", 49)]
@@ -81,7 +82,7 @@ class LedgerImportScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Horizontal(classes="form-row"):
             yield Label("台账文件", classes="form-label")
             yield TextInput(placeholder="已填写的台账 .xlsx，按 → 补全，Enter 预览", id="ledger-path",

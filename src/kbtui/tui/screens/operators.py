@@ -9,13 +9,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.domain import roles as R
 from kbtui.services import access
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 
 class OperatorForm(FormDialog):
@@ -42,6 +43,7 @@ class OperatorForm(FormDialog):
 
 
 class OperatorsScreen(Screen):
+    SUB_TITLE = "操作员"
     BINDINGS = [
         Binding("a", "add", "添加", id="operators.add"),
         Binding("e", "edit", "修改", id="operators.edit"),
@@ -49,13 +51,12 @@ class OperatorsScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield DataTable(id="operators-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="operators-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "操作员"
         table = self.query_one(DataTable)
         for label, width in (("系统用户名", 12), ("姓名", 8), ("角色", 8), ("范围", 40)):
             table.add_column(label, width=width)

@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.domain import responsibility as resp
 from kbtui.services import people as people_svc
@@ -15,6 +15,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.textual_words import AppHeader
 
 class PersonForm(FormDialog):
     """Register one person through ``services.people`` (a refusal stays in the form); returns the person.
@@ -50,7 +51,7 @@ class PeopleScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="people-status")
         yield KeyBar()

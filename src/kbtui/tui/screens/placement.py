@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.tui.screens.dialogs import FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 GROUPINGS = ("compliance", "option")
 GROUP_LABEL = {"compliance": "按达标情况", "option": "按安置方式"}
@@ -42,6 +43,7 @@ class PlacementForm(FormDialog[bool]):
 class PlacementScreen(Screen):
     """One child's assessment, placement, teaching plan and sessions."""
 
+    SUB_TITLE = "残疾儿童安置"
     DEFAULT_CSS = """
     PlacementScreen #placement-info { height: auto; padding: 0 1; }
     PlacementScreen #sessions { height: auto; max-height: 12; }
@@ -59,7 +61,7 @@ class PlacementScreen(Screen):
         self.view: dict = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll():
             yield Static(id="placement-info")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
@@ -182,7 +184,7 @@ class DisabledChildrenScreen(Screen):
         self.items: list[pc.ChildPlacement] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="disabled-summary")
         yield DataTable(id="disabled", cursor_type="row", zebra_stripes=True)
         yield KeyBar()

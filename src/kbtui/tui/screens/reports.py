@@ -13,13 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from kbtui.domain.report import ReportError
 from kbtui.services import reports as rs
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
+from kbtui.tui.textual_words import AppHeader
 
 WHOLE = "__all__"
 
@@ -44,7 +45,7 @@ class ReportsScreen(Screen):
         workspace = self.app.workspace
         infos = rs.list_reports(workspace, self.app.today)
         villages = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
-        yield Header()
+        yield AppHeader()
         with Horizontal(classes="form-row"):
             yield Select([(i.title, i.id) for i in infos], prompt="选择报表", id="report-choice",
                          value=infos[0].id if infos else Select.BLANK)

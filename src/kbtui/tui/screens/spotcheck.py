@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.excel.writer import ExcelWriteError
 from kbtui.services import spotcheck
@@ -14,6 +14,7 @@ from kbtui.services.visits import finding_choices
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 
 class SpotcheckScreen(Screen):
@@ -30,7 +31,7 @@ class SpotcheckScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="spot-head")
         yield DataTable(id="spot-table", cursor_type="row", zebra_stripes=True)
         yield KeyBar()

@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.services import campaigns, tasks
 from kbtui.tui.widgets.bars import bar_chart
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 LATE_WINDOW = 200
 
@@ -49,7 +50,7 @@ class TasksScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="tasks-scroll"):
             yield Static("正在统计…", id="tasks-campaign", classes="panel")
             yield Static(id="tasks-villages", classes="panel")

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList, Suggester
-from textual.widgets import Header, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.keybar import KeyBar
@@ -31,6 +31,7 @@ from kbtui.domain.child import Record, display
 from kbtui.services import visits
 from kbtui.store import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import PickerScreen
+from kbtui.tui.textual_words import AppHeader
 
 
 class FindingPicker(Static, can_focus=True):
@@ -75,7 +76,7 @@ class VisitScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Vertical(id="visit-villages"):
             yield Static("选择要走访的村（社区）：↑↓ 选择，Enter 开始", classes="dialog-title")
             yield OptionList(id="village-list")
