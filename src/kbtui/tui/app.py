@@ -9,6 +9,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from kbtui.registry import Registry
 from kbtui.services.keymap import load_keymap
@@ -16,6 +17,8 @@ from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
+from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.virtual_table import VirtualTable
 
 
 class KbtuiApp(App):
@@ -128,6 +131,15 @@ class KbtuiApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # --- a list row in full ----------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a list row that its screen did not take (widgets/list_table.py): the row in full."""
+        if isinstance(event.data_table, ListTable):
+            event.data_table.action_detail()
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        event.table.action_detail()
 
     # --- command palette ------------------------------------------------------------------------------
     def action_command_palette(self) -> None:

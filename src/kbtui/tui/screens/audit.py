@@ -19,6 +19,7 @@ from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")
@@ -36,7 +37,7 @@ class AuditScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield TextInput(placeholder="筛选：身份证号（18位）或操作员系统用户名，回车确定", id="audit-filter")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="audit-table")
         yield Static("", id="audit-detail")
         yield Static("", id="audit-status")
         yield KeyBar()
@@ -79,7 +80,7 @@ class AuditScreen(Screen):
         for n, e in enumerate(entries):
             table.add_row(str(e.get("seq", "")), str(e.get("ts", "")).replace("T", " ")[:16],
                           str(e.get("operator", "")), audit.action_label(e.get("action")),
-                          str(e.get("record") or ""), audit.describe_changes(e, 60), key=str(n))
+                          str(e.get("record") or ""), audit.describe_changes(e), key=str(n))
         what = f"（筛选：{text}）" if text else ""
         more = f"，显示最新 {WINDOW} 条" if len(entries) >= WINDOW else ""
         self.query_one("#audit-status", Static).update(f"共 {len(entries)} 条{what}{more}。Ctrl+V 校验哈希链")

@@ -27,6 +27,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 
 class CaseDetailScreen(DetailDialog):
@@ -81,9 +82,9 @@ class CasesScreen(Screen):
         yield AppHeader()
         yield Static(id="cases-summary")
         yield Static("到期和逾期的处置（D 完成）", classes="cases-heading")
-        yield DataTable(id="due-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="due-table")
         yield Static("案卷（A 劝返  R 复学  C 销号  Enter 查看）", classes="cases-heading")
-        yield DataTable(id="case-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="case-table")
         yield Static(id="cases-status")
         yield KeyBar()
 
@@ -260,14 +261,10 @@ class CasesScreen(Screen):
             self.notify(str(err), severity="error")
             return
         self.refresh_data()
-        self.show_report("推进结果", report.summary())
-
-    def show_report(self, title: str, text: str) -> None:
-        """The status line says what was done; a result longer than its three lines opens in full."""
+        text = report.summary()
         self.status(text)
-        width = max(self.size.width - 2, 20)
-        if cell_len(text) > 3 * width:
-            self.app.push_screen(DetailDialog(title, text.replace("；", "\n").replace("、", "\n　")))
+        if cell_len(text) > 3 * max(self.size.width - 2, 20):      # more than the status line's three rows
+            self.app.push_screen(DetailDialog("推进结果", advance_lines(report)))
 
     def action_show(self) -> None:
         """Enter: the case in full, or the ladder so far for a child without one; from a due row, first the
@@ -296,8 +293,22 @@ class CasesScreen(Screen):
                                               head + case_text(workspace, case, self.today)))
 
     @on(DataTable.RowSelected)
-    def row_selected(self, _event: DataTable.RowSelected) -> None:
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
         self.action_show()
+
+
+def advance_lines(report) -> str:
+    """What P did, one child per line (the status line cannot hold a long list)."""
+    lines = []
+    if report.marked:
+        lines.append(f"标注 {len(report.marked)} 项：")
+        lines += [f"　{name}（{status}）" for _id, name, status in report.marked]
+    if report.opened:
+        lines.append(f"新立案卷 {len(report.opened)} 件")
+    if report.noted:
+        lines.append(f"记入案卷的步骤 {report.noted} 个")
+    return "\n".join(lines) or report.summary()
 
 
 def dashboard_text(workspace: Any, today: dt.date) -> str:

@@ -14,9 +14,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
-
-WINDOW = 200
-
+from kbtui.tui.widgets.list_table import ListTable
 
 class CheckingScreen(Screen):
     SUB_TITLE = "逐级核查"
@@ -38,7 +36,7 @@ class CheckingScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Static(id="check-head")
-        yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="check-table")
         yield Static(id="check-status")
         yield KeyBar()
 
@@ -66,7 +64,7 @@ class CheckingScreen(Screen):
         checker = checking.operator_checker(workspace)
         ctx = workspace.context()
         rows = []
-        for r in waiting[:WINDOW]:
+        for r in waiting:
             history = r.get("status_history") or [{}]
             visitors = history[-1].get("visitors") or [history[-1].get("by") or ""]
             rows.append((r["id_number"], r.get("name") or "", r.get("village") or "", r.get("group") or "",
@@ -81,15 +79,11 @@ class CheckingScreen(Screen):
             f"[b]{self.level}[/b]（{allowed}）　待核查 {total} 条　"
             f"操作员：{checker.name}（{roles}）\n"
             + "　".join(f"{k} {v}" for k, v in summary.items()))
-        table = self.query_one(DataTable)
-        table.clear()
-        self.shown = []
-        for id_number, *cells in rows:
-            table.add_row(*cells, key=id_number)
-            self.shown.append(id_number)
-        more = f"，显示前 {WINDOW} 条" if total > WINDOW else ""
+        table = self.query_one(ListTable)
+        table.show_rows([(id_number, cells) for id_number, *cells in rows])
+        self.shown = [id_number for id_number, *_cells in rows]
         self.query_one("#check-status", Static).update(
-            f"1/2/3 换级别　Enter 通过　A 全部通过　X 退回（写明原因）{more}")
+            f"1/2/3 换级别　Enter 通过　A 全部通过　X 退回（写明原因）　空格 看整行{table.window_note()}")
 
     def _current(self) -> str | None:
         table = self.query_one(DataTable)

@@ -124,6 +124,7 @@ class ChildrenScreen(Screen):
         self.update_status()
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        event.stop()
         self.open_child(self.model.id_of(event.row))
 
     # --- actions ------------------------------------------------------------------------------------

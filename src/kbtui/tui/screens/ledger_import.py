@@ -30,7 +30,8 @@ HINT = "输入已填写的台账文件路径（→ 补全），Enter 读取并�
 
 
 class PlanTable(VirtualTable):
-    """The preview table; Enter shows the row's full text (the detail line under the table shows it too)."""
+    """The preview table; Enter shows the row in full (the shared row detail; the line under the table
+    shows the cursor's row in full too)."""
 
     BINDINGS = [Binding("enter", "select", "查看全文", show=False, id="ledger_import.show")]
 
@@ -173,10 +174,6 @@ class LedgerImportScreen(Screen):
         current = event.table.current
         if current is not None and current < len(self.rows):
             self.query_one("#ledger-detail", Static).update(self.rows[current][4])
-
-    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        if event.row < len(self.rows):
-            self.notify(self.rows[event.row][4], timeout=10)
 
     # --- applying -----------------------------------------------------------------------------------
     def action_apply(self) -> None:

@@ -17,6 +17,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 
 class OperatorForm(FormDialog):
@@ -52,7 +53,7 @@ class OperatorsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        yield DataTable(id="operators-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="operators-table")
         yield Static("", id="operators-status")
         yield KeyBar()
 

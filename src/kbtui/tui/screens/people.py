@@ -16,6 +16,7 @@ from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, Prom
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 class PersonForm(FormDialog):
     """Register one person through ``services.people`` (a refusal stays in the form); returns the person.
@@ -52,7 +53,7 @@ class PeopleScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
-        yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="people-table")
         yield Static(id="people-status")
         yield KeyBar()
 

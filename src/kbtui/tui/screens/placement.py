@@ -18,6 +18,7 @@ from kbtui.services import placements as pl
 from kbtui.tui.screens.dialogs import FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 GROUPINGS = ("compliance", "option")
 GROUP_LABEL = {"compliance": "按达标情况", "option": "按安置方式"}
@@ -64,7 +65,7 @@ class PlacementScreen(Screen):
         yield AppHeader()
         with VerticalScroll():
             yield Static(id="placement-info")
-            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="sessions")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -186,7 +187,7 @@ class DisabledChildrenScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Static(id="disabled-summary")
-        yield DataTable(id="disabled", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="disabled")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -247,4 +248,6 @@ class DisabledChildrenScreen(Screen):
         self.app.push_screen(PlacementScreen(key))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(PlacementScreen(event.row_key.value))
+        if event.data_table.id == "disabled":
+            event.stop()
+            self.app.push_screen(PlacementScreen(event.row_key.value))

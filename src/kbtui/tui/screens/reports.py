@@ -21,6 +21,7 @@ from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 WHOLE = "__all__"
 
@@ -51,7 +52,7 @@ class ReportsScreen(Screen):
                          value=infos[0].id if infos else Select.BLANK)
             yield Select([("全镇", WHOLE)] + [(v, v) for v in villages], value=WHOLE, allow_blank=False,
                          id="report-village")
-        yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+        yield ListTable(id="report-table")
         with VerticalScroll(id="report-notes-box"):
             yield Static("", id="report-notes")
         with Horizontal(classes="form-row"):

@@ -15,6 +15,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 
 class SpotcheckScreen(Screen):
@@ -33,7 +34,7 @@ class SpotcheckScreen(Screen):
     def compose(self) -> ComposeResult:
         yield AppHeader()
         yield Static(id="spot-head")
-        yield DataTable(id="spot-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="spot-table")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -65,7 +66,7 @@ class SpotcheckScreen(Screen):
         p = spotcheck.progress(workspace)
         head.update(f"督查名单：{len(found['households'])} 户 {p['drawn']} 人（随机种子 {found['seed']}），"
                     f"已登记 {p['checked']} 人，不一致 {p['mismatches']} 人"
-                    + ("　[仅显示不一致]" if self.only_mismatches else ""))
+                    + ("　[仅显示不一致]" if self.only_mismatches else "") + "\nEnter 登记督查结果　空格 看整行")
 
     def action_toggle_mismatches(self) -> None:
         self.only_mismatches = not self.only_mismatches
@@ -95,10 +96,11 @@ class SpotcheckScreen(Screen):
         self.action_record()
 
     def action_record(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         if not table.row_count:
             return
         id_number = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row = dict(table.row_detail())
         options = [(label, label) for label in finding_choices(self.app.workspace)]
 
         def chosen(status: str | None) -> None:
@@ -113,7 +115,8 @@ class SpotcheckScreen(Screen):
             self.notify(f"{result['name']}：{status}，{verdict}")
             self.reload()
 
-        self.app.push_screen(PickerScreen("督查核实的情况", options), chosen)
+        detail = "　".join(f"{label} {value}" for label, value in row.items() if value)
+        self.app.push_screen(PickerScreen(f"督查核实的情况：{row.get('儿童', '')}", options, detail=detail), chosen)
 
     def action_export(self) -> None:
         self.export()
