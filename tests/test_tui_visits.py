@@ -6,7 +6,7 @@ from textual.widgets import Input, OptionList
 from kbtui.services import visits
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import VisitScreen
-from tests.test_tui_fixtures import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.test_tui_fixtures import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 
 
 async def start_village(app, pilot, village: str) -> None:
@@ -33,7 +33,8 @@ async def test_visit_entry_of_several_children_in_a_row(tui_data):
         first, second, third = queue[:3]
         assert app.workspace.store.get(first)["name"] in screen_text(app)
 
-        await pilot.press("2", "enter")                       # 外地就读, Enter saves → next child
+        await pilot.press("2", "enter")                       # 外地就读, Enter asks for the school …
+        await confirm_school(app, pilot, "东莞市长安小学")      # … Enter saves → next child
         assert app.screen.child["id_number"] == second
         await pilot.press("7", "tab")                         # 疑似辍学, then the school field
         await pilot.press("tab", "tab", "tab")                # date, how, note
@@ -81,6 +82,7 @@ async def test_skip_and_back_and_a_bad_date(tui_data):
         await pilot.press("1")
         app.screen.query_one("#v-date", Input).value = "2099-01-01"
         await pilot.press("enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.screen.child["id_number"] == queue[0]["id_number"]      # refused: stays
         assert app.workspace.store.get(queue[0]["id_number"]).get("status") != "在籍在校" or \
@@ -95,9 +97,11 @@ async def test_a_visit_that_lost_a_race_reloads_the_child(tui_data):
         child = app.screen.child
         app.workspace.store.raw.update(child["id_number"], {"note": "别人刚录过"}, "other")
         await pilot.press("1", "enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.screen.child["id_number"] == child["id_number"]
         assert app.screen.child["note"] == "别人刚录过"
         await pilot.press("enter")                             # confirmed on the fresh version
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.workspace.store.get(child["id_number"])["status"] == "在籍在校"

@@ -117,8 +117,16 @@ class ChildrenScreen(Screen):
             self.refresh_rows()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
+        """Enter in the search box opens the first (or the only) match; with nothing typed it goes to the list."""
+        if event.input.id != "search":
+            return
+        current = self.table.current
+        if not event.value.strip() or current is None:
             self.table.focus()
+            if event.value.strip():
+                self.notify("没有找到匹配的儿童", severity="warning", timeout=3)
+            return
+        self.open_child(self.model.id_of(current))
 
     def on_virtual_table_moved(self, event: VirtualTable.Moved) -> None:
         self.update_status()

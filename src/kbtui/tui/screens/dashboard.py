@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.dashboard import Dashboard, current_phase, dashboard
-from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.widgets.bars import bar_chart, pair_grid
 from kbtui.tui.textual_words import AppHeader
 
 
@@ -113,7 +113,8 @@ class DashboardScreen(Screen):
         progress.append("各村核实进度（已核实 / 排查范围内）\n", style="bold")
         width = max(self.size.width - 6, 40)
         progress.append("\n".join(bar_chart(data.progress, width)))
-        progress.append("\n\n按村人数：" + "，".join(f"{v} {n}" for v, n in data.by_village.items()))
+        progress.append("\n\n按村人数\n", style="bold")
+        progress.append("\n".join(pair_grid(data.by_village.items(), width)))
         self.query_one("#dash-progress", Static).update(progress)
 
     @work(thread=True, group="dashboard-panels")

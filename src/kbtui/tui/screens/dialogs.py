@@ -141,7 +141,8 @@ class FormDialog(Dialog[T]):
         for check in self.checks:
             yield Checkbox(check.label, check.value, id=f"c-{check.key}", compact=True)
         yield Static("", id="form-error", classes="form-error")
-        yield Static(self.HINT, classes="dialog-hint")
+        yield Static(self.HINT if len(self.fields) > 1 or self.ENTER_SAVES else "Enter 确定　Esc 取消",
+                     classes="dialog-hint")
 
     def field_widget(self, f: FormField) -> Widget:
         if f.choices:
@@ -201,8 +202,6 @@ class FormDialog(Dialog[T]):
 class PromptDialog(FormDialog[str | None]):
     """Ask for one line of text (a path, a reason, a seed, a school); returns it (stripped) or None for
     nothing typed or Esc."""
-
-    HINT = "Enter 确定　Esc 取消"
 
     def __init__(self, title: str, placeholder: str = "", value: str = "", suggestions: Sequence[str] = (),
                  suggester: Suggester | None = None) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.textual_words import AppHeader
 
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
@@ -183,11 +183,15 @@ def summary(result) -> Text:
     text.append(f"共 {result.rows} 行：新增 {result.imported} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
                 f"重复 {result.duplicates} 行，未导入 {result.rejected} 行，有提示 {result.warned} 行，"
                 f"冲突 {result.conflicts} 处\n")
+    if result.duplicate_rows:
+        shown = "、".join(f"第 {row} 行同第 {first} 行" for row, first in result.duplicate_rows[:8])
+        more = f" 等 {len(result.duplicate_rows)} 行" if len(result.duplicate_rows) > 8 else ""
+        text.append(f"重复的行（身份证号相同，合并为一人）：{shown}{more}\n")
     if result.unmatched_headers:
         text.append(f"未识别的列：{'、'.join(result.unmatched_headers)}\n")
     if result.rejects_file:
-        text.append("未导入的行已写入：", style="bold")
-        text.append(f"{result.rejects_file}\n")
+        text.append("未导入的行已写入：\n", style="bold")
+        text.append(f"{path_lines(result.rejects_file)}\n")
     elif result.rejected and result.dry_run:
         text.append("导入时，未导入的行将写入数据目录 rejects/ 下的工作簿（含拒收原因）\n")
     for issue in result.issues[:12]:

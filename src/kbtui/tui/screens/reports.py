@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 
 from kbtui.domain.report import ReportError
 from kbtui.services import reports as rs
-from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader
@@ -34,7 +34,7 @@ class ReportsScreen(Screen):
     ReportsScreen #report-table { height: 1fr; }
     ReportsScreen #report-notes-box { height: auto; max-height: 4; }
     ReportsScreen #report-notes { color: $text-muted; }
-    ReportsScreen #report-status { height: 1; }
+    ReportsScreen #report-status { height: auto; max-height: 3; }
     """
     BINDINGS = [
         Binding("ctrl+s", "export", "导出", id="reports.export"),
@@ -140,6 +140,6 @@ class ReportsScreen(Screen):
         self.app.call_from_thread(self.exported, result)
 
     def exported(self, result: rs.ReportExport) -> None:
-        text = f"已导出《{result.title}》：{result.path}"
+        text = f"已导出《{result.title}》：{path_lines(result.path)}"
         self.query_one("#report-status", Static).update(text)
         self.notify(text)

@@ -14,6 +14,7 @@ from kbtui.services.visits import finding_choices
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import path_lines
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
 
@@ -130,4 +131,4 @@ class SpotcheckScreen(Screen):
         except (StoreError, OSError, ExcelWriteError) as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
             return
-        self.app.call_from_thread(self.notify, f"已导出 {n} 人：{path}", timeout=10)
+        self.app.call_from_thread(self.notify, f"已导出 {n} 人：\n{path_lines(path)}", timeout=10)

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from kbtui.services import campaigns, tasks
-from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.widgets.bars import bar_chart, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
@@ -91,9 +91,10 @@ class TasksScreen(Screen):
         text = Text()
         text.append("各村走访任务（已完成 / 任务）\n", style="bold")
         text.append("\n".join(bar_chart(rows, max(self.size.width - 6, 40))))
-        late_villages = [f"{v['village']} {v['late']}" for v in report["by_village"] if v["late"]]
+        late_villages = [(v["village"] or "（未分村）", v["late"]) for v in report["by_village"] if v["late"]]
         if late_villages:
-            text.append("\n逾期：" + "，".join(late_villages), style="bold")
+            text.append("\n逾期任务（按村）\n", style="bold")
+            text.append("\n".join(pair_grid(late_villages, max(self.size.width - 6, 40))), style="bold")
         self.query_one("#tasks-villages", Static).update(text)
 
         people = self.query_one("#tasks-people", DataTable)

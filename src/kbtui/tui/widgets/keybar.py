@@ -8,7 +8,8 @@ What a newcomer needs at 80 columns comes first, always: F1 帮助, Ctrl+P 命�
 screens without an F-key live) and q 退出 (Ctrl+Q while typing in a field, where q is a letter). Then
 the keys of the focused widget and of the screen, then the other screens in F-key order (not the one
 shown). When that is too long the gaps shrink; when it is still too long the screens are summed up as
-their key range (``F2–F9 切换界面``: F1 lists them all). A pop-up shows its own keys only (the app's
+their key range (``F2–F9 切换界面``: F1 lists them all), or left out (compact either way, so that the
+screens of one terminal look alike). A pop-up shows its own keys only (the app's
 keys other than Ctrl+Q and Ctrl+P do not reach it).
 """
 from __future__ import annotations
@@ -37,10 +38,9 @@ def fkey_number(key: str) -> int | None:
 STYLES = ((" ", "  "), ("", " "))     # (between key and label, between keys): roomy, then compact
 
 
-def line_style(parts: list[Part], width: int) -> tuple[str, str] | None:
-    """The roomiest style in which ``parts`` fit ``width`` cells (with a leading space), or None.
-    (When the screens have to be summed up the line is compact anyway, so that screens look alike.)"""
-    for inner, gap in STYLES:
+def line_style(parts: list[Part], width: int, styles=STYLES) -> tuple[str, str] | None:
+    """The roomiest of ``styles`` in which ``parts`` fit ``width`` cells (with a leading space), or None."""
+    for inner, gap in styles:
         line = gap.join(f"{k}{inner}{d}" for k, d, _e in parts)
         if not width or cell_len(line) + 1 <= width:
             return inner, gap
@@ -94,13 +94,14 @@ class KeyBar(Widget):
         width = self.size.width
         if isinstance(self.screen, ModalScreen):
             return self.draw(own + essentials, line_style(own + essentials, width) or STYLES[-1], width)
-        parts = essentials + own + nav
-        style = line_style(parts, width)
         numbers = [n for n in (fkey_number(k) for k, _d, _e in nav) if n is not None]
-        if style is None and numbers:
-            parts = essentials + own + [(f"F{min(numbers)}–F{max(numbers)}", "切换界面", True)]
-            style = STYLES[-1]
-        return self.draw(parts, style or STYLES[-1], width)
+        summary = [(f"F{min(numbers)}–F{max(numbers)}", "切换界面", True)] if numbers else []
+        for parts, styles in ((essentials + own + nav, STYLES), (essentials + own + summary, STYLES[-1:]),
+                              (essentials + own, STYLES[-1:])):
+            style = line_style(parts, width, styles)
+            if style is not None:
+                return self.draw(parts, style, width)
+        return self.draw(essentials + own, STYLES[-1], width)
 
     def draw(self, parts: list[Part], style: tuple[str, str], width: int) -> Text:
         key_style = self.get_component_rich_style("keybar--key")
