@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,10 +15,14 @@ from kbtui.registry import Registry
 from kbtui.services.keymap import load_keymap
 from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
+from kbtui.store import StoreError
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.virtual_table import VirtualTable
+
+
+FIRST_SCREEN = "dashboard"     # shown while the children are read (it needs none to draw its frame)
 
 
 class KbtuiApp(App):
@@ -50,6 +54,9 @@ class KbtuiApp(App):
         if not plugin_ui:
             self.nav, self.panels, self.columns, self.commands = (
                 _core_only(r) for r in (self.nav, self.panels, self.columns, self.commands))
+        self.children_loaded = True                  # on_mount: False while a worker reads them
+        self._after_load: list[Callable[[], object]] = []
+        self._pending_mode: str | None = None         # the screen asked for while they were read
         self.key_warnings: list[str] = []
         taken = {key: b.description for key, b in self._bindings}
         for item in self.nav.values():
@@ -77,12 +84,55 @@ class KbtuiApp(App):
 
     # --- start-up -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        """The first screen shows at once. A workspace opened without its children (``kbtui``, ``kbtui
+        tui``: 100,000 children take seconds to read) gets them in a worker meanwhile: the dashboard's
+        frame shows first and fills in, F1, Ctrl+P and q work, and a screen asked for opens once they are
+        read (``when_children_loaded``)."""
         for warning in self.workspace.warnings + self.key_warnings + self.keymap.warnings:
             self.notify(warning, title="警告", severity="warning", timeout=8)
         for item in self.nav.values():
             self.add_mode(item.id, lambda item=item: self._make_screen(item))
         self.warm_up()
-        self.switch_mode(self.start)
+        self.children_loaded = bool(getattr(self.workspace.store, "loaded", True))
+        if self.children_loaded or self.start == FIRST_SCREEN or FIRST_SCREEN not in self.nav:
+            self.switch_mode(self.start)
+        else:
+            self._pending_mode = self.start
+            self.switch_mode(FIRST_SCREEN)
+        if not self.children_loaded:
+            self.call_after_refresh(self.load_children)      # after the first frame: it competes for the CPU
+
+    @work(thread=True, exclusive=True, group="load-children")
+    def load_children(self) -> None:
+        try:
+            self.workspace.store.refresh()
+        except StoreError as err:     # a damaged data file: the same message the CLI gives, then out
+            message = f"错误：{err}"
+            self.call_from_thread(lambda: self.exit(return_code=1, message=message))
+            return
+        self.call_from_thread(self._children_ready)
+
+    def _children_ready(self) -> None:
+        self.children_loaded = True
+        callbacks, self._after_load = self._after_load, []
+        for callback in callbacks:
+            callback()
+        if self._pending_mode:
+            mode, self._pending_mode = self._pending_mode, None
+            self.switch_mode(mode)
+
+    def when_children_loaded(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` now if the children are read, else as soon as they are."""
+        if self.children_loaded:
+            callback()
+        else:
+            self._after_load.append(callback)
+
+    def refuse_while_loading(self, what: str) -> bool:
+        if self.children_loaded:
+            return False
+        self.notify(f"正在读取儿童名单，读完后{what}", title="请稍候", timeout=4)
+        return True
 
     @staticmethod
     def _make_screen(item) -> Screen:
@@ -115,11 +165,15 @@ class KbtuiApp(App):
         if screen_id not in self.nav:
             self.notify(f"没有名为“{screen_id}”的界面", severity="error")
             return
+        if not self.children_loaded:
+            self._pending_mode = None if screen_id == FIRST_SCREEN else screen_id
+            if screen_id != FIRST_SCREEN and self.refuse_while_loading(f"自动打开“{self.nav[screen_id].label}”"):
+                return
         self.switch_mode(screen_id)
 
     def action_run_command(self, command_id: str) -> None:
         command = self.commands.get(command_id)
-        if command is None:
+        if command is None or self.refuse_while_loading("请再试一次"):
             return
         try:
             command.run(self)

@@ -1,6 +1,8 @@
 """总览 dashboard: the campaign's phases against today, counts, progress bars per village, plugin panels.
 
-The counts classify every child, so they are computed in a worker; the screen shows at once.
+The counts classify every child, so they are computed in a worker; the screen shows at once (the
+campaign's phases need no child), with a loading indicator where the counts go until they are in — also
+while the app is still reading the children (``KbtuiApp.when_children_loaded``).
 """
 from __future__ import annotations
 
@@ -39,10 +41,15 @@ class DashboardScreen(Screen):
         for panel in sorted(self.app.panels.values(), key=lambda p: p.order):
             self.query_one("#dash-plugins").mount(
                 Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
-        self.request_reload()
+        self.query_one("#dash-campaign", Static).update(self.campaign_text())
+        if not self.app.children_loaded:
+            self.query_one("#dash-counts", Static).update("正在读取儿童名单…")
+        self.query_one("#dash-top").loading = True
+        self.app.when_children_loaded(self.request_reload)
 
     def on_screen_resume(self) -> None:
-        self.request_reload()
+        if self.app.children_loaded:
+            self.request_reload()
 
     def request_reload(self) -> None:
         """Reload once for all the requests made until the reload runs.
@@ -99,6 +106,7 @@ class DashboardScreen(Screen):
         if not pending:
             counts.append("（无）\n")
         self.query_one("#dash-counts", Static).update(counts)
+        self.query_one("#dash-top").loading = False
 
         status = Text()
         status.append("按核实情况\n", style="bold")
