@@ -27,6 +27,10 @@ _ID = re.compile(r"^\d{17}[\dXx]$")
 
 class AuditScreen(Screen):
     SUB_TITLE = "修改日志"
+    DEFAULT_CSS = """
+    #audit-detail { height: auto; max-height: 3; padding: 0 1; }
+    #audit-status { height: auto; padding: 0 1; color: $text-muted; }
+    """
     BINDINGS = [
         Binding("slash", "focus_filter", "筛选", key_display="/", id="audit.filter"),
         Binding("ctrl+v", "verify", "校验日志", id="audit.verify"),

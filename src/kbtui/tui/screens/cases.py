@@ -44,7 +44,8 @@ def case_text(workspace: Any, case: dict, today: dt.date) -> str:
              f"原因：{case.get('reason') or '未填'}    劝返责任人：{case.get('persuader') or '未定'}",
              f"帮扶措施：{'、'.join(case.get('support_plan') or []) or '未填'}", "", "逐级处置："]
     for r in case.get("rungs") or []:
-        lines.append(f"  {r['date']}  {r['ladder']}·{r.get('label', r['rung'])}")
+        ladder = workspace.ladders.get(r["ladder"])        # its title, not its id ("national")
+        lines.append(f"  {r['date']}  {ladder.title if ladder else r['ladder']}·{r.get('label', r['rung'])}")
     lines.append("劝返记录：")
     for a in case.get("attempts") or []:
         lines.append(f"  {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
@@ -289,8 +290,7 @@ class CasesScreen(Screen):
             self.app.push_screen(CaseDetailScreen(f"{action.name}（尚未立案）", head + text))
             return
         case = case_service.find_case(workspace, case["key"])
-        self.app.push_screen(CaseDetailScreen(f"案卷 {case['key']}　{case['name']}",
-                                              head + case_text(workspace, case, self.today)))
+        self.app.push_screen(CaseDetailScreen("案卷（一生一案）", head + case_text(workspace, case, self.today)))
 
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:

@@ -12,6 +12,7 @@ from kbtui.domain import checking as chk
 from kbtui.services import checking
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
+from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
@@ -78,7 +79,7 @@ class CheckingScreen(Screen):
         self.query_one("#check-head", Static).update(
             f"[b]{self.level}[/b]（{allowed}）　待核查 {total} 条　"
             f"操作员：{checker.name}（{roles}）\n"
-            + "　".join(f"{k} {v}" for k, v in summary.items()))
+            + inline_pairs(summary.items()))
         table = self.query_one(ListTable)
         table.show_rows([(id_number, cells) for id_number, *cells in rows])
         self.shown = [id_number for id_number, *_cells in rows]

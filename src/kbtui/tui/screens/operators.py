@@ -45,6 +45,7 @@ class OperatorForm(FormDialog):
 
 class OperatorsScreen(Screen):
     SUB_TITLE = "操作员"
+    DEFAULT_CSS = "#operators-status { height: auto; padding: 0 1; color: $text-muted; }"
     BINDINGS = [
         Binding("a", "add", "添加", id="operators.add"),
         Binding("e", "edit", "修改", id="operators.edit"),

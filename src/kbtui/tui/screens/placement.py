@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.tui.screens.dialogs import FormDialog, FormField
+from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
@@ -234,7 +235,7 @@ class DisabledChildrenScreen(Screen):
             counts[self._group(item)] = counts.get(self._group(item), 0) + 1
         self.query_one("#disabled-summary", Static).update(
             f"适龄残疾儿童 {len(self.items)} 人，{GROUP_LABEL[self.grouping]}（G 切换）："
-            + "，".join(f"{k} {v}" for k, v in counts.items()))
+            + inline_pairs(counts.items()))
 
     def action_toggle_group(self) -> None:
         self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]

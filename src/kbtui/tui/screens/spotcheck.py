@@ -13,6 +13,7 @@ from kbtui.services import spotcheck
 from kbtui.services.visits import finding_choices
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
+from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import path_lines
 from kbtui.tui.textual_words import AppHeader
@@ -52,7 +53,7 @@ class SpotcheckScreen(Screen):
         table.clear()
         head = self.query_one("#spot-head", Static)
         found = spotcheck.current_draw(workspace)
-        sizes = "，".join(f"{t} {n} 户" for t, n in spotcheck.sizes(workspace).items()) or "配置中没有 [spotcheck]"
+        sizes = inline_pairs(spotcheck.sizes(workspace).items(), "户") or "配置中没有 [spotcheck]"
         if not found:
             head.update(f"尚未抽取督查名单（按配置抽取：{sizes}）。按 D 抽取。")
             return

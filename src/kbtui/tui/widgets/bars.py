@@ -46,3 +46,9 @@ def pair_grid(pairs: Iterable[tuple[str, object]], width: int) -> list[str]:
     per_line = max(1, (width + 3) // (cell + 3))
     cells = [f"{set_cell_size(name, name_width)} {value:>{value_width}}" for name, value in items]
     return ["   ".join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+
+
+def inline_pairs(pairs: Iterable[tuple[str, object]], unit: str = "") -> str:
+    """``名称：n单位`` pairs in a line of text. A terminal line breaks at spaces only, so a pair holds none
+    (``复评到期 17`` broke between the name and its number) and the pairs are apart by an ideographic space."""
+    return "　".join(f"{name}：{value}{unit}" for name, value in pairs)

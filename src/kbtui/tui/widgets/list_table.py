@@ -35,6 +35,8 @@ def open_row(table: Widget, pairs: list[tuple[str, str]], index: int, total: int
 
 
 class ListTable(DataTable):
+    # the rest of the screen (status lines under the list) keeps its rows; a screen may set another height
+    DEFAULT_CSS = "ListTable { height: 1fr; }"
     BINDINGS = [
         Binding("enter", "select_cursor", "打开", show=False, id="list.open"),
         Binding("space", "detail", "详情", show=False, id="list.detail"),
