@@ -69,13 +69,14 @@ class ListTable(DataTable):
 
     def watch_cursor_coordinate(self, old, new) -> None:
         super().watch_cursor_coordinate(old, new)
-        if self._pending and new.row >= self.row_count - 1 and not self._adding:
+        if self._pending and self.row_count and new.row >= self.row_count - 1 and not self._adding:
             self._adding = True
             self.call_later(self._add_next)
 
     def _add_next(self) -> None:
         self._adding = False
-        self._add_window()
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self._add_window()
 
     def window_note(self) -> str:
         """What to say of a list longer than its first window (empty otherwise)."""
