@@ -51,6 +51,7 @@ class Form:
     setup: Callable[[Path], None] | None = None
     then: Callable | None = None             # an extra async step (app, pilot) after the keys
     dialog: bool = True                      # a pop-up (False: a form on its own screen)
+    snapshot: bool = True                    # False: the screen shows the time of day (the journal's)
 
 
 def typing(text: str) -> tuple[str, ...]:
@@ -94,7 +95,7 @@ FORMS: dict[str, Form] = {
     # forms on their own screens
     "export-path": Form("export", ("tab", "tab", "tab", *typing("/tmp/台账.xlsx")), "/tmp/台账.xlsx", dialog=False),
     "import-path": Form("import", ("tab", *typing("/tmp/户籍.xlsx")), "/tmp/户籍.xlsx", dialog=False),
-    "audit-filter": Form("audit", ("slash", *typing("tester")), "tester", dialog=False),
+    "audit-filter": Form("audit", ("slash", *typing("tester")), "tester", dialog=False, snapshot=False),
 }
 
 
@@ -145,7 +146,7 @@ def test_the_text_typed_into_a_form_shows_while_its_field_has_the_focus(tui_data
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("name", list(FORMS))
+@pytest.mark.parametrize("name", [name for name, form in FORMS.items() if form.snapshot])
 def test_form_snapshots(snap_compare, tui_data, name):
     form = FORMS[name]
     assert snap_compare(build(tui_data, form), terminal_size=(80, 24),
