@@ -129,10 +129,10 @@ async def test_only_the_town_admin_edits_operators_in_the_tui(scoped):
         await pilot.press("a")
         await settle(app, pilot)
         assert isinstance(app.screen, OperatorForm)
-        app.screen.query_one("#op-login", Input).value = "wangwu"
-        app.screen.query_one("#op-name", Input).value = "王五"
-        app.screen.query_one("#op-role", Select).value = "村干部"
-        app.screen.query_one("#op-villages", Input).value = "尖山村、高峰村"
+        app.screen.query_one("#f-login", Input).value = "wangwu"
+        app.screen.query_one("#f-name", Input).value = "王五"
+        app.screen.query_one("#f-role", Select).value = "村干部"
+        app.screen.query_one("#f-villages", Input).value = "尖山村、高峰村"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert isinstance(app.screen, OperatorsScreen)

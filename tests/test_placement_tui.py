@@ -68,9 +68,9 @@ async def test_place_assess_and_log_a_session_from_the_keyboard(demo_copy):
         await pilot.pause()
         form = app.screen
         assert isinstance(form, PlacementForm)
-        form.query_one("#field-members").value = "王建国、刘芳"
-        form.query_one("#field-conclusion").value = "需送教上门"
-        form.query_one("#field-review").value = "2025-06-30"
+        form.query_one("#f-members").value = "王建国、刘芳"
+        form.query_one("#f-conclusion").value = "需送教上门"
+        form.query_one("#f-review").value = "2025-06-30"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, PlacementScreen)
@@ -80,14 +80,14 @@ async def test_place_assess_and_log_a_session_from_the_keyboard(demo_copy):
         await pilot.press("p")
         await pilot.pause()
         form = app.screen
-        assert form.query_one("#field-option").value == "送教上门"          # the committee's recommendation
-        form.query_one("#field-school").value = "双山小学"
-        form.query_one("#field-date").value = "2024-09-02"
+        assert form.query_one("#f-option").value == "送教上门"          # the committee's recommendation
+        form.query_one("#f-school").value = "双山小学"
+        form.query_one("#f-date").value = "2024-09-02"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form and "须填写送教教师" in str(form.query_one("#form-error").render())
-        form.query_one("#field-teachers").value = "张老师"
-        form.query_one("#field-plan").value = "生活适应、识字"
+        form.query_one("#f-teachers").value = "张老师"
+        form.query_one("#f-plan").value = "生活适应、识字"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, PlacementScreen)
@@ -97,10 +97,10 @@ async def test_place_assess_and_log_a_session_from_the_keyboard(demo_copy):
         await pilot.press("s")
         await pilot.pause()
         form = app.screen
-        assert form.query_one("#field-teacher").value == "张老师"
-        assert form.query_one("#field-periods").value == "2"                  # 双山: once a week, 2 periods
-        form.query_one("#field-date").value = "2024-09-03"
-        form.query_one("#field-content").value = "识字"
+        assert form.query_one("#f-teacher").value == "张老师"
+        assert form.query_one("#f-periods").value == "2"                  # 双山: once a week, 2 periods
+        form.query_one("#f-date").value = "2024-09-03"
+        form.query_one("#f-content").value = "识字"
         for _ in range(4):
             await pilot.press("enter")                                          # through the 4 fields, then save
         await pilot.pause()
@@ -128,8 +128,8 @@ async def test_escape_cancels_a_form(demo_copy):
         await pilot.press("s")
         await pilot.pause()
         form = app.screen
-        form.query_one("#field-teacher").value = "张老师"
-        form.query_one("#field-periods").value = "2"
+        form.query_one("#f-teacher").value = "张老师"
+        form.query_one("#f-periods").value = "2"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "不是送教上门" in str(form.query_one("#form-error").render())

@@ -6,8 +6,8 @@ from textual.widgets import DataTable, Input
 from kbtui.services import checking, people, responsibility, spotcheck, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.checking import CheckingScreen
-from kbtui.tui.screens.dialogs import ConfirmScreen, PickerScreen
-from kbtui.tui.screens.people import PathPrompt, PeopleScreen, PersonForm
+from kbtui.tui.screens.dialogs import ConfirmScreen, PickerScreen, PromptDialog
+from kbtui.tui.screens.people import PeopleScreen, PersonForm
 from kbtui.tui.screens.spotcheck import SpotcheckScreen
 from kbtui.tui.screens.tasks import TasksScreen
 from tests.test_tui_fixtures import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
@@ -68,7 +68,7 @@ async def test_people_screen_add_and_assign(tui_data):
         await settle(app, pilot)
         assert any(r.get("responsible_gov") == "王明" for r in app.workspace.store.all())
         await pilot.press("i")
-        assert isinstance(app.screen, PathPrompt)
+        assert isinstance(app.screen, PromptDialog)
         await pilot.press("escape")
 
 
@@ -88,7 +88,7 @@ async def test_checking_screen_pass_and_return(tui_data):
         assert app.workspace.store.get(first)["check_level"] == "村/校核查"
         second = app.screen.shown[0]
         await pilot.press("x")
-        assert isinstance(app.screen, PathPrompt)
+        assert isinstance(app.screen, PromptDialog)
         await pilot.press(*"缺少证明", "enter")
         await settle(app, pilot)
         assert app.workspace.store.get(second)["check_returned"]["reason"] == "缺少证明"
@@ -110,7 +110,7 @@ async def test_spotcheck_screen_draw_and_record(tui_data):
         assert isinstance(app.screen, SpotcheckScreen)
         assert "尚未抽取" in screen_text(app)
         await pilot.press("d")
-        assert isinstance(app.screen, PathPrompt)
+        assert isinstance(app.screen, PromptDialog)
         app.screen.query_one(Input).value = "11"
         await pilot.press("enter")
         await settle(app, pilot)

@@ -111,3 +111,14 @@ def run_async(test):
         return asyncio.run(test(*args, **kwargs))
 
     return wrapper
+
+
+async def confirm_school(app, pilot, school: str = "双山小学") -> None:
+    """走访录入 asks for the school of a studying situation before saving: confirm the one prefilled (from
+    the lists), or type ``school`` where none is known."""
+    from kbtui.tui.screens.dialogs import FormDialog
+
+    if isinstance(app.screen, FormDialog) and app.screen.query("#f-school"):
+        if not app.screen.query_one("#f-school").value:
+            await pilot.press(*school)
+        await pilot.press("enter")

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from kbtui.services.operators import load_operators, make_operator, save_operators
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import split_evidence, split_names
-from tests.test_tui_fixtures import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.test_tui_fixtures import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 from tests.test_tui_visits import start_village
 
 
@@ -34,15 +34,18 @@ async def test_visitors_and_how_carry_on_to_the_next_child(tui_data):
         first, second, third = [r["id_number"] for r in screen.queue[:3]]
         visitors = screen.query_one("#v-visitors", Input)
         assert visitors.value == "王老师"                         # the operator's display name
-        await pilot.press("1", "enter")                          # the fast path: number + Enter
+        await pilot.press("1", "enter")                          # the fast path: number + Enter …
+        await confirm_school(app, pilot)                         # … and Enter on the school asked for
         assert screen.child["id_number"] == second
         visitors.value = "王老师、李支书"
         await pilot.press("h")                                   # 入户 → 电话
         assert screen.query_one("#v-how", Input).value == "电话"
         await pilot.press("2", "enter")
+        await confirm_school(app, pilot, "东莞市长安小学")
         assert screen.child["id_number"] == third
         assert visitors.value == "王老师、李支书" and screen.query_one("#v-how", Input).value == "电话"
         await pilot.press("1", "enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         store = app.workspace.store
         entries = [store.get(i)["status_history"][-1] for i in (first, second, third)]
@@ -73,7 +76,7 @@ async def test_reason_only_for_problem_situations(tui_data):
         await pilot.press("r")                                   # R does nothing here
         assert not isinstance(app.screen, PickerScreen)
         await pilot.press("8")                                   # 辍学: the reason row shows
-        assert reason.display and "r 原因" in screen_text(app)
+        assert reason.display and "r原因" in screen_text(app).splitlines()[-1]      # the compact footer
         await pilot.press("r")
         assert isinstance(app.screen, PickerScreen)
         await pilot.press(*"外出", "enter")
@@ -107,6 +110,7 @@ async def test_evidence_with_path_completion(tui_data, tmp_path):
         await pilot.press("right")                               # → completes the path after =
         assert field.value == f"学校证明={proof}"
         await pilot.press(*";电话记录", "enter")            # ; or ； between items
+        await confirm_school(app, pilot, "东莞市长安小学")
         await settle(app, pilot)
         assert screen.child["id_number"] == second
         assert field.value == ""                                  # evidence belongs to one child
@@ -119,6 +123,7 @@ async def test_evidence_with_path_completion(tui_data, tmp_path):
         # a file that cannot be found: nothing saved, the child stays
         field.value = f"证明={tmp_path / '没有这个文件.jpg'}"
         await pilot.press("1", "enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert screen.child["id_number"] == second
         assert app.workspace.store.get(second).get("status_history") == \

@@ -14,7 +14,7 @@ from kbtui.services import visits
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.visits import VisitScreen
 from tests.conftest import run_cli
-from tests.test_tui_fixtures import TODAY, make_app, run_async, settle
+from tests.test_tui_fixtures import TODAY, confirm_school, make_app, run_async, settle
 
 FINDINGS = 200
 
@@ -62,6 +62,7 @@ async def test_two_hundred_findings_in_a_row(marathon_data: Path):
                     await pilot.press(*note, "enter")
                 else:
                     await pilot.press(str(key), "enter")
+                await confirm_school(app, pilot)      # 在籍在校, 外地就读 … ask for the school
                 assert screen.child is None or screen.child["id_number"] != child, f"finding {n} not saved"
                 typed.append((child, common[key - 1], note))
             if len(typed) < FINDINGS:

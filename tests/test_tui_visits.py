@@ -6,7 +6,7 @@ from textual.widgets import Input, OptionList
 from kbtui.services import visits
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import VisitScreen
-from tests.test_tui_fixtures import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.test_tui_fixtures import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 
 
 async def start_village(app, pilot, village: str) -> None:
@@ -33,7 +33,8 @@ async def test_visit_entry_of_several_children_in_a_row(tui_data):
         first, second, third = queue[:3]
         assert app.workspace.store.get(first)["name"] in screen_text(app)
 
-        await pilot.press("2", "enter")                       # 外地就读, Enter saves → next child
+        await pilot.press("2", "enter")                       # 外地就读, Enter asks for the school …
+        await confirm_school(app, pilot, "东莞市长安小学")      # … Enter saves → next child
         assert app.screen.child["id_number"] == second
         await pilot.press("7", "tab")                         # 疑似辍学, then the school field
         await pilot.press("tab", "tab", "tab")                # date, how, note
@@ -81,6 +82,7 @@ async def test_skip_and_back_and_a_bad_date(tui_data):
         await pilot.press("1")
         app.screen.query_one("#v-date", Input).value = "2099-01-01"
         await pilot.press("enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.screen.child["id_number"] == queue[0]["id_number"]      # refused: stays
         assert app.workspace.store.get(queue[0]["id_number"]).get("status") != "在籍在校" or \
@@ -96,10 +98,12 @@ async def test_a_visit_that_lost_a_race_reloads_the_child(tui_data):
         # someone else recorded a finding meanwhile (a change of another field would not stop the visit)
         app.workspace.store.raw.update(child["id_number"], {"status": "外地就读", "note": "别人刚录过"}, "other")
         await pilot.press("1", "enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.screen.child["id_number"] == child["id_number"]
         assert app.screen.child["note"] == "别人刚录过"
         await pilot.press("enter")                             # confirmed on the fresh version
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.workspace.store.get(child["id_number"])["status"] == "在籍在校"
 
@@ -116,17 +120,20 @@ async def test_a_visit_saved_meanwhile_by_another_operator_is_shown_before_savin
         # another operator changes an unrelated field of the first child: the visit simply saves
         other.store.update(first["id_number"], {"guardian_phone": "13912345678"}, "tester")
         await pilot.press("2", "enter")
+        await confirm_school(app, pilot, "东莞市长安小学")
         stored = app.workspace.raw_store.get(first["id_number"])
         assert stored["status"] == "外地就读" and stored["guardian_phone"] == "13912345678"
         assert app.screen.child["id_number"] == second["id_number"]
         # another operator's visit of the second child lands while it is on screen: refused, reloaded, shown
         visits.record_finding(other, second["id_number"], "休学", note="镇里核实", today=TODAY, reason="因病")
         await pilot.press("1", "enter")
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         assert app.screen.child["id_number"] == second["id_number"]
         assert "您的修改未保存" in " ".join(str(n.message) for n in app._notifications)
         assert app.workspace.raw_store.get(second["id_number"])["status"] == "休学"
         await pilot.press("enter")                            # seen: saved next to the other visit
+        await confirm_school(app, pilot)
         await settle(app, pilot)
         history = app.workspace.raw_store.get(second["id_number"])["status_history"]
         assert [(h["status"], h["note"]) for h in history[-2:]] == [("休学", "镇里核实"), ("在籍在校", "")]

@@ -29,10 +29,12 @@ class Settings:
     _workspace: Workspace | None = None
     _warned: int = 0
 
-    def workspace(self) -> Workspace:
+    def workspace(self, load_children: bool = True) -> Workspace:
+        """The data folder (opened once); ``load_children=False``: the TUI reads the children itself."""
         if self._workspace is None:
             with friendly_errors():
-                self._workspace = Workspace.open(self.data_dir, self.operator, self.plugin_dirs)
+                self._workspace = Workspace.open(self.data_dir, self.operator, self.plugin_dirs,
+                                                 load_children=load_children)
             self.flush_warnings()
         return self._workspace
 

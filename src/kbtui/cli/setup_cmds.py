@@ -17,10 +17,15 @@ DEMO_PROFILE = "shuangshan-2024"
 
 
 def open_tui(settings: Settings, workspace: Workspace | None = None) -> None:
+    """The TUI. The children are read by the app once its first screen shows (100,000 children take
+    seconds): the folder, the operator and the profile are checked here, before the terminal is taken."""
     from kbtui.tui.app import KbtuiApp
 
-    workspace = workspace or settings.workspace()
-    KbtuiApp(workspace).run()
+    workspace = workspace or settings.workspace(load_children=False)
+    app = KbtuiApp(workspace)
+    app.run()
+    if app.return_code:         # the children could not be read (its message is printed on exit)
+        raise SystemExit(app.return_code)
 
 
 @cli.command()
@@ -63,7 +68,8 @@ def demo(settings: Settings, children: int, seed: int, profile_name: str, no_tui
             click.echo(f"演示数据已存在：{root}（加 --reset 可重新生成）")
             if not no_tui:
                 with friendly_errors():
-                    open_tui(settings, Workspace.open(root, settings.operator, settings.plugin_dirs))
+                    open_tui(settings, Workspace.open(root, settings.operator, settings.plugin_dirs,
+                                                      load_children=False))
             return
     if root.exists() and reset:
         shutil.rmtree(root)

@@ -85,6 +85,7 @@ class ImportResult:
     columns: dict[str, str] = field(default_factory=dict)     # field key → header in the file
     unmatched_headers: list[str] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)
+    duplicate_rows: list[tuple[int, int]] = field(default_factory=list)   # (row, earlier row with its ID)
     issues: list[Issue] = field(default_factory=list)
     samples: list[ChildChange] = field(default_factory=list)
 
@@ -109,6 +110,18 @@ class ImportResult:
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("rows", "imported", "updated", "unchanged", "duplicates",
                                               "rejected", "warned", "conflicts", "refused")}
+
+
+def repeated_rows(rows: list[tuple[str, Any, int]]) -> list[tuple[int, int]]:
+    """(row, first row with the same ID number) for every row repeating an earlier row's child."""
+    first: dict[str, int] = {}
+    found = []
+    for id_number, _values, row in rows:
+        if id_number in first:
+            found.append((row, first[id_number]))
+        else:
+            first[id_number] = row
+    return found
 
 
 # --------------------------------------------------------------------------- reading
@@ -164,6 +177,8 @@ class PreparedImport:
         result.imported = len(merger.new)
         result.updated = len(updates)
         result.duplicates = merger.duplicates
+        if merger.duplicates:
+            result.duplicate_rows = repeated_rows(self.checked.good)
         result.conflicts = merger.conflicts_added
         result.unchanged = len(merger.work) - len(updates)
         samples: list[ChildChange] = []

@@ -115,6 +115,10 @@ class ScopedStore:
         return self.raw.journal
 
     @property
+    def loaded(self) -> bool:
+        return self.raw.loaded
+
+    @property
     def children_dir(self) -> Path:
         return self.raw.children_dir
 

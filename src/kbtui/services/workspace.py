@@ -191,7 +191,9 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path, operator: str | None = None,
-             plugin_dirs: list[Path] | None = None) -> "Workspace":
+             plugin_dirs: list[Path] | None = None, load_children: bool = True) -> "Workspace":
+        """Open a data folder (refusing an unsafe one or an unknown operator). ``load_children=False``
+        leaves the children to the store's first ``refresh()`` (the TUI: its frame shows first)."""
         root = Path(root)
         if not is_data_folder(root):
             raise WorkspaceError(
@@ -211,7 +213,7 @@ class Workspace:
         profile.label = meta.get("profile")
         plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
                              trusted_uids=trusted_uids(root))
-        store = ChildStore.open(root)
+        store = ChildStore.open(root, load=load_children)
         return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
                    raw_store=store, account=account)
 

@@ -66,11 +66,13 @@ class ChildStore:
         self._shard_of: dict[str, str] = {}
         self._shards: dict[str, _Shard] = {}
         self._collections: dict[str, Any] = {}
+        self.loaded = False                      # every shard read once (the first refresh)
 
     # -- opening and reading -------------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path) -> "ChildStore":
-        """Open (creating the layout if missing) and load every shard into memory."""
+    def open(cls, root: Path, load: bool = True) -> "ChildStore":
+        """Open (creating the layout if missing) and load every shard into memory. With ``load=False`` the
+        shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads)."""
         root = Path(root)
         try:
             layout.ensure_layout(root)
@@ -80,7 +82,8 @@ class ChildStore:
         cleanup_temp_files(store.children_dir)
         cleanup_temp_files(layout.collections_dir(root))
         store.recover_pending()
-        store.refresh()
+        if load:
+            store.refresh()
         return store
 
     def recover_pending(self) -> None:
@@ -145,6 +148,7 @@ class ChildStore:
         for name in [n for n in self._shards if n not in seen and self._shards[n].doc_ids]:
             self._sync(self._shards[name], None, None)
             changed = True
+        self.loaded = True
         return changed
 
     def _refresh(self, seen: set[str]) -> bool:

@@ -3,18 +3,26 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from kbtui.registry import Registry
 from kbtui.services.keymap import load_keymap
 from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
+from kbtui.store import StoreError
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
+from kbtui.tui.textual_words import THEMES, Palette, textual_actions
+from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.virtual_table import VirtualTable
+
+
+FIRST_SCREEN = "dashboard"     # shown while the children are read (it needs none to draw its frame)
 
 
 class KbtuiApp(App):
@@ -26,7 +34,7 @@ class KbtuiApp(App):
         Binding("ctrl+q", "quit", "退出", show=False, priority=True, id="app.quit"),
         Binding("q", "quit", "退出", show=False, id="app.quit_q"),
         Binding("f1,question_mark", "help", "帮助", key_display="F1", id="app.help"),
-        Binding("ctrl+p", "command_palette", "命令面板", show=False, key_display="^p", priority=True, id="app.palette"),
+        Binding("ctrl+p", "command_palette", "命令", show=False, key_display="^p", priority=True, id="app.palette"),
     ]
 
     def __init__(self, workspace: Workspace, today: dt.date | None = None, start: str = "dashboard",
@@ -46,6 +54,9 @@ class KbtuiApp(App):
         if not plugin_ui:
             self.nav, self.panels, self.columns, self.commands = (
                 _core_only(r) for r in (self.nav, self.panels, self.columns, self.commands))
+        self.children_loaded = True                  # on_mount: False while a worker reads them
+        self._after_load: list[Callable[[], object]] = []
+        self._pending_mode: str | None = None         # the screen asked for while they were read
         self.key_warnings: list[str] = []
         taken = {key: b.description for key, b in self._bindings}
         for item in self.nav.values():
@@ -73,12 +84,64 @@ class KbtuiApp(App):
 
     # --- start-up -----------------------------------------------------------------------------------
     def on_mount(self) -> None:
+        """The first screen shows at once. A workspace opened without its children (``kbtui``, ``kbtui
+        tui``: 100,000 children take seconds to read) gets them in a worker meanwhile: the dashboard's
+        frame shows first and fills in, F1, Ctrl+P and q work, and a screen asked for opens once they are
+        read (``when_children_loaded``)."""
         for warning in self.workspace.warnings + self.key_warnings + self.keymap.warnings:
             self.notify(warning, title="警告", severity="warning", timeout=8)
         for item in self.nav.values():
-            self.add_mode(item.id, item.factory)
+            self.add_mode(item.id, lambda item=item: self._make_screen(item))
         self.warm_up()
-        self.switch_mode(self.start)
+        self.children_loaded = bool(getattr(self.workspace.store, "loaded", True))
+        if self.children_loaded or self.start == FIRST_SCREEN or FIRST_SCREEN not in self.nav:
+            self.switch_mode(self.start)
+        else:
+            self._pending_mode = self.start
+            self.switch_mode(FIRST_SCREEN)
+        if not self.children_loaded:
+            self.call_after_refresh(self.load_children)      # after the first frame: it competes for the CPU
+
+    @work(thread=True, exclusive=True, group="load-children")
+    def load_children(self) -> None:
+        try:
+            self.workspace.store.refresh()
+        except StoreError as err:     # a damaged data file: the same message the CLI gives, then out
+            message = f"错误：{err}"
+            self.call_from_thread(lambda: self.exit(return_code=1, message=message))
+            return
+        self.call_from_thread(self._children_ready)
+
+    def _children_ready(self) -> None:
+        self.children_loaded = True
+        callbacks, self._after_load = self._after_load, []
+        for callback in callbacks:
+            callback()
+        if self._pending_mode:
+            mode, self._pending_mode = self._pending_mode, None
+            self.switch_mode(mode)
+
+    def when_children_loaded(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` now if the children are read, else as soon as they are."""
+        if self.children_loaded:
+            callback()
+        else:
+            self._after_load.append(callback)
+
+    def refuse_while_loading(self, what: str) -> bool:
+        if self.children_loaded:
+            return False
+        self.notify(f"正在读取儿童名单，读完后{what}", title="请稍候", timeout=4)
+        return True
+
+    @staticmethod
+    def _make_screen(item) -> Screen:
+        """A navigation screen; one that does not name itself is titled by its label (the header would show
+        the app's campaign line instead)."""
+        screen = item.factory()
+        if screen.sub_title is None:
+            screen.sub_title = item.label
+        return screen
 
     @work(thread=True, exclusive=True, group="warm-up")
     def warm_up(self) -> None:
@@ -102,11 +165,15 @@ class KbtuiApp(App):
         if screen_id not in self.nav:
             self.notify(f"没有名为“{screen_id}”的界面", severity="error")
             return
+        if not self.children_loaded:
+            self._pending_mode = None if screen_id == FIRST_SCREEN else screen_id
+            if screen_id != FIRST_SCREEN and self.refuse_while_loading(f"自动打开“{self.nav[screen_id].label}”"):
+                return
         self.switch_mode(screen_id)
 
     def action_run_command(self, command_id: str) -> None:
         command = self.commands.get(command_id)
-        if command is None:
+        if command is None or self.refuse_while_loading("请再试一次"):
             return
         try:
             command.run(self)
@@ -119,19 +186,46 @@ class KbtuiApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    # --- a list row in full ----------------------------------------------------------------------------
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a list row that its screen did not take (widgets/list_table.py): the row in full."""
+        if isinstance(event.data_table, ListTable):
+            event.data_table.action_detail()
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        event.table.action_detail()
+
     # --- command palette ------------------------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not Palette.is_open(self):
+            self.push_screen(Palette(id="--command-palette"))
+
+    def action_change_theme(self) -> None:
+        from kbtui.tui.screens.dialogs import PickerScreen
+
+        options = [(name, label) for name, label in THEMES.items() if name in self.available_themes]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.theme = name
+
+        self.push_screen(PickerScreen("选择配色", options, self.theme), chosen)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette: every screen, the plugins' commands, this screen's keys (not Textual's own Tab,
+        Shift+Tab, Ctrl+C), help, colours, quit; all in Chinese (Textual's "Keys", "Screenshot" … are not
+        offered)."""
         for item in self.nav.values():
             yield SystemCommand(f"打开：{item.label}", item.description or item.label,
                                 lambda i=item.id: self.action_open_screen(i))
         for command in self.commands.values():
             yield SystemCommand(command.title, command.help or command.title,
                                 lambda c=command.id: self.action_run_command(c))
-        seen: set[str] = set()
+        seen: set[str] = textual_actions(type(screen))
         for _key, binding in screen._bindings:
             if binding.description and binding.action not in seen and not binding.system:
                 seen.add(binding.action)
-                yield SystemCommand(f"{binding.description}（本界面）", f"按键 {binding.key}",
+                yield SystemCommand(f"{binding.description}（本界面）", f"按键 {self.get_key_display(binding)}",
                                     lambda a=binding.action, s=screen: self.call_later(s.run_action, a))
         yield SystemCommand("帮助：全部按键", "列出每个界面的按键", self.action_help)
         yield SystemCommand("切换配色", "更换界面主题", self.action_change_theme)

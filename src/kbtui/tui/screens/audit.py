@@ -13,17 +13,25 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from kbtui.services import audit
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.text_input import TextInput
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")
 
 
 class AuditScreen(Screen):
+    SUB_TITLE = "修改日志"
+    DEFAULT_CSS = """
+    #audit-detail { height: auto; max-height: 3; padding: 0 1; }
+    #audit-status { height: auto; padding: 0 1; color: $text-muted; }
+    """
     BINDINGS = [
         Binding("slash", "focus_filter", "筛选", key_display="/", id="audit.filter"),
         Binding("ctrl+v", "verify", "校验日志", id="audit.verify"),
@@ -32,15 +40,14 @@ class AuditScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Input(placeholder="筛选：身份证号（18位）或操作员系统用户名，回车确定", id="audit-filter")
-        yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
+        yield AppHeader()
+        yield TextInput(placeholder="筛选：身份证号（18位）或操作员系统用户名，回车确定", id="audit-filter")
+        yield ListTable(id="audit-table")
         yield Static("", id="audit-detail")
         yield Static("", id="audit-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "修改日志"
         table = self.query_one(DataTable)
         for label, width in (("序号", 6), ("时间", 16), ("操作员", 10), ("操作", 10), ("对象", 24), ("内容", 40)):
             table.add_column(label, width=width)
@@ -81,7 +88,7 @@ class AuditScreen(Screen):
         for n, (e, name) in enumerate(zip(entries, names)):
             table.add_row(str(e.get("seq", "")), str(e.get("ts", "")).replace("T", " ")[:16],
                           str(e.get("operator", "")), audit.action_label(e.get("action")),
-                          name, audit.describe_changes(e, 60), key=str(n))
+                          name, audit.describe_changes(e), key=str(n))
         what = f"（筛选：{text}）" if text else ""
         more = f"，显示最新 {WINDOW} 条" if len(entries) >= WINDOW else ""
         self.query_one("#audit-status", Static).update(f"共 {len(entries)} 条{what}{more}。Ctrl+V 校验哈希链")

@@ -10,121 +10,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from kbtui.domain.escalation import CASE_CLOSED
-from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.domain.normalize import parse_date
 from kbtui.services import absences as absence_service
 from kbtui.services import cases as case_service
 from kbtui.services import escalation as escalation_service
 from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import ConfirmScreen
+from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 
-class FormScreen(ModalScreen[dict | None]):
-    """A small form: text fields (and optional check boxes). Enter on the last field or Ctrl+S saves,
-    Esc cancels. Returns the values by key, or None."""
+class CaseDetailScreen(DetailDialog):
+    """A case (一生一案) or a child's ladder, in full."""
 
-    DEFAULT_CSS = """
-    FormScreen { align: center middle; }
-    FormScreen .dialog { width: 76; max-width: 100%; height: auto; border: round $accent; padding: 0 1;
-                         background: $surface; }
-    FormScreen .form-label { width: 14; padding: 0 1; }
-    FormScreen .form-row { height: auto; }
-    FormScreen Input { height: 1; border: none; padding: 0 1; width: 1fr; }
-    FormScreen Checkbox { height: 1; border: none; padding: 0 1; }
-    FormScreen #form-error { color: $error; height: auto; }
-    """
-    BINDINGS = [
-        Binding("escape", "cancel", "取消", id="caseform.cancel"),
-        Binding("ctrl+s", "submit", "保存", id="caseform.save"),
-    ]
-
-    def __init__(self, title: str, fields: list[tuple[str, str, str]],
-                 checks: list[tuple[str, str, bool]] | None = None, hint: str = "") -> None:
-        """``fields``: (key, label, default); ``checks``: (key, label, default)."""
-        super().__init__()
-        self.title_text = title
-        self.fields = fields
-        self.checks = checks or []
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            if self.hint:
-                yield Static(self.hint, classes="dialog-hint")
-            for key, label, default in self.fields:
-                with Horizontal(classes="form-row"):
-                    yield Label(label, classes="form-label")
-                    yield Input(default, id=f"f-{key}")
-            for key, label, default in self.checks:
-                yield Checkbox(label, default, id=f"c-{key}")
-            yield Static("", id="form-error")
-            yield Static("Enter 下一项/保存  Ctrl+S 保存  Esc 取消", classes="dialog-hint")
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        if self.fields:
-            self.query_one(f"#f-{self.fields[0][0]}", Input).focus()
-
-    def values(self) -> dict[str, Any]:
-        result: dict[str, Any] = {k: self.query_one(f"#f-{k}", Input).value.strip() for k, _l, _d in self.fields}
-        result.update({k: self.query_one(f"#c-{k}", Checkbox).value for k, _l, _d in self.checks})
-        return result
-
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        keys = [k for k, _l, _d in self.fields]
-        current = event.input.id[2:] if event.input.id else ""
-        index = keys.index(current) if current in keys else len(keys) - 1
-        if index + 1 < len(keys):
-            self.query_one(f"#f-{keys[index + 1]}", Input).focus()
-        elif self.checks:
-            checkbox = self.query_one(f"#c-{self.checks[0][0]}", Checkbox)
-            if not checkbox.has_focus:
-                checkbox.focus()
-                return
-            self.action_submit()
-        else:
-            self.action_submit()
-
-    def show_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(message)
-
-    def action_submit(self) -> None:
-        self.dismiss(self.values())
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class CaseDetailScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    CaseDetailScreen { align: center middle; }
-    CaseDetailScreen #case-detail { width: 78; max-width: 100%; height: 90%; border: round $accent;
-                                    background: $surface; padding: 0 1; }
-    """
-    BINDINGS = [Binding("escape,enter,q", "close", "关闭", id="casedetail.close")]
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__(title, text)
         self.text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="case-detail"):
-            yield Static(self.text)
-        yield KeyBar()
-
-    def action_close(self) -> None:
-        self.dismiss(None)
 
 
 def case_text(workspace: Any, case: dict, today: dt.date) -> str:
@@ -155,7 +66,7 @@ class CasesScreen(Screen):
     CasesScreen .cases-heading { height: 1; padding: 0 1; color: $text-muted; }
     CasesScreen #due-table { height: 1fr; }
     CasesScreen #case-table { height: 1fr; }
-    CasesScreen #cases-status { height: 1; padding: 0 1; color: $text-muted; }
+    CasesScreen #cases-status { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [
         Binding("d", "done", "完成", id="cases.done"),
@@ -168,12 +79,12 @@ class CasesScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="cases-summary")
         yield Static("到期和逾期的处置（D 完成）", classes="cases-heading")
-        yield DataTable(id="due-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="due-table")
         yield Static("案卷（A 劝返  R 复学  C 销号  Enter 查看）", classes="cases-heading")
-        yield DataTable(id="case-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="case-table")
         yield Static(id="cases-status")
         yield KeyBar()
 
@@ -249,17 +160,18 @@ class CasesScreen(Screen):
             return self.cases.get(key)
         return None
 
-    def _run(self, what: str, thunk) -> bool:
-        """Run a service call; its errors (also a date typed wrongly) become a message, not a crash."""
-        try:
-            thunk()
-        except (EscalationError, StoreError, NormalizeError, KeyError) as err:
-            message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-            self.notify(str(message), title=f"{what}未保存", severity="error", timeout=8)
-            return False
-        self.refresh_data()
-        self.status(f"已{what}")
-        return True
+    def _form(self, what: str, title: str, fields: list[FormField], save, checks: list[FormCheck] | None = None,
+              hint: str = "") -> None:
+        """Open a form whose values ``save(values)`` records through a service. A refusal (also a date typed
+        wrongly) shows in the form, which stays open with what was typed; a save refreshes the tables."""
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.refresh_data()
+                self.status(f"已{what}")
+
+        self.app.push_screen(FormDialog(title, fields, checks or [], hint=hint,
+                                        accept=lambda values: save(values) or True), done)
 
     def _date(self, text: str) -> dt.date:
         return parse_date(text) if text else self.today
@@ -270,18 +182,13 @@ class CasesScreen(Screen):
         if action is None:
             self.status("没有选中到期事项")
             return
-
-        def save(values: dict | None) -> None:
-            if values is not None:
-                self._run("记录完成", lambda: escalation_service.record_done(self.app.workspace, action.id_number,
-                          action.rung, ladder=action.ladder, on=self._date(values["date"]),
-                          by=values["by"], note=values["note"]))
-
-        self.app.push_screen(FormScreen(
-            f"{action.name}：{action.rung_label} 已完成", [
-                ("date", "完成日期", self.today.isoformat()),
-                ("by", "完成人", action.person or self.app.workspace.operator),
-                ("note", "处置情况", "")], hint=action.action), save)
+        self._form("记录完成", f"{action.name}：{action.rung_label} 已完成", [
+            FormField("date", "完成日期", self.today.isoformat()),
+            FormField("by", "完成人", action.person or self.app.workspace.operator),
+            FormField("note", "处置情况")],
+            lambda v: escalation_service.record_done(
+                self.app.workspace, action.id_number, action.rung, ladder=action.ladder, on=self._date(v["date"]),
+                by=v["by"], note=v["note"]), hint=action.action)
 
     def action_attempt(self) -> None:
         case = self._selected_case()
@@ -291,20 +198,15 @@ class CasesScreen(Screen):
         action = self._selected_action()
         rung = f"{action.ladder}:{action.rung}" if action is not None and action.id_number == case["id_number"] \
             and self.focused is self.query_one("#due-table") else None
-
-        def save(values: dict | None) -> None:
-            if values is not None:
-                self._run("记录劝返", lambda: case_service.add_attempt(self.app.workspace, case["key"],
-                          on=self._date(values["date"]), by=values["by"], how=values["how"],
-                          result=values["result"], refused=values["refused"], rung=rung))
-
-        self.app.push_screen(FormScreen(
-            f"记录劝返：{case['name']}（{case['key']}）", [
-                ("date", "劝返日期", self.today.isoformat()),
-                ("by", "劝返人", case.get("persuader") or self.app.workspace.operator),
-                ("how", "方式", "家访"),
-                ("result", "劝返结果", "")],
-            [("refused", "监护人拒不送返（启动依法控辍）", False)]), save)
+        self._form("记录劝返", f"记录劝返：{case['name']}（{case['key']}）", [
+            FormField("date", "劝返日期", self.today.isoformat()),
+            FormField("by", "劝返人", case.get("persuader") or self.app.workspace.operator),
+            FormField("how", "方式", "家访"),
+            FormField("result", "劝返结果")],
+            lambda v: case_service.add_attempt(
+                self.app.workspace, case["key"], on=self._date(v["date"]), by=v["by"], how=v["how"],
+                result=v["result"], refused=v["refused"], rung=rung),
+            [FormCheck("refused", "监护人拒不送返（启动依法控辍）")])
 
     def action_returned(self) -> None:
         case = self._selected_case()
@@ -312,56 +214,45 @@ class CasesScreen(Screen):
             self.status("请先选中一件案卷")
             return
         record = self.app.workspace.store.get(case["id_number"]) or {}
-
-        def save(values: dict | None) -> None:
-            if values is not None:
-                self._run("记录劝返复学", lambda: case_service.record_return(self.app.workspace, case["key"],
-                          self._date(values["date"]), school=values["school"]))
-
-        self.app.push_screen(FormScreen(
-            f"劝返复学：{case['name']}", [
-                ("date", "复学日期", self.today.isoformat()),
-                ("school", "复学学校", record.get("school") or "")]), save)
+        self._form("记录劝返复学", f"劝返复学：{case['name']}", [
+            FormField("date", "复学日期", self.today.isoformat()),
+            FormField("school", "复学学校", record.get("school") or "",
+                      suggestions=tuple(self.app.workspace.profile.schools))],
+            lambda v: case_service.record_return(self.app.workspace, case["key"], self._date(v["date"]),
+                                                 school=v["school"]))
 
     def action_close_case(self) -> None:
         case = self._selected_case()
         if case is None:
             self.status("请先选中一件案卷")
             return
-        fields = [("date", "销号日期", self.today.isoformat())]
+        fields = [FormField("date", "销号日期", self.today.isoformat())]
         if case.get("status") != "returned":
-            fields.append(("outcome", "其他结果", ""))
-
-        def save(values: dict | None) -> None:
-            if values is not None:
-                self._run("动态销号", lambda: case_service.close_case(self.app.workspace, case["key"],
-                          self._date(values["date"]), outcome=values.get("outcome", "")))
-
+            fields.append(FormField("outcome", "其他结果"))
         hint = "已劝返复学，确认销号" if case.get("status") == "returned" else \
             "尚未记录劝返复学：请先按 R 记录复学，或写明其他结果（如：经评估免予入学、户籍迁出）"
-        self.app.push_screen(FormScreen(f"动态销号：{case['name']}（{case['key']}）", fields, hint=hint), save)
+        self._form("动态销号", f"动态销号：{case['name']}（{case['key']}）", fields,
+                   lambda v: case_service.close_case(self.app.workspace, case["key"], self._date(v["date"]),
+                                                     outcome=v.get("outcome", "")), hint=hint)
 
     def action_new_absence(self) -> None:
         action = self._selected_action()
 
-        def save(values: dict | None) -> None:
-            if values is None:
-                return
-            days = values["days"]
+        def save(v: dict) -> None:
+            days = v["days"]
             if days and not days.isdigit():
-                self.notify("缺课天数应为数字", severity="error")
-                return
-            self._run("登记缺课", lambda: absence_service.add_absence(self.app.workspace, values["id_number"],
-                      self._date(values["start"]), days=int(days) if days else None,
-                      excused=values["excused"], reason=values["reason"], reported_by=values["reported_by"]))
+                raise EscalationError("缺课天数应为数字")
+            absence_service.add_absence(self.app.workspace, v["id_number"], self._date(v["start"]),
+                                        days=int(days) if days else None, excused=v["excused"],
+                                        reason=v["reason"], reported_by=v["reported_by"])
 
-        self.app.push_screen(FormScreen("登记缺课", [
-            ("id_number", "身份证号", action.id_number if action else ""),
-            ("start", "开始日期", self.today.isoformat()),
-            ("days", "缺课天数", ""),
-            ("reason", "原因", ""),
-            ("reported_by", "报告人", self.app.workspace.operator)],
-            [("excused", "已请假（不计入）", False)], hint="缺课天数不填表示至今未返校"), save)
+        self._form("登记缺课", "登记缺课", [
+            FormField("id_number", "身份证号", action.id_number if action else "", "18位身份证号"),
+            FormField("start", "开始日期", self.today.isoformat()),
+            FormField("days", "缺课天数", placeholder="不填表示至今未返校"),
+            FormField("reason", "原因"),
+            FormField("reported_by", "报告人", self.app.workspace.operator)],
+            save, [FormCheck("excused", "已请假（不计入）")])
 
     def action_advance(self) -> None:
         """Say what advancing will write (marks, cases opened, rungs noted) and do it only when confirmed."""
@@ -384,27 +275,55 @@ class CasesScreen(Screen):
                 self.notify(str(err), severity="error")
                 return
             self.refresh_data()
-            self.status(report.summary())
+            text = report.summary()
+            self.status(text)
+            if cell_len(text) > 3 * max(self.size.width - 2, 20):      # more than the status line's three rows
+                self.app.push_screen(DetailDialog("推进结果", advance_lines(report)))
 
         self.app.push_screen(ConfirmScreen(plan.question(self.today)), confirmed)
 
     def action_show(self) -> None:
+        """Enter: the case in full, or the ladder so far for a child without one; from a due row, first the
+        due step with its 处置 in full (the table cuts it)."""
+        workspace = self.app.workspace
+        due_focused = self.focused is self.query_one("#due-table")
+        action = self._selected_action() if due_focused else None
         case = self._selected_case()
-        if case is None:
+        if case is None and action is None:
             action = self._selected_action()
+        head = ""
+        if action is not None:
+            who = action.role + (f"（{action.person}）" if action.person else "")
+            head = (f"{'逾期' if action.overdue else '到期'}：{action.rung_label}　责任：{who}　"
+                    f"期限：{action.due:%Y-%m-%d}\n处置：{action.action}\n\n")
+        if case is None:
             if action is None:
                 return
-            rows = escalation_service.timeline(self.app.workspace, action.id_number, self.today)
+            rows = escalation_service.timeline(workspace, action.id_number, self.today)
             text = "\n".join(f"{'✓' if r['done'] else ' '} {r['reached'] or '未到'}  {r['label']}"
                              f"（{r['threshold']}，{r['role']}）" for r in rows)
-            self.app.push_screen(CaseDetailScreen(f"{action.name}（尚未立案）\n\n{text}"))
+            self.app.push_screen(CaseDetailScreen(f"{action.name}（尚未立案）", head + text))
             return
-        case = case_service.find_case(self.app.workspace, case["key"])
-        self.app.push_screen(CaseDetailScreen(case_text(self.app.workspace, case, self.today)))
+        case = case_service.find_case(workspace, case["key"])
+        self.app.push_screen(CaseDetailScreen("案卷（一生一案）", head + case_text(workspace, case, self.today)))
 
     @on(DataTable.RowSelected)
-    def row_selected(self, _event: DataTable.RowSelected) -> None:
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
         self.action_show()
+
+
+def advance_lines(report) -> str:
+    """What P did, one child per line (the status line cannot hold a long list)."""
+    lines = []
+    if report.marked:
+        lines.append(f"标注 {len(report.marked)} 项：")
+        lines += [f"　{name}（{status}）" for _id, name, status in report.marked]
+    if report.opened:
+        lines.append(f"新立案卷 {len(report.opened)} 件")
+    if report.noted:
+        lines.append(f"记入案卷的步骤 {report.noted} 个")
+    return "\n".join(lines) or report.summary()
 
 
 def dashboard_text(workspace: Any, today: dt.date) -> str:

@@ -7,17 +7,16 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.domain import checking as chk
 from kbtui.services import checking
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import ConfirmScreen
-from kbtui.tui.screens.people import PathPrompt
+from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
+from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
-
-WINDOW = 200
-
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 class CheckingScreen(Screen):
     SUB_TITLE = "逐级核查"
@@ -37,9 +36,9 @@ class CheckingScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="check-head")
-        yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="check-table")
         yield Static(id="check-status")
         yield KeyBar()
 
@@ -74,7 +73,7 @@ class CheckingScreen(Screen):
         refused = checking.level_problem(workspace, self.level, checker)
         ctx = workspace.context()
         rows = []
-        for r in waiting[:WINDOW]:
+        for r in waiting:
             history = r.get("status_history") or [{}]
             visitors = history[-1].get("visitors") or [history[-1].get("by") or ""]
             rows.append((r["id_number"], r.get("name") or "", r.get("village") or "", r.get("group") or "",
@@ -89,20 +88,16 @@ class CheckingScreen(Screen):
             allowed += "；镇管理员、教育专干可做全镇"
         roles = "、".join(checker.roles) or "未在人员名单中登记职务"
         head = Text.assemble((self.level, "bold"), f"（{allowed}）　待核查 {total} 条　操作员：{checker.name}（{roles}）\n",
-                             "　".join(f"{k} {v}" for k, v in summary.items()))
+                             inline_pairs(summary.items()))
         if refused:
             head.append("\n" + refused, style="bold red")
         self.refused = refused
         self.query_one("#check-head", Static).update(head)
-        table = self.query_one(DataTable)
-        table.clear()
-        self.shown = []
-        for id_number, *cells in rows:
-            table.add_row(*cells, key=id_number)
-            self.shown.append(id_number)
-        more = f"，显示前 {WINDOW} 条" if total > WINDOW else ""
+        table = self.query_one(ListTable)
+        table.show_rows([(id_number, cells) for id_number, *cells in rows])
+        self.shown = [id_number for id_number, *_cells in rows]
         self.query_one("#check-status", Static).update(
-            f"1/2/3 换级别　Enter 通过　A 全部通过　X 退回（写明原因）{more}")
+            f"1/2/3 换级别　Enter 通过　A 全部通过　X 退回（写明原因）　空格 看整行{table.window_note()}")
 
     def _current(self) -> str | None:
         table = self.query_one(DataTable)
@@ -172,4 +167,4 @@ class CheckingScreen(Screen):
             self.notify(f"已退回：{record.get('name')}（{reason}）")
             self.action_reload()
 
-        self.app.push_screen(PathPrompt(f"退回原因（{self.level}）：", "如 缺少就读证明"), reason_given)
+        self.app.push_screen(PromptDialog(f"退回原因（{self.level}）：", "如 缺少就读证明"), reason_given)

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Header, Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, Static, TabbedContent, TabPane
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
@@ -24,6 +24,7 @@ from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.services import child_edit
 from kbtui.store import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import BACK, MINE, THEIRS, ConfirmScreen, ConflictScreen
+from kbtui.tui.textual_words import AppHeader
 
 PLACEHOLDERS = {"birth_date": "如 2015-03-04", "key_groups": "多个用顿号分隔，如 留守儿童、学困生",
                 "id_number": "18位，出生日期和性别将自动填写", "guardian_phone": "11位手机号"}
@@ -48,7 +49,7 @@ class ChildFormScreen(Screen):
         workspace = self.app.workspace
         self.record = workspace.store.get(self.id_number) if self.id_number else None
         self.initial = child_edit.form_values(self.record or {})
-        yield Header()
+        yield AppHeader()
         yield Static(self._title(), id="form-title")
         with TabbedContent(id="form-tabs"):
             with TabPane("资料", id="tab-fields"):

@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.access import can_see_full
@@ -18,6 +18,7 @@ from kbtui.services.child_list import ChildList, Filters, ListColumn, fit_column
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
+from kbtui.tui.textual_words import AppHeader
 
 FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
                  "key_group": "重点群体", "ledger": "台账"}
@@ -36,7 +37,7 @@ class ChildrenScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield TextInput(placeholder="搜索：姓名、拼音（zs 或 zhangsan）、身份证号或后几位", id="search")
         yield VirtualTable(id="children")
         yield Static(id="list-status")
@@ -116,13 +117,22 @@ class ChildrenScreen(Screen):
             self.refresh_rows()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
+        """Enter in the search box opens the first (or the only) match; with nothing typed it goes to the list."""
+        if event.input.id != "search":
+            return
+        current = self.table.current
+        if not event.value.strip() or current is None:
             self.table.focus()
+            if event.value.strip():
+                self.notify("没有找到匹配的儿童", severity="warning", timeout=3)
+            return
+        self.open_child(self.model.id_of(current))
 
     def on_virtual_table_moved(self, event: VirtualTable.Moved) -> None:
         self.update_status()
 
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        event.stop()
         self.open_child(self.model.id_of(event.row))
 
     # --- actions ------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """总览 dashboard: the campaign's phases against today, counts, progress bars per village, plugin panels.
 
-The counts classify every child, so they are computed in a worker; the screen shows at once.
+The counts classify every child, so they are computed in a worker; the screen shows at once (the
+campaign's phases need no child), with a loading indicator where the counts go until they are in — also
+while the app is still reading the children (``KbtuiApp.when_children_loaded``).
 """
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.dashboard import Dashboard, current_phase, dashboard
-from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.widgets.bars import bar_chart, pair_grid
+from kbtui.tui.textual_words import AppHeader
 
 
 class DashboardScreen(Screen):
@@ -23,7 +26,7 @@ class DashboardScreen(Screen):
     BINDINGS = [Binding("r", "reload", "刷新", id="dashboard.reload")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="dash", can_focus=True):
             yield Static(id="dash-campaign", classes="panel")
             with Horizontal(id="dash-top"):
@@ -38,10 +41,15 @@ class DashboardScreen(Screen):
         for panel in sorted(self.app.panels.values(), key=lambda p: p.order):
             self.query_one("#dash-plugins").mount(
                 Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
-        self.request_reload()
+        self.query_one("#dash-campaign", Static).update(self.campaign_text())
+        if not self.app.children_loaded:
+            self.query_one("#dash-counts", Static).update("正在读取儿童名单…")
+        self.query_one("#dash-top").loading = True
+        self.app.when_children_loaded(self.request_reload)
 
     def on_screen_resume(self) -> None:
-        self.request_reload()
+        if self.app.children_loaded:
+            self.request_reload()
 
     def request_reload(self) -> None:
         """Reload once for all the requests made until the reload runs.
@@ -98,6 +106,7 @@ class DashboardScreen(Screen):
         if not pending:
             counts.append("（无）\n")
         self.query_one("#dash-counts", Static).update(counts)
+        self.query_one("#dash-top").loading = False
 
         status = Text()
         status.append("按核实情况\n", style="bold")
@@ -112,7 +121,8 @@ class DashboardScreen(Screen):
         progress.append("各村核实进度（已核实 / 排查范围内）\n", style="bold")
         width = max(self.size.width - 6, 40)
         progress.append("\n".join(bar_chart(data.progress, width)))
-        progress.append("\n\n按村人数：" + "，".join(f"{v} {n}" for v, n in data.by_village.items()))
+        progress.append("\n\n按村人数\n", style="bold")
+        progress.append("\n".join(pair_grid(data.by_village.items(), width)))
         self.query_one("#dash-progress", Static).update(progress)
 
     @work(thread=True, group="dashboard-panels")

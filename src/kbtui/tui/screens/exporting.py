@@ -1,4 +1,5 @@
-"""导出 screen: choose a ledger, a file path (with completion), export in a worker with a progress bar.
+"""导出 screen: choose a ledger, optionally one village and a checking level (as the CLI's ``--village`` and
+``--level``), a file path (with completion), export in a worker with a progress bar.
 
 Writing goes through ``services.ledgers.export_ledger`` (the printable form); the result names the file.
 """
@@ -14,11 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Select, Static
 
+from kbtui.domain.checking import LEVELS
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
+from kbtui.tui.textual_words import AppHeader
 
 
 def export_service():
@@ -27,6 +30,10 @@ def export_service():
         return importlib.import_module("kbtui.services.ledgers")
     except ImportError:
         return None
+
+
+WHOLE = "__all__"
+HINT = "选择台账（可只导出一个村，或只导出已通过某级核查的记录），Ctrl+S 导出。"
 
 
 class ExportScreen(Screen):
@@ -40,22 +47,31 @@ class ExportScreen(Screen):
         workspace = self.app.workspace
         ctx = workspace.context(self.app.today)
         options = [(ledger.title_for(ctx), lid) for lid, ledger in workspace.ledgers.items()]
-        yield Header()
+        villages = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
+        yield AppHeader()
         with VerticalScroll(id="export-form"):
             with Horizontal(classes="form-row"):
                 yield Label("台账", classes="form-label")
-                yield Select(options, prompt="选择台账", id="export-ledger")
+                yield Select(options, prompt="选择台账", id="export-ledger", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("村（社区）", classes="form-label")
+                yield Select([("全镇", WHOLE)] + [(v, v) for v in villages], value=WHOLE, allow_blank=False,
+                             id="export-village", compact=True)
+            with Horizontal(classes="form-row"):
+                yield Label("核查级别", classes="form-label")
+                yield Select([("全部（不论是否核查）", WHOLE)] + [(f"已通过{lv}", lv) for lv in LEVELS[1:]],
+                             value=WHOLE, allow_blank=False, id="export-level", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("保存到", classes="form-label")
                 yield TextInput(placeholder="留空则存入数据目录 exports/，按 → 补全", id="export-path",
                             classes="form-input", suggester=PathSuggester((".xlsx",)))
             yield ProgressBar(id="export-progress", show_eta=False)
-            yield Static("选择台账，Ctrl+S 导出。", id="export-result")
+            yield Static(HINT, id="export-result")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
-        self.query_one(Select).focus()
+        self.query_one("#export-ledger", Select).focus()
         if export_service() is None:
             self.query_one("#export-result", Static).update("台账导出服务尚未安装（services/ledgers.py），暂不能导出。")
 
@@ -68,15 +84,18 @@ class ExportScreen(Screen):
         if service is None:
             self.notify("台账导出服务尚未安装，暂不能导出", severity="error")
             return
-        ledger = self.query_one(Select).value
+        ledger = self.query_one("#export-ledger", Select).value
         if not isinstance(ledger, str):
             self.notify("请先选择台账", severity="warning")
             return
         path = self.query_one("#export-path", Input).value.strip()
-        self._export(service, ledger, Path(path).expanduser() if path else None)
+        village, level = (self.query_one(f"#export-{name}", Select).value for name in ("village", "level"))
+        self._export(service, ledger, Path(path).expanduser() if path else None,
+                     None if village == WHOLE else str(village), None if level == WHOLE else str(level))
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, service, ledger: str, path: Path | None) -> None:
+    def _export(self, service, ledger: str, path: Path | None, village: str | None = None,
+                level: str | None = None) -> None:
         bar = self.query_one(ProgressBar)
         last = [0.0]
 
@@ -89,15 +108,16 @@ class ExportScreen(Screen):
             self.app.call_from_thread(self._show_progress, bar, done, total)
 
         try:
-            result = call_export(service, self.app.workspace, ledger, path, progress, self.app.today)
+            result = call_export(service, self.app.workspace, ledger, path, progress, self.app.today,
+                                 village=village, level=level)
         except Exception as err:  # noqa: BLE001 - the service's errors carry Chinese messages
             self.app.call_from_thread(self._done, Text(f"导出失败：{err}", style="bold"), True)
             return
         where = getattr(result, "path", result)
         count = getattr(result, "rows", None)
         text = Text()
-        text.append("已导出：", style="bold")
-        text.append(f"{where}" + (f"（{count} 行）" if count is not None else ""))
+        text.append("已导出" + (f"（{count} 行）" if count is not None else "") + "：\n", style="bold")
+        text.append(path_lines(where))
         self.app.call_from_thread(self._done, text, False)
 
     def _show_progress(self, bar: ProgressBar, done: int, total: int | None) -> None:
@@ -111,9 +131,11 @@ class ExportScreen(Screen):
         self.notify(text.plain, severity="error" if failed else "information")
 
     def action_reset(self) -> None:
-        self.query_one("#export-result", Static).update("选择台账，Ctrl+S 导出。")
-        self.query_one(Select).focus()
+        self.query_one("#export-result", Static).update(HINT)
+        self.query_one("#export-ledger", Select).focus()
 
 
-def call_export(service, workspace, ledger: str, path: Path | None, progress, today):
-    return service.export_ledger(workspace, ledger, path, progress=progress, today=today)
+def call_export(service, workspace, ledger: str, path: Path | None, progress, today,
+                village: str | None = None, level: str | None = None):
+    return service.export_ledger(workspace, ledger, path, progress=progress, today=today, village=village,
+                                 level=level)

@@ -3,17 +3,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.domain import status as st
 from kbtui.services.child_list import ChildList, Filters
-from kbtui.tui.screens.dialogs import PickerScreen
+from kbtui.tui.screens.dialogs import Dialog, PickerScreen
 
 LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
           "key_group": "重点群体", "ledger": "台账"}
@@ -21,7 +17,7 @@ ANY = "（全部）"
 APPLY = "__apply"
 
 
-class FilterScreen(ModalScreen[Filters | None]):
+class FilterScreen(Dialog[Filters | None]):
     BINDINGS = [
         Binding("ctrl+s", "apply", "应用", id="filters.apply"),
         Binding("delete,backspace", "clear_one", "清除此项", id="filters.clear_one"),
@@ -34,11 +30,9 @@ class FilterScreen(ModalScreen[Filters | None]):
         self.model = model
         self.filters = replace(filters)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("筛选儿童（Enter 选择，Delete 清除，Ctrl+S 应用）", classes="dialog-title")
-            yield OptionList(*self._options(), id="filter-list")
-        yield KeyBar()
+    def body(self):
+        yield Static("筛选儿童（Enter 选择，Delete 清除，Ctrl+S 应用）", classes="dialog-title")
+        yield OptionList(*self._options(), id="filter-list")
 
     def _options(self) -> list[Option]:
         options = []

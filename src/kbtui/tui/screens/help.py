@@ -7,30 +7,34 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
 
 
 def screen_classes(app) -> list[type]:
     """The screen classes whose keys the help lists: navigation screens (plugins' too) and the dialogs."""
     from kbtui.tui.screens.child_form import ChildFormScreen
-    from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, PickerScreen
+    from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, DetailDialog, Dialog, FormDialog, PickerScreen
     from kbtui.tui.screens.filters import FilterScreen
+    from kbtui.tui.widgets.list_table import ListTable
     from kbtui.tui.widgets.virtual_table import VirtualTable
 
     classes: list[type] = []
     for item in app.nav.values():
         if isinstance(item.factory, type):
             classes.append(item.factory)
-    extra = [ChildFormScreen, FilterScreen, ConflictScreen, ConfirmScreen, PickerScreen, VirtualTable]
+    extra = [ChildFormScreen, FilterScreen, ConflictScreen, ConfirmScreen, PickerScreen, Dialog, FormDialog,
+             DetailDialog, VirtualTable, ListTable]
     return classes + [c for c in extra if c not in classes]
 
 
 TITLES = {"DashboardScreen": "总览", "ChildrenScreen": "儿童名单", "VisitScreen": "走访录入",
           "ImportScreen": "导入", "ExportScreen": "导出", "ChildFormScreen": "儿童详情",
           "FilterScreen": "筛选", "ConflictScreen": "保存冲突", "ConfirmScreen": "确认",
-          "PickerScreen": "选择列表", "VirtualTable": "名单表格"}
+          "PickerScreen": "选择列表", "Dialog": "弹出窗口", "FormDialog": "弹出的表单",
+          "DetailDialog": "查看全文", "VirtualTable": "儿童名单表格", "ListTable": "名单表格"}
 
 
 def own_bindings(cls: type) -> list[Binding]:
@@ -89,7 +93,7 @@ class HelpScreen(Screen):
     BINDINGS = [Binding("escape,f1,q", "close", "返回", id="help.close")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="help-scroll", can_focus=True):
             yield Static(help_text(self.app), id="help-text")
         yield KeyBar()

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Select, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
+from kbtui.tui.textual_words import AppHeader
 
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -43,7 +44,7 @@ class ImportScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="import-form"):
             with Horizontal(classes="form-row"):
                 yield Label("名单类型", classes="form-label")
@@ -184,11 +185,15 @@ def summary(result) -> Text:
                 f"冲突 {result.conflicts} 处\n")
     if result.columns:
         text.append(f"识别的列：{result.columns_text()}\n")
+    if result.duplicate_rows:
+        shown = "、".join(f"第 {row} 行同第 {first} 行" for row, first in result.duplicate_rows[:8])
+        more = f" 等 {len(result.duplicate_rows)} 行" if len(result.duplicate_rows) > 8 else ""
+        text.append(f"重复的行（身份证号相同，合并为一人）：{shown}{more}\n")
     if result.unmatched_headers:
         text.append(f"未识别的列：{'、'.join(result.unmatched_headers)}\n")
     if result.rejects_file:
-        text.append("未导入的行已写入：", style="bold")
-        text.append(f"{result.rejects_file}\n")
+        text.append("未导入的行已写入：\n", style="bold")
+        text.append(f"{path_lines(result.rejects_file)}\n")
     elif result.rejected and result.dry_run:
         text.append("导入时，未导入的行将写入数据目录 rejects/ 下的工作簿（含拒收原因）\n")
     for issue in result.issues[:12]:

@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
+from kbtui.tui.textual_words import AppHeader
 
 LEDGER_FILES = (".xlsx", ".xlsm")
 HEADERS = [("行", 4), ("姓名", 8), ("项目", 12), ("原值 → 新值 / 说明", 49)]
@@ -29,7 +30,8 @@ HINT = "输入已填写的台账文件路径（→ 补全），Enter 读取并�
 
 
 class PlanTable(VirtualTable):
-    """The preview table; Enter shows the row's full text (the detail line under the table shows it too)."""
+    """The preview table; Enter shows the row in full (the shared row detail; the line under the table
+    shows the cursor's row in full too)."""
 
     BINDINGS = [Binding("enter", "select", "查看全文", show=False, id="ledger_import.show")]
 
@@ -81,7 +83,7 @@ class LedgerImportScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Horizontal(classes="form-row"):
             yield Label("台账文件", classes="form-label")
             yield TextInput(placeholder="已填写的台账 .xlsx，按 → 补全，Enter 预览", id="ledger-path",
@@ -172,10 +174,6 @@ class LedgerImportScreen(Screen):
         current = event.table.current
         if current is not None and current < len(self.rows):
             self.query_one("#ledger-detail", Static).update(self.rows[current][4])
-
-    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
-        if event.row < len(self.rows):
-            self.notify(self.rows[event.row][4], timeout=10)
 
     # --- applying -----------------------------------------------------------------------------------
     def action_apply(self) -> None:

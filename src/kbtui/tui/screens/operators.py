@@ -8,86 +8,44 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from kbtui.domain import roles as R
 from kbtui.services import access
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import ConfirmScreen
+from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 
-class OperatorForm(ModalScreen[dict | None]):
-    """Login, name, role, villages / schools (separated by 、 or commas). Ctrl+S saves, Esc cancels."""
-
-    DEFAULT_CSS = """
-    OperatorForm { align: center middle; }
-    OperatorForm .form-row { height: auto; }
-    OperatorForm .form-label { width: 14; padding: 0 1; }
-    OperatorForm Input { height: 1; border: none; padding: 0 1; width: 1fr; }
-    OperatorForm Select { width: 1fr; }
-    OperatorForm #operator-error { color: $error; height: auto; }
-    """
-    BINDINGS = [
-        Binding("escape", "cancel", "取消", id="operatorform.cancel"),
-        Binding("ctrl+s", "submit", "保存", id="operatorform.save"),
-    ]
+class OperatorForm(FormDialog):
+    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access``
+    (a refusal stays in the form); the login of an operator being edited cannot change. Returns the saved
+    operator or None."""
 
     def __init__(self, title: str, current: access.Operator | None = None) -> None:
-        super().__init__()
-        self.title_text = title
+        cur = current
+        super().__init__(title, [
+            FormField("login", "系统用户名", cur.login if cur else "", "SSH 登录名，如 zhangsan",
+                      disabled=cur is not None),
+            FormField("name", "姓名", cur.name if cur else ""),
+            FormField("role", "角色", cur.role if cur else R.VILLAGE_CADRE, choices=tuple(R.ROLES)),
+            FormField("villages", "村（社区）", "、".join(cur.villages) if cur else "", "村干部填写，多个用、分隔"),
+            FormField("schools", "学校", "、".join(cur.schools) if cur else "", "学校账号填写"),
+        ])
         self.current = current
 
-    def compose(self) -> ComposeResult:
-        cur = self.current
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            with Horizontal(classes="form-row"):
-                yield Label("系统用户名", classes="form-label")
-                yield Input(cur.login if cur else "", id="op-login", disabled=cur is not None)
-            with Horizontal(classes="form-row"):
-                yield Label("姓名", classes="form-label")
-                yield Input(cur.name if cur else "", id="op-name")
-            with Horizontal(classes="form-row"):
-                yield Label("角色", classes="form-label")
-                yield Select([(r, r) for r in R.ROLES], value=cur.role if cur else R.VILLAGE_CADRE,
-                             allow_blank=False, id="op-role")
-            with Horizontal(classes="form-row"):
-                yield Label("村（社区）", classes="form-label")
-                yield Input("、".join(cur.villages) if cur else "", placeholder="村干部填写，多个用、分隔",
-                            id="op-villages")
-            with Horizontal(classes="form-row"):
-                yield Label("学校", classes="form-label")
-                yield Input("、".join(cur.schools) if cur else "", placeholder="学校账号填写", id="op-schools")
-            yield Static("", id="operator-error")
-            yield Static("Ctrl+S 保存  Esc 取消", classes="dialog-hint")
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#op-name" if self.current else "#op-login", Input).focus()
-
-    def show_error(self, message: str) -> None:
-        self.query_one("#operator-error", Static).update(message)
-
-    def on_input_submitted(self, _event: Input.Submitted) -> None:
-        self.focus_next()
-
-    def action_submit(self) -> None:
-        self.dismiss({
-            "login": self.query_one("#op-login", Input).value.strip(),
-            "name": self.query_one("#op-name", Input).value.strip(),
-            "role": str(self.query_one("#op-role", Select).value),
-            "villages": self.query_one("#op-villages", Input).value,
-            "schools": self.query_one("#op-schools", Input).value,
-        })
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def accept(self, values: dict) -> access.Operator:
+        login = self.current.login if self.current else values["login"]
+        return access.add_operator(self.app.workspace, login, values["name"], values["role"],
+                                   values["villages"], values["schools"], replace=self.current is not None)
 
 
 class OperatorsScreen(Screen):
+    SUB_TITLE = "操作员"
+    DEFAULT_CSS = "#operators-status { height: auto; padding: 0 1; color: $text-muted; }"
     BINDINGS = [
         Binding("a", "add", "添加", id="operators.add"),
         Binding("e", "edit", "修改", id="operators.edit"),
@@ -95,13 +53,12 @@ class OperatorsScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="operators-table", cursor_type="row", zebra_stripes=True)
+        yield AppHeader()
+        yield ListTable(id="operators-table")
         yield Static("", id="operators-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.app.sub_title = "操作员"
         table = self.query_one(DataTable)
         for label, width in (("系统用户名", 12), ("姓名", 8), ("角色", 8), ("范围", 40)):
             table.add_column(label, width=width)
@@ -141,25 +98,17 @@ class OperatorsScreen(Screen):
 
     def action_add(self) -> None:
         if not self.refuse_unless_admin():
-            self.app.push_screen(OperatorForm("添加操作员"), lambda v: self.save(v, replace=False))
+            self.app.push_screen(OperatorForm("添加操作员"), self.saved)
 
     def action_edit(self) -> None:
         current = self.selected()
         if current is not None and not self.refuse_unless_admin():
-            self.app.push_screen(OperatorForm(f"修改操作员 {current.login}", current),
-                                 lambda v, c=current: self.save(v and {**v, "login": c.login}, replace=True))
+            self.app.push_screen(OperatorForm(f"修改操作员 {current.login}", current), self.saved)
 
-    def save(self, values: dict | None, replace: bool) -> None:
-        if not values:
-            return
-        try:
-            op = access.add_operator(self.app.workspace, values["login"], values["name"], values["role"],
-                                     values["villages"], values["schools"], replace=replace)
-        except StoreError as err:
-            self.notify(str(err), severity="error", timeout=8)
-            return
-        self.notify(f"已保存操作员 {op.label()}，范围：{op.scope_text()}")
-        self.reload()
+    def saved(self, op: access.Operator | None) -> None:
+        if op is not None:
+            self.notify(f"已保存操作员 {op.label()}，范围：{op.scope_text()}")
+            self.reload()
 
     def action_remove(self) -> None:
         current = self.selected()

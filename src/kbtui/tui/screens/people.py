@@ -5,80 +5,37 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from kbtui.domain import responsibility as resp
 from kbtui.services import people as people_svc
 from kbtui.services import responsibility as resp_svc
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import ConfirmScreen
+from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
-FORM_FIELDS = (("name", "姓名", ""), ("role", "职务", "村干部、组长、校长、班主任、教师…"),
-               ("unit", "单位", "村（社区）或学校"), ("phone", "联系电话", ""),
-               ("covers", "包保范围", "如 金星村/3组、三年级1班（可空）"))
+class PersonForm(FormDialog):
+    """Register one person through ``services.people`` (a refusal stays in the form); returns the person.
+    Enter saves from any field: after name, role and unit the rest is optional."""
 
+    ENTER_SAVES = True
+    HINT = "Tab 下一项　Enter 保存　Esc 取消"
 
-class PersonForm(ModalScreen[dict | None]):
-    """Enter one person; returns the field values or None."""
+    def __init__(self) -> None:
+        super().__init__("登记工作人员", [
+            FormField("name", "姓名"),
+            FormField("role", "职务", placeholder="村干部、组长、校长、班主任、教师…"),
+            FormField("unit", "单位", placeholder="村（社区）或学校"),
+            FormField("phone", "联系电话"),
+            FormField("covers", "包保范围", placeholder="如 金星村/3组、三年级1班（可空）"),
+        ])
 
-    DEFAULT_CSS = "PersonForm { align: center middle; }"
-    BINDINGS = [Binding("escape", "cancel", "取消", id="person.cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("登记工作人员（Enter 保存，Esc 取消）", classes="dialog-title")
-            for key, label, hint in FORM_FIELDS:
-                with Horizontal(classes="form-row"):
-                    yield Label(label, classes="form-label")
-                    yield Input(id=f"p-{key}", classes="form-input", placeholder=hint)
-            yield Static(id="p-error", classes="dialog-hint")
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#p-name", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        values = {key: self.query_one(f"#p-{key}", Input).value for key, _l, _h in FORM_FIELDS}
-        try:
-            people_svc.make_person(values["name"], values["role"], values["unit"], values["phone"], values["covers"])
-        except StoreError as err:
-            self.query_one("#p-error", Static).update(f"错误：{err}")
-            return
-        self.dismiss(values)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class PathPrompt(ModalScreen[str | None]):
-    """Ask for one line of text (a path, a reason, a seed); returns it or None."""
-
-    DEFAULT_CSS = "PathPrompt { align: center middle; }"
-    BINDINGS = [Binding("escape", "cancel", "取消", id="path.cancel")]
-
-    def __init__(self, title: str, placeholder: str = "", value: str = "") -> None:
-        super().__init__()
-        self.title_text, self.placeholder, self.value = title, placeholder, value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Input(self.value, id="prompt-input", classes="form-input", placeholder=self.placeholder)
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def accept(self, values: dict) -> dict:
+        return people_svc.add_person(self.app.workspace, **values)
 
 
 class PeopleScreen(Screen):
@@ -95,8 +52,8 @@ class PeopleScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="people-table", cursor_type="row", zebra_stripes=True)
+        yield AppHeader()
+        yield ListTable(id="people-table")
         yield Static(id="people-status")
         yield KeyBar()
 
@@ -136,16 +93,10 @@ class PeopleScreen(Screen):
         return rules.model or "按村、组、班级"
 
     def action_add(self) -> None:
-        def saved(values: dict | None) -> None:
-            if not values:
-                return
-            try:
-                person = people_svc.add_person(self.app.workspace, **values)
-            except StoreError as err:
-                self.notify(str(err), severity="error")
-                return
-            self.notify(f"已登记：{people_svc.person_label(person)}")
-            self.action_reload()
+        def saved(person: dict | None) -> None:
+            if person:
+                self.notify(f"已登记：{people_svc.person_label(person)}")
+                self.action_reload()
 
         self.app.push_screen(PersonForm(), saved)
 
@@ -154,8 +105,9 @@ class PeopleScreen(Screen):
             if path:
                 self.run_import(path)
 
-        self.app.push_screen(PathPrompt("导入人员名单：Excel 或 CSV 文件路径（需有“姓名”“职务”列）",
-                                        "/home/…/人员名单.xlsx"), chosen)
+        self.app.push_screen(PromptDialog("导入人员名单：Excel 或 CSV 文件路径（需有“姓名”“职务”列）",
+                                          "/home/…/人员名单.xlsx，按 → 补全",
+                                          suggester=PathSuggester((".xlsx", ".xls", ".csv"))), chosen)
 
     @work(thread=True, group="people-import")
     def run_import(self, path: str) -> None:

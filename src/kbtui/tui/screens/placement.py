@@ -4,19 +4,22 @@ every change goes through ``kbtui.services.placements``."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Callable
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 
 from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
+from kbtui.tui.screens.dialogs import FormDialog, FormField
+from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 GROUPINGS = ("compliance", "option")
 GROUP_LABEL = {"compliance": "按达标情况", "option": "按安置方式"}
@@ -26,79 +29,23 @@ def _today(app) -> dt.date:
     return getattr(app, "today", None) or dt.date.today()
 
 
-@dataclass(frozen=True)
-class FormField:
-    key: str
-    label: str
-    value: str = ""
-    placeholder: str = ""
-
-
-class PlacementForm(ModalScreen[bool]):
-    """A small keyboard form: Tab / Shift+Tab between fields, Enter on the last field or Ctrl+S saves,
-    Esc cancels. ``submit(values)`` saves through a service; a refusal (Chinese message) stays on screen."""
-
-    DEFAULT_CSS = """
-    PlacementForm { align: center middle; }
-    PlacementForm > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
-                               border: round $accent; background: $surface; padding: 0 1; }
-    PlacementForm Label { margin: 0; }
-    PlacementForm Input, PlacementForm Input:focus { height: 1; border: none; padding: 0 1; margin: 0; }
-    PlacementForm Input:focus { background: $boost; text-style: bold; }
-    PlacementForm #form-error { color: $error; height: auto; }
-    PlacementForm #form-title { text-style: bold; }
-    """
-    BINDINGS = [
-        Binding("escape", "cancel", "取消", id="placement_form.cancel"),
-        Binding("ctrl+s", "save", "保存", id="placement_form.save"),
-    ]
+class PlacementForm(FormDialog[bool]):
+    """A placement form: ``submit(values)`` saves through ``services.placements`` and returns the message to
+    show; a refusal (Chinese message) stays in the form with everything typed. Returns True once saved."""
 
     def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, str]], str]) -> None:
-        super().__init__()
-        self.form_title = title
-        self.fields = fields
+        super().__init__(title, fields)
         self.submit = submit
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.form_title, id="form-title")
-            for f in self.fields:
-                yield Label(f.label)
-                yield Input(f.value, placeholder=f.placeholder, id=f"field-{f.key}")
-            yield Static("", id="form-error")
-            yield Static("Enter 下一项（最后一项保存）  Ctrl+S 保存  Esc 取消", classes="hint")
-        yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query(Input).first().focus()
-
-    def values(self) -> dict[str, str]:
-        return {f.key: self.query_one(f"#field-{f.key}", Input).value.strip() for f in self.fields}
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
-            self.action_save()
-
-    def action_save(self) -> None:
-        try:
-            message = self.submit(self.values())
-        except pl.PlacementError as err:
-            self.query_one("#form-error", Static).update(f"未保存：{err}")
-            return
-        self.app.notify(message, title="已保存")
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+    def accept(self, values: dict) -> bool:
+        self.app.notify(self.submit(values), title="已保存")
+        return True
 
 
 class PlacementScreen(Screen):
     """One child's assessment, placement, teaching plan and sessions."""
 
+    SUB_TITLE = "残疾儿童安置"
     DEFAULT_CSS = """
     PlacementScreen #placement-info { height: auto; padding: 0 1; }
     PlacementScreen #sessions { height: auto; max-height: 12; }
@@ -116,10 +63,10 @@ class PlacementScreen(Screen):
         self.view: dict = {}
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll():
             yield Static(id="placement-info")
-            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="sessions")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -239,9 +186,9 @@ class DisabledChildrenScreen(Screen):
         self.items: list[pc.ChildPlacement] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="disabled-summary")
-        yield DataTable(id="disabled", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="disabled")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -288,7 +235,7 @@ class DisabledChildrenScreen(Screen):
             counts[self._group(item)] = counts.get(self._group(item), 0) + 1
         self.query_one("#disabled-summary", Static).update(
             f"适龄残疾儿童 {len(self.items)} 人，{GROUP_LABEL[self.grouping]}（G 切换）："
-            + "，".join(f"{k} {v}" for k, v in counts.items()))
+            + inline_pairs(counts.items()))
 
     def action_toggle_group(self) -> None:
         self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]
@@ -302,4 +249,6 @@ class DisabledChildrenScreen(Screen):
         self.app.push_screen(PlacementScreen(key))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(PlacementScreen(event.row_key.value))
+        if event.data_table.id == "disabled":
+            event.stop()
+            self.app.push_screen(PlacementScreen(event.row_key.value))

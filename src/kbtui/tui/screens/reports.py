@@ -13,12 +13,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from kbtui.domain.report import ReportError
 from kbtui.services import reports as rs
-from kbtui.tui.widgets.path_input import PathSuggester
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.text_input import TextInput
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 WHOLE = "__all__"
 
@@ -31,7 +34,7 @@ class ReportsScreen(Screen):
     ReportsScreen #report-table { height: 1fr; }
     ReportsScreen #report-notes-box { height: auto; max-height: 4; }
     ReportsScreen #report-notes { color: $text-muted; }
-    ReportsScreen #report-status { height: 1; }
+    ReportsScreen #report-status { height: auto; max-height: 3; }
     """
     BINDINGS = [
         Binding("ctrl+s", "export", "导出", id="reports.export"),
@@ -43,18 +46,18 @@ class ReportsScreen(Screen):
         workspace = self.app.workspace
         infos = rs.list_reports(workspace, self.app.today)
         villages = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
-        yield Header()
+        yield AppHeader()
         with Horizontal(classes="form-row"):
             yield Select([(i.title, i.id) for i in infos], prompt="选择报表", id="report-choice",
                          value=infos[0].id if infos else Select.BLANK)
             yield Select([("全镇", WHOLE)] + [(v, v) for v in villages], value=WHOLE, allow_blank=False,
                          id="report-village")
-        yield DataTable(id="report-table", zebra_stripes=True, cursor_type="row")
+        yield ListTable(id="report-table")
         with VerticalScroll(id="report-notes-box"):
             yield Static("", id="report-notes")
         with Horizontal(classes="form-row"):
             yield Label("保存到", classes="form-label")
-            yield Input(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path", classes="form-input",
+            yield TextInput(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path", classes="form-input",
                         suggester=PathSuggester((".xlsx",)))
         yield Static("选择报表预览，Ctrl+S 导出。", id="report-status")
         yield KeyBar()
@@ -137,6 +140,6 @@ class ReportsScreen(Screen):
         self.app.call_from_thread(self.exported, result)
 
     def exported(self, result: rs.ReportExport) -> None:
-        text = f"已导出《{result.title}》：{result.path}"
+        text = f"已导出《{result.title}》：{path_lines(result.path)}"
         self.query_one("#report-status", Static).update(text)
         self.notify(text)

@@ -6,15 +6,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.excel.writer import ExcelWriteError
 from kbtui.services import spotcheck
 from kbtui.services.visits import finding_choices
 from kbtui.store import StoreError
-from kbtui.tui.screens.dialogs import PickerScreen
-from kbtui.tui.screens.people import PathPrompt
+from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
+from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import path_lines
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 
 class SpotcheckScreen(Screen):
@@ -31,9 +34,9 @@ class SpotcheckScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         yield Static(id="spot-head")
-        yield DataTable(id="spot-table", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="spot-table")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -50,7 +53,7 @@ class SpotcheckScreen(Screen):
         table.clear()
         head = self.query_one("#spot-head", Static)
         found = spotcheck.current_draw(workspace)
-        sizes = "，".join(f"{t} {n} 户" for t, n in spotcheck.sizes(workspace).items()) or "配置中没有 [spotcheck]"
+        sizes = inline_pairs(spotcheck.sizes(workspace).items(), "户") or "配置中没有 [spotcheck]"
         if not found:
             head.update(f"尚未抽取督查名单（按配置抽取：{sizes}）。按 D 抽取。")
             return
@@ -65,7 +68,7 @@ class SpotcheckScreen(Screen):
         p = spotcheck.progress(workspace)
         head.update(f"督查名单：{len(found['households'])} 户 {p['drawn']} 人（随机种子 {found['seed']}），"
                     f"已登记 {p['checked']} 人，不一致 {p['mismatches']} 人"
-                    + ("　[仅显示不一致]" if self.only_mismatches else ""))
+                    + ("　[仅显示不一致]" if self.only_mismatches else "") + "\nEnter 登记督查结果　空格 看整行")
 
     def action_toggle_mismatches(self) -> None:
         self.only_mismatches = not self.only_mismatches
@@ -87,7 +90,7 @@ class SpotcheckScreen(Screen):
                 return
             self.reload()
 
-        self.app.push_screen(PathPrompt("随机种子（整数；相同种子抽出相同名单。重新抽取会作废原名单）",
+        self.app.push_screen(PromptDialog("随机种子（整数；相同种子抽出相同名单。重新抽取会作废原名单）",
                                         value=self.app.today.strftime("%Y%m%d")), seed_given)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -95,10 +98,11 @@ class SpotcheckScreen(Screen):
         self.action_record()
 
     def action_record(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(ListTable)
         if not table.row_count:
             return
         id_number = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        row = dict(table.row_detail())
         options = [(label, label) for label in finding_choices(self.app.workspace)]
 
         def chosen(status: str | None) -> None:
@@ -113,7 +117,8 @@ class SpotcheckScreen(Screen):
             self.notify(f"{result['name']}：{status}，{verdict}")
             self.reload()
 
-        self.app.push_screen(PickerScreen("督查核实的情况", options), chosen)
+        detail = "　".join(f"{label} {value}" for label, value in row.items() if value)
+        self.app.push_screen(PickerScreen(f"督查核实的情况：{row.get('儿童', '')}", options, detail=detail), chosen)
 
     def action_export(self) -> None:
         self.export()
@@ -127,4 +132,4 @@ class SpotcheckScreen(Screen):
         except (StoreError, OSError, ExcelWriteError) as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
             return
-        self.app.call_from_thread(self.notify, f"已导出 {n} 人：{path}", timeout=10)
+        self.app.call_from_thread(self.notify, f"已导出 {n} 人：\n{path_lines(path)}", timeout=10)

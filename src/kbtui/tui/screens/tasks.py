@@ -8,14 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 
 from kbtui.services import campaigns, tasks
-from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.widgets.bars import bar_chart, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
-
-LATE_WINDOW = 200
-
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.list_table import ListTable
 
 def campaign_line(overview: dict) -> Text:
     text = Text()
@@ -49,14 +48,14 @@ class TasksScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with VerticalScroll(id="tasks-scroll"):
             yield Static("正在统计…", id="tasks-campaign", classes="panel")
             yield Static(id="tasks-villages", classes="panel")
             yield Static("按人（两条线）", classes="tasks-title")
-            yield DataTable(id="tasks-people", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="tasks-people")
             yield Static("逾期任务", id="tasks-late-title", classes="tasks-title")
-            yield DataTable(id="tasks-late", cursor_type="row", zebra_stripes=True)
+            yield ListTable(id="tasks-late")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -92,9 +91,10 @@ class TasksScreen(Screen):
         text = Text()
         text.append("各村走访任务（已完成 / 任务）\n", style="bold")
         text.append("\n".join(bar_chart(rows, max(self.size.width - 6, 40))))
-        late_villages = [f"{v['village']} {v['late']}" for v in report["by_village"] if v["late"]]
+        late_villages = [(v["village"] or "（未分村）", v["late"]) for v in report["by_village"] if v["late"]]
         if late_villages:
-            text.append("\n逾期：" + "，".join(late_villages), style="bold")
+            text.append("\n逾期任务（按村）\n", style="bold")
+            text.append("\n".join(pair_grid(late_villages, max(self.size.width - 6, 40))), style="bold")
         self.query_one("#tasks-villages", Static).update(text)
 
         people = self.query_one("#tasks-people", DataTable)
@@ -102,16 +102,14 @@ class TasksScreen(Screen):
         for p in report["by_person"]:
             people.add_row(p["person"], p["line_label"], str(p["assigned"]), str(p["done"]),
                            str(p["late"]) if p["late"] else "")
-        late = self.query_one("#tasks-late", DataTable)
-        late.clear()
+        late = self.query_one("#tasks-late", ListTable)
         labels = {"open": "未完成", "late": "逾期", "done": "已完成"}
-        for row in report["tasks"][:LATE_WINDOW]:
-            late.add_row(row["name"], row["village"], row["group"], row["situation"], row["gov"] or "—",
-                         row["edu"] or "—", labels[row["state"]], key=row["id_number"])
+        late.show_rows([(row["id_number"], (row["name"], row["village"], row["group"], row["situation"],
+                                            row["gov"] or "—", row["edu"] or "—", labels[row["state"]]))
+                        for row in report["tasks"]])
         title = "逾期任务" if self.only_late else "全部任务"
-        shown = len(report["tasks"])
-        more = f"（显示前 {LATE_WINDOW} 项）" if shown > LATE_WINDOW else ""
-        self.query_one("#tasks-late-title", Static).update(f"{title} {shown} 项{more}　o 切换")
+        self.query_one("#tasks-late-title", Static).update(
+            f"{title} {len(report['tasks'])} 项{late.window_note()}　o 切换")
 
 
 def overdue_panel(workspace, today) -> str:

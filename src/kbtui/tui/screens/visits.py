@@ -1,11 +1,13 @@
 """走访录入 fast visit entry: pick a village, then record one child after another with few keys.
 
-A digit picks the situation (1–9 the common ones, 0 the full list), Enter saves and the next child
-comes up at once; Tab reaches school, date (today by default), how, note, visitors, reason and evidence.
+A digit picks the situation (1–9 the common ones, 0 the full list), Enter saves (a studying situation
+first asks for the school) and the next child comes up at once; Tab reaches school, date (today by default), how, note, visitors, reason and evidence.
 PageDown skips a child, PageUp goes back. Saving goes through ``services.visits.record_finding``.
 
-Defaults keep the fast path at two keys: the visitors (the operator's name at first) and how (入户 at
-first; H cycles it) carry on from one child to the next; the reason row shows only for a problem
+Defaults keep the fast path short: the visitors (the operator's name at first) and how (入户 at
+first; H cycles it) carry on from one child to the next; a studying situation (在籍在校, 外地就读 …)
+asks for the school before saving, prefilled with the school on file (digit, Enter, Enter; Enter in the
+school field itself saves at once); the reason row shows only for a problem
 situation (失学/疑似辍学/辍学; R picks from DROPOUT_REASONS, the child's earlier reason is filled in);
 evidence is optional, ``说明=路径`` items separated by ；, the path completed with →.
 """
@@ -20,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList, Suggester
-from textual.widgets import Header, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.keybar import KeyBar
@@ -30,7 +32,8 @@ from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
 from kbtui.services import visits
 from kbtui.store import StaleEditError, StoreError
-from kbtui.tui.screens.dialogs import PickerScreen
+from kbtui.tui.screens.dialogs import FormDialog, FormField, PickerScreen
+from kbtui.tui.textual_words import AppHeader
 
 
 class FindingPicker(Static, can_focus=True):
@@ -65,17 +68,18 @@ class VisitScreen(Screen):
     SUB_TITLE = "走访录入"
     BINDINGS = [
         Binding("enter", "save", "保存并下一个", id="visits.save"),
+        Binding("r", "reason", "原因", id="visits.reason"),
+        Binding("h", "cycle_how", "方式", id="visits.how"),
         Binding("pagedown", "step(1)", "跳过", key_display="PgDn", id="visits.next"),
         Binding("pageup", "step(-1)", "上一个", key_display="PgUp", id="visits.previous"),
-        Binding("0", "more", "其他情况", id="visits.more"),
         Binding("escape", "villages", "换村", id="visits.villages"),
-        Binding("h", "cycle_how", "方式", id="visits.how"),
-        Binding("r", "reason", "原因", id="visits.reason"),
+        # the digits (0 = the full list) are shown on the screen itself, next to the situations
+        Binding("0", "more", "其他情况", show=False, id="visits.more"),
         *[Binding(str(n), f"choose({n})", f"情况{n}", show=False, id=f"visits.finding{n}") for n in range(1, 10)],
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield AppHeader()
         with Vertical(id="visit-villages"):
             yield Static("选择要走访的村（社区）：↑↓ 选择，Enter 开始", classes="dialog-title")
             yield OptionList(id="village-list")
@@ -257,9 +261,37 @@ class VisitScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_save()
+        self.action_save(school_confirmed=event.input.id == "v-school")
 
-    def action_save(self) -> None:
+    def needs_school(self) -> bool:
+        """A studying situation (在籍在校, 外地就读 …) names the school the child attends."""
+        situation = self.app.workspace.statuses.get(self.finding) if self.finding else None
+        return situation is not None and situation.kind == st.Kind.STUDYING
+
+    def ask_school(self) -> None:
+        """Ask for the school before saving a studying situation (prefilled with the school on file)."""
+        record = self.child or {}
+        field = self.query_one("#v-school", Input)
+
+        def school_given(values: dict | None) -> None:
+            if values is not None:
+                field.value = values["school"]
+                self.action_save(school_confirmed=True)
+            else:
+                self.query_one("#visit-picker").focus()
+
+        def required(values: dict) -> dict:
+            if not values["school"]:
+                raise ValueError(f"“{self.finding}”须写明就读学校")
+            return values
+
+        self.app.push_screen(FormDialog(
+            f"{record.get('name', '')}：{self.finding}", [
+                FormField("school", "就读学校", field.value.strip(), "学校全称，按 → 补全",
+                          suggestions=tuple(self.app.workspace.profile.schools))],
+            hint="在读的情况须写明就读学校（已按名单填好的可直接按 Enter 确认）", accept=required), school_given)
+
+    def action_save(self, school_confirmed: bool = False) -> None:
         record = self.child
         if record is None:
             return
@@ -271,6 +303,9 @@ class VisitScreen(Screen):
         if how not in visits.HOW:
             self.notify(f"核实方式“{how}”不对，可选：{'、'.join(visits.HOW)}（H 切换）", severity="warning")
             self.query_one("#v-how").focus()
+            return
+        if self.needs_school() and not school_confirmed:
+            self.ask_school()
             return
         reason = self.query_one("#v-reason", Input).value.strip() if self.needs_reason() else ""
         try:

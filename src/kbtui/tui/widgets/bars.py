@@ -1,5 +1,8 @@
-"""Block-character bars: readable without colour (NO_COLOR) and on any terminal font."""
+"""Text layouts for panels: block-character bars (readable without colour, NO_COLOR, and on any terminal
+font) and grids of name / number pairs (a run of ``村 n，村 n`` wrapped between a name and its number)."""
 from __future__ import annotations
+
+from typing import Iterable
 
 from rich.cells import cell_len, set_cell_size
 
@@ -29,3 +32,23 @@ def bar_chart(rows: dict[str, tuple[int, int]], width: int) -> list[str]:
         lines.append(f"{set_cell_size(label, label_width)} {bar(done, total, bar_width)} "
                      f"{f'{done}/{total}':>{tail}} {pct}")
     return lines
+
+
+def pair_grid(pairs: Iterable[tuple[str, object]], width: int) -> list[str]:
+    """``name  n`` pairs in aligned columns, as many a line as fit ``width`` cells: never a name on one
+    line and its number on the next."""
+    items = [(str(name), str(value)) for name, value in pairs]
+    if not items:
+        return []
+    name_width = max(cell_len(name) for name, _v in items)
+    value_width = max(len(value) for _n, value in items)
+    cell = name_width + 1 + value_width
+    per_line = max(1, (width + 3) // (cell + 3))
+    cells = [f"{set_cell_size(name, name_width)} {value:>{value_width}}" for name, value in items]
+    return ["   ".join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+
+
+def inline_pairs(pairs: Iterable[tuple[str, object]], unit: str = "") -> str:
+    """``名称：n单位`` pairs in a line of text. A terminal line breaks at spaces only, so a pair holds none
+    (``复评到期 17`` broke between the name and its number) and the pairs are apart by an ideographic space."""
+    return "　".join(f"{name}：{value}{unit}" for name, value in pairs)

@@ -1,4 +1,5 @@
-"""Path completion for an Input: the suggestion completes the file or folder name (→ accepts it)."""
+"""Paths in the TUI: completion in an Input (the suggestion completes the file or folder name, → accepts
+it), and a path shown so that its file name is not broken across lines."""
 from __future__ import annotations
 
 import os
@@ -45,3 +46,10 @@ def complete_path(value: str, suffixes: tuple[str, ...] = (), base: Path | None 
             continue
         return value[: len(value) - len(prefix)] + name + ("/" if is_dir else "")
     return None
+
+
+def path_lines(path: str | os.PathLike) -> str:
+    """``name`` on its own line and ``在 folder/`` on the next: a long path wrapped in a narrow terminal (or
+    a notice) broke inside the file name, since Chinese text may break at any character."""
+    path = Path(path)
+    return f"{path.name}\n在 {path.parent}{os.sep}"

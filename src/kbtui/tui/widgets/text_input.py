@@ -1,4 +1,9 @@
-"""The Input used everywhere in kbtui: no blinking cursor.
+"""The Input used everywhere in kbtui: one line high, focused or not, and no blinking cursor.
+
+Textual's own Input is three rows (a border above and below the text) and gets its ``tall`` border back
+when focused (``Input:focus`` outranks a screen's ``Input { border: none; height: 1 }``): squeezed into
+one row, the focused field showed only its border and none of the text typed into it. TextInput is always
+Textual's *compact* input (no border, one row); app.tcss marks the focused one by its background.
 
 A blinking cursor repaints twice a second, which over a slow SSH link is a steady stream of output for
 nothing (and makes screenshots depend on timing). The cursor is still shown (steady) in the focused field.
@@ -11,3 +16,6 @@ from textual.widgets import Input
 
 class TextInput(Input):
     cursor_blink = reactive(False, init=False)
+
+    def __init__(self, *args, compact: bool = True, **kwargs) -> None:
+        super().__init__(*args, compact=compact, **kwargs)

@@ -3,6 +3,8 @@
 Textual's ``DataTable`` measures every cell on the first paint (3.3 s for 10,000 rows); this widget draws
 lines on demand (the line API), asks for the cells of a row only when it comes into view, and pads CJK
 text by terminal cells (``rich.cells``), so columns align whatever mix of Chinese and digits they hold.
+A cell cut to its column (…) is read in full with Space, or with Enter where the screen does not take it
+(``Selected`` unhandled reaches the app: see widgets/list_table.py).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class VirtualTable(Widget, can_focus=True):
         Binding("home", "jump(0)", "首行", show=False),
         Binding("end", "jump(-1)", "末行", show=False),
         Binding("enter", "select", "打开", id="table.open"),
+        Binding("space", "detail", "详情", show=False, id="table.detail"),
     ]
 
     cursor: reactive[int] = reactive(0)
@@ -140,6 +143,19 @@ class VirtualTable(Widget, can_focus=True):
     def action_select(self) -> None:
         if self.current is not None:
             self.post_message(self.Selected(self, self.current))
+
+    def row_detail(self, row: int | None = None) -> list[tuple[str, str]]:
+        """(header, full text) of a row (by the caller's row key; default: the cursor's)."""
+        row = self.current if row is None else row
+        if row is None:
+            return []
+        return [(header or "　", str(text)) for (header, _w), text in zip(self.headers, self._cells(row))]
+
+    def action_detail(self) -> None:
+        """The row with every column in full (widgets/list_table.py: the same for every list)."""
+        from kbtui.tui.widgets.list_table import open_row
+
+        open_row(self, self.row_detail(), self.cursor, len(self.rows))
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         self.action_move(3)
