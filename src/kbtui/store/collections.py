@@ -103,7 +103,7 @@ class Collection:
                 commit([self.storage], self.store.journal, [
                     make_entry(operator, "collection.insert", d["key"],
                                {k: [None, v] for k, v in d.items() if not k.startswith("_")},
-                               {"collection": self.name}, ts)
+                               {"collection": self.name}, ts, d)
                     for d in prepared])
                 self._sync(self.storage.read())
             except BaseException:
@@ -131,7 +131,8 @@ class Collection:
                 fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
                 self.table.update(fields, doc_ids=[self._doc_ids[key]])
                 commit([self.storage], self.store.journal, [make_entry(operator, "collection.update", key, diff,
-                                                                       {"collection": self.name}, fields["_at"])])
+                                                                       {"collection": self.name}, fields["_at"],
+                                                                       {**current, **fields})])
                 self._sync(self.storage.read())
             except BaseException:
                 self._sig = object()
