@@ -39,6 +39,7 @@ class ChainCheck:
     last_hash: str = ""
     signed: bool = False                        # every line is covered by a signature of the current key
     broken: bool = False                        # the chain itself breaks at ``seq`` (not only a signature)
+    key_missing: bool = False                   # signed, but the key file is gone: signatures unchecked
     notes: list[str] = field(default_factory=list)     # what could not be proved (not failures)
     hashes: dict[int, str] = field(default_factory=dict)  # the hashes of the lines asked for (``want``)
 
@@ -52,78 +53,120 @@ def check_journal(journal: Journal, *, on_entry: Callable[[dict[str, Any], bytes
     ``limit``): a writer appends first and moves the anchor after, so the anchor read first never runs
     ahead of the lines read after it.
     """
+    walk = ChainWalk(journal, on_entry=on_entry, want=want,
+                     head_raw=signing.read_head_bytes(journal.head_path) if head_raw is _READ_NOW else head_raw)
+    walk.feed(limit)
+    return walk.finish()
+
+
+class ChainWalk:
+    """``check_journal`` in steps: ``feed(limit)`` reads on to ``limit`` bytes (again and again, as the journal
+    grows), ``finish(head_raw)`` checks the signatures and the anchor (read after the lines fed: the anchor
+    read with the last ``limit`` under the journal lock). Lets a caller read most of a large journal first
+    and the store files with the rest at one moment, without holding both in memory."""
+
+    def __init__(self, journal: Journal, *, on_entry: Callable[[dict[str, Any], bytes], None] | None = None,
+                 want: Iterable[int] = (), head_raw: bytes | None = None):
+        self.journal, self.on_entry = journal, on_entry
+        self.key_problem = ""
+        try:
+            self.key = journal.key.load()
+        except StoreError as err:
+            self.key, self.key_problem = None, str(err)
+        self.wanted = set(want)
+        # the anchor now: the one read at the end is at or after it; every hash from its line on is kept
+        self.from_seq = _head_seq(journal, head_raw)
+        self.head_raw = head_raw
+        self.hashes: dict[int, str] = {}
+        self.offset = 0
+        self.prev, self.expected = "", 1
+        self.any_signed = False
+        self.last_signed = 0
+        self.bad_signature: dict[str, Any] | None = None        # the first wrong one since the key last changed
+        self.key_changes: list[dict[str, Any]] = []
+        self.failed: ChainCheck | None = None
+
+    def feed(self, limit: int | None = None) -> None:
+        if self.failed is not None:
+            return
+        key, wanted, from_seq, on_entry = self.key, self.wanted, self.from_seq, self.on_entry
+        prev, expected = self.prev, self.expected
+        try:
+            for self.offset, line in self.journal.lines_at(limit, start=self.offset):
+                try:
+                    entry = line_head(line)
+                    seq, stored_hash = entry["seq"], entry["hash"]
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    self.failed = _broken(expected, f"日志第 {expected} 条无法解析，日志已损坏")
+                    return
+                if seq != expected:
+                    self.failed = _broken(expected, f"日志第 {expected} 条缺失或顺序错误（读到序号 {seq}）", entry)
+                    return
+                if entry.get("prev") != prev:
+                    self.failed = _broken(seq, f"日志第 {seq} 条与上一条的链接不符，前面的记录可能被修改或删除", entry)
+                    return
+                if line_hash(line) != stored_hash:
+                    self.failed = _broken(seq, f"日志第 {seq} 条的内容与校验值不符，该条已被修改", entry)
+                    return
+                if entry.get("action") == KEY_ACTION:
+                    self.bad_signature = None           # what came before was signed with an earlier key
+                    if seq > 1:
+                        self.key_changes.append(entry)
+                mac = entry.get("mac")
+                if mac is not None:
+                    self.any_signed, self.last_signed = True, seq
+                    if (key is not None and self.bad_signature is None
+                            and not signing.line_signature_ok(key, stored_hash, mac)):
+                        self.bad_signature = entry
+                if seq >= from_seq or seq in wanted:
+                    self.hashes[seq] = stored_hash
+                if on_entry is not None:
+                    on_entry(entry, line)
+                prev = stored_hash
+                expected += 1
+        finally:
+            self.prev, self.expected = prev, expected
+
+    def finish(self, head_raw: Any = _READ_NOW) -> ChainCheck:
+        if self.failed is not None:
+            return self.failed
+        return _conclude(self, self.head_raw if head_raw is _READ_NOW else head_raw)
+
+
+def _head_seq(journal: Journal, head_raw: bytes | None) -> int:
+    try:
+        head = signing.parse_head(journal.head_path, head_raw)
+    except signing.HeadUnreadable:
+        return 0
+    return head.seq if head is not None else 0
+
+
+def _conclude(walk: ChainWalk, head_raw: bytes | None) -> ChainCheck:
+    """Signatures and anchor, once every line was fed."""
+    journal, key, key_problem = walk.journal, walk.key, walk.key_problem
+    any_signed, last_signed, bad_signature, key_changes = (walk.any_signed, walk.last_signed, walk.bad_signature,
+                                                           walk.key_changes)
+    hashes, prev = walk.hashes, walk.prev
     head_file = journal.head_path
-    if head_raw is _READ_NOW:
-        head_raw = signing.read_head_bytes(head_file)
     head: signing.Head | None = None
     head_problem = ""
     try:
         head = signing.parse_head(head_file, head_raw)
     except signing.HeadUnreadable as err:
         head_problem = str(err)
-    key_problem = ""
-    try:
-        key = journal.key.load()
-    except StoreError as err:
-        key, key_problem = None, str(err)
-
-    wanted = set(want)
-    if head is not None:
-        wanted.add(head.seq)
-    hashes: dict[int, str] = {}
-    prev, expected = "", 1
-    any_signed = False
-    last_signed = 0
-    bad_signature: dict[str, Any] | None = None        # the first wrong one since the key last changed
-    key_changes: list[dict[str, Any]] = []
-    for line in journal._lines(limit):
-        try:
-            entry = line_head(line)
-            seq, stored_hash = entry["seq"], entry["hash"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            return _broken(expected, f"日志第 {expected} 条无法解析，日志已损坏")
-        if seq != expected:
-            return _broken(expected, f"日志第 {expected} 条缺失或顺序错误（读到序号 {seq}）", entry)
-        if entry.get("prev") != prev:
-            return _broken(seq, f"日志第 {seq} 条与上一条的链接不符，前面的记录可能被修改或删除", entry)
-        if line_hash(line) != stored_hash:
-            return _broken(seq, f"日志第 {seq} 条的内容与校验值不符，该条已被修改", entry)
-        if entry.get("action") == KEY_ACTION:
-            bad_signature = None                # what came before was signed with an earlier key
-            if seq > 1:
-                key_changes.append(entry)
-        mac = entry.get("mac")
-        if mac is not None:
-            any_signed, last_signed = True, seq
-            if key is not None and bad_signature is None and not signing.line_signature_ok(key, stored_hash, mac):
-                bad_signature = entry
-        if seq in wanted:
-            hashes[seq] = stored_hash
-        if on_entry is not None:
-            on_entry(entry, line)
-        prev = stored_hash
-        expected += 1
-    lines = expected - 1
+    lines = walk.expected - 1
     found = ChainCheck(True, lines, message=f"日志校验通过，共 {lines} 条", last_hash=prev, hashes=hashes)
 
     if key_problem:
         return _fail(found, None, key_problem)
     if key is None:
         if any_signed or head is not None or head_problem:
+            found.key_missing = True
             return _fail(found, None, lost_key_message(journal.key.path))
         if lines:
             found.notes.append("日志尚未签名（由旧版本的 kbtui 写入），下一次修改时开始签名；"
                                "在此之前，能改写数据文件的人也能不留痕迹地改写日志")
         return found
-    if bad_signature is not None:
-        return _fail(found, bad_signature["seq"],
-                     f"日志第 {bad_signature['seq']} 条的签名与密钥不符：该条（或它之前的条目）被改动过，"
-                     "或是不知道密钥的人写入的", bad_signature)
-    if lines and last_signed < lines:
-        first = last_signed + 1
-        span = f"第 {first} 条" if first == lines else f"第 {first}–{lines} 条"
-        return _fail(found, first, f"日志{span}没有签名（kbtui 每次写入都以一条签了名的条目结束）："
-                                   "这些条目不是 kbtui 写入的，或是它们之后的条目被删除了")
     if head_problem:
         return _fail(found, None, f"{head_problem}：日志末尾是否被删除已无从核对")
     if head is None:
@@ -142,6 +185,15 @@ def check_journal(journal: Journal, *, on_entry: Callable[[dict[str, Any], bytes
         return _fail(found, lines + 1, text)
     if head.seq and hashes.get(head.seq) != head.hash:
         return _fail(found, head.seq, f"日志第 {head.seq} 条与锚点记载的哈希不同：日志从该条或更早处被改写了")
+    if bad_signature is not None:
+        return _fail(found, bad_signature["seq"],
+                     f"日志第 {bad_signature['seq']} 条的签名与密钥不符：该条（或它之前的条目）被改动过，"
+                     "或是不知道密钥的人写入的", bad_signature)
+    if lines and last_signed < lines:
+        first = last_signed + 1
+        span = f"第 {first} 条" if first == lines else f"第 {first}–{lines} 条"
+        return _fail(found, first, f"日志{span}没有签名（kbtui 每次写入都以一条签了名的条目结束）："
+                                   "这些条目不是 kbtui 写入的，或是它们之后的条目被删除了")
     found.signed = not key_changes
     for change in key_changes:
         when = str(change.get("ts", "")).replace("T", " ")

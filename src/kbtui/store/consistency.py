@@ -15,17 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 
 from kbtui.store import layout
-from kbtui.store.chain import ChainCheck, check_journal
+from kbtui.store.chain import ChainCheck, ChainWalk
 from kbtui.store.errors import StoreError
 from kbtui.store.journal import INSERTED, Journal, bulk_records, record_digest
+from kbtui.store.json_items import object_items
+from kbtui.store.signing import read_head_bytes
 from kbtui.store.snapshot import StoreSnapshot, take_snapshot
 from kbtui.store.storage import TX_KEY
 
+CHILDREN_DIR = "store/children"
+COLLECTIONS_DIR = "store/collections"
 CHILD_KEY = "id_number"
 DOC_KEY = "key"
 TABLE = "_default"
@@ -110,12 +114,12 @@ class _Replay:
         self.children[record] = (shard, digest, seq)
 
 
-def rolled_back_txs(journal: Journal, limit: int | None = None) -> set[str]:
-    """The transactions declared void by ``tx.rollback`` entries (a quick scan of the bytes; the chain
-    check that follows makes sure those entries are genuine)."""
+def rolled_back_txs(journal: Journal, limit: int | None = None, start: int = 0) -> set[str]:
+    """The transactions declared void by ``tx.rollback`` entries from byte ``start`` on (a quick scan of the
+    bytes; the chain check that follows makes sure those entries are genuine)."""
     needle = b'"rolled_back_tx":"'
     found: set[str] = set()
-    for line in journal._lines(limit):
+    for _end, line in journal.lines_at(limit, start):
         at = line.find(needle)
         if at >= 0 and b'"tx.rollback"' in line:
             end = line.find(b'"', at + len(needle))
@@ -124,108 +128,155 @@ def rolled_back_txs(journal: Journal, limit: int | None = None) -> set[str]:
 
 
 def check_store(store: Any, *, want: tuple[int, ...] = ()) -> tuple[ChainCheck, StoreCheck | None]:
-    """Verify the journal of ``store`` (a ``ChildStore``) and compare its files with it, at one moment
-    (``take_snapshot``). The store check is None when the chain itself is broken (nothing to compare with).
-    ``want``: journal lines whose hashes the caller needs (``ChainCheck.hashes``)."""
+    """Verify the journal of ``store`` (a ``ChildStore``) and compare its files with it, at one moment.
+    The store check is None when the chain itself is broken (nothing to compare with). ``want``: journal
+    lines whose hashes the caller needs (``ChainCheck.hashes``).
+
+    Most of the journal is read first, without locks; then the store files, the rest of the journal and the
+    anchor at one moment (``take_snapshot``): a county's files (~70 MB) and its import line (~35 MB) are
+    never in memory together."""
     journal: Journal = store.journal
     try:
         store.recover_pending()         # writes a killed writer left half done are settled first
     except StoreError:
         pass                            # (a read-only folder: reported as unsettled below)
+    head_before = read_head_bytes(journal.head_path)
+    early = journal.complete_size()
+    rolled_back = rolled_back_txs(journal, early)
+    replay = _Replay(rolled_back)
+    walk = ChainWalk(journal, on_entry=replay, want=want, head_raw=head_before)
+    walk.feed(early)
     snapshot = take_snapshot(store.root)
-    replay = _Replay(rolled_back_txs(journal, snapshot.journal_size))
-    chain = check_journal(journal, on_entry=replay, limit=snapshot.journal_size, head_raw=snapshot.head,
-                          want=want)
+    voided = rolled_back_txs(journal, snapshot.journal_size, walk.offset)
+    if voided - rolled_back:
+        # a write-ahead transaction was declared void meanwhile: entries already replayed never took effect
+        replay = _Replay(rolled_back | voided)
+        walk = ChainWalk(journal, on_entry=replay, want=want, head_raw=head_before)
+    walk.feed(snapshot.journal_size)
+    chain = walk.finish(snapshot.head)
     if chain.broken:
         return chain, None              # a line in the middle is wrong: replaying it proves nothing
     return chain, compare(journal, snapshot, replay)
 
 
 def compare(journal: Journal, snapshot: StoreSnapshot, replay: _Replay) -> StoreCheck:
+    """Every record of the snapshot's files against the replay. Each file is parsed a chunk at a time
+    (``json_items``) and its bytes dropped from the snapshot once compared (a county's files: ~70 MB)."""
     result = StoreCheck(unsettled=list(snapshot.unsettled))
-    children_dir = "store/children"
     seen_children: dict[str, str] = {}
     seen_docs: set[tuple[str, str]] = set()
     changed: list[Disagreement] = []
-    for rel, raw in sorted(snapshot.files.items()):
+    for rel in sorted(snapshot.files):
+        raw = snapshot.files.pop(rel)
         if rel in snapshot.unsettled:
             continue
-        path = PurePosixPath(rel)
-        is_children = str(path.parent) == children_dir
         result.files += 1
+        path = PurePosixPath(rel)
         try:
-            data = orjson.loads(raw) if raw.strip() else {}
-        except orjson.JSONDecodeError as err:
-            result.problems.append(Disagreement(UNREADABLE, rel, detail=str(err)))
-            continue
-        if not isinstance(data, dict):
-            result.problems.append(Disagreement(UNREADABLE, rel, detail="不是 JSON 对象"))
-            continue
-        marker = data.get(TX_KEY)
-        tx = marker.get("id") if isinstance(marker, dict) else None
-        if isinstance(tx, str) and tx not in replay.txs:
-            result.problems.append(Disagreement(UNKNOWN_WRITE, rel, detail=tx))
-        table = data.get(TABLE)
-        if not isinstance(table, dict):
-            table = {}
-        shard = path.stem
-        for rec in table.values():
-            if not isinstance(rec, dict):
-                continue
-            if is_children:
-                key = rec.get(CHILD_KEY)
-                if not isinstance(key, str):
-                    continue
-                result.children += 1
-                if key in seen_children:
-                    result.problems.append(Disagreement(TWICE, rel, key, expected_file=seen_children[key]))
-                    continue
-                seen_children[key] = rel
-                expected = replay.children.get(key)
-                if expected is None:
-                    result.problems.append(Disagreement(UNJOURNALED, rel, key))
-                    continue
-                want_shard, digest, seq = expected
-                if want_shard is not None and want_shard != shard:
-                    result.problems.append(Disagreement(MISPLACED, rel, key, seq, f"{children_dir}/{want_shard}.json"))
+            marker, records = _file_records(raw)
+            tx = marker.get("id") if isinstance(marker, dict) else None
+            if isinstance(tx, str) and tx not in replay.txs:
+                result.problems.append(Disagreement(UNKNOWN_WRITE, rel, detail=tx))
+            if str(path.parent) == CHILDREN_DIR:
+                _compare_children(journal, rel, path.stem, records, replay, seen_children, result, changed)
             else:
-                key = rec.get(DOC_KEY)
-                if not isinstance(key, str):
-                    continue
-                result.documents += 1
-                doc = (shard, key)
-                seen_docs.add(doc)
-                found = replay.docs.get(doc)
-                if found is None:
-                    result.problems.append(Disagreement(UNJOURNALED, rel, key))
-                    continue
-                digest, seq = found
-            if digest is None:
-                result.unverifiable += 1
-            elif record_digest(rec) != digest:
-                changed.append(Disagreement(CHANGED, rel, key, seq))
+                _compare_docs(journal, rel, path.stem, records, replay, seen_docs, result, changed)
+        except (ValueError, orjson.JSONDecodeError) as err:
+            result.problems.append(Disagreement(UNREADABLE, rel, detail=str(err)))
     for key, (want_shard, _digest, seq) in replay.children.items():
-        where = f"{children_dir}/{want_shard}.json" if want_shard else children_dir
+        where = f"{CHILDREN_DIR}/{want_shard}.json" if want_shard else CHILDREN_DIR
         if key not in seen_children and where not in result.unsettled:
             result.problems.append(Disagreement(MISSING, where, key, seq, where))
     for (name, key), (_digest, seq) in replay.docs.items():
-        where = f"store/collections/{name}.json"
+        where = f"{COLLECTIONS_DIR}/{name}.json"
         if (name, key) not in seen_docs and where not in result.unsettled:
             result.problems.append(Disagreement(MISSING, where, key, seq, where))
-    for problem in changed[:EXPLAINED]:
-        problem.fields = _differing_fields(journal, snapshot, problem, replay.rolled_back)
     result.problems += changed
     return result
 
 
-def _differing_fields(journal: Journal, snapshot: StoreSnapshot, problem: Disagreement,
+_TABLE_AT = b'{"' + TABLE.encode() + b'":{'
+_MARKER_AT = b'},"' + TX_KEY.encode() + b'":{'
+
+
+def _file_records(raw: bytes) -> tuple[Any, Iterator[dict[str, Any]]]:
+    """(write-ahead marker, records) of a store file as the store writes it (``{"_default":{…},"_tx":{…}}``),
+    the records parsed a chunk at a time; any other layout is parsed whole."""
+    if raw.startswith(_TABLE_AT) and raw.endswith(b"}}"):
+        at = raw.rfind(_MARKER_AT)
+        if at > 0:
+            marker, items_end = orjson.loads(raw[at + len(_MARKER_AT) - 1:-1]), at
+        else:
+            marker, items_end = None, len(raw) - 2
+        items = object_items(raw, len(_TABLE_AT), items_end)
+        return marker, (rec for _doc_id, rec in items if isinstance(rec, dict))
+    data = orjson.loads(raw) if raw.strip() else {}
+    if not isinstance(data, dict):
+        raise ValueError("不是 JSON 对象")
+    table = data.get(TABLE)
+    records = [r for r in table.values() if isinstance(r, dict)] if isinstance(table, dict) else []
+    return data.get(TX_KEY), iter(records)
+
+
+def _compare_children(journal: Journal, rel: str, shard: str, records: Iterator[dict[str, Any]],
+                      replay: _Replay, seen: dict[str, str], result: StoreCheck,
+                      changed: list[Disagreement]) -> None:
+    expected_of = replay.children
+    for rec in records:
+        key = rec.get(CHILD_KEY)
+        if not isinstance(key, str):
+            continue
+        result.children += 1
+        if key in seen:
+            result.problems.append(Disagreement(TWICE, rel, key, expected_file=seen[key]))
+            continue
+        seen[key] = rel
+        expected = expected_of.get(key)
+        if expected is None:
+            result.problems.append(Disagreement(UNJOURNALED, rel, key))
+            continue
+        want_shard, digest, seq = expected
+        if want_shard is not None and want_shard != shard:
+            result.problems.append(Disagreement(MISPLACED, rel, key, seq, f"{CHILDREN_DIR}/{want_shard}.json"))
+        if digest is None:
+            result.unverifiable += 1
+        elif record_digest(rec) != digest:
+            _changed(journal, Disagreement(CHANGED, rel, key, seq), rec, None, replay, changed)
+
+
+def _compare_docs(journal: Journal, rel: str, name: str, records: Iterator[dict[str, Any]], replay: _Replay,
+                  seen: set[tuple[str, str]], result: StoreCheck, changed: list[Disagreement]) -> None:
+    for rec in records:
+        key = rec.get(DOC_KEY)
+        if not isinstance(key, str):
+            continue
+        result.documents += 1
+        seen.add((name, key))
+        found = replay.docs.get((name, key))
+        if found is None:
+            result.problems.append(Disagreement(UNJOURNALED, rel, key))
+            continue
+        digest, seq = found
+        if digest is None:
+            result.unverifiable += 1
+        elif record_digest(rec) != digest:
+            _changed(journal, Disagreement(CHANGED, rel, key, seq), rec, name, replay, changed)
+
+
+def _changed(journal: Journal, problem: Disagreement, stored: dict[str, Any], collection: str | None,
+             replay: _Replay, changed: list[Disagreement]) -> None:
+    """Keep a changed record; name its differing fields for the first few (each reads the journal)."""
+    if len(changed) < EXPLAINED:
+        problem.fields = _differing_fields(journal, problem.record, stored, collection, replay.rolled_back)
+    changed.append(problem)
+
+
+def _differing_fields(journal: Journal, record: str | None, stored: dict[str, Any], collection: str | None,
                       rolled_back: set[str]) -> list[str]:
     """Which keys of a changed record differ from the journal's account of it (replayed from its entries)."""
-    path = PurePosixPath(problem.file)
-    collection = None if str(path.parent) == "store/children" else path.stem
     fields: dict[str, Any] = {}
     versions = 0
-    for entry in journal.entries(record=problem.record):
+    for entry in journal.entries(record=record):
         if entry.get("_tx") in rolled_back:
             continue
         detail = entry.get("detail")
@@ -235,10 +286,6 @@ def _differing_fields(journal: Journal, snapshot: StoreSnapshot, problem: Disagr
             if isinstance(pair, list) and len(pair) == 2:
                 fields[key] = pair[1]
         versions += 1
-    stored = _stored_record(snapshot.files.get(problem.file, b""), problem.record,
-                            CHILD_KEY if collection is None else DOC_KEY)
-    if stored is None:
-        return []
     names = sorted(k for k in set(fields) | {k for k in stored if not k.startswith("_")}
                    if stored.get(k) != fields.get(k))
     if stored.get("_v") != versions:
@@ -246,14 +293,6 @@ def _differing_fields(journal: Journal, snapshot: StoreSnapshot, problem: Disagr
     if not names:
         names = sorted(k for k in stored if k.startswith("_") and k != "_v")   # who/when of the last change
     return names
-
-
-def _stored_record(raw: bytes, record: str | None, key: str) -> dict[str, Any] | None:
-    try:
-        table = (orjson.loads(raw) or {}).get(TABLE) or {}
-    except (orjson.JSONDecodeError, AttributeError):
-        return None
-    return next((r for r in table.values() if isinstance(r, dict) and r.get(key) == record), None)
 
 
 __all__ = ["CHANGED", "MISPLACED", "MISSING", "TWICE", "UNJOURNALED", "UNKNOWN_WRITE", "UNREADABLE",

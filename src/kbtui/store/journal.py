@@ -24,6 +24,7 @@ import orjson
 
 from kbtui.store import signing
 from kbtui.store.errors import StoreError, read_failed, write_failed
+from kbtui.store.json_items import object_items
 from kbtui.store.layout import FILE_MODE
 from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
@@ -59,8 +60,11 @@ _SIGNED_TAIL = len(_HASH_AT) + 64 + len(_MAC_AT) + 64 + len(b'"}')   # ,"hash":"
 
 
 def _body_end(line: bytes) -> int:
-    """Where the hashed body ends: before the trailing ``,"hash":"…"}`` or ``,"hash":"…","mac":"…"}``."""
+    """Where the hashed body ends: before the trailing ``,"hash":"…"}`` or ``,"hash":"…","mac":"…"}``
+    (and the newline, if any)."""
     n = len(line)
+    if n and line[n - 1] == 0x0A:
+        n -= 1
     if line[n - 75:n - 66] == _MAC_AT and line[n - _SIGNED_TAIL:n - _SIGNED_TAIL + len(_HASH_AT)] == _HASH_AT:
         return n - _SIGNED_TAIL
     return n - _PLAIN_TAIL
@@ -70,7 +74,6 @@ def line_hash(line: bytes) -> str:
     """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"}``
     (and ``,"mac":"…"``): the entry is serialised once, hashed, and the hash (and signature) appended as
     the last keys."""
-    line = line.rstrip(b"\n")
     digest = hashlib.sha256(memoryview(line)[:max(0, _body_end(line))])
     digest.update(b"}")
     return digest.hexdigest()
@@ -140,11 +143,10 @@ def line_head(line: bytes) -> dict[str, Any]:
     return orjson.loads(line)
 
 
-def bulk_records(line: bytes, chunk: int = 1 << 20) -> Iterator[tuple[str, dict[str, Any]]]:
+def bulk_records(line: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
     """The (ID number, record) pairs of a bulk insert line, parsed a chunk (~1 MB) at a time instead of the
-    whole line at once (the whole 35 MB line parsed would take ~260 MB). A chunk ends after a ``}`` followed
-    by ``,"``; a cut inside a record leaves its braces open and the chunk does not parse, so the cut moves
-    on to the next candidate. Raises ValueError if the line is not laid out as ``_serialise`` writes it."""
+    whole line at once (the whole 35 MB line parsed would take ~260 MB): ``json_items``. Raises
+    ValueError if the line is not laid out as ``_serialise`` writes it."""
     span = _bulk_span(line)
     if span is None:
         entry = orjson.loads(line)
@@ -153,25 +155,7 @@ def bulk_records(line: bytes, chunk: int = 1 << 20) -> Iterator[tuple[str, dict[
             raise ValueError("not a bulk insert line")
         yield from records.items()
         return
-    pos, items_end = span[0] + len(_INSERTED_AT), span[1] - 1       # inside the records' braces
-    while pos < items_end:
-        cut = min(pos + chunk, items_end)
-        while True:
-            if cut < items_end:
-                found = line.find(b'},"', cut - 1, items_end)
-                cut = items_end if found < 0 else found + 1
-            try:
-                part = orjson.loads(b"{" + line[pos:cut] + b"}")
-            except orjson.JSONDecodeError:
-                if cut >= items_end:
-                    raise ValueError("bulk insert records do not parse") from None
-                cut += 1
-                continue
-            break
-        if not isinstance(part, dict):
-            raise ValueError("bulk insert records do not parse")
-        yield from part.items()
-        pos = cut + 1                       # past the comma between two records
+    yield from object_items(line, span[0] + len(_INSERTED_AT), span[1] - 1)     # inside the records' braces
 
 
 def _json_value_at(line: bytes, start: int, end: int) -> Any:
@@ -227,6 +211,59 @@ def _expand(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any
     items = inserted.items() if record is None else ([(record, inserted[record])] if record in inserted else [])
     for id_number, rec in items:
         yield {**entry, "record": id_number, "changes": {k: [None, v] for k, v in rec.items() if k[:1] != "_"}}
+
+
+_BLOCK = 1 << 20
+
+
+def _read_lines(fd: int, limit: int | None, start_at: int = 0) -> Iterator[bytes]:
+    """Complete lines of the file, read a block at a time. A line longer than a block (a bulk insert's, tens
+    of MB) is located first and then read in one piece: a buffered reader's readline would hold it twice."""
+    base, buf, start = start_at, b"", 0     # buf holds the file from offset ``base``; lines before ``start`` done
+    while True:
+        nl = buf.find(b"\n", start)
+        if nl >= 0:
+            if limit is not None and base + nl + 1 > limit:
+                return
+            yield buf[start:nl + 1]
+            start = nl + 1
+            continue
+        line_start = base + start
+        if len(buf) - start > _BLOCK:
+            scan = base + len(buf)
+            while True:
+                chunk = os.pread(fd, _BLOCK, scan)
+                if not chunk:
+                    return                  # a torn last line: not a line yet
+                at = chunk.find(b"\n")
+                if at >= 0:
+                    end = scan + at + 1
+                    break
+                scan += len(chunk)
+            if limit is not None and end > limit:
+                return
+            yield _pread_all(fd, end - line_start, line_start)
+            base, buf, start = end, b"", 0
+            continue
+        chunk = os.pread(fd, _BLOCK, base + len(buf))
+        if not chunk:
+            return
+        buf, base, start = buf[start:] + chunk, line_start, 0
+
+
+def _pread_all(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    if len(data) == size:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < size:
+        more = os.pread(fd, size - got, offset + got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
 
 
 def lost_key_message(path: Path) -> str:
@@ -374,6 +411,9 @@ class Journal:
             self._last_seq, self._last_hash, self._last_signed = 0, "", False
             self._tail_key = (st.st_ino, 0)
             return 0
+        if self._tail_from_anchor(fd, size):
+            self._tail_key = (st.st_ino, size)
+            return size
         start = size
         tail = b""
         window = _TAIL_CHUNK
@@ -412,6 +452,27 @@ class Journal:
         self._tail_key = (os.fstat(fd).st_ino, size)
         return size
 
+    def _tail_from_anchor(self, fd: int, size: int) -> bool:
+        """Learn the last seq/hash from the anchor when the journal ends with the line it records (its hash
+        and signature are at the end of the line): the last line after an import of 100,000 children is
+        ~35 MB, read and parsed otherwise by the first write of every new process."""
+        tail = os.pread(fd, _SIGNED_TAIL + 1, size - _SIGNED_TAIL - 1) if size > _SIGNED_TAIL else b""
+        if not tail.endswith(b'"}\n'):
+            return False
+        line = tail[:-1]
+        if _body_end(line) != 0:
+            return False            # not a signed line's tail (an unsigned one: read it whole)
+        try:
+            key = self.key.load()
+            head = signing.parse_head(self.head_path, signing.read_head_bytes(self.head_path))
+        except StoreError:
+            return False
+        last_hash = line[len(_HASH_AT):len(_HASH_AT) + 64].decode("ascii", "replace")
+        if key is None or head is None or head.hash != last_hash or not head.signed_by(key):
+            return False
+        self._last_seq, self._last_hash, self._last_signed = head.seq, head.hash, True
+        return True
+
     # -- write-ahead transactions (see kbtui.store.txn) ---------------------------------------------------
     def _complete_bytes(self) -> bytes:
         try:
@@ -440,20 +501,28 @@ class Journal:
     # -- reading -------------------------------------------------------------------------------------
     def _lines(self, limit: int | None = None) -> Iterator[bytes]:
         """The complete lines, in order; with ``limit`` only those within its first ``limit`` bytes."""
+        for _end, line in self.lines_at(limit):
+            yield line
+
+    def lines_at(self, limit: int | None = None, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(offset just past the line, line) of each complete, non-blank line from byte ``start`` (the start
+        of a line) on; with ``limit`` only those within the file's first ``limit`` bytes."""
         try:
-            fh = open(self.path, "rb")
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return
         except OSError as err:
             raise read_failed(self.path, err) from err
-        read = 0
-        with fh:
-            for line in fh:
-                read += len(line)
-                if limit is not None and read > limit:
-                    return
-                if line.endswith(b"\n") and line.strip():
-                    yield line
+        try:
+            pos = start
+            for line in _read_lines(fd, limit, start):
+                pos += len(line)
+                if len(line) > 256 or line.strip():    # (strip() of a 35 MB line would copy it)
+                    yield pos, line
+        except OSError as err:
+            raise read_failed(self.path, err) from err
+        finally:
+            os.close(fd)
 
     def complete_size(self) -> int:
         """The size of the journal up to the end of its last complete line (0 if there is none)."""

@@ -27,7 +27,7 @@ import orjson
 
 from kbtui.store.errors import StoreError, os_error_reason
 from kbtui.store.layout import FILE_MODE
-from kbtui.store.storage import _write_all, fsync_dir
+from kbtui.store.storage import write_all, fsync_dir
 
 KEY_BYTES = 32
 HEAD_SIZE = 255           # the anchor is rewritten in place: one short fixed-size record, one sector
@@ -105,11 +105,15 @@ class JournalKey:
         return key
 
     def create(self, *, replace: bool = False) -> bytes:
-        """Make a new key file and return the key: 0600, owned by whoever owns the journal folder (when run
-        as root, so that the service account can still read it). Never over an existing key unless
-        ``replace`` (``Journal.start_signing`` for a key that was lost or exposed): then the new file is
-        renamed over the old one, so a reader sees one key or the other."""
-        key = secrets.token_bytes(KEY_BYTES)
+        """Make a new key file and return the key. Never over an existing key unless ``replace``
+        (``Journal.start_signing`` for a key that was lost or exposed): then the new file is renamed over
+        the old one, so a reader sees one key or the other."""
+        return self.install(secrets.token_bytes(KEY_BYTES), replace=replace)
+
+    def install(self, key: bytes, *, replace: bool = False) -> bytes:
+        """Write ``key`` as the key file (a restore puts back the key of the folder a backup came from):
+        0600, owned by whoever owns the journal folder (when run as root, so that the service account can
+        still read it). An existing key file is kept (and returned) unless ``replace``."""
         target = (self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
                   if replace else self.path)
         try:
@@ -127,7 +131,7 @@ class JournalKey:
                 if os.geteuid() == 0:
                     folder = os.stat(self.path.parent)
                     os.fchown(fd, folder.st_uid, folder.st_gid)
-                _write_all(fd, key.hex().encode("ascii") + b"\n")
+                write_all(fd, key.hex().encode("ascii") + b"\n")
                 os.fsync(fd)
             finally:
                 os.close(fd)
