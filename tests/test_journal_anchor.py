@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import orjson
 import pytest
 
-from kbtui.services import audit, backup
+from kbtui.services import backup
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, StoreError, layout, signing
 from kbtui.store.journal import make_entry
+from kbtui.tui.screens.audit import AuditScreen
 from tests.conftest import run_cli
 from tests.test_access_cli import configure, inside_and_outside, scoped  # noqa: F401 - fixtures
 from tests.test_import_cli import messy_police
-from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixtures
+from tests.test_tui_fixtures import make_app, run_async, settle, small_demo, tui_data  # noqa: F401 - fixtures
 
 
 def verify(data: Path, operator: str = "tester") -> tuple[int, dict, str]:
@@ -345,10 +345,17 @@ def test_a_journal_written_before_signing_starts_being_signed_at_its_next_write(
     assert code == 0 and any(f"自第 {len(lines) + 1} 条" in n and "签名" in n for n in report["notes"]), text
 
 
-def test_verification_from_the_journal_screen_names_a_village_file(tui_data):
-    """The TUI's Ctrl+V runs the same verification (``audit.verify``)."""
+@run_async
+async def test_the_journal_screen_reports_a_village_file_edited_by_hand(tui_data):
+    """Ctrl+V on the 修改日志 screen runs the same verification and shows which file is wrong."""
     path = village_files(tui_data)[1]
     edit_file(path, lambda t: next(iter(t.values())).update(guardian_phone="13900001111"))
-    report = audit.verify(Workspace.open(tui_data, "tester"))
-    assert not report.ok and any(path.name in p for p in report.problems)
-    shutil.rmtree(tui_data / "backups", ignore_errors=True)
+    app = make_app(tui_data, start="audit", operator="tester")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+v")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen) and not screen.last_report.ok
+        assert any(path.name in p and "联系电话" in p for p in screen.last_report.problems)
+        assert "数据文件与日志不符" in str(screen.query_one("#audit-status").render())
