@@ -22,7 +22,7 @@ from kbtui.store import ChildStore, StoreError, layout, signing
 from kbtui.store.journal import make_entry
 from kbtui.tui.screens.audit import AuditScreen
 from tests.conftest import run_cli
-from tests.test_access_cli import configure, inside_and_outside, scoped  # noqa: F401 - fixtures
+from tests.test_access_cli import scoped  # noqa: F401 - fixtures
 from tests.test_import_cli import messy_police
 from tests.test_tui_fixtures import make_app, run_async, settle, small_demo, tui_data  # noqa: F401 - fixtures
 

@@ -72,7 +72,7 @@ def operators_roles() -> None:
 
 @cli.group("audit")
 def audit_group() -> None:
-    """修改日志：校验哈希链、查看谁在何时改了什么。"""
+    """修改日志：校验日志和数据、查看谁在何时改了什么、更换日志密钥。"""
 
 
 @audit_group.command("verify")

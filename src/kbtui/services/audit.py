@@ -23,7 +23,7 @@ from kbtui.domain.masking import mask_id_number
 from kbtui.services import gate
 from kbtui.services.backup_archive import BackupError, list_backups, manifest_signed_by, read_manifest
 from kbtui.services.operators import AccessDenied
-from kbtui.store import Journal
+from kbtui.store import Journal, StoreError
 from kbtui.store import consistency as C
 from kbtui.store import signing
 from kbtui.store.chain import ChainCheck
@@ -203,7 +203,7 @@ def _check_heads(heads, chain: ChainCheck, journal: Journal) -> list[str]:
     problems: list[str] = []
     try:
         key = journal.key.load()
-    except Exception:       # the chain check already says what is wrong with the key
+    except StoreError:      # the chain check already says what is wrong with the key
         key = None
     for path, entries, last_hash, manifest in heads:
         if manifest is None:

@@ -38,7 +38,7 @@ from kbtui.services import audit, gate, operators
 from kbtui.services.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFIX, BackupError, extract,
                                            list_backups, manifest_signed_by, read_manifest, sign_manifest,
                                            write_archive)
-from kbtui.store import ChildStore, layout, signing
+from kbtui.store import ChildStore, StoreError, layout, signing
 from kbtui.store.consistency import check_store
 from kbtui.store.journal import line_head, make_entry
 from kbtui.store.snapshot import all_locks
@@ -311,6 +311,8 @@ def _remove_stale_staging(parent: Path) -> None:
             name = entry.name
             if not (name.startswith(".") and STAGING in name) or not entry.is_dir(follow_symlinks=False):
                 continue
+            if entry.stat(follow_symlinks=False).st_uid != os.geteuid():
+                continue            # (a shared folder such as /tmp: another account's is not ours to remove)
             tag = name.rsplit(STAGING, 1)[1].split("-")
             if len(tag) == 2 and tag[0].isdigit():
                 if int(tag[0]) == os.getpid() or pid_alive(int(tag[0])):
@@ -336,12 +338,16 @@ def _key_of(file: Path, manifest: dict[str, Any], key_file: Path | str | None,
     folders = [file.parent.parent] if file.parent.name == BACKUPS else []
     folders += [Path(data_dir)] if data_dir is not None else []
     keys: list[tuple[Path, bytes]] = []
+    unusable: list[str] = []            # a key file that exists but cannot be trusted (mode, owner)
     for folder in dict.fromkeys(folders):
         path = signing.key_path(layout.journal_path(folder))
-        with contextlib.suppress(BackupError):
+        try:
             found = signing.JournalKey(path).load()
-            if found is not None:
-                keys.append((path, found))
+        except StoreError as err:
+            unusable.append(str(err))
+            continue
+        if found is not None:
+            keys.append((path, found))
     if "mac" not in manifest:
         return None, [UNSIGNED]
     for path, key in keys:
@@ -349,6 +355,8 @@ def _key_of(file: Path, manifest: dict[str, Any], key_file: Path | str | None,
             if not manifest_signed_by(manifest, key):
                 raise BackupError(f"备份清单的签名不符（用 {path} 核对）：备份被改动过，已停止恢复")
             return key, []
+    if unusable:
+        raise BackupError(f"无法核对备份清单的签名：{unusable[0]}")
     if keys:
         raise BackupError(f"备份是用另一把日志密钥（编号 {manifest.get('key')}）签的，与 "
                           f"{'、'.join(str(p) for p, _ in keys)} 都不同：备份来自另一个数据目录，或被改动过。"

@@ -26,6 +26,7 @@ from kbtui.store.errors import StoreError
 from kbtui.store.journal import KEY_ACTION, Journal, line_hash, line_head, lost_key_message
 
 _READ_NOW = object()
+_AS_GIVEN = object()
 
 
 @dataclass
@@ -127,10 +128,11 @@ class ChainWalk:
         finally:
             self.prev, self.expected = prev, expected
 
-    def finish(self, head_raw: Any = _READ_NOW) -> ChainCheck:
+    def finish(self, head_raw: Any = _AS_GIVEN) -> ChainCheck:
+        """The result; ``head_raw``: the anchor's bytes read with the last ``feed`` (else the ones given)."""
         if self.failed is not None:
             return self.failed
-        return _conclude(self, self.head_raw if head_raw is _READ_NOW else head_raw)
+        return _conclude(self, self.head_raw if head_raw is _AS_GIVEN else head_raw)
 
 
 def _head_seq(journal: Journal, head_raw: bytes | None) -> int:

@@ -378,12 +378,14 @@ class Journal:
         """Replace the key by a new one (the old one lost or exposed) and journal that, signed with the new
         key. What came before can from now on be checked by its hash chain only: verification says so."""
         with locked(self.lock, self.path):
-            with contextlib.suppress(OSError):
-                fd = os.open(self.path, os.O_RDONLY)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
                 try:
-                    self._sync_tail(fd, os.fstat(fd))
+                    self._sync_tail(fd, os.fstat(fd))       # the head the new key takes over from
                 finally:
                     os.close(fd)
+            except OSError as err:
+                raise write_failed(self.path, err) from err
             key = self.key.create(replace=True)
             entry = make_entry(operator, KEY_ACTION, None, {}, {
                 "kind": "rekey", "reason": reason, "previous_seq": self._last_seq, "previous_hash": self._last_hash,
