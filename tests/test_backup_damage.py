@@ -150,7 +150,6 @@ def test_without_any_key_a_backup_restores_on_its_checksums_and_says_so(archive,
 KILLABLE_BACKUP = r"""
 import sys
 from kbtui.services import backup
-from kbtui.services.backup_archive import MANIFEST
 from kbtui.services.workspace import Workspace
 real = backup.write_archive
 def write_archive(path, manifest, dirs, contents, now):
@@ -235,21 +234,28 @@ def write_private(target, data):
         sys.stdin.readline()                    # killed here
 backup_archive._write_private = write_private
 from kbtui.services import backup
-from kbtui.services.backup_archive import MANIFEST
 backup.restore_backup(sys.argv[1], sys.argv[2], "tester")
 """
+
+
+def _start_restore(archive: Path, into: Path) -> subprocess.Popen:
+    """A real restore in another process, stopped once it has extracted five files."""
+    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_RESTORE, str(archive), str(into)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().startswith("extracting")
+    except BaseException:
+        proc.kill()
+        raise
+    return proc
 
 
 def test_a_killed_restore_leaves_a_private_folder_the_next_restore_removes(archive, tmp_path):
     parent = tmp_path / "restores"
     parent.mkdir()
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_RESTORE, str(archive), str(parent / "r1")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().startswith("extracting")
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+    proc = _start_restore(archive, parent / "r1")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
     left = leftovers(parent)
     assert len(left) == 1 and left[0].name.startswith(".r1.restoring-") and not (parent / "r1").exists()
     # what a killed restore leaves is private: 0700 folders, 0600 files
@@ -264,10 +270,8 @@ def test_a_killed_restore_leaves_a_private_folder_the_next_restore_removes(archi
 def test_the_staging_folder_of_a_running_restore_is_left_alone(archive, tmp_path):
     parent = tmp_path / "restores"
     parent.mkdir()
-    proc = subprocess.Popen([sys.executable, "-c", KILLABLE_RESTORE, str(archive), str(parent / "r1")],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = _start_restore(archive, parent / "r1")
     try:
-        assert proc.stdout.readline().startswith("extracting")
         backup.restore_backup(archive, parent / "r2", "tester")
         assert len(leftovers(parent)) == 1               # the running one's, still being filled
         proc.stdin.write("\n")
