@@ -339,6 +339,7 @@ def test_a_journal_written_before_signing_starts_being_signed_at_its_next_write(
     (tui_data / "journal" / "journal.head").unlink()
     code, report, text = verify(tui_data)
     assert code == 0 and any("尚未签名" in n for n in report["notes"]), text
+    assert report["signed"] is False and "签名和锚点相符" not in text
     child = next(ChildStore.open(tui_data).all())["id_number"]
     assert run_cli("visit", child, "--status", "疑似辍学", data_dir=tui_data).exit_code == 0
     code, report, text = verify(tui_data)

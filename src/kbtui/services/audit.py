@@ -53,16 +53,19 @@ class VerifyReport:
     documents: int = 0
     files: int = 0
     at_entry: bool = False            # the journal is wrong at entry ``seq`` (not at its end, anchor or key)
+    unsigned: bool = False            # a journal never signed (older kbtui): its chain alone was checked
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "seq": self.seq, "ts": self.ts, "operator": self.operator,
                 "message": self.message, "problems": self.problems, "notes": self.notes,
-                "children": self.children, "documents": self.documents, "files": self.files}
+                "children": self.children, "documents": self.documents, "files": self.files,
+                "signed": not self.unsigned}
 
     def text(self) -> str:
         lines: list[str] = []
         if self.ok:
-            lines.append(f"日志完整：共 {self.entries} 条，哈希链校验通过，签名和锚点相符；{self.files} 个数据文件中的 "
+            signed = "" if self.unsigned else "，签名和锚点相符"
+            lines.append(f"日志完整：共 {self.entries} 条，哈希链校验通过{signed}；{self.files} 个数据文件中的 "
                          f"{self.children} 名儿童、{self.documents} 条其他记录与日志一致")
         elif self.message and self.seq is not None and self.at_entry:
             where = [f"时间 {self.ts.replace('T', ' ')}"] if self.ts else []
@@ -113,7 +116,7 @@ def verify_journal(journal: Journal) -> VerifyReport:
 
 
 def _chain_report(chain: ChainCheck) -> VerifyReport:
-    report = VerifyReport(chain.ok, chain.lines, notes=list(chain.notes))
+    report = VerifyReport(chain.ok, chain.lines, notes=list(chain.notes), unsigned=chain.unsigned)
     if not chain.ok:
         report.seq, report.ts, report.operator, report.message = chain.seq, chain.ts, chain.operator, chain.message
         report.at_entry = chain.broken or chain.ts is not None

@@ -41,6 +41,7 @@ class ChainCheck:
     signed: bool = False                        # every line is covered by a signature of the current key
     broken: bool = False                        # the chain itself breaks at ``seq`` (not only a signature)
     key_missing: bool = False                   # signed, but the key file is gone: signatures unchecked
+    unsigned: bool = False                      # never signed (older kbtui): the chain alone was checked
     notes: list[str] = field(default_factory=list)     # what could not be proved (not failures)
     hashes: dict[int, str] = field(default_factory=dict)  # the hashes of the lines asked for (``want``)
 
@@ -165,6 +166,7 @@ def _conclude(walk: ChainWalk, head_raw: bytes | None) -> ChainCheck:
         if any_signed or head is not None or head_problem:
             found.key_missing = True
             return _fail(found, None, lost_key_message(journal.key.path))
+        found.unsigned = True
         if lines:
             found.notes.append("日志尚未签名（由旧版本的 kbtui 写入），下一次修改时开始签名；"
                                "在此之前，能改写数据文件的人也能不留痕迹地改写日志")
