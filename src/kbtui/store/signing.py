@@ -11,6 +11,11 @@ changed line on, or cut lines off its end. So:
   leaves a journal that verifies. (A copy of an older anchor with the journal cut back to it still does:
   only the backups' heads and the store files' content show that; see ``store.consistency``.)
 
+Each village and collection file keeps the transaction of its last write (``_tx``, written before the
+journal append by the write-ahead commit, so it cannot hold the head that append makes); verification
+requires that transaction in the journal (``store.consistency``), which ties every file to the journal the
+way a copy of the head would. Backups keep the head in their signed manifest.
+
 Whoever can read the key can rewrite everything; see the README, section 修改日志.
 """
 from __future__ import annotations
