@@ -129,6 +129,24 @@ def test_a_backup_of_another_folder_needs_that_folders_key(archive, tui_data, tm
     assert run_cli("audit", "verify", data_dir=tmp_path / "r").exit_code == 0
 
 
+def test_a_backup_signed_before_the_key_was_replaced_still_restores(archive, tui_data, tmp_path):
+    """The key was lost and replaced (``audit rekey``): the folder's older backups are not locked out."""
+    (tui_data / "journal" / "journal.key").unlink()
+    assert run_cli("audit", "rekey", "--yes", data_dir=tui_data).exit_code == 0
+    result = restore(archive, tmp_path / "r", tui_data, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["signed"] is False and any("更换前的日志密钥" in n for n in report["notes"])
+    # one signed with a key this folder never had is still refused
+    other = tmp_path / "other"
+    assert run_cli("init", "--profile", "shuangshan-2024", data_dir=other).exit_code == 0
+    foreign = backup.create_backup(Workspace.open(other, "tester")).path
+    moved = tui_data / "backups" / "kbtui-backup-foreign.tar.gz"
+    moved.write_bytes(foreign.read_bytes())
+    result = restore(moved, tmp_path / "r2", tui_data)
+    assert result.exit_code == 1 and "另一把日志密钥" in result.output
+
+
 def test_without_any_key_a_backup_restores_on_its_checksums_and_says_so(archive, tmp_path):
     nowhere = tmp_path / "no-data"
     moved = tmp_path / "copy.tar.gz"

@@ -284,6 +284,7 @@ def test_a_cadre_sees_where_but_not_whose_records(scoped):
 
 def test_a_lost_key_stops_writes_until_the_admin_makes_a_new_one(tui_data):
     child = next(ChildStore.open(tui_data).all())["id_number"]
+    old_key = signing.key_id(bytes.fromhex((tui_data / "journal" / "journal.key").read_text()))
     (tui_data / "journal" / "journal.key").unlink()
     code, report, text = verify(tui_data)
     assert code == 1 and "日志签名密钥" in text and "不见了" in text and "kbtui audit rekey" in text
@@ -296,6 +297,7 @@ def test_a_lost_key_stops_writes_until_the_admin_makes_a_new_one(tui_data):
     assert any("换用新密钥" in n and "只能按哈希链校验" in n for n in report["notes"]) and "注意：" in text
     entry = [e for e in ChildStore.open(tui_data).journal.entries() if e["action"] == "journal.key"][-1]
     assert entry["operator"] == "tester" and entry["detail"]["kind"] == "rekey"
+    assert entry["detail"]["previous_key"] == old_key          # (taken from the anchor it signed)
 
 
 def test_only_the_town_admin_may_make_a_new_key(scoped):

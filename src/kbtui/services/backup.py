@@ -38,7 +38,7 @@ from kbtui.services import audit, gate, operators
 from kbtui.services.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFIX, BackupError, extract,
                                            list_backups, manifest_signed_by, read_manifest, sign_manifest,
                                            write_archive)
-from kbtui.store import ChildStore, StoreError, layout, signing
+from kbtui.store import ChildStore, Journal, StoreError, layout, signing
 from kbtui.store.consistency import check_store
 from kbtui.store.journal import line_head, make_entry
 from kbtui.store.snapshot import all_locks
@@ -357,6 +357,12 @@ def _key_of(file: Path, manifest: dict[str, Any], key_file: Path | str | None,
             return key, []
     if unusable:
         raise BackupError(f"无法核对备份清单的签名：{unusable[0]}")
+    for folder in dict.fromkeys(folders):
+        replaced_at = Journal(layout.journal_path(folder)).former_keys().get(str(manifest.get("key")))
+        if replaced_at is not None:
+            return None, [f"备份是用 {folder} 更换前的日志密钥签的（日志第 {replaced_at} 条起换用了新密钥），"
+                          "已无法核对它的签名：只核对了文件校验值、哈希链和数据与日志是否一致；恢复出的目录没有密钥，"
+                          "镇管理员运行 kbtui audit rekey 后才能继续修改"]
     if keys:
         raise BackupError(f"备份是用另一把日志密钥（编号 {manifest.get('key')}）签的，与 "
                           f"{'、'.join(str(p) for p, _ in keys)} 都不同：备份来自另一个数据目录，或被改动过。"

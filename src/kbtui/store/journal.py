@@ -386,11 +386,38 @@ class Journal:
                     os.close(fd)
             except OSError as err:
                 raise write_failed(self.path, err) from err
+            previous = self._current_key_id()
             key = self.key.create(replace=True)
             entry = make_entry(operator, KEY_ACTION, None, {}, {
                 "kind": "rekey", "reason": reason, "previous_seq": self._last_seq, "previous_hash": self._last_hash,
-                "key": signing.key_id(key)})
+                "previous_key": previous, "key": signing.key_id(key)})
             return self._append_locked([entry], key)[0]
+
+    def _current_key_id(self) -> str | None:
+        """The id of the key in use: from the key file, or (the file lost) from the anchor it signed."""
+        with contextlib.suppress(StoreError):
+            key = self.key.load()
+            if key is not None:
+                return signing.key_id(key)
+        with contextlib.suppress(StoreError):
+            head = signing.parse_head(self.head_path, signing.read_head_bytes(self.head_path))
+            if head is not None:
+                return head.key
+        return None
+
+    def former_keys(self) -> dict[str, int]:
+        """Ids of the keys this journal was signed with before a ``start_signing`` -> the line that replaced
+        each (a backup signed with one of them is this folder's, made before the key changed)."""
+        found: dict[str, int] = {}
+        needle = b'"action":' + orjson.dumps(KEY_ACTION)
+        for line in self._lines():
+            if needle in line:
+                with contextlib.suppress(orjson.JSONDecodeError, TypeError, AttributeError):
+                    entry = line_head(line)
+                    previous = (entry.get("detail") or {}).get("previous_key")
+                    if isinstance(previous, str):
+                        found[previous] = int(entry["seq"])
+        return found
 
     def ensure_key(self) -> None:
         """Create the key of a journal that has none and was never signed (a new data folder), so that it
