@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from kbtui.store import ChildStore
+from kbtui.store.consistency import check_store
 from kbtui.store.storage import LockedJSONStorage
 
 
@@ -71,7 +72,7 @@ def fields(record: dict[str, Any]) -> dict[str, Any]:
 
 def assert_store_matches_journal(root: Path, collections: tuple[str, ...] = ()) -> ChildStore:
     """Every stored change is journaled and every journaled change is stored (children and collections),
-    the chain verifies and no write-ahead file is left over."""
+    the chain verifies, ``store.consistency`` finds nothing wrong and no write-ahead file is left over."""
     store = ChildStore.open(root)
     ok, seq, message = store.journal.verify()
     assert ok, (seq, message)
@@ -90,6 +91,10 @@ def assert_store_matches_journal(root: Path, collections: tuple[str, ...] = ()) 
             assert doc["_v"] == doc_entries[(name, key)]
     leftovers = [p for p in (root / "store").rglob("*") if ".tmp-" in p.name]
     assert not leftovers, leftovers
+    # and the verification users run says the same: chain, signatures, anchor, every file against the journal
+    chain, stored = check_store(store)
+    assert chain.ok, chain.message
+    assert stored is not None and stored.ok, stored.problems
     return store
 
 

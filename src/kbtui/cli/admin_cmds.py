@@ -72,7 +72,7 @@ def operators_roles() -> None:
 
 @cli.group("audit")
 def audit_group() -> None:
-    """修改日志：校验哈希链、查看谁在何时改了什么。"""
+    """修改日志：校验日志和数据、查看谁在何时改了什么、更换日志密钥。"""
 
 
 @audit_group.command("verify")
@@ -87,6 +87,21 @@ def audit_verify(workspace: Workspace, as_json: bool) -> None:
         click.echo(report.text())
     if not report.ok:
         raise SystemExit(1)
+
+
+@audit_group.command("rekey")
+@click.option("--reason", default="", help="更换原因，记入日志。")
+@click.option("--yes", is_flag=True, help="不再询问，直接更换。")
+@with_workspace
+def audit_rekey(workspace: Workspace, reason: str, yes: bool) -> None:
+    """更换日志签名密钥（原密钥丢失或被他人读到时；仅镇管理员）。此前的日志从此只能按哈希链校验。"""
+    if not yes and not click.confirm("更换密钥后，此前的日志只能按哈希链校验，无法再证明没有被能写数据文件的人改写过。"
+                                     "确定更换吗？", default=False):
+        click.echo("已取消，密钥未更换。")
+        return
+    done = audit.rekey(workspace, reason)
+    click.echo(f"已换用新的日志签名密钥（编号 {done['key']}），记在日志第 {done['seq']} 条；"
+               f"此前的 {done['previous_seq']} 条从此只能按哈希链校验")
 
 
 @audit_group.command("log")
@@ -130,14 +145,20 @@ def backup_cmd(workspace: Workspace, keep: int | None, reason: str, as_json: boo
 @cli.command("restore")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--into", required=True, type=click.Path(path_type=Path), help="恢复到的新目录（须为空或不存在）。")
+@click.option("--key", "key_file", default=None, type=click.Path(path_type=Path, dir_okay=False),
+              help="备份所属数据目录的日志密钥 journal/journal.key（备份不在其数据目录的 backups/ 下、也不属于 --data-dir 时）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @pass_settings
-def restore_cmd(settings: Settings, file: Path, into: Path, as_json: bool) -> None:
-    """把备份恢复到一个空目录并校验（日志哈希链、儿童人数与备份清单一致）。不会覆盖现有数据。"""
+def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | None, as_json: bool) -> None:
+    """把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、数据与日志一致、儿童人数）。不会覆盖现有数据。"""
     with friendly_errors():
-        report = backups.restore_backup(file, into, settings.operator)
+        report = backups.restore_backup(file, into, settings.operator, key_file=key_file,
+                                        data_dir=settings.data_dir)
     if as_json:
         print_json(report.as_dict())
         return
+    signed = "签名相符，" if report.signed else ""
     click.echo(f"已恢复到 {report.into}：{report.children} 名儿童，{report.journal_entries} 条日志，"
-               f"{report.files} 个文件，校验通过（备份于 {str(report.manifest.get('created', '')).replace('T', ' ')}）")
+               f"{report.files} 个文件，{signed}校验通过（备份于 {str(report.manifest.get('created', '')).replace('T', ' ')}）")
+    for note in report.notes:
+        click.echo(f"注意：{note}")

@@ -83,7 +83,7 @@ ACTION_LABELS: dict[str, str] = {
     "check.pass": "核查通过", "check.return": "核查退回", "assign": "分配责任人", "visit": "走访",
     "evidence": "佐证材料", "escalation": "劝返", "disability": "残疾信息", "assessment": "专家评估",
     "placement": "安置", "delivery_session": "送教上门", "campaign.switch": "切换排查工作",
-    "resolve-conflict": "核实来源冲突", "tx.rollback": "撤销未完成的保存",
+    "resolve-conflict": "核实来源冲突", "tx.rollback": "撤销未完成的保存", "journal.key": "日志密钥",
 }
 
 #: Coded values a user would otherwise read as stored: field → code → Chinese.

@@ -1,48 +1,79 @@
-"""The change journal for people: verify its hash chain, and read who changed what.
+"""The change journal for people: verify it (and the store against it), and read who changed what.
 
-The journal itself (append-only, hash-chained) is ``store.journal.Journal``; this module only reads it.
-``verify(workspace)`` says where the chain breaks (entry number, time and operator as recorded there).
-``log(workspace, child=…, operator=…)`` filters entries; an operator whose role may not read the whole
-journal (``roles.AUDIT``) sees only entries about children within their scope.
+The journal itself (append-only, hash-chained, signed) is ``store.journal.Journal``; this module reads it.
+``verify(workspace)`` checks the chain, its signatures and its anchor (``store.chain``), that every village
+and collection file holds what the journal says (``store.consistency``), and that the journal still
+reaches the head recorded by each backup in ``backups/``; it says what is wrong and where (entry number,
+time and operator as recorded there; file and child). ``log(workspace, child=…, operator=…)`` filters
+entries; an operator whose role may not read the whole journal (``roles.AUDIT``) sees only entries about
+children within their scope, and of a failed verification only which files and how many records.
+``rekey(workspace)`` replaces a lost or exposed key (镇管理员 only).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 import orjson
 
 from kbtui.domain import labels as L
 from kbtui.domain import roles as R
+from kbtui.domain.masking import mask_id_number
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.services import gate
+from kbtui.services.backup_archive import BackupError, list_backups, manifest_signed_by, read_manifest
 from kbtui.services.operators import AccessDenied
 from kbtui.store import Journal, StoreError
+from kbtui.store import consistency as C
+from kbtui.store import signing
+from kbtui.store.chain import ChainCheck
+
+BOOKKEEPING_LABELS = {"_v": "版本号", "_by": "修改人", "_at": "修改时间"}
+SHOWN = 20                      # problems listed in full; the rest are counted
+EXAMPLES = 3                    # records named per file and kind
 
 
 @dataclass
 class VerifyReport:
     ok: bool
     entries: int                      # entries checked (all when ok)
-    seq: int | None = None            # where the chain breaks
+    seq: int | None = None            # where the journal is wrong
     ts: str | None = None             # time recorded in that entry (if readable)
     operator: str | None = None       # operator recorded in that entry (if readable)
-    message: str = ""
+    message: str = ""                 # what is wrong with the journal itself ("" when only the store is)
+    problems: list[str] = field(default_factory=list)   # every problem found, Chinese, with where
+    notes: list[str] = field(default_factory=list)      # what could not be proved (not failures)
+    children: int = 0                 # children and other records compared with the journal
+    documents: int = 0
+    files: int = 0
+    at_entry: bool = False            # the journal is wrong at entry ``seq`` (not at its end, anchor or key)
+    unsigned: bool = False            # a journal never signed (older kbtui): its chain alone was checked
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "seq": self.seq, "ts": self.ts, "operator": self.operator,
-                "message": self.message}
+                "message": self.message, "problems": self.problems, "notes": self.notes,
+                "children": self.children, "documents": self.documents, "files": self.files,
+                "signed": not self.unsigned}
 
     def text(self) -> str:
+        lines: list[str] = []
         if self.ok:
-            return f"日志完整：共 {self.entries} 条，哈希链校验通过"
-        where = []
-        if self.ts:
-            where.append(f"时间 {self.ts.replace('T', ' ')}")
-        if self.operator:
-            where.append(f"操作员 {self.operator}")
-        extra = f"（{'，'.join(where)}）" if where else ""
-        return f"日志校验失败：第 {self.seq} 条{extra}。{self.message}。该条及以后的记录不可信，请从备份核对"
+            signed = "" if self.unsigned else "，签名和锚点相符"
+            lines.append(f"日志完整：共 {self.entries} 条，哈希链校验通过{signed}；{self.files} 个数据文件中的 "
+                         f"{self.children} 名儿童、{self.documents} 条其他记录与日志一致")
+        elif self.message and self.seq is not None and self.at_entry:
+            where = [f"时间 {self.ts.replace('T', ' ')}"] if self.ts else []
+            where += [f"操作员 {self.operator}"] if self.operator else []
+            extra = f"（{'，'.join(where)}）" if where else ""
+            lines.append(f"日志校验失败：第 {self.seq} 条{extra}。{self.message}。该条及以后的记录不可信，请从备份核对")
+        elif self.message:
+            lines.append(f"日志校验失败：{self.message}。请从备份核对")
+        else:
+            lines.append("数据文件与日志不符（有人绕过 kbtui 改动了数据文件）：")
+        lines += [f"- {p}" for p in self.problems if p != self.message]
+        lines += [f"注意：{n}" for n in self.notes]
+        return "\n".join(lines)
 
 
 def journal_of(workspace) -> Journal:
@@ -50,28 +81,154 @@ def journal_of(workspace) -> Journal:
 
 
 def verify(workspace) -> VerifyReport:
-    """Check the whole hash chain of the workspace's journal."""
-    return verify_journal(journal_of(workspace))
+    """Check the journal (chain, signatures, anchor), the store files against it and the backups' heads."""
+    store = gate.raw_store(workspace)
+    heads = _backup_heads(Path(store.root))
+    chain, stored = C.check_store(store, want=tuple(h[1] for h in heads if h[1]))
+    report = _chain_report(chain)
+    if stored is not None:
+        report.children, report.documents, report.files = stored.children, stored.documents, stored.files
+        found = describe_store_problems(stored, store, gate.operator_of(workspace))
+        report.problems += found
+        if stored.unverifiable:
+            report.notes.append(f"{stored.unverifiable} 条记录最后一次由旧版本的 kbtui 修改，日志中没有它们的摘要，"
+                                "只核对了它们在不在、在哪个文件")
+        if stored.unsettled:
+            report.notes.append(f"{'、'.join(stored.unsettled)} 有一次被中断、尚未处理完的写入，本次未核对；"
+                                "重新打开 kbtui 后再校验")
+    elif not chain.ok:
+        report.notes.append("日志本身已断开，数据文件未与它核对")
+    report.problems += _check_heads(heads, chain, store.journal)
+    report.ok = chain.ok and not report.problems
+    return report
 
 
 def verify_journal(journal: Journal) -> VerifyReport:
-    ok, seq, message = journal.verify()
-    if ok:
-        return VerifyReport(True, journal.last_seq(), message=message)
-    entry = _line(journal, seq or 1)
-    return VerifyReport(False, (seq or 1) - 1, seq, entry.get("ts"), entry.get("operator"), message)
+    """The journal alone (no store files, no backups)."""
+    from kbtui.store.chain import check_journal
+
+    return _chain_report(check_journal(journal))
 
 
-def _line(journal: Journal, number: int) -> dict[str, Any]:
-    """The ``number``-th complete line of the journal, parsed as far as possible ({} if unreadable)."""
-    for n, line in enumerate(journal._lines(), 1):
-        if n == number:
-            try:
-                entry = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                return {}
-            return entry if isinstance(entry, dict) else {}
-    return {}
+def _chain_report(chain: ChainCheck) -> VerifyReport:
+    report = VerifyReport(chain.ok, chain.lines, notes=list(chain.notes), unsigned=chain.unsigned)
+    if not chain.ok:
+        report.seq, report.ts, report.operator, report.message = chain.seq, chain.ts, chain.operator, chain.message
+        report.at_entry = chain.broken or chain.ts is not None
+        report.problems.append(chain.message)
+    return report
+
+
+# --------------------------------------------------------------------------- the store against the journal
+
+_KIND_TEXT = {
+    C.CHANGED: "{n} {unit}与日志最后一次记载的不同",
+    C.MISSING: "缺少日志中记载的 {n} {unit}（被从文件中删除了）",
+    C.UNJOURNALED: "有 {n} {unit}在日志中没有任何记载（不是经 kbtui 写入的，或日志被删改过）",
+    C.MISPLACED: "有 {n} {unit}按日志应在 {expected} 中",
+    C.TWICE: "有 {n} {unit}同时出现在 {expected}",
+}
+
+
+def describe_store_problems(check: C.StoreCheck, store: Any = None, operator: Any = None) -> list[str]:
+    """One Chinese sentence per file and kind of disagreement, naming up to three records (for roles that
+    may read the whole journal: ID numbers masked where the role sees them masked; the fields that differ).
+    """
+    detailed = operator is None or operator.role_info.may(R.AUDIT)
+    full = operator is None or operator.role_info.full_numbers
+    groups: dict[tuple[str, str, str], list[C.Disagreement]] = {}
+    out: list[str] = []
+    unknown = [p.file for p in check.problems if p.kind == C.UNKNOWN_WRITE]
+    if unknown:
+        files = "、".join(unknown[:EXAMPLES]) + (f" 等 {len(unknown)} 个文件" if len(unknown) > EXAMPLES else "")
+        out.append(f"{files}的最后一次写入在日志中没有记载：日志末尾被删除了，或文件被换成了别处的副本")
+    for problem in check.problems:
+        if problem.kind == C.UNKNOWN_WRITE:
+            continue
+        if problem.kind == C.UNREADABLE:
+            out.append(f"{problem.file} 无法解析（{problem.detail}），已损坏或被改动")
+        else:
+            groups.setdefault((problem.file, problem.kind, problem.expected_file or ""), []).append(problem)
+    for (file, kind, expected), items in groups.items():
+        is_child = file.startswith("store/children")
+        unit = "名儿童" if is_child else "条记录"
+        text = f"{file}：" + _KIND_TEXT[kind].format(n=len(items), unit=unit, expected=expected)
+        if detailed:
+            text += "：" + "；".join(_named(p, store, is_child, full) for p in items[:EXAMPLES])
+            if len(items) > EXAMPLES:
+                text += " 等"
+        out.append(text)
+    if len(out) > SHOWN:
+        out = out[:SHOWN] + [f"……另有 {len(out) - SHOWN} 处不符"]
+    return out
+
+
+def _named(problem: C.Disagreement, store: Any, is_child: bool, full: bool) -> str:
+    record = str(problem.record)
+    if is_child:
+        name = ""
+        if store is not None and problem.kind != C.MISSING:
+            found = store.get(record)
+            name = f"（{found.get('name')}）" if found and found.get("name") else ""
+        text = f"身份证号 {record if full else mask_id_number(record)}{name}"
+    else:
+        text = f"编号 {record}"
+    if problem.fields:
+        labels = [BOOKKEEPING_LABELS.get(k) or L.field_label(k) for k in problem.fields]
+        text += f"：{'、'.join(labels)}不同"
+    if problem.seq:
+        text += f"（日志第 {problem.seq} 条最后记载）"
+    return text
+
+
+# --------------------------------------------------------------------------- the backups' heads
+
+def _backup_heads(root: Path) -> list[tuple[Path, int, str, dict[str, Any] | None]]:
+    """(backup, journal lines, last hash, manifest) of each backup in ``backups/`` (0, "" if unreadable)."""
+    heads = []
+    for path in list_backups(root):
+        try:
+            manifest = read_manifest(path)
+            journal = manifest.get("journal") or {}
+            heads.append((path, int(journal.get("entries") or 0), str(journal.get("last_hash") or ""), manifest))
+        except (BackupError, TypeError, ValueError, AttributeError):
+            heads.append((path, 0, "", None))
+    return heads
+
+
+def _check_heads(heads, chain: ChainCheck, journal: Journal) -> list[str]:
+    """Each backup's manifest is signed with the journal's key and records a head the journal still has."""
+    problems: list[str] = []
+    try:
+        key = journal.key.load()
+    except StoreError:      # the chain check already says what is wrong with the key
+        key = None
+    for path, entries, last_hash, manifest in heads:
+        if manifest is None:
+            continue        # a damaged backup is reported when restored; it proves nothing either way
+        if key is not None and manifest.get("key") == signing.key_id(key) and not manifest_signed_by(manifest, key):
+            problems.append(f"备份 {path.name} 的清单签名不符：备份被改动过")
+            continue
+        if not entries or chain.broken:
+            continue
+        if entries > chain.lines:
+            problems.append(f"备份 {path.name}（{str(manifest.get('created', '')).replace('T', ' ')}）记载日志当时已有 "
+                            f"{entries} 条，现在只有 {chain.lines} 条：日志末尾被删除了")
+        elif chain.hashes.get(entries) != last_hash:
+            problems.append(f"备份 {path.name} 记载的日志第 {entries} 条与现在的日志不同：日志从该条或更早处被改写了")
+    return problems
+
+
+# --------------------------------------------------------------------------- a new key
+
+def rekey(workspace, reason: str = "") -> dict[str, Any]:
+    """Replace the journal's key (lost, or readable by others); journaled, signed with the new key. Only
+    roles with ``roles.ADMIN``."""
+    operator = gate.require(workspace, R.ADMIN, "更换日志密钥")
+    login = operator.login if operator else str(workspace.operator)
+    journal = journal_of(workspace)
+    entry = journal.start_signing(login, reason or "镇管理员更换日志密钥")
+    return {"seq": entry["seq"], "key": entry["detail"]["key"], "previous_seq": entry["detail"]["previous_seq"]}
 
 
 def _visible_filter(workspace):
@@ -231,4 +388,4 @@ def iter_text(entries: list[dict[str, Any]], workspace=None) -> Iterator[str]:
 
 
 __all__ = ["AuditError", "RecordNames", "VerifyReport", "action_filter", "action_label", "describe_changes",
-           "iter_text", "log", "verify", "verify_journal"]
+           "describe_store_problems", "iter_text", "log", "rekey", "verify", "verify_journal"]

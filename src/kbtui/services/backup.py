@@ -2,52 +2,53 @@
 
 ``create_backup(workspace)`` writes ``<data>/backups/kbtui-backup-YYYYMMDD-HHMMSS.tar.gz``: every file of the
 data folder (store, journal, attachments, exports, rejects, profile, operators) except the backups
-themselves, lock files and temp files, plus a manifest ``kbtui-backup.json`` (who, when, why, the number of
-children, the journal's last entry, and the sha256 of every file). It is taken while holding every store
-lock (village files, collections, journal, operators), so the copy is one consistent moment. The last
-``keep`` backups are kept.
+themselves, the journal's key, lock files and temp files, plus a manifest signed with the journal's key
+(``backup_archive``). It is taken while holding every store lock (village files, collections, journal,
+operators), so the copy is one consistent moment. The last ``keep`` backups are kept. One backup runs at a
+time (the lock of the backups folder), so a temp file found there is one a killed backup left: each backup
+removes them.
 
 ``before(workspace, reason)`` is the automatic backup taken before an import or a ledger round-trip
 (by any operator allowed to import; no backup permission needed).
 
-``restore_backup(file, into)`` extracts into a new folder next to ``into``, checks every file against the
-manifest, the journal chain and the number of children, and only then renames it to ``into``.
+``restore_backup(file, into)`` extracts into a private staging folder next to ``into`` (removed on any
+failure; one a killed restore left is removed by the next restore), checks every file against the manifest
+and the manifest's signature, reads the archive to its end, verifies the restored journal and that the
+restored store agrees with it (``store.consistency``), the number of children, and only then renames the
+staging folder to ``into``. The key of the folder the backup came from is copied along, so the restored
+journal goes on being signed with it.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import os
 import secrets
 import shutil
-import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 
 from kbtui.domain import roles as R
 from kbtui.excel.saving import output_problem
-from kbtui.services import gate, operators
-from kbtui.store import ChildStore, Journal, StoreError
-from kbtui.store import layout
-from kbtui.store.journal import make_entry
-from kbtui.store.owner import keep_owner
-from kbtui.store.storage import fsync_dir, locked, make_lock
+from kbtui.services import audit, gate, operators
+from kbtui.services.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFIX, BackupError, extract,
+                                           list_backups, manifest_signed_by, read_manifest, sign_manifest,
+                                           write_archive)
+from kbtui.store import ChildStore, Journal, StoreError, layout, signing
+from kbtui.store.consistency import check_store
+from kbtui.store.journal import line_head, make_entry
+from kbtui.store.snapshot import all_locks
+from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
 
-BACKUPS = "backups"
-MANIFEST = "kbtui-backup.json"
-PREFIX = "kbtui-backup-"
-SUFFIX = ".tar.gz"
 DEFAULT_KEEP = 10
-FORMAT = 1
-
-
-class BackupError(StoreError):
-    """A backup that cannot be made or restored (message in Chinese)."""
+STAGING = ".restoring-"          # .<into>.restoring-<pid>-<random>: a restore's private staging folder
+_OLD_STAGING_AGE_S = 3600        # staging folders of older versions carry no pid: stale after an hour
+UNSIGNED = "备份没有签名（由旧版本的 kbtui 生成）：只核对了文件校验值、哈希链和数据与日志是否一致"
 
 
 @dataclass
@@ -70,15 +71,16 @@ class BackupInfo:
 
 # --------------------------------------------------------------------------- what goes in
 
-def _excluded(rel: PurePosixPath) -> bool:
+def _excluded(rel: PurePosixPath, key_rel: PurePosixPath) -> bool:
     if rel.parts and rel.parts[0] == BACKUPS:
         return True
     name = rel.name
-    return name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name)
+    return rel == key_rel or name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name)
 
 
 def _data_files(root: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
     """(folders, files) of the data folder to back up, relative, sorted."""
+    key_rel = PurePosixPath(signing.key_path(layout.journal_path(root)).relative_to(root).as_posix())
     dirs: list[PurePosixPath] = []
     files: list[PurePosixPath] = []
     for here, subdirs, names in os.walk(root):
@@ -92,31 +94,9 @@ def _data_files(root: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
         for name in sorted(names):
             rel = PurePosixPath(*base, name)
             full = os.path.join(here, name)
-            if not _excluded(rel) and os.path.isfile(full) and not os.path.islink(full):
+            if not _excluded(rel, key_rel) and os.path.isfile(full) and not os.path.islink(full):
                 files.append(rel)
     return dirs, files
-
-
-def _lock_targets(root: Path) -> list[Path]:
-    """Files whose locks make the copy consistent, in the order writers take them (village files, then
-    collections, then the journal), so that a backup never deadlocks with a writer."""
-    targets: list[Path] = []
-    for folder in (layout.children_dir(root), layout.collections_dir(root)):
-        with contextlib.suppress(FileNotFoundError):
-            targets += sorted(folder / n for n in os.listdir(folder) if layout.is_data_file(n))
-    targets.append(layout.journal_path(root))
-    targets.append(operators.operators_path(root))
-    return targets
-
-
-@contextlib.contextmanager
-def _all_locks(root: Path) -> Iterator[set[Path]]:
-    with contextlib.ExitStack() as stack:
-        held: set[Path] = set()
-        for target in _lock_targets(root):
-            stack.enter_context(locked(make_lock(target), target))
-            held.add(target)
-        yield held
 
 
 def _children_in(shard_bytes: list[bytes]) -> int:
@@ -130,11 +110,12 @@ def _children_in(shard_bytes: list[bytes]) -> int:
 
 
 def _journal_tail(data: bytes) -> dict[str, Any]:
-    lines = [ln for ln in data.split(b"\n") if ln.strip()]
-    if not lines:
+    end = data.rstrip(b"\n").rfind(b"\n")
+    last = data[end + 1:].strip()
+    if not last:
         return {"entries": 0, "last_hash": ""}
-    last = orjson.loads(lines[-1])
-    return {"entries": int(last.get("seq", len(lines))), "last_hash": last.get("hash", "")}
+    head = line_head(last)
+    return {"entries": int(head["seq"]), "last_hash": head.get("hash", "")}
 
 
 # --------------------------------------------------------------------------- creating
@@ -145,13 +126,18 @@ def backups_dir(root: Path) -> Path:
     return path
 
 
-def list_backups(root: Path) -> list[Path]:
-    """Backups in the data folder, oldest first."""
-    folder = Path(root) / BACKUPS
-    if not folder.is_dir():
-        return []
-    found = [p for p in folder.iterdir() if p.name.startswith(PREFIX) and p.name.endswith(SUFFIX)]
-    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name))
+def _backups_lock(folder: Path):
+    """Held by a backup from its first file to its pruning: one backup at a time per data folder."""
+    return make_lock(folder / ".kbtui-backups")
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Temp files of backups killed while writing (the backups lock is held: no backup is writing now)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith("." + PREFIX) and f"{SUFFIX}.tmp-" in entry.name:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _keep_setting(workspace) -> int:
@@ -173,86 +159,77 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
         raise BackupError("保留份数至少为 1")
     root = Path(workspace.root)
     folder = backups_dir(root)
-    now = now or dt.datetime.now()
-    stamp = now.strftime("%Y%m%d-%H%M%S") + ("-auto" if automatic else "")
-    target = folder / f"{PREFIX}{stamp}{SUFFIX}"
-    n = 1
-    while target.exists():
-        n += 1
-        target = folder / f"{PREFIX}{stamp}-{n}{SUFFIX}"
-    tmp = folder / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     login = operator.login if operator else str(getattr(workspace, "operator", ""))
-    try:
-        with _all_locks(root) as held:
-            dirs, files = _data_files(root)
-            data_dirs = {layout.children_dir(root), layout.collections_dir(root)}
-            # a village file created after the locks were taken belongs to a write still waiting for the
-            # journal: leave it out, as its journal entry is not in this copy either
-            files = [f for f in files if (root / f).parent not in data_dirs or (root / f) in held]
-            contents: dict[PurePosixPath, bytes] = {}
-            for rel in files:
-                try:
-                    contents[rel] = (root / rel).read_bytes()
-                except OSError as err:
-                    raise BackupError(f"读取 {root / rel} 失败：{err.strerror or err}，未生成备份") from err
-        children_dir = PurePosixPath(layout.children_dir(root).relative_to(root).as_posix())
-        journal_rel = PurePosixPath(layout.journal_path(root).relative_to(root).as_posix())
-        manifest = {
-            "format": FORMAT,
-            "created": now.isoformat(timespec="seconds"),
-            "operator": login,
-            "reason": reason,
-            "automatic": automatic,
-            "profile": workspace.meta.get("profile") if hasattr(workspace, "meta") else None,
-            "children": _children_in([b for r, b in contents.items() if r.parent == children_dir]),
-            "journal": _journal_tail(contents.get(journal_rel, b"")),
-            "dirs": [str(d) for d in dirs],
-            "files": {str(r): hashlib.sha256(b).hexdigest() for r, b in contents.items()},
-        }
-        _write_archive(tmp, manifest, dirs, contents, now)
-        os.replace(tmp, target)
-        fsync_dir(folder)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise BackupError(f"写入备份 {target} 失败：{err.strerror or err}") from err
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    removed = prune(root, keep)
-    gate.raw_store(workspace).journal.append([make_entry(
+    journal = gate.raw_store(workspace).journal
+    with locked(_backups_lock(folder), folder):
+        _remove_stale_temps(folder)
+        now = now or dt.datetime.now()
+        stamp = now.strftime("%Y%m%d-%H%M%S") + ("-auto" if automatic else "")
+        target = folder / f"{PREFIX}{stamp}{SUFFIX}"
+        n = 1
+        while target.exists():
+            n += 1
+            target = folder / f"{PREFIX}{stamp}-{n}{SUFFIX}"
+        tmp = folder / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            with all_locks(root, [operators.operators_path(root)]) as held:
+                dirs, files = _data_files(root)
+                data_dirs = {layout.children_dir(root), layout.collections_dir(root)}
+                # a village file created after the locks were taken belongs to a write still waiting for the
+                # journal: leave it out, as its journal entry is not in this copy either
+                files = [f for f in files if (root / f).parent not in data_dirs or (root / f) in held]
+                contents: dict[PurePosixPath, bytes] = {}
+                for rel in files:
+                    try:
+                        contents[rel] = (root / rel).read_bytes()
+                    except OSError as err:
+                        raise BackupError(f"读取 {root / rel} 失败：{err.strerror or err}，未生成备份") from err
+                key = journal.key.load()
+            children_dir = PurePosixPath(layout.children_dir(root).relative_to(root).as_posix())
+            journal_rel = PurePosixPath(layout.journal_path(root).relative_to(root).as_posix())
+            manifest = {
+                "format": FORMAT,
+                "created": now.isoformat(timespec="seconds"),
+                "operator": login,
+                "reason": reason,
+                "automatic": automatic,
+                "profile": workspace.meta.get("profile") if hasattr(workspace, "meta") else None,
+                "children": _children_in([b for r, b in contents.items() if r.parent == children_dir]),
+                "journal": _journal_tail(contents.get(journal_rel, b"")),
+                "dirs": [str(d) for d in dirs],
+                "files": {str(r): hashlib.sha256(b).hexdigest() for r, b in contents.items()},
+            }
+            if key is not None:
+                sign_manifest(manifest, key)
+            write_archive(tmp, manifest, dirs, contents, now)
+            os.replace(tmp, target)
+            fsync_dir(folder)
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise BackupError(f"写入备份 {target} 失败：{err.strerror or err}") from err
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        removed = _prune(folder, keep)
+    journal.append([make_entry(
         login, "backup", None, {},
         {"file": target.name, "reason": reason, "children": manifest["children"], "automatic": automatic})])
     return BackupInfo(target, manifest, removed)
 
 
-def _write_archive(path: Path, manifest: dict, dirs: list[PurePosixPath], contents: dict[PurePosixPath, bytes],
-                   now: dt.datetime) -> None:
-    mtime = int(now.timestamp())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layout.FILE_MODE)
-    with os.fdopen(fd, "wb") as raw:
-        keep_owner(path, fd)
-        with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6, format=tarfile.PAX_FORMAT) as tar:
-            def add(name: str, data: bytes) -> None:
-                info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = len(data), layout.FILE_MODE, mtime
-                tar.addfile(info, io.BytesIO(data))
-
-            add(MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-            for d in dirs:
-                info = tarfile.TarInfo(f"data/{d}")
-                info.type, info.mode, info.mtime = tarfile.DIRTYPE, layout.DIR_MODE, mtime
-                tar.addfile(info)
-            for rel, data in contents.items():
-                add(f"data/{rel}", data)
-        raw.flush()
-        os.fsync(raw.fileno())
-
-
 def prune(root: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` backups; returns the deleted paths."""
-    found = list_backups(root)
+    """Delete all but the newest ``keep`` backups, and temp files killed backups left; returns the deleted
+    backups."""
+    folder = backups_dir(root)
+    with locked(_backups_lock(folder), folder):
+        return _prune(folder, keep)
+
+
+def _prune(folder: Path, keep: int) -> list[Path]:
+    _remove_stale_temps(folder)
+    found = list_backups(folder.parent)
     removed = found[:-keep] if len(found) > keep else []
     for path in removed:
         with contextlib.suppress(FileNotFoundError):
@@ -276,50 +253,46 @@ class RestoreReport:
     children: int
     journal_entries: int
     files: int
+    signed: bool = False                 # the manifest's signature was checked with the folder's key
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"into": str(self.into), "children": self.children, "journal_entries": self.journal_entries,
                 "files": self.files, "created": self.manifest.get("created"),
-                "operator": self.manifest.get("operator"), "reason": self.manifest.get("reason")}
+                "operator": self.manifest.get("operator"), "reason": self.manifest.get("reason"),
+                "signed": self.signed, "notes": self.notes}
 
 
-def _safe_member(name: str) -> PurePosixPath | None:
-    """The path inside the data folder of an archive member ``data/...``, or None if it is not safe."""
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or not path.parts or path.parts[0] != "data":
-        return None
-    rel = PurePosixPath(*path.parts[1:])
-    return rel if rel.parts else None
+def restore_backup(file: Path | str, into: Path | str, operator: str | None = None, *,
+                   key_file: Path | str | None = None, data_dir: Path | str | None = None) -> RestoreReport:
+    """Restore a backup into an empty (or new) folder and verify it; the folder appears only when whole.
 
-
-def read_manifest(file: Path) -> dict[str, Any]:
-    try:
-        with tarfile.open(file, "r:gz") as tar:
-            member = tar.getmember(MANIFEST)
-            handle = tar.extractfile(member)
-            return orjson.loads(handle.read()) if handle else {}
-    except (OSError, tarfile.TarError, KeyError, orjson.JSONDecodeError) as err:
-        raise BackupError(f"{file} 不是 kbtui 备份文件或已损坏：{err}") from err
-
-
-def restore_backup(file: Path | str, into: Path | str, operator: str | None = None) -> RestoreReport:
-    """Restore a backup into an empty (or new) folder and verify it; the folder appears only when whole."""
+    The manifest's signature is checked with the journal key of the folder the backup belongs to: the one
+    holding it (``<folder>/backups/…``), else ``data_dir``'s, or ``key_file`` given. That key goes into
+    the restored folder. With no key at all the backup is restored on its checksums and hash chain alone,
+    and the report says so."""
     file, into = Path(file), Path(into)
     if not file.is_file():
         raise BackupError(f"备份文件 {file} 不存在")
     if into.exists() and (not into.is_dir() or any(into.iterdir())):
         raise BackupError(f"恢复目标 {into} 不是空目录，为免覆盖数据已停止；请指定一个新的或空的目录")
-    manifest = read_manifest(file)
-    if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
-        raise BackupError(f"{file} 的备份清单无法识别")
     problem = output_problem(into, new_folder=True)       # its folder must exist: none made on the way
     if problem:
         raise BackupError(problem)
-    staging = into.parent / f".{into.name}.restoring-{secrets.token_hex(4)}"
+    _remove_stale_staging(into.parent)
+    manifest = read_manifest(file)
+    if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
+        raise BackupError(f"{file} 的备份清单无法识别")
+    key, notes = _key_of(file, manifest, key_file, data_dir)
+    staging = into.parent / f".{into.name}{STAGING}{os.getpid()}-{secrets.token_hex(4)}"
     layout.ensure_private_dir(staging)
     try:
-        _extract(file, staging, manifest)
-        report = _verify(staging, manifest, operator)
+        extract(file, staging, manifest)
+        if key is not None:
+            journal_dir = layout.journal_dir(staging)
+            layout.ensure_private_dir(journal_dir)
+            signing.JournalKey(signing.key_path(layout.journal_path(staging))).install(key)
+        report = _verify(staging, manifest, operator, key)
         if into.exists():
             into.rmdir()
         os.replace(staging, into)
@@ -328,64 +301,102 @@ def restore_backup(file: Path | str, into: Path | str, operator: str | None = No
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report.into = into
+    report.signed = key is not None
+    report.notes = notes + report.notes
     return report
 
 
-def _extract(file: Path, staging: Path, manifest: dict[str, Any]) -> None:
-    expected: dict[str, str] = manifest["files"]
-    seen: set[str] = set()
-    try:
-        with tarfile.open(file, "r:gz") as tar:
-            for member in tar:
-                if member.name == MANIFEST:
+def _remove_stale_staging(parent: Path) -> None:
+    """Staging folders of restores that were killed (their process is gone; an old unnamed one after an
+    hour): up to a whole copy of the children's data, hidden next to the target."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(parent):
+            name = entry.name
+            if not (name.startswith(".") and STAGING in name) or not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.stat(follow_symlinks=False).st_uid != os.geteuid():
+                continue            # (a shared folder such as /tmp: another account's is not ours to remove)
+            tag = name.rsplit(STAGING, 1)[1].split("-")
+            if len(tag) == 2 and tag[0].isdigit():
+                if int(tag[0]) == os.getpid() or pid_alive(int(tag[0])):
                     continue
-                rel = _safe_member(member.name)
-                if rel is None or not (member.isdir() or member.isfile()):
-                    raise BackupError(f"备份中的“{member.name}”不安全（绝对路径、.. 或链接），已停止恢复")
-                target = staging / rel
-                if member.isdir():
-                    layout.ensure_private_dir(target)
-                    continue
-                if str(rel) not in expected:
-                    raise BackupError(f"备份中的“{rel}”不在清单里，备份可能被改动过，已停止恢复")
-                handle = tar.extractfile(member)
-                data = handle.read() if handle else b""
-                if hashlib.sha256(data).hexdigest() != expected[str(rel)]:
-                    raise BackupError(f"备份中的“{rel}”与清单的校验值不符，备份已损坏或被改动，已停止恢复")
-                layout.ensure_private_dir(target.parent)
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layout.FILE_MODE)
-                with os.fdopen(fd, "wb") as out:
-                    keep_owner(target, fd)
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                seen.add(str(rel))
-    except (OSError, tarfile.TarError) as err:
-        raise BackupError(f"读取备份 {file} 失败：{err}") from err
-    missing = sorted(set(expected) - seen)
-    if missing:
-        raise BackupError(f"备份缺少文件：{'、'.join(missing[:5])}，已停止恢复")
+            elif time.time() - entry.stat(follow_symlinks=False).st_mtime < _OLD_STAGING_AGE_S:
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
-def _verify(folder: Path, manifest: dict[str, Any], operator: str | None) -> RestoreReport:
+def _key_of(file: Path, manifest: dict[str, Any], key_file: Path | str | None,
+            data_dir: Path | str | None) -> tuple[bytes | None, list[str]]:
+    """The journal key the backup was signed with, and what the report should say about it."""
+    head = signing.head_path(layout.journal_path(Path("."))).as_posix()
+    if "mac" not in manifest and head in manifest["files"]:
+        raise BackupError("备份清单没有签名，备份中的日志却是签过名的：清单被改动过，已停止恢复")
+    if key_file is not None:
+        key = signing.JournalKey(Path(key_file)).load()
+        if key is None:
+            raise BackupError(f"密钥文件 {key_file} 不存在")
+        if "mac" in manifest and not manifest_signed_by(manifest, key):
+            raise BackupError(f"备份清单的签名与密钥 {key_file} 不符：备份被改动过，或不是用这把密钥签的；已停止恢复")
+        return (key, []) if "mac" in manifest else (None, [UNSIGNED])
+    folders = [file.parent.parent] if file.parent.name == BACKUPS else []
+    folders += [Path(data_dir)] if data_dir is not None else []
+    keys: list[tuple[Path, bytes]] = []
+    unusable: list[str] = []            # a key file that exists but cannot be trusted (mode, owner)
+    for folder in dict.fromkeys(folders):
+        path = signing.key_path(layout.journal_path(folder))
+        try:
+            found = signing.JournalKey(path).load()
+        except StoreError as err:
+            unusable.append(str(err))
+            continue
+        if found is not None:
+            keys.append((path, found))
+    if "mac" not in manifest:
+        return None, [UNSIGNED]
+    for path, key in keys:
+        if manifest.get("key") == signing.key_id(key):
+            if not manifest_signed_by(manifest, key):
+                raise BackupError(f"备份清单的签名不符（用 {path} 核对）：备份被改动过，已停止恢复")
+            return key, []
+    if unusable:
+        raise BackupError(f"无法核对备份清单的签名：{unusable[0]}")
+    for folder in dict.fromkeys(folders):
+        replaced_at = Journal(layout.journal_path(folder)).former_keys().get(str(manifest.get("key")))
+        if replaced_at is not None:
+            return None, [f"备份是用 {folder} 更换前的日志密钥签的（日志第 {replaced_at} 条起换用了新密钥），"
+                          "已无法核对它的签名：只核对了文件校验值、哈希链和数据与日志是否一致；恢复出的目录没有密钥，"
+                          "镇管理员运行 kbtui audit rekey 后才能继续修改"]
+    if keys:
+        raise BackupError(f"备份是用另一把日志密钥（编号 {manifest.get('key')}）签的，与 "
+                          f"{'、'.join(str(p) for p, _ in keys)} 都不同：备份来自另一个数据目录，或被改动过。"
+                          "如确知它的来源，请用 --key 指定那个数据目录的 journal/journal.key；已停止恢复")
+    return None, ["没有找到这份备份所属数据目录的日志密钥：只核对了文件校验值、哈希链和数据与日志是否一致，"
+                  "无法证明备份没有被改动过；恢复出的目录没有密钥，镇管理员运行 kbtui audit rekey 后才能继续修改"]
+
+
+def _verify(folder: Path, manifest: dict[str, Any], operator: str | None, key: bytes | None) -> RestoreReport:
     meta_path = folder / "meta.json"
     meta = orjson.loads(meta_path.read_bytes()) if meta_path.exists() else {}
     # restoring hands over every child of the township: only who may back up (in that data) may restore
     who = operators.resolve_operator(folder, operator, meta)
     if not who.role_info.may(R.BACKUP):
         raise operators.AccessDenied(f"您的角色（{who.role}）不能恢复备份")
-    journal = Journal(layout.journal_path(folder))
-    ok, seq, message = journal.verify()
-    if not ok:
-        raise BackupError(f"恢复后的日志校验失败：{message}（第 {seq} 条）")
-    entries = journal.last_seq()
-    want = manifest.get("journal", {})
-    if entries != want.get("entries"):
-        raise BackupError(f"恢复后的日志有 {entries} 条，备份清单记载 {want.get('entries')} 条")
     store = ChildStore.open(folder)
+    chain, stored = check_store(store)
+    if not chain.ok and not (key is None and chain.key_missing):
+        where = f"（第 {chain.seq} 条）" if chain.seq else ""
+        raise BackupError(f"恢复后的日志校验失败：{chain.message}{where}")
+    want = manifest.get("journal", {})
+    if chain.lines != want.get("entries"):
+        raise BackupError(f"恢复后的日志有 {chain.lines} 条，备份清单记载 {want.get('entries')} 条")
+    if chain.last_hash != want.get("last_hash", chain.last_hash):
+        raise BackupError("恢复后日志最后一条的哈希与备份清单记载的不同，备份被改动过")
     if len(store) != manifest.get("children"):
         raise BackupError(f"恢复后有 {len(store)} 名儿童，备份清单记载 {manifest.get('children')} 名")
-    return RestoreReport(folder, manifest, len(store), entries, len(manifest["files"]))
+    if stored is not None and not stored.ok:
+        problems = audit.describe_store_problems(stored, store)
+        raise BackupError("恢复后的数据与日志不符：" + "；".join(problems[:5]) + "。备份已损坏或被改动过")
+    return RestoreReport(folder, manifest, len(store), chain.lines, len(manifest["files"]), notes=list(chain.notes))
 
 
 __all__ = ["BackupError", "BackupInfo", "RestoreReport", "before", "create_backup", "list_backups", "prune",

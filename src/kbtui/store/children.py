@@ -79,6 +79,7 @@ class ChildStore:
         except OSError as err:
             raise StoreError(f"无法创建数据文件夹 {root}：{read_failed(root, err)}") from err
         store = cls(root)
+        store.journal.ensure_key()
         cleanup_temp_files(store.children_dir)
         cleanup_temp_files(layout.collections_dir(root))
         store.recover_pending()
@@ -374,21 +375,21 @@ class ChildStore:
                     continue          # a computed change moves the child: lock the other village too
                 fields = {k: new for k, (_old, new) in diff.items()}
                 fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": now_ts()})
+                stored = {**current, **fields}
                 if target == source:
                     # the whole shard is re-pointed after the commit: the index then shares the committed
                     # data that the storage keeps to skip parsing the file at the next edit (one copy)
                     dirty[source] = None
                     # what TinyDB's update writes, without its per-document key conversions of the table
-                    raws[source][str(doc_id)] = {**current, **fields}
+                    raws[source][str(doc_id)] = stored
                     shard.storage.write(shard.storage.read())
                 else:
                     dirty[source] = dirty[target] = None
-                    moved = {**current, **fields}
                     dest = self._shards[target]
                     # insert first, then remove: a crash in between leaves two copies, never none
-                    dest.table.insert(Document(moved, doc_id=dest.next_doc_id(raws[target])))
+                    dest.table.insert(Document(stored, doc_id=dest.next_doc_id(raws[target])))
                     shard.table.remove(doc_ids=[doc_id])
-                entries.append(make_entry(operator, action, id_number, diff, detail, fields["_at"]))
+                entries.append(make_entry(operator, action, id_number, diff, detail, fields["_at"], stored))
             return self.get(id_number)  # type: ignore[return-value]
         raise StoreError(f"身份证号为 {id_number} 的记录正被频繁修改，请稍后再试")
 
@@ -436,11 +437,12 @@ class ChildStore:
                 for id_number, source, target, doc_id, current, diff in planned:
                     fields = {k: new for k, (_old, new) in diff.items()}
                     fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
+                    stored = {**current, **fields}
                     if target == source:
                         in_place.setdefault(source, {})[doc_id] = fields
                     else:
-                        moves.setdefault((source, target), []).append((doc_id, {**current, **fields}))
-                    entries.append(make_entry(operator, action, id_number, diff, detail, ts))
+                        moves.setdefault((source, target), []).append((doc_id, stored))
+                    entries.append(make_entry(operator, action, id_number, diff, detail, ts, stored))
                 for name, per_doc in in_place.items():
                     per_key = {raws[name][str(d)][KEY]: f for d, f in per_doc.items()}
                     self._shards[name].table.update(

@@ -112,7 +112,7 @@ class Collection:
                 commit([self.storage], self.store.journal, [
                     make_entry(operator, "collection.insert", d["key"],
                                {k: [None, v] for k, v in d.items() if edits.is_field(k)},
-                               {"collection": self.name}, ts)
+                               {"collection": self.name}, ts, d)
                     for d in prepared])
                 self._sync(self.storage.read())
             except BaseException:
@@ -157,8 +157,9 @@ class Collection:
                     fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
                     self.table.update(fields, doc_ids=[self._doc_ids[key]])
                     action = "collection.update"
+                    doc = {**current, **fields}
                 commit([self.storage], self.store.journal,
-                       [make_entry(operator, action, key, diff, {"collection": self.name}, ts)])
+                       [make_entry(operator, action, key, diff, {"collection": self.name}, ts, doc)])
                 self._sync(self.storage.read())
             except BaseException:
                 self._sig = object()

@@ -1,10 +1,14 @@
-"""The append-only, hash-chained audit journal (``root/journal/journal.jsonl``).
+"""The append-only, hash-chained, signed audit journal (``root/journal/journal.jsonl``).
 
 One JSON line per change. Each entry carries ``seq`` (1, 2, 3 …), ``ts``, ``operator``, ``action``,
 ``record``, ``changes`` ({field: [old, new]}), optional ``detail``, ``prev`` (hash of the previous entry,
 "" for the first) and ``hash`` = sha256 hex of the canonical orjson (sorted keys) of the entry without
-``hash``. A batch is appended with one write + fsync under the journal lock. A bulk insert (an import of
-new children) is one line with ``inserted`` = {ID number: record}; ``entries`` reads it as one entry per child.
+``hash``. An entry that changes a child or a collection document also carries ``digest``, the
+``record_digest`` of the whole record after the change (``store.consistency`` compares it with the store
+files). A batch is appended with one write + fsync under the journal lock; its last line also carries
+``mac``, the HMAC of its hash with the journal's key, and the anchor is rewritten with the new head
+(``store.signing``). A bulk insert (an import of new children) is one line with ``inserted`` = {ID number:
+record}; ``entries`` reads it as one entry per child.
 """
 from __future__ import annotations
 
@@ -18,13 +22,17 @@ from typing import Any, Iterable, Iterator, TypedDict
 
 import orjson
 
+from kbtui.store import signing
 from kbtui.store.errors import StoreError, read_failed, write_failed
+from kbtui.store.json_items import object_items
 from kbtui.store.layout import FILE_MODE
 from kbtui.store.owner import keep_owner
 from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
 _TAIL_CHUNK = 64 * 1024
 INSERTED = "inserted"       # the key of a bulk insert entry
+DIGEST = "digest"           # the key of the changed record's digest after the change
+KEY_ACTION = "journal.key"  # the entry that starts a (new) signing key
 
 
 class JournalEntry(TypedDict, total=False):
@@ -35,8 +43,10 @@ class JournalEntry(TypedDict, total=False):
     record: str | None
     changes: dict[str, list[Any]]
     detail: dict[str, Any]
+    digest: str
     prev: str
     hash: str
+    mac: str
 
 
 def now_ts() -> str:
@@ -44,14 +54,36 @@ def now_ts() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-_HASH_TAIL = len(b',"hash":"') + 64 + len(b'"}')
+_HASH_AT = b',"hash":"'
+_MAC_AT = b'","mac":"'
+_PLAIN_TAIL = len(_HASH_AT) + 64 + len(b'"}')                  # ,"hash":"…"}
+_SIGNED_TAIL = len(_HASH_AT) + 64 + len(_MAC_AT) + 64 + len(b'"}')   # ,"hash":"…","mac":"…"}
+
+
+def _body_end(line: bytes) -> int:
+    """Where the hashed body ends: before the trailing ``,"hash":"…"}`` or ``,"hash":"…","mac":"…"}``
+    (and the newline, if any)."""
+    n = len(line)
+    if n and line[n - 1] == 0x0A:
+        n -= 1
+    if line[n - 75:n - 66] == _MAC_AT and line[n - _SIGNED_TAIL:n - _SIGNED_TAIL + len(_HASH_AT)] == _HASH_AT:
+        return n - _SIGNED_TAIL
+    return n - _PLAIN_TAIL
 
 
 def line_hash(line: bytes) -> str:
-    """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"``
-    (the entry is serialised once, hashed, and the hash appended as the last key)."""
-    line = line.rstrip(b"\n")
-    return hashlib.sha256(line[:-_HASH_TAIL] + b"}").hexdigest()
+    """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"}``
+    (and ``,"mac":"…"``): the entry is serialised once, hashed, and the hash (and signature) appended as
+    the last keys."""
+    digest = hashlib.sha256(memoryview(line)[:max(0, _body_end(line))])
+    digest.update(b"}")
+    return digest.hexdigest()
+
+
+def record_digest(record: dict[str, Any]) -> str:
+    """A short cryptographic digest of a stored record (every key, bookkeeping included), the same for
+    the dict a writer stores and for the dict read back from the file."""
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
 def _serialise(entry: dict[str, Any]) -> bytes:
@@ -65,16 +97,24 @@ def _serialise(entry: dict[str, Any]) -> bytes:
 
 
 _INSERTED_AT = b',"' + INSERTED.encode() + b'":{'
-_HASH_AT = b',"hash":"'
+
+
+def _bulk_span(line: bytes) -> tuple[int, int] | None:
+    """(start, end) of the ``,"inserted":{…}`` part of a bulk line as ``_serialise`` lays it out, else None."""
+    start, end = line.find(_INSERTED_AT), line.rfind(_HASH_AT)
+    if start < 0 or end < 0 or line[end - 2:end] != b"}}":
+        return None
+    return start, end
 
 
 def _bulk_entries(line: bytes, record: str) -> list[dict[str, Any]] | None:
     """One child's entries of a bulk insert line without parsing the other children's records (a county's
     import is one ~35 MB line; the child form shows a child's history). None when the line is not laid out
     as ``_serialise`` writes it: the caller parses it whole."""
-    start, end = line.find(_INSERTED_AT), line.rfind(_HASH_AT)
-    if start < 0 or end < 0 or line[end - 2:end] != b"}}":
+    span = _bulk_span(line)
+    if span is None:
         return None
+    start, end = span
     try:
         head = orjson.loads(line[:start] + line[end:])          # every key but the records
     except orjson.JSONDecodeError:
@@ -85,6 +125,38 @@ def _bulk_entries(line: bytes, record: str) -> list[dict[str, Any]] | None:
         return []
     rec = _json_value_at(line, at + len(key), end)
     return None if rec is None else list(_expand({**head, INSERTED: {record: rec}}, record))
+
+
+def line_head(line: bytes) -> dict[str, Any]:
+    """A line's entry without a bulk insert's records (``seq``, ``prev``, ``hash``, ``mac``, ``action`` …):
+    a county's import line is ~35 MB, its records are not needed to follow the chain. Raises
+    orjson.JSONDecodeError (or returns a non-dict) for a line that is not an entry."""
+    span = _bulk_span(line) if _INSERTED_AT in line else None
+    if span is not None:
+        try:
+            head = orjson.loads(line[:span[0]] + line[span[1]:])
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if isinstance(head, dict):
+                head[INSERTED] = True      # marks a bulk line; the records: ``bulk_records``
+                return head
+    return orjson.loads(line)
+
+
+def bulk_records(line: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The (ID number, record) pairs of a bulk insert line, parsed a chunk (~1 MB) at a time instead of the
+    whole line at once (the whole 35 MB line parsed would take ~260 MB): ``json_items``. Raises
+    ValueError if the line is not laid out as ``_serialise`` writes it."""
+    span = _bulk_span(line)
+    if span is None:
+        entry = orjson.loads(line)
+        records = entry.get(INSERTED) if isinstance(entry, dict) else None
+        if not isinstance(records, dict):
+            raise ValueError("not a bulk insert line")
+        yield from records.items()
+        return
+    yield from object_items(line, span[0] + len(_INSERTED_AT), span[1] - 1)     # inside the records' braces
 
 
 def _json_value_at(line: bytes, start: int, end: int) -> Any:
@@ -102,8 +174,10 @@ def _json_value_at(line: bytes, start: int, end: int) -> Any:
 
 
 def make_entry(operator: str, action: str, record: str | None, changes: dict[str, list[Any]] | None = None,
-               detail: dict[str, Any] | None = None, ts: str | None = None) -> JournalEntry:
-    """A journal entry before sequencing (``seq``, ``prev`` and ``hash`` are set by ``append``)."""
+               detail: dict[str, Any] | None = None, ts: str | None = None,
+               after: dict[str, Any] | None = None) -> JournalEntry:
+    """A journal entry before sequencing (``seq``, ``prev`` and ``hash`` are set by ``append``). ``after``:
+    the whole record as stored by the change, kept as its ``record_digest`` (``store.consistency``)."""
     entry: JournalEntry = {
         "ts": ts or now_ts(),
         "operator": operator,
@@ -113,6 +187,8 @@ def make_entry(operator: str, action: str, record: str | None, changes: dict[str
     }
     if detail:
         entry["detail"] = detail
+    if after is not None:
+        entry["digest"] = record_digest(after)
     return entry
 
 
@@ -138,72 +214,224 @@ def _expand(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any
         yield {**entry, "record": id_number, "changes": {k: [None, v] for k, v in rec.items() if k[:1] != "_"}}
 
 
+_BLOCK = 1 << 20
+
+
+def _read_lines(fd: int, limit: int | None, start_at: int = 0) -> Iterator[bytes]:
+    """Complete lines of the file, read a block at a time. A line longer than a block (a bulk insert's, tens
+    of MB) is located first and then read in one piece: a buffered reader's readline would hold it twice."""
+    base, buf, start = start_at, b"", 0     # buf holds the file from offset ``base``; lines before ``start`` done
+    while True:
+        nl = buf.find(b"\n", start)
+        if nl >= 0:
+            if limit is not None and base + nl + 1 > limit:
+                return
+            yield buf[start:nl + 1]
+            start = nl + 1
+            continue
+        line_start = base + start
+        if len(buf) - start > _BLOCK:
+            scan = base + len(buf)
+            while True:
+                chunk = os.pread(fd, _BLOCK, scan)
+                if not chunk:
+                    return                  # a torn last line: not a line yet
+                at = chunk.find(b"\n")
+                if at >= 0:
+                    end = scan + at + 1
+                    break
+                scan += len(chunk)
+            if limit is not None and end > limit:
+                return
+            yield _pread_all(fd, end - line_start, line_start)
+            base, buf, start = end, b"", 0
+            continue
+        chunk = os.pread(fd, _BLOCK, base + len(buf))
+        if not chunk:
+            return
+        buf, base, start = buf[start:] + chunk, line_start, 0
+
+
+def _pread_all(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    if len(data) == size:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < size:
+        more = os.pread(fd, size - got, offset + got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+def lost_key_message(path: Path) -> str:
+    return (f"日志签名密钥 {path} 不见了：日志已签过名，没有原密钥既不能续写，也无法证明日志未被改动。"
+            "请从保存的副本放回该文件（权限 600）；如密钥确已丢失，请由镇管理员运行 kbtui audit rekey 换用新密钥"
+            "（此前的日志从此只能按哈希链校验）")
+
+
 class Journal:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.lock = make_lock(self.path)
+        self.key = signing.JournalKey(signing.key_path(self.path))
+        self.head_path = signing.head_path(self.path)
         # (ino, size) of the file when last_seq/last_hash were known
         self._tail_key: tuple[int, int] | None = None
         self._last_seq = 0
         self._last_hash = ""
+        self._last_signed = False
 
     # -- writing -------------------------------------------------------------------------------------
     def append(self, entries: Iterable[dict[str, Any]]) -> list[JournalEntry]:
-        """Sequence, chain and append ``entries`` in one durable write. Returns the stored entries."""
+        """Sequence, chain, sign and append ``entries`` in one durable write; then move the anchor.
+        Returns the stored entries."""
         pending = list(entries)
         if not pending:
             return []
         with locked(self.lock, self.path):
+            return self._append_locked(pending)
+
+    def _append_locked(self, pending: list[dict[str, Any]], key: bytes | None = None) -> list[JournalEntry]:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        except OSError as err:
+            raise write_failed(self.path, err) from err
+        try:
+            st = os.fstat(fd)
+            if (st.st_mode & 0o777) != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
+            keep_owner(self.path, fd)
+            size = self._sync_tail(fd, st)
+            if key is None:
+                key, opening = self._signing_key(size)
+            else:
+                opening = []
+            seq, prev = self._last_seq, self._last_hash
+            stored: list[JournalEntry] = []
+            # each line as two buffers: its body without the closing brace, then the hash, brace, newline
+            buffers: list[Any] = []
+            sha256 = hashlib.sha256
+            for raw in opening + pending:
+                seq += 1
+                entry = raw.copy()
+                if "seq" in entry or "prev" in entry or "hash" in entry or "mac" in entry:
+                    entry = {k: v for k, v in raw.items() if k not in ("seq", "prev", "hash", "mac")}
+                if "ts" not in entry:
+                    entry["ts"] = now_ts()
+                entry.setdefault("record", None)
+                entry.setdefault("changes", {})
+                entry["seq"] = seq
+                entry["prev"] = prev
+                # one serialisation per entry: the hashed body, with the hash appended as last key
+                body = _serialise(entry)
+                entry["hash"] = prev = sha256(body).hexdigest()
+                stored.append(entry)  # type: ignore[arg-type]
+                buffers += (memoryview(body)[:-1], b',"hash":"%s"}\n' % prev.encode())
+            # the batch's last line is signed; the chain carries the signature back to every line before it
+            mac = signing.sign_line(key, prev)
+            stored[-1]["mac"] = mac
+            buffers[-1] = b',"hash":"%s","mac":"%s"}\n' % (prev.encode(), mac.encode())
             try:
-                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
-            except OSError as err:
-                raise write_failed(self.path, err) from err
-            try:
-                st = os.fstat(fd)
-                if (st.st_mode & 0o777) != FILE_MODE:
-                    os.fchmod(fd, FILE_MODE)
-                keep_owner(self.path, fd)
-                size = self._sync_tail(fd, st)
-                seq, prev = self._last_seq, self._last_hash
-                stored: list[JournalEntry] = []
-                # each line as two buffers: its body without the closing brace, then the hash, brace, newline
-                buffers: list[Any] = []
-                sha256 = hashlib.sha256
-                for raw in pending:
-                    seq += 1
-                    entry = raw.copy()
-                    if "seq" in entry or "prev" in entry or "hash" in entry:
-                        entry = {k: v for k, v in raw.items() if k not in ("seq", "prev", "hash")}
-                    if "ts" not in entry:
-                        entry["ts"] = now_ts()
-                    entry.setdefault("record", None)
-                    entry.setdefault("changes", {})
-                    entry["seq"] = seq
-                    entry["prev"] = prev
-                    # one serialisation per entry: the hashed body, with the hash appended as last key
-                    body = _serialise(entry)
-                    entry["hash"] = prev = sha256(body).hexdigest()
-                    stored.append(entry)  # type: ignore[arg-type]
-                    buffers += (memoryview(body)[:-1], b',"hash":"%s"}\n' % prev.encode())
-                try:
-                    written = write_buffers(fd, buffers)
+                written = write_buffers(fd, buffers)
+                os.fsync(fd)
+            except BaseException as err:    # also an interrupt between two writes: the batch goes whole
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
                     os.fsync(fd)
-                except BaseException as err:    # also an interrupt between two writes: the batch goes whole
-                    with contextlib.suppress(OSError):
-                        os.ftruncate(fd, size)
-                        os.fsync(fd)
-                    self._tail_key = None
-                    if isinstance(err, OSError):
-                        raise write_failed(self.path, err) from err
-                    raise
-                self._last_seq, self._last_hash = seq, prev
-                self._tail_key = (st.st_ino, size + written)
-            finally:
-                os.close(fd)
+                self._tail_key = None
+                if isinstance(err, OSError):
+                    raise write_failed(self.path, err) from err
+                raise
+            self._last_seq, self._last_hash, self._last_signed = seq, prev, True
+            self._tail_key = (st.st_ino, size + written)
+        finally:
+            os.close(fd)
+        # the entries are durable: the anchor may lag (a crash, a full disk) but must not fail the write
+        with contextlib.suppress(OSError):
+            signing.write_head(self.head_path, signing.make_head(key, seq, prev))
         if size == 0:
             with contextlib.suppress(OSError):
                 fsync_dir(self.path.parent)
-        return stored
+        return stored[len(opening):]
+
+    def _signing_key(self, size: int) -> tuple[bytes, list[dict[str, Any]]]:
+        """The key to sign with (under the journal lock), and the entry opening it when signing starts now.
+
+        A folder whose journal was never signed (new, or written before signing existed) gets a key now; one
+        whose journal was signed but whose key is gone is refused: a new key there would be how somebody
+        without the old one rewrites the journal. The admin decides (``start_signing``)."""
+        key = self.key.load()
+        if key is not None:
+            return key, []
+        if self._last_signed or os.path.lexists(self.head_path):
+            raise StoreError(lost_key_message(self.key.path))
+        key = self.key.create()
+        if size == 0:
+            return key, []
+        return key, [make_entry("系统", KEY_ACTION, None, {}, {
+            "kind": "start", "reason": "开始为日志签名：此前的条目写于签名之前，由本条的签名一并担保",
+            "previous_seq": self._last_seq, "previous_hash": self._last_hash, "key": signing.key_id(key)})]
+
+    def start_signing(self, operator: str, reason: str) -> JournalEntry:
+        """Replace the key by a new one (the old one lost or exposed) and journal that, signed with the new
+        key. What came before can from now on be checked by its hash chain only: verification says so."""
+        with locked(self.lock, self.path):
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+                try:
+                    self._sync_tail(fd, os.fstat(fd))       # the head the new key takes over from
+                finally:
+                    os.close(fd)
+            except OSError as err:
+                raise write_failed(self.path, err) from err
+            previous = self._current_key_id()
+            key = self.key.create(replace=True)
+            entry = make_entry(operator, KEY_ACTION, None, {}, {
+                "kind": "rekey", "reason": reason, "previous_seq": self._last_seq, "previous_hash": self._last_hash,
+                "previous_key": previous, "key": signing.key_id(key)})
+            return self._append_locked([entry], key)[0]
+
+    def _current_key_id(self) -> str | None:
+        """The id of the key in use: from the key file, or (the file lost) from the anchor it signed."""
+        with contextlib.suppress(StoreError):
+            key = self.key.load()
+            if key is not None:
+                return signing.key_id(key)
+        with contextlib.suppress(StoreError):
+            head = signing.parse_head(self.head_path, signing.read_head_bytes(self.head_path))
+            if head is not None:
+                return head.key
+        return None
+
+    def former_keys(self) -> dict[str, int]:
+        """Ids of the keys this journal was signed with before a ``start_signing`` -> the line that replaced
+        each (a backup signed with one of them is this folder's, made before the key changed)."""
+        found: dict[str, int] = {}
+        needle = b'"action":' + orjson.dumps(KEY_ACTION)
+        for line in self._lines():
+            if needle in line:
+                with contextlib.suppress(orjson.JSONDecodeError, TypeError, AttributeError):
+                    entry = line_head(line)
+                    previous = (entry.get("detail") or {}).get("previous_key")
+                    if isinstance(previous, str):
+                        found[previous] = int(entry["seq"])
+        return found
+
+    def ensure_key(self) -> None:
+        """Create the key of a journal that has none and was never signed (a new data folder), so that it
+        exists from the first open; best effort (a read-only folder simply gets it at its first write)."""
+        if self.key.exists() or os.path.lexists(self.head_path):
+            return
+        with contextlib.suppress(OSError, StoreError):
+            with locked(self.lock, self.path):
+                if self.key.exists() or (self.path.exists() and self.path.stat().st_size):
+                    return          # an unsigned journal with entries: its first append starts signing, journaled
+                key = self.key.create()
+                signing.write_head(self.head_path, signing.make_head(key, 0, ""))
 
     def _sync_tail(self, fd: int, st: os.stat_result) -> int:
         """Learn the last seq/hash (cached when the file did not change); cut off a torn last line."""
@@ -211,9 +439,12 @@ class Journal:
         if self._tail_key == (st.st_ino, size):
             return size
         if size == 0:
-            self._last_seq, self._last_hash = 0, ""
+            self._last_seq, self._last_hash, self._last_signed = 0, "", False
             self._tail_key = (st.st_ino, 0)
             return 0
+        if self._tail_from_anchor(fd, size):
+            self._tail_key = (st.st_ino, size)
+            return size
         start = size
         tail = b""
         window = _TAIL_CHUNK
@@ -243,14 +474,36 @@ class Journal:
         lines = [ln for ln in tail.split(b"\n") if ln.strip()]
         if lines:
             try:
-                last = orjson.loads(lines[-1])
+                last = line_head(lines[-1])
                 self._last_seq, self._last_hash = int(last["seq"]), str(last["hash"])
+                self._last_signed = "mac" in last
             except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as err:
                 raise StoreError(f"日志 {self.path} 最后一行已损坏，无法续写，请先运行日志校验") from err
         else:
-            self._last_seq, self._last_hash = 0, ""
+            self._last_seq, self._last_hash, self._last_signed = 0, "", False
         self._tail_key = (os.fstat(fd).st_ino, size)
         return size
+
+    def _tail_from_anchor(self, fd: int, size: int) -> bool:
+        """Learn the last seq/hash from the anchor when the journal ends with the line it records (its hash
+        and signature are at the end of the line): the last line after an import of 100,000 children is
+        ~35 MB, read and parsed otherwise by the first write of every new process."""
+        tail = os.pread(fd, _SIGNED_TAIL + 1, size - _SIGNED_TAIL - 1) if size > _SIGNED_TAIL else b""
+        if not tail.endswith(b'"}\n'):
+            return False
+        line = tail[:-1]
+        if _body_end(line) != 0:
+            return False            # not a signed line's tail (an unsigned one: read it whole)
+        try:
+            key = self.key.load()
+            head = signing.parse_head(self.head_path, signing.read_head_bytes(self.head_path))
+        except StoreError:
+            return False
+        last_hash = line[len(_HASH_AT):len(_HASH_AT) + 64].decode("ascii", "replace")
+        if key is None or head is None or head.hash != last_hash or not head.signed_by(key):
+            return False
+        self._last_seq, self._last_hash, self._last_signed = head.seq, head.hash, True
+        return True
 
     # -- write-ahead transactions (see kbtui.store.txn) ---------------------------------------------------
     def _complete_bytes(self) -> bytes:
@@ -278,17 +531,51 @@ class Journal:
             "reason": "写入中途中断，该批日志条目对应的修改未保存"})])
 
     # -- reading -------------------------------------------------------------------------------------
-    def _lines(self) -> Iterator[bytes]:
+    def _lines(self, limit: int | None = None) -> Iterator[bytes]:
+        """The complete lines, in order; with ``limit`` only those within its first ``limit`` bytes."""
+        for _end, line in self.lines_at(limit):
+            yield line
+
+    def lines_at(self, limit: int | None = None, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(offset just past the line, line) of each complete, non-blank line from byte ``start`` (the start
+        of a line) on; with ``limit`` only those within the file's first ``limit`` bytes."""
         try:
-            fh = open(self.path, "rb")
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return
         except OSError as err:
             raise read_failed(self.path, err) from err
-        with fh:
-            for line in fh:
-                if line.endswith(b"\n") and line.strip():
-                    yield line
+        try:
+            pos = start
+            for line in _read_lines(fd, limit, start):
+                pos += len(line)
+                if len(line) > 256 or line.strip():    # (strip() of a 35 MB line would copy it)
+                    yield pos, line
+        except OSError as err:
+            raise read_failed(self.path, err) from err
+        finally:
+            os.close(fd)
+
+    def complete_size(self) -> int:
+        """The size of the journal up to the end of its last complete line (0 if there is none)."""
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if not size:
+                    return 0
+                pos = size
+                while pos > 0:
+                    start = max(0, pos - _TAIL_CHUNK)
+                    fh.seek(start)
+                    cut = fh.read(pos - start).rfind(b"\n")
+                    if cut >= 0:
+                        return start + cut + 1
+                    pos = start
+                return 0
+        except FileNotFoundError:
+            return 0
+        except OSError as err:
+            raise read_failed(self.path, err) from err
 
     def entries(self, record: str | None = None, operator: str | None = None) -> Iterator[dict[str, Any]]:
         """Entries in order, optionally only those of one record and/or one operator. A bulk insert line
@@ -330,7 +617,7 @@ class Journal:
                     # the last piece is after the final newline (empty or torn); the first may be cut
                     for line in reversed(pieces[1 if start else 0:-1]):
                         try:
-                            return int(orjson.loads(line)["seq"])
+                            return int(line_head(line)["seq"])
                         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
                             continue
         except FileNotFoundError:
@@ -340,22 +627,9 @@ class Journal:
         return 0
 
     def verify(self) -> tuple[bool, int | None, str]:
-        """Check the whole chain: (ok, seq where it breaks or None, Chinese message)."""
-        prev = ""
-        expected = 1
-        for line in self._lines():
-            try:
-                entry = orjson.loads(line)
-                seq = entry["seq"]
-                stored_hash = entry["hash"]
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                return False, expected, f"日志第 {expected} 条无法解析，日志已损坏"
-            if seq != expected:
-                return False, expected, f"日志第 {expected} 条缺失或顺序错误（读到序号 {seq}）"
-            if entry.get("prev") != prev:
-                return False, seq, f"日志第 {seq} 条与上一条的链接不符，前面的记录可能被修改或删除"
-            if line_hash(line) != stored_hash:
-                return False, seq, f"日志第 {seq} 条的内容与校验值不符，该条已被修改"
-            prev = stored_hash
-            expected += 1
-        return True, None, f"日志校验通过，共 {expected - 1} 条"
+        """Check the whole journal -- chain, signatures, anchor (``store.chain``): (ok, seq where it is wrong
+        or None, Chinese message)."""
+        from kbtui.store.chain import check_journal
+
+        found = check_journal(self)
+        return found.ok, found.seq, found.message

@@ -84,7 +84,7 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -103,11 +103,11 @@ def write_buffers(fd: int, buffers: list) -> int:
             small += buffer
             continue
         if small:
-            _write_all(fd, small)
+            write_all(fd, small)
             small = bytearray()
-        _write_all(fd, buffer)
+        write_all(fd, buffer)
     if small:
-        _write_all(fd, small)
+        write_all(fd, small)
     return total
 
 
@@ -125,7 +125,7 @@ def atomic_write(path: Path, data: bytes) -> Signature:
         try:
             os.fchmod(fd, FILE_MODE)
             keep_owner(tmp, fd)
-            _write_all(fd, data)
+            write_all(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -207,13 +207,13 @@ def cleanup_temp_files(folder: Path) -> None:
             pid = int(name.rsplit(".tmp-", 1)[1].split("-")[0])
         except (ValueError, IndexError):
             continue
-        if pid == os.getpid() or _pid_alive(pid):
+        if pid == os.getpid() or pid_alive(pid):
             continue
         with contextlib.suppress(OSError):
             os.unlink(entry.path)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -295,7 +295,7 @@ class LockedJSONStorage(Storage):
             try:
                 os.fchmod(fd, FILE_MODE)
                 keep_owner(self.pending, fd)
-                _write_all(fd, payload)
+                write_all(fd, payload)
                 os.fsync(fd)
             finally:
                 os.close(fd)
