@@ -17,6 +17,7 @@ from tests.conftest import run_cli
 _PLACEHOLDER = re.compile(r"\{[^}]*\}|%\([^)]*\)s")
 _WORD = re.compile(r"[A-Za-z]{3,}")
 _OPTION = re.compile(r"(?<![A-Za-z])--?[A-Za-z][\w-]*")
+_PATH = re.compile(r"[\w.-]*/[\w./-]*")          # a file name the user types (journal/journal.key)
 
 CLICK_WORDS = {w.lower() for msgid in zh.CATALOG for w in _WORD.findall(_PLACEHOLDER.sub(" ", msgid))} | {
     "text", "integer", "float", "boolean", "range", "options", "command", "args", "argument", "choice",
@@ -37,7 +38,7 @@ LEAVES = [(path, command) for path, command in commands() if not isinstance(comm
 
 
 def click_english(text: str) -> set[str]:
-    plain = _OPTION.sub(" ", text)
+    plain = _PATH.sub(" ", _OPTION.sub(" ", text))
     return {w for w in _WORD.findall(plain) if w.lower() in CLICK_WORDS and w not in OUR_WORDS}
 
 
