@@ -145,7 +145,7 @@ def check_area(rows: int, columns: int, name: str, sheet: str) -> None:
 
 # A cell whose position is not plainly "r=" + column A..AZ + row 1..299999 as its first attribute: beyond
 # that area, lower case, quoted otherwise, with r elsewhere or missing (then calamine counts positions).
-_NOT_NEAR = re.compile(rb'<c(?=[\s/>])(?! r="A?[A-Z](?:[12][0-9]{5}|[1-9][0-9]{0,4})")')
+_NOT_NEAR = re.compile(rb'<c(?! r="A?[A-Z][1-9][0-9]{0,4}"| r="A?[A-Z][12][0-9]{5}")[\s/>]')
 # A cell tag with a namespace prefix (calamine reads any prefix): its position is not checked by the above.
 _PREFIXED = re.compile(rb':c(?=[\s/>])')
 #: what the quick pass lets through without counting: columns up to AZ, rows up to 299,999
