@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 import click
 
+from kbtui.excel.errors import ExcelReadError, ExcelWriteError
+from kbtui.oserrors import os_error_reason
 from kbtui.profiles import ProfileError
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
 from kbtui.store import StoreError
@@ -50,14 +52,19 @@ click.ClickException.show = _show_in_chinese  # type: ignore[method-assign]
 
 
 class friendly_errors:
-    """Turn the product's own errors into a Chinese message and exit code 1, never a traceback."""
+    """Turn the product's own errors into a Chinese message and exit code 1, never a traceback; a file
+    operation that failed where no service said more (an OSError) too: which file, and why."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc is not None and isinstance(exc, (WorkspaceError, ProfileError, StoreError)):
+        if exc is not None and isinstance(exc, (WorkspaceError, ProfileError, StoreError, ExcelReadError,
+                                                ExcelWriteError)):
             raise click.ClickException(str(exc))
+        if isinstance(exc, OSError):
+            where = f"“{exc.filename}”" if exc.filename else ""
+            raise click.ClickException(f"无法读写文件{where}：{os_error_reason(exc)}")
         return False
 
 

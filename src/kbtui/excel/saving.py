@@ -1,34 +1,74 @@
 """Putting a written workbook on disk: its properties, an atomic save (temporary file next to the target,
-``os.replace``), and the clean-up of a half-written one (openpyxl's temporary files hold data)."""
+``os.replace``), and the clean-up of a half-written one (openpyxl's temporary files hold data).
+
+A save that fails (a full disk, no write permission, a missing folder) leaves the target as it was and no
+temporary file behind, and raises :class:`ExcelWriteError` saying which file and why in Chinese."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from kbtui.excel.cells import clean_text
+from kbtui.excel.errors import ExcelWriteError
+from kbtui.oserrors import os_error_reason
+
+
+def write_error(path: str | Path, err: OSError) -> ExcelWriteError:
+    """“无法写入文件“…”：磁盘已满” for a failed write of ``path``."""
+    if isinstance(err, FileExistsError):          # making the folder: a file of that name is in the way
+        blocker = next((p for p in Path(path).parents if p.exists() and not p.is_dir()), Path(path).parent)
+        return ExcelWriteError(f"无法写入文件“{path}”：“{blocker}”是文件，不是文件夹（未生成文件）")
+    return ExcelWriteError(f"无法写入文件“{path}”：{os_error_reason(err)}（未生成文件）")
 
 
 def atomic_save(wb: Workbook, path: str | Path) -> Path:
-    """Save to a temporary file next to ``path``, then move it into place."""
+    """Save to a temporary file next to ``path``, then move it into place; on failure nothing is left."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
+    except OSError as err:
+        raise write_error(target, err) from None
     os.close(fd)
     try:
-        wb.save(tmp)
+        _save(wb, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(err, OSError):
+            raise write_error(target, err) from None
         raise
     return target
+
+
+def _save(wb: Workbook, filename: str) -> None:
+    """``wb.save(filename)``, but a failure closes the half-written zip instead of leaving it to the garbage
+    collector (which would try to write it again and print a second traceback)."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    archive = zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    try:
+        ExcelWriter(wb, archive).save()          # writes every part, then closes the archive
+    except BaseException:
+        handle, archive.fp = archive.fp, None      # the archive is abandoned: never written again
+        try:
+            if handle is not None:
+                handle.close()
+        except OSError:
+            pass
+        raise
 
 
 _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "category",

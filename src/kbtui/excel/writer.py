@@ -38,7 +38,8 @@ from kbtui.excel.cells import (
     is_risky,
 )
 from kbtui.excel.data_rows import _FastRows, _slow_cells
-from kbtui.excel.saving import _discard_all, atomic_save, set_properties
+from kbtui.excel.errors import ExcelWriteError
+from kbtui.excel.saving import _discard_all, atomic_save, set_properties, write_error
 
 Progress = Callable[[int, int | None], None]
 
@@ -48,10 +49,6 @@ EXCEL_MAX_ROWS = 1_048_576
 USE_FAST_ROWS = True
 FOOTER_TEXT = "填表人：            审核人：            联系电话：                填表日期："
 FONT_NAME = "宋体"
-
-
-class ExcelWriteError(Exception):
-    """An export that could not be written; the message is Chinese."""
 
 
 def with_serial(rows: Iterable[Sequence[Any]], start: int = 1) -> Iterator[list[Any]]:
@@ -122,7 +119,7 @@ def write_form(
     try:  # fail before doing the work when the folder cannot be made
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise ExcelWriteError(f"无法创建文件夹“{target.parent}”：{err.strerror or err}") from err
+        raise write_error(target, err) from None
 
     wb = Workbook(write_only=True)
     set_properties(wb, title, properties)
@@ -141,9 +138,9 @@ def write_form(
             for hidden_row in hidden_rows:
                 extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
         atomic_save(wb, path)
-    except OSError as err:
+    except OSError as err:           # a temporary file of a write-only sheet (openpyxl's) could not be written
         _discard_all(wb)
-        raise ExcelWriteError(f"无法写入文件“{path}”：{err.strerror or err}") from err
+        raise write_error(target, err) from None
     except BaseException:
         _discard_all(wb)
         raise

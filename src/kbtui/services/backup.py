@@ -30,6 +30,7 @@ from typing import Any, Iterator
 import orjson
 
 from kbtui.domain import roles as R
+from kbtui.oserrors import os_error_reason
 from kbtui.services import gate, operators
 from kbtui.store import ChildStore, Journal, StoreError
 from kbtui.store import layout
@@ -192,7 +193,7 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
                 try:
                     contents[rel] = (root / rel).read_bytes()
                 except OSError as err:
-                    raise BackupError(f"读取 {root / rel} 失败：{err.strerror or err}，未生成备份") from err
+                    raise BackupError(f"读取 {root / rel} 失败：{os_error_reason(err)}，未生成备份") from err
         children_dir = PurePosixPath(layout.children_dir(root).relative_to(root).as_posix())
         journal_rel = PurePosixPath(layout.journal_path(root).relative_to(root).as_posix())
         manifest = {
@@ -213,7 +214,7 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
     except OSError as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise BackupError(f"写入备份 {target} 失败：{err.strerror or err}") from err
+        raise BackupError(f"写入备份 {target} 失败：{os_error_reason(err)}（未留下不完整的备份）") from err
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -347,15 +348,20 @@ def _extract(file: Path, staging: Path, manifest: dict[str, Any]) -> None:
                 data = handle.read() if handle else b""
                 if hashlib.sha256(data).hexdigest() != expected[str(rel)]:
                     raise BackupError(f"备份中的“{rel}”与清单的校验值不符，备份已损坏或被改动，已停止恢复")
-                layout.ensure_private_dir(target.parent)
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layout.FILE_MODE)
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
+                try:
+                    layout.ensure_private_dir(target.parent)
+                    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, layout.FILE_MODE)
+                    with os.fdopen(fd, "wb") as out:
+                        out.write(data)
+                        out.flush()
+                        os.fsync(out.fileno())
+                except OSError as err:
+                    raise BackupError(f"恢复到 {staging.parent} 失败：{os_error_reason(err)}，已停止恢复"
+                                      "（未留下不完整的目录）") from err
                 seen.add(str(rel))
     except (OSError, tarfile.TarError) as err:
-        raise BackupError(f"读取备份 {file} 失败：{err}") from err
+        why = os_error_reason(err) if isinstance(err, OSError) else err
+        raise BackupError(f"读取备份 {file} 失败：{why}") from err
     missing = sorted(set(expected) - seen)
     if missing:
         raise BackupError(f"备份缺少文件：{'、'.join(missing[:5])}，已停止恢复")

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
+from kbtui.oserrors import os_error_reason
 from kbtui.store import StoreError
 
 ATTACHMENTS = "attachments"
@@ -32,18 +33,31 @@ def parse_evidence_arg(text: str) -> dict[str, str]:
 
 
 def _private_copy(source: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for parent in (folder.parent, folder):
-        os.chmod(parent, 0o700)
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for parent in (folder.parent, folder):
+            os.chmod(parent, 0o700)
+    except OSError as err:
+        raise EvidenceError(f"无法建立佐证材料文件夹 {folder}：{os_error_reason(err)}，未附上") from None
     stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
     target = folder / f"{stamp}-{source.name}"
     n = 1
     while target.exists():
         target = folder / f"{stamp}-{n}-{source.name}"
         n += 1
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-        shutil.copyfileobj(src, out)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                shutil.copyfileobj(src, out)
+        except BaseException:
+            target.unlink(missing_ok=True)           # no half-copied attachment is left
+            if created:
+                folder.rmdir()
+            raise
+    except OSError as err:
+        raise EvidenceError(f"无法把佐证文件 {source.name} 复制到 {folder}：{os_error_reason(err)}，未附上") from None
     os.chmod(target, 0o600)
     return target
 
@@ -83,5 +97,16 @@ def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str
     new = [{**e, "status": record.get("status")} for e in attach(workspace, id_number, items)]
     if not new:
         return record
-    return workspace.store.update(id_number, {"evidence": list(record.get("evidence") or []) + new},
-                                  workspace.operator, expected_version=expected_version, action="evidence")
+    try:
+        return workspace.store.update(id_number, {"evidence": list(record.get("evidence") or []) + new},
+                                      workspace.operator, expected_version=expected_version, action="evidence")
+    except BaseException:
+        discard(workspace, new)            # not saved: the copies would belong to nobody
+        raise
+
+
+def discard(workspace, entries: Iterable[dict[str, Any]]) -> None:
+    """Delete the copied files of evidence ``entries`` that were not saved after all."""
+    for entry in entries:
+        if entry.get("file"):
+            (workspace.root / entry["file"]).unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import platformdirs
 
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.status import StatusRegistry
+from kbtui.oserrors import os_error_reason
 from kbtui.plugin_manager import PluginHost
 from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
@@ -27,6 +28,18 @@ PROFILE_FILE = "profile.toml"
 META_FILE = "meta.json"
 SUBFOLDERS = ("exports", "rejects", "backups", "attachments")
 
+
+
+def _undo_create(root: Path, existed: bool) -> None:
+    """Remove what a failed ``Workspace.create`` wrote: the folder, or (if it was there, empty) its content."""
+    if not existed:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for child in list(root.iterdir()) if root.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 class WorkspaceError(Exception):
     """A data folder that cannot be used; the message is Chinese and says what to do."""
@@ -126,16 +139,23 @@ class Workspace:
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
         load_profile(profile_path)  # validate before writing anything
-        _private_dir(root)
-        for name in SUBFOLDERS:
-            _private_dir(root / name)
-        _write_private(root / PROFILE_FILE, Path(profile_path).read_bytes())
+        existed = root.exists()
         operator = operator or default_operator()
-        meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
-                "created_by": operator, **(extra_meta or {})}
-        _write_private(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-        operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
-        ChildStore.open(root)
+        try:
+            _private_dir(root)
+            for name in SUBFOLDERS:
+                _private_dir(root / name)
+            _write_private(root / PROFILE_FILE, Path(profile_path).read_bytes())
+            meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
+                    "created_by": operator, **(extra_meta or {})}
+            _write_private(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+            operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
+            ChildStore.open(root)
+        except BaseException as err:
+            _undo_create(root, existed)       # a data folder is whole or not there (an empty one stays empty)
+            if isinstance(err, OSError):
+                raise WorkspaceError(f"无法创建数据目录 {root}：{os_error_reason(err)}（未留下不完整的目录）") from None
+            raise
         return cls.open(root, operator, plugin_dirs)
 
     @classmethod
