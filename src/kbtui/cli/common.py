@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,9 +10,12 @@ from typing import Any, Callable
 
 import click
 
+from kbtui.domain.controls import escape_controls
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.profiles import ProfileError
+from kbtui.services import disclosure
+from kbtui.services.disclosure import Presenter
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
 from kbtui.store import StoreError
 
@@ -26,6 +30,7 @@ class Settings:
     data_dir_given: bool = False
     _workspace: Workspace | None = None
     _warned: int = 0
+    _presenter: Presenter | None = None
 
     def workspace(self) -> Workspace:
         if self._workspace is None:
@@ -34,12 +39,61 @@ class Settings:
             self.flush_warnings()
         return self._workspace
 
+    def presenter(self) -> Presenter | None:
+        """What the operator may see of children's numbers (None before a data folder is open)."""
+        if self._presenter is None and self._workspace is not None:
+            self._presenter = disclosure.presenter(self._workspace)
+        return self._presenter
+
     def flush_warnings(self) -> None:
         """Print plugin warnings not printed yet (registries fill lazily, so more may come later)."""
         if self._workspace is not None:
             warnings = self._workspace.warnings
             warn(warnings[self._warned:])
             self._warned = len(warnings)
+
+
+# --------------------------------------------------------------------------- what the CLI prints
+#
+# Everything a command prints goes through ``shown``: control characters from data or files as visible
+# symbols (an ESC in an imported address must not retitle the terminal), and children's ID and phone
+# numbers masked for roles that do not see them (``services.disclosure``). ``click.echo`` and
+# ``click.secho`` are replaced below, so that no command (nor a plugin's) can print around it; JSON is
+# masked field by field first (``print_json``).
+
+_click_echo, _click_secho = click.echo, click.secho
+_running: list[Settings] = []          # the settings of the command running now (for its error message)
+
+
+def _settings() -> Settings | None:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Settings) if ctx is not None else None
+    return found or (_running[-1] if _running else None)
+
+
+def shown(text: str) -> str:
+    """``text`` as the operator may see it (control characters escaped, numbers masked by role)."""
+    text = escape_controls(text)
+    settings = _settings()
+    presenter = settings.presenter() if settings is not None else None
+    return presenter.text(text) if presenter is not None else text
+
+
+def echo(message: Any = None, file=None, nl: bool = True, err: bool = False, color: bool | None = None) -> None:
+    _click_echo(shown(message) if isinstance(message, str) else message, file=file, nl=nl, err=err, color=color)
+
+
+def secho(message: Any = None, file=None, nl: bool = True, err: bool = False, color: bool | None = None,
+          **styles: Any) -> None:
+    _click_secho(shown(message) if isinstance(message, str) else message, file=file, nl=nl, err=err,
+                 color=color, **styles)
+
+
+click.echo = echo        # type: ignore[assignment]
+click.secho = secho      # type: ignore[assignment]
+
+# JSON escapes C0 controls itself (\u001b); DEL, C1 and the bidirectional controls it leaves as they are
+_JSON_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _show_in_chinese(self: click.ClickException, file=None) -> None:
@@ -62,7 +116,7 @@ class friendly_errors:
         if exc is not None and isinstance(exc, (WorkspaceError, ProfileError, StoreError, ExcelReadError,
                                                 ExcelWriteError)):
             raise click.ClickException(str(exc))
-        if isinstance(exc, OSError):
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):   # (output piped into head)
             where = f"“{exc.filename}”" if exc.filename else ""
             raise click.ClickException(f"无法读写文件{where}：{os_error_reason(exc)}")
         return False
@@ -74,7 +128,13 @@ def warn(warnings: list[str]) -> None:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """``data`` as JSON, masked field by field for the operator (``services.disclosure``)."""
+    settings = _settings()
+    presenter = settings.presenter() if settings is not None else None
+    if presenter is not None:
+        data = presenter.data(json.loads(json.dumps(data, default=str)))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(_JSON_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -112,6 +172,7 @@ def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_
     """
     ctx.obj = Settings(data_dir or default_data_dir(), operator or default_operator(), list(plugin_dirs),
                        data_dir_given=data_dir is not None)
+    _running[:] = [ctx.obj]
     if ctx.invoked_subcommand is None:
         from kbtui.cli.setup_cmds import open_tui
 

@@ -29,18 +29,6 @@ META_FILE = "meta.json"
 SUBFOLDERS = ("exports", "rejects", "backups", "attachments")
 
 
-
-def _undo_create(root: Path, existed: bool) -> None:
-    """Remove what a failed ``Workspace.create`` wrote: the folder, or (if it was there, empty) its content."""
-    if not existed:
-        shutil.rmtree(root, ignore_errors=True)
-        return
-    for child in list(root.iterdir()) if root.is_dir() else []:
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-
 class WorkspaceError(Exception):
     """A data folder that cannot be used; the message is Chinese and says what to do."""
 
@@ -65,6 +53,18 @@ def _write_private(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.chmod(path, 0o600)
+
+
+def _undo_create(root: Path, existed: bool) -> None:
+    """Remove what a failed ``Workspace.create`` wrote: the folder, or (if it was there, empty) its content."""
+    if not existed:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for child in list(root.iterdir()) if root.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def folder_is_unsafe(root: Path) -> str | None:
