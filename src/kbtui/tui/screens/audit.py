@@ -12,11 +12,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Header, Input
 
 from kbtui.services import audit
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, Static
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")

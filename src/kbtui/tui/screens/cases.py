@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Checkbox, DataTable, Header, Input, Label, Static
+from textual.widgets import Checkbox, Header, Input, Label
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import NormalizeError, parse_date
@@ -25,6 +25,7 @@ from kbtui.services import escalation as escalation_service
 from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, DetailStatic, Static
 
 
 class FormScreen(ModalScreen[dict | None]):
@@ -119,7 +120,7 @@ class CaseDetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="case-detail"):
-            yield Static(self.text)
+            yield DetailStatic(self.text)
         yield KeyBar()
 
     def action_close(self) -> None:

@@ -2,11 +2,12 @@
 back with a reason (X). 1/2/3 choose the level: 村/校核查, 镇核查, 县复核."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header
 
 from kbtui.domain import checking as chk
 from kbtui.services import checking
@@ -14,6 +15,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen
 from kbtui.tui.screens.people import PathPrompt
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, Static
 
 WINDOW = 200
 
@@ -77,10 +79,10 @@ class CheckingScreen(Screen):
     def show(self, rows: list[tuple], total: int, summary: dict, checker: chk.Checker) -> None:
         allowed = "、".join(chk.roles_for(self.level, checking.role_overrides(self.app.workspace)))
         roles = "、".join(checker.roles) or "未在人员名单中登记职务"
-        self.query_one("#check-head", Static).update(
-            f"[b]{self.level}[/b]（{allowed}）　待核查 {total} 条　"
-            f"操作员：{checker.name}（{roles}）\n"
-            + "　".join(f"{k} {v}" for k, v in summary.items()))
+        head = Text(self.level, style="bold")
+        head.append(f"（{allowed}）　待核查 {total} 条　操作员：{checker.name}（{roles}）\n"
+                    + "　".join(f"{k} {v}" for k, v in summary.items()))
+        self.query_one("#check-head", Static).update(head)
         table = self.query_one(DataTable)
         table.clear()
         self.shown = []

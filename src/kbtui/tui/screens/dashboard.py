@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.dashboard import Dashboard, current_phase, dashboard
 from kbtui.tui.widgets.bars import bar_chart
+from kbtui.tui.widgets.shown import Static
 
 
 class DashboardScreen(Screen):

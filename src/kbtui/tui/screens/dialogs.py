@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.domain.child import LABEL_OF
+from kbtui.tui.widgets.shown import Static, option
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import fit
 
@@ -66,7 +67,7 @@ class PickerScreen(ModalScreen[str | None]):
                 full, initials = name_pinyin(label)
                 if text not in label.lower() and not initials.startswith(text) and not full.startswith(text):
                     continue
-            found.append(Option(label, id=value))
+            found.append(option(self.app, label, id=value))     # labels may be data (villages, schools …)
         return found
 
     def on_mount(self) -> None:

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select
 
 from kbtui.domain import roles as R
 from kbtui.services import access
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, Static
 
 
 class OperatorForm(ModalScreen[dict | None]):

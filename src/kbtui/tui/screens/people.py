@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label
 
 from kbtui.domain import responsibility as resp
 from kbtui.services import people as people_svc
@@ -15,6 +15,7 @@ from kbtui.services import responsibility as resp_svc
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, Static
 
 FORM_FIELDS = (("name", "姓名", ""), ("role", "职务", "村干部、组长、校长、班主任、教师…"),
                ("unit", "单位", "村（社区）或学校"), ("phone", "联系电话", ""),

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label
 
 from kbtui.services import placement_check as pc
 from kbtui.services import placements as pl
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, DetailStatic, Static
 
 GROUPINGS = ("compliance", "option")
 GROUP_LABEL = {"compliance": "按达标情况", "option": "按安置方式"}
@@ -118,7 +119,7 @@ class PlacementScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Static(id="placement-info")
+            yield DetailStatic(id="placement-info")
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield KeyBar()
 

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select
 
 from kbtui.domain.report import ReportError
 from kbtui.services import reports as rs
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, Static
 
 WHOLE = "__all__"
 

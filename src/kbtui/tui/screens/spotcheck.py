@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header
 
 from kbtui.excel.writer import ExcelWriteError
 from kbtui.services import spotcheck
@@ -15,6 +15,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.people import PathPrompt
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DataTable, Static
 
 
 class SpotcheckScreen(Screen):
