@@ -315,7 +315,7 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
                     reject(row, Issue(row.number, header[key], message, False))
                     return None
         row_issues = [Issue(row.number, header[k], f"{errors[k][i]}，此项未导入", True)
-                      for k in keys if k not in required_set and i in errors[k]] \
+                      for k in keys if k not in required_set and i in errors.get(k, ())] \
             if i in optional_errors else []
         if i in from_id:
             row_issues.extend(Issue(row.number, column, message, True) for column, message in from_id[i])
