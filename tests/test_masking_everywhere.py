@@ -255,3 +255,15 @@ def test_a_full_id_may_still_be_typed_to_find_a_child(world):
     shown = run_cli("placement", "show", world["placed"], data_dir=world["data"], operator=SUPERVISOR)
     assert shown.exit_code == 0 and world["placed"] not in shown.output
     assert f"{world['placed'][:6]}********{world['placed'][-4:]}" in shown.output
+
+
+def test_the_cli_prints_only_through_what_the_operator_may_see():
+    """``click.echo``/``click.secho`` are the CLI's own (cli.common.shown), and no command prints around them."""
+    import kbtui.cli.common as common
+
+    assert click.echo is common.echo and click.secho is common.secho
+    for path in sorted(Path(common.__file__).parent.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        for bypass in ("print(", "sys.stdout.write", "sys.stderr.write", "from click import echo",
+                       "from click import secho"):
+            assert bypass not in source, (path.name, bypass)

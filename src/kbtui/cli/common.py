@@ -131,7 +131,7 @@ def print_json(data: Any) -> None:
     """``data`` as JSON, masked field by field for the operator (``services.disclosure``)."""
     settings = _settings()
     presenter = settings.presenter() if settings is not None else None
-    if presenter is not None:
+    if presenter is not None and not presenter.full:     # (dataclasses, dates … made plain first)
         data = presenter.data(json.loads(json.dumps(data, default=str)))
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     click.echo(_JSON_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
