@@ -30,9 +30,6 @@ from kbtui.excel.limits import looks_far
 
 #: Sheets whose XML is smaller than this are parsed whole: splitting them saves too little.
 MIN_SPLIT_BYTES = 4_000_000
-#: The first half's share of the XML: a little more than half, since the second half can start only once
-#: the rest is unzipped and looked at (``limits.looks_far``), so that both halves end together.
-FIRST_SHARE = 0.56
 
 _SHEET_DATA, _SHEET_DATA_END = b"<sheetData>", b"</sheetData>"
 _ROW_AT = re.compile(rb'<row\s[^>]*?(?<![\w:])r="(\d+)"')
@@ -142,7 +139,7 @@ def read_in_halves(path: Path, index: int, name: str,
                 pool = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="kbtui-xlsx"))
                 fh = stack.enter_context(archive.open(member))
 
-                first = fh.read(int(size * FIRST_SHARE))
+                first = fh.read(size // 2)
                 start = first.find(_SHEET_DATA)
                 if start < 0 or not first[:200].lstrip().startswith((b"<?xml", b"<worksheet")):
                     return None
