@@ -337,3 +337,31 @@ def test_row_xml_matches_openpyxl_for_any_text(rows):
             mp.setattr(data_rows, "USE_ROW_XML", False)
             _form(Path(tmp) / "b.xlsx", rows, columns=[(f"列{i}", 8) for i in range(6)])
         assert _sheet_xml(Path(tmp) / "a.xlsx") == _sheet_xml(Path(tmp) / "b.xlsx")
+
+
+# --------------------------------------------------------------------------- formula guard: full-width, blanks
+
+_FULL_WIDTH_EVIL = ["＝1+1", "＋1+1", "－2+3", "＠SUM(A1:A2)", "＝HYPERLINK(\"http://x\",\"点我\")", " =1+1", "  +1",
+                    "\u3000=1+1", " \t=1+1", "\r\n@SUM(A1)", " ＝cmd|' /C calc'!A0", "\n=1+1"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("evil", _FULL_WIDTH_EVIL)
+def test_full_width_and_blank_led_formulas_are_quote_prefixed(tmp_path, monkeypatch, evil, fast):
+    """WPS (and Excel with a Chinese IME) takes ＝＋－＠ for = + - @, and blanks before them for nothing:
+    a note typed as ＝HYPERLINK(…) or " =1+1" is written as quote-prefixed text like "=1+1" is."""
+    if not fast:
+        monkeypatch.setattr(writer_mod, "USE_FAST_ROWS", False)
+    path = tmp_path / "evil.xlsx"
+    _form(path, [[1, evil, ID1, None, evil]], columns=COLUMNS)
+    ws = openpyxl.load_workbook(path).active
+    for ref in ("B4", "E4"):
+        assert ws[ref].value == evil.replace("\r\n", "\n")        # XML reads CR LF back as LF
+        assert ws[ref].data_type == "s" and ws[ref].quotePrefix, (ref, evil)
+
+
+@pytest.mark.parametrize("harmless", ["张三", " 张三", "　高峰村", "1＝1", "a-b", "2024-09-01", "+", ""])
+def test_harmless_text_is_not_quote_prefixed(harmless):
+    from kbtui.excel.cells import is_risky
+
+    assert is_risky(harmless) is (harmless == "+")

@@ -342,3 +342,17 @@ def test_legal_documents_are_exports_and_read_only_roles_cannot_issue_them(data,
     assert letter.read_text(encoding="utf-8").startswith("责令限期改正通知书")
     assert_export(data, "cadre", letter, "责令限期改正通知书", 1)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]     # no temporary files left
+
+
+# --------------------------------------------------------------------------- formula guard, end to end
+
+@pytest.mark.parametrize("note", ["＝HYPERLINK(\"http://x\",\"点我\")", " =1+1", "＠SUM(A1)"])
+def test_a_full_width_formula_typed_in_a_note_is_exported_as_text(data, tmp_path, note):
+    ws = admin(data)
+    kid = next(r for r in ws.store.all() if r.get("name") and ws.ledgers["in-school-local"].members([r], ws.context()))
+    cli(data, "tester", "visit", kid["id_number"], "--status", "在籍在校", "--note", note)
+    out = tmp_path / "台账.xlsx"
+    cli(data, "tester", "ledger", "export", "in-school-local", "-o", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    cell = next(c for row in sheet.iter_rows() for c in row if c.value == note.strip() or c.value == note)
+    assert cell.data_type == "s" and cell.quotePrefix

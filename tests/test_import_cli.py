@@ -282,3 +282,12 @@ def test_unknown_source_and_wrong_file(data: Path, tmp_path: Path):
     (tmp_path / "fake.xlsx").write_text("<html><table></table></html>", encoding="utf-8")
     result = run(data, "import", "police", str(tmp_path / "fake.xlsx"), ok=False)
     assert result.exit_code == 1 and "网页" in result.output
+
+
+def test_a_bad_optional_cell_in_a_list_without_birth_date_and_sex(data: Path, tmp_path: Path):
+    """Only ID, name and a phone that is no phone: the row is imported without the phone (this raised
+    KeyError('birth_date') — the two columns taken from the ID number had no errors of their own)."""
+    path = tmp_path / "简表.csv"
+    path.write_text(f"身份证号,姓名,联系电话\n{cid('2015-03-04', 11)},张三,12ab\n", encoding="utf-8")
+    result = run(data, "import", "police", str(path))
+    assert "新增儿童 1 人" in result.output and "联系电话" in result.output and "此项未导入" in result.output

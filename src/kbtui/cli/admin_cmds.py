@@ -7,7 +7,7 @@ import click
 
 from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
 from kbtui.domain import roles as R
-from kbtui.services import audit, gate, operator_admin
+from kbtui.services import audit, disclosure, gate, operator_admin
 from kbtui.services import backup as backups
 from kbtui.services.workspace import Workspace
 
@@ -119,7 +119,8 @@ def audit_log(workspace: Workspace, child: str | None, who: str | None, action: 
     if as_json:
         print_json({"entries": entries, "count": len(entries)})
         return
-    for line in audit.iter_text(entries, workspace):
+    # masked field by field before the lines are made: an old phone number is nobody's any more
+    for line in audit.iter_text(disclosure.presenter(workspace).data(entries), workspace):
         click.echo(line)
     click.echo(f"共 {len(entries)} 条")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,12 @@ from kbtui.cli import zh
 
 zh.install()     # before any command is declared: click's own words (help, usage errors) in Chinese
 
+from kbtui.domain.controls import escape_controls  # noqa: E402
+from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
+from kbtui.oserrors import os_error_reason  # noqa: E402
 from kbtui.profiles import ProfileError  # noqa: E402
+from kbtui.services import disclosure  # noqa: E402
+from kbtui.services.disclosure import Presenter  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
 from kbtui.store import StoreError  # noqa: E402
 
@@ -28,6 +34,7 @@ class Settings:
     data_dir_given: bool = False
     _workspace: Workspace | None = None
     _warned: int = 0
+    _presenter: Presenter | None = None
 
     def workspace(self, load_children: bool = True) -> Workspace:
         """The data folder (opened once); ``load_children=False``: the TUI reads the children itself."""
@@ -42,6 +49,12 @@ class Settings:
     def has_workspace(self) -> bool:
         return self._workspace is not None
 
+    def presenter(self) -> Presenter | None:
+        """What the operator may see of children's numbers (None before a data folder is open)."""
+        if self._presenter is None and self._workspace is not None:
+            self._presenter = disclosure.presenter(self._workspace)
+        return self._presenter
+
     def flush_warnings(self) -> None:
         """Print plugin warnings not printed yet (registries fill lazily, so more may come later)."""
         if self._workspace is not None:
@@ -50,15 +63,72 @@ class Settings:
             self._warned = len(warnings)
 
 
+# --------------------------------------------------------------------------- what the CLI prints
+#
+# Everything a command prints goes through ``shown``: control characters from data or files as visible
+# symbols (an ESC in an imported address must not retitle the terminal), and children's ID and phone
+# numbers masked for roles that do not see them (``services.disclosure``). ``click.echo`` and
+# ``click.secho`` are replaced below, so that no command (nor a plugin's) can print around it; JSON is
+# masked field by field first (``print_json``).
+
+_click_echo, _click_secho = click.echo, click.secho
+_running: list[Settings] = []          # the settings of the command running now (for its error message)
+
+
+def _settings() -> Settings | None:
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Settings) if ctx is not None else None
+    return found or (_running[-1] if _running else None)
+
+
+def shown(text: str) -> str:
+    """``text`` as the operator may see it (control characters escaped, numbers masked by role)."""
+    text = escape_controls(text)
+    settings = _settings()
+    presenter = settings.presenter() if settings is not None else None
+    return presenter.text(text) if presenter is not None else text
+
+
+def echo(message: Any = None, file=None, nl: bool = True, err: bool = False, color: bool | None = None) -> None:
+    _click_echo(shown(message) if isinstance(message, str) else message, file=file, nl=nl, err=err, color=color)
+
+
+def secho(message: Any = None, file=None, nl: bool = True, err: bool = False, color: bool | None = None,
+          **styles: Any) -> None:
+    _click_secho(shown(message) if isinstance(message, str) else message, file=file, nl=nl, err=err,
+                 color=color, **styles)
+
+
+click.echo = echo        # type: ignore[assignment]
+click.secho = secho      # type: ignore[assignment]
+
+# JSON escapes C0 controls itself (\u001b); DEL, C1 and the bidirectional controls it leaves as they are
+_JSON_CONTROLS = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _show_in_chinese(self: click.ClickException, file=None) -> None:
+    """click prints ``Error: …``; every message of ours is Chinese, so is the word in front of it."""
+    click.echo(f"错误：{self.format_message()}", file=file, err=file is None)
+
+
+# every ClickException of ours (friendly_errors and the commands' own); usage errors keep click's text
+click.ClickException.show = _show_in_chinese  # type: ignore[method-assign]
+
+
 class friendly_errors:
-    """Turn the product's own errors into a Chinese message and exit code 1, never a traceback."""
+    """Turn the product's own errors into a Chinese message and exit code 1, never a traceback; a file
+    operation that failed where no service said more (an OSError) too: which file, and why."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc is not None and isinstance(exc, (WorkspaceError, ProfileError, StoreError)):
+        if exc is not None and isinstance(exc, (WorkspaceError, ProfileError, StoreError, ExcelReadError,
+                                                ExcelWriteError)):
             raise click.ClickException(str(exc))
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):   # (output piped into head)
+            where = f"“{exc.filename}”" if exc.filename else ""
+            raise click.ClickException(f"无法读写文件{where}：{os_error_reason(exc)}")
         return False
 
 
@@ -87,8 +157,8 @@ class OutputFile(click.Path):
 
         path = super().convert(value, param, ctx)
         problem = output_problem(path)
-        if problem:
-            self.fail(problem, param, ctx)
+        if problem:      # not a usage error (exit 2 with the usage): one message, exit 1, like any write
+            raise click.ClickException(problem)
         return path
 
 
@@ -98,7 +168,13 @@ def warn(warnings: list[str]) -> None:
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """``data`` as JSON, masked field by field for the operator (``services.disclosure``)."""
+    settings = _settings()
+    presenter = settings.presenter() if settings is not None else None
+    if presenter is not None and not presenter.full:     # (dataclasses, dates … made plain first)
+        data = presenter.data(json.loads(json.dumps(data, default=str)))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(_JSON_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -136,6 +212,7 @@ def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_
     """
     ctx.obj = Settings(data_dir or default_data_dir(), operator or default_operator(), list(plugin_dirs),
                        data_dir_given=data_dir is not None)
+    _running[:] = [ctx.obj]
     if ctx.invoked_subcommand is None:
         from kbtui.cli.setup_cmds import open_tui
 

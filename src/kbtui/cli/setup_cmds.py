@@ -9,9 +9,10 @@ import click
 import orjson
 
 from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn
+from kbtui.oserrors import os_error_reason
 from kbtui.profiles import find_profile
 from kbtui.services.demo import build_demo
-from kbtui.services.workspace import META_FILE, Workspace, default_data_dir
+from kbtui.services.workspace import META_FILE, Workspace, WorkspaceError, default_data_dir
 
 DEMO_PROFILE = "shuangshan-2024"
 
@@ -96,8 +97,10 @@ def _build_demo(root: Path, profile_path: Path, settings: Settings, children: in
         if root.exists():
             root.rmdir()   # only an empty folder may be replaced
         staging.rename(root)
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise WorkspaceError(f"无法生成演示数据到 {root}：{os_error_reason(err)}（未留下不完整的目录）") from None
         raise
     return Workspace.open(root, settings.operator, settings.plugin_dirs)
 

@@ -22,38 +22,48 @@ class Field:
     group: str
     kind: str = "text"   # text | date | list | choice | phone
     width: int = 12       # display width hint in terminal cells
+    limit: int = 100      # the longest value accepted, in characters (an import rejects a row beyond it)
 
+
+#: the longest value of a field that ``FIELDS`` does not list (a plugin's, a list's own column)
+DEFAULT_LIMIT = 500
 
 FIELDS: tuple[Field, ...] = (
-    Field("id_number", "身份证号", "基本信息", width=18),
-    Field("name", "姓名", "基本信息", width=8),
-    Field("sex", "性别", "基本信息", "choice", 4),
-    Field("birth_date", "出生日期", "基本信息", "date", 10),
-    Field("ethnicity", "民族", "基本信息", width=6),
-    Field("village", "村（社区）", "户籍与住址", width=10),
-    Field("group", "村民小组", "户籍与住址", width=8),
-    Field("household_address", "户籍地址", "户籍与住址", width=24),
-    Field("current_address", "现住址", "户籍与住址", width=24),
-    Field("guardian", "监护人", "家庭", width=8),
-    Field("guardian_phone", "联系电话", "家庭", "phone", 11),
-    Field("family_type", "家庭类型", "家庭", "choice", 8),
-    Field("key_groups", "重点群体", "家庭", "list", 12),
-    Field("disability_category", "残疾类别", "残疾", "choice", 6),
-    Field("disability_grade", "残疾等级", "残疾", "choice", 6),
-    Field("disability_certificate", "残疾证号", "残疾", width=20),
-    Field("school", "就读学校", "就学", width=12),
-    Field("grade", "年级", "就学", width=6),
-    Field("class_name", "班级", "就学", width=6),
-    Field("student_no", "学籍号", "就学", width=20),
-    Field("enrollment_status", "学籍状态", "就学", width=6),
-    Field("status", "核实情况", "核实", "choice", 10),
-    Field("status_reason", "原因", "核实", width=12),
-    Field("note", "备注", "核实", width=20),
-    Field("responsible_gov", "政府线责任人", "责任人", width=8),
-    Field("responsible_edu", "教育线责任人", "责任人", width=8),
+    Field("id_number", "身份证号", "基本信息", width=18, limit=40),
+    Field("name", "姓名", "基本信息", width=8, limit=50),
+    Field("sex", "性别", "基本信息", "choice", 4, limit=10),
+    Field("birth_date", "出生日期", "基本信息", "date", 10, limit=40),
+    Field("ethnicity", "民族", "基本信息", width=6, limit=20),
+    Field("village", "村（社区）", "户籍与住址", width=10, limit=50),
+    Field("group", "村民小组", "户籍与住址", width=8, limit=30),
+    Field("household_address", "户籍地址", "户籍与住址", width=24, limit=200),
+    Field("current_address", "现住址", "户籍与住址", width=24, limit=200),
+    Field("guardian", "监护人", "家庭", width=8, limit=50),
+    Field("guardian_phone", "联系电话", "家庭", "phone", 11, limit=100),
+    Field("family_type", "家庭类型", "家庭", "choice", 8, limit=30),
+    Field("key_groups", "重点群体", "家庭", "list", 12, limit=200),
+    Field("disability_category", "残疾类别", "残疾", "choice", 6, limit=30),
+    Field("disability_grade", "残疾等级", "残疾", "choice", 6, limit=20),
+    Field("disability_certificate", "残疾证号", "残疾", width=20, limit=40),
+    Field("school", "就读学校", "就学", width=12, limit=100),
+    Field("grade", "年级", "就学", width=6, limit=30),
+    Field("class_name", "班级", "就学", width=6, limit=30),
+    Field("student_no", "学籍号", "就学", width=20, limit=40),
+    Field("enrollment_status", "学籍状态", "就学", width=6, limit=30),
+    Field("status", "核实情况", "核实", "choice", 10, limit=30),
+    Field("status_reason", "原因", "核实", width=12, limit=200),
+    Field("note", "备注", "核实", width=20, limit=1000),
+    Field("responsible_gov", "政府线责任人", "责任人", width=8, limit=50),
+    Field("responsible_edu", "教育线责任人", "责任人", width=8, limit=50),
 )
 FIELD_BY_KEY = {f.key: f for f in FIELDS}
 LABEL_OF = {f.key: f.label for f in FIELDS}
+
+
+def limit_of(key: str) -> int:
+    """The longest value (characters) field ``key`` accepts."""
+    found = FIELD_BY_KEY.get(key)
+    return found.limit if found is not None else DEFAULT_LIMIT
 
 SEXES = ("男", "女")
 

@@ -1,27 +1,33 @@
-"""Masking sensitive numbers for lists shown to roles that do not need them.
+"""Masking children's ID and phone numbers for roles that do not need them.
 
 ID numbers keep the region code and the last four (``500224********1234``, ``idcard.mask_id``); phone
-numbers keep the first three and the last four (``138****5678``). The detail form shows full values.
+numbers keep the first three and the last four (``138****5678``). Which fields hold such numbers is one
+table, :data:`FIELD_KINDS` (a field key → its kind); exports mask their columns by it
+(``services.access.mask_row``) and everything shown on screen or printed passes through
+``services.disclosure``, which masks by it and also finds ID numbers inside any other text
+(:func:`mask_ids_in_text`). A staff member's phone in the people register is no child's number: not masked.
 """
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from kbtui.domain.idcard import mask_id
 
-# Fields masked in lists: field key -> masking function.
 _DIGITS = re.compile(r"\d")
+
+ID, PHONE = "id", "phone"
 
 
 def mask_phone(phone: str) -> str:
     """138****5678 for a mobile; a landline keeps its first three and last four digits the same way.
 
-    Several numbers (joined by 、) are masked one by one; a short number is masked entirely.
+    Several numbers (joined by 、) are masked one by one; a short number is masked entirely; a number
+    already masked stays as it is.
     """
     text = str(phone or "")
-    if not text:
-        return ""
+    if not text or "*" in text:
+        return text
     if "、" in text:
         return "、".join(mask_phone(p) for p in text.split("、"))
     digits = [m.start() for m in _DIGITS.finditer(text)]
@@ -35,13 +41,16 @@ def mask_id_number(value: Any) -> str:
     return mask_id(str(value)) if value else ""
 
 
-MASKED_FIELDS = {
-    "id_number": mask_id_number,
-    "guardian_phone": mask_phone,
-    "phone": mask_phone,
-    "student_no": mask_id_number,          # usually "G" + the ID number
-    "disability_certificate": mask_id_number,   # the ID number plus the category and grade
+#: the fields holding a child's number, by kind
+FIELD_KINDS: dict[str, str] = {
+    "id_number": ID,
+    "student_no": ID,                  # usually "G" + the ID number
+    "disability_certificate": ID,      # the ID number plus the category and grade
+    "guardian_phone": PHONE,
 }
+MASKS: dict[str, Callable[[Any], str]] = {ID: mask_id_number, PHONE: mask_phone}
+#: field key → masking function (for the columns of exports and lists)
+MASKED_FIELDS = {key: MASKS[kind] for key, kind in FIELD_KINDS.items()}
 
 
 def mask_cell(key: str, value: Any) -> Any:
@@ -58,3 +67,15 @@ def mask_record(record: dict[str, Any]) -> dict[str, Any]:
         if value:
             masked[key] = fn(value)
     return masked
+
+
+# An ID number inside text: 15 to 18 digits (old and new numbers, and mistyped ones), perhaps an X, perhaps
+# a letter prefix (学籍号 G…) or digits after (残疾证号), a word of its own (not part of a longer one).
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]{0,3})([0-9]{14,}[Xx]?[0-9]*)(?![0-9A-Za-z])")
+
+
+def mask_ids_in_text(text: str) -> str:
+    """``text`` with every ID number in it masked (``500224********1234``)."""
+    if len(text) < 14:
+        return text
+    return _ID_IN_TEXT.sub(lambda m: m.group(1) + mask_id(m.group(2)), text)

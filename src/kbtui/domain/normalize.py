@@ -3,12 +3,20 @@
 Every function takes what a spreadsheet reader returns for a cell (str, int, float, bool,
 datetime/date or None) and returns a clean value, or raises :class:`NormalizeError` whose message
 is Chinese and says what is wrong, so that it can be shown as the reason a row was rejected.
+
+Text loses its control characters here (``domain.controls``: ESC, BEL, bidirectional overrides …), and a
+message quoting a cell shows them as visible symbols; :func:`check_length` refuses a value longer than its
+field takes (``domain.child.limit_of``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
+
+from kbtui.domain.child import LABEL_OF, limit_of
+from kbtui.domain.controls import escape_controls, strip_controls
 
 __all__ = [
     "NormalizeError",
@@ -20,12 +28,36 @@ __all__ = [
     "normalize_enrollment_status",
     "normalize_phone",
     "normalize_text",
+    "check_length",
+    "too_long",
+    "TooLongError",
     "GRADES",
 ]
 
 
 class NormalizeError(ValueError):
     """A cell value that cannot be used; the message is Chinese and says why."""
+
+
+class TooLongError(NormalizeError):
+    """A value longer than its field takes: the whole row is refused (a cell of a million characters is
+    no child's data, and the rest of its row is not to be trusted either)."""
+
+
+def too_long(values: Mapping[str, object], headers: Mapping[str, str] | None = None) -> str | None:
+    """Why a row is refused for a cell longer than its field takes (``domain.child.limit_of``), or None.
+    ``headers`` names the columns as the file shows them (else the fields' labels)."""
+    for key, value in values.items():
+        if value.__class__ is str and len(value) > limit_of(key):
+            label = (headers or {}).get(key) or LABEL_OF.get(key, key)
+            return f"“{label}”列有 {len(value)} 个字符，超过上限 {limit_of(key)} 个字符"
+    return None
+
+
+def check_length(value: object, limit: int, label: str = "内容") -> None:
+    """Raise :class:`TooLongError` if ``value`` is a text of more than ``limit`` characters."""
+    if value.__class__ is str and len(value) > limit:
+        raise TooLongError(f"{label}有 {len(value)} 个字符，超过上限 {limit} 个字符")
 
 
 def _nfkc(value: str) -> str:
@@ -37,10 +69,12 @@ def _is_blank(value: object) -> bool:
 
 
 def _shown(value: object) -> str:
-    """A value as it would appear in a message (floats without a useless .0)."""
+    """A value as it would appear in a message (floats without a useless .0, control characters as
+    visible symbols, at most 60 characters)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = escape_controls(str(value).strip(), keep_breaks=False)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 # --------------------------------------------------------------------------- text
@@ -49,7 +83,8 @@ _WS = re.compile(r"\s+")
 
 
 def normalize_text(value: object) -> str:
-    """NFKC, strip, collapse inner whitespace to one space. None → ""; 3.0 → "3"; a date → ISO."""
+    """NFKC, no control characters, strip, collapse inner whitespace to one space. None → ""; 3.0 → "3";
+    a date → ISO."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -60,7 +95,7 @@ def normalize_text(value: object) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return _WS.sub(" ", _nfkc(str(value))).strip()
+    return _WS.sub(" ", strip_controls(_nfkc(str(value)))).strip()
 
 
 # --------------------------------------------------------------------------- dates
@@ -122,8 +157,8 @@ def parse_date(value: object) -> dt.date:
             text = str(int(value))
             return _make_date(text[:4], text[4:6], text[6:], text)
         return excel_serial_to_date(value)
-    shown = str(value).strip()
-    text = _nfkc(shown).strip().rstrip(".。")
+    shown = _shown(value)
+    text = _nfkc(str(value)).strip().rstrip(".。")
     m = _DATE_YMD.fullmatch(text)
     if m:
         return _make_date(*m.groups(), shown)
@@ -175,12 +210,12 @@ def normalize_name(value: object) -> str:
         raise NormalizeError("姓名为空")
     if isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
         raise NormalizeError(f"姓名“{_shown(value)}”不是姓名（是数字或日期），请检查列是否对齐")
-    text = _NAME_INVISIBLE.sub("", _nfkc(str(value)))
+    text = _NAME_INVISIBLE.sub("", strip_controls(_nfkc(str(value))))
     text = _NAME_DOTS.sub("·", text).strip("·")
     if not text:
         raise NormalizeError("姓名为空")
     if _HAS_DIGIT.search(text):
-        raise NormalizeError(f"姓名“{text}”中含有数字，请检查")
+        raise NormalizeError(f"姓名“{_shown(text)}”中含有数字，请检查")
     return text
 
 
@@ -291,8 +326,8 @@ def normalize_phone(value: object) -> str:
         if isinstance(value, float) and not value.is_integer():
             raise NormalizeError(f"联系电话“{value}”不是整数，请检查")
         value = str(int(value))
-    shown = str(value).strip()
-    text = _nfkc(shown)
+    shown = _shown(value)
+    text = _nfkc(str(value).strip())
     parts = [p for p in _PHONE_SPLIT.split(text) if p.strip()]
     if not parts:
         raise NormalizeError("联系电话为空")

@@ -1,7 +1,9 @@
 """What goes into a cell of a written form: text Excel accepts, and a styled write-only cell.
 
-Safety: a string beginning with ``= + - @`` (or looking like an Excel error code) is written as an
-inline *string* with Excel's quote-prefix flag, so neither Excel nor WPS evaluates it, not even after
+Safety: a string beginning with ``= + - @``, their full-width forms ``＝ ＋ － ＠`` (WPS and Excel with a
+Chinese input method take them for the same), or blanks (spaces, tabs, line breaks, the ideographic space)
+before any of these, or looking like an Excel error code, is written as an inline *string* with Excel's
+quote-prefix flag, so neither Excel nor WPS evaluates it, not even after
 the user edits the cell; control characters Excel refuses are removed. The only way to write a formula is
 to pass a :class:`Formula` (built by code, e.g. a report's ``=SUM(D5:D18)`` total): it accepts cell
 references, numbers, operators and a few harmless functions, never text taken from a record.
@@ -17,7 +19,12 @@ from openpyxl.styles import Border, Side
 
 #: openpyxl keeps at most this many characters of a text cell
 MAX_CELL_CHARS = 32767
-_RISKY_FIRST = frozenset("=+-@\t\r")
+_FORMULA_SIGNS = frozenset("=+-@＝＋－＠")
+_BLANKS = " \t\r\n\u3000"
+#: a first character worth a closer look (``is_risky``): a formula sign or a blank (tab and CR are risky
+#: by themselves, as before; a space, line break or ideographic space only when a sign follows)
+_RISKY_FIRST = _FORMULA_SIGNS | frozenset(_BLANKS)
+_RISKY_BY_ITSELF = _FORMULA_SIGNS | frozenset("\t\r")
 _ERROR_CODES = frozenset(ERROR_CODES)
 
 _THIN = Side(style="thin")
@@ -72,10 +79,14 @@ def clean_text(value: str) -> str:
 
 
 def is_risky(value: Any) -> bool:
-    """A string Excel/WPS could take for a formula (or an error code)."""
-    return value.__class__ is str and value != "" and (
-        value[0] in _RISKY_FIRST or value in _ERROR_CODES
-    )
+    """A string Excel/WPS could take for a formula (or an error code): a formula sign first, half- or
+    full-width, or after leading blanks; a tab or CR first."""
+    if value.__class__ is not str or not value:
+        return False
+    first = value[0]
+    if first in _RISKY_BY_ITSELF or value in _ERROR_CODES:
+        return True
+    return first in _BLANKS and value.lstrip(_BLANKS)[:1] in _FORMULA_SIGNS
 
 
 def _plain(value: Any) -> Any:

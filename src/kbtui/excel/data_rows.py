@@ -145,7 +145,7 @@ class _FastRows:
                 if not value:
                     add(f'<c r="{letter}{r}{plain}inlineStr" />')
                     continue
-                style = quoted if value[0] in _RISKY_FIRST or value in _ERROR_CODES else plain
+                style = quoted if (value[0] in _RISKY_FIRST or value in _ERROR_CODES) and is_risky(value) else plain
                 stripped = value.strip()
                 space = ' xml:space="preserve"' if stripped and stripped != value else ""
                 add(f'<c r="{letter}{r}{style}inlineStr"><is><t{space}>{_escape_cdata(value)}</t></is></c>')
@@ -168,7 +168,7 @@ class _FastRows:
             elif value.__class__ is str:
                 if _ILLEGAL_SEARCH(value):   # cleaned first: what is left may look like a formula
                     value = clean_text(value)
-                if value and (value[0] in _RISKY_FIRST or value in _ERROR_CODES):
+                if value and (value[0] in _RISKY_FIRST or value in _ERROR_CODES) and is_risky(value):
                     cell = self.text
                     self._set(cell, value)
                     cell.data_type = "s"

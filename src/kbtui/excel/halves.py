@@ -8,7 +8,9 @@ in memory, and parsed on its own thread, the second half being unzipped while th
 joined at their rows' own positions (``<row r="…">``).
 
 Anything unexpected (a prefixed namespace, rows without positions, a sheet calamine places differently,
-any error) gives ``None``: the caller then parses the sheet whole, as before.
+any error) gives ``None``: the caller then parses the sheet whole, as before. So does a half in which
+``limits.looks_far`` finds a cell it must count (the caller's whole check counts them): each half is
+looked at before it is parsed, the second one while the first one parses.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 from xml.etree import ElementTree
+
+from kbtui.excel.limits import looks_far
 
 #: Sheets whose XML is smaller than this are parsed whole: splitting them saves too little.
 MIN_SPLIT_BYTES = 4_000_000
@@ -52,7 +56,7 @@ def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[str, list[str]]:
+def workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[str, list[str]]:
     """(the sheet's part, the other parts a half needs) for the workbook's ``index``-th sheet."""
     workbook = next(path for kind, path in _rels(archive, "").values() if kind.endswith("/officeDocument"))
     sheets = [el for el in ElementTree.fromstring(archive.read(workbook)).iter() if el.tag.endswith("}sheet")]
@@ -125,7 +129,7 @@ def read_in_halves(path: Path, index: int, name: str,
         return None
     try:
         with zipfile.ZipFile(path) as archive:
-            member, keep = _workbook_parts(archive, index, name)
+            member, keep = workbook_parts(archive, index, name)
             size = archive.getinfo(member).file_size
             if size < (MIN_SPLIT_BYTES if min_bytes is None else min_bytes):
                 return None
@@ -143,19 +147,24 @@ def read_in_halves(path: Path, index: int, name: str,
                 if row_at is None:
                     return None
                 cut = row_at.start()
+                if looks_far(first, start, cut):            # the first half, before it is parsed
+                    return None
                 view = memoryview(first)
                 closing = _SHEET_DATA_END + b"</worksheet>"
                 one = pool.submit(_parse_half, common, member, [view[:cut], closing], index,
                                   _scratch(folder, "kbtui-half-1.xlsx"))
                 rest = fh.read()                      # unzipped while the first half parses
-                if rest.rfind(_SHEET_DATA_END) < 0:
+                if rest.rfind(_SHEET_DATA_END) < 0 or looks_far(first[cut:] + rest[:4096], 0, len(first) - cut) \
+                        or looks_far(rest):                 # the second half, while the first one parses
                     one.result()
                     return None
                 two = pool.submit(_parse_half, common, member, [view[:start + len(_SHEET_DATA)], view[cut:], rest],
                                   index, _scratch(folder, "kbtui-half-2.xlsx"))
                 del view, first, rest
                 return _join(one, two, int(row_at.group(1)) - 1)
-    except Exception:
+    except BaseException as err:      # a panic inside calamine too: the whole parse says what is wrong
+        if not isinstance(err, Exception) and type(err).__name__ != "PanicException":
+            raise
         return None
 
 

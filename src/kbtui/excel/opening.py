@@ -1,23 +1,24 @@
 """Opening a name list for reading: .xlsx/.xlsm/.xls/.xlsb/.ods through python-calamine (openpyxl where
 calamine cannot serve), .csv/.txt in UTF-8 or GBK; files that only look like Excel (HTML, text, encrypted,
-empty) are refused with a Chinese message saying what the file is and what to do.
+empty) are refused with a Chinese message saying what the file is and what to do. Nothing is parsed before
+``excel.limits`` has checked that it fits (a malicious workbook must not take the process down), and a
+panic inside calamine (a broken file) is a Chinese message too.
 """
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kbtui.excel.halves import read_in_halves
+from kbtui.excel import limits
+from kbtui.excel.errors import ExcelReadError
+from kbtui.excel.halves import read_in_halves, workbook_parts
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt")
-
-
-class ExcelReadError(Exception):
-    """A spreadsheet that cannot be read; the message is Chinese and tells the user what to do."""
 
 
 def _sniff(path: Path) -> bytes:
@@ -85,7 +86,17 @@ class _Source:
             return []
 
 
-def _open_calamine(path: Path, head: bytes) -> _Source:
+def is_panic(err: BaseException) -> bool:
+    """A Rust panic inside python-calamine (``pyo3_runtime.PanicException``, a BaseException): a broken file."""
+    return type(err).__name__ == "PanicException"
+
+
+def _broken(path: Path, sheet: str | None = None) -> ExcelReadError:
+    where = f"的工作表“{sheet}”" if sheet else ""
+    return ExcelReadError(f"读取文件“{path.name}”{where}时出错，文件可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再导入")
+
+
+def _open_calamine(path: Path, head: bytes, archive: zipfile.ZipFile | None) -> _Source:
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:
@@ -101,6 +112,10 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
                 wb = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except PasswordError:
         raise ExcelReadError(f"文件“{path.name}”设置了打开密码，请先在 Excel/WPS 中取消密码再导入") from None
+    except BaseException as err:
+        if is_panic(err):
+            raise _broken(path) from None
+        raise
 
     indexes = [
         i for i, meta in enumerate(wb.sheets_metadata)
@@ -108,6 +123,7 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
         and getattr(meta.typ, "name", "WorkSheet") == "WorkSheet"
     ] or list(range(len(wb.sheet_names)))
     names = [wb.sheet_names[i] for i in indexes]
+    xml_sheets = archive is not None and _xml_workbook(archive)
 
     loaded: dict[int, Any] = {}  # getting a sheet parses it: do it once per sheet
     halved: dict[int, list] = {}  # merged ranges of a sheet read in halves (``halves``)
@@ -119,12 +135,18 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
         return loaded[i]
 
     def load(i: int) -> list[list[Any]]:
-        if head.startswith(b"PK\x03\x04"):
-            read = read_in_halves(path, indexes[i], names[i])
-            if read is not None:
-                halved[i] = read[1]
-                return read[0]
-        return sheet(i).to_python(skip_empty_area=False)
+        try:
+            if xml_sheets:
+                read = read_in_halves(path, indexes[i], names[i])     # checks each half before parsing it
+                if read is not None:
+                    halved[i] = read[1]
+                    return read[0]
+                _check_xml_sheet(archive, path, indexes[i], names[i])
+            return sheet(i).to_python(skip_empty_area=False)
+        except BaseException as err:
+            if is_panic(err):
+                raise _broken(path, names[i]) from None
+            raise
 
     def merged(i: int) -> list:
         return halved[i] if i in halved else sheet(i).merged_cell_ranges
@@ -132,9 +154,28 @@ def _open_calamine(path: Path, head: bytes) -> _Source:
     return _Source(names, load, merged, wb.close)
 
 
-def _open_openpyxl(path: Path) -> _Source:
+def _xml_workbook(archive: zipfile.ZipFile) -> bool:
+    """Whether a zip is an Office Open XML workbook with XML sheets (.xlsx/.xlsm, whatever its name says)."""
+    return any(name.lower().endswith("workbook.xml") for name in archive.NameToInfo)
+
+
+def _check_xml_sheet(archive: zipfile.ZipFile, path: Path, index: int, name: str) -> None:
+    """``limits.check_sheet_xml`` for the workbook's ``index``-th sheet (every sheet part if the workbook
+    does not say which one it is)."""
+    try:
+        members = [workbook_parts(archive, index, name)[0]]
+    except Exception:
+        members = [m for m in archive.NameToInfo if m.lower().endswith(".xml") and "sheet" in m.lower()]
+    for member in members:
+        limits.check_sheet_xml(limits.member_pieces(archive, member), path.name, name)
+
+
+def _open_openpyxl(path: Path, archive: zipfile.ZipFile) -> _Source:
     import openpyxl
 
+    for member in archive.NameToInfo:     # openpyxl places cells like calamine: check every sheet first
+        if member.lower().startswith("xl/worksheets/") and member.lower().endswith(".xml"):
+            limits.check_sheet_xml(limits.member_pieces(archive, member), path.name, Path(member).stem)
     wb = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
     sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
     sheets = sheets or list(wb.worksheets)
@@ -165,6 +206,7 @@ def _decode_text(path: Path, data: bytes) -> str:
 
 
 def _open_csv(path: Path) -> _Source:
+    limits.check_csv_size(path.stat().st_size, path.name)
     data = path.read_bytes()
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _not_excel(path, data[:512])
@@ -174,12 +216,36 @@ def _open_csv(path: Path) -> _Source:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;，")
     except csv.Error:
         dialect = csv.excel
-    grid = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    try:
+        grid = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+    except csv.Error as err:
+        raise ExcelReadError(f"文件“{path.name}”不是有效的 CSV 表格（{err}），请用 Excel 或 WPS 另存为 .xlsx 后导入") from None
     width = max(map(len, grid), default=0)
+    limits.check_grid(len(grid), width, path.name, path.stem)
     for r in grid:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
     return _Source([path.stem], lambda i: grid)
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile | None:
+    """The workbook's zip for ``excel.limits`` (checked here: parts, sizes, ratios, sheet areas of OpenDocument
+    and binary workbooks), or None when it is no zip that Python can read (the readers then say what it is)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return None
+    try:
+        limits.check_archive(archive, path.name)
+        names = {name.lower() for name in archive.NameToInfo}
+        if "content.xml" in names:
+            limits.check_ods(archive, path.name)
+        if "xl/workbook.bin" in names:
+            limits.check_xlsb(archive, path.name)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def open_source(path: str | Path) -> _Source:
@@ -194,15 +260,31 @@ def open_source(path: str | Path) -> _Source:
         )
     if not head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise _not_excel(path, head)
+    archive = _open_zip(path) if head.startswith(b"PK\x03\x04") else None
     try:
-        return _open_calamine(path, head)
+        source = _open_source(path, suffix, head, archive)
+    except BaseException:
+        if archive is not None:
+            archive.close()
+        raise
+    if archive is not None:
+        close = source._close
+        source._close = lambda: (close and close(), archive.close())
+    return source
+
+
+def _open_source(path: Path, suffix: str, head: bytes, archive: zipfile.ZipFile | None) -> _Source:
+    try:
+        return _open_calamine(path, head, archive)
     except ExcelReadError:
         raise
     except Exception:
         pass
-    if head.startswith(b"PK\x03\x04") and suffix in (".xlsx", ".xlsm"):
+    if archive is not None and suffix in (".xlsx", ".xlsm"):
         try:
-            return _open_openpyxl(path)
+            return _open_openpyxl(path, archive)
+        except ExcelReadError:
+            raise
         except Exception:
             pass
     if head.startswith(b"\xd0\xcf\x11\xe0") and suffix in (".xlsx", ".xlsm"):

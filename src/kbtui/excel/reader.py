@@ -136,10 +136,14 @@ def _cell_text(value: Any) -> str:
 _GROUP_SUFFIX = re.compile(r"(信息|情况|基本情况|基本信息|资料)$")
 
 
+#: A cell longer than this is no header (and is not worth normalising to find out).
+MAX_HEADER_CHARS = 200
+
+
 def _match_row(cells: Sequence[Any], lookup: Mapping[str, str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for j, cell in enumerate(cells):
-        if isinstance(cell, str) and cell:
+        if isinstance(cell, str) and cell and len(cell) <= MAX_HEADER_CHARS:
             key = match_header(cell, lookup)
             if key is not None and key not in found:
                 found[key] = j
@@ -386,6 +390,8 @@ def _read_source(source: _Source, path: Path, sheet: str | int | None,
         name = source.names[index]
         try:
             grid = source.grid(index)
+        except ExcelReadError:
+            raise
         except Exception:
             raise ExcelReadError(
                 f"读取文件“{path.name}”的工作表“{name}”时出错，文件可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再导入"

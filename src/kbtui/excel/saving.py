@@ -1,20 +1,24 @@
 """Putting a written workbook on disk: where it may go (``output_problem``: an existing folder, never
 made on the way), its properties, an atomic save (temporary file next to the target, ``os.replace``), and
-the clean-up of a half-written one (openpyxl's temporary files hold data)."""
+the clean-up of a half-written one (openpyxl's temporary files hold data).
+
+A save that fails (a full disk, no write permission) leaves the target as it was and no temporary file
+behind, and raises :class:`ExcelWriteError` saying which file and why in Chinese."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.writer.excel import ExcelWriter
 
 from kbtui.excel.cells import clean_text
+from kbtui.excel.errors import ExcelWriteError
+from kbtui.oserrors import os_error_reason
 from kbtui.store.owner import keep_owner
-
-
-class ExcelWriteError(Exception):
-    """A workbook that cannot be written; the message is Chinese."""
 
 
 def output_problem(path: str | Path, *, new_folder: bool = False) -> str | None:
@@ -29,9 +33,9 @@ def output_problem(path: str | Path, *, new_folder: bool = False) -> str | None:
         return (f"文件夹“{folder}”不存在，未写入任何文件。请先建好这个文件夹，或写一个已有文件夹中的"
                 f"{'目录' if new_folder else '文件名'}")
     if not folder.is_dir():
-        return f"“{folder}”不是文件夹，未写入任何文件"
+        return f"“{folder}”是文件，不是文件夹，未写入任何文件"
     if not os.access(folder, os.W_OK | os.X_OK):
-        return f"没有在文件夹“{folder}”中写文件的权限，未写入任何文件"
+        return f"没有写权限：不能在文件夹“{folder}”中写文件，未写入任何文件"
     return None
 
 
@@ -43,26 +47,56 @@ def check_output(path: str | Path) -> Path:
     return Path(path).expanduser()
 
 
+def write_error(path: str | Path, err: OSError) -> ExcelWriteError:
+    """“无法写入文件“…”：磁盘已满” for a failed write of ``path``."""
+    return ExcelWriteError(f"无法写入文件“{path}”：{os_error_reason(err)}（未生成文件）")
+
+
 def atomic_save(wb: Workbook, path: str | Path) -> Path:
-    """Save to a temporary file next to ``path`` (whose folder must exist), then move it into place."""
+    """Save to a temporary file next to ``path`` (whose folder must exist), then move it into place; on
+    failure nothing is left."""
     target = check_output(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
+    except OSError as err:
+        raise write_error(target, err) from None
     try:
         try:
             keep_owner(tmp, fd)             # written as root into a data folder: its owner's
         finally:
             os.close(fd)
-        wb.save(tmp)
+        _save(wb, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(err, OSError):
+            raise write_error(target, err) from None
         raise
     return target
+
+
+def _save(wb: Workbook, filename: str) -> None:
+    """``wb.save(filename)``, but a failure closes the half-written zip instead of leaving it to the garbage
+    collector (which would try to write it again and print a second traceback)."""
+    if wb.write_only and not wb.worksheets:
+        wb.create_sheet()
+    archive = zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    try:
+        ExcelWriter(wb, archive).save()          # writes every part, then closes the archive
+    except BaseException:
+        handle, archive.fp = archive.fp, None      # the archive is abandoned: never written again
+        try:
+            if handle is not None:
+                handle.close()
+        except OSError:
+            pass
+        raise
 
 
 _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "category",

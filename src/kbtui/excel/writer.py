@@ -38,8 +38,9 @@ from kbtui.excel.cells import (
     is_risky,
 )
 from kbtui.excel.data_rows import _FastRows, _slow_cells
+from kbtui.excel.errors import ExcelWriteError
 from kbtui.excel.saving import (  # noqa: F401 - output_problem: the old module keeps every name
-    ExcelWriteError, _discard_all, atomic_save, check_output, output_problem, set_properties,
+    _discard_all, atomic_save, check_output, output_problem, set_properties, write_error,
 )
 
 Progress = Callable[[int, int | None], None]
@@ -116,7 +117,7 @@ def write_form(
         raise ExcelWriteError("导出失败：没有任何列")
     if header_groups and sum(span for _, span in header_groups) != len(columns):
         raise ExcelWriteError("导出失败：表头分组的列数与表头不一致")
-    check_output(path)      # fail before doing the work when the file cannot go there
+    target = check_output(path)      # fail before doing the work when the file cannot go there
 
     wb = Workbook(write_only=True)
     set_properties(wb, title, properties)
@@ -135,9 +136,9 @@ def write_form(
             for hidden_row in hidden_rows:
                 extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
         atomic_save(wb, path)
-    except OSError as err:
+    except OSError as err:           # a temporary file of a write-only sheet (openpyxl's) could not be written
         _discard_all(wb)
-        raise ExcelWriteError(f"无法写入文件“{path}”：{err.strerror or err}") from err
+        raise write_error(target, err) from None
     except BaseException:
         _discard_all(wb)
         raise

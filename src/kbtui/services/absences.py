@@ -18,7 +18,7 @@ from typing import Any
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import Episode, Span, episodes, span_of
 from kbtui.domain.idcard import IdNumberError, normalize_id
-from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date
+from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date, too_long
 
 COLLECTION = "absences"
 
@@ -208,8 +208,12 @@ def import_absences(workspace: Any, path: str | Path, *, today: dt.date | None =
     except ExcelReadError as err:
         raise EscalationError(str(err)) from None
     result = AbsenceImport(rows=len(table))
+    headers = {key: shown for key, (_j, shown) in table.columns.items()}
     for row in table:
         try:
+            problem = too_long(row.values, headers)
+            if problem:
+                raise EscalationError(problem)
             try:
                 id_number = normalize_id(row.get("id_number"))
             except IdNumberError as err:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from kbtui.domain import masking
 from kbtui.domain import roles as R
 from kbtui.excel.saving import output_problem
+from kbtui.services import disclosure
 from kbtui.services.gate import operator_of, raw_store, require
 from kbtui.services.import_check import Issue
 from kbtui.services.scope import Record, ScopedStore
@@ -56,23 +57,25 @@ def mask_record(record: Record) -> Record:
 
 
 def list_record(workspace, record: Record, purpose: str = "list") -> Record:
-    """``record`` as a list row for this operator: masked unless the role needs full numbers."""
-    return record if can_see_full(workspace, purpose=purpose) else masking.mask_record(record)
+    """``record`` as a list row for this operator: masked unless the role needs full numbers (also numbers
+    quoted in its texts: ``services.disclosure``)."""
+    return disclosure.presenter(workspace, purpose).data(record)
 
 
 def list_masker(workspace, purpose: str = "list") -> Callable[[Record], Record] | None:
     """A function masking records for this operator's lists, or None when nothing is masked."""
-    return None if can_see_full(workspace, purpose=purpose) else masking.mask_record
+    shown = disclosure.presenter(workspace, purpose)
+    return None if shown.full else shown.data
 
 
 def mask_row(workspace, columns: list, values: list, purpose: str = "export") -> list:
-    """Mask the cells of an exported row whose column (``column.key``) holds an ID or phone number,
-    unless the operator may see them in full. ``columns`` and ``values`` are parallel."""
-    if can_see_full(workspace, purpose=purpose):
+    """Mask the cells of an exported row, unless the operator may see full numbers: a column holding an ID
+    or phone number (``column.key``) by its kind, any other text for the numbers quoted in it
+    (``services.disclosure``). ``columns`` and ``values`` are parallel."""
+    shown = disclosure.presenter(workspace, purpose)
+    if shown.full:
         return values
-    fields = masking.MASKED_FIELDS
-    return [fields[key](v) if v and (key := getattr(c, "key", None)) in fields else v
-            for c, v in zip(columns, values)]
+    return [shown.value(getattr(c, "key", None), v) for c, v in zip(columns, values)]
 
 
 def export_properties(workspace, what: str, now: dt.datetime | None = None) -> dict[str, str]:

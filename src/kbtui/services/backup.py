@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 
 from kbtui.domain import roles as R
+from kbtui.oserrors import os_error_reason
 from kbtui.excel.saving import output_problem
 from kbtui.services import audit, gate, operators
 from kbtui.services.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFIX, BackupError, extract,
@@ -183,7 +184,7 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
                     try:
                         contents[rel] = (root / rel).read_bytes()
                     except OSError as err:
-                        raise BackupError(f"读取 {root / rel} 失败：{err.strerror or err}，未生成备份") from err
+                        raise BackupError(f"读取 {root / rel} 失败：{os_error_reason(err)}，未生成备份") from err
                 key = journal.key.load()
             children_dir = PurePosixPath(layout.children_dir(root).relative_to(root).as_posix())
             journal_rel = PurePosixPath(layout.journal_path(root).relative_to(root).as_posix())
@@ -207,7 +208,7 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
         except OSError as err:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-            raise BackupError(f"写入备份 {target} 失败：{err.strerror or err}") from err
+            raise BackupError(f"写入备份 {target} 失败：{os_error_reason(err)}（未留下不完整的备份）") from err
         except BaseException:
             with contextlib.suppress(OSError):
                 tmp.unlink()

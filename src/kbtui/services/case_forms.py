@@ -8,7 +8,7 @@ from typing import Any
 
 from kbtui.domain import roles as R
 from kbtui.excel.saving import check_output
-from kbtui.services import access, gate
+from kbtui.services import access, disclosure, gate
 from kbtui.services.absences import EscalationError
 from kbtui.services.cases import _day, find_case, ledger_extra, note_document, status_label
 
@@ -222,9 +222,10 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
 
     from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
 
-    case = find_case(workspace, key)
-    record = access.export_record(workspace, workspace.store.get(case["id_number"])
-                                  or {"id_number": case["id_number"]})
+    found = find_case(workspace, key)
+    record = access.export_record(workspace, workspace.store.get(found["id_number"])
+                                  or {"id_number": found["id_number"]})
+    case = disclosure.presenter(workspace, disclosure.EXPORT).data(found)     # the numbers in its notes too
     profile = workspace.profile
     today = today or dt.date.today()
     thin = Side(style="thin")

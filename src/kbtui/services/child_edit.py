@@ -13,6 +13,7 @@ from typing import Any
 
 from kbtui.domain import status as st
 from kbtui.domain.child import FIELDS, Record, display
+from kbtui.domain.controls import strip_controls
 from kbtui.domain.idcard import IdNumberError, birth_date_of, normalize_id, sex_of
 from kbtui.domain.normalize import NormalizeError, normalize_phone, normalize_sex, parse_date
 from kbtui.store import StoreError
@@ -73,7 +74,7 @@ def id_facts(text: str) -> dict[str, str]:
 
 def _one(workspace, key: str, text: str) -> Any:
     """The stored value of one field's text; raises ValueError with a Chinese message."""
-    text = text.strip()
+    text = strip_controls(text).strip()
     if key == "key_groups":
         items = [p for p in LIST_SPLIT.split(text) if p]
         unknown = [p for p in items if p not in st.KEY_GROUPS]

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
+from kbtui.oserrors import os_error_reason
 from kbtui.store import StoreError, layout
 from kbtui.store.owner import keep_owner
 
@@ -33,18 +34,31 @@ def parse_evidence_arg(text: str) -> dict[str, str]:
 
 
 def _private_copy(source: Path, folder: Path) -> Path:
-    for parent in (folder.parent, folder):
-        layout.ensure_private_dir(parent)
+    created = not folder.exists()
+    try:
+        for parent in (folder.parent, folder):
+            layout.ensure_private_dir(parent)
+    except OSError as err:
+        raise EvidenceError(f"无法建立佐证材料文件夹 {folder}：{os_error_reason(err)}，未附上") from None
     stamp = dt.datetime.now().strftime("%Y%m%d%H%M%S")
     target = folder / f"{stamp}-{source.name}"
     n = 1
     while target.exists():
         target = folder / f"{stamp}-{n}-{source.name}"
         n += 1
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-        keep_owner(target, fd)
-        shutil.copyfileobj(src, out)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                keep_owner(target, fd)
+                shutil.copyfileobj(src, out)
+        except BaseException:
+            target.unlink(missing_ok=True)           # no half-copied attachment is left
+            if created:
+                folder.rmdir()
+            raise
+    except OSError as err:
+        raise EvidenceError(f"无法把佐证文件 {source.name} 复制到 {folder}：{os_error_reason(err)}，未附上") from None
     os.chmod(target, 0o600)
     return target
 
@@ -85,7 +99,18 @@ def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str
     new = attach(workspace, id_number, items)
     if not new:
         return record
-    return workspace.store.update(
-        id_number, lambda current: {"evidence": [*(current.get("evidence") or []),
-                                                 *({**e, "status": current.get("status")} for e in new)]},
-        workspace.operator, expected_version=expected_version, action="evidence")
+    try:
+        return workspace.store.update(
+            id_number, lambda current: {"evidence": [*(current.get("evidence") or []),
+                                                     *({**e, "status": current.get("status")} for e in new)]},
+            workspace.operator, expected_version=expected_version, action="evidence")
+    except BaseException:
+        discard(workspace, new)            # not saved: the copies would belong to nobody
+        raise
+
+
+def discard(workspace, entries: Iterable[dict[str, Any]]) -> None:
+    """Delete the copied files of evidence ``entries`` that were not saved after all."""
+    for entry in entries:
+        if entry.get("file"):
+            (workspace.root / entry["file"]).unlink(missing_ok=True)

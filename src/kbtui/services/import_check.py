@@ -11,9 +11,9 @@ from itertools import compress, count, repeat
 from operator import ne
 from typing import Any, Callable, Iterable
 
-from kbtui.domain.child import LABEL_OF
+from kbtui.domain.child import LABEL_OF, limit_of
 from kbtui.domain.idcard import IdNumberError
-from kbtui.domain.normalize import NormalizeError
+from kbtui.domain.normalize import NormalizeError, TooLongError, check_length
 from kbtui.excel import Row, Table
 from kbtui.services import sources as src
 
@@ -127,21 +127,21 @@ _ERRORS = (NormalizeError, IdNumberError)
 _NUMBERS = frozenset({int, float, bool})
 
 
-def _normalised(fn: Callable[[Any], Any], raw: Any) -> tuple[Any, str | None]:
+def _normalised(fn: Callable[[Any], Any], raw: Any) -> tuple[Any, Exception | None]:
     """(the cell's clean value, None) — the value None when it normalises to nothing — or (None, why not)."""
     try:
         value = fn(raw)
     except _ERRORS as err:
-        return None, str(err)
+        return None, err
     return (None if value == "" or value == [] else value), None
 
 
 def map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
-                nones: set[int] | None = None) -> list[Any]:
+                nones: set[int] | None = None, fatal: set[int] | None = None) -> list[Any]:
     """Normalise a column whose values repeat (village, sex, date…): each distinct value once.
 
-    Returns the clean values (None for a blank or bad cell); bad cells go to ``errors`` by index, and the
-    index of every None to ``nones``."""
+    Returns the clean values (None for a blank or bad cell); bad cells go to ``errors`` by index, the
+    index of every None to ``nones``, of every cell that refuses its whole row (too long) to ``fatal``."""
     # 1, 1.0 and True are equal dict keys: a column holding numbers is keyed by (type, value) when it mixes
     # number types (looked for only when a number is among the distinct values)
     distinct = set(col)
@@ -151,7 +151,7 @@ def map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
         keys = list(zip(map(type, col), col))
         distinct = set(keys)
     table: dict[Any, Any] = {}
-    failed: dict[Any, str] = {}
+    failed: dict[Any, Exception] = {}
     for key in distinct:
         raw = key[1] if mixed else key
         table[key] = None
@@ -164,17 +164,20 @@ def map_unique(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
     if failed:
         for i, key in enumerate(keys):
             if key in failed:
-                errors[i] = failed[key]
+                errors[i] = str(failed[key])
+                if fatal is not None and isinstance(failed[key], TooLongError):
+                    fatal.add(i)
     if nones is not None and None in table.values():
         nones.update(i for i, value in enumerate(out) if value is None)
     return out
 
 
 def map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
-              clean: list[Any] | None = None, nones: set[int] | None = None) -> list[Any]:
+              clean: list[Any] | None = None, nones: set[int] | None = None,
+              fatal: set[int] | None = None) -> list[Any]:
     """Normalise a column of mostly distinct values (ID numbers, names, phones, addresses). ``clean``
     (``sources.clean_cells``) marks the cells already canonical; only the others go through ``fn``.
-    The index of every None (blank or bad cell) goes to ``nones``."""
+    The index of every None (blank or bad cell) goes to ``nones``, of a too long cell to ``fatal``."""
     if clean is None:
         out: list[Any] = [None] * len(col)
         todo: Iterable[int] = range(len(col))
@@ -189,7 +192,9 @@ def map_each(fn: Callable[[Any], Any], col: list[Any], errors: dict[int, str],
             continue
         out[i], error = _normalised(fn, raw)
         if error is not None:
-            errors[i] = error
+            errors[i] = str(error)
+            if fatal is not None and isinstance(error, TooLongError):
+                fatal.add(i)
     if nones is not None:
         nones.update(i for i in todo if out[i] is None)
     return out
@@ -211,14 +216,23 @@ _REPEATING = frozenset({"sex", "birth_date", "ethnicity", "village", "group", "f
 
 
 def _column_fn(key: str, canon: Canon) -> Callable[[Any], Any]:
+    """The field's normaliser, refusing first a text longer than the field takes (``TooLongError``)."""
     fn = src.normalizer_for(key)
+    limit = limit_of(key)
     if key == "village":
-        return lambda raw: canon.village(fn(raw))
-    if key == "group":
-        return lambda raw: canon.group(fn(raw))
-    if key == "school":
-        return lambda raw: canon.school(fn(raw))
-    return fn
+        clean = lambda raw: canon.village(fn(raw))       # noqa: E731
+    elif key == "group":
+        clean = lambda raw: canon.group(fn(raw))         # noqa: E731
+    elif key == "school":
+        clean = lambda raw: canon.school(fn(raw))        # noqa: E731
+    else:
+        clean = fn
+
+    def normalise(raw: Any) -> Any:
+        check_length(raw, limit)
+        return clean(raw)
+
+    return normalise
 
 
 def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon: Canon,
@@ -237,7 +251,12 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
     # 1. columns
     id_errors: dict[int, str] = {}
     id_cells = table.column("id_number")
-    ids = map_each(src.normalizer_for("id_number"), id_cells, id_errors, src.clean_cells("id_number", id_cells))
+    too_long: dict[int, tuple[str, str]] = {}       # row index → (column, message): the row is refused
+    fatal: set[int] = set()
+    ids = map_each(_column_fn("id_number", canon), id_cells, id_errors, src.clean_cells("id_number", id_cells),
+                   fatal=fatal)
+    for i in fatal:
+        too_long[i] = (header.get("id_number", "身份证号"), id_errors[i])
     keys: list[str] = []
     outs: list[list[Any]] = []
     errors: dict[str, dict[int, str]] = {}
@@ -245,11 +264,14 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
     for n, key in enumerate(owned, 1):
         col = table.column(key)
         errs: dict[int, str] = {}
+        fatal = set()
         nones = None if key in ("birth_date", "sex") else blanks      # these two come from the ID number
         if key in _REPEATING:
-            outs.append(map_unique(_column_fn(key, canon), col, errs, nones))
+            outs.append(map_unique(_column_fn(key, canon), col, errs, nones, fatal))
         else:
-            outs.append(map_each(_column_fn(key, canon), col, errs, src.clean_cells(key, col), nones))
+            outs.append(map_each(_column_fn(key, canon), col, errs, src.clean_cells(key, col), nones, fatal))
+        for i in fatal:
+            too_long.setdefault(i, (header[key], errs[i]))
         keys.append(key)
         errors[key] = errs
         if progress is not None:
@@ -277,6 +299,10 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
     def check_row(i: int) -> tuple[str, dict[str, Any], int] | None:
         """One row the plain way does not fit: a bad or blank cell, a note, defaults, a mapper…"""
         row, id_number, cells = table.row(i), ids[i], tuple(out[i] for out in outs)
+        if i in too_long:
+            column, message = too_long[i]
+            reject(row, Issue(row.number, column, message, False))
+            return None
         if id_number is None:
             reject(row, Issue(row.number, id_header, id_errors.get(i) or "身份证号为空", False))
             return None
@@ -289,7 +315,7 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
                     reject(row, Issue(row.number, header[key], message, False))
                     return None
         row_issues = [Issue(row.number, header[k], f"{errors[k][i]}，此项未导入", True)
-                      for k in keys if k not in required_set and i in errors[k]] \
+                      for k in keys if k not in required_set and i in errors.get(k, ())] \
             if i in optional_errors else []
         if i in from_id:
             row_issues.extend(Issue(row.number, column, message, True) for column, message in from_id[i])
@@ -321,7 +347,7 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
     if defaults or mapper_fn is not None or unread_required or (derive_village and "village" not in keys):
         checked = [check_row(i) for i in range(total)]
     else:
-        special = optional_errors | from_id.keys() | blanks | {i for i in id_errors} \
+        special = optional_errors | from_id.keys() | blanks | too_long.keys() | {i for i in id_errors} \
             | ({i for i, id_number in enumerate(ids) if id_number is None} if None in ids else set())
         # built in C: a dict per row from the columns, then (id, values, row number)
         checked = list(zip(ids, map(dict, map(zip, repeat(keys), zip(*outs))), numbers))

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.excel import FormSheet, write_form
+from kbtui.oserrors import os_error_reason
 from kbtui.services import access
 from kbtui.services.ledger_catalog import LedgerError, get_ledger, village_records
 from kbtui.services.ledger_marker import MARKER, MARKER_SHEET, marker_rows
@@ -90,7 +91,7 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
                         "description": json.dumps({"kbtui": MARKER, "ledger": ledger.id,
                                                    "exported_at": exported_at}, ensure_ascii=False)})
     except OSError as err:
-        raise LedgerError(f"无法写入文件“{path}”：{err.strerror or err}") from err
+        raise LedgerError(f"无法写入文件“{path}”：{os_error_reason(err)}（未生成文件）") from err
     return ExportResult(ledger.id, title, str(path), written, village)
 
 

@@ -163,8 +163,13 @@ def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None
     readonly = [c for c in by_key.values() if not c.editable and c.key != "id_number"]
     seen: dict[str, int] = {}
     pending: list[tuple[ChildUpdate, dict]] = []
+    headers = {key: shown for key, (_j, shown) in table.columns.items()}
     for row in table.rows:
         raw = row.values
+        problem = nz.too_long(raw, headers)
+        if problem:
+            plan.problems.append(RowProblem(row.number, f"{problem}，本行未导入"))
+            continue
         id_cell = raw.get("id_number")
         if id_cell is None or id_cell == "" or (isinstance(id_cell, str) and not id_cell.strip()):
             plan.problems.append(RowProblem(row.number, "身份证号为空（可能被删改），本行未导入"))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kbtui.domain import responsibility as resp
-from kbtui.domain.normalize import NormalizeError, normalize_phone
+from kbtui.domain.normalize import NormalizeError, normalize_phone, too_long
 from kbtui.store import StaleEditError, StoreError
 
 PEOPLE = "people"
@@ -147,6 +147,10 @@ def import_rows(workspace, rows: Iterable[tuple[int, dict[str, Any]]]) -> Import
     new_docs: list[dict] = []
     seen: set[tuple] = set()
     for number, values in rows:
+        problem = too_long(values, {key: names[0] for key, names in PEOPLE_HEADERS.items()})
+        if problem:
+            result.rejected.append((number, problem))
+            continue
         try:
             doc = make_person(values.get("name"), values.get("role"), values.get("unit"), values.get("phone"),
                               values.get("covers"))

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel import write_form
 from kbtui.excel.writer import ExcelWriteError, Formula, data_start_row
+from kbtui.oserrors import os_error_reason
 from kbtui.registry import enabled
 from kbtui.services import access
 from kbtui.services.places import village_problem
@@ -185,7 +186,7 @@ def export_report(workspace, report_id: str, path: str | Path | None = None, *, 
     except ExcelWriteError as err:
         raise ReportError(str(err)) from None
     except OSError as err:
-        raise ReportError(f"无法写入文件“{path}”：{err.strerror or err}") from err
+        raise ReportError(f"无法写入文件“{path}”：{os_error_reason(err)}（未生成文件）") from err
     try:
         path.chmod(0o600)
     except OSError:

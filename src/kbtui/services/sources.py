@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from kbtui.domain import normalize as nz
+from kbtui.domain.child import limit_of
 from kbtui.domain.idcard import CHECK_CHARS, IdNumberError, normalize_id
 from kbtui.domain.status import KEY_GROUPS
 from kbtui.registry import Registry
@@ -72,7 +73,7 @@ def fast_text(raw: Any) -> str:
 UNCLEAN = object()
 
 
-def _clean_ids(col: list[Any]) -> list[Any]:
+def _clean_ids(col: list[Any], _limit: int = 0) -> list[Any]:
     # 18 ASCII characters, 17 digits, the check character (a digit or X, as CHECK_CHARS holds) right
     out = [raw if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit()
            and _check_char(raw) == raw[17] else UNCLEAN for raw in col]
@@ -82,23 +83,25 @@ def _clean_ids(col: list[Any]) -> list[Any]:
     return out
 
 
-def _clean_matching(pattern: re.Pattern[str]) -> Callable[[list[Any]], list[Any]]:
+def _clean_matching(pattern: re.Pattern[str]) -> Callable[[list[Any], int], list[Any]]:
+    """The test for a field whose canonical form is ``pattern`` (short by itself: no length to check)."""
     match = pattern.fullmatch
-    return lambda col: [raw if raw.__class__ is str and match(raw) else UNCLEAN for raw in col]
+    return lambda col, _limit: [raw if raw.__class__ is str and match(raw) else UNCLEAN for raw in col]
 
 
-def _clean_texts(col: list[Any]) -> list[Any]:
+def _clean_texts(col: list[Any], limit: int) -> list[Any]:
     normalized = unicodedata.is_normalized
-    return [raw if raw.__class__ is str and raw and raw.isprintable() and raw == raw.strip() and "  " not in raw
-            and normalized("NFKC", raw) else UNCLEAN for raw in col]
+    return [raw if raw.__class__ is str and raw and len(raw) <= limit and raw.isprintable() and raw == raw.strip()
+            and "  " not in raw and normalized("NFKC", raw) else UNCLEAN for raw in col]
 
 
 def clean_cells(key: str, col: list[Any]) -> list[Any] | None:
     """The field's already-canonical test run over a whole column: each cell its normaliser would return
     unchanged, else ``UNCLEAN`` (only those go through the normaliser). None when the field has no such test.
-    Blank cells are UNCLEAN. This is the fast path of the mostly-distinct fields (IDs, names, phones, texts)."""
+    Blank cells and cells longer than the field takes are UNCLEAN. This is the fast path of the
+    mostly-distinct fields (IDs, names, phones, texts)."""
     test = _COLUMN_TESTS.get(NORMALIZERS.get(key, fast_text))
-    return None if test is None else test(col)
+    return None if test is None else test(col, limit_of(key))
 
 
 _PLAIN_DATE = re.compile(r"([0-9]{4})[-./]([0-9]{2})[-./]([0-9]{2})")
@@ -287,7 +290,7 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
 
 
 #: normaliser → its already-canonical test over a whole column (``clean_cells``)
-_COLUMN_TESTS: dict[Callable[[Any], Any], Callable[[list[Any]], list[Any]]] = {
+_COLUMN_TESTS: dict[Callable[[Any], Any], Callable[[list[Any], int], list[Any]]] = {
     normalize_id: _clean_ids,
     nz.normalize_name: _clean_matching(_CJK_NAME),
     nz.normalize_phone: _clean_matching(_MOBILE_RE),

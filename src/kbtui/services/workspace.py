@@ -16,6 +16,7 @@ import platformdirs
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.status import StatusRegistry
+from kbtui.oserrors import os_error_reason
 from kbtui.plugin_manager import PluginHost
 from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
@@ -79,6 +80,18 @@ def folder_owner_problem(root: Path) -> str | None:
     name = user_name(owner)
     return (f"数据目录 {root} 属于 {name}，不能以 {user_name(me)} 的身份打开：请以它的身份运行"
             f"（乡镇服务器上：sudo -u {name} kbtui），或请镇管理员检查目录的所有者")
+
+
+def _undo_create(root: Path, existed: bool) -> None:
+    """Remove what a failed ``Workspace.create`` wrote: the folder, or (if it was there, empty) its content."""
+    if not existed:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for child in list(root.iterdir()) if root.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def folder_is_unsafe(root: Path) -> str | None:
@@ -177,16 +190,23 @@ class Workspace:
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
         load_profile(profile_path)  # validate before writing anything
-        layout.ensure_private_dir(root)
-        for name in SUBFOLDERS:
-            layout.ensure_private_dir(root / name)
-        atomic_write(root / PROFILE_FILE, Path(profile_path).read_bytes())
+        existed = root.exists()
         operator = operator or default_operator()
-        meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
-                "created_by": operator, **(extra_meta or {})}
-        atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-        operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
-        ChildStore.open(root)
+        try:
+            layout.ensure_private_dir(root)
+            for name in SUBFOLDERS:
+                layout.ensure_private_dir(root / name)
+            atomic_write(root / PROFILE_FILE, Path(profile_path).read_bytes())
+            meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
+                    "created_by": operator, **(extra_meta or {})}
+            atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+            operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
+            ChildStore.open(root)
+        except BaseException as err:
+            _undo_create(root, existed)       # a data folder is whole or not there (an empty one stays empty)
+            if isinstance(err, OSError):
+                raise WorkspaceError(f"无法创建数据目录 {root}：{os_error_reason(err)}（未留下不完整的目录）") from None
+            raise
         return cls.open(root, operator, plugin_dirs)
 
     @classmethod

@@ -1,9 +1,10 @@
 """Store errors. Every message is Chinese and meant to be shown to the operator as is."""
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 from typing import Any
+
+from kbtui.oserrors import os_error_reason
 
 
 class StoreError(Exception):
@@ -31,21 +32,6 @@ def stale_message(current: dict[str, Any]) -> str:
     when = str(current.get("_at") or "").replace("T", " ")
     when_part = f"于 {when} " if when else ""
     return f"该记录已被 {who} {when_part}修改（当前版本 {current.get('_v')}），您的修改未保存，请核对后重新提交"
-
-
-def os_error_reason(err: OSError) -> str:
-    code = err.errno
-    if code == errno.ENOSPC:
-        return "磁盘已满"
-    if code == errno.EDQUOT:
-        return "超出磁盘配额"
-    if code in (errno.EACCES, errno.EPERM):
-        return "没有写权限"
-    if code == errno.EROFS:
-        return "文件系统为只读"
-    if code == errno.ENOENT:
-        return "文件夹不存在"
-    return err.strerror or str(err)
 
 
 def write_failed(path: Path | str, err: OSError) -> StoreError:

@@ -7,11 +7,13 @@ from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.registry import Registry
+from kbtui.services import disclosure
 from kbtui.services.keymap import load_keymap
 from kbtui.services.search import name_pinyin
 from kbtui.services.workspace import Workspace
@@ -23,6 +25,7 @@ from kbtui.tui.widgets.virtual_table import VirtualTable
 
 
 FIRST_SCREEN = "dashboard"     # shown while the children are read (it needs none to draw its frame)
+from kbtui.tui.widgets.shown import shown_str
 
 
 class KbtuiApp(App):
@@ -43,6 +46,9 @@ class KbtuiApp(App):
         panels, columns and commands (for snapshots that must not change when a plugin adds a screen)."""
         super().__init__()
         self.workspace = workspace
+        # what the operator may see of children's numbers: lists and messages, and the form of one child
+        self.presenter = disclosure.presenter(workspace)
+        self.detail_presenter = disclosure.presenter(workspace, disclosure.DETAIL)
         self.today = today or dt.date.today()
         self.start = start
         self.sub_title = f"{workspace.profile.title}  操作员：{workspace.operator}"
@@ -147,6 +153,14 @@ class KbtuiApp(App):
     def warm_up(self) -> None:
         """Load the pinyin dictionaries in the background (0.5 s), before the first search needs them."""
         name_pinyin("张三")
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Textual's notify (screens' and widgets' too end here), for messages that quote data (a name, a
+        cell, a service's error): always shown as data (``widgets.shown``: masked, control characters
+        visible), never as markup whatever the caller says (Textual's widgets pass markup=True)."""
+        super().notify(shown_str(self, message), title=shown_str(self, title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # --- keys -----------------------------------------------------------------------------------------
     def binding_ids(self) -> set[str]:

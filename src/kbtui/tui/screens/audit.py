@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input
 
 from kbtui.services import audit
 from kbtui.store import StoreError
@@ -21,6 +21,7 @@ from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import DataTable, Static
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
@@ -28,13 +28,14 @@ from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, Fo
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import Static
 
 
 class CaseDetailScreen(DetailDialog):
     """A case (一生一案) or a child's ladder, in full."""
 
     def __init__(self, title: str, text: str) -> None:
-        super().__init__(title, text)
+        super().__init__(title, text, detail=True)
         self.text = text
 
 

@@ -7,7 +7,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kbtui.domain import checking as chk
 from kbtui.services import checking
@@ -17,6 +17,7 @@ from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import Static
 
 class CheckingScreen(Screen):
     SUB_TITLE = "逐级核查"

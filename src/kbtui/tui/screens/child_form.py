@@ -15,13 +15,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label, Static, TabbedContent, TabPane
+from textual.widgets import Input, Label, TabbedContent, TabPane
 
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import labels as L
 from kbtui.domain.child import FIELDS, LABEL_OF, Record
+from kbtui.domain.controls import strip_controls
 from kbtui.services import child_edit
+from kbtui.services.disclosure import Presenter
 from kbtui.store import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import BACK, MINE, THEIRS, ConfirmScreen, ConflictScreen
 from kbtui.tui.textual_words import AppHeader
@@ -42,13 +45,14 @@ class ChildFormScreen(Screen):
         super().__init__()
         self.id_number = id_number
         self.record: Record | None = None
-        self.initial: dict[str, str] = {}
+        self.initial: dict[str, str] = {}       # the fields' texts as shown
+        self.unmasked: dict[str, str] = {}      # … and as they are
 
     # --- building -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         workspace = self.app.workspace
         self.record = workspace.store.get(self.id_number) if self.id_number else None
-        self.initial = child_edit.form_values(self.record or {})
+        self.initial = self._form_values(self.record)
         yield AppHeader()
         yield Static(self._title(), id="form-title")
         with TabbedContent(id="form-tabs"):
@@ -74,13 +78,22 @@ class ChildFormScreen(Screen):
         yield Static("Tab 下一项　Enter 确认本项　Ctrl+S 保存　Esc 取消", id="form-status")
         yield KeyBar()
 
+    def _form_values(self, record: Record | None) -> dict[str, str]:
+        """The fields' texts: full numbers for the roles that may edit them, masked for the others (督导,
+        县复核; ``values`` hands the real ones back for the fields left as they were); without control
+        characters (an input shows them raw, and saving cleans the record)."""
+        self.unmasked = {key: strip_controls(value) for key, value in child_edit.form_values(record or {}).items()}
+        return {key: strip_controls(value)
+                for key, value in self.app.detail_presenter.data(child_edit.form_values(record or {})).items()}
+
     def _title(self) -> str:
         if self.record is None:
             return "新增儿童"
         c = self.app.workspace.context(self.app.today).classify(self.record)
         derived = "（按名单推定）" if c.derived else ""
         age = f"　{c.age}岁" if c.age is not None else ""
-        return (f"{self.record.get('name', '')}　{self.record.get('id_number', '')}{age}　"
+        number = self.app.detail_presenter.value("id_number", self.record.get("id_number", ""))
+        return (f"{self.record.get('name', '')}　{number}{age}　"
                 f"当前情况：{c.situation}{derived}　版本 {self.record.get('_v', '')}")
 
     def on_mount(self) -> None:
@@ -94,16 +107,19 @@ class ChildFormScreen(Screen):
     # --- history ------------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="history")
     def load_history(self, record: Record) -> None:
-        text = history_text(self.app.workspace, record)
+        text = history_text(self.app.workspace, record, self.app.detail_presenter)
         self.app.call_from_thread(self.query_one("#history", Static).update, text)
 
     # --- values -------------------------------------------------------------------------------------
     def values(self) -> dict[str, str]:
-        return {f.key: self.query_one(f"#f-{f.key}", Input).value for f in FIELDS}
+        """The form's texts; a field shown masked and left as it was stands for its real value."""
+        typed = {f.key: self.query_one(f"#f-{f.key}", Input).value for f in FIELDS}
+        return {key: self.unmasked.get(key, text) if text == self.initial.get(key) else text
+                for key, text in typed.items()}
 
     @property
     def dirty(self) -> bool:
-        return self.values() != self.initial
+        return any(self.query_one(f"#f-{f.key}", Input).value != self.initial.get(f.key, "") for f in FIELDS)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -181,7 +197,7 @@ class ChildFormScreen(Screen):
 
     def reload(self, record: Record) -> None:
         self.record = record
-        self.initial = child_edit.form_values(record)
+        self.initial = self._form_values(record)
         for key, value in self.initial.items():
             self.query_one(f"#f-{key}", Input).value = value
         self.show_errors({})
@@ -208,18 +224,20 @@ class ChildFormScreen(Screen):
             self.focus_next()
 
 
-def history_text(workspace, record: Record) -> Text:
-    """The child's situation history and the journal of changes, newest first."""
+def history_text(workspace, record: Record, presenter: Presenter | None = None) -> Text:
+    """The child's situation history and the journal of changes, newest first (numbers masked by
+    ``presenter`` field by field: an old phone number is in the journal only)."""
+    show = presenter.data if presenter is not None else (lambda value: value)
     text = Text()
     text.append("核实情况记录\n", style="bold")
-    history = list(record.get("status_history") or [])
+    history = show(list(record.get("status_history") or []))
     if not history:
         text.append("　（无）\n")
     for item in reversed(history):
         text.append(f"　{item.get('date', '')}　{item.get('status', '')}　{item.get('how', '')}　"
                     f"{item.get('by', '')}　{item.get('note', '')}\n")
     text.append("\n修改日志\n", style="bold")
-    entries = list(workspace.store.journal.entries(record=record.get("id_number")))
+    entries = show(list(workspace.store.journal.entries(record=record.get("id_number"))))
     if not entries:
         text.append("　（无）\n")
     for entry in reversed(entries):

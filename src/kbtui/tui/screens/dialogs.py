@@ -18,13 +18,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList, Suggester
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
+from kbtui.domain.controls import escape_controls
 from kbtui.domain.labels import field_label
 from kbtui.services.workspace import WorkspaceError
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import DetailStatic, Static, option
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import fit
 
@@ -220,22 +222,25 @@ class DetailDialog(Dialog[None]):
     BINDINGS = [Binding("escape,enter,q", "cancel", "关闭", id="detail.close")]
     BOX_CLASSES = "detail"
 
-    def __init__(self, title: str, content: str | Text | Sequence[tuple[str, str]]) -> None:
+    def __init__(self, title: str, content: str | Text | Sequence[tuple[str, str]], *, detail: bool = False) -> None:
+        """``detail``: one child's detail (a case, a ladder): full numbers for the roles that may edit the
+        child (``DetailStatic``); otherwise numbers are masked as in lists."""
         super().__init__()
         self.title_text = title
         self.content = content
+        self.detail = detail
 
     def body(self) -> Iterable[Widget]:
         yield Static(Text(self.title_text), classes="dialog-title")
         with VerticalScroll(id="detail-scroll", can_focus=True):
-            yield Static(self.content_text(), id="detail-text")
+            yield (DetailStatic if self.detail else Static)(self.content_text(), id="detail-text")
         yield Static("↑↓ 滚动　Esc 或 Enter 关闭", classes="dialog-hint")
 
-    def content_text(self) -> Text:
-        if isinstance(self.content, Text):
+    def content_text(self) -> str | Text:
+        """The content to show; a string stays a string (Rich's ``Text`` would drop control characters,
+        which the shown ``Static`` makes visible instead)."""
+        if isinstance(self.content, (str, Text)):
             return self.content
-        if isinstance(self.content, str):
-            return Text(self.content)
         text = Text()
         width = min(max((cell_len(label) for label, _v in self.content), default=0), 14)
         for n, (label, value) in enumerate(self.content):
@@ -243,7 +248,7 @@ class DetailDialog(Dialog[None]):
                 text.append("\n")
             head = f"{label}："
             text.append(head + " " * max(width + 2 - cell_len(head), 0), style="bold")
-            text.append(str(value) if str(value) else "（空）")
+            text.append(escape_controls(str(value)) if str(value) else "（空）")
         return text
 
     def on_mount(self) -> None:
@@ -282,7 +287,7 @@ class PickerScreen(Dialog[str | None]):
                 full, initials = name_pinyin(label)
                 if text not in label.lower() and not initials.startswith(text) and not full.startswith(text):
                     continue
-            found.append(Option(label, id=value))
+            found.append(option(self.app, label, id=value))     # labels may be data (villages, schools …)
         return found
 
     def on_mount(self) -> None:

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Input, Label, ProgressBar, Select, Static
+from textual.widgets import Input, Label, ProgressBar, Select
 
 from kbtui.domain.checking import LEVELS
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.textual_words import AppHeader

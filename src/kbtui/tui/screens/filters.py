@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from textual.binding import Binding
-from textual.widgets import OptionList, Static
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from kbtui.tui.widgets.shown import Static, option
 from kbtui.domain import status as st
 from kbtui.services.child_list import ChildList, Filters
 from kbtui.tui.screens.dialogs import Dialog, PickerScreen
@@ -42,7 +43,7 @@ class FilterScreen(Dialog[Filters | None]):
             if key == "ledger" and value:
                 ledger = self.model.ledgers.get(value)
                 shown = ledger.title_for(self.model.ctx) if ledger else value
-            options.append(Option(f"{label}：{shown}", id=key))
+            options.append(option(self.app, f"{label}：{shown}", id=key))
         options.append(Option("【应用筛选】", id=APPLY))
         return options
 

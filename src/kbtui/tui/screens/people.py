@@ -6,7 +6,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
 
 from kbtui.domain import responsibility as resp
 from kbtui.services import people as people_svc
@@ -17,6 +16,7 @@ from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import DataTable, Static
 
 class PersonForm(FormDialog):
     """Register one person through ``services.people`` (a refusal stays in the form); returns the person.

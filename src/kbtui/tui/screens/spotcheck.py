@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from kbtui.excel.writer import ExcelWriteError
 from kbtui.services import spotcheck
@@ -18,6 +18,7 @@ from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import path_lines
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import Static
 
 
 class SpotcheckScreen(Screen):

@@ -22,11 +22,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.suggester import SuggestFromList, Suggester
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import complete_path
+from kbtui.tui.widgets.shown import DetailStatic, Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
@@ -84,7 +85,7 @@ class VisitScreen(Screen):
             yield Static("选择要走访的村（社区）：↑↓ 选择，Enter 开始", classes="dialog-title")
             yield OptionList(id="village-list")
         with Vertical(id="visit-entry"):
-            yield Static(id="visit-card")
+            yield DetailStatic(id="visit-card")
             yield FindingPicker(id="visit-picker")
             with Horizontal(classes="form-row"):
                 yield Label("就读学校", classes="form-label")

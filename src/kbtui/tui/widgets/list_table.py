@@ -15,7 +15,8 @@ from typing import Any, Sequence
 from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
-from textual.widgets import DataTable
+
+from kbtui.tui.widgets.shown import DataTable
 
 WINDOW = 200
 Row = tuple[str, Sequence[Any]]         # (row key, cells)

@@ -20,6 +20,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from kbtui.tui.widgets.shown import shown_str
+
 CellsFn = Callable[[int], Sequence[str]]
 
 
@@ -177,7 +179,8 @@ class VirtualTable(Widget, can_focus=True):
         if found is None:
             if len(self._cache) > 2000:
                 self._cache.clear()
-            found = self._cache[row] = self._cells(row)
+            # data: masked for the operator, control characters visible (``widgets.shown``)
+            found = self._cache[row] = [shown_str(self.app, cell, cell=True) for cell in self._cells(row)]
         return found
 
     def _line(self, texts: Sequence[str], style: Style, marker: str) -> Strip:
