@@ -10,6 +10,7 @@ COMMAND_MODULES = (
     "kbtui.cli.info_cmds",
     "kbtui.cli.admin_cmds",
     "kbtui.cli.escalation_cmds",
+    "kbtui.cli.calendar_cmds",
     "kbtui.cli.import_cmds",
     "kbtui.cli.ledger_cmds",
     "kbtui.cli.report_cmds",

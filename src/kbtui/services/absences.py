@@ -43,8 +43,11 @@ class EscalationError(ValueError):
 
 
 def calendar_of(workspace: Any) -> SchoolCalendar:
+    """The school calendar (national holidays and 调休 with the profile's terms and local days)."""
+    from kbtui.services import school_calendar
+
     try:
-        return SchoolCalendar.from_profile(workspace.profile)
+        return school_calendar.calendar_of(workspace)
     except ValueError as err:
         raise EscalationError(str(err)) from None
 
