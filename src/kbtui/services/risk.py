@@ -264,15 +264,46 @@ def weekly_trend(workspace: Any, today: dt.date | None = None, weeks: int = TREN
     """Counts by level at the end of each of the last ``weeks`` weeks (the last one: today), oldest first:
     ``[{"date": "2025-10-12", "counts": {"高": 2, …}, "total": 5}, …]``."""
     today = today or dt.date.today()
-    survey = _Survey(workspace, today)
-    result = []
+    return _trend(_Survey(workspace, today), today, weeks)[0]
+
+
+def _trend(survey: _Survey, today: dt.date, weeks: int) -> tuple[list[dict[str, Any]], list[tuple[dict, RiskScore]]]:
+    """The trend and, from its last point, today's scores."""
+    result: list[dict[str, Any]] = []
+    scored: list[tuple[dict, RiskScore]] = []
     for day in week_ends(today, weeks):
+        scored = survey.score_on(day)
         counts = {name: 0 for name, _t in survey.settings.levels}
-        for _record, found in survey.score_on(day):
+        for _record, found in scored:
             if found.level is not None:
                 counts[found.level] += 1
         result.append({"date": day.isoformat(), "counts": counts, "total": sum(counts.values())})
-    return result
+    return result, scored
+
+
+def overview(workspace: Any, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> list[str]:
+    """A few lines for the dashboard: today's counts by level and village, and the trend as a small chart."""
+    today = today or dt.date.today()
+    survey = _Survey(workspace, today)
+    trend, scored = _trend(survey, today, weeks)
+    counts = trend[-1]["counts"]
+    total = trend[-1]["total"]
+    if not total:
+        lines = [f"没有达到预警等级的儿童（已评 {len(scored)} 人）"]
+    else:
+        lines = [f"预警 {total} 人：" + "　".join(f"{name} {n}" for name, n in counts.items())]
+        villages: dict[str, dict[str, int]] = {}
+        for record, found in scored:
+            if found.level is not None:
+                village = villages.setdefault(record.get("village") or "（未分村）", dict.fromkeys(counts, 0))
+                village[found.level] += 1
+        top = sorted(villages.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        highest = survey.settings.levels[0][0]
+        parts = [f"{v} {sum(c.values())}" + (f"（{highest}{c[highest]}）" if c[highest] else "") for v, c in top[:4]]
+        more = f" 等{len(top)}个村" if len(top) > 4 else ""
+        lines.append("按村：" + "　".join(parts) + more)
+    lines += trend_lines(trend)
+    return lines
 
 
 SPARK = "▁▂▃▄▅▆▇█"

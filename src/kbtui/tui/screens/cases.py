@@ -38,6 +38,7 @@ class FormScreen(ModalScreen[dict | None]):
     FormScreen .form-label { width: 14; padding: 0 1; }
     FormScreen .form-row { height: auto; }
     FormScreen Input { height: 1; border: none; padding: 0 1; width: 1fr; }
+    FormScreen Input:focus { border: none; background: $accent 30%; }
     FormScreen Checkbox { height: 1; border: none; padding: 0 1; }
     FormScreen #form-error { color: $error; height: auto; }
     """
