@@ -173,8 +173,8 @@ class _Pupils:
             found = narrowed or found
         where = f"{school}的" if school else ""
         if not found:
-            mine = "您能查看的儿童中" if self.scoped else ""
-            raise EscalationError(f"在{mine}找不到{where}学生“{name}”：请核对姓名，或在考勤表中加一列身份证号或学籍号")
+            mine = "在您能查看的儿童中" if self.scoped else ""
+            raise EscalationError(f"{mine}找不到{where}学生“{name}”：请核对姓名，或在考勤表中加一列身份证号或学籍号")
         if len(found) > 1:
             raise EscalationError(f"{where}有{len(found)}名学生叫“{name}”：请在考勤表中加一列身份证号或学籍号")
         return found[0]
