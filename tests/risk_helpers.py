@@ -126,3 +126,21 @@ def attendance_sheet(path: Path, month: int, marks: dict[str, dict[int, str]], *
     ws.append(["班主任签字：", "", "", "填表日期："])
     wb.save(path)
     return path
+
+
+RAN = "冉小军"
+ZHANG = "张伟"
+
+
+def township_with_sheets(tmp: Path) -> Path:
+    """``township`` with the class's September and October (to the 17th) attendance sheets imported:
+    冉小军 away 09-22 … 10-10 (back on Saturday 10-11), 王小红 two days sick, 张伟 away 10-13 … 10-17."""
+    data = township(tmp)
+    attendance_sheet(tmp / "9月.xlsx", 9, {RAN: {d: "缺" for d in (22, 23, 24, 25, 26, 28, 29, 30)},
+                                          "王小红": {10: "病", 11: "病"}})
+    attendance_sheet(tmp / "10月.xlsx", 10, {RAN: {9: "缺", 10: "缺"},
+                                            ZHANG: {d: "缺" for d in (13, 14, 15, 16, 17)}}, through=17)
+    for sheet in ("9月.xlsx", "10月.xlsx"):
+        result = cli_ok(data, "absence", "import", str(tmp / sheet))
+        assert "未导入 0 行" in result.stdout, result.stdout
+    return data

@@ -7,25 +7,13 @@ import openpyxl
 import pytest
 
 from tests.conftest import run_cli
-from tests.risk_helpers import attendance_sheet, cli_ok, id_of, township
-
-RAN = "冉小军"
-ZHANG = "张伟"
+from tests.risk_helpers import RAN, ZHANG, attendance_sheet, cli_ok, id_of, township_with_sheets
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     """The township with September and October (to the 17th) imported from the class's sheets."""
-    tmp = tmp_path_factory.mktemp("risk")
-    data = township(tmp)
-    attendance_sheet(tmp / "9月.xlsx", 9, {RAN: {d: "缺" for d in (22, 23, 24, 25, 26, 28, 29, 30)},
-                                          "王小红": {10: "病", 11: "病"}})
-    attendance_sheet(tmp / "10月.xlsx", 10, {RAN: {9: "缺", 10: "缺"}, ZHANG: {13: "缺", 14: "缺", 15: "缺",
-                                                                              16: "缺", 17: "缺"}}, through=17)
-    for sheet in ("9月.xlsx", "10月.xlsx"):
-        summary = json.loads(cli_ok(data, "absence", "import", str(tmp / sheet), "--json").stdout)
-        assert summary["rejected"] == 0, summary
-    return data
+    return township_with_sheets(tmp_path_factory.mktemp("risk"))
 
 
 @pytest.fixture
