@@ -47,6 +47,9 @@ def reasons(child, params):
     texts = [str(d.get("reason") or "") for d in recent]
     texts.append(str(child.record.get("status_reason") or ""))
     texts += [str(c.get("reason") or "") for c in child.cases]
+    texts = [t for t in texts if t]
+    if not texts:
+        return None
     found = {w: p for w, p in params["points"].items() if p and any(w in t for t in texts)}
     if not found:
         return None

@@ -266,10 +266,24 @@ class ChildFacts:
 
     def grade(self) -> int | None:
         """The grade as 1–9 (一年级 … 九年级; 初一 = 7), None when unknown."""
+        return grade_number(self.record.get("grade"))
+
+
+_GRADE_NUMBERS: dict[Any, int | None] = {}
+
+
+def grade_number(value: Any) -> int | None:
+    """1–9 for a grade as written (一年级, 初一, 7 …), None when it is not one; remembered by text (a county
+    has a few dozen ways of writing its grades, and every factor of every child asks)."""
+    key = value if isinstance(value, (str, int, float)) or value is None else str(value)
+    if key not in _GRADE_NUMBERS:
+        if len(_GRADE_NUMBERS) > 10_000:
+            _GRADE_NUMBERS.clear()
         try:
-            return GRADES.index(normalize_grade(self.record.get("grade"))) + 1
+            _GRADE_NUMBERS[key] = GRADES.index(normalize_grade(value)) + 1
         except (NormalizeError, ValueError):
-            return None
+            _GRADE_NUMBERS[key] = None
+    return _GRADE_NUMBERS[key]
 
 
 def _day(value: Any) -> dt.date | None:

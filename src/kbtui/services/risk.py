@@ -158,24 +158,36 @@ class _Survey:
         self.helpers = {d["id_number"]: d for d in workspace.store.collection(PAIRINGS).find(campaign=campaign)
                         if d.get("helper")}
         self.visits = tasks.planned_visits(workspace)
+        self._candidates: list[tuple[dict, str, Any]] | None = None
+
+    def candidates(self) -> list[tuple[dict, str, Any]]:
+        """(record, situation, kind) of the campaign children that may be on the list (classified once)."""
+        if self._candidates is None:
+            kind_of = self.workspace.statuses.kind_of
+            found = []
+            for record in self.records:
+                c = self.ctx.classify(record)
+                kind = kind_of(c.situation)
+                if on_list(kind, c.in_campaign):
+                    found.append((record, c.situation, kind))
+            self._candidates = found
+        return self._candidates
 
     def score_on(self, day: dt.date) -> list[tuple[dict, RiskScore]]:
         """(record, score) of every campaign child that may be on the list, as of ``day``."""
         rctx = RiskContext(day, self.calendar, self.ctx.profile)
-        statuses = self.workspace.statuses
+        iso = day.isoformat()
         found = []
-        for record in self.records:
-            c = self.ctx.classify(record)
-            kind = statuses.kind_of(c.situation)
-            if not on_list(kind, c.in_campaign):
-                continue
+        for record, situation, kind in self.candidates():
             id_number = record["id_number"]
             spans = self.spans.get(id_number)
+            docs = self.absence_docs.get(id_number)
+            own_cases = self.cases.get(id_number)
             facts = ChildFacts(
-                record, c.situation, kind, rctx,
+                record, situation, kind, rctx,
                 episodes_as_of(spans, self.calendar, day) if spans else (),
-                tuple(d for d in self.absence_docs.get(id_number, ()) if str(d.get("start")) <= day.isoformat()),
-                tuple(k for k in self.cases.get(id_number, ()) if str(k.get("opened_on") or "") <= day.isoformat()))
+                tuple(d for d in docs if str(d.get("start")) <= iso) if docs else (),
+                tuple(k for k in own_cases if str(k.get("opened_on") or "") <= iso) if own_cases else ())
             found.append((record, score(facts, self.settings)))
         return found
 
