@@ -7,22 +7,13 @@ import openpyxl
 import pytest
 
 from tests.conftest import run_cli
-from tests.risk_helpers import RAN, ZHANG, attendance_sheet, cli_ok, id_of, township_with_sheets
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    """The township with September and October (to the 17th) imported from the class's sheets."""
-    return township_with_sheets(tmp_path_factory.mktemp("risk"))
+from tests.risk_helpers import RAN, ZHANG, attendance_sheet, cli_ok, id_of, sheets_base, sheets_data  # noqa: F401
 
 
 @pytest.fixture
-def data(base, tmp_path):
-    import shutil
-
-    target = tmp_path / "data"
-    shutil.copytree(base, target)
-    return target
+def data(sheets_data):
+    """The township with September and October (to the 17th) imported from the class's sheets."""
+    return sheets_data
 
 
 def risk_json(data, *args, operator="tester"):

@@ -1,28 +1,20 @@
 """The 预警 screen, the 校历 screen and the dashboard panel, driven with the keyboard at 80×24."""
 import datetime as dt
-import shutil
 
 import pytest
 
 from kbtui.services import cases, risk, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
-from tests.risk_helpers import RAN, ZHANG, cli_ok, id_of, township_with_sheets
+from tests.risk_helpers import RAN, ZHANG, cli_ok, id_of, sheets_base, sheets_data  # noqa: F401
 from tests.test_tui_fixtures import run_async, screen_text, settle
 
 TODAY = dt.date(2025, 10, 17)
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    return township_with_sheets(tmp_path_factory.mktemp("risk-tui"))
-
-
 @pytest.fixture
-def data(base, tmp_path):
-    target = tmp_path / "data"
-    shutil.copytree(base, target)
-    return target
+def data(sheets_data):
+    return sheets_data
 
 
 def app_for(data, operator="tester", start="risk"):
@@ -158,21 +150,10 @@ async def test_the_calendar_from_the_palette_without_a_term(tmp_path):
         assert app.screen.SUB_TITLE == "总览"
 
 
-def test_snapshot_of_the_risk_screen(snap_compare, base, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(base, data)
-
-    async def settle_first(pilot):
-        await settle(pilot.app, pilot)
-
-    assert snap_compare(app_for(data), terminal_size=(80, 24), run_before=settle_first)
+async def _settle_first(pilot):
+    await settle(pilot.app, pilot)
 
 
-def test_snapshot_of_the_calendar_screen(snap_compare, base, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(base, data)
-
-    async def settle_first(pilot):
-        await settle(pilot.app, pilot)
-
-    assert snap_compare(app_for(data, start="calendar"), terminal_size=(80, 24), run_before=settle_first)
+@pytest.mark.parametrize("start", ["risk", "calendar"])
+def test_snapshot(snap_compare, data, start):
+    assert snap_compare(app_for(data, start=start), terminal_size=(80, 24), run_before=_settle_first)

@@ -165,9 +165,7 @@ def risk_factors(workspace: Workspace, as_json) -> None:
     """列出本配置使用的预警因素、权重和参数，以及预警等级。"""
     with risk_errors():
         settings = risk_service.settings(workspace)
-    owners = {name: owner for name in workspace.risk_factors
-              for owner in [next((p.name for p in workspace.plugins.plugins
-                                  if name in p.registers.get("预警因素", [])), "")]}
+    owners = {name: p.name for p in workspace.plugins.plugins for name in p.registers.get("预警因素", [])}
     used = {s.factor.id for s in settings.factors}
     if as_json:
         print_json({"levels": dict(settings.levels),
