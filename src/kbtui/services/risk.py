@@ -331,11 +331,23 @@ def sparkline(values: list[int]) -> str:
     return "".join(SPARK[round((v - low) * (len(SPARK) - 1) / (high - low))] for v in values)
 
 
+def _cells(text: str) -> int:
+    """Terminal cells of a text (a Chinese character takes two)."""
+    return sum(2 if ord(c) >= 0x2E80 else 1 for c in text)
+
+
 def trend_lines(trend: list[dict[str, Any]]) -> list[str]:
+    """The weekly totals and those of the highest level, each as a sparkline with its numbers."""
     totals = [w["total"] for w in trend]
     first, last = trend[0]["date"], trend[-1]["date"]
-    lines = [f"近{len(trend)}周预警人数 {sparkline(totals)}  {' '.join(str(t) for t in totals)}"
-             f"（{first[5:]} 至 {last[5:]}）"]
+    heading = f"近{len(trend)}周预警人数"
+    lines = [f"{heading} {sparkline(totals)}  {' '.join(str(t) for t in totals)}（{first[5:]} 至 {last[5:]}）"]
+    highest = next(iter(trend[0]["counts"]), None)
+    if highest is not None:
+        top = [w["counts"][highest] for w in trend]
+        label = f"其中{highest}风险"
+        label += " " * max(0, _cells(heading) - _cells(label))
+        lines.append(f"{label} {sparkline(top)}  {' '.join(str(t) for t in top)}")
     if len(totals) > 1:
         change = totals[-1] - totals[-2]
         lines.append("比上周" + (f"增加 {change} 人" if change > 0 else f"减少 {-change} 人" if change else "持平"))
