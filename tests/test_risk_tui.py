@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from kbtui.services import cases, risk, tasks
+from kbtui.services import cases, risk, risk_trend, risk_work, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from tests.risk_helpers import RAN, ZHANG, cli_ok, id_of, sheets_base, sheets_data  # noqa: F401
@@ -51,7 +51,7 @@ async def test_the_list_explains_and_turns_into_work(data):
         assert "结对帮扶：张伟" in screen_text(app)
         await pilot.press("ctrl+a", "ctrl+k", *"刘老师", "enter", *"每周两次谈心", "ctrl+s")
         await settle(app, pilot)
-        assert risk.helper_of(ws, id_of(ZHANG))["helper"] == "刘老师"
+        assert risk_work.helper_of(ws, id_of(ZHANG))["helper"] == "刘老师"
         assert screen.selected().record["name"] == ZHANG and "刘老师" in screen_text(app)
         # V: a home visit a week from today, visitor the helper
         await pilot.press("v")
@@ -119,7 +119,7 @@ async def test_a_supervisor_reads_but_cannot_assign(data):
         notices = [n.message for n in app._notifications]
         assert any("您的角色（督导）不能安排结对帮扶" in m for m in notices), notices
     ws = Workspace.open(data, "tester")
-    assert risk.helper_of(ws, id_of(RAN)) is None
+    assert risk_work.helper_of(ws, id_of(RAN)) is None
 
 
 @run_async
@@ -132,7 +132,7 @@ async def test_the_dashboard_panel_counts_and_trend(data):
     ws = Workspace.open(data, "tester")
     found = risk.risk_list(ws, TODAY)
     assert "辍学风险预警" in text and f"预警 {len(found.entries)} 人：" in text
-    assert "按村：周家村" in text and "近8周预警人数" in text and any(c in text for c in risk.SPARK)
+    assert "按村：周家村" in text and "近8周预警人数" in text and any(c in text for c in risk_trend.SPARK)
 
 
 @run_async

@@ -12,6 +12,9 @@ from kbtui.domain.normalize import NormalizeError
 from kbtui.domain.risk import RiskError
 from kbtui.services import access
 from kbtui.services import risk as risk_service
+from kbtui.services import risk_export as export_service
+from kbtui.services import risk_trend as trend_service
+from kbtui.services import risk_work as work_service
 from kbtui.services.absences import EscalationError
 from kbtui.services.workspace import Workspace
 
@@ -108,7 +111,7 @@ def risk_show(workspace: Workspace, id_number, on, as_json) -> None:
 def risk_export(workspace: Workspace, village, school, person, level, on, output) -> None:
     """导出预警名单（可打印的 Excel 表：标题、填报单位、序号、表尾签字栏）。"""
     with risk_errors():
-        path, rows = risk_service.export_list(workspace, output or risk_service.default_export_path(workspace, on),
+        path, rows = export_service.export_list(workspace, output or export_service.default_export_path(workspace, on),
                                               on, village=village, school=school, person=person, level=level)
     click.echo(f"已导出预警名单 {rows} 人：{path}")
 
@@ -122,7 +125,7 @@ def risk_export(workspace: Workspace, village, school, person, level, on, output
 def risk_assign(workspace: Workspace, id_number, helper, note, on) -> None:
     """安排结对帮扶：HELPER 为帮扶人姓名（人员名单中有重名时写 姓名@单位；写“无”结束帮扶）。"""
     with risk_errors():
-        doc = risk_service.assign_helper(workspace, id_number, "" if helper in ("无", "-") else helper,
+        doc = work_service.assign_helper(workspace, id_number, "" if helper in ("无", "-") else helper,
                                          note=note, on=on)
     if doc.get("helper"):
         unit = f"（{doc['unit']}）" if doc.get("unit") else ""
@@ -141,7 +144,7 @@ def risk_assign(workspace: Workspace, id_number, helper, note, on) -> None:
 def risk_visit(workspace: Workspace, id_number, due, visitor, note, on) -> None:
     """安排家访：生成一项走访任务（在 kbtui tasks 和任务界面中可见，录入走访后自动完成）。"""
     with risk_errors():
-        doc = risk_service.plan_visit(workspace, id_number, due, visitor=visitor, note=note, today=on)
+        doc = work_service.plan_visit(workspace, id_number, due, visitor=visitor, note=note, today=on)
     click.echo(f"已安排家访：{doc['name']}，{doc['due'][:10]} 前，家访人：{doc.get('visitor') or '未定'}")
 
 
@@ -154,7 +157,7 @@ def risk_visit(workspace: Workspace, id_number, due, visitor, note, on) -> None:
 def risk_case(workspace: Workspace, id_number, persuader, reason, on) -> None:
     """提前立案：为预警儿童建立案卷（一生一案），不必等到缺课达到劝返流程的门槛。"""
     with risk_errors():
-        case = risk_service.open_early_case(workspace, id_number, today=on, persuader=persuader, reason=reason)
+        case = work_service.open_early_case(workspace, id_number, today=on, persuader=persuader, reason=reason)
     click.echo(f"已立案 {case['key']}：{case['name']}（{case['opened_how']}）")
 
 
@@ -187,19 +190,19 @@ def risk_factors(workspace: Workspace, as_json) -> None:
 
 
 @risk.command("trend")
-@click.option("--weeks", type=click.IntRange(2, 52), default=risk_service.TREND_WEEKS, help="看几周（默认8周）。")
+@click.option("--weeks", type=click.IntRange(2, 52), default=trend_service.TREND_WEEKS, help="看几周（默认8周）。")
 @click.option("--on", "on", type=DATE, default=None, help="截至哪一天（默认今天）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
 def risk_trend(workspace: Workspace, weeks, on, as_json) -> None:
     """逐周的预警人数（每周最后一天按当时的缺课、复学和走访记录重新计算）。"""
     with risk_errors():
-        trend = risk_service.weekly_trend(workspace, on or dt.date.today(), weeks)
+        trend = trend_service.weekly_trend(workspace, on or dt.date.today(), weeks)
     if as_json:
         print_json(trend)
         return
     for week in trend:
         counts = "，".join(f"{name} {n}" for name, n in week["counts"].items())
         click.echo(f"{week['date']}  {week['total']:>4} 人（{counts}）")
-    for line in risk_service.trend_lines(trend):
+    for line in trend_service.trend_lines(trend):
         click.echo(line)

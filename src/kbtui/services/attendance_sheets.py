@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import roles as R
-from kbtui.domain.attendance import Mark, MarkError, Run, parse_mark, runs
+from kbtui.domain.attendance import Mark, MarkError, parse_mark, runs
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import span_of
 from kbtui.domain.idcard import IdNumberError, normalize_id

@@ -20,6 +20,7 @@ from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.risk import RiskError
 from kbtui.services import access
 from kbtui.services import risk as risk_service
+from kbtui.services import risk_trend, risk_work
 from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.cases import CaseDetailScreen, FormScreen
@@ -170,7 +171,7 @@ class RiskScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("安排结对帮扶", lambda: risk_service.assign_helper(
+                self._run("安排结对帮扶", lambda: risk_work.assign_helper(
                     self.app.workspace, entry.id_number, values["helper"], note=values["note"], on=self.today),
                     entry.id_number)
 
@@ -188,7 +189,7 @@ class RiskScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("安排家访", lambda: risk_service.plan_visit(
+                self._run("安排家访", lambda: risk_work.plan_visit(
                     self.app.workspace, entry.id_number, self._date(values["due"], due), visitor=values["visitor"],
                     note=values["note"], today=self.today), entry.id_number)
 
@@ -209,7 +210,7 @@ class RiskScreen(Screen):
 
         def save(values: dict | None) -> None:
             if values is not None:
-                self._run("提前立案", lambda: risk_service.open_early_case(
+                self._run("提前立案", lambda: risk_work.open_early_case(
                     self.app.workspace, entry.id_number, today=self.today, persuader=values["persuader"],
                     reason=values["reason"]), entry.id_number)
 
@@ -267,7 +268,7 @@ class RiskScreen(Screen):
 def panel_text(workspace: Any, today: dt.date) -> str:
     """The dashboard panel: counts by level and village, and the weekly trend as a small chart."""
     try:
-        overview = risk_service.overview(workspace, today)
+        overview = risk_trend.overview(workspace, today)
     except (RiskError, EscalationError) as err:
         return str(err)
     return "\n".join(overview)
