@@ -63,6 +63,8 @@ class RiskScreen(Screen):
     def on_mount(self) -> None:
         self.filters: dict[str, str] = {}
         self.entries: list[risk_service.RiskEntry] = []
+        self._own_dialog = False
+        self._shown = False
         self.set_columns()
         self.table.focus()
         self.action_reload()
@@ -77,7 +79,18 @@ class RiskScreen(Screen):
         self.set_columns()
 
     def on_screen_resume(self) -> None:
-        self.action_reload()
+        """Back from another screen: the data may have changed there. Back from a dialog of this screen: a
+        saving dialog reloads by itself, the others changed nothing (no need to score every child again)."""
+        if self._own_dialog:
+            self._own_dialog = False
+            return
+        if self._shown:                  # not the resume events of the first showing
+            self.action_reload()
+
+    def push(self, screen, callback=None) -> None:
+        """Open a dialog of this screen (see ``on_screen_resume``)."""
+        self._own_dialog = True
+        self.app.push_screen(screen, callback)
 
     @property
     def table(self) -> VirtualTable:
@@ -105,12 +118,14 @@ class RiskScreen(Screen):
         self.app.call_from_thread(self.show, found, keep)
 
     def show_error(self, message: str) -> None:
+        self._shown = True
         self.entries = []
         self.table.set_rows([])
         self.query_one("#risk-summary", Static).update("预警名单无法计算")
         self.status(message)
 
     def show(self, found: risk_service.RiskList, keep: str | None) -> None:
+        self._shown = True
         self.entries = found.entries
         self.query_one("#risk-summary", Static).update(f"{found.today}  {found.summary()}")
         shown = "，".join(f"{FILTERS[k]}：{v}" for k, v in self.filters.items()) or "全部"
@@ -162,7 +177,7 @@ class RiskScreen(Screen):
         record = access.list_record(self.app.workspace, entry.record)
         lines.insert(1, f"身份证号：{record['id_number']}　监护人：{record.get('guardian') or '未填'}"
                         f"　电话：{record.get('guardian_phone') or '未填'}")
-        self.app.push_screen(CaseDetailScreen("\n".join(lines)))
+        self.push(CaseDetailScreen("\n".join(lines)))
 
     def action_helper(self) -> None:
         entry = self._selected_or_say()
@@ -175,7 +190,7 @@ class RiskScreen(Screen):
                     self.app.workspace, entry.id_number, values["helper"], note=values["note"], on=self.today),
                     entry.id_number)
 
-        self.app.push_screen(FormScreen(
+        self.push(FormScreen(
             f"结对帮扶：{entry.record.get('name', '')}", [
                 ("helper", "帮扶人", entry.helper_name or entry.record.get("responsible_edu") or ""),
                 ("note", "帮扶内容", (entry.helper or {}).get("note") or "")],
@@ -193,7 +208,7 @@ class RiskScreen(Screen):
                     self.app.workspace, entry.id_number, self._date(values["due"], due), visitor=values["visitor"],
                     note=values["note"], today=self.today), entry.id_number)
 
-        self.app.push_screen(FormScreen(
+        self.push(FormScreen(
             f"安排家访：{entry.record.get('name', '')}", [
                 ("due", "家访期限", due.isoformat()),
                 ("visitor", "家访人", entry.helper_name or entry.record.get("responsible_edu") or ""),
@@ -214,7 +229,7 @@ class RiskScreen(Screen):
                     self.app.workspace, entry.id_number, today=self.today, persuader=values["persuader"],
                     reason=values["reason"]), entry.id_number)
 
-        self.app.push_screen(FormScreen(
+        self.push(FormScreen(
             f"提前立案：{entry.record.get('name', '')}（{entry.level}，{entry.result.score}分）", [
                 ("persuader", "劝返责任人", entry.helper_name or entry.record.get("responsible_edu") or ""),
                 ("reason", "原因", "")],
@@ -231,11 +246,10 @@ class RiskScreen(Screen):
                 self.filters = {}
                 self.action_reload()
                 return
-            self.app.push_screen(PickerScreen(f"按{FILTERS[key]}筛选", self._choices(key),
-                                              self.filters.get(key, "")),
-                                 lambda value, k=key: self._set_filter(k, value))
+            self.push(PickerScreen(f"按{FILTERS[key]}筛选", self._choices(key), self.filters.get(key, "")),
+                      lambda value, k=key: self._set_filter(k, value))
 
-        self.app.push_screen(PickerScreen("筛选预警名单", options), chosen_kind)
+        self.push(PickerScreen("筛选预警名单", options), chosen_kind)
 
     def _choices(self, key: str) -> list[tuple[str, str]]:
         workspace = self.app.workspace
@@ -262,7 +276,7 @@ class RiskScreen(Screen):
     def action_calendar(self) -> None:
         from kbtui.tui.screens.school_calendar import CalendarScreen
 
-        self.app.push_screen(CalendarScreen())
+        self.push(CalendarScreen())
 
 
 def panel_text(workspace: Any, today: dt.date) -> str:
