@@ -65,6 +65,8 @@ def test_the_list_turns_into_work_all_journaled(data):
     assert "已安排结对帮扶：张伟 ← 刘老师（鹿角中心校）" in cli_ok(data, "risk", "assign", kid, "刘老师",
                                                               "--note", "每周两次谈心", *on).stdout
     assert by_name(risk_json(data, *on, "--person", "刘老师"))[ZHANG]["helper"] == "刘老师"
+    nobody = run_cli("risk", "assign", id_of(RAN), "无", *on, data_dir=data)
+    assert nobody.exit_code == 1 and "冉小军 没有结对帮扶人：请填写帮扶人" in nobody.output
     visit = cli_ok(data, "risk", "visit", kid, "--due", "2025-10-20", *on).stdout
     assert "已安排家访：张伟，2025-10-20 前，家访人：刘老师" in visit
     tasks = json.loads(cli_ok(data, "tasks", "--today", "2025-10-21", "--json").stdout)
@@ -88,6 +90,13 @@ def test_the_list_turns_into_work_all_journaled(data):
     cli_ok(data, "visit", kid, "--status", "在籍在校", "--date", "2025-10-20", "--note", "家长保证按时送校")
     tasks = json.loads(cli_ok(data, "tasks", "--today", "2025-10-21", "--json").stdout)
     assert [t["state"] for t in tasks["tasks"] if t["id_number"] == kid and t["situation"] == "预警家访"] == ["done"]
+    # the pairing ends; its history stays
+    assert "已结束 张伟 的结对帮扶" in cli_ok(data, "risk", "assign", kid, "无", *on).stdout
+    assert by_name(risk_json(data, *on))[ZHANG]["helper"] == ""
+    from kbtui.services.workspace import Workspace
+
+    pairing = Workspace.open(data, "tester").store.collection("pairings").get(f"2025:{kid}")
+    assert [h["helper"] for h in pairing["history"]] == ["刘老师", "（结束帮扶）"]
 
 
 def test_a_child_leaves_the_list_when_the_factors_clear(data, tmp_path):
