@@ -11,6 +11,8 @@ COMMAND_MODULES = (
     "kbtui.cli.info_cmds",
     "kbtui.cli.admin_cmds",
     "kbtui.cli.escalation_cmds",
+    "kbtui.cli.calendar_cmds",
+    "kbtui.cli.risk_cmds",
     "kbtui.cli.import_cmds",
     "kbtui.cli.ledger_cmds",
     "kbtui.cli.report_cmds",

@@ -110,18 +110,32 @@ def absence_list(workspace: Workspace, id_number, as_json) -> None:
 
 @absence.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--month", default=None, help="考勤表的年月（如 2025-09；标题中写明年月时不必填）。")
+@click.option("--school", default=None, help="考勤表的学校（标题中写明学校时不必填）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
-def absence_import(workspace: Workspace, path: Path, as_json: bool) -> None:
-    """导入缺课名单（Excel，列：身份证号、姓名、缺课开始日期、缺课天数、是否请假、原因、报告人）。"""
+def absence_import(workspace: Workspace, path: Path, month, school, as_json: bool) -> None:
+    """导入缺课：缺课名单（列：身份证号、姓名、缺课开始日期、缺课天数、是否请假、原因、报告人），
+    或学校的考勤表（一个班一个月，每天一列：√ 到校，缺 缺课，假、病、事 请假）。"""
     with escalation_errors():
-        result = absence_service.import_absences(workspace, path)
-    summary = {"rows": result.rows, "added": len(result.added), "rejected": len(result.rejects),
-               "rejects_file": str(result.rejects_path) if result.rejects_path else None}
-    if as_json:
-        print_json(summary)
-        return
-    click.echo(f"读取 {result.rows} 行，登记缺课 {len(result.added)} 条，未导入 {len(result.rejects)} 行")
+        result = absence_service.import_file(workspace, path, month=month, school=school)
+    if isinstance(result, absence_service.AbsenceImport):
+        summary = {"rows": result.rows, "added": len(result.added), "rejected": len(result.rejects),
+                   "rejects_file": str(result.rejects_path) if result.rejects_path else None}
+        if as_json:
+            print_json(summary)
+            return
+        click.echo(f"读取 {result.rows} 行，登记缺课 {len(result.added)} 条，未导入 {len(result.rejects)} 行")
+    else:
+        if as_json:
+            print_json(result.summary())
+            return
+        for sheet in result.sheets:
+            through = f"，记录到 {sheet.recorded_through}" if sheet.recorded_through else "，尚无记录"
+            click.echo(f"考勤表“{sheet.sheet}”：{sheet.month} {sheet.school}{sheet.class_name}，"
+                       f"学生 {sheet.pupils} 人{through}")
+        click.echo(f"读取 {result.rows} 行，登记缺课 {len(result.added)} 条，记录返校 {len(result.returned)} 人，"
+                   f"已导入过 {result.unchanged} 条，未导入 {len(result.rejects)} 行")
     if result.rejects_path:
         click.echo(f"未导入的行及原因见：{result.rejects_path}")
 

@@ -43,8 +43,11 @@ class EscalationError(ValueError):
 
 
 def calendar_of(workspace: Any) -> SchoolCalendar:
+    """The school calendar (national holidays and 调休 with the profile's terms and local days)."""
+    from kbtui.services import school_calendar
+
     try:
-        return SchoolCalendar.from_profile(workspace.profile)
+        return school_calendar.calendar_of(workspace)
     except ValueError as err:
         raise EscalationError(str(err)) from None
 
@@ -104,8 +107,9 @@ def _open_docs(workspace: Any, id_number: str, on: dt.date, calendar: SchoolCale
 
 def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: int | None = None,
                 until: dt.date | str | None = None, hours: int | None = None, excused: bool = False,
-                reason: str = "", reported_by: str = "") -> dict:
-    """Record one absence of a child; returns the stored document."""
+                reason: str = "", reported_by: str = "", source: str = "") -> dict:
+    """Record one absence of a child; returns the stored document. ``source``: where it was read
+    (考勤表 for an attendance sheet)."""
     record = _child(workspace, id_number)
     given = [n for n, v in (("天数", days), ("结束日期", until), ("小时数", hours)) if v not in (None, "")]
     if len(given) > 1:
@@ -133,6 +137,8 @@ def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: i
            "days": days, "until": until_iso, "hours": hours, "excused": bool(excused),
            "reason": normalize_text(reason), "reported_by": normalize_text(reported_by),
            "returned_on": None, "recorded_on": dt.date.today().isoformat()}
+    if source:
+        doc["source"] = source
     span = span_of(doc, calendar)
     if span is None or next(iter(calendar.school_days(start_day, span.last)), None) is None:
         raise EscalationError(f"{start_iso} 起没有上课日（不在学期内或全是节假日），无需记录缺课")
@@ -194,6 +200,21 @@ def _positive_int(value: Any, label: str) -> int | None:
     if number < 1 or not number.is_integer():
         raise EscalationError(f"{label}“{value}”应为正整数")
     return int(number)
+
+
+def import_file(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
+                today: dt.date | None = None):
+    """Import absences from ``path``: daily attendance sheets (a class's month, a mark per day:
+    ``services.attendance_sheets``) or a list of absences (``import_absences``), whichever it holds."""
+    from kbtui.excel.attendance import is_attendance_file
+
+    if is_attendance_file(path):
+        from kbtui.services.attendance_sheets import import_attendance
+
+        return import_attendance(workspace, path, month=month, school=school, today=today)
+    if month:
+        raise EscalationError(f"文件“{Path(path).name}”不是考勤表（没有姓名列和日期列），--month 只用于考勤表")
+    return import_absences(workspace, path, today=today)
 
 
 def import_absences(workspace: Any, path: str | Path, *, today: dt.date | None = None) -> AbsenceImport:

@@ -13,6 +13,7 @@ are made by ``services.placement_demo``.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -96,10 +97,22 @@ def frequency_rule(workspace: Workspace) -> d.FrequencyRule | None:
 
 
 def school_calendar(workspace: Workspace) -> d.Calendar:
+    """The terms and holidays home delivery is counted on: the profile's, with the national calendar's
+    weekday holidays and the profile's breaks (农忙假 …) added (services.school_calendar)."""
     try:
-        return d.Calendar.from_profile(workspace.profile.section("calendar"))
+        calendar = d.Calendar.from_profile(workspace.profile.section("calendar"))
     except d.DisabilityError as err:
         raise PlacementError(str(err)) from None
+    from kbtui.services import absences
+
+    try:
+        school = absences.calendar_of(workspace)
+    except absences.EscalationError as err:
+        raise PlacementError(str(err)) from None
+    extra = {day for day in (school.national.holidays if school.national else ()) if day.weekday() < 5}
+    for rest in school.breaks:
+        extra.update(rest.start + dt.timedelta(days=i) for i in range((rest.end - rest.start).days + 1))
+    return dataclasses.replace(calendar, holidays=calendar.holidays | extra) if extra else calendar
 
 
 def _history(record: Record, status: str, date: str, by: str, how: str, note: str) -> list[dict]:

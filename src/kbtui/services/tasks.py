@@ -8,6 +8,10 @@ visit is an open task; a child whose finding was recorded (by a visit, an import
 
 Late: an open task whose due date — its own, else the deadline of the campaign's visit phase
 (双山 上门入户排查 9/20) — has passed.
+
+A home visit can also be planned for any child (``plan_visit``: the early-warning list's 安排家访, key
+``<campaign>:<id_number>:planned-visit``): it has its own due date and visitor, shows in the report among the
+visit tasks (情况 预警家访), and closes when a visit of the child is recorded.
 """
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ from kbtui.store import StaleEditError, StoreError
 
 TASKS = "tasks"
 VISIT = "visit"
+PLANNED = "planned-visit"
+PLANNED_SITUATION = "预警家访"
 OPEN = "open"
 DONE = "done"
 UNASSIGNED = "（未分配）"
@@ -35,8 +41,8 @@ def needs_visit(situation: str, statuses: st.StatusRegistry) -> bool:
     return statuses.kind_of(situation) == st.Kind.PENDING
 
 
-def task_key(campaign_id: str, id_number: str) -> str:
-    return f"{campaign_id}:{id_number}:{VISIT}"
+def task_key(campaign_id: str, id_number: str, kind: str = VISIT) -> str:
+    return f"{campaign_id}:{id_number}:{kind}"
 
 
 def _campaign(workspace):
@@ -125,7 +131,44 @@ def close_visit_task(workspace, id_number: str, *, date: str | None = None, how:
                     "created": dt.datetime.now().isoformat(timespec="seconds"), **fields}
         return {} if current.get("state") == DONE else fields
 
-    return workspace.store.collection(TASKS).upsert(key, close, workspace.operator)
+    coll = workspace.store.collection(TASKS)
+    planned = coll.get(task_key(campaign.id, id_number, PLANNED))
+    if planned is not None and planned.get("state") == OPEN:
+        coll.update(planned["key"], lambda current: fields if current.get("state") == OPEN else {},
+                    workspace.operator)
+    return coll.upsert(key, close, workspace.operator)
+
+
+def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor: str = "", reason: str = "",
+               note: str = "") -> dict:
+    """Plan a home visit of one child by ``due`` (its visitor, and why: e.g. the child's risk factors).
+    A planned visit still open is re-planned (new date, visitor, reason); one done is planned anew."""
+    record = workspace.store.get(id_number)
+    if record is None:
+        raise StoreError(f"找不到身份证号为 {id_number} 的儿童")
+    campaign = _campaign(workspace)
+    value = due.isoformat(timespec="minutes") if isinstance(due, dt.datetime) else \
+        dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    plan = {"due": value, "visitor": visitor.strip() or record.get("responsible_edu") or
+            record.get("responsible_gov") or "", "reason": reason, "note": note.strip(), "planned_by": workspace.operator,
+            "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or "",
+            "name": record.get("name") or "", "village": record.get("village") or "", "group": record.get("group") or ""}
+
+    def planned(current: dict | None) -> dict:
+        if current is None or current.get("state") != OPEN:
+            return {"campaign": campaign.id, "kind": PLANNED, "id_number": id_number, "state": OPEN,
+                    "created": now, "done_at": None, "done_by": None, "done_how": None, **plan}
+        return plan
+
+    return workspace.store.collection(TASKS).upsert(task_key(campaign.id, id_number, PLANNED), planned,
+                                                    workspace.operator)
+
+
+def planned_visits(workspace) -> dict[str, dict]:
+    """The planned home visits of the current campaign, by ID number (open and done)."""
+    campaign = _campaign(workspace)
+    return {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=PLANNED)}
 
 
 def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
@@ -148,6 +191,23 @@ def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | N
             coll.update(doc["key"], {"due": value}, workspace.operator, base=doc)
             changed += 1
     return changed
+
+
+def _row(record: dict, doc: dict | None, situation: str, state: str, due: dt.datetime | None,
+         today: dt.date | dt.datetime) -> dict[str, Any]:
+    """One task of the report: an open task's people are the record's, a done one's those it was done for."""
+    late = state == OPEN and cp.is_late(due, today)
+    gov = (record.get("responsible_gov") if state == OPEN or not doc else doc.get("gov")) or ""
+    edu = (record.get("responsible_edu") if state == OPEN or not doc else doc.get("edu")) or ""
+    row = {"id_number": record["id_number"], "name": record.get("name") or "",
+           "village": record.get("village") or "", "group": record.get("group") or "", "situation": situation,
+           "gov": gov, "edu": edu, "due": due.isoformat(timespec="minutes") if due else None,
+           "state": "late" if late else state, "late": late,
+           "done_at": (doc or {}).get("done_at") if state == DONE else None,
+           "done_by": (doc or {}).get("done_by") if state == DONE else None}
+    if doc and doc.get("kind") == PLANNED:
+        row["visitor"] = doc.get("visitor") or ""
+    return row
 
 
 def _person_name(text: str | None) -> str | None:
@@ -173,33 +233,26 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
     deadline = cp.visit_deadline(campaign)
     ctx = workspace.context(today if not isinstance(today, dt.datetime) else today.date())
     docs = {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=VISIT)}
+    planned = planned_visits(workspace)
     name = _person_name(person)
     rows = []
     for record in records if records is not None else workspace.store.all():
         id_number = record["id_number"]
+        found = []
         doc = docs.get(id_number)
         c = ctx.classify(record)
         wanted = c.in_campaign and needs_visit(c.situation, workspace.statuses)
-        if not wanted and doc is None:
-            continue
-        if wanted:
-            state = OPEN
-        else:
-            state = DONE
-        due = _due_of(doc, deadline)
-        late = state == OPEN and cp.is_late(due, today)
-        gov = (record.get("responsible_gov") if state == OPEN or not doc else doc.get("gov")) or ""
-        edu = (record.get("responsible_edu") if state == OPEN or not doc else doc.get("edu")) or ""
-        row = {"id_number": id_number, "name": record.get("name") or "", "village": record.get("village") or "",
-               "group": record.get("group") or "", "situation": c.situation, "gov": gov, "edu": edu,
-               "due": due.isoformat(timespec="minutes") if due else None, "state": "late" if late else state,
-               "late": late, "done_at": (doc or {}).get("done_at") if state == DONE else None,
-               "done_by": (doc or {}).get("done_by") if state == DONE else None}
-        if name and name not in (gov, edu):
-            continue
-        if village and row["village"] != village:
-            continue
-        rows.append(row)
+        if wanted or doc is not None:
+            found.append(_row(record, doc, c.situation, OPEN if wanted else DONE, _due_of(doc, deadline), today))
+        plan = planned.get(id_number)
+        if plan is not None:
+            found.append(_row(record, plan, PLANNED_SITUATION, plan.get("state") or OPEN, _due_of(plan, None), today))
+        for row in found:
+            if name and name not in (row["gov"], row["edu"], row.get("visitor")):
+                continue
+            if village and row["village"] != village:
+                continue
+            rows.append(row)
     rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
 
     def blank() -> dict[str, int]:
@@ -247,5 +300,5 @@ def overdue_text(workspace, today: dt.date) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["sync_tasks", "close_visit_task", "set_due", "task_report", "overdue_text", "needs_visit",
-           "FIELD_OF_LINE"]
+__all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
+           "overdue_text", "needs_visit", "FIELD_OF_LINE"]

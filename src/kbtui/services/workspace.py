@@ -153,6 +153,7 @@ REGISTRY_HOOKS: dict[str, RegistryHook] = {
     "ladders": RegistryHook("kbtui_register_ladders", "劝返流程"),
     "placements": RegistryHook("kbtui_register_placements", "安置方式"),
     "all_reports": RegistryHook("kbtui_register_reports", "报表"),
+    "risk_factors": RegistryHook("kbtui_register_risk_factors", "预警因素"),
 }
 # Registries the TUI fills when it starts (navigation.py); listed here so ``kbtui plugins`` shows them.
 TUI_HOOKS: tuple[RegistryHook, ...] = (
@@ -277,6 +278,11 @@ class Workspace:
     def all_reports(self) -> Registry:
         """Every registered report (``kbtui_register_reports``; services.reports)."""
         return self._collect("all_reports")
+
+    @cached_property
+    def risk_factors(self) -> Registry:
+        """Every registered early-warning factor (``kbtui_register_risk_factors``; services.risk)."""
+        return self._collect("risk_factors")
 
     @property
     def reports(self) -> dict:

@@ -318,7 +318,8 @@ class PickerScreen(Dialog[str | None]):
         # the filter keeps the focus; the arrow keys move the highlight in the list
         moves = {"up": "cursor_up", "down": "cursor_down", "pageup": "page_up", "pagedown": "page_down"}
         if event.key in moves and self.focused is self.query_one(Input):
-            self.query_one(OptionList).run_action(moves[event.key])
+            # the action itself: ``run_action`` is a coroutine here, never awaited (the arrows did nothing)
+            getattr(self.query_one(OptionList), f"action_{moves[event.key]}")()
             event.stop()
             event.prevent_default()
 
