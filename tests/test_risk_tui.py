@@ -33,7 +33,7 @@ async def test_the_list_explains_and_turns_into_work(data):
         text = screen_text(app)
         assert f"2025-10-17  {expected.summary()}" in text
         assert "高   " in text and RAN in text and "连续缺课" in text
-        assert "b 结对帮扶" in text and "v 安排家访" in text and "c 提前立案" in text
+        assert "b结对帮扶" in text and "v安排家访" in text and "c提前立案" in text      # the compact footer
         # Enter: the score factor by factor
         await pilot.press("enter")
         await settle(app, pilot)

@@ -12,7 +12,7 @@ def kbtui_register_screens(registry):
     from kbtui.tui.screens.placement import DisabledChildrenScreen
 
     registry.add("disabled", NavItem("disabled", "残疾儿童", "f9", DisabledChildrenScreen,
-                                     "适龄残疾儿童：评估、安置、送教上门，按安置方式或达标情况分组"))
+                                     "适龄残疾儿童：评估、安置、送教上门，按安置方式或达标情况分组", short="残疾"))
 
 
 def dashboard_text(workspace, today) -> str:

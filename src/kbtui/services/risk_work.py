@@ -15,6 +15,7 @@ from typing import Any, Iterable
 from kbtui.domain import roles as R
 from kbtui.services import cases, gate, tasks
 from kbtui.services.absences import EscalationError
+from kbtui.services.operators import AccessDenied
 from kbtui.services.risk import PAIRINGS, _campaign_id, _child, child_risk, pairing_key
 
 
@@ -22,6 +23,16 @@ def _may_write(workspace: Any, doing: str) -> None:
     gate.require(workspace, R.WRITE, doing)
     if getattr(workspace.store, "read_only", False):
         raise EscalationError("数据目录是只读的，不能保存")
+
+
+def refusal(workspace: Any, doing: str) -> str | None:
+    """Why the operator may not do ``doing`` here (a read-only role or data folder), or None: asked before a
+    form is opened, so nobody types a form only to be refused."""
+    try:
+        _may_write(workspace, doing)
+    except (AccessDenied, EscalationError) as err:
+        return str(err)
+    return None
 
 
 def helper_of(workspace: Any, id_number: str) -> dict | None:

@@ -28,6 +28,7 @@ class NavItem:
     key: str                         # key that opens it, "" for palette only
     factory: Callable[[], Screen]
     description: str = ""
+    short: str = ""                  # the footer's label when the whole line is too long (走访录入 → 走访)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def core_items() -> list[NavItem]:
     return [
         NavItem("dashboard", "总览", "f2", DashboardScreen, "工作进度、阶段截止日、各村进度"),
         NavItem("children", "儿童", "f3", ChildrenScreen, "全部儿童名单，可搜索、筛选、排序"),
-        NavItem("visits", "走访录入", "f4", VisitScreen, "按村逐个录入入户核实结果"),
+        NavItem("visits", "走访录入", "f4", VisitScreen, "按村逐个录入入户核实结果", short="走访"),
         NavItem("import", "导入", "f5", ImportScreen, "导入户籍、学籍等名单"),
         NavItem("export", "导出", "f6", ExportScreen, "导出台账"),
         NavItem("ledger-import", "台账回填", "", LedgerImportScreen,

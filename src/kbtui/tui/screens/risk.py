@@ -155,8 +155,14 @@ class RiskScreen(Screen):
         return entry
 
     def _form(self, what: str, title: str, fields: list[FormField], save, keep: str, hint: str = "") -> None:
-        """Open a form whose values ``save(values)`` records through a service. A refusal (role, scope, a
-        wrong date) shows in the form, which stays open with what was typed; a save reloads the list."""
+        """Open a form whose values ``save(values)`` records through a service. A read-only role or data
+        folder is told at once (no form to type in vain); another refusal (scope, a wrong date) shows in the
+        form, which stays open with what was typed; a save reloads the list."""
+        refused = risk_work.refusal(self.app.workspace, what)
+        if refused:
+            self.status(refused)
+            self.notify(refused, severity="error")
+            return
 
         def done(saved: bool | None) -> None:
             if saved:
@@ -170,6 +176,8 @@ class RiskScreen(Screen):
 
     # --- actions ------------------------------------------------------------------------------------
     def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        """Enter: the score explained (the row in full is Space; the app would open it too if not stopped)."""
+        event.stop()
         entry = self.selected()
         if entry is None:
             return

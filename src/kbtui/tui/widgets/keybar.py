@@ -7,9 +7,10 @@ the F-key navigation that is ~20 widgets, about a third of a second at every scr
 What a newcomer needs at 80 columns comes first, always: F1 帮助, Ctrl+P 命令 (the palette, where the
 screens without an F-key live) and q 退出 (Ctrl+Q while typing in a field, where q is a letter). Then
 the keys of the focused widget and of the screen, then the other screens in F-key order (not the one
-shown). When that is too long the gaps shrink; when it is still too long the screens are summed up as
-their key range (``F2–F9 切换界面``: F1 lists them all), or left out (compact either way, so that the
-screens of one terminal look alike). A pop-up shows its own keys only (the app's
+shown). When that is too long the gaps shrink, then the screens take their short labels (``NavItem.short``:
+``F4走访``); when it is still too long the screens are summed up as their key range (``F2–F9 切换界面``:
+F1 lists them all), or left out (compact from the second step on, so that the screens of one terminal
+look alike). A pop-up shows its own keys only (the app's
 keys other than Ctrl+Q and Ctrl+P do not reach it).
 """
 from __future__ import annotations
@@ -61,8 +62,9 @@ class KeyBar(Widget):
         self.refresh()
 
     # --- what to show ---------------------------------------------------------------------------------
-    def parts(self) -> tuple[list[Part], list[Part], list[Part]]:
-        """(essential keys, the focused widget's and the screen's keys, the other screens' F-keys)."""
+    def parts(self, short: bool = False) -> tuple[list[Part], list[Part], list[Part]]:
+        """(essential keys, the focused widget's and the screen's keys, the other screens' F-keys; with
+        ``short``, by the screens' short labels)."""
         app, screen = self.app, self.screen
         modal = isinstance(screen, ModalScreen)
         typing = isinstance(screen.focused, Input)
@@ -81,6 +83,9 @@ class KeyBar(Widget):
             seen.add(binding.action)
             if (binding.id or "").startswith("nav."):
                 if binding.id != f"nav.{app.current_mode}":
+                    item = getattr(app, "nav", {}).get(binding.id[4:])
+                    if short and item is not None and item.short:
+                        part = (part[0], item.short, part[2])
                     nav.append((fkey_number(binding.key) or 99, part))
             elif active.node is not app:
                 own.append(part)
@@ -96,8 +101,9 @@ class KeyBar(Widget):
             return self.draw(own + essentials, line_style(own + essentials, width) or STYLES[-1], width)
         numbers = [n for n in (fkey_number(k) for k, _d, _e in nav) if n is not None]
         summary = [(f"F{min(numbers)}–F{max(numbers)}", "切换界面", True)] if numbers else []
-        for parts, styles in ((essentials + own + nav, STYLES), (essentials + own + summary, STYLES[-1:]),
-                              (essentials + own, STYLES[-1:])):
+        for parts, styles in ((essentials + own + nav, STYLES), (essentials + own + self.parts(short=True)[2],
+                                                                 STYLES[-1:]),
+                              (essentials + own + summary, STYLES[-1:]), (essentials + own, STYLES[-1:])):
             style = line_style(parts, width, styles)
             if style is not None:
                 return self.draw(parts, style, width)
