@@ -95,10 +95,12 @@ def township(tmp_path: Path) -> Path:
 def attendance_sheet(path: Path, month: int, marks: dict[str, dict[int, str]], *, year: int = 2025,
                      title: str = f"{SCHOOL}五年级（2）班学生考勤表", month_row: bool = True, sheet: str | None = None,
                      through: int | None = None, names: list[str] | None = None, present: str = "√",
-                     extra_columns: dict[str, dict[str, object]] | None = None, book=None) -> Path:
+                     extra_columns: dict[str, dict[str, object]] | None = None, book=None,
+                     calendar=CAL, sexes: dict[str, str] | None = None) -> Path:
     """A class's month as schools keep it: title rows, 序号 / 姓名 / 性别, one column per day (1 … 31),
-    totals; a row of weekdays; a mark on every school day (``present`` unless ``marks`` say otherwise) up
-    to day ``through``; weekends and holidays blank; a footer."""
+    totals; a row of weekdays; a mark on every school day of ``calendar`` (``present`` unless ``marks`` say
+    otherwise) up to day ``through``; weekends and holidays blank; a footer. ``sexes``: the pupils' sex by
+    name (default: the class of ``PUPILS``)."""
     wb = book or openpyxl.Workbook()
     ws = wb.active if book is None else wb.create_sheet()
     ws.title = sheet or f"{month}月"
@@ -111,7 +113,7 @@ def attendance_sheet(path: Path, month: int, marks: dict[str, dict[int, str]], *
     ws.append(["", "星期", "", *([""] * len(extra))]
               + [WEEKDAYS[dt.date(year, month, d).weekday()] for d in range(1, days + 1)])
     for n, name in enumerate(names or [p[0] for p in PUPILS], 1):
-        sex = next((p[1] for p in PUPILS if p[0] == name), "")
+        sex = (sexes or {p[0]: p[1] for p in PUPILS}).get(name, "")
         row = [n, name, sex, *(extra[c].get(name, "") for c in extra)]
         for d in range(1, days + 1):
             day = dt.date(year, month, d)
@@ -119,7 +121,7 @@ def attendance_sheet(path: Path, month: int, marks: dict[str, dict[int, str]], *
                 row.append(None)
             elif d in marks.get(name, {}):
                 row.append(marks[name][d])
-            elif CAL.is_school_day(day):
+            elif calendar.is_school_day(day):
                 row.append(present or None)
             else:
                 row.append(None)

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from kbtui.cli import cli
 from tests.test_end_to_end_shuangshan import body
-from tests.township_books import children, people_book, police_book, pupils, school_book
+from tests.township_books import (ABSENT, attendance_book, children, classes, people_book, police_book, pupils,
+                                  school_book)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 OPERATOR = "tester"       # the person running init (a 镇管理员 from then on) and every step after
@@ -97,6 +98,8 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
     police_book(tmp_path / "派出所户籍名单.xlsx")
     school_book(tmp_path / "双山小学学籍.xlsx")
     people_book(tmp_path / "工作人员名单.xlsx")
+    attendance_book(tmp_path / "六年级2班9月考勤表.xlsx")
+    absent = next(c for c, grade, class_name in classes() if (grade, class_name) == ("六年级", "2班"))
     shell = Shell(tmp_path, monkeypatch)
     visited: dict[str, str] = {}
     awaiting_before_review = 0
@@ -132,6 +135,12 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
             fill_in_phone(ledger, away[0], "13912345678")
             back = shell(f"kbtui ledger import {ledger.name} --yes").output
             assert "13912345678" in back
+        elif line.startswith("kbtui absence import"):
+            assert "登记缺课 1 条" in out and "未导入 0 行" in out
+            away = shell.json("kbtui absence list")
+            assert [(a["name"], a["start"]) for a in away] == [(absent.name, f"2024-09-{ABSENT[0]}")]
+        elif line.startswith("kbtui risk list"):
+            assert f"{absent.name}（" in out and "连续缺课" in out         # away since the 23rd: on the list
         elif line.startswith("kbtui report export"):
             assert (tmp_path / shlex.split(line)[-1]).exists()
     data = Path(shell.env["KBTUI_DATA_DIR"])

@@ -1,5 +1,6 @@
 """Small realistic workbooks of one township (双山镇 2024): the police station's 户籍 list, 双山小学's 学籍
-export, the staff register and a 残联 list, laid out the way they arrive (title rows, 制表单位, footers).
+export, the staff register, a class's attendance sheet and a 残联 list, laid out the way they arrive (title
+rows, 制表单位, footers).
 
 Thirty children in four groups of three villages; the first twenty-two of them within the primary-school
 ages are on 双山小学's list (one 休学). Used by the README workflow test and the wrong-list-kind tests.
@@ -63,13 +64,18 @@ def police_book(path: Path) -> Path:
                        *rows, [None], ["合计", f"{len(rows)}人"]])
 
 
+def classes() -> list[tuple[Child, str, str]]:
+    """(pupil, grade, class) as 双山小学's list has them: the grade by age, the classes in turn."""
+    return [(c, GRADES[min(c.age - 6, 5)], f"{1 + n % 3}班") for n, c in enumerate(pupils())]
+
+
 def school_book(path: Path) -> Path:
     everyone = children()
     rows = []
-    for c in pupils():
+    for c, grade, class_name in classes():
         status = "休学" if c == everyone[SUSPENDED] else "在读"
         rows.append(["重庆市铜梁区双山小学校", c.name, c.sex, c.born.isoformat(), c.id_number,
-                     GRADES[min(c.age - 6, 5)], f"{1 + len(rows) % 3}班", "G" + c.id_number, status, ""])
+                     grade, class_name, "G" + c.id_number, status, ""])
     return xlsx(path, [["双山小学2024年秋季学生学籍信息（全国中小学生学籍信息管理系统导出）"],
                        ["学校名称", "姓名", "性别", "出生日期", "身份证件号", "年级", "班级", "全国学籍号", "学籍状态",
                         "户口所在地"], *rows])
@@ -91,3 +97,22 @@ def disability_book(path: Path, who: list[Child]) -> Path:
     return xlsx(path, [["铜梁区残联 双山镇适龄残疾儿童名单"],
                        ["序号", "姓名", "身份证号", "残疾类别", "残疾等级", "残疾证号"],
                        *[[n, c.name, c.id_number, "肢体", "三级", c.id_number + "43"] for n, c in enumerate(who, 1)]])
+
+
+ABSENT = (23, 24, 25, 26, 27, 29, 30)        # September 2024 days the first pupil of the class is away
+
+
+def attendance_book(path: Path, grade: str = "六年级", class_name: str = "2班") -> Path:
+    """双山小学's attendance sheet of one class for September 2024, on the profile's school calendar (the
+    Mid-Autumn days off, Sunday 29th a school day): the class's first pupil away from the 23rd on."""
+    from kbtui.profiles import available_profiles, load_profile
+    from kbtui.services import school_calendar
+    from tests.risk_helpers import attendance_sheet
+
+    profile = load_profile(available_profiles()["shuangshan-2024"])
+    calendar = school_calendar.build(profile.section("calendar"), profile.year)
+    members = [c for c, g, k in classes() if (g, k) == (grade, class_name)]
+    return attendance_sheet(path, 9, {members[0].name: {d: "缺" for d in ABSENT}}, year=2024,
+                            title=f"双山小学{grade}（{class_name[:-1]}）班学生考勤表",
+                            names=[c.name for c in members], sexes={c.name: c.sex for c in members},
+                            calendar=calendar)

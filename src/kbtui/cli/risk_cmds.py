@@ -123,7 +123,7 @@ def risk_export(workspace: Workspace, village, school, person, level, on, output
 @click.option("--on", "on", type=DATE, default=None, help="开始帮扶的日期（默认今天）。")
 @with_workspace
 def risk_assign(workspace: Workspace, id_number, helper, note, on) -> None:
-    """安排结对帮扶：HELPER 为帮扶人姓名（人员名单中有重名时写 姓名@单位；写“无”结束帮扶）。"""
+    """安排结对帮扶：帮扶人写姓名（人员名单中有重名时写 姓名@单位；写“无”结束帮扶）。"""
     with risk_errors():
         doc = work_service.assign_helper(workspace, id_number, "" if helper in ("无", "-") else helper,
                                          note=note, on=on)

@@ -98,7 +98,7 @@ ARGUMENT_METAVARS: dict[str, str] = {
     "id_number": "身份证号", "id_numbers": "身份证号", "file": "文件", "path": "文件",
     "source": "名单类型", "login": "系统用户名", "name": "姓名", "case_key": "案卷", "step": "步骤",
     "rung": "步骤", "ledger_id": "台账", "report_id": "报表", "option": "安置方式", "campaign_id": "排查工作",
-    "items": "说明=文件", "output": "输出文件",
+    "items": "说明=文件", "output": "输出文件", "helper": "帮扶人",
 }
 
 _CLICK_MODULES = ("core", "exceptions", "types", "parser", "decorators", "formatting", "termui", "utils",
