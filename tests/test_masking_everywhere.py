@@ -85,6 +85,7 @@ def world(tmp_path_factory) -> dict:
     police.write_text(f"身份证号,姓名\n{kids[5]['id_number']},{kids[5]['name']}\n", encoding="utf-8")
     return {
         "data": data, "id": kids[0]["id_number"], "case": case["key"], "placed": disabled[0].record["id_number"],
+        "absent": kids[3]["id_number"],
         "spot": spot, "backup": str(next((data / "backups").glob("*.tar.gz"))), "police": str(police),
         "out": root / "out", "secrets": _secrets(ws, ["13900001111", changed["guardian_phone"]]),
     }
@@ -116,7 +117,8 @@ def leaks(text: str, secrets: set[str]) -> list[str]:
 
 
 # Every command, with its arguments ({id}: a child in the village checked so far, {case}, {placed}: a child
-# with a placement, {spot}: a child of the spot check, {out}: a folder for exports). "read" marks the ones
+# with a placement, {spot}: a child of the spot check, {absent}: a child absent since 2024-10-08 (on the
+# early-warning list), {out}: a folder for exports). "read" marks the ones
 # that show children to anyone who may read (the 镇管理员's output must hold numbers).
 COMMANDS: list[tuple[str, bool]] = [
     ("init --profile shuangshan-2024", False),
@@ -166,6 +168,14 @@ COMMANDS: list[tuple[str, bool]] = [
     ("spotcheck draw --seed 8 --replace", False), ("spotcheck list", True), ("spotcheck list -o {out}/督查.xlsx", False),
     ("spotcheck record {spot} --status 在籍在校", False), ("spotcheck mismatches", True),
     ("spotcheck mismatches --json", True),
+    ("calendar show --on 2024-11-30", False), ("calendar show --on 2024-11-30 --json", False),
+    ("risk list --on 2024-11-30", True), ("risk list --on 2024-11-30 --json", True),
+    ("risk show {absent} --on 2024-11-30", True), ("risk show {absent} --on 2024-11-30 --json", True),
+    ("risk export --on 2024-11-30 -o {out}/预警名单.xlsx", False),
+    ("risk factors", False), ("risk factors --json", False),
+    ("risk trend --on 2024-11-30", False), ("risk trend --on 2024-11-30 --json", False),
+    ("risk assign {absent} 王老师 --on 2024-11-30", False),
+    ("risk visit {absent} --due 2024-12-06 --on 2024-11-30", False), ("risk case {absent} --on 2024-11-30", False),
 ]
 #: commands not run here, and why
 NOT_SCANNED = {"tui": "opens the terminal interface (its screens: tests/test_masking_tui.py)",

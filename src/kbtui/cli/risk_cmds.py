@@ -10,7 +10,6 @@ from kbtui.cli.common import cli, print_json, with_workspace
 from kbtui.cli.escalation_cmds import DATE
 from kbtui.domain.normalize import NormalizeError
 from kbtui.domain.risk import RiskError
-from kbtui.services import access
 from kbtui.services import risk as risk_service
 from kbtui.services import risk_export as export_service
 from kbtui.services import risk_trend as trend_service
@@ -55,16 +54,10 @@ def risk_list(workspace: Workspace, village, school, person, level, on, as_json)
     """列出预警名单：等级、评分和主要因素，风险最高的在前。"""
     with risk_errors():
         found = risk_service.risk_list(workspace, on, village=village, school=school, person=person, level=level)
-    mask = access.list_masker(workspace)
-    if as_json:
-        rows = []
-        for entry in found.entries:
-            row = entry.as_dict()
-            if mask:
-                row["id_number"] = mask({"id_number": row["id_number"]})["id_number"]
-            rows.append(row)
+    if as_json:          # masked for the operator by print_json / echo, as every listing
         print_json({"date": found.today.isoformat(), "campaign": found.campaign, "counts": found.counts(),
-                    "by_village": found.by_village(), "children": rows, "warnings": found.warnings})
+                    "by_village": found.by_village(), "children": [e.as_dict() for e in found.entries],
+                    "warnings": found.warnings})
         return
     for warning in found.warnings:
         click.secho(f"警告：{warning}", fg="yellow", err=True)
@@ -72,7 +65,7 @@ def risk_list(workspace: Workspace, village, school, person, level, on, as_json)
         click.echo(f"{found.today} 没有达到预警等级的儿童（已评 {found.scored} 人；{found.levels_text()}）")
         return
     for entry in found.entries:
-        r = mask(entry.record) if mask else entry.record
+        r = entry.record
         helper = f"  帮扶：{entry.helper_name}" if entry.helper_name else ""
         work = f"  {entry.work_text()}" if entry.work_text() else ""
         click.echo(f"【{entry.level}】{entry.result.score:>3}分  {r.get('name', '')}（{r['id_number']}）"
@@ -91,11 +84,7 @@ def risk_show(workspace: Workspace, id_number, on, as_json) -> None:
     with risk_errors():
         entry = risk_service.child_risk(workspace, id_number, on)
     if as_json:
-        row = entry.as_dict()
-        mask = access.list_masker(workspace)
-        if mask:
-            row["id_number"] = mask({"id_number": row["id_number"]})["id_number"]
-        print_json({**row, "listed": entry.result.listed})
+        print_json({**entry.as_dict(), "listed": entry.result.listed})
         return
     for line in risk_service.explain(entry):
         click.echo(line)

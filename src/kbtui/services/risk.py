@@ -235,10 +235,12 @@ def child_risk(workspace: Any, id_number: str, today: dt.date | None = None) -> 
 
 
 def explain(entry: RiskEntry) -> list[str]:
-    """The entry's score, factor by factor, and what is being done."""
+    """The entry's score, factor by factor, what is being done, and whom to call (the numbers are masked
+    where shown, for the operator: ``services.disclosure``)."""
     r = entry.record
     lines = [f"{r.get('name', '')}（{r.get('village') or '未分村'}，{r.get('school') or '学校未填'}"
-             f"{' ' + r['grade'] if r.get('grade') else ''}）  预警等级：{entry.level}  评分：{entry.result.score}"]
+             f"{' ' + r['grade'] if r.get('grade') else ''}）  预警等级：{entry.level}  评分：{entry.result.score}",
+             f"身份证号：{r['id_number']}　监护人：{r.get('guardian') or '未填'}　电话：{r.get('guardian_phone') or '未填'}"]
     lines += [f"  {hit.explain()}" for hit in entry.result.hits]
     people = [f"政府线 {r['responsible_gov']}" if r.get("responsible_gov") else "",
               f"教育线 {r['responsible_edu']}" if r.get("responsible_edu") else ""]

@@ -17,7 +17,6 @@ from textual.screen import Screen
 
 from kbtui.domain.normalize import parse_date
 from kbtui.domain.risk import RiskError
-from kbtui.services import access
 from kbtui.services import risk as risk_service
 from kbtui.services import risk_trend, risk_work
 from kbtui.services.absences import EscalationError
@@ -181,10 +180,7 @@ class RiskScreen(Screen):
         entry = self.selected()
         if entry is None:
             return
-        lines = risk_service.explain(entry)
-        record = access.list_record(self.app.workspace, entry.record)
-        lines.insert(1, f"身份证号：{record['id_number']}　监护人：{record.get('guardian') or '未填'}"
-                        f"　电话：{record.get('guardian_phone') or '未填'}")
+        lines = risk_service.explain(entry)        # one child's detail: numbers as on the child's form
         self.push(DetailDialog(f"评分说明：{entry.record.get('name', '')}", "\n".join(lines), detail=True))
 
     def action_helper(self) -> None:
