@@ -1,13 +1,15 @@
 """The 预警 screen, the 校历 screen and the dashboard panel, driven with the keyboard at 80×24."""
 import datetime as dt
+import re
 
 import pytest
 
 from kbtui.services import cases, risk, risk_trend, risk_work, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
+from kbtui.tui.widgets.bars import headed_grid
 from tests.risk_helpers import RAN, ZHANG, cli_ok, id_of, sheets_base, sheets_data  # noqa: F401
-from tests.test_tui_fixtures import run_async, screen_text, settle
+from tests.test_tui_fixtures import run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 
 TODAY = dt.date(2025, 10, 17)
 
@@ -133,6 +135,34 @@ async def test_the_dashboard_panel_counts_and_trend(data):
     found = risk.risk_list(ws, TODAY)
     assert "辍学风险预警" in text and f"预警 {len(found.entries)} 人：" in text
     assert "按村：周家村" in text and "近8周预警人数" in text and any(c in text for c in risk_trend.SPARK)
+
+
+@run_async
+async def test_the_dashboard_panels_keep_each_village_with_its_count(tui_data):
+    """At 80 columns a panel line that wrapped left 尖山村 at the end of one line and its 21 on the next."""
+    october = dt.date(2024, 10, 15)                  # the demo's visit tasks are late by then
+    app = KbtuiApp(Workspace.open(tui_data, "tester"), today=october)
+    shown = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        for panel in ("risk", "overdue-tasks"):
+            app.screen.query_one(f"#panel-{panel}").scroll_visible(animate=False, top=True)
+            await settle(app, pilot)
+            shown[panel] = screen_text(app).splitlines()
+    ws = Workspace.open(tui_data, "tester")
+    villages = risk_trend.overview(ws, october).villages
+    assert len(villages) > 4
+    for village, n, _high in villages[:6]:
+        assert any(re.search(rf"{village} +{n}\b", line) for line in shown["risk"]), (village, shown["risk"])
+    late = [v for v in tasks.task_report(ws, october)["by_village"] if v["late"]]
+    assert len(late) > 4
+    for v in late:
+        assert any(re.search(rf"{v['village']} +{v['late']}\b", line) for line in shown["overdue-tasks"]), v
+
+
+def test_a_headed_grid_aligns_counts_with_notes():
+    lines = headed_grid("按村：", [("长堰村", "28（高4）"), ("双山社区", " 9"), ("光华村", "23（高3）")], 50, align="<")
+    assert lines == ["按村：长堰村   28（高4）   双山社区  9", "      光华村   23（高3）"]
 
 
 @run_async

@@ -92,6 +92,12 @@ FORMS: dict[str, Form] = {
     "placement-assess": Form("disabled", ("enter", "a", "enter", *typing("王建国刘芳")), "王建国刘芳"),
     "placement-place": Form("disabled", ("enter", "p", "enter", "ctrl+u", *typing("双山小学")), "双山小学"),
     "placement-session": Form("disabled", ("enter", "s", "enter", "enter", "ctrl+u", *typing("3")), "3"),
+    # 预警 (F7): 结对帮扶, 安排家访, 提前立案 and the filter pickers
+    "risk-helper": Form("risk", ("b", "ctrl+u", *typing("刘老师")), "刘老师"),
+    "risk-visit": Form("risk", ("v", "enter", "ctrl+u", *typing("王老师")), "王老师"),
+    "risk-case": Form("risk", ("c", "enter", *typing("学习困难")), "学习困难"),
+    "risk-filter": Form("risk", ("f", *typing("xx")), "xx"),
+    "risk-filter-village": Form("risk", ("f", "enter", *typing("gf")), "gf"),
     # forms on their own screens
     "export-path": Form("export", ("tab", "tab", "tab", *typing("/tmp/台账.xlsx")), "/tmp/台账.xlsx", dialog=False),
     "import-path": Form("import", ("tab", *typing("/tmp/户籍.xlsx")), "/tmp/户籍.xlsx", dialog=False),

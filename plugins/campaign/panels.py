@@ -7,9 +7,9 @@ from kbtui import hookimpl
 
 
 def _panel(workspace, today):
-    from kbtui.services.tasks import overdue_text
+    from kbtui.tui.screens.tasks import overdue_panel
 
-    return overdue_text(workspace, today)
+    return overdue_panel(workspace, today)
 
 
 @hookimpl

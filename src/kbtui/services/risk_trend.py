@@ -1,4 +1,4 @@
-"""The early-warning list week by week, and the dashboard's few lines.
+"""The early-warning list week by week, and what the dashboard shows of it.
 
 The counts are recomputed as of the end of each past week from the dated history (absences, returns, visits,
 attempts; record fields such as the family type as they are now): no stored snapshots, and the operator's
@@ -7,6 +7,7 @@ scope applies as to the list itself.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from kbtui.domain.risk import RiskScore
@@ -43,29 +44,34 @@ def _trend(survey: _Survey, today: dt.date, weeks: int) -> tuple[list[dict[str, 
     return result, scored
 
 
-def overview(workspace: Any, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> list[str]:
-    """A few lines for the dashboard: today's counts by level and village, and the trend as a small chart."""
+@dataclass(frozen=True)
+class Overview:
+    """What the dashboard shows of the list (laid out by the TUI): today's counts by level, the villages
+    with the most children listed (village, listed, of them at the highest level), the weekly trend."""
+
+    total: int
+    scored: int
+    counts: dict[str, int]
+    highest: str
+    villages: list[tuple[str, int, int]]
+    trend: list[dict[str, Any]]
+
+
+def overview(workspace: Any, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> Overview:
+    """Today's counts by level and village (most listed first) and the trend of the last ``weeks`` weeks."""
     today = today or dt.date.today()
     survey = _Survey(workspace, today)
     trend, scored = _trend(survey, today, weeks)
     counts = trend[-1]["counts"]
-    total = trend[-1]["total"]
-    if not total:
-        lines = [f"没有达到预警等级的儿童（已评 {len(scored)} 人）"]
-    else:
-        lines = [f"预警 {total} 人：" + "　".join(f"{name} {n}" for name, n in counts.items())]
-        villages: dict[str, dict[str, int]] = {}
-        for record, found in scored:
-            if found.level is not None:
-                village = villages.setdefault(record.get("village") or "（未分村）", dict.fromkeys(counts, 0))
-                village[found.level] += 1
-        top = sorted(villages.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-        highest = survey.settings.levels[0][0]
-        parts = [f"{v} {sum(c.values())}" + (f"（{highest}{c[highest]}）" if c[highest] else "") for v, c in top[:4]]
-        more = f" 等{len(top)}个村" if len(top) > 4 else ""
-        lines.append("按村：" + "　".join(parts) + more)
-    lines += trend_lines(trend)
-    return lines
+    highest = survey.settings.levels[0][0]
+    villages: dict[str, dict[str, int]] = {}
+    for record, found in scored:
+        if found.level is not None:
+            village = villages.setdefault(record.get("village") or "（未分村）", dict.fromkeys(counts, 0))
+            village[found.level] += 1
+    top = sorted(villages.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    return Overview(trend[-1]["total"], len(scored), counts, highest,
+                    [(v, sum(c.values()), c[highest]) for v, c in top], trend)
 
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -87,18 +93,22 @@ def _cells(text: str) -> int:
 
 
 def trend_lines(trend: list[dict[str, Any]]) -> list[str]:
-    """The weekly totals and those of the highest level, each as a sparkline with its numbers."""
+    """The weekly totals and those of the highest level, each as a sparkline with its numbers, then the
+    weeks and the change (the dates on a line of their own: at 80 columns a line of eight 5-digit counts
+    still fits a dashboard panel)."""
     totals = [w["total"] for w in trend]
     first, last = trend[0]["date"], trend[-1]["date"]
     heading = f"近{len(trend)}周预警人数"
-    lines = [f"{heading} {sparkline(totals)}  {' '.join(str(t) for t in totals)}（{first[5:]} 至 {last[5:]}）"]
+    lines = [f"{heading} {sparkline(totals)}  {' '.join(str(t) for t in totals)}"]
     highest = next(iter(trend[0]["counts"]), None)
     if highest is not None:
         top = [w["counts"][highest] for w in trend]
         label = f"其中{highest}风险"
         label += " " * max(0, _cells(heading) - _cells(label))
         lines.append(f"{label} {sparkline(top)}  {' '.join(str(t) for t in top)}")
+    weeks = f"{first[5:]} 至 {last[5:]}"
     if len(totals) > 1:
         change = totals[-1] - totals[-2]
-        lines.append("比上周" + (f"增加 {change} 人" if change > 0 else f"减少 {-change} 人" if change else "持平"))
+        weeks += "，比上周" + (f"增加 {change} 人" if change > 0 else f"减少 {-change} 人" if change else "持平")
+    lines.append(weeks)
     return lines

@@ -283,22 +283,5 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
             "tasks": shown, "by_person": by_person, "by_village": by_village, "totals": totals}
 
 
-def overdue_text(workspace, today: dt.date) -> str:
-    """A few lines for the dashboard: late tasks by village and by person."""
-    report = task_report(workspace, today)
-    totals = report["totals"]
-    if not totals["assigned"]:
-        return "没有走访任务。"
-    lines = [f"走访任务 {totals['assigned']} 项：已完成 {totals['done']}，未完成 {totals['open']}，"
-             f"逾期 {totals['late']}" + (f"，未分配责任人 {totals['unassigned']}" if totals["unassigned"] else "")]
-    late_villages = [f"{v['village']} {v['late']}" for v in report["by_village"] if v["late"]]
-    if late_villages:
-        lines.append("逾期（按村）：" + "，".join(late_villages))
-    late_people = sorted((p for p in report["by_person"] if p["late"]), key=lambda p: -p["late"])[:5]
-    if late_people:
-        lines.append("逾期（按人）：" + "，".join(f"{p['person']} {p['late']}" for p in late_people))
-    return "\n".join(lines)
-
-
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
-           "overdue_text", "needs_visit", "FIELD_OF_LINE"]
+           "needs_visit", "FIELD_OF_LINE"]

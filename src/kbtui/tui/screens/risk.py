@@ -24,6 +24,7 @@ from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.bars import headed_grid
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.virtual_table import VirtualTable
 
@@ -49,7 +50,7 @@ class RiskScreen(Screen):
         Binding("r", "reload", "刷新", id="risk.reload"),
     ]
     COLUMNS = [("等级", 4), ("评分", 4), ("姓名", 8), ("村（社区）", 10), ("学校年级", 14), ("预警因素", 22),
-               ("帮扶人", 8)]
+               ("帮扶人", 6)]
 
     def compose(self) -> ComposeResult:
         yield AppHeader()
@@ -69,7 +70,7 @@ class RiskScreen(Screen):
         self.action_reload()
 
     def set_columns(self) -> None:
-        """The factors column takes the width the others leave (80 columns: 22 cells)."""
+        """The factors column takes the width the others leave (80 columns: 25 cells, two factors in full)."""
         fixed = sum(w for h, w in self.COLUMNS if h != "预警因素") + len(self.COLUMNS) + 2
         width = max(22, (self.size.width or 80) - fixed)
         self.table.set_columns([(h, width if h == "预警因素" else w) for h, w in self.COLUMNS])
@@ -274,10 +275,24 @@ class RiskScreen(Screen):
         self.push(CalendarScreen())
 
 
+PANEL_VILLAGES = 6
+
+
 def panel_text(workspace: Any, today: dt.date) -> str:
-    """The dashboard panel: counts by level and village, and the weekly trend as a small chart."""
+    """The dashboard panel: counts by level, the villages with most children listed (in aligned columns:
+    a village never on one line and its count on the next), and the weekly trend as a small chart."""
     try:
-        overview = risk_trend.overview(workspace, today)
+        found = risk_trend.overview(workspace, today)
     except (RiskError, EscalationError) as err:
         return str(err)
-    return "\n".join(overview)
+    if not found.total:
+        lines = [f"没有达到预警等级的儿童（已评 {found.scored} 人）"]
+    else:
+        lines = [f"预警 {found.total} 人：" + "　".join(f"{name} {n}" for name, n in found.counts.items())]
+        shown = found.villages[:PANEL_VILLAGES]
+        digits = max(len(str(n)) for _v, n, _h in shown)
+        lines += headed_grid("按村：", [(village, f"{n:>{digits}}" + (f"（{found.highest}{high}）" if high else ""))
+                                       for village, n, high in shown], align="<")
+        if len(found.villages) > PANEL_VILLAGES:
+            lines.append(f"      另有 {len(found.villages) - PANEL_VILLAGES} 个村")
+    return "\n".join(lines + risk_trend.trend_lines(found.trend))

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.services import campaigns, tasks
-from kbtui.tui.widgets.bars import bar_chart, pair_grid
+from kbtui.tui.widgets.bars import bar_chart, headed_grid, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
@@ -114,5 +114,16 @@ class TasksScreen(Screen):
 
 
 def overdue_panel(workspace, today) -> str:
-    """Dashboard panel text: late visit tasks by village and person."""
-    return tasks.overdue_text(workspace, today)
+    """Dashboard panel text: late visit tasks by village and person (in aligned columns: a name never on
+    one line and its number on the next)."""
+    report = tasks.task_report(workspace, today)
+    totals = report["totals"]
+    if not totals["assigned"]:
+        return "没有走访任务。"
+    lines = [f"走访任务 {totals['assigned']} 项：已完成 {totals['done']}，未完成 {totals['open']}，"
+             f"逾期 {totals['late']}" + (f"，未分配责任人 {totals['unassigned']}" if totals["unassigned"] else "")]
+    lines += headed_grid("逾期（按村）：", [(v["village"] or "（未分村）", v["late"]) for v in report["by_village"]
+                                      if v["late"]])
+    late_people = sorted((p for p in report["by_person"] if p["late"]), key=lambda p: -p["late"])[:5]
+    lines += headed_grid("逾期（按人）：", [(p["person"], p["late"]) for p in late_people])
+    return "\n".join(lines)

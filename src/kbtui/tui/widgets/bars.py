@@ -7,6 +7,7 @@ from typing import Iterable
 from rich.cells import cell_len, set_cell_size
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
+PANEL_CELLS = 74        # the text of a dashboard panel at 80 columns (panel hooks are not told the width)
 
 
 def bar(done: int, total: int, width: int) -> str:
@@ -34,18 +35,29 @@ def bar_chart(rows: dict[str, tuple[int, int]], width: int) -> list[str]:
     return lines
 
 
-def pair_grid(pairs: Iterable[tuple[str, object]], width: int) -> list[str]:
+def pair_grid(pairs: Iterable[tuple[str, object]], width: int, align: str = ">") -> list[str]:
     """``name  n`` pairs in aligned columns, as many a line as fit ``width`` cells: never a name on one
-    line and its number on the next."""
+    line and its number on the next. ``align``: the values right (``">"``, numbers) or left (``"<"``, a
+    number followed by a note: ``28（高4）``)."""
     items = [(str(name), str(value)) for name, value in pairs]
     if not items:
         return []
     name_width = max(cell_len(name) for name, _v in items)
-    value_width = max(len(value) for _n, value in items)
+    value_width = max(cell_len(value) for _n, value in items)        # a value may hold CJK: 28（高4）
     cell = name_width + 1 + value_width
     per_line = max(1, (width + 3) // (cell + 3))
-    cells = [f"{set_cell_size(name, name_width)} {value:>{value_width}}" for name, value in items]
+    cells = [f"{set_cell_size(name, name_width)} " + (value + pad if align == "<" else pad + value)
+             for name, value in items for pad in [" " * (value_width - cell_len(value))]]
     return ["   ".join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+
+
+def headed_grid(head: str, pairs: Iterable[tuple[str, object]], width: int = PANEL_CELLS,
+                align: str = ">") -> list[str]:
+    """``pair_grid`` after a heading on its first line (``按村：长堰村 28   光华村 23``), the next lines
+    indented under it."""
+    indent = cell_len(head)
+    return [(head if n == 0 else " " * indent) + line.rstrip()
+            for n, line in enumerate(pair_grid(pairs, width - indent, align))]
 
 
 def inline_pairs(pairs: Iterable[tuple[str, object]], unit: str = "") -> str:
