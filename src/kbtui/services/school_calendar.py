@@ -214,11 +214,11 @@ def changes_of(months: list[Month]) -> list[str]:
 
 
 def describe(calendar: SchoolCalendar) -> str:
-    """Where the calendar comes from, in one sentence."""
+    """Where the calendar comes from, in one sentence (short enough for a line of 80 columns)."""
     if not calendar.use_national:
         return "按配置文件列出的放假日计算（未使用国家节假日数据）"
     national = calendar.national
     source = national.source if national is not None else PACKAGE
-    own = "；本县放假日、调休上课日按配置文件 [calendar]" if (calendar.holidays or calendar.workdays
-                                                          or calendar.breaks) else ""
-    return f"国家法定节假日和调休按 {source}{own}"
+    own = "；本县放假和调休：配置文件 [calendar]" if (calendar.holidays or calendar.workdays
+                                               or calendar.breaks) else ""
+    return f"法定节假日和调休：{source}{own}"

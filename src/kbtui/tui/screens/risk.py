@@ -17,6 +17,8 @@ from textual.screen import Screen
 
 from kbtui.domain.normalize import parse_date
 from kbtui.domain.risk import RiskError
+from kbtui.domain.sorting import value_key
+from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.services import risk as risk_service
 from kbtui.services import risk_trend, risk_work
 from kbtui.services.absences import EscalationError
@@ -57,7 +59,7 @@ class RiskScreen(Screen):
         yield Static("正在计算预警名单…", id="risk-summary")
         yield Static(id="risk-filter")
         yield VirtualTable(id="risk-table")
-        yield Static("Enter 查看评分说明", id="risk-status")
+        yield Static("Enter 查看评分说明　空格 看整行", id="risk-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -228,8 +230,8 @@ class RiskScreen(Screen):
 
         self._form("提前立案", f"提前立案：{entry.record.get('name', '')}（{entry.level}，{entry.result.score}分）", [
             FormField("persuader", "劝返责任人", entry.helper_name or entry.record.get("responsible_edu") or ""),
-            FormField("reason", "原因")], save, entry.id_number,
-            hint="一生一案：不必等缺课达到劝返流程的门槛；原因可不填（规定的辍学原因之一）")
+            FormField("reason", "原因", suggestions=DROPOUT_REASONS)], save, entry.id_number,
+            hint="一生一案：不必等缺课达到劝返流程的门槛；原因可不填（规定的辍学原因之一，输入时 → 补全）")
 
     def action_filter(self) -> None:
         options = [(key, f"{label}：{self.filters.get(key) or '（全部）'}") for key, label in FILTERS.items()]
@@ -248,17 +250,20 @@ class RiskScreen(Screen):
         self.push(PickerScreen("筛选预警名单", options), chosen_kind)
 
     def _choices(self, key: str) -> list[tuple[str, str]]:
+        """The values to filter by: the profile's villages or schools in its order, then the others on the
+        list (naturally sorted); or the people responsible for or helping the children listed."""
         workspace = self.app.workspace
+        known: list[str] = []
         values: set[str] = set()
-        if key == "village":
-            values = set(workspace.profile.villages) | {e.record.get("village") or "" for e in self.entries}
-        elif key == "school":
-            values = set(workspace.profile.schools) | {e.record.get("school") or "" for e in self.entries}
+        if key in ("village", "school"):
+            known = list(workspace.profile.villages if key == "village" else workspace.profile.schools)
+            values = {e.record.get(key) or "" for e in self.entries}
         else:
             for e in self.entries:
                 values |= {str(e.record.get(k) or "").partition("@")[0] for k in ("responsible_gov", "responsible_edu")}
                 values.add(e.helper_name)
-        return [("", "（全部）")] + [(v, v) for v in sorted(v for v in values if v)]
+        others = sorted((v for v in values if v and v not in known), key=value_key)
+        return [("", "（全部）")] + [(v, v) for v in known + others]
 
     def _set_filter(self, key: str, value: str | None) -> None:
         if value is None:

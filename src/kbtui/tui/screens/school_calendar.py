@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -86,8 +86,10 @@ class CalendarScreen(Screen):
         heading = Text()
         heading.append(f"{self.app.workspace.profile.township}校历　第{self.index}学期（共{len(calendar.terms)}个）"
                        f"　{start} 至 {end}　上课 {total} 天", style="bold")
-        heading.append(f"\n今天 {self.today}" + ("（上课日）" if calendar.is_school_day(self.today) else "")
-                       + f"　{sc.describe(calendar)}")
+        today = f"今天 {self.today}" + ("（上课日）" if calendar.is_school_day(self.today) else "")
+        source = sc.describe(calendar)        # on the same line when both fit (a name never cut from its version)
+        together = cell_len(f"{today}　{source}") <= (self.size.width or 80) - 2
+        heading.append(f"\n{today}" + ("　" if together else "\n") + source)
         title.update(heading)
         lines = months_side_by_side(months, max(self.size.width - 4, MONTH_WIDTH))
         lines.append(sc.LEGEND)
