@@ -125,6 +125,28 @@ async def test_a_supervisor_reads_but_cannot_assign(data):
 
 
 @run_async
+async def test_space_shows_the_row_in_full_and_a_supervisor_reads_masked_numbers(data):
+    from kbtui.tui.screens.dialogs import DetailDialog
+
+    cli_ok(data, "operators", "add", "duban", "--role", "督导")
+    app = app_for(data, "duban")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        entry = app.screen.entries[0]
+        await pilot.press("space")                          # the row with every column in full
+        await settle(app, pilot)
+        assert isinstance(app.screen, DetailDialog)
+        assert ("预警因素", entry.factors_text("，")) in app.screen.content
+        assert entry.factors_text("，") in "".join(screen_text(app).split())
+        await pilot.press("escape", "enter")                # the explanation: the numbers masked
+        await settle(app, pilot)
+        text = screen_text(app)
+        id_number = entry.record["id_number"]
+        assert f"身份证号：{id_number[:6]}********{id_number[-4:]}" in text and id_number not in text
+        assert "电话：138****0000" in text
+
+
+@run_async
 async def test_the_dashboard_panel_counts_and_trend(data):
     app = app_for(data, start="dashboard")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -69,6 +69,18 @@ async def test_the_footer_shows_help_palette_and_quit_first_and_the_screens_in_f
         assert "^q退出" in footer(app)                   # q is a letter in the search box
 
 
+@run_async
+async def test_the_dashboard_lists_every_f_key_screen_by_its_short_label_when_the_full_ones_do_not_fit(tui_data):
+    app = make_app(tui_data)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert footer(app).split()[4:] == ["F3儿童", "F4走访", "F5导入", "F6导出", "F7预警", "F8劝返", "F9残疾"]
+    app = make_app(tui_data)
+    async with app.run_test(size=(120, 30)) as pilot:          # room for the labels themselves
+        await settle(app, pilot)
+        assert "F4 走访录入" in footer(app) and "F9 残疾儿童" in footer(app)
+
+
 # --- 7. every row in full ----------------------------------------------------------------------------
 @run_async
 async def test_enter_on_a_due_row_shows_its_whole_step(tui_data):
