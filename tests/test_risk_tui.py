@@ -107,10 +107,14 @@ async def test_filters_and_the_calendar(data):
         assert app.screen is screen
 
 
+def supervisor_app(data):
+    cli_ok(data, "operators", "add", "duban", "--role", "督导")
+    return app_for(data, "duban")
+
+
 @run_async
 async def test_a_supervisor_reads_but_cannot_assign(data):
-    cli_ok(data, "operators", "add", "duban", "--role", "督导")
-    app = app_for(data, "duban")
+    app = supervisor_app(data)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         assert app.screen.entries
@@ -128,8 +132,7 @@ async def test_a_supervisor_reads_but_cannot_assign(data):
 async def test_space_shows_the_row_in_full_and_a_supervisor_reads_masked_numbers(data):
     from kbtui.tui.screens.dialogs import DetailDialog
 
-    cli_ok(data, "operators", "add", "duban", "--role", "督导")
-    app = app_for(data, "duban")
+    app = supervisor_app(data)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         entry = app.screen.entries[0]
