@@ -91,3 +91,32 @@ def disability_book(path: Path, who: list[Child]) -> Path:
     return xlsx(path, [["铜梁区残联 双山镇适龄残疾儿童名单"],
                        ["序号", "姓名", "身份证号", "残疾类别", "残疾等级", "残疾证号"],
                        *[[n, c.name, c.id_number, "肢体", "三级", c.id_number + "43"] for n, c in enumerate(who, 1)]])
+
+
+ABSENT_PUPIL = 1        # index in pupils() of 刘浩然 (六年级2班), away from 2024-09-23 on
+
+
+def attendance_book(path: Path) -> Path:
+    """双山小学六年级（2）班's September 2024 as the school keeps it: a column per day, √ on every school day
+    (the profile's calendar), 刘浩然 缺 from Monday 09-23 to the end of the month (still away)."""
+    import tomllib
+
+    from kbtui.profiles import available_profiles
+    from kbtui.services import school_calendar
+
+    section = tomllib.loads(Path(available_profiles()["shuangshan-2024"]).read_text(encoding="utf-8"))["calendar"]
+    calendar = school_calendar.build(section)
+    away = pupils()[ABSENT_PUPIL]
+    rows = []
+    klass = [c for i, c in enumerate(pupils()) if GRADES[min(c.age - 6, 5)] == "六年级" and i % 3 == 1]  # school_book
+    for n, child in enumerate(klass, 1):
+        marks = []
+        for day in range(1, 31):
+            date = dt.date(2024, 9, day)
+            if not calendar.is_school_day(date):
+                marks.append(None)
+            else:
+                marks.append("缺" if child == away and day >= 23 else "√")
+        rows.append([n, child.name, child.sex, *marks])
+    return xlsx(path, [["双山小学六年级（2）班学生考勤表"], ["2024年9月"],
+                       ["序号", "姓名", "性别", *range(1, 31)], *rows, [None], ["班主任签字：", None, None, "填表日期："]])
