@@ -18,7 +18,7 @@ from kbtui.domain.controls import escape_controls  # noqa: E402
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
 from kbtui.oserrors import os_error_reason  # noqa: E402
 from kbtui.profiles import ProfileError  # noqa: E402
-from kbtui.services import disclosure  # noqa: E402
+from kbtui.services import child_ids, disclosure  # noqa: E402
 from kbtui.services.disclosure import Presenter  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
 from kbtui.store import StoreError  # noqa: E402
@@ -201,14 +201,23 @@ def print_json(data: Any) -> None:
 pass_settings = click.make_pass_decorator(Settings)
 
 
+#: the parameters by which a command names children (or their case): the masked form the lists show
+#: (500224********1234) is taken for the one child in scope it fits (``services.child_ids``)
+CHILD_PARAMETERS = ("id_number", "id_numbers", "ids", "child", "case_key")
+
+
 def with_workspace(fn: Callable) -> Callable:
-    """Decorator: the command receives the opened Workspace as first argument."""
+    """Decorator: the command receives the opened Workspace as first argument, and the children it names
+    (``CHILD_PARAMETERS``) by their full ID numbers even when the operator wrote the masked form."""
 
     @pass_settings
     def wrapper(settings: Settings, *args, **kwargs):
         workspace = settings.workspace()
         try:
             with friendly_errors():
+                for name in CHILD_PARAMETERS:
+                    if kwargs.get(name):
+                        kwargs[name] = child_ids.resolve_all(workspace, kwargs[name])
                 return fn(workspace, *args, **kwargs)
         finally:
             settings.flush_warnings()
