@@ -37,15 +37,15 @@ class Run:
     stderr: str
 
 
-def as_user(uid: int, fn: Callable[[], object]) -> object:
-    """``fn()`` in a forked child running with ``uid`` (group ``uid``); its result, or AssertionError with
-    the child's traceback."""
+def as_user(uid: int, fn: Callable[[], object], groups: tuple[int, ...] = ()) -> object:
+    """``fn()`` in a forked child running with ``uid`` (group ``uid``, and the supplementary ``groups``);
+    its result, or AssertionError with the child's traceback."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:                                    # the child: never returns into pytest
         try:
             os.close(read_end)
-            os.setgroups([])
+            os.setgroups(list(groups))
             os.setgid(uid)
             os.setuid(uid)
             outcome = ("ok", fn())
@@ -66,9 +66,15 @@ def as_user(uid: int, fn: Callable[[], object]) -> object:
     return value
 
 
-def kbtui_as(uid: int, *args: str, sudo_user: str | None = None, sudo_uid: int | None = None) -> Run:
-    """``kbtui ARGS`` as ``uid``; with ``sudo_user`` as if run through ``sudo -u <uid's account> kbtui``."""
-    env = {"SUDO_USER": sudo_user, "SUDO_UID": str(sudo_uid) if sudo_uid is not None else None}
+def kbtui_as(uid: int, *args: str, sudo_user: str | None = None, sudo_uid: int | None = None,
+             sudo_gid: int | None = None, groups: tuple[int, ...] = ()) -> Run:
+    """``kbtui ARGS`` as ``uid`` (in ``groups`` too); with ``sudo_user`` as if run through
+    ``sudo -u <uid's account> kbtui`` by the user ``sudo_uid`` (whose group is ``sudo_gid``, by default the
+    same number)."""
+    if sudo_uid is not None and sudo_gid is None:
+        sudo_gid = sudo_uid
+    env = {"SUDO_USER": sudo_user, "SUDO_UID": str(sudo_uid) if sudo_uid is not None else None,
+           "SUDO_GID": str(sudo_gid) if sudo_gid is not None else None}
 
     def run() -> Run:
         result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=True)
@@ -76,7 +82,7 @@ def kbtui_as(uid: int, *args: str, sudo_user: str | None = None, sudo_uid: int |
             "".join(traceback.format_exception(result.exception))
         return Run(result.exit_code, result.output + tail, result.stderr)
 
-    return as_user(uid, run)
+    return as_user(uid, run, groups)
 
 
 def warm_up(*args: str) -> None:

@@ -49,6 +49,21 @@ def attempt(ws: Workspace, key: str, by: str, result: str, **kwargs):
     return lambda: cases.add_attempt(ws, key, on="2020-10-12", by=by, how="家访", result=result, **kwargs)
 
 
+def test_two_openings_of_one_child_s_case_at_once_leave_one_open_case(data):  # noqa: F811
+    """一生一案: the township and a teacher open the child's case at the same moment. Each checked that the
+    child had no open case before inserting its own, so both landed (two open cases for one child)."""
+    town, teacher = two_operators(data, TEACHER, "李老师", R.EDU_OFFICER)
+    absences.add_absence(town, KID, "2020-09-14")
+    teacher.store.refresh()
+    with another_edit_first(teacher, lambda: cases.open_case(town, KID, on="2020-09-20", persuader="刘校长"),
+                            file=cases.COLLECTION) as ran:
+        with pytest.raises(EscalationError, match="已有未销号的案卷"):
+            cases.open_case(teacher, KID, on="2020-09-21", persuader="李老师")
+    opened = [c for c in cases.cases_of(fresh(town), KID) if c["status"] != "closed"]
+    assert [c["key"] for c in opened] == [ran[0]["key"]] and opened[0]["persuader"] == "刘校长"
+    assert_store_matches_journal(town.root, (cases.COLLECTION,))
+
+
 def test_two_persuasion_attempts_at_once_both_land(two):
     town, teacher, case = two
     with another_edit_first(teacher, attempt(town, case["key"], "刘校长", "监护人答应考虑", refused=True)):

@@ -41,6 +41,22 @@ def test_two_sessions_logged_at_once_both_count(two):
     assert_store_matches_journal(town.root, (pl.SESSIONS,))
 
 
+def test_the_same_session_logged_twice_at_once_lands_once(two):
+    """Two operators entering the same teacher's session of the same day at once (the same form filled in
+    on two terminals): the check for an earlier session ran before the insert, so both landed."""
+    town, officer = two
+    home_delivery(town.root)
+    officer.store.refresh()
+    same = dict(date="2024-09-05", teacher="李老师", today=TODAY)
+    with another_edit_first(officer, lambda: pl.log_session(town, KID, periods=2, **same), file=pl.SESSIONS):
+        with pytest.raises(pl.PlacementError, match="李老师 在 2024-09-05 已有一条送教记录"):
+            pl.log_session(officer, KID, periods=2, **same)
+    fresh = Workspace.open(town.root, OPERATOR)
+    assert [(s["date"], s["teacher"]) for s in pl.sessions_of(fresh, KID)] == [("2024-09-05", "李老师")]
+    assert child(town)["home_delivery"] == {"sessions": 1, "periods": 2, "last": "2024-09-05"}
+    assert_store_matches_journal(town.root, (pl.SESSIONS,))
+
+
 def test_a_placement_and_a_visit_at_once_both_stay_in_the_history(two):
     town, officer = two
     home_visit = lambda: visits.record_finding(town, KID2, "在籍在校", date="2024-09-10", today=TODAY)  # noqa: E731

@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from kbtui.services import backup
+from kbtui.services.operators import load_operators
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, StoreError, layout, signing
 from kbtui.store.journal import make_entry
@@ -94,9 +95,10 @@ def test_a_new_folder_has_its_key_from_the_first_open(tmp_path):
     assert run_cli("init", "--profile", "shuangshan-2024", data_dir=tmp_path / "d").exit_code == 0
     assert (tmp_path / "d" / "journal" / "journal.key").exists()
     head = signing.parse_head(tmp_path / "x", (tmp_path / "d" / "journal" / "journal.head").read_bytes())
-    assert head.seq == 0
+    first = len(load_operators(tmp_path / "d"))     # one entry per first operator: operators.toml journaled
+    assert head.seq == first                         # with its digest (test_operators_digest)
     code, report, text = verify(tmp_path / "d")
-    assert code == 0 and report["entries"] == 0, text
+    assert code == 0 and report["entries"] == first, text
 
 
 # --------------------------------------------------------------------------- the journal attacked

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 from kbtui.cli import cli
 from tests.test_end_to_end_shuangshan import body
-from tests.township_books import (ABSENT, attendance_book, children, classes, people_book, police_book, pupils,
-                                  school_book)
+from tests.township_books import (ABSENT, Child, attendance_book, children, classes, people_book, police_book,
+                                  pupils, school_book)
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 OPERATOR = "tester"       # the person running init (a 镇管理员 from then on) and every step after
@@ -141,6 +141,8 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
             assert [(a["name"], a["start"]) for a in away] == [(absent.name, f"2024-09-{ABSENT[0]}")]
         elif line.startswith("kbtui risk list"):
             assert f"{absent.name}（" in out and "连续缺课" in out         # away since the 23rd: on the list
+        elif line == "kbtui escalation due":
+            step_8(shell, out, visited, absent)
         elif line.startswith("kbtui report export"):
             assert (tmp_path / shlex.split(line)[-1]).exists()
     data = Path(shell.env["KBTUI_DATA_DIR"])
@@ -153,3 +155,22 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
 
 def away_id(visited: dict[str, str]) -> str:
     return next(i for i, s in visited.items() if s in ("外地就读", "在籍在校"))
+
+
+def step_8(shell: Shell, out: str, visited: dict[str, str], away: Child) -> None:
+    """劝返事项: the pupil the attendance sheet shows away for a week, and every child the visits of step 5
+    found 疑似辍学 (一生一案: a case to open at once, whatever the absences say); opening them takes the
+    finding's item off the list."""
+    due = json.loads(shell("kbtui escalation due --json").stdout)
+    found = {i for i, s in visited.items() if s == "疑似辍学"}
+    assert found
+    to_open = {a["id_number"] for a in due if (a["ladder"], a["rung"]) == ("finding", "case")}
+    assert to_open == found, (to_open, found)
+    assert ("national", "suspected") in {(a["ladder"], a["rung"]) for a in due if a["id_number"] == away.id_number}
+    assert "走访发现失学辍学·立案（一生一案）" in out and f"{away.name}（" in out
+    opened = shell("kbtui escalation advance").output
+    assert f"新立案卷 {len(found) + 1} 件" in opened, opened
+    cases = json.loads(shell("kbtui case list --json").stdout)
+    assert {c["id_number"] for c in cases} == found | {away.id_number}
+    again = json.loads(shell("kbtui escalation due --json").stdout)
+    assert not [a for a in again if a["ladder"] == "finding"]

@@ -224,6 +224,11 @@ def find_profile(path_or_name: str) -> Path:
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.exists():
             raise ProfileError(f"找不到配置文件 {candidate}")
+        from kbtui.user_paths import input_problem   # a file the operator names: theirs to hand over
+
+        problem = input_problem(candidate, allowed=())
+        if problem:
+            raise ProfileError(problem)
         return candidate
     profiles = available_profiles()
     if path_or_name in profiles:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
+from kbtui.cli.common import InputFile, Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
 from kbtui.domain import roles as R
 from kbtui.services import audit, disclosure, gate, operator_admin
 from kbtui.services import backup as backups
@@ -144,9 +144,9 @@ def backup_cmd(workspace: Workspace, keep: int | None, reason: str, as_json: boo
 
 
 @cli.command("restore")
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=InputFile(allowed=("backups",), exists=True))
 @click.option("--into", required=True, type=click.Path(path_type=Path), help="恢复到的新目录（须为空或不存在）。")
-@click.option("--key", "key_file", default=None, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--key", "key_file", default=None, type=InputFile(allowed=("journal",)),
               help="备份所属数据目录的日志密钥 journal/journal.key（备份不在其数据目录的 backups/ 下、也不属于 --data-dir 时）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @pass_settings

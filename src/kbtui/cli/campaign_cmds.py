@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli.common import InputFile, cli, print_json, with_workspace
 from kbtui.domain import campaign as cp
 from kbtui.domain import responsibility as resp
 from kbtui.services import campaigns as campaigns_svc
@@ -151,7 +151,7 @@ def people_list(workspace: Workspace, role: str | None, unit: str | None, as_jso
 
 
 @people.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputFile(exists=True))
 @click.option("--sheet", default=None, help="工作表名称（默认自动查找）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace

@@ -18,7 +18,7 @@ from kbtui.domain.controls import escape_controls  # noqa: E402
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
 from kbtui.oserrors import os_error_reason  # noqa: E402
 from kbtui.profiles import ProfileError  # noqa: E402
-from kbtui.services import disclosure  # noqa: E402
+from kbtui.services import child_ids, disclosure  # noqa: E402
 from kbtui.services.disclosure import Presenter  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
 from kbtui.store import StoreError  # noqa: E402
@@ -146,18 +146,39 @@ class LabelledChoice(click.Choice):
 
 
 class OutputFile(click.Path):
-    """An ``-o`` file: refused at once (before any work is done) when its folder does not exist or it is a
-    folder (``excel.saving.output_problem``, the same rule every export applies); no folder is ever made."""
+    """An ``-o`` file: refused at once (before any work is done) where no export may go
+    (``excel.saving.output_problem``, the same rule every export applies again as it writes: an existing
+    folder, never made; not the data folder's own files; a name ending in ``suffixes``; no file of someone
+    else's replaced; under sudo, a folder the operator could write to themselves)."""
 
-    def __init__(self, **kwargs: Any):
+    def __init__(self, suffixes: tuple[str, ...] = (".xlsx",), **kwargs: Any):
         super().__init__(dir_okay=False, path_type=Path, **kwargs)
+        self.suffixes = suffixes
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from kbtui.excel.saving import output_problem
 
         path = super().convert(value, param, ctx)
-        problem = output_problem(path)
+        problem = output_problem(path, suffixes=self.suffixes)
         if problem:      # not a usage error (exit 2 with the usage): one message, exit 1, like any write
+            raise click.ClickException(problem)
+        return path
+
+
+class InputFile(click.Path):
+    """A file the command reads (an import's list, a backup to restore): the operator may have kbtui read it (``user_paths.input_problem``: not the data folder's own files; under sudo,
+    only what the operator could read themselves). ``allowed``: the data folder's subfolders it may be in."""
+
+    def __init__(self, allowed: tuple[str, ...] | None = None, **kwargs: Any):
+        super().__init__(dir_okay=False, path_type=Path, **kwargs)
+        self.allowed = allowed
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from kbtui.user_paths import PEOPLE_FOLDERS, input_problem
+
+        path = super().convert(value, param, ctx)
+        problem = input_problem(path, allowed=PEOPLE_FOLDERS if self.allowed is None else self.allowed)
+        if problem:
             raise click.ClickException(problem)
         return path
 
@@ -180,14 +201,23 @@ def print_json(data: Any) -> None:
 pass_settings = click.make_pass_decorator(Settings)
 
 
+#: the parameters by which a command names children (or their case): the masked form the lists show
+#: (500224********1234) is taken for the one child in scope it fits (``services.child_ids``)
+CHILD_PARAMETERS = ("id_number", "id_numbers", "ids", "child", "case_key")
+
+
 def with_workspace(fn: Callable) -> Callable:
-    """Decorator: the command receives the opened Workspace as first argument."""
+    """Decorator: the command receives the opened Workspace as first argument, and the children it names
+    (``CHILD_PARAMETERS``) by their full ID numbers even when the operator wrote the masked form."""
 
     @pass_settings
     def wrapper(settings: Settings, *args, **kwargs):
         workspace = settings.workspace()
         try:
             with friendly_errors():
+                for name in CHILD_PARAMETERS:
+                    if kwargs.get(name):
+                        kwargs[name] = child_ids.resolve_all(workspace, kwargs[name])
                 return fn(workspace, *args, **kwargs)
         finally:
             settings.flush_warnings()

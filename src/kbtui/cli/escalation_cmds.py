@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import OutputFile, cli, print_json, stdin_is_terminal, warn, with_workspace
+from kbtui.cli.common import InputFile, OutputFile, cli, print_json, stdin_is_terminal, warn, with_workspace
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
@@ -109,7 +109,7 @@ def absence_list(workspace: Workspace, id_number, as_json) -> None:
 
 
 @absence.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=InputFile(exists=True))
 @click.option("--month", default=None, help="考勤表的年月（如 2025-09；标题中写明年月时不必填）。")
 @click.option("--school", default=None, help="考勤表的学校（标题中写明学校时不必填）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -223,7 +223,7 @@ def escalation_ladders(workspace: Workspace, as_json) -> None:
 @escalation.command("document")
 @click.argument("case_key")
 @click.argument("step")
-@click.option("-o", "--output", "output", required=True, type=OutputFile(),
+@click.option("-o", "--output", "output", required=True, type=OutputFile(suffixes=(".xlsx", ".txt")),
               help="输出文件（.xlsx 或 .txt）。")
 @click.option("--on", "on", type=DATE, default=None, help="文书日期（默认今天）。")
 @click.option("--force", is_flag=True, help="案卷中没有劝返记录等情况时也照样制发（不再询问）。")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import LabelledChoice, cli, print_json, with_workspace
+from kbtui.cli.common import InputFile, LabelledChoice, cli, print_json, with_workspace
 from kbtui.excel import ExcelReadError
 from kbtui.services.importer import ImportFailed, ImportResult, prepare_import
 from kbtui.domain.labels import source_label
@@ -55,7 +55,7 @@ def _source_help() -> str:
 
 @cli.command("import")
 @click.argument("source", type=LabelledChoice({name: SOURCES[name].label for name in SOURCES}))
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=InputFile())
 @click.option("--sheet", default=None, help="工作表名称（默认：第一个含所需列的工作表）。")
 @click.option("--school", default=None, help="学籍名单没有“学校名称”列时，整份名单所属的学校。")
 @click.option("--dry-run", is_flag=True, help="只检查并显示将会导入的内容，不保存。")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
+from kbtui.cli.common import InputFile, OutputFile, cli, print_json, with_workspace
 from kbtui.services.ledgers import (
     LedgerError,
     apply_ledger_import,
@@ -82,7 +82,7 @@ def export(workspace: Workspace, ledger_id: str, output: Path | None, village: s
 
 
 @ledger.command("import")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("file", type=InputFile(exists=True))
 @click.option("--yes", "-y", is_flag=True, help="不询问，直接导入。")
 @click.option("--dry-run", is_flag=True, help="只显示将会修改的内容，不保存。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（需与 --yes 或 --dry-run 同用）。")

@@ -13,7 +13,9 @@ Counting rules (issue 6):
 - excused days (leave with approval) do not count; a child who has returned climbs no further.
 
 Absence ladders count from the first unexcused day of an episode; ``refusal`` ladders (the legal steps)
-count from the day the guardian's refusal was recorded on the case, until the child returns.
+count from the day the guardian's refusal was recorded on the case, until the child returns; ``finding``
+ladders from the day a visit (or a ledger, or an edit) found the child 失学 / 疑似辍学 / 辍学, while the
+child has no case yet (their rung opens it: 一生一案).
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ MARK_SEVERITY = {SUSPECTED: 1, DROPOUT: 2}
 
 ABSENCE = "absence"     # ladder trigger: the absence episode
 REFUSAL = "refusal"     # ladder trigger: the guardian refused (recorded on the case)
+FINDING = "finding"     # ladder trigger: the child was found in a problem situation, with no case yet
+TRIGGERS = (ABSENCE, REFUSAL, FINDING)
 
 SUPPORT_KINDS: tuple[str, ...] = ("学业辅导", "心理疏导", "资助帮扶", "家校共育")
 
@@ -99,15 +103,15 @@ class Ladder:
     title: str
     rungs: tuple[Rung, ...]
     description: str = ""
-    trigger: str = ABSENCE          # ABSENCE or REFUSAL
+    trigger: str = ABSENCE          # ABSENCE, REFUSAL or FINDING
     source: str = ""                # where the rule comes from (seed, law)
 
     def __post_init__(self) -> None:
         ids = [r.id for r in self.rungs]
         if len(set(ids)) != len(ids):
             raise ValueError(f"劝返流程“{self.id}”中有重复的步骤编号")
-        if self.trigger not in (ABSENCE, REFUSAL):
-            raise ValueError(f"劝返流程“{self.id}”的 trigger 应为 absence 或 refusal")
+        if self.trigger not in TRIGGERS:
+            raise ValueError(f"劝返流程“{self.id}”的 trigger 应为 absence、refusal 或 finding")
 
     def rung(self, rung_id: str) -> Rung:
         for rung in self.rungs:
@@ -288,11 +292,15 @@ def episode_on(episodes_: list[Episode], on: dt.date) -> Episode | None:
     return None
 
 
-def refusal_episode(calendar: SchoolCalendar, refused_on: dt.date, returned_on: dt.date | None) -> Episode:
-    """The clock of a refusal ladder: every day from the refusal until the child is back."""
+def dated_episode(calendar: SchoolCalendar, since: dt.date, returned_on: dt.date | None) -> Episode:
+    """The clock of a refusal or finding ladder: every day from ``since`` (the refusal, the finding) until
+    the child is back."""
     last = None if returned_on is None else returned_on - dt.timedelta(days=1)
-    counted = tuple(calendar.school_days(refused_on, last)) or (refused_on,)
-    return Episode(refused_on, last, counted, returned_on, origin=refused_on)
+    counted = tuple(calendar.school_days(since, last)) or (since,)
+    return Episode(since, last, counted, returned_on, origin=since)
+
+
+refusal_episode = dated_episode       # its first name (plugins may use it)
 
 
 def stronger_mark(current: str | None, new: str) -> bool:

@@ -79,3 +79,10 @@ def mask_ids_in_text(text: str) -> str:
     if len(text) < 14:
         return text
     return _ID_IN_TEXT.sub(lambda m: m.group(1) + mask_id(m.group(2)), text)
+
+
+def fits_masked(masked: str, id_number: str) -> bool:
+    """Could ``id_number`` be the one shown masked as ``masked`` (500224********1234: each * one hidden
+    character, the rest the same; x and X alike)?"""
+    return (len(masked) == len(id_number)
+            and all(m == "*" or m == c for m, c in zip(masked.upper(), id_number.upper())))

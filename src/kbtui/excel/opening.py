@@ -16,6 +16,7 @@ from typing import Any
 from kbtui.excel import limits
 from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.halves import read_in_halves, workbook_parts
+from kbtui.user_paths import input_problem
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -249,7 +250,12 @@ def _open_zip(path: Path) -> zipfile.ZipFile | None:
 
 
 def open_source(path: str | Path) -> _Source:
+    """The list at ``path``, opened for reading, if the operator may have kbtui read it
+    (``user_paths.input_problem``: not a data folder's own file; under sudo, one they could read)."""
     path = Path(path)
+    problem = input_problem(path)
+    if problem:
+        raise ExcelReadError(problem)
     suffix = path.suffix.lower()
     head = _sniff(path)
     if suffix in CSV_SUFFIXES:

@@ -8,40 +8,99 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
+from kbtui import user_paths
 from kbtui.excel.cells import clean_text
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.store.owner import keep_owner
 
 
-def output_problem(path: str | Path, *, new_folder: bool = False) -> str | None:
-    """Why ``path`` cannot take an exported file (Chinese), or None. Its folder must already exist: a
-    mistyped ``-o /srv/kbtu/台账.xlsx`` must not leave new folders behind with children's data in them.
-    ``new_folder``: ``path`` is a folder to be made there (a restore's target), not a file."""
+OUR_CREATOR = "kbtui 控辍保学工作台"          # every workbook kbtui writes says so (``set_properties``)
+_CORE_LIMIT = 64 * 1024
+
+
+def is_our_workbook(path: str | os.PathLike[str]) -> bool:
+    """Was the workbook at ``path`` written by kbtui (its creator property)? Read without parsing XML."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/core.xml")
+            if info.file_size > _CORE_LIMIT:
+                return False
+            core = archive.read(info)
+    except (KeyError, OSError, ValueError, NotImplementedError, zipfile.BadZipFile, RuntimeError):
+        return False
+    return f"<dc:creator>{OUR_CREATOR}</dc:creator>".encode() in core
+
+
+def output_problem(path: str | Path, *, new_folder: bool = False, suffixes: tuple[str, ...] = (".xlsx",),
+                   folder_fd: int | None = None) -> str | None:
+    """Why ``path`` cannot take an exported file (Chinese), or None: the one rule for every file (or, with
+    ``new_folder``, the folder a restore makes) an operator names for kbtui to write.
+
+    - Its folder must already exist: a mistyped ``-o /srv/kbtu/台账.xlsx`` must not leave new folders behind
+      with children's data in them.
+    - Its name ends in one of ``suffixes`` (the workbooks and documents kbtui writes).
+    - Not inside a data folder (symlinks and ``..`` resolved), but in its exports/ or rejects/
+      (``user_paths``): an export must never replace operators.toml, the journal or a village file.
+    - An existing file is replaced only when it is a workbook kbtui wrote (``is_our_workbook``); a text
+      document, a list someone made or anything else stays as it is.
+    - Under sudo, outside the data folder: only into a folder the operator could write to themselves.
+
+    ``folder_fd``: the folder, already open (``atomic_save``): judged as it is, whatever path leads there now.
+    """
     target = Path(path).expanduser()
-    if target.is_dir() and not new_folder:
-        return f"“{target}”是一个文件夹，请写出文件名，如 {target / '台账.xlsx'}"
-    folder = target.parent
-    if not folder.exists():
-        return (f"文件夹“{folder}”不存在，未写入任何文件。请先建好这个文件夹，或写一个已有文件夹中的"
-                f"{'目录' if new_folder else '文件名'}")
-    if not folder.is_dir():
-        return f"“{folder}”是文件，不是文件夹，未写入任何文件"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"没有写权限：不能在文件夹“{folder}”中写文件，未写入任何文件"
+    if folder_fd is None:
+        if target.is_dir() and not new_folder:
+            return f"“{target}”是一个文件夹，请写出文件名，如 {target / '台账.xlsx'}"
+        folder = target.parent
+        if not folder.exists():
+            return (f"文件夹“{folder}”不存在，未写入任何文件。请先建好这个文件夹，或写一个已有文件夹中的"
+                    f"{'目录' if new_folder else '文件名'}")
+        if not folder.is_dir():
+            return f"“{folder}”是文件，不是文件夹，未写入任何文件"
+    if not new_folder and suffixes and target.suffix.lower() not in suffixes:
+        return f"导出文件应以 {' 或 '.join(suffixes)} 结尾：{target}"
+    real_folder = user_paths.real_path(user_paths.fd_path(folder_fd) if folder_fd is not None else target.parent)
+    real = os.path.join(real_folder, target.name)
+    problem = user_paths.data_folder_problem(target, real, () if new_folder else user_paths.PEOPLE_FOLDERS,
+                                             reading=False)
+    if problem:
+        return problem
+    try:
+        folder_st = os.stat(real_folder)
+        existing = os.lstat(real)
+    except FileNotFoundError:
+        existing = None
+    except OSError:
+        return None              # the write itself will say what is wrong
+    if existing is not None and not new_folder:
+        if not stat.S_ISREG(existing.st_mode):
+            return f"“{target}”已存在，且不是普通文件（{'链接' if stat.S_ISLNK(existing.st_mode) else '文件夹或设备'}），未写入"
+        if target.suffix.lower() != ".xlsx" or not is_our_workbook(real):
+            return (f"文件“{target}”已存在，且不是本系统导出的表格，未覆盖。请换一个文件名，或先把它移走")
+    who = user_paths.invoker()
+    if who is not None and user_paths.data_folder_of(real_folder) is None:
+        if not user_paths.could_write_in(who, real_folder, folder_st):
+            return user_paths.not_yours(who, target.parent, writing=True)
+        if existing is not None and not user_paths.could_replace(who, folder_st, existing):
+            return user_paths.not_yours(who, target.parent, writing=True)
+    if not os.access(real_folder, os.W_OK | os.X_OK):
+        return f"没有写权限：不能在文件夹“{target.parent}”中写文件，未写入任何文件"
     return None
 
 
-def check_output(path: str | Path) -> Path:
+def check_output(path: str | Path, suffixes: tuple[str, ...] = (".xlsx",)) -> Path:
     """``path`` if an exported file may be written there, else ExcelWriteError saying why."""
-    problem = output_problem(path)
+    problem = output_problem(path, suffixes=suffixes)
     if problem:
         raise ExcelWriteError(problem)
     return Path(path).expanduser()
@@ -55,29 +114,74 @@ def write_error(path: str | Path, err: OSError) -> ExcelWriteError:
 def atomic_save(wb: Workbook, path: str | Path) -> Path:
     """Save to a temporary file next to ``path`` (whose folder must exist), then move it into place; on
     failure nothing is left."""
-    target = check_output(path)
+    return _save_file(path, (".xlsx",), lambda tmp: _save(wb, tmp))
+
+
+def save_text(text: str, path: str | Path) -> Path:
+    """A text document (UTF-8) put in place like a workbook (``atomic_save``): the same rules, whole or not."""
+    data = text.encode("utf-8")
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+    return _save_file(path, (".txt", ".text"), write)
+
+
+def _save_file(path: str | Path, suffixes: tuple[str, ...], write: Callable[[str], None]) -> Path:
+    """Write ``path`` through ``write(temporary path)`` in its folder, opened once and checked as opened
+    (``output_problem(folder_fd=…)``: a folder swapped for a symlink after the check changes nothing),
+    then move it into place. The file is private (0600); under sudo, in a shared folder of the operator's
+    group, readable by that group (0640) so that the operator can take it."""
+    target = Path(path).expanduser()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
+        folder_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ExcelWriteError(output_problem(target, suffixes=suffixes) or
+                              f"文件夹“{target.parent}”不存在，未写入任何文件") from None
     except OSError as err:
         raise write_error(target, err) from None
     try:
+        problem = output_problem(target, suffixes=suffixes, folder_fd=folder_fd)
+        if problem:
+            raise ExcelWriteError(problem)
+        folder = user_paths.fd_path(folder_fd)
         try:
-            keep_owner(tmp, fd)             # written as root into a data folder: its owner's
-        finally:
-            os.close(fd)
-        _save(wb, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as err:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(err, OSError):
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
+        except OSError as err:
             raise write_error(target, err) from None
-        raise
+        try:
+            try:
+                keep_owner(tmp, fd)             # written as root into a data folder: its owner's
+                _hand_over(fd, folder_fd)
+            finally:
+                os.close(fd)
+            write(tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, os.path.join(folder, target.name))
+        except BaseException as err:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            if isinstance(err, OSError):
+                raise write_error(target, err) from None
+            raise
+    finally:
+        os.close(folder_fd)
     return target
+
+
+def _hand_over(fd: int, folder_fd: int) -> None:
+    """0640 for a file written under sudo outside any data folder whose group is one of the operator's (a
+    setgid exchange folder's): the operator can read what they exported. Anything else stays 0600."""
+    who = user_paths.invoker()
+    if who is None or user_paths.data_folder_of(user_paths.real_path(user_paths.fd_path(folder_fd))):
+        return
+    st = os.fstat(fd)
+    if st.st_gid in who.gids and st.st_uid != who.uid:
+        os.fchmod(fd, 0o640)
 
 
 def _save(wb: Workbook, filename: str) -> None:
@@ -107,7 +211,7 @@ def set_properties(wb: Workbook, title: str, properties: dict[str, str] | None =
     """The workbook's properties: kbtui as creator, ``title``, then ``properties`` (e.g.
     ``services.access.export_properties``: who exported what scope when); unknown keys are ignored."""
     props = wb.properties
-    props.creator = "kbtui 控辍保学工作台"
+    props.creator = OUR_CREATOR
     props.title = clean_text(title)
     for key, value in (properties or {}).items():
         if key in _PROPERTY_KEYS and value is not None:

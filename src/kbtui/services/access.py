@@ -113,25 +113,24 @@ def record_export(workspace, what: str, path: Path | str | None = None, rows: in
 
 
 def export_file(workspace, what: str, path: Path | str, write: Callable[[dict[str, str]], int], *,
-                properties: dict[str, str] | None = None, detail: dict[str, Any] | None = None) -> int:
+                properties: dict[str, str] | None = None, detail: dict[str, Any] | None = None,
+                suffixes: tuple[str, ...] = (".xlsx",)) -> int:
     """The steps every export of children's data takes around writing its file.
 
-    The role must be allowed to export and the file's folder must exist (``excel.saving.output_problem``:
-    never made on the way, OutputPathError otherwise); ``write(props)`` writes ``path`` (atomically, e.g. through
-    ``write_form(properties=props)``) with the workbook properties saying who exported what scope when
-    (``export_properties``, then ``properties`` over them) and returns the number of rows; the file is then
-    made private (0600) and the export journaled (``record_export``). Returns the rows. Masking is the
-    writer's job (``mask_row`` / ``export_record``), since only it knows its columns.
+    The role must be allowed to export and the file must be allowed where it goes
+    (``excel.saving.output_problem``: an existing folder, never made on the way, not the data folder's own
+    files, a name ending in one of ``suffixes``; OutputPathError otherwise); ``write(props)`` writes ``path``
+    through ``excel.saving`` (``write_form(properties=props)``, ``atomic_save``, ``save_text``: whole or not,
+    private, checked again as it is written) with the workbook properties saying who exported what scope
+    when (``export_properties``, then ``properties`` over them) and returns the number of rows; the export
+    is then journaled (``record_export``). Returns the rows. Masking is the writer's job (``mask_row`` /
+    ``export_record``), since only it knows its columns.
     """
     require(workspace, R.EXPORT, "导出")
-    problem = output_problem(path)
+    problem = output_problem(path, suffixes=suffixes)
     if problem:
         raise OutputPathError(problem)
     rows = write({**export_properties(workspace, what), **(properties or {})})
-    try:
-        Path(path).chmod(0o600)
-    except OSError:
-        pass
     record_export(workspace, what, path, rows, detail)
     return rows
 

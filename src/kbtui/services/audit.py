@@ -99,8 +99,48 @@ def verify(workspace) -> VerifyReport:
     elif not chain.ok:
         report.notes.append("日志本身已断开，数据文件未与它核对")
     report.problems += _check_heads(heads, chain, store.journal)
+    problem, note = _check_operators(store.journal, Path(store.root))
+    report.problems += [problem] if problem else []
+    report.notes += [note] if note else []
     report.ok = chain.ok and not report.problems
     return report
+
+
+def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | None]:
+    """(problem, note): operators.toml against the digests the journal recorded for it (every change kbtui
+    makes to it records the file's digest before and after, ``operators.journal_change``): the file must be
+    what the last change left, and each change must have found what the one before left."""
+    from kbtui.services.operators import BEFORE_KEY, DIGEST_KEY, operators_digest, operators_path
+    from kbtui.store.storage import locked, make_lock
+
+    def compare() -> tuple[list[dict], str | None]:
+        return list(journal.entries_with(DIGEST_KEY)), operators_digest(root)
+
+    changes, actual = compare()
+    if changes and changes[-1]["detail"][DIGEST_KEY] != actual:
+        try:        # an operators change between the two reads: look again as no change can be under way
+            path = operators_path(root)
+            with locked(make_lock(path), path):
+                changes, actual = compare()
+        except (OSError, StoreError):
+            pass    # (a read-only copy: nobody is changing it)
+    if not changes:
+        return None, ("操作员名单 operators.toml 的校验值还没有记入日志（数据目录由旧版本的 kbtui 建立），本次未核对；"
+                      "镇管理员修改一次操作员后即可核对" if actual else None)
+    advice = ("有人不经 kbtui 改动了它（例如把自己写成了镇管理员）。请镇管理员用 kbtui operators list 核对谁是什么角色，"
+              "用 kbtui operators add / remove 改正，并查看这期间的修改日志")
+    for earlier, later in zip(changes, changes[1:]):
+        found = later["detail"].get(BEFORE_KEY, earlier["detail"][DIGEST_KEY])
+        if found != earlier["detail"][DIGEST_KEY]:       # (stays reported after a correction: it happened)
+            return (f"操作员名单 operators.toml 在日志第 {earlier.get('seq')} 条之后、第 {later.get('seq')} 条"
+                    f"（{later.get('operator')} 修改操作员）之前被不经 kbtui 改动过：{advice}"), None
+    last = changes[-1]
+    if last["detail"][DIGEST_KEY] == actual:
+        return None, None
+    when = str(last.get("ts") or "").replace("T", " ")[:19]
+    state = "不见了" if actual is None else "与日志最后一次记载的不同"
+    return (f"操作员名单 operators.toml {state}（日志第 {last.get('seq')} 条，{when} {last.get('operator')} "
+            f"改动后记载）：{advice}"), None
 
 
 def verify_journal(journal: Journal) -> VerifyReport:

@@ -45,6 +45,8 @@ from kbtui.store.consistency import check_store
 from kbtui.store.journal import line_head, make_entry
 from kbtui.store.snapshot import all_locks
 from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
+from kbtui.store.owner import keep_owner
+from kbtui.user_paths import input_problem
 
 DEFAULT_KEEP = 10
 STAGING = ".restoring-"          # .<into>.restoring-<pid>-<random>: a restore's private staging folder
@@ -275,33 +277,62 @@ def restore_backup(file: Path | str, into: Path | str, operator: str | None = No
     file, into = Path(file), Path(into)
     if not file.is_file():
         raise BackupError(f"备份文件 {file} 不存在")
+    for named, allowed in ((file, (BACKUPS,)), (key_file, ("journal",))):
+        problem = named is not None and input_problem(named, allowed=allowed)
+        if problem:
+            raise BackupError(problem)
     if into.exists() and (not into.is_dir() or any(into.iterdir())):
         raise BackupError(f"恢复目标 {into} 不是空目录，为免覆盖数据已停止；请指定一个新的或空的目录")
     problem = output_problem(into, new_folder=True)       # its folder must exist: none made on the way
     if problem:
         raise BackupError(problem)
+    try:
+        folder_fd = os.open(into.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as err:
+        raise BackupError(f"无法打开文件夹 {into.parent}：{os_error_reason(err)}") from None
+    try:
+        problem = output_problem(into, new_folder=True, folder_fd=folder_fd)     # checked again as opened
+        if problem:
+            raise BackupError(problem)
+        report = _restore_into(file, into, folder_fd, operator, key_file, data_dir)
+    finally:
+        os.close(folder_fd)
+    report.into = into
+    return report
+
+
+def _restore_into(file: Path, into: Path, folder_fd: int, operator: str | None, key_file: Path | str | None,
+                  data_dir: Path | str | None) -> RestoreReport:
+    """Restore into ``into``, whose folder is open as ``folder_fd`` (and was checked as opened). The staging
+    folder is made and finally renamed through that descriptor: had the folder been swapped for a symlink
+    meanwhile, the children's data would still not land anywhere else (writes by path then find no
+    staging folder and fail)."""
     _remove_stale_staging(into.parent)
     manifest = read_manifest(file)
     if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
         raise BackupError(f"{file} 的备份清单无法识别")
     key, notes = _key_of(file, manifest, key_file, data_dir)
-    staging = into.parent / f".{into.name}{STAGING}{os.getpid()}-{secrets.token_hex(4)}"
-    layout.ensure_private_dir(staging)
+    name = f".{into.name}{STAGING}{os.getpid()}-{secrets.token_hex(4)}"
+    staging = into.parent / name
     try:
+        os.mkdir(name, layout.DIR_MODE, dir_fd=folder_fd)
+    except OSError as err:
+        raise BackupError(f"无法在 {into.parent} 中建立恢复目录：{os_error_reason(err)}，已停止恢复") from None
+    try:
+        keep_owner(staging)
         extract(file, staging, manifest)
         if key is not None:
             journal_dir = layout.journal_dir(staging)
             layout.ensure_private_dir(journal_dir)
             signing.JournalKey(signing.key_path(layout.journal_path(staging))).install(key)
         report = _verify(staging, manifest, operator, key)
-        if into.exists():
-            into.rmdir()
-        os.replace(staging, into)
-        fsync_dir(into.parent)
+        with contextlib.suppress(FileNotFoundError):
+            os.rmdir(into.name, dir_fd=folder_fd)
+        os.replace(name, into.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+        os.fsync(folder_fd)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(name, dir_fd=folder_fd, ignore_errors=True)
         raise
-    report.into = into
     report.signed = key is not None
     report.notes = notes + report.notes
     return report

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import roles as R
-from kbtui.excel.saving import check_output
+from kbtui.excel.saving import save_text
 from kbtui.services import access, disclosure, gate
 from kbtui.services.absences import EscalationError
 from kbtui.services.cases import _day, find_case, ledger_extra, note_document, status_label
+
+DOCUMENT_SUFFIXES = (".xlsx", ".txt")      # a legal document: a printable workbook or plain text
 
 __all__ = ["document_steps", "document_text", "write_document", "write_case_record"]
 
@@ -162,16 +164,13 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
 
     def write(properties: dict[str, str]) -> int:
         if target.suffix.lower() in (".txt", ".text"):
-            from kbtui.store.storage import atomic_write
-
-            check_output(target)
-            atomic_write(target, (title + "\n\n" + "\n".join(body) + "\n").encode("utf-8"))
+            save_text(title + "\n\n" + "\n".join(body) + "\n", target)
         else:
             _write_letter(target, title, body, properties)
         return 1
 
     access.export_file(workspace, title, target, write, properties={"subject": "法律文书"},
-                       detail={"case": case["key"], "step": rung.id})
+                       detail={"case": case["key"], "step": rung.id}, suffixes=DOCUMENT_SUFFIXES)
     note_document(workspace, case, {"step": rung.id, "title": title, "date": day.isoformat(),
                                     "deadline": deadline.isoformat() if deadline else None,
                                     "file": str(target)})

@@ -173,9 +173,15 @@ def open_case(workspace: Any, id_number: str, *, on: dt.date | str | None = None
     """Open the child's case (一生一案). Refused when the child already has one that is not closed."""
     record = _child(workspace, id_number)
     day = _day(on)
-    existing = open_case_of(workspace, record["id_number"])
-    if existing is not None:
-        raise EscalationError(f"{record.get('name', '')} 已有未销号的案卷 {existing['key']}（{status_label(existing)}）")
+
+    def no_open_case(docs: list[dict]) -> None:
+        # under the cases file's lock: another operator's opening a moment ago is seen here
+        for existing in docs:
+            if existing.get("id_number") == record["id_number"] and existing.get("status") != CASE_CLOSED:
+                raise EscalationError(f"{record.get('name', '')} 已有未销号的案卷 {existing['key']}"
+                                      f"（{status_label(existing)}）")
+
+    no_open_case(cases_of(workspace, record["id_number"]))
     doc = {"id_number": record["id_number"], "name": record.get("name", ""), "status": CASE_OPEN,
            "opened_on": day.isoformat(), "opened_how": how, "ladder": ladder,
            "reason": _check_reason(reason), "support_plan": _check_support(support),
@@ -186,7 +192,7 @@ def open_case(workspace: Any, id_number: str, *, on: dt.date | str | None = None
     for _attempt in range(20):
         doc["key"] = _new_key(day, (c["key"] for c in coll.all()))
         try:
-            case = coll.insert(doc, workspace.operator)
+            case = coll.insert(doc, workspace.operator, check=no_open_case)
             break
         except StoreError as err:
             if "已存在" not in str(err):

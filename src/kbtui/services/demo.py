@@ -35,7 +35,9 @@ DEFAULT_REGION = "500224"
 # order: preparers before the children are stored (they may fill in plan.records), makers after.
 DEMO_PREPARERS: tuple[str, ...] = (
     "kbtui.services.people:prepare_demo_people",
+    "kbtui.services.people:name_demo_visitors",
 )
+DEMO_VISIT = "demo"     # the recorder of a demo visit until name_demo_visitors names the people who made it
 EXTRA_MAKERS: tuple[str, ...] = (
     "kbtui.services.people:make_demo_tasks",
     "kbtui.services.escalation:make_demo_absences",
@@ -198,7 +200,8 @@ class _Maker:
         record["status"] = label
         if note:
             record["note"] = note
-        record["status_history"] = [{"status": label, "date": date, "by": "demo", "how": "入户", "note": note}]
+        # who visited is known once the people register is made (people.name_demo_visitors)
+        record["status_history"] = [{"status": label, "date": date, "by": DEMO_VISIT, "how": "入户", "note": note}]
 
 
 def make_children(profile: Profile, children: int = 1500, seed: int = 2024) -> DemoPlan:

@@ -1,6 +1,10 @@
 """Escalation use cases: the profile's ladders, the actions due on a date, advancing the ladders
 (marks 疑似辍学/辍学, opens cases, notes the rungs reached on the case) and recording actions done.
 
+Three clocks start a ladder (``domain.escalation``): a child's absences, a guardian's refusal recorded on
+the case, and a finding: a child whose situation is a problem one (失学 / 疑似辍学 / 辍学, however it was
+recorded: a visit, a ledger filled in, an edit) and who has no case yet (``found_on``).
+
 Actions done are kept in ``store.collection("escalation_actions")``, keyed by
 ``domain.escalation.action_key`` (child, ladder, rung, episode), so an action is recorded once.
 """
@@ -12,16 +16,17 @@ from typing import Any
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import (
-    ABSENCE, CASE_OPEN, REFUSAL, DueAction, Episode, Ladder, Reached, action_key, episode_on, episodes,
-    refusal_episode, stronger_mark,
+    ABSENCE, CASE_CLOSED, CASE_OPEN, FINDING, REFUSAL, DueAction, Episode, Ladder, Reached, action_key, dated_episode,
+    episode_on, episodes, stronger_mark,
 )
+from kbtui.domain.status import Kind
 from kbtui.services import absences as absences_service
 from kbtui.services import cases as cases_service
 from kbtui.services.absences import EscalationError
 from kbtui.store import StoreError
 
 ACTIONS = "escalation_actions"
-DEFAULT_LADDERS = ("national", "legal")
+DEFAULT_LADDERS = ("finding", "national", "legal")
 GOVERNMENT_WORDS = ("镇", "乡", "村", "街道", "政府", "司法")
 
 
@@ -72,9 +77,10 @@ def _done_keys(workspace: Any) -> set[str]:
 
 
 def _child_ladders(id_number: str, spans, calendar: SchoolCalendar, ladders: list[Ladder],
-                   case: dict | None, on: dt.date) -> ChildLadders:
-    found = episodes(spans, calendar) if spans else []
-    episode = episode_on(found, on)
+                   case: dict | None, on: dt.date, found: dt.date | None = None) -> ChildLadders:
+    """``found``: the day the child was found in a problem situation, when they have no case (``found_on``)."""
+    found_episodes = episodes(spans, calendar) if spans else []
+    episode = episode_on(found_episodes, on)
     result = ChildLadders(id_number, episode)
     for ladder in ladders:
         if ladder.trigger == ABSENCE and episode is not None:
@@ -84,8 +90,44 @@ def _child_ladders(id_number: str, spans, calendar: SchoolCalendar, ladders: lis
             start = dt.date.fromisoformat(case["legal_start"])
             back = dt.date.fromisoformat(case["returned_on"]) if case.get("returned_on") else None
             if start <= on and (back is None or on < back):
-                result.reached += ladder.reached_by(refusal_episode(calendar, start, back), on)
+                result.reached += ladder.reached_by(dated_episode(calendar, start, back), on)
                 result.episode_key[ladder.id] = case["legal_start"]
+        elif ladder.trigger == FINDING and found is not None and found <= on:
+            result.reached += ladder.reached_by(dated_episode(calendar, found, None), on)
+            result.episode_key[ladder.id] = found.isoformat()
+    return result
+
+
+def found_on(workspace: Any, record: dict, has_case: bool) -> dt.date | None:
+    """The day ``record``'s child was found in the problem situation they are in now (失学, 疑似辍学, 辍学 …:
+    ``Kind.PROBLEM``), counted from the first of the latest run of such entries in the status history (疑似辍学
+    then 辍学 is one finding); None when the situation is no problem one or the child has a case not closed
+    (``has_case``: the finding has been taken up)."""
+    statuses = workspace.statuses
+    if has_case or statuses.kind_of(record.get("status") or "") is not Kind.PROBLEM:
+        return None
+    day = None
+    for entry in reversed(record.get("status_history") or []):
+        if statuses.kind_of(entry.get("status") or "") is not Kind.PROBLEM:
+            break
+        day = entry.get("date") or day
+    try:
+        return dt.date.fromisoformat(str(day)[:10]) if day else None
+    except ValueError:
+        return None
+
+
+def _findings(workspace: Any, ladders: list[Ladder], taken: set[str]) -> dict[str, dt.date]:
+    """Children found in a problem situation who have no case (``taken``: the children with one), by ID."""
+    if not any(ladder.trigger == FINDING for ladder in ladders):
+        return {}
+    problems = set(workspace.statuses.labels(Kind.PROBLEM))
+    result = {}
+    for record in workspace.store.all():
+        if record.get("status") in problems and record["id_number"] not in taken:
+            day = found_on(workspace, record, False)
+            if day is not None:
+                result[record["id_number"]] = day
     return result
 
 
@@ -93,9 +135,12 @@ def _survey(workspace: Any, on: dt.date) -> list[ChildLadders]:
     calendar = absences_service.calendar_of(workspace)
     ladders = profile_ladders(workspace)
     spans = absences_service.spans_by_child(workspace, calendar)
-    open_cases = {c["id_number"]: c for c in cases_service.all_cases(workspace) if c.get("status") == CASE_OPEN}
-    children = sorted(set(spans) | set(open_cases))
-    return [_child_ladders(i, spans.get(i, []), calendar, ladders, open_cases.get(i), on) for i in children]
+    every_case = cases_service.all_cases(workspace)
+    open_cases = {c["id_number"]: c for c in every_case if c.get("status") == CASE_OPEN}
+    findings = _findings(workspace, ladders, {c["id_number"] for c in every_case if c.get("status") != CASE_CLOSED})
+    children = sorted(set(spans) | set(open_cases) | set(findings))
+    return [_child_ladders(i, spans.get(i, []), calendar, ladders, open_cases.get(i), on, findings.get(i))
+            for i in children]
 
 
 def due_actions(workspace: Any, on: dt.date | None = None, *, include_done: bool = False) -> list[DueAction]:
@@ -261,7 +306,8 @@ def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None
     calendar = absences_service.calendar_of(workspace)
     spans = absences_service.spans_by_child(workspace, calendar).get(record["id_number"], [])
     child = _child_ladders(record["id_number"], spans, calendar, profile_ladders(workspace),
-                           case if case and case.get("status") == CASE_OPEN else None, day)
+                           case if case and case.get("status") == CASE_OPEN else None, day,
+                           found_on(workspace, record, case is not None))
     matches = [r for r in child.reached if r.rung.id == rung and (ladder is None or r.ladder.id == ladder)]
     if not matches:
         ladders = profile_ladders(workspace)
@@ -299,7 +345,9 @@ def timeline(workspace: Any, id_number: str, on: dt.date | None = None) -> list[
     calendar = absences_service.calendar_of(workspace)
     spans = absences_service.spans_by_child(workspace, calendar).get(id_number, [])
     case = cases_service.open_case_of(workspace, id_number)
-    child = _child_ladders(id_number, spans, calendar, profile_ladders(workspace), case, on)
+    record = workspace.store.get(id_number) or {}
+    child = _child_ladders(id_number, spans, calendar, profile_ladders(workspace), case, on,
+                           found_on(workspace, record, case is not None))
     done = _done_keys(workspace)
     reached = {(r.ladder.id, r.rung.id): r for r in child.reached}
     rows = []

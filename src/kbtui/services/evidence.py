@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any, Iterable
 
 from kbtui.oserrors import os_error_reason
 from kbtui.store import StoreError, layout
 from kbtui.store.owner import keep_owner
+from kbtui.user_paths import input_problem
 
 ATTACHMENTS = "attachments"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -33,7 +35,34 @@ def parse_evidence_arg(text: str) -> dict[str, str]:
     return {"description": description, "path": path} if sep and path else {"description": description}
 
 
-def _private_copy(source: Path, folder: Path) -> Path:
+def _open_source(path: str) -> tuple[Path, int]:
+    """The evidence file ``path``, opened, once it is known to be one the operator may hand over
+    (``user_paths.input_problem`` on the opened file: not the data folder's own, such as the journal key;
+    under sudo, one they could read themselves). Returns (its path, the open descriptor)."""
+    source = Path(path).expanduser()
+    try:
+        fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise EvidenceError(f"找不到佐证文件 {source}") from None
+    except OSError as err:
+        raise EvidenceError(f"无法读取佐证文件 {source}：{os_error_reason(err)}，未附上") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise EvidenceError(f"找不到佐证文件 {source}（这不是一个文件）")
+        problem = input_problem(source, fd=fd)
+        if problem:
+            raise EvidenceError(f"{problem}，未附上")
+        if st.st_size > MAX_FILE_BYTES:
+            raise EvidenceError(f"佐证文件 {source.name} 超过 50MB，请压缩后再附上")
+    except BaseException:
+        os.close(fd)
+        raise
+    return source, fd
+
+
+def _private_copy(source: Path, source_fd: int, folder: Path) -> Path:
+    """Copy the open ``source_fd`` (the file ``source``) into ``folder`` as a new private file."""
     created = not folder.exists()
     try:
         for parent in (folder.parent, folder):
@@ -49,7 +78,7 @@ def _private_copy(source: Path, folder: Path) -> Path:
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            with os.fdopen(fd, "wb") as out, os.fdopen(os.dup(source_fd), "rb") as src:
                 keep_owner(target, fd)
                 shutil.copyfileobj(src, out)
         except BaseException:
@@ -76,12 +105,11 @@ def attach(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
         entry: dict[str, Any] = {"description": description, "added": added, "by": workspace.operator}
         path = spec.get("path") or spec.get("file_path")
         if path:
-            source = Path(path).expanduser()
-            if not source.is_file():
-                raise EvidenceError(f"找不到佐证文件 {source}")
-            if source.stat().st_size > MAX_FILE_BYTES:
-                raise EvidenceError(f"佐证文件 {source.name} 超过 50MB，请压缩后再附上")
-            target = _private_copy(source, workspace.root / ATTACHMENTS / id_number)
+            source, fd = _open_source(path)
+            try:
+                target = _private_copy(source, fd, workspace.root / ATTACHMENTS / id_number)
+            finally:
+                os.close(fd)
             entry["file"] = str(target.relative_to(workspace.root))
         elif spec.get("file"):
             entry["file"] = str(spec["file"])

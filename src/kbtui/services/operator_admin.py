@@ -1,7 +1,8 @@
 """Managing operators (镇管理员 only): add, change, remove and list the entries of ``operators.toml``.
 
 Every change is made under the file's lock, keeps at least one 镇管理员, accepts only the township's
-villages and schools (``known_places``) and is journaled (actions ``operators.add/update/remove``).
+villages and schools (``known_places``) and is journaled (actions ``operators.add/update/remove``) with the
+digest of the file as written, which ``audit verify`` compares with the file.
 """
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from typing import Iterable
 
 from kbtui.domain import roles as R
 from kbtui.services.gate import operator_of, raw_store, require
-from kbtui.services.operators import (Operator, OperatorsError, load_operators, make_operator, operators_path,
-                                      save_operators)
-from kbtui.store.journal import make_entry
+from kbtui.services.operators import (Operator, OperatorsError, journal_change, load_operators, make_operator,
+                                      operators_digest, operators_path, save_operators)
 from kbtui.store.storage import locked, make_lock
 
 
-def _journal_operator_change(workspace, action: str, login: str, changes: dict) -> None:
+def _journal_operator_change(workspace, action: str, login: str, changes: dict, before: str | None) -> None:
+    """Journaled with the file's digests (``operators.journal_change``): called under the file's lock."""
     actor = operator_of(workspace)
-    raw_store(workspace).journal.append([make_entry(actor.login if actor else str(workspace.operator), action,
-                                                   None, changes, {"operator": login})])
+    journal_change(raw_store(workspace).journal, actor.login if actor else str(workspace.operator), action, login,
+                   changes, workspace.root, before)
 
 
 def known_places(workspace) -> tuple[set[str], set[str]]:
@@ -52,6 +53,7 @@ def add_operator(workspace, login: str, name: str | None, role: str, villages: I
     path = operators_path(workspace.root)
     with locked(make_lock(path), path):
         operators = load_operators(workspace.root)
+        digest = operators_digest(workspace.root)
         old = operators.get(operator.login)
         if old is not None and not replace:
             raise OperatorsError(f"操作员“{operator.login}”已存在（{old.label()}），如需修改请加 --replace")
@@ -59,9 +61,10 @@ def add_operator(workspace, login: str, name: str | None, role: str, villages: I
             _keep_an_admin(operators, operator.login)
         operators[operator.login] = operator
         save_operators(workspace.root, operators)
-    before = old.as_doc() if old else {}
-    changes = {k: [before.get(k), v] for k, v in operator.as_doc().items() if before.get(k) != v}
-    _journal_operator_change(workspace, "operators.update" if old else "operators.add", operator.login, changes)
+        before = old.as_doc() if old else {}
+        changes = {k: [before.get(k), v] for k, v in operator.as_doc().items() if before.get(k) != v}
+        _journal_operator_change(workspace, "operators.update" if old else "operators.add", operator.login, changes,
+                                 digest)
     return operator
 
 
@@ -75,6 +78,7 @@ def remove_operator(workspace, login: str) -> Operator:
     path = operators_path(workspace.root)
     with locked(make_lock(path), path):
         operators = load_operators(workspace.root)
+        digest = operators_digest(workspace.root)
         old = operators.get(login)
         if old is None:
             raise OperatorsError(f"没有操作员“{login}”")
@@ -82,7 +86,8 @@ def remove_operator(workspace, login: str) -> Operator:
             _keep_an_admin(operators, login)
         del operators[login]
         save_operators(workspace.root, operators)
-    _journal_operator_change(workspace, "operators.remove", login, {k: [v, None] for k, v in old.as_doc().items()})
+        _journal_operator_change(workspace, "operators.remove", login,
+                                 {k: [v, None] for k, v in old.as_doc().items()}, digest)
     return old
 
 

@@ -10,6 +10,7 @@ is ``services.operator_admin``; applying an operator's scope to the data is ``se
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import stat
@@ -22,6 +23,7 @@ import tomli_w
 
 from kbtui.domain import roles as R
 from kbtui.store import StoreError
+from kbtui.store.journal import make_entry
 from kbtui.store.storage import atomic_write
 
 OPERATORS_FILE = "operators.toml"
@@ -170,10 +172,47 @@ def save_operators(root: Path, operators: dict[str, Operator]) -> None:
     atomic_write(operators_path(root), (_HEADER + body).encode("utf-8"))
 
 
+# --------------------------------------------------------------------------- the file's digest in the journal
+#
+# operators.toml says who may do what, and anyone who can write it could make themselves 镇管理员. Every
+# change kbtui makes to it is journaled with the digest of the file before and after (``journal_change``,
+# under the file's lock), so that ``audit verify`` notices a file that differs from the last digest
+# recorded, and a change made by hand in between two of kbtui's (the one after would otherwise hide it).
+
+DIGEST_KEY = "operators_digest"
+BEFORE_KEY = "operators_before"
+
+
+def operators_digest(root: Path) -> str | None:
+    """SHA-256 of operators.toml as it is (None when there is none)."""
+    try:
+        return hashlib.sha256(operators_path(root).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def journal_change(journal: Any, actor: str, action: str, login: str, changes: dict, root: Path,
+                   before: str | None) -> None:
+    """Journal a change of operator ``login`` (``operators.add/update/remove``) with the file's digest
+    ``before`` it (as read under the lock) and as now written. Call it holding operators.toml's lock, right
+    after the write."""
+    journal.append([make_entry(actor, action, None, changes,
+                               {"operator": login, BEFORE_KEY: before, DIGEST_KEY: operators_digest(root)})])
+
+
 def write_initial_operators(root: Path, creators: Iterable[str]) -> None:
     """A fresh data folder: its creator(s) become 镇管理员."""
     ops = {login: Operator(login, login, R.TOWN_ADMIN) for login in dict.fromkeys(creators) if login}
     save_operators(root, ops)
+
+
+def journal_initial_operators(journal: Any, actor: str, root: Path) -> None:
+    """The first operators of a new data folder, journaled like any later change (with the digest)."""
+    before = None                       # (the file is new)
+    for login, op in load_operators(root).items():
+        journal_change(journal, actor, "operators.add", login, {k: [None, v] for k, v in op.as_doc().items()},
+                       root, before)
+        before = operators_digest(root)
 
 
 def resolve_operator(root: Path, requested: str | None, meta: dict | None = None) -> Operator:

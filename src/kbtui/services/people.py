@@ -5,6 +5,7 @@ A person is named by name in commands; two people of the same name are told apar
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -228,6 +229,29 @@ def prepare_demo_people(workspace, plan, rng) -> None:
         by_id[id_number].update(fields)
 
 
+def name_demo_visitors(workspace, plan, rng) -> None:
+    """The demo's visits made by people of its register, like real ones: the child's 双线 responsible
+    people (a cadre of the village when the child has none) as 走访人 and the ledgers' 排查人, recorded by
+    the operator who made the demo (not a login called "demo" in 核查's 走访人 column)."""
+    from kbtui.services.demo import DEMO_VISIT
+
+    cadres: dict[str, list[str]] = {}
+    for person in workspace.store.collection(PEOPLE).all():
+        if person.get("role") == "村干部":
+            cadres.setdefault(person.get("unit") or "", []).append(person["name"])
+    for record in plan.records:
+        history = record.get("status_history") or []
+        if not history or history[-1].get("by") != DEMO_VISIT:
+            continue
+        visitors = [name for name in (record.get("responsible_gov"), record.get("responsible_edu")) if name]
+        village_cadres = cadres.get(record.get("village") or "")
+        if not visitors and village_cadres:        # (no draw from rng: the rest of the demo stays as it was)
+            visitors = [village_cadres[zlib.crc32(record["id_number"].encode()) % len(village_cadres)]]
+        history[-1] = {**history[-1], "by": workspace.operator, "visitors": visitors}
+        if visitors:
+            record["surveyor"] = "、".join(visitors)
+
+
 def make_demo_tasks(workspace, plan, rng) -> None:
     """The visit tasks: open for the children still to visit, done for those the demo visited."""
     from kbtui.services import tasks
@@ -243,14 +267,14 @@ def _demo_done_tasks(workspace, tasks) -> None:
     done = []
     for record in workspace.store.all():
         history = record.get("status_history") or []
-        if not ctx.classify(record).in_campaign or not history or history[-1].get("by") != "demo":
-            continue
+        if not ctx.classify(record).in_campaign or not history or history[-1].get("how") != "入户":
+            continue         # (only the demo's own visits are stored yet)
         visit = history[-1]
         done.append({"key": tasks.task_key(campaign.id, record["id_number"]), "campaign": campaign.id,
                      "kind": tasks.VISIT, "id_number": record["id_number"], "name": record.get("name") or "",
                      "village": record.get("village") or "", "group": record.get("group") or "",
                      "situation": record.get("status"), "state": tasks.DONE, "created": visit["date"],
-                     "done_at": visit["date"], "done_by": record.get("responsible_gov") or "demo",
-                     "done_how": visit.get("how", "入户"),
+                     "done_at": visit["date"], "done_by": visit.get("by") or workspace.operator,
+                     "done_how": visit.get("how", "入户"), "visitors": list(visit.get("visitors") or []),
                      "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or ""})
     workspace.store.collection(tasks.TASKS).insert_many(done, workspace.operator)

@@ -44,7 +44,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         if situation is None and ctx.classify(record).situation == st.IN_SCHOOL and rng.random() < 0.8:
             situation = "随班就读"              # in an ordinary class on the school list
             changes["status"] = situation
-            changes["status_history"] = _history(record, situation, dt.date(year, 9, 2).isoformat(), "demo",
+            changes["status_history"] = _history(record, situation, dt.date(year, 9, 2).isoformat(), workspace.operator,
                                                  "专家委员会评估安置", "安置方式：随班就读")
         if situation in DEMO_OPTION:
             option, conclusion = DEMO_OPTION[situation], DEMO_CONCLUSION[situation]
@@ -102,7 +102,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         changes["placement"] = placement_summary(doc)
         if situation == "免予入学":
             changes["status"] = situation
-            changes["status_history"] = _history(record, situation, decided.isoformat(), "demo",
+            changes["status_history"] = _history(record, situation, decided.isoformat(), workspace.operator,
                                                  "专家委员会评估安置", "安置方式：免予入学")
         updates.append((record["id_number"], changes))
     store, operator = workspace.store, workspace.operator

@@ -352,12 +352,17 @@ def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str
         raise PlacementError(f"课时数“{periods}”应为正整数") from None
     if not 1 <= count <= 12:
         raise PlacementError(f"课时数 {count} 不合理，应在 1 到 12 之间")
-    earlier = sessions_of(workspace, record["id_number"], placement["key"])
-    if any(s.get("date") == day and s.get("teacher") == teacher for s in earlier):
-        raise PlacementError(f"{teacher} 在 {day} 已有一条送教记录，不能重复登记")
+
+    def not_logged_yet(docs: list[Record]) -> None:
+        # under the sessions file's lock: the same session logged a moment ago by someone else is seen here
+        if any(s.get("id_number") == record["id_number"] and s.get("placement") == placement["key"]
+               and s.get("date") == day and s.get("teacher") == teacher for s in docs):
+            raise PlacementError(f"{teacher} 在 {day} 已有一条送教记录，不能重复登记")
+
+    not_logged_yet(sessions_of(workspace, record["id_number"], placement["key"]))
     doc = workspace.store.collection(SESSIONS).insert(
         {"id_number": record["id_number"], "placement": placement["key"], "date": day, "teacher": teacher,
-         "periods": count, "content": (content or "").strip()}, workspace.operator)
+         "periods": count, "content": (content or "").strip()}, workspace.operator, check=not_logged_yet)
 
     def totals(_current: Record) -> dict[str, Any]:
         # counted under the child's lock: a session logged at the same moment by another teacher counts too

@@ -355,13 +355,14 @@ class ScopedCollection:
                 raise AccessDenied(f"“{doc['village']}”不在您的管辖范围（{self.store.operator.scope_text()}）内，"
                                    f"不能修改")
 
-    def insert(self, doc: Doc, operator: str | None = None) -> Doc:
-        return self.insert_many([doc], operator)[0]
+    def insert(self, doc: Doc, operator: str | None = None, *, check: Callable[[list[Doc]], None] | None = None) -> Doc:
+        return self.insert_many([doc], operator, check=check)[0]
 
-    def insert_many(self, docs: list[Doc], operator: str | None = None, *, skip_existing: bool = False) -> list[Doc]:
+    def insert_many(self, docs: list[Doc], operator: str | None = None, *, skip_existing: bool = False,
+                    check: Callable[[list[Doc]], None] | None = None) -> list[Doc]:
         for doc in docs:
             self._check_write(doc)
-        return self.raw.insert_many(docs, self.store.operator.login, skip_existing=skip_existing)
+        return self.raw.insert_many(docs, self.store.operator.login, skip_existing=skip_existing, check=check)
 
     def _checked(self, changes: edits.Changes) -> edits.Changes:
         """``changes`` checked again under the collection's lock, on the document as it is then."""

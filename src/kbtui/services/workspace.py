@@ -202,7 +202,7 @@ class Workspace:
                     "created_by": operator, **(extra_meta or {})}
             atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
             operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
-            ChildStore.open(root)
+            operators.journal_initial_operators(ChildStore.open(root).journal, operator, root)
         except BaseException as err:
             _undo_create(root, existed)       # a data folder is whole or not there (an empty one stays empty)
             if isinstance(err, OSError):

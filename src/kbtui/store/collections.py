@@ -2,12 +2,13 @@
 
 Documents are dicts keyed by ``key`` (uuid4 hex unless given), versioned with ``_v`` like children. Edits are
 resolved under the file's lock on the document as it is then (``store.edits``); ``upsert`` creates a missing
-document in the same locked write.
+document in the same locked write; ``insert_many(check=…)`` keeps a rule over all the documents (one open
+case per child) under the same lock.
 """
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from tinydb import TinyDB
 from tinydb.table import Document
@@ -77,12 +78,18 @@ class Collection:
         return len(self._docs)
 
     # -- writing -------------------------------------------------------------------------------------
-    def insert(self, doc: Doc, operator: str) -> Doc:
-        return self.insert_many([doc], operator)[0]
+    def insert(self, doc: Doc, operator: str, *, check: Callable[[list[Doc]], None] | None = None) -> Doc:
+        return self.insert_many([doc], operator, check=check)[0]
 
-    def insert_many(self, docs: list[Doc], operator: str, *, skip_existing: bool = False) -> list[Doc]:
+    def insert_many(self, docs: list[Doc], operator: str, *, skip_existing: bool = False,
+                    check: Callable[[list[Doc]], None] | None = None) -> list[Doc]:
         """Insert new documents; a key already there refuses the batch, or with ``skip_existing`` (made by
-        someone else since the caller looked) leaves that document as it is. Returns the documents inserted."""
+        someone else since the caller looked) leaves that document as it is. Returns the documents inserted.
+
+        ``check(documents)``, when given, runs under the file's lock on every document as it is then, and
+        may raise to refuse the batch (nothing is written): a rule such as one open case per child, which a
+        check made before the insert cannot keep when two operators insert at once. It must not write or
+        change the documents it gets."""
         if not docs:
             return []
         ts = now_ts()
@@ -99,6 +106,8 @@ class Collection:
             self.storage.defer()
             try:
                 self._sync(self.storage.read())
+                if check is not None:
+                    check(list(self._docs.values()))
                 taken = [key for key in keys if key in self._docs]
                 if taken and not skip_existing:
                     raise StoreError(f"集合“{self.name}”中编号 {taken[0]} 已存在，未保存")

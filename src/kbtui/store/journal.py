@@ -602,6 +602,18 @@ class Journal:
                 continue
             yield entry
 
+    def entries_with(self, key: str) -> Iterator[dict[str, Any]]:
+        """The entries whose ``detail`` has ``key``, in order (only lines naming the key are parsed)."""
+        needle = orjson.dumps(key) + b":"
+        for line in self._lines():
+            if needle in line:
+                try:
+                    entry = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if key in (entry.get("detail") or {}):
+                    yield entry
+
     def last_seq(self) -> int:
         """The sequence number of the last complete entry (reads only the tail of the file)."""
         try:

@@ -25,6 +25,7 @@ from kbtui.domain.controls import escape_controls
 from kbtui.domain.labels import field_label
 from kbtui.services.workspace import WorkspaceError
 from kbtui.store import StoreError
+from kbtui.tui.widgets.check_box import CheckBox
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import DetailStatic, Static, option
 from kbtui.tui.widgets.text_input import TextInput
@@ -141,7 +142,7 @@ class FormDialog(Dialog[T]):
                     yield Label(f.label, classes="form-label")
                     yield self.field_widget(f)
         for check in self.checks:
-            yield Checkbox(check.label, check.value, id=f"c-{check.key}", compact=True)
+            yield CheckBox(check.label, check.value, id=f"c-{check.key}", compact=True)
         yield Static("", id="form-error", classes="form-error")
         yield Static(self.HINT if len(self.fields) > 1 or self.ENTER_SAVES else "Enter 确定　Esc 取消",
                      classes="dialog-hint")

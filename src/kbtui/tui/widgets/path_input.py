@@ -7,11 +7,15 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
+from kbtui.user_paths import suggestible, suggested_names
+
 
 class PathSuggester(Suggester):
     """Suggest the first entry of the typed folder whose name starts with what was typed.
 
-    Folders get a trailing ``/``; only entries ending in one of ``suffixes`` (and folders) are offered.
+    Folders get a trailing ``/``; only entries ending in one of ``suffixes`` (and folders) are offered, and
+    only where the operator may name files (``user_paths.suggestible``: kbtui runs as the service account,
+    which must not show them the data folder's files, nor under sudo a folder they could not list).
     """
 
     def __init__(self, suffixes: tuple[str, ...] = (), base: Path | None = None) -> None:
@@ -31,8 +35,10 @@ def complete_path(value: str, suffixes: tuple[str, ...] = (), base: Path | None 
     root = Path(folder or ".")
     if not root.is_absolute() and base is not None:
         root = base / root
+    if not suggestible(root):       # the data folder's own files, or (under sudo) not the operator's to list
+        return None
     try:
-        names = sorted(os.listdir(root))
+        names = suggested_names(root, sorted(os.listdir(root)))
     except OSError:
         return None
     for name in names:
