@@ -100,6 +100,8 @@ def _typed_options():
 
 
 TYPED = list(_typed_options())
+#: A value each required option's type accepts (the other options of the command must not be wrong too).
+VALID = {"DateType": "2024-09-02", "OutputFile": "out.xlsx"}
 
 
 @pytest.mark.parametrize("path,command,param", TYPED, ids=[f"{' '.join(p)} {o.opts[0]}" for p, _, o in TYPED])
@@ -109,7 +111,7 @@ def test_a_wrong_value_of_a_typed_option_is_refused_in_chinese(path, command, pa
         if isinstance(other, click.Argument) and other.required:
             args += ["x"] * (1 if other.nargs == 1 else 1)
         elif isinstance(other, click.Option) and other.required and other is not param:
-            args += [other.opts[0], "2024-09-02" if type(other.type).__name__ == "DateType" else "1"]
+            args += [other.opts[0], VALID.get(type(other.type).__name__, "1")]
     args += [param.opts[0], "随便写"]
     result = run_cli(*args, data_dir=tmp_path / "data")
     assert result.exit_code == 2, result.output

@@ -12,6 +12,7 @@ import pytest
 from kbtui.services import absences, cases, escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
+from kbtui.tui.screens.cases import advance_lines
 from kbtui.tui.screens.dialogs import ConfirmScreen
 from tests.conftest import run_cli
 from tests.test_escalation_cli import KID, KID2, data  # noqa: F401 - the fixture
@@ -85,6 +86,9 @@ def test_the_question_counts_a_child_marked_twice_once():
     question = report.question(TODAY)
     assert "标注 2 名儿童（辍学 1 人，疑似辍学 1 人）" in question
     assert "新立案卷 1 件" in question and "记入已到的步骤 2 个" in question
+    # … and so do the result and the list F8 shows after P: one line per child, the marks in order
+    assert report.summary().startswith("标注 甲（疑似辍学→辍学）、乙（疑似辍学）；")
+    assert advance_lines(report).splitlines()[:3] == ["标注 2 名儿童：", "　甲（疑似辍学→辍学）", "　乙（疑似辍学）"]
 
 
 def test_f8_p_with_nothing_to_do_asks_nothing(data):

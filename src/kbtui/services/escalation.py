@@ -173,10 +173,18 @@ class AdvanceReport:
     opened: list[str] = field(default_factory=list)                    # case keys
     noted: int = 0
 
+    def marked_children(self) -> list[str]:
+        """One entry per child marked, with the marks in order: 任天佑（疑似辍学→辍学） (advancing over a long
+        absence passes several rungs; the child is still one child)."""
+        marks: dict[str, tuple[str, list[str]]] = {}
+        for id_number, name, status in self.marked:
+            marks.setdefault(id_number, (name, []))[1].append(status)
+        return [f"{name}（{'→'.join(statuses)}）" for name, statuses in marks.values()]
+
     def summary(self) -> str:
         parts = []
         if self.marked:
-            parts.append("标注 " + "、".join(f"{name}（{status}）" for _i, name, status in self.marked))
+            parts.append("标注 " + "、".join(self.marked_children()))
         if self.opened:
             parts.append(f"新立案卷 {len(self.opened)} 件")
         if self.noted:

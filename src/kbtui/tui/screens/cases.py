@@ -318,8 +318,9 @@ def advance_lines(report) -> str:
     """What P did, one child per line (the status line cannot hold a long list)."""
     lines = []
     if report.marked:
-        lines.append(f"标注 {len(report.marked)} 项：")
-        lines += [f"　{name}（{status}）" for _id, name, status in report.marked]
+        children = report.marked_children()
+        lines.append(f"标注 {len(children)} 名儿童：")
+        lines += [f"　{child}" for child in children]
     if report.opened:
         lines.append(f"新立案卷 {len(report.opened)} 件")
     if report.noted:
