@@ -9,7 +9,7 @@ import pytest
 
 from kbtui.domain import checking as chk
 from kbtui.domain.checking import Checker
-from kbtui.services import campaigns, checking, people, responsibility, spotcheck, tasks, visits
+from kbtui.services.campaign import campaigns, checking, people, responsibility, spotcheck, tasks, visits
 from tests.campaign_helpers import make_workspace, pending_ids
 
 # What the visitors find for each derived situation (and the evidence they bring back).
@@ -100,7 +100,7 @@ def test_whole_campaign(tmp_path, profile):
     assert report["totals"]["done"] == len(need) and report["totals"]["late"] == 0
     visited = [ws.store.get(i) for i in need]
     assert all(r["check_level"] == "录入" for r in visited)
-    from kbtui.services.checks import missing_evidence
+    from kbtui.services.intake.checks import missing_evidence
 
     assert not any(missing_evidence(r, ws.statuses) for r in visited)
 
@@ -147,7 +147,7 @@ def test_whole_campaign(tmp_path, profile):
     records = list(ws.store.all())
     lctx = ws.context(setup["after"])
     if ws.ledgers:
-        from kbtui.services.ledgers import export_ledger
+        from kbtui.services.reporting.ledgers import export_ledger
 
         for ledger_id, ledger in ws.ledgers.items():
             members = ledger.members(records, lctx)

@@ -2,7 +2,7 @@
 import datetime as dt
 import json
 
-from kbtui.services import campaigns, visits
+from kbtui.services.campaign import campaigns, visits
 from tests.campaign_helpers import make_workspace, pending_ids
 from tests.conftest import run_cli
 

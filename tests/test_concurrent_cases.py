@@ -11,8 +11,9 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.escalation import DROPOUT, SUSPECTED
-from kbtui.services import absences, cases, visits
-from kbtui.services.absences import EscalationError
+from kbtui.services.escalation import absences, cases
+from kbtui.services.campaign import visits
+from kbtui.services.escalation.absences import EscalationError
 from kbtui.services.workspace import Workspace
 from kbtui.store import StaleEditError
 from tests.reliability_helpers import another_edit_first, assert_store_matches_journal, two_operators

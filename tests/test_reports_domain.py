@@ -14,7 +14,7 @@ from kbtui.domain.report import (
     total_of,
 )
 from kbtui.profiles import parse_profile
-from kbtui.services.reports import _ranges
+from kbtui.services.reporting.reports import _ranges
 
 PROFILE = parse_profile({
     "locality": {"township": "清河镇", "villages": ["东村", "西村", "南村"]},

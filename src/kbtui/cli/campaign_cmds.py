@@ -9,10 +9,10 @@ import click
 from kbtui.cli.common import InputFile, cli, print_json, with_workspace
 from kbtui.domain import campaign as cp
 from kbtui.domain import responsibility as resp
-from kbtui.services import campaigns as campaigns_svc
-from kbtui.services import people as people_svc
-from kbtui.services import responsibility as resp_svc
-from kbtui.services import tasks as tasks_svc
+from kbtui.services.campaign import campaigns as campaigns_svc
+from kbtui.services.campaign import people as people_svc
+from kbtui.services.campaign import responsibility as resp_svc
+from kbtui.services.campaign import tasks as tasks_svc
 from kbtui.services.workspace import Workspace
 
 

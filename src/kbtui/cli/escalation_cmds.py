@@ -10,11 +10,11 @@ from kbtui.cli.common import InputFile, OutputFile, cli, print_json, stdin_is_te
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services import absences as absence_service
-from kbtui.services import case_forms
-from kbtui.services import cases as case_service
-from kbtui.services import escalation as escalation_service
-from kbtui.services.absences import EscalationError
+from kbtui.services.escalation import absences as absence_service
+from kbtui.services.escalation import case_forms
+from kbtui.services.escalation import cases as case_service
+from kbtui.services.escalation import escalation as escalation_service
+from kbtui.services.escalation.absences import EscalationError
 from kbtui.services.workspace import Workspace
 
 

@@ -54,7 +54,7 @@ class Column:
     header: str
     value: ValueFn
     width: int = 12
-    key: str = ""      # the record field shown, if any: ID and phone fields are masked in exports (services.access)
+    key: str = ""      # the record field shown, if any: ID and phone fields are masked in exports (services.access.access)
 
 
 def field_column(header: str, key: str, width: int = 12) -> Column:

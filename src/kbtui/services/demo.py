@@ -34,14 +34,14 @@ DEFAULT_REGION = "500224"
 # Demo data of the feature modules, as "module:function", each called as fn(workspace, plan, rng) in this
 # order: preparers before the children are stored (they may fill in plan.records), makers after.
 DEMO_PREPARERS: tuple[str, ...] = (
-    "kbtui.services.people:prepare_demo_people",
-    "kbtui.services.people:name_demo_visitors",
+    "kbtui.services.campaign.people:prepare_demo_people",
+    "kbtui.services.campaign.people:name_demo_visitors",
 )
 DEMO_VISIT = "demo"     # the recorder of a demo visit until name_demo_visitors names the people who made it
 EXTRA_MAKERS: tuple[str, ...] = (
-    "kbtui.services.people:make_demo_tasks",
-    "kbtui.services.escalation:make_demo_absences",
-    "kbtui.services.placement_demo:make_demo",
+    "kbtui.services.campaign.people:make_demo_tasks",
+    "kbtui.services.escalation.escalation:make_demo_absences",
+    "kbtui.services.disability.placement_demo:make_demo",
 )
 
 

@@ -3,7 +3,7 @@
 Keyboard only: Tab switches between the two tables; on a due action D records it done; on either
 table A records a persuasion attempt, R marks the child back at school (劝返复学), C closes the case
 (动态销号), Enter shows the case; N records an absence, P advances the ladders to today.
-Everything goes through ``services.absences`` / ``services.cases`` / ``services.escalation``.
+Everything goes through ``services.escalation.absences`` / ``services.escalation.cases`` / ``services.escalation.escalation``.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from textual.widgets import DataTable
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
-from kbtui.services import absences as absence_service
-from kbtui.services import cases as case_service
-from kbtui.services import escalation as escalation_service
-from kbtui.services.absences import EscalationError
+from kbtui.services.escalation import absences as absence_service
+from kbtui.services.escalation import cases as case_service
+from kbtui.services.escalation import escalation as escalation_service
+from kbtui.services.escalation.absences import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar

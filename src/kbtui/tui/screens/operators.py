@@ -1,7 +1,7 @@
 """操作员 screen: who may use this data folder, with which role and scope.
 
 Everyone sees the list; a 镇管理员 adds (A), edits (E) and removes (D) operators. Everything goes
-through ``services.access`` (which refuses other roles and keeps at least one 镇管理员), and each change
+through ``services.access.access`` (which refuses other roles and keeps at least one 镇管理员), and each change
 is journaled.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kbtui.domain import roles as R
-from kbtui.services import access
+from kbtui.services.access import access
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
@@ -21,7 +21,7 @@ from kbtui.tui.widgets.shown import DataTable, Static
 
 
 class OperatorForm(FormDialog):
-    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access``
+    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access.access``
     (a refusal stays in the form); the login of an operator being edited cannot change. Returns the saved
     operator or None."""
 

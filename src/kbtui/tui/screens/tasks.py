@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from kbtui.services import campaigns, tasks
+from kbtui.services.campaign import campaigns, tasks
 from kbtui.tui.widgets.bars import bar_chart, headed_grid, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
