@@ -9,7 +9,8 @@ import pytest
 
 from kbtui.domain import checking as chk
 from kbtui.domain.checking import Checker
-from kbtui.services.campaign import campaigns, checking, people, responsibility, spotcheck, tasks, visits
+from kbtui.services.campaign import checking, people, responsibility, spotcheck, tasks, visits
+from kbtui.services.campaign.overview import campaign_overview
 from tests.campaign_helpers import make_workspace, pending_ids
 
 # What the visitors find for each derived situation (and the evidence they bring back).
@@ -76,7 +77,7 @@ def test_whole_campaign(tmp_path, profile):
                 assert record["responsible_edu"] in middle
 
     # where the campaign is; tasks before the visits
-    overview = campaigns.campaign_overview(ws, setup["before"])
+    overview = campaign_overview(ws, setup["before"])
     assert overview["current_phase"] == setup["current"] and overview["days_left"] > 0
     need = pending_ids(ws)
     assert overview["tasks"]["assigned"] == overview["tasks"]["open"] == len(need) > 10
@@ -161,5 +162,5 @@ def test_whole_campaign(tmp_path, profile):
         in_campaign = [r for r in records if lctx.classify(r).in_campaign]
         reviewed = [r for r in in_campaign if chk.checked_at_least(r, "县复核")]
         assert {r["id_number"] for r in visited} <= {r["id_number"] for r in reviewed}
-    overview = campaigns.campaign_overview(ws, setup["after"])
+    overview = campaign_overview(ws, setup["after"])
     assert overview["tasks"]["late"] == 0 and overview["checking"]["退回"] == 0

@@ -32,7 +32,7 @@ def test_the_check_character_in_base_13_is_the_weighted_sum():
     rng = random.Random(11643)
     for _ in range(20_000):
         digits = "".join(rng.choice("0123456789") for _ in range(17))
-        assert src._check_char(digits) == "10X98765432"[sum(int(d) * w for d, w in zip(digits, WEIGHTS)) % 11]
+        assert src.check_char(digits) == "10X98765432"[sum(int(d) * w for d, w in zip(digits, WEIGHTS)) % 11]
 
 
 @pytest.mark.parametrize("raw, expected", [

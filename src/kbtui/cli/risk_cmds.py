@@ -14,7 +14,7 @@ from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_export as export_service
 from kbtui.services.risk import risk_trend as trend_service
 from kbtui.services.risk import risk_work as work_service
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
 
 

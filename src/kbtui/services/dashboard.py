@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from kbtui.domain import status as st
 from kbtui.services.children.stats import campaign_stats, village_progress
+from kbtui.services.campaign.campaigns import current_campaign
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,6 @@ def phase_states(source, today: dt.date) -> list[PhaseState]:
 
 def campaign_heading(workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
     """The current campaign's title and its phases against ``today`` (cheap: no child is read)."""
-    from kbtui.services.campaign.campaigns import current_campaign
-
     campaign = current_campaign(workspace)
     return campaign.title, phase_states(campaign, today)
 

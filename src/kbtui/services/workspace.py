@@ -162,6 +162,7 @@ TUI_HOOKS: tuple[RegistryHook, ...] = (
     RegistryHook("kbtui_register_list_columns", "名单列"),
     RegistryHook("kbtui_register_commands", "命令"),
 )
+from kbtui.services.campaign.campaigns import current_campaign
 
 
 def fill_registries(host: PluginHost) -> None:
@@ -297,8 +298,6 @@ class Workspace:
     def campaign_profile(self) -> Profile:
         """The profile as the current campaign sees it: a campaign of another year counts ages on the
         cutoff day of its own year (classification, ledgers, checks and reports use this)."""
-        from kbtui.services.campaign.campaigns import current_campaign
-
         campaign = current_campaign(self)
         if campaign.year == self.profile.year:
             return self.profile

@@ -21,15 +21,10 @@ from kbtui.domain import roles as R
 from kbtui.excel.saving import output_problem
 from kbtui.services.access import disclosure
 from kbtui.services.access.gate import operator_of, raw_store, require
-from kbtui.services.intake.import_check import Issue
 from kbtui.services.access.scope import Record, ScopedStore
 from kbtui.store import StoreError
 from kbtui.store.journal import make_entry
 
-# Re-exported for modules that still reach operators through ``access`` and are being changed by others
-# right now (tui/screens/operators.py); new code imports them from services.access.operators / operator_admin.
-from kbtui.services.access.operator_admin import add_operator, list_operators, remove_operator
-from kbtui.services.access.operators import Operator
 
 
 class OutputPathError(StoreError):
@@ -149,43 +144,7 @@ def row_problem(workspace, id_number: str, values: Record) -> str | None:
     return f"{problem}，不能由您导入" if problem else None
 
 
-def reject_out_of_scope(workspace, checked) -> int:
-    """For an import being prepared (``services.intake.importer``): move rows outside the scope to the rejects.
-
-    ``checked`` has ``good`` [(id, values, row number)], ``rejects`` [(Row, reason)], ``issues``,
-    ``rejected``, ``warned`` and ``table.rows``. Raises AccessDenied when the role may not import.
-    Returns the number of rows moved.
-    """
-    require(workspace, R.IMPORT, "导入名单")
-    store = workspace.store
-    if not isinstance(store, ScopedStore) or store.scope.everything:
-        return 0
-    store.scope.reset()
-    rows = {row.number: row for row in checked.table.rows}
-    keep, dropped = [], {}
-    for item in checked.good:
-        id_number, values, number = item
-        problem = row_problem(workspace, id_number, values)
-        if problem:
-            dropped[number] = problem
-        else:
-            keep.append(item)
-    if not dropped:
-        return 0
-    warned = {row.number for row, _why in checked.rejects}
-    checked.rejects[:] = [(row, why) for row, why in checked.rejects if row.number not in dropped]
-    checked.warned -= len(warned & set(dropped))
-    for number, problem in dropped.items():
-        checked.rejects.append((rows[number], "未导入：" + problem))
-        checked.issues.append(Issue(number, "", problem, False))
-    checked.rejected += len(dropped)
-    checked.good[:] = keep
-    return len(dropped)
-
-
 __all__ = [
     "can_see_full", "export_file", "export_properties", "export_record", "list_masker", "list_record",
-    "mask_record", "mask_row", "record_export", "reject_out_of_scope", "row_problem",
-    # re-exported, see above
-    "Operator", "add_operator", "list_operators", "remove_operator",
+    "mask_record", "mask_row", "record_export", "row_problem",
 ]

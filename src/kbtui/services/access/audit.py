@@ -28,6 +28,9 @@ from kbtui.store import Journal, StoreError
 from kbtui.store import consistency as C
 from kbtui.store import signing
 from kbtui.store.chain import ChainCheck
+from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, operators_digest, operators_path
+from kbtui.store.storage import locked, make_lock
+from kbtui.store.chain import check_journal
 
 BOOKKEEPING_LABELS = {"_v": "版本号", "_by": "修改人", "_at": "修改时间"}
 SHOWN = 20                      # problems listed in full; the rest are counted
@@ -110,9 +113,6 @@ def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | No
     """(problem, note): operators.toml against the digests the journal recorded for it (every change kbtui
     makes to it records the file's digest before and after, ``operators.journal_change``): the file must be
     what the last change left, and each change must have found what the one before left."""
-    from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, operators_digest, operators_path
-    from kbtui.store.storage import locked, make_lock
-
     def compare() -> tuple[list[dict], str | None]:
         return list(journal.entries_with(DIGEST_KEY)), operators_digest(root)
 
@@ -145,8 +145,6 @@ def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | No
 
 def verify_journal(journal: Journal) -> VerifyReport:
     """The journal alone (no store files, no backups)."""
-    from kbtui.store.chain import check_journal
-
     return _chain_report(check_journal(journal))
 
 

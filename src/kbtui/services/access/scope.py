@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 from kbtui.domain import roles as R
 from kbtui.services.access.operators import AccessDenied, Operator
 from kbtui.store import ChildStore, edits
+from kbtui.store import RecordNotFound
 
 CHILD_REF = "id_number"          # collection documents about a child carry its ID number
 PEOPLE_COLLECTION = "people"
@@ -160,8 +161,6 @@ class ScopedStore:
 
     def require(self, id_number: str) -> Record:
         """The child, or AccessDenied / RecordNotFound saying why not (for detail views)."""
-        from kbtui.store import RecordNotFound
-
         record = self.raw.get(id_number)
         if record is None:
             raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")

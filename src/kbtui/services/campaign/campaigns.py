@@ -12,14 +12,13 @@ that was interrupted safe to run again.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from kbtui.domain import campaign as cp
-from kbtui.domain import checking
 from kbtui.domain import roles as R
 from kbtui.domain.campaign import Campaign
-from kbtui.profiles import Phase, Profile
+from kbtui.domain.campaign import Phase
+from kbtui.profiles import Profile
 from kbtui.services.access import gate
 from kbtui.store import StoreError
 
@@ -106,7 +105,7 @@ def new_campaign(workspace, campaign_id: str, title: str, year: int, phases: lis
     return campaign
 
 
-def _set_current(workspace, campaign_id: str, **extra: Any) -> None:
+def set_current(workspace, campaign_id: str, **extra: Any) -> None:
     workspace.store.collection(STATE).upsert(CURRENT_DOC, {"campaign": campaign_id, **extra}, workspace.operator)
 
 
@@ -144,7 +143,7 @@ def switch_campaign(workspace, campaign_id: str) -> int:
     _ensure_first(workspace)
     source = state.get("switching_from") or old
     # mark first: if interrupted, the next switch knows where the unmoved records come from
-    _set_current(workspace, target.id, switching=True, switching_from=source)
+    set_current(workspace, target.id, switching=True, switching_from=source)
     store = gate.raw_store(workspace)
     store.refresh()
     updates = []
@@ -154,7 +153,7 @@ def switch_campaign(workspace, campaign_id: str) -> int:
             updates.append((record["id_number"], lambda current: switch_changes(current, source, target.id)))
     changed = store.apply_many(updates, workspace.operator, action="campaign.switch",
                                detail={"from": source, "to": target.id})
-    _set_current(workspace, target.id, switching=False, switching_from=None)
+    set_current(workspace, target.id, switching=False, switching_from=None)
     return changed
 
 
@@ -163,40 +162,3 @@ def findings_of(record: dict, campaign_id: str, current_id: str) -> dict[str, An
     if record_campaign(record, current_id) == campaign_id:
         return {k: record.get(k) for k in PER_CAMPAIGN_FIELDS if record.get(k) is not None}
     return dict((record.get("findings") or {}).get(campaign_id) or {})
-
-
-def campaign_overview(workspace, today: dt.date | dt.datetime) -> dict[str, Any]:
-    """Where the current campaign is, for the dashboard and ``kbtui campaign status``.
-
-    ``phases``: every phase with ``state`` (done/current/upcoming), ``state_label`` and ``days_left``;
-    ``current_phase`` / ``days_left`` of the phase being worked on (None when all are over);
-    ``overdue_phases``: names of phases whose deadline passed; ``visit_deadline``;
-    ``tasks``: assigned / done / open / late visit tasks, ``late_by_village``;
-    ``checking``: findings per checking level (and 退回); ``evidence_missing``: not-dropout findings
-    without evidence.
-    """
-    from kbtui.services.intake import checks as checks_mod
-    from kbtui.services.campaign import tasks as tasks_mod
-
-    campaign = current_campaign(workspace)
-    day = today.date() if isinstance(today, dt.datetime) else today
-    statuses = cp.phase_statuses(campaign.phases, today)
-    current = next((s for s in statuses if s.state == cp.CURRENT), None)
-    records = list(workspace.store.all())
-    summary = tasks_mod.task_report(workspace, day, records=records)
-    deadline = cp.visit_deadline(campaign)
-    evidence_missing = sum(1 for r in records if checks_mod.missing_evidence(r, workspace.statuses))
-    return {
-        "campaign": {"id": campaign.id, "title": campaign.title, "year": campaign.year},
-        "campaigns": len(list_campaigns(workspace)),
-        "today": day.isoformat(),
-        "phases": [s.as_dict() for s in statuses],
-        "current_phase": current.name if current else None,
-        "days_left": current.days_left if current else None,
-        "overdue_phases": [s.name for s in statuses if s.state == cp.DONE],
-        "visit_deadline": deadline.isoformat(timespec="minutes") if deadline else None,
-        "tasks": summary["totals"],
-        "late_by_village": {v["village"]: v["late"] for v in summary["by_village"] if v["late"]},
-        "checking": checking.level_counts(r for r in records if r.get("status")),
-        "evidence_missing": evidence_missing,
-    }

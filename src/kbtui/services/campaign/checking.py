@@ -16,6 +16,7 @@ from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.responsibility import Rules
 from kbtui.domain.sorting import place_key
+from kbtui.services.campaign.people import PEOPLE
 from kbtui.services.children.places import village_problem
 from kbtui.store import StaleEditError, StoreError, edits
 
@@ -44,8 +45,6 @@ def operator_checker(workspace, name: str | None = None) -> chk.Checker:
     logged in with the 学校 account is still 校长). Unit: the account's first village or school, else the
     register's.
     """
-    from kbtui.services.campaign.people import PEOPLE
-
     account = getattr(workspace, "account", None) if name is None else None
     names = {name or workspace.operator}
     if account is not None:

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign.people import PEOPLE, PeopleError, find_person
+from kbtui.services.campaign.tasks import sync_tasks
 
 
 def rules(workspace) -> resp.Rules:
@@ -53,8 +54,6 @@ def _apply(workspace, plan: dict[str, dict[str, str]], detail: dict, *, only_emp
         if any((record.get(k) or "") != v for k, v in changes.items()):
             updates.append((id_number, assigning(changes)))
     changed = workspace.store.apply_many(updates, workspace.operator, action="assign", detail=detail)
-    from kbtui.services.campaign.tasks import sync_tasks
-
     sync_tasks(workspace)
     return changed
 

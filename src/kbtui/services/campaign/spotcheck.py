@@ -21,6 +21,9 @@ from kbtui.domain.responsibility import household_key
 from kbtui.domain.sorting import place_key, value_key
 from kbtui.services.access import access, gate
 from kbtui.store import StoreError
+from kbtui.services.campaign.campaigns import current_campaign_id
+from kbtui.services.campaign.campaigns import current_campaign
+from kbtui.services.campaign.visits import finding_problem
 
 DRAWS = "spotchecks"
 RESULTS = "spotcheck_results"
@@ -44,8 +47,6 @@ def sizes(workspace) -> dict[str, int]:
 
 
 def _campaign_id(workspace) -> str:
-    from kbtui.services.campaign.campaigns import current_campaign_id
-
     return current_campaign_id(workspace)
 
 
@@ -146,8 +147,7 @@ def list_rows(workspace) -> list[list[Any]]:
 def export_list(workspace, path: str | Path, today: dt.date | None = None) -> int:
     """The printable spot-check list (Excel form) of the children within the operator's scope, ID and phone
     numbers masked for roles that may not see them, journaled; returns the number of children listed."""
-    from kbtui.excel.writer import write_form
-    from kbtui.services.campaign.campaigns import current_campaign
+    from kbtui.excel.writer import write_form  # heavy: imported where used
 
     campaign = current_campaign(workspace)
     found = current_draw(workspace) or {}
@@ -168,8 +168,6 @@ def export_list(workspace, path: str | Path, today: dt.date | None = None) -> in
 def record_result(workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
                   by: str | None = None) -> dict[str, Any]:
     """Record what the spot-check found for one child, next to the earlier finding."""
-    from kbtui.services.campaign.visits import finding_problem
-
     problem = finding_problem(workspace, status)
     if problem:
         raise SpotcheckError(problem)

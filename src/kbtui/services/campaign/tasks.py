@@ -24,6 +24,7 @@ from kbtui.domain import status as st
 from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
 from kbtui.domain.sorting import place_key
 from kbtui.services.access import gate
+from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
 from kbtui.services.children.places import village_problem
 from kbtui.store import StaleEditError, StoreError
@@ -45,12 +46,6 @@ def task_key(campaign_id: str, id_number: str, kind: str = VISIT) -> str:
     return f"{campaign_id}:{id_number}:{kind}"
 
 
-def _campaign(workspace):
-    from kbtui.services.campaign.campaigns import current_campaign
-
-    return current_campaign(workspace)
-
-
 def _due_of(doc: dict | None, default: dt.datetime | None) -> dt.datetime | None:
     if doc and doc.get("due"):
         return dt.datetime.fromisoformat(doc["due"])
@@ -66,7 +61,7 @@ def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, in
     counts = {"created": 0, "updated": 0, "closed": 0, "reopened": 0}
     if not gate.allowed(workspace, R.WRITE) or getattr(workspace.store, "read_only", False):
         return counts
-    campaign = _campaign(workspace)
+    campaign = current_campaign(workspace)
     ctx = workspace.context()
     coll = workspace.store.collection(TASKS)
     docs = {d["id_number"]: d for d in coll.find(campaign=campaign.id, kind=VISIT)}
@@ -116,7 +111,7 @@ def close_visit_task(workspace, id_number: str, *, date: str | None = None, how:
                      visitors: Iterable[str] = ()) -> dict | None:
     """Close the child's visit task of the current campaign (called when a visit is recorded); made closed
     when the child had none. One locked write: a task closed by someone else meanwhile stays as they closed it."""
-    campaign = _campaign(workspace)
+    campaign = current_campaign(workspace)
     key = task_key(campaign.id, id_number)
     fields = {"state": DONE, "done_at": date or dt.date.today().isoformat(), "done_by": workspace.operator,
               "done_how": how, "visitors": list(visitors)}
@@ -146,7 +141,7 @@ def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor
     record = workspace.store.get(id_number)
     if record is None:
         raise StoreError(f"找不到身份证号为 {id_number} 的儿童")
-    campaign = _campaign(workspace)
+    campaign = current_campaign(workspace)
     value = due.isoformat(timespec="minutes") if isinstance(due, dt.datetime) else \
         dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
     now = dt.datetime.now().isoformat(timespec="seconds")
@@ -167,14 +162,14 @@ def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor
 
 def planned_visits(workspace) -> dict[str, dict]:
     """The planned home visits of the current campaign, by ID number (open and done)."""
-    campaign = _campaign(workspace)
+    campaign = current_campaign(workspace)
     return {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=PLANNED)}
 
 
 def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
     """Give tasks their own due date (None: back to the visit phase's deadline). Returns tasks changed."""
     sync_tasks(workspace)
-    campaign = _campaign(workspace)
+    campaign = current_campaign(workspace)
     coll = workspace.store.collection(TASKS)
     if isinstance(due, dt.datetime):
         value = due.isoformat(timespec="minutes")
@@ -229,7 +224,7 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
         raise StoreError(problem)
     if person and not any(p.get("name") == _person_name(person) for p in list_people(workspace)):
         raise StoreError(f"人员名单中没有“{person}”（kbtui people list 查看人员名单）")
-    campaign = _campaign(workspace)
+    campaign = current_campaign(workspace)
     deadline = cp.visit_deadline(campaign)
     ctx = workspace.context(today if not isinstance(today, dt.datetime) else today.date())
     docs = {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=VISIT)}

@@ -25,6 +25,7 @@ COMMON_FINDINGS: tuple[str, ...] = (
     st.IN_SCHOOL, "外地就读", "区域内就读无学籍", "省内外就读无学籍", "延缓入学", "休学", "疑似辍学", "辍学",
     "户籍迁出",
 )
+from kbtui.services.access.operators import OperatorsError, load_operators
 HOW = ("入户", "电话", "学校核实", "其他")
 
 
@@ -86,8 +87,6 @@ def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[i
 def visitor_names(workspace, visitors: Iterable[str]) -> list[str]:
     """Who visited, as people's names: an operator's login (``lisi``) becomes their name (李四); nobody
     given means the operator (by name)."""
-    from kbtui.services.access.operators import OperatorsError, load_operators
-
     names = [v.strip() for v in visitors if v and v.strip()]
     account = getattr(workspace, "account", None)
     if not names:

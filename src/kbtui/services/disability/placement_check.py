@@ -12,7 +12,7 @@ from kbtui.domain import disability as d
 from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.services.disability.placements import (
-    ASSESSMENTS, PLACEMENTS, SESSIONS, _today, assessments_of, current_placement, find_child, frequency_rule,
+    ASSESSMENTS, PLACEMENTS, SESSIONS, today_or, assessments_of, current_placement, find_child, frequency_rule,
     is_home_delivery, placement_history, school_calendar, sessions_of,
 )
 from kbtui.services.workspace import Workspace
@@ -147,7 +147,7 @@ def needs_placement(record: Record, situation: str, statuses: st.StatusRegistry)
 
 def disabled_children(workspace: Workspace, on: dt.date | None = None) -> list[ChildPlacement]:
     """Every disabled child of the campaign cohorts with assessment, placement, delivery and actions."""
-    on = _today(on)
+    on = today_or(on)
     ctx = workspace.context(on)
     statuses = workspace.statuses
     by_child: dict[str, list[dict]] = defaultdict(list)
@@ -256,7 +256,7 @@ def summary(workspace: Workspace, on: dt.date | None = None) -> dict:
 
 def child_view(workspace: Workspace, id_number: str, on: dt.date | None = None) -> dict:
     """Everything about one disabled child's placement, JSON-ready (``placement show``, the TUI screen)."""
-    on = _today(on)
+    on = today_or(on)
     record = find_child(workspace, id_number)
     child_id = record["id_number"]
     situation = workspace.context(on).classify(record).situation

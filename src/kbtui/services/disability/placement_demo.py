@@ -7,7 +7,7 @@ from typing import Any
 from kbtui.domain import disability as d
 from kbtui.domain import status as st
 from kbtui.services.disability.placements import (
-    ASSESSMENTS, PLACEMENTS, SESSIONS, _assessment_summary, _history, frequency_rule, placement_summary,
+    ASSESSMENTS, PLACEMENTS, SESSIONS, assessment_summary, history_with, frequency_rule, placement_summary,
     school_calendar,
 )
 from kbtui.services.workspace import Workspace
@@ -44,7 +44,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         if situation is None and ctx.classify(record).situation == st.IN_SCHOOL and rng.random() < 0.8:
             situation = "随班就读"              # in an ordinary class on the school list
             changes["status"] = situation
-            changes["status_history"] = _history(record, situation, dt.date(year, 9, 2).isoformat(), workspace.operator,
+            changes["status_history"] = history_with(record, situation, dt.date(year, 9, 2).isoformat(), workspace.operator,
                                                  "专家委员会评估安置", "安置方式：随班就读")
         if situation in DEMO_OPTION:
             option, conclusion = DEMO_OPTION[situation], DEMO_CONCLUSION[situation]
@@ -61,7 +61,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
                           "date": assessed.isoformat(), "members": DEMO_MEMBERS, "conclusion": conclusion,
                           "recommend": option, "review_date": dt.date(year + 2, 6, 30).isoformat(), "note": ""}
             assessments.append(assessment)
-            changes["assessment"] = _assessment_summary(assessment)
+            changes["assessment"] = assessment_summary(assessment)
         decided = dt.date(year, 9, 2) + dt.timedelta(days=rng.randrange(6))
         school = record.get("school") or (workspace.profile.schools or ["中心小学"])[0]
         if option != d.EXEMPTION and not record.get("student_no"):
@@ -102,7 +102,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         changes["placement"] = placement_summary(doc)
         if situation == "免予入学":
             changes["status"] = situation
-            changes["status_history"] = _history(record, situation, decided.isoformat(), workspace.operator,
+            changes["status_history"] = history_with(record, situation, decided.isoformat(), workspace.operator,
                                                  "专家委员会评估安置", "安置方式：免予入学")
         updates.append((record["id_number"], changes))
     store, operator = workspace.store, workspace.operator

@@ -20,8 +20,9 @@ from typing import Any, Sequence
 
 from kbtui.domain import disability as d
 from kbtui.domain.child import Record
-from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.services import lookup
+from kbtui.services import school_calendar as school_calendar_service
 from kbtui.services.workspace import Workspace, WorkspaceError
 
 ASSESSMENTS = "assessments"
@@ -61,19 +62,12 @@ def split_names(value: str | Sequence[str] | None) -> list[str]:
     return names
 
 
-def _today(today: dt.date | None) -> dt.date:
+def today_or(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
 def find_child(workspace: Workspace, id_number: str) -> Record:
-    try:
-        key = normalize_id(id_number)
-    except IdNumberError:
-        key = str(id_number).strip()
-    record = workspace.store.get(key)
-    if record is None:
-        raise PlacementError(f"找不到身份证号为 {id_number} 的儿童")
-    return record
+    return lookup.find_child(workspace, id_number, PlacementError)
 
 
 def option_named(workspace: Workspace, name: str) -> d.PlacementOption:
@@ -103,11 +97,9 @@ def school_calendar(workspace: Workspace) -> d.Calendar:
         calendar = d.Calendar.from_profile(workspace.profile.section("calendar"))
     except d.DisabilityError as err:
         raise PlacementError(str(err)) from None
-    from kbtui.services.escalation import absences
-
     try:
-        school = absences.calendar_of(workspace)
-    except absences.EscalationError as err:
+        school = school_calendar_service.calendar_of(workspace)
+    except ValueError as err:
         raise PlacementError(str(err)) from None
     extra = {day for day in (school.national.holidays if school.national else ()) if day.weekday() < 5}
     for rest in school.breaks:
@@ -115,7 +107,7 @@ def school_calendar(workspace: Workspace) -> d.Calendar:
     return dataclasses.replace(calendar, holidays=calendar.holidays | extra) if extra else calendar
 
 
-def _history(record: Record, status: str, date: str, by: str, how: str, note: str) -> list[dict]:
+def history_with(record: Record, status: str, date: str, by: str, how: str, note: str) -> list[dict]:
     history = list(record.get("status_history") or [])
     history.append({"status": status, "date": date, "by": by, "how": how, "note": note})
     return history
@@ -164,7 +156,7 @@ def latest_assessment(workspace: Workspace, id_number: str) -> dict | None:
     return found[-1] if found else None
 
 
-def _assessment_summary(doc: dict) -> dict:
+def assessment_summary(doc: dict) -> dict:
     return {"key": doc["key"], "date": doc.get("date", ""), "conclusion": doc.get("conclusion", ""),
             "recommend": doc.get("recommend", ""), "review_date": doc.get("review_date", ""),
             "members": list(doc.get("members") or [])}
@@ -190,7 +182,7 @@ def assess(workspace: Workspace, id_number: str, *, date: Any, members: Any, con
     # the latest assessment read under the child's lock: of two assessments saved at once the record keeps
     # the later one's summary, whichever process writes last
     workspace.store.update(record["id_number"],
-                           lambda current: {"assessment": _assessment_summary(latest_assessment(
+                           lambda current: {"assessment": assessment_summary(latest_assessment(
                                workspace, current["id_number"]) or doc)},
                            workspace.operator, action="assessment")
     return doc
@@ -239,7 +231,7 @@ def decide(workspace: Workspace, id_number: str, option_name: str, *, school: st
     if option.situation not in workspace.statuses:
         raise PlacementError(f"安置方式“{option.name}”对应的情况“{option.situation}”未登记，请检查插件")
     assessment = latest_assessment(workspace, record["id_number"])
-    decided = parse_day(date, "安置日期") if date else _today(today).isoformat()
+    decided = parse_day(date, "安置日期") if date else today_or(today).isoformat()
     unknown = sorted(set(fields or {}) - set(option.fields))
     if unknown:
         allowed = "、".join(f"{k}（{v}）" for k, v in option.fields.items()) or "（无）"
@@ -290,7 +282,7 @@ def place(workspace: Workspace, id_number: str, option_name: str, **kwargs: Any)
         now_option = workspace.placements.get(now.get("option", "")) or option
         changes: dict[str, Any] = {
             "status": now_option.situation,
-            "status_history": _history(current, option.situation, doc["date"], workspace.operator,
+            "status_history": history_with(current, option.situation, doc["date"], workspace.operator,
                                        "专家委员会评估安置" if doc["assessment"] else "安置",
                                        f"安置方式：{option.name}" + (f"；{doc['note']}" if doc["note"] else "")),
             "placement": placement_summary(now),
@@ -339,7 +331,7 @@ def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str
         now = placement.get("option") if placement else "未安置"
         raise PlacementError(f"{record.get('name', '')}当前安置方式为“{now}”，不是送教上门，不能登记送教记录")
     day = parse_day(date, "送教日期")
-    if day > _today(today).isoformat():
+    if day > today_or(today).isoformat():
         raise PlacementError(f"送教日期 {day} 晚于今天，不能预先登记")
     if placement.get("start") and day < placement["start"]:
         raise PlacementError(f"送教日期 {day} 早于送教开始日期 {placement['start']}")

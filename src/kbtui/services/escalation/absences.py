@@ -6,7 +6,7 @@ An absence document in ``store.collection("absences")``::
      returned_on (optional), recorded_on}
 
 ``days`` / ``hours`` / ``until`` describe an absence of known length (the child came back afterwards);
-without them the child is still away until ``record_return``.
+without them the child is still away until its return is recorded (``cases.record_absence_return``).
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import Episode, Span, episodes, span_of
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date, too_long
+from kbtui.services import lookup, school_calendar
+from kbtui.services.lookup import EscalationError
 
 COLLECTION = "absences"
 
@@ -38,14 +40,8 @@ YES = {"是", "有", "已请假", "请假", "y", "yes", "true", "1", "√", "✓
 NO = {"", "否", "无", "未请假", "没有", "n", "no", "false", "0", "×"}
 
 
-class EscalationError(ValueError):
-    """A request the escalation services refuse; the message is Chinese and says what to do."""
-
-
 def calendar_of(workspace: Any) -> SchoolCalendar:
     """The school calendar (national holidays and 调休 with the profile's terms and local days)."""
-    from kbtui.services import school_calendar
-
     try:
         return school_calendar.calendar_of(workspace)
     except ValueError as err:
@@ -56,15 +52,8 @@ def collection(workspace: Any):
     return workspace.store.collection(COLLECTION)
 
 
-def _child(workspace: Any, id_number: str) -> dict:
-    try:
-        normalized = normalize_id(id_number)
-    except IdNumberError:
-        normalized = str(id_number).strip()
-    record = workspace.store.get(normalized)
-    if record is None:
-        raise EscalationError(f"找不到身份证号为 {id_number} 的儿童，请先导入或录入该儿童")
-    return record
+def find_child(workspace: Any, id_number: str) -> dict:
+    return lookup.find_child(workspace, id_number, EscalationError, "，请先导入或录入该儿童")
 
 
 def _iso(day: dt.date | str | None) -> str | None:
@@ -110,7 +99,7 @@ def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: i
                 reason: str = "", reported_by: str = "", source: str = "") -> dict:
     """Record one absence of a child; returns the stored document. ``source``: where it was read
     (考勤表 for an attendance sheet)."""
-    record = _child(workspace, id_number)
+    record = find_child(workspace, id_number)
     given = [n for n, v in (("天数", days), ("结束日期", until), ("小时数", hours)) if v not in (None, "")]
     if len(given) > 1:
         raise EscalationError(f"缺课天数、结束日期、小时数只能填一项，现在填了：{'、'.join(given)}")
@@ -145,30 +134,24 @@ def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: i
     return collection(workspace).insert(doc, workspace.operator)
 
 
-def record_return(workspace: Any, id_number: str, on: dt.date | str, *, school: str | None = None,
-                  _from_case: bool = False) -> list[dict]:
-    """The child is back at school on ``on``: close every running absence. If the child has an open
-    case, it records 劝返复学 on the case too (and the situation change)."""
-    record = _child(workspace, id_number)
+def end_absences(workspace: Any, id_number: str, on: dt.date | str, *, required: bool = True
+                 ) -> tuple[dict, dt.date, list[dict]]:
+    """The child is back at school on ``on``: close every running absence (``required``: refuse when none is
+    running). Returns the child, the day and the closed absences. The case side of a return (劝返复学 on an
+    open case) is ``cases.record_absence_return``."""
+    record = find_child(workspace, id_number)
     try:
         day = dt.date.fromisoformat(_iso(on))  # type: ignore[arg-type]
     except NormalizeError as err:
         raise EscalationError(str(err)) from None
     calendar = calendar_of(workspace)
     docs = _open_docs(workspace, record["id_number"], day, calendar)
-    if not docs and not _from_case:
+    if not docs and required:
         raise EscalationError(f"{record.get('name', '')} 在 {day} 之前没有未返校的缺课记录")
     coll = collection(workspace)
     # base: a return recorded meanwhile by someone else with another date is not overwritten (refused)
     changed = [coll.update(d["key"], {"returned_on": day.isoformat()}, workspace.operator, base=d) for d in docs]
-    if not _from_case:
-        from kbtui.services.escalation import cases
-
-        case = cases.open_case_of(workspace, record["id_number"])
-        if case is not None and case.get("status") == "open":
-            cases.record_return(workspace, case["key"], day, school=school or record.get("school") or "原就读学校",
-                                _from_absence=True)
-    return changed
+    return record, day, changed
 
 
 # --------------------------------------------------------------------------- import
@@ -202,27 +185,12 @@ def _positive_int(value: Any, label: str) -> int | None:
     return int(number)
 
 
-def import_file(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
-                today: dt.date | None = None):
-    """Import absences from ``path``: daily attendance sheets (a class's month, a mark per day:
-    ``services.escalation.attendance_sheets``) or a list of absences (``import_absences``), whichever it holds."""
-    from kbtui.excel.attendance import is_attendance_file
-
-    if is_attendance_file(path):
-        from kbtui.services.escalation.attendance_sheets import import_attendance
-
-        return import_attendance(workspace, path, month=month, school=school, today=today)
-    if month:
-        raise EscalationError(f"文件“{Path(path).name}”不是考勤表（没有姓名列和日期列），--month 只用于考勤表")
-    return import_absences(workspace, path, today=today)
-
-
 def import_absences(workspace: Any, path: str | Path, *, today: dt.date | None = None) -> AbsenceImport:
     """Import an Excel absence list (身份证号/姓名/缺课开始日期/缺课天数/是否请假/原因/报告人).
 
     Good rows are stored; every refused row goes to a rejects workbook in ``rejects/`` with its reason.
     """
-    from kbtui.excel import ExcelReadError, read_rows, write_rejects
+    from kbtui.excel import ExcelReadError, read_rows, write_rejects  # heavy: imported where used
 
     try:
         table = read_rows(path, fields=ABSENCE_HEADERS, required=("id_number", "start"))

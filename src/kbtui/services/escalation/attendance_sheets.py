@@ -9,7 +9,7 @@ title — and by the class). Marks (``domain.attendance``) on the sheet's school
 - a run of days absent is one absence (``until`` its last day); a run reaching the last day the sheet was
   filled in (the latest day anyone has a mark) is still running (no end: the ladders count on);
 - a running absence from an earlier sheet continues when the sheet starts with the child absent, and ends
-  (``absences.record_return``, which also records 劝返复学 on an open case) on the first day present;
+  (``cases.record_absence_return``, which also records 劝返复学 on an open case) on the first day present;
 - importing the same sheet again adds nothing (an absence with the same first day is there already);
 - a mark the vocabulary does not know, an absence marked on a day that is not a school day, a day the month
   does not have, a pupil not found or found twice: the row is not imported, and the rejects workbook lists it
@@ -31,9 +31,9 @@ from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import span_of
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import normalize_text
-from kbtui.services.escalation import absences
+from kbtui.services.escalation import absences, cases
 from kbtui.services.access import gate
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services.lookup import EscalationError
 
 SOURCE = "考勤表"
 WEEKDAYS = "一二三四五六日"
@@ -281,7 +281,7 @@ def _apply(workspace: Any, record: dict, marks: list[tuple[dt.date, Mark]], firs
 
     def back_on(day: dt.date | None) -> None:
         if day is not None and day <= through:
-            absences.record_return(workspace, id_number, day)
+            cases.record_absence_return(workspace, id_number, day)
             result.returned.append((id_number, day.isoformat()))
 
     found = runs([(d, m) for d, m in marks if d <= through], calendar)
@@ -306,8 +306,8 @@ def _apply(workspace: Any, record: dict, marks: list[tuple[dt.date, Mark]], firs
 def import_attendance(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
                       today: dt.date | None = None) -> AttendanceImport:
     """Import every attendance sheet of ``path``; rows refused go to a rejects workbook with their reason."""
-    from kbtui.excel import ExcelReadError
-    from kbtui.excel.attendance import read_attendance
+    from kbtui.excel import ExcelReadError  # heavy: imported where used
+    from kbtui.excel.attendance import read_attendance  # heavy: imported where used
 
     gate.require(workspace, R.IMPORT, "导入考勤表")
     try:
@@ -356,10 +356,23 @@ def import_attendance(workspace: Any, path: str | Path, *, month: str | None = N
     return result
 
 
+def import_file(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
+                today: dt.date | None = None):
+    """Import absences from ``path``: daily attendance sheets (a class's month, a mark per day:
+    ``import_attendance``) or a list of absences (``absences.import_absences``), whichever it holds."""
+    from kbtui.excel.attendance import is_attendance_file  # heavy: imported where used
+
+    if is_attendance_file(path):
+        return import_attendance(workspace, path, month=month, school=school, today=today)
+    if month:
+        raise EscalationError(f"文件“{Path(path).name}”不是考勤表（没有姓名列和日期列），--month 只用于考勤表")
+    return absences.import_absences(workspace, path, today=today)
+
+
 def write_rejects(workspace: Any, path: str | Path, result: AttendanceImport, today: dt.date) -> Path:
     """The refused rows under their sheet's title and header (so the file can be fixed and imported
     again), each with its reason and row number; one sheet per attendance sheet."""
-    from kbtui.excel import FormSheet, write_form
+    from kbtui.excel import FormSheet, write_form  # heavy: imported where used
 
     by_grid: dict[int, tuple[Any, list]] = {}
     for grid, row, reason in result.rejects:

@@ -9,8 +9,9 @@ from typing import Any
 from kbtui.domain import roles as R
 from kbtui.excel.saving import save_text
 from kbtui.services.access import access, disclosure, gate
-from kbtui.services.escalation.absences import EscalationError
-from kbtui.services.escalation.cases import _day, find_case, ledger_extra, note_document, status_label
+from kbtui.services.lookup import EscalationError, parse_day
+from kbtui.services.escalation import escalation
+from kbtui.services.escalation.cases import find_case, ledger_extra, note_document, status_label
 
 DOCUMENT_SUFFIXES = (".xlsx", ".txt")      # a legal document: a printable workbook or plain text
 
@@ -37,8 +38,6 @@ def _school_line(record: dict) -> str:
 
 def document_steps(workspace: Any) -> list[tuple[str, Any, Any]]:
     """(ladder id, ladder, rung) of every rung that produces a document, the profile's ladders first."""
-    from kbtui.services.escalation import escalation
-
     seen = set()
     result = []
     ladders = []
@@ -137,7 +136,7 @@ def document_warnings(workspace: Any, key: str, step: str, on: dt.date | str | N
     Asked before issuing: a role that may not issue documents is refused here already."""
     gate.require(workspace, R.WRITE, "制发法律文书")
     case = find_case(workspace, key)
-    title, _body, _rung = document_text(workspace, case, step, _day(on))
+    title, _body, _rung = document_text(workspace, case, step, parse_day(on))
     warnings = []
     if not case.get("attempts"):
         warnings.append(f"案卷 {case['key']}（{case.get('name', '')}）中没有任何劝返记录，《{title}》将写明"
@@ -155,7 +154,7 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
     DocumentNeedsConfirmation unless ``force``."""
     gate.require(workspace, R.WRITE, "制发法律文书")
     case = find_case(workspace, key)
-    day = _day(on)
+    day = parse_day(on)
     warnings = document_warnings(workspace, key, step, day)
     if warnings and not force:
         raise DocumentNeedsConfirmation(warnings)
@@ -175,8 +174,6 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
                                     "deadline": deadline.isoformat() if deadline else None,
                                     "file": str(target)})
     # issuing the document is the step's action
-    from kbtui.services.escalation import escalation
-
     try:
         escalation.record_done(workspace, case["id_number"], rung.id, on=day, note=f"已制发{title}")
     except EscalationError:
@@ -185,9 +182,10 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
 
 
 def _write_letter(target: Path, title: str, body: list[str], properties: dict[str, str]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl import Workbook  # heavy: imported where used
+    from openpyxl.styles import Alignment, Font  # heavy: imported where used
 
+    # heavy: imported where used
     from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
 
     wb = Workbook()
@@ -216,9 +214,10 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     """The 劝返情况记录 workbook of one case: the child, reason, support plan, persuader, every attempt,
     the rungs reached with dates and the outcome, with the usual footer. An export: ID and phone numbers
     masked for roles that may not see them, private, journaled, who/what/scope/when in its properties."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl import Workbook  # heavy: imported where used
+    from openpyxl.styles import Alignment, Border, Font, Side  # heavy: imported where used
 
+    # heavy: imported where used
     from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
 
     found = find_case(workspace, key)

@@ -19,11 +19,12 @@ import datetime as dt
 from typing import Any, Iterable
 
 from kbtui.domain.escalation import (
-    CASE_CLOSED, CASE_OPEN, CASE_RETURNED, CASE_STATUS_LABELS, RETURNED, SUPPORT_KINDS, stronger_mark,
+    CASE_CLOSED, CASE_OPEN, CASE_RETURNED, CASE_STATUS_LABELS, RETURNED, SUPPORT_KINDS, episodes, stronger_mark,
 )
-from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date
+from kbtui.domain.normalize import normalize_text
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services.escalation.absences import EscalationError, _child
+from kbtui.services.escalation import absences
+from kbtui.services.lookup import EscalationError, parse_day
 from kbtui.store import StoreError
 
 COLLECTION = "cases"
@@ -32,19 +33,6 @@ ATTEMPT_HOWS = ("家访", "电话", "约谈", "双线联合劝返", "书面通�
 
 def collection(workspace: Any):
     return workspace.store.collection(COLLECTION)
-
-
-def _day(value: dt.date | str | None, default: dt.date | None = None) -> dt.date:
-    if value is None or value == "":
-        return default or dt.date.today()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return parse_date(value)
-    except NormalizeError as err:
-        raise EscalationError(str(err)) from None
 
 
 # --------------------------------------------------------------------------- reading
@@ -171,8 +159,8 @@ def open_case(workspace: Any, id_number: str, *, on: dt.date | str | None = None
               support: Iterable[str] = (), persuader: str = "", ladder: str = "", how: str = "手动立案",
               rung: dict | None = None) -> dict:
     """Open the child's case (一生一案). Refused when the child already has one that is not closed."""
-    record = _child(workspace, id_number)
-    day = _day(on)
+    record = absences.find_child(workspace, id_number)
+    day = parse_day(on)
 
     def no_open_case(docs: list[dict]) -> None:
         # under the cases file's lock: another operator's opening a moment ago is seen here
@@ -251,13 +239,13 @@ def update_case(workspace: Any, key: str, *, reason: str | None = None, support:
 
 
 def add_attempt(workspace: Any, key: str, *, on: dt.date | str | None = None, by: str = "", how: str = "",
-                result: str = "", refused: bool = False, note: str = "", rung: str | None = None) -> dict:
+                result: str = "", refused: bool = False, note: str = "") -> dict:
     """Record one persuasion attempt (date, who, how, result). ``refused``: the guardian refused to send
-    the child back; it starts the legal ladder on that date (if the profile uses one).
-    ``rung`` ("ladder:rung" or "rung"): the due action this attempt carries out."""
+    the child back; it starts the legal ladder on that date (if the profile uses one). An attempt that
+    carries out a due action of a ladder is ``escalation.add_attempt``."""
     case = find_case(workspace, key)
     _require_not_returned(case)
-    day = _day(on)
+    day = parse_day(on)
     attempt = {"date": day.isoformat(), "by": normalize_text(by) or workspace.operator,
                "how": normalize_text(how) or "家访", "result": normalize_text(result),
                "refused": bool(refused), "note": normalize_text(note)}
@@ -275,12 +263,6 @@ def add_attempt(workspace: Any, key: str, *, on: dt.date | str | None = None, by
     case_key = case["key"]
     sync_child(workspace, case["id_number"], "劝返",
                persuasion=lambda: _last_attempt(collection(workspace).get(case_key) or case))
-    if rung:
-        from kbtui.services.escalation import escalation
-
-        ladder_id, _, rung_id = rung.rpartition(":")
-        escalation.record_done(workspace, case["id_number"], rung_id, ladder=ladder_id or None, on=day,
-                               by=attempt["by"], note=f"{attempt['how']}：{attempt['result']}")
     return case
 
 
@@ -289,8 +271,8 @@ def record_return(workspace: Any, key: str, on: dt.date | str | None = None, *, 
     """劝返复学: the child is back at ``school`` on ``on``; running absences end that day."""
     case = find_case(workspace, key)
     _require_returnable(case)
-    day = _day(on)
-    record = _child(workspace, case["id_number"])
+    day = parse_day(on)
+    record = absences.find_child(workspace, case["id_number"])
     school = normalize_text(school) or record.get("school") or ""
     if not school:
         raise EscalationError("请填写复学学校（--school）")
@@ -304,10 +286,20 @@ def record_return(workspace: Any, key: str, on: dt.date | str | None = None, *, 
     workspace.store.update(case["id_number"], lambda current: {} if current.get("school") else {"school": school},
                            workspace.operator, action="escalation", detail={"how": "劝返复学"})
     if not _from_absence:
-        from kbtui.services.escalation import absences
-
-        absences.record_return(workspace, case["id_number"], day, school=school, _from_case=True)
+        absences.end_absences(workspace, case["id_number"], day, required=False)
     return case
+
+
+def record_absence_return(workspace: Any, id_number: str, on: dt.date | str, *, school: str | None = None
+                          ) -> list[dict]:
+    """The child is back at school on ``on``: close every running absence. If the child has an open
+    case, it records 劝返复学 on the case too (and the situation change)."""
+    record, day, changed = absences.end_absences(workspace, id_number, on)
+    case = open_case_of(workspace, record["id_number"])
+    if case is not None and case.get("status") == "open":
+        record_return(workspace, case["key"], day, school=school or record.get("school") or "原就读学校",
+                      _from_absence=True)
+    return changed
 
 
 def close_case(workspace: Any, key: str, on: dt.date | str | None = None, *, outcome: str = "") -> dict:
@@ -315,7 +307,7 @@ def close_case(workspace: Any, key: str, on: dt.date | str | None = None, *, out
     outcome must be given (e.g. 经评估免予入学, 户籍迁出). The case stays in the history."""
     case = find_case(workspace, key)
     _require_open(case, "销号")
-    day = _day(on)
+    day = parse_day(on)
     given = normalize_text(outcome)
 
     def close(current: dict) -> dict[str, Any]:
@@ -357,8 +349,6 @@ def note_document(workspace: Any, case: dict, entry: dict) -> dict:
 def ledger_extra(workspace: Any) -> dict[str, Any]:
     """What the escalation ledgers read from ``LedgerContext.extra``: each child's current (or last)
     case under ``"cases"``, the first day of its absence episode under ``"absence_start"``."""
-    from kbtui.services.escalation import absences
-
     cases: dict[str, dict] = {}
     for case in all_cases(workspace):
         current = cases.get(case["id_number"])
@@ -367,8 +357,6 @@ def ledger_extra(workspace: Any) -> dict[str, Any]:
     starts: dict[str, str] = {}
     calendar = absences.calendar_of(workspace)
     for id_number, spans in absences.spans_by_child(workspace, calendar).items():
-        from kbtui.domain.escalation import episodes
-
         found = episodes(spans, calendar)
         if found:
             starts[id_number] = (found[-1].start or found[-1].first).isoformat()

@@ -22,7 +22,7 @@ from kbtui.domain.escalation import (
 from kbtui.domain.status import Kind
 from kbtui.services.escalation import absences as absences_service
 from kbtui.services.escalation import cases as cases_service
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services.lookup import EscalationError, parse_day
 from kbtui.store import StoreError
 
 ACTIONS = "escalation_actions"
@@ -300,8 +300,8 @@ def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
 def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None = None,
                 on: dt.date | str | None = None, by: str = "", note: str = "") -> dict:
     """Record that the action of a rung reached by ``on`` was carried out."""
-    record = absences_service._child(workspace, id_number)
-    day = cases_service._day(on)
+    record = absences_service.find_child(workspace, id_number)
+    day = parse_day(on)
     case = cases_service.open_case_of(workspace, record["id_number"])
     calendar = absences_service.calendar_of(workspace)
     spans = absences_service.spans_by_child(workspace, calendar).get(record["id_number"], [])
@@ -333,6 +333,18 @@ def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None
         if "已存在" in str(err):
             raise EscalationError(f"{record.get('name', '')} 的“{reached.rung.label}”已记录为完成") from None
         raise
+
+
+def add_attempt(workspace: Any, key: str, *, rung: str | None = None, **attempt: Any) -> dict:
+    """Record one persuasion attempt on the case (``cases.add_attempt``: on, by, how, result, refused, note);
+    ``rung`` ("ladder:rung" or "rung"): the due action this attempt carries out, recorded as done."""
+    case = cases_service.add_attempt(workspace, key, **attempt)
+    if rung:
+        done = case["attempts"][-1]
+        ladder_id, _, rung_id = rung.rpartition(":")
+        record_done(workspace, case["id_number"], rung_id, ladder=ladder_id or None,
+                    on=dt.date.fromisoformat(done["date"]), by=done["by"], note=f"{done['how']}：{done['result']}")
+    return case
 
 
 def actions_done(workspace: Any, id_number: str) -> list[dict]:

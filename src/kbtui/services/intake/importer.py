@@ -26,7 +26,10 @@ from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Ro
 from kbtui.excel.headers import build_lookup, match_header
 from kbtui.excel.reader import one_line
 from kbtui.excel import write_rejects
+from kbtui.domain import roles as R
 from kbtui.services.access import access, backup
+from kbtui.services.access.gate import require
+from kbtui.services.access.scope import ScopedStore
 from kbtui.services.intake import sources as src
 from kbtui.services.intake.import_check import Canon, Checked, Issue, check_rows
 from kbtui.services.intake.merge import SOURCES_KEY, Merger
@@ -344,6 +347,40 @@ def _looks_like_another_kind(source: src.Source, path: Path, table: Table, profi
 
 
 @gc_paused
+def reject_out_of_scope(workspace, checked) -> int:
+    """For an import being prepared: move rows outside the scope to the rejects.
+
+    ``checked`` has ``good`` [(id, values, row number)], ``rejects`` [(Row, reason)], ``issues``,
+    ``rejected``, ``warned`` and ``table.rows``. Raises AccessDenied when the role may not import.
+    Returns the number of rows moved.
+    """
+    require(workspace, R.IMPORT, "导入名单")
+    store = workspace.store
+    if not isinstance(store, ScopedStore) or store.scope.everything:
+        return 0
+    store.scope.reset()
+    rows = {row.number: row for row in checked.table.rows}
+    keep, dropped = [], {}
+    for item in checked.good:
+        id_number, values, number = item
+        problem = access.row_problem(workspace, id_number, values)
+        if problem:
+            dropped[number] = problem
+        else:
+            keep.append(item)
+    if not dropped:
+        return 0
+    warned = {row.number for row, _why in checked.rejects}
+    checked.rejects[:] = [(row, why) for row, why in checked.rejects if row.number not in dropped]
+    checked.warned -= len(warned & set(dropped))
+    for number, problem in dropped.items():
+        checked.rejects.append((rows[number], "未导入：" + problem))
+        checked.issues.append(Issue(number, "", problem, False))
+    checked.rejected += len(dropped)
+    checked.good[:] = keep
+    return len(dropped)
+
+
 def prepare_import(workspace, source: str | src.Source, path: str | Path, *, sheet: str | None = None,
                    defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> PreparedImport:
     """Read and check a list (no change to the data). Raises ImportFailed / ExcelReadError (Chinese)."""
@@ -374,7 +411,7 @@ def prepare_import(workspace, source: str | src.Source, path: str | Path, *, she
         defaults["school"] = canon.school(src.fast_text(defaults["school"]))
     checked = check_rows(table, source, defaults, canon,
                          (lambda d, t: progress(CHECK, d, t)) if progress else None)
-    access.reject_out_of_scope(workspace, checked)   # rows outside the operator's scope → rejects
+    reject_out_of_scope(workspace, checked)   # rows outside the operator's scope → rejects
     return PreparedImport(workspace, source, path, checked, progress)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from kbtui.domain import labels as L
 from kbtui.domain.child import Record
+from kbtui.store import RecordNotFound
 
 CONFLICTS = "conflicts"
 RESOLVED = "conflicts_resolved"
@@ -206,8 +207,6 @@ def resolution_changes(record: Record, key: str, value: Any) -> dict[str, Any]:
 def resolve_conflict(workspace, id_number: str, key: str, value: Any,
                      expected_version: int | None = None) -> Record:
     """Settle a conflict: ``key`` becomes ``value``; journaled as action "resolve-conflict"."""
-    from kbtui.store import RecordNotFound
-
     if workspace.store.get(id_number) is None:
         raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录")
     # worked out under the store's lock: conflicts an import added meanwhile stay

@@ -44,7 +44,7 @@ _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{1,12}")
 _MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _check_char(digits: str) -> str:
+def check_char(digits: str) -> str:
     """GB 11643's check character of 17 ASCII digits. The weights are 2**(17-i) mod 11 and 13 = 2 mod 11, so the
     weighted sum is 2 × (the digits read in base 13) mod 11: one ``int()`` in C instead of 17 multiplications."""
     return CHECK_CHARS[2 * int(digits[:17], 13) % 11]
@@ -76,7 +76,7 @@ UNCLEAN = object()
 def _clean_ids(col: list[Any], _limit: int = 0) -> list[Any]:
     # 18 ASCII characters, 17 digits, the check character (a digit or X, as CHECK_CHARS holds) right
     out = [raw if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit()
-           and _check_char(raw) == raw[17] else UNCLEAN for raw in col]
+           and check_char(raw) == raw[17] else UNCLEAN for raw in col]
     bad = {b for b in {raw[6:14] for raw in out if raw is not UNCLEAN} if not _valid_birth(b)}
     if bad:
         out = [UNCLEAN if raw is not UNCLEAN and raw[6:14] in bad else raw for raw in out]

@@ -14,6 +14,7 @@ from kbtui.services.access import access
 from kbtui.services.reporting.ledger_catalog import LedgerError, get_ledger, village_records
 from kbtui.services.reporting.ledger_marker import MARKER, MARKER_SHEET, marker_rows
 from kbtui.store.journal import now_ts
+from kbtui.domain.checking import CheckingError, checked_at_least
 
 Progress = Callable[[int, int | None], None]
 
@@ -54,8 +55,6 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
     workspace.store.refresh()
     members = ledger.members(village_records(workspace, village), ctx)
     if level:
-        from kbtui.domain.checking import CheckingError, checked_at_least
-
         try:
             members = [r for r in members if checked_at_least(r, level)]
         except CheckingError as err:

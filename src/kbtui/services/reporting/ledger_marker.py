@@ -43,7 +43,7 @@ def marker_rows(workspace, ledger: Ledger, title: str, village: str | None, expo
 
 def read_marker(path: Path) -> dict[str, list]:
     try:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook  # heavy: imported where used
 
         wb = CalamineWorkbook.from_path(str(path))
         if MARKER_SHEET not in wb.sheet_names:
@@ -57,7 +57,7 @@ def read_marker(path: Path) -> dict[str, list]:
 
 def _title_of(path: Path) -> str:
     try:
-        from python_calamine import CalamineWorkbook
+        from python_calamine import CalamineWorkbook  # heavy: imported where used
 
         wb = CalamineWorkbook.from_path(str(path))
         for name in wb.sheet_names:

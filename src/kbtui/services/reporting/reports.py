@@ -134,14 +134,14 @@ def sheet_rows(built: BuiltReport) -> list[list[Any]]:
         for i, column in enumerate(columns):
             at = offset + i
             if row.kind != DATA and column.summable:
-                cells[at] = Formula("=SUM(" + ",".join(_ranges(letter[column.key], start, row.parts)) + ")")
+                cells[at] = Formula("=SUM(" + ",".join(sum_ranges(letter[column.key], start, row.parts)) + ")")
             elif column.formula is not None and column.derive is not None:
                 cells[at] = Formula(column.formula(refs))
         out.append(cells)
     return out
 
 
-def _ranges(col: str, start: int, parts: tuple[int, ...]) -> list[str]:
+def sum_ranges(col: str, start: int, parts: tuple[int, ...]) -> list[str]:
     """Contiguous runs of row indexes as cell ranges: (0, 1, 2, 4) → D5:D7, D9."""
     if not parts:
         return ["0"]

@@ -19,7 +19,9 @@ from kbtui.domain.risk import (
 )
 from kbtui.services.escalation import absences, cases
 from kbtui.services.campaign import tasks
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services import lookup
+from kbtui.services.lookup import EscalationError
+from kbtui.services.campaign.campaigns import current_campaign_id
 
 PAIRINGS = "pairings"          # 结对帮扶 (services.risk.risk_work)
 
@@ -27,12 +29,6 @@ PAIRINGS = "pairings"          # 结对帮扶 (services.risk.risk_work)
 def settings(workspace: Any) -> RiskSettings:
     """The profile's ``[risk]`` over the registered factors (RiskError, in Chinese, for a wrong setting)."""
     return RiskSettings.parse(workspace.profile.section("risk"), dict(workspace.risk_factors.items()))
-
-
-def _campaign_id(workspace: Any) -> str:
-    from kbtui.services.campaign.campaigns import current_campaign_id
-
-    return current_campaign_id(workspace)
 
 
 def pairing_key(campaign_id: str, id_number: str) -> str:
@@ -121,7 +117,7 @@ class RiskList:
         return next((e for e in self.entries if e.id_number == id_number), None)
 
 
-class _Survey:
+class Survey:
     """What scoring reads, gathered once: the records in scope, their absences, cases, helpers, visits."""
 
     def __init__(self, workspace: Any, today: dt.date, records: list[dict] | None = None) -> None:
@@ -142,7 +138,7 @@ class _Survey:
         self.cases: dict[str, list[dict]] = defaultdict(list)
         for case in cases.all_cases(workspace):
             self.cases[case["id_number"]].append(case)
-        campaign = _campaign_id(workspace)
+        campaign = current_campaign_id(workspace)
         self.campaign = campaign
         self.helpers = {d["id_number"]: d for d in workspace.store.collection(PAIRINGS).find(campaign=campaign)
                         if d.get("helper")}
@@ -208,7 +204,7 @@ def risk_list(workspace: Any, today: dt.date | None = None, *, village: str | No
     ``village`` / ``school`` keep one village or school, ``person`` the children whose responsible person
     (either line) or helper it is, ``level`` one level. Raises RiskError or EscalationError (Chinese)."""
     today = today or dt.date.today()
-    survey = _Survey(workspace, today)
+    survey = Survey(workspace, today)
     if level and level not in dict(survey.settings.levels):
         raise RiskError(f"没有“{level}”这个预警等级，可用的有：{'、'.join(n for n, _t in survey.settings.levels)}")
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
@@ -228,8 +224,8 @@ def risk_list(workspace: Any, today: dt.date | None = None, *, village: str | No
 
 def child_risk(workspace: Any, id_number: str, today: dt.date | None = None) -> RiskEntry:
     """One child's score as of ``today``, on the list or not (``entry.result.listed``)."""
-    record = _child(workspace, id_number)
-    survey = _Survey(workspace, today or dt.date.today(), records=[record])
+    record = find_child(workspace, id_number)
+    survey = Survey(workspace, today or dt.date.today(), records=[record])
     scored = survey.score_on(survey.ctx.today)
     result = scored[0][1] if scored else RiskScore(0, None, ())
     return survey.entry(record, result)
@@ -254,18 +250,9 @@ def explain(entry: RiskEntry) -> list[str]:
     return lines
 
 
-def _child(workspace: Any, id_number: str) -> dict:
+def find_child(workspace: Any, id_number: str) -> dict:
     """The child in the operator's scope, or a Chinese refusal (not found / outside the scope)."""
-    from kbtui.domain.idcard import IdNumberError, normalize_id
-
-    try:
-        normalized = normalize_id(id_number)
-    except IdNumberError:
-        normalized = str(id_number).strip()
     require = getattr(workspace.store, "require", None)
     if require is not None:
-        return require(normalized)
-    record = workspace.store.get(normalized)
-    if record is None:
-        raise EscalationError(f"找不到身份证号为 {id_number} 的儿童")
-    return record
+        return require(lookup.child_key(id_number))
+    return lookup.find_child(workspace, id_number, EscalationError)

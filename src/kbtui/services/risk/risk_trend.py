@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kbtui.domain.risk import RiskScore
-from kbtui.services.risk.risk import _Survey
+from kbtui.services.risk.risk import Survey
 
 TREND_WEEKS = 8
 
@@ -27,10 +27,10 @@ def weekly_trend(workspace: Any, today: dt.date | None = None, weeks: int = TREN
     """Counts by level at the end of each of the last ``weeks`` weeks (the last one: today), oldest first:
     ``[{"date": "2025-10-12", "counts": {"高": 2, …}, "total": 5}, …]``."""
     today = today or dt.date.today()
-    return _trend(_Survey(workspace, today), today, weeks)[0]
+    return _trend(Survey(workspace, today), today, weeks)[0]
 
 
-def _trend(survey: _Survey, today: dt.date, weeks: int) -> tuple[list[dict[str, Any]], list[tuple[dict, RiskScore]]]:
+def _trend(survey: Survey, today: dt.date, weeks: int) -> tuple[list[dict[str, Any]], list[tuple[dict, RiskScore]]]:
     """The trend and, from its last point, today's scores."""
     result: list[dict[str, Any]] = []
     scored: list[tuple[dict, RiskScore]] = []
@@ -60,7 +60,7 @@ class Overview:
 def overview(workspace: Any, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> Overview:
     """Today's counts by level and village (most listed first) and the trend of the last ``weeks`` weeks."""
     today = today or dt.date.today()
-    survey = _Survey(workspace, today)
+    survey = Survey(workspace, today)
     trend, scored = _trend(survey, today, weeks)
     counts = trend[-1]["counts"]
     highest = survey.settings.levels[0][0]

@@ -16,9 +16,11 @@ from kbtui.domain import roles as R
 from kbtui.services.escalation import cases
 from kbtui.services.access import gate
 from kbtui.services.campaign import tasks
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services.lookup import EscalationError
 from kbtui.services.access.operators import AccessDenied
-from kbtui.services.risk.risk import PAIRINGS, _campaign_id, _child, child_risk, pairing_key
+from kbtui.services.campaign.campaigns import current_campaign_id
+from kbtui.services.risk.risk import PAIRINGS, child_risk, find_child, pairing_key
+from kbtui.services.campaign.people import PeopleError, find_person
 
 
 def _may_write(workspace: Any, doing: str) -> None:
@@ -38,7 +40,7 @@ def refusal(workspace: Any, doing: str) -> str | None:
 
 
 def helper_of(workspace: Any, id_number: str) -> dict | None:
-    doc = workspace.store.collection(PAIRINGS).get(pairing_key(_campaign_id(workspace), id_number))
+    doc = workspace.store.collection(PAIRINGS).get(pairing_key(current_campaign_id(workspace), id_number))
     return doc if doc and doc.get("helper") else None
 
 
@@ -47,12 +49,10 @@ def assign_helper(workspace: Any, id_number: str, helper: str, *, note: str = ""
     """结对帮扶: ``helper`` (a name, or 姓名@单位 from the people register) supports the child one-on-one.
     A new helper replaces the current one; the history keeps every helper. ``helper`` "" ends the pairing."""
     _may_write(workspace, "安排结对帮扶")
-    record = _child(workspace, id_number)
+    record = find_child(workspace, id_number)
     helper = "".join(str(helper or "").split())
     person: dict = {}
     if helper:
-        from kbtui.services.campaign.people import PeopleError, find_person
-
         try:
             person = find_person(workspace, helper)
         except PeopleError:
@@ -61,7 +61,7 @@ def assign_helper(workspace: Any, id_number: str, helper: str, *, note: str = ""
     name = person.get("name") or helper.partition("@")[0]
     entry = {"helper": name, "unit": person.get("unit") or helper.partition("@")[2], "role": person.get("role") or "",
              "since": day, "by": workspace.operator, "note": note.strip()}
-    campaign = _campaign_id(workspace)
+    campaign = current_campaign_id(workspace)
 
     def pair(current: dict | None) -> dict[str, Any]:
         if not name and not (current or {}).get("helper"):
@@ -84,7 +84,7 @@ def plan_visit(workspace: Any, id_number: str, due: dt.date, *, visitor: str = "
     """安排家访: a home visit by ``due`` (default visitor: the helper, else the child's teacher or cadre),
     with the child's risk factors as its reason."""
     _may_write(workspace, "安排家访")
-    record = _child(workspace, id_number)
+    record = find_child(workspace, id_number)
     today = today or dt.date.today()
     if due < today:
         raise EscalationError(f"家访期限 {due} 早于今天（{today}）")
@@ -100,7 +100,7 @@ def open_early_case(workspace: Any, id_number: str, *, today: dt.date | None = N
     """提前立案: the child's case (一生一案) opened from the warning list, before any ladder does; the helper
     is its persuader unless another is given."""
     _may_write(workspace, "提前立案")
-    record = _child(workspace, id_number)
+    record = find_child(workspace, id_number)
     today = today or dt.date.today()
     entry = child_risk(workspace, record["id_number"], today)
     how = f"预警提前立案（{entry.level}，{entry.result.score}分：{entry.factors_text('、')}）" \

@@ -22,7 +22,7 @@ from kbtui.domain.normalize import parse_date
 from kbtui.services.escalation import absences as absence_service
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services.lookup import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
@@ -204,7 +204,7 @@ class CasesScreen(Screen):
             FormField("by", "劝返人", case.get("persuader") or self.app.workspace.operator),
             FormField("how", "方式", "家访"),
             FormField("result", "劝返结果")],
-            lambda v: case_service.add_attempt(
+            lambda v: escalation_service.add_attempt(
                 self.app.workspace, case["key"], on=self._date(v["date"]), by=v["by"], how=v["how"],
                 result=v["result"], refused=v["refused"], rung=rung),
             [FormCheck("refused", "监护人拒不送返（启动依法控辍）")])

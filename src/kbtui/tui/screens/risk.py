@@ -21,7 +21,7 @@ from kbtui.domain.sorting import value_key
 from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_trend, risk_work
-from kbtui.services.escalation.absences import EscalationError
+from kbtui.services.lookup import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
