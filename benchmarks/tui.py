@@ -11,7 +11,7 @@ preparation finish (``search_prepare_s``), then types the query one key at a tim
 app until the end of the first screen paint that follows it (``search_keystroke_ms`` = the slowest);
 ``pilot_keystroke_ms`` is the same seen from the test driver (it adds the Pilot's own waits: about 100 ms
 per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``). Then the same with
-the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.search.SearchIndex``
+the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.children.search.SearchIndex``
 (one Python test per child) answering the same keystrokes (``baseline_searchindex_keystroke_ms``).
 Targets (issue 4): list_open_s ≤ 1, search_keystroke_ms ≤ 100.
 
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kbtui.profiles import find_profile, load_profile  # noqa: E402
 from kbtui.services.demo import make_children  # noqa: E402
-from kbtui.services.search import SearchIndex  # noqa: E402
+from kbtui.services.children.search import SearchIndex  # noqa: E402
 from kbtui.services.workspace import Workspace  # noqa: E402
 
 OPERATOR = "bench"

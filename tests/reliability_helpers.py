@@ -124,7 +124,7 @@ def another_edit_first(workspace: Any, edit: Callable[[], Any], file: str | None
 def two_operators(root: Path, login: str, name: str, role: str, villages: list[str] | None = None
                   ) -> tuple[Any, Any]:
     """(the 镇管理员's workspace, a second operator's) on one data folder: ``login`` is added first."""
-    from kbtui.services import operator_admin
+    from kbtui.services.access import operator_admin
     from kbtui.services.workspace import Workspace
 
     town = Workspace.open(root, "tester")

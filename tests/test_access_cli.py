@@ -10,8 +10,8 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.idcard import mask_id
-from kbtui.services import operator_admin, operators
-from kbtui.services.scope import Scope
+from kbtui.services.access import operator_admin, operators
+from kbtui.services.access.scope import Scope
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixtures

@@ -9,8 +9,8 @@ from pathlib import Path
 import openpyxl
 
 from kbtui.domain.idcard import make_id
-from kbtui.services import access, backup
-from kbtui.services.operators import AccessDenied
+from kbtui.services.access import access, backup
+from kbtui.services.access.operators import AccessDenied
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_access_cli import VILLAGE, configure, inside_and_outside, scoped  # noqa: F401 - fixtures

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 from textual.widgets import Input, Select
 
-from kbtui.services import operators
+from kbtui.services.access import operators
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.audit import AuditScreen
 from kbtui.tui.screens.child_form import ChildFormScreen

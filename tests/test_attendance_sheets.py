@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from kbtui.domain.attendance import ABSENT, LEAVE, PRESENT, MarkError, parse_mark, runs
-from kbtui.services import absences
+from kbtui.services.escalation import absences
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.risk_helpers import CAL, attendance_sheet, cli_ok, id_of, township
@@ -179,7 +179,7 @@ def test_dates_as_headers_and_pupils_by_id_or_student_number(data, tmp_path):
 
 
 def test_a_sheet_marking_absences_only_counts_blanks_as_present_up_to_today(data, tmp_path):
-    from kbtui.services.attendance_sheets import import_attendance
+    from kbtui.services.escalation.attendance_sheets import import_attendance
 
     sheet = attendance_sheet(tmp_path / "只记缺勤.xlsx", 10, {"陈芳": {20: "缺", 21: "缺"}}, present="")
     ws = Workspace.open(data, "tester")

@@ -6,7 +6,7 @@ import json
 
 import orjson
 
-from kbtui.services import audit
+from kbtui.services.access import audit
 from kbtui.services.workspace import Workspace
 from kbtui.store import layout
 from tests.conftest import run_cli

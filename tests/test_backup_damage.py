@@ -22,8 +22,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kbtui.services import backup
-from kbtui.services.backup_archive import MANIFEST
+from kbtui.services.access import backup
+from kbtui.services.access.backup_archive import MANIFEST
 from kbtui.services.workspace import Workspace
 from kbtui.store import StoreError, storage
 from tests.conftest import run_cli
@@ -167,7 +167,7 @@ def test_without_any_key_a_backup_restores_on_its_checksums_and_says_so(archive,
 
 KILLABLE_BACKUP = r"""
 import sys
-from kbtui.services import backup
+from kbtui.services.access import backup
 from kbtui.services.workspace import Workspace
 real = backup.write_archive
 def write_archive(path, manifest, dirs, contents, now):
@@ -241,7 +241,7 @@ def test_pruning_leaves_the_temp_file_of_a_running_backup_alone(tui_data, monkey
 
 KILLABLE_RESTORE = r"""
 import sys
-from kbtui.services import backup_archive
+from kbtui.services.access import backup_archive
 real = backup_archive._write_private
 written = []
 def write_private(target, data):
@@ -251,7 +251,7 @@ def write_private(target, data):
         print("extracting", target.parent, flush=True)
         sys.stdin.readline()                    # killed here
 backup_archive._write_private = write_private
-from kbtui.services import backup
+from kbtui.services.access import backup
 backup.restore_backup(sys.argv[1], sys.argv[2], "tester")
 """
 

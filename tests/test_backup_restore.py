@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kbtui.services import backup
+from kbtui.services.access import backup
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, Journal, layout
 from tests.conftest import run_cli

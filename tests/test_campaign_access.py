@@ -13,7 +13,7 @@ import json
 import pytest
 
 from kbtui.domain import roles as R
-from kbtui.services import campaigns
+from kbtui.services.campaign import campaigns
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_access_cli import VILLAGE, scoped  # noqa: F401 - fixtures

@@ -9,7 +9,8 @@ import pytest
 
 from kbtui.domain import checking as chk
 from kbtui.domain.checking import Checker
-from kbtui.services import campaigns, checking, people, responsibility, spotcheck, tasks, visits
+from kbtui.services.campaign import checking, people, responsibility, spotcheck, tasks, visits
+from kbtui.services.campaign.overview import campaign_overview
 from tests.campaign_helpers import make_workspace, pending_ids
 
 # What the visitors find for each derived situation (and the evidence they bring back).
@@ -76,7 +77,7 @@ def test_whole_campaign(tmp_path, profile):
                 assert record["responsible_edu"] in middle
 
     # where the campaign is; tasks before the visits
-    overview = campaigns.campaign_overview(ws, setup["before"])
+    overview = campaign_overview(ws, setup["before"])
     assert overview["current_phase"] == setup["current"] and overview["days_left"] > 0
     need = pending_ids(ws)
     assert overview["tasks"]["assigned"] == overview["tasks"]["open"] == len(need) > 10
@@ -100,7 +101,7 @@ def test_whole_campaign(tmp_path, profile):
     assert report["totals"]["done"] == len(need) and report["totals"]["late"] == 0
     visited = [ws.store.get(i) for i in need]
     assert all(r["check_level"] == "录入" for r in visited)
-    from kbtui.services.checks import missing_evidence
+    from kbtui.services.intake.checks import missing_evidence
 
     assert not any(missing_evidence(r, ws.statuses) for r in visited)
 
@@ -147,7 +148,7 @@ def test_whole_campaign(tmp_path, profile):
     records = list(ws.store.all())
     lctx = ws.context(setup["after"])
     if ws.ledgers:
-        from kbtui.services.ledgers import export_ledger
+        from kbtui.services.reporting.ledgers import export_ledger
 
         for ledger_id, ledger in ws.ledgers.items():
             members = ledger.members(records, lctx)
@@ -161,5 +162,5 @@ def test_whole_campaign(tmp_path, profile):
         in_campaign = [r for r in records if lctx.classify(r).in_campaign]
         reviewed = [r for r in in_campaign if chk.checked_at_least(r, "县复核")]
         assert {r["id_number"] for r in visited} <= {r["id_number"] for r in reviewed}
-    overview = campaigns.campaign_overview(ws, setup["after"])
+    overview = campaign_overview(ws, setup["after"])
     assert overview["tasks"]["late"] == 0 and overview["checking"]["退回"] == 0

@@ -5,7 +5,7 @@ import pytest
 
 from kbtui.domain import campaign as cp
 from kbtui.profiles import find_profile, load_profile
-from kbtui.services.campaigns import profile_campaign
+from kbtui.services.campaign.campaigns import profile_campaign
 
 
 @pytest.fixture(scope="module")

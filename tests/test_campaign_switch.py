@@ -2,7 +2,8 @@
 import datetime as dt
 import json
 
-from kbtui.services import campaigns, visits
+from kbtui.services.campaign import campaigns, visits
+from kbtui.services.campaign.overview import campaign_overview
 from tests.campaign_helpers import make_workspace, pending_ids
 from tests.conftest import run_cli
 
@@ -26,7 +27,7 @@ def test_new_campaign_keeps_children_and_separates_findings(tmp_path):
     assert record["findings"]["2024-autumn"]["status"] == "外地就读"
     assert record["findings"]["2024-autumn"]["evidence"][0]["description"] == "就读证明（纸质）"
     assert all(r.get("status") is None for r in ws.store.all())
-    overview = campaigns.campaign_overview(ws, dt.date(2025, 3, 10))
+    overview = campaign_overview(ws, dt.date(2025, 3, 10))
     assert overview["current_phase"] == "入户排查" and overview["days_left"] == 10
     assert overview["campaigns"] == 2
 
@@ -52,7 +53,7 @@ def test_interrupted_switch_can_be_run_again(tmp_path):
     marked = next(r for r in ws.store.all() if r.get("status"))
     campaigns.new_campaign(ws, "2025-spring", "春期", 2025, switch=False)
     # simulate a crash after the marker was written and half the records moved
-    campaigns._set_current(ws, "2025-spring", switching=True, switching_from="2024-autumn")
+    campaigns.set_current(ws, "2025-spring", switching=True, switching_from="2024-autumn")
     ws.store.update(marked["id_number"], campaigns.switch_changes(marked, "2024-autumn", "2025-spring"), "tester")
     campaigns.switch_campaign(ws, "2025-spring")
     again = ws.store.get(marked["id_number"])

@@ -2,7 +2,7 @@
 import datetime as dt
 
 from kbtui.domain.idcard import make_id
-from kbtui.services import campaigns
+from kbtui.services.campaign import campaigns
 from kbtui.services.workspace import Workspace
 
 

@@ -1,7 +1,7 @@
 """The 劝返 screen, driven with the keyboard only (80×24)."""
 import datetime as dt
 
-from kbtui.services import absences, cases, escalation
+from kbtui.services.escalation import absences, cases, escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from tests.test_escalation_cli import KID, KID2, data  # noqa: F401 - the fixture

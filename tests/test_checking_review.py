@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from kbtui.domain.checking import Checker
-from kbtui.services import checking, people, visits
+from kbtui.services.campaign import checking, people, visits
 from tests.campaign_helpers import make_workspace, pending_ids
 from tests.conftest import run_cli
 

@@ -1,11 +1,11 @@
-"""ChildList's name search gives exactly ``services.search.matches`` (which it inlines)."""
+"""ChildList's name search gives exactly ``services.children.search.matches`` (which it inlines)."""
 from __future__ import annotations
 
 import datetime as dt
 
 from kbtui.domain.ledger import LedgerContext
-from kbtui.services.child_list import ChildList
-from kbtui.services.search import entry_for, matches
+from kbtui.services.children.child_list import ChildList
+from kbtui.services.children.search import entry_for, matches
 
 NAMES = ["张三", "张珊", "章子怡", "李重庆", "欧阳娜娜", "王小明", "", "Zhang Wei", "张 三", "吕布", "绿绿"]
 QUERIES = ["张", "zs", "zhang", "zha", "ZHA", "san", "chongqing", "zhong", "oyn", "ouyang", "yangna", "lv", "lü",
@@ -39,7 +39,7 @@ def test_sorted_and_reversed_orders_are_kept_in_compact_ranks():
     names = ["王五", "李四", "张三", "赵六", "李四"]
     records = [{"id_number": f"50022420150101{n:03d}X", "name": name} for n, name in enumerate(names)]
     model = ChildList(records, LedgerContext(None, dt.date(2024, 9, 1)))   # type: ignore[arg-type]
-    from kbtui.services.child_list import CORE_COLUMNS
+    from kbtui.services.children.child_list import CORE_COLUMNS
 
     by_name = next(c for c in CORE_COLUMNS if c.id == "name")
     model.set_sort(by_name)

@@ -11,8 +11,9 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.escalation import DROPOUT, SUSPECTED
-from kbtui.services import absences, cases, visits
-from kbtui.services.absences import EscalationError
+from kbtui.services.escalation import absences, cases
+from kbtui.services.campaign import visits
+from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
 from kbtui.store import StaleEditError
 from tests.reliability_helpers import another_edit_first, assert_store_matches_journal, two_operators
@@ -144,8 +145,8 @@ def test_closing_keeps_the_situation_a_visit_saved_meanwhile(two):
 
 def test_a_return_date_recorded_twice_at_once_refuses_the_other_date(two):
     town, teacher, case = two
-    with another_edit_first(teacher, lambda: absences.record_return(town, KID, "2020-10-16")):
+    with another_edit_first(teacher, lambda: cases.record_absence_return(town, KID, "2020-10-16")):
         with pytest.raises(StaleEditError, match="您的修改未保存"):
-            absences.record_return(teacher, KID, "2020-10-19")
+            cases.record_absence_return(teacher, KID, "2020-10-19")
     [doc] = fresh(town).store.collection(absences.COLLECTION).find(id_number=KID)
     assert doc["returned_on"] == "2020-10-16" and case_now(town, case["key"])["returned_on"] == "2020-10-16"

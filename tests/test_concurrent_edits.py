@@ -10,8 +10,9 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.checking import Checker
-from kbtui.services import campaigns, checking, evidence, merge, people, responsibility, spotcheck, tasks, visits
-from kbtui.services.importer import import_list
+from kbtui.services.campaign import campaigns, checking, evidence, people, responsibility, spotcheck, tasks, visits
+from kbtui.services.intake import merge
+from kbtui.services.intake.importer import import_list
 from kbtui.services.workspace import Workspace
 from kbtui.store import StaleEditError, shard_name
 from tests.campaign_helpers import OPERATOR, make_workspace, pending_ids

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 from kbtui.domain import roles as R
-from kbtui.services import visits
-from kbtui.services import placements as pl
+from kbtui.services.campaign import visits
+from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
 from kbtui.store import shard_name
 from tests.reliability_helpers import another_edit_first, assert_store_matches_journal, two_operators

@@ -23,7 +23,9 @@ from textual.widgets import Select
 
 from kbtui.domain import roles as R
 from kbtui.excel import saving
-from kbtui.services import access, cases, operator_admin, spotcheck
+from kbtui.services.access import access, operator_admin
+from kbtui.services.escalation import cases
+from kbtui.services.campaign import spotcheck
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.exporting import ExportScreen
 from kbtui.tui.screens.importing import ImportScreen

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from kbtui.services import people, tasks
+from kbtui.services.campaign import people, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.checking import CheckingScreen
 from tests.test_tui_fixtures import make_app, run_async, settle, small_demo, tui_data  # noqa: F401 - fixtures

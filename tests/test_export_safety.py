@@ -16,7 +16,10 @@ import pytest
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, SheetColumn, SheetSpec
 from kbtui.excel.writer import FormSheet, write_form
-from kbtui.services import cases, ledgers, operator_admin, operators, spotcheck
+from kbtui.services.escalation import cases
+from kbtui.services.reporting import ledgers
+from kbtui.services.access import operator_admin, operators
+from kbtui.services.campaign import spotcheck
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_access_cli import VILLAGE, configure

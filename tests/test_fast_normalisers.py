@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from kbtui.domain import normalize as nz
 from kbtui.domain.idcard import WEIGHTS, IdNumberError, make_id, normalize_id
-from kbtui.services import sources as src
-from kbtui.services.import_check import map_each as _map_each, map_unique as _map_unique
+from kbtui.services.intake import sources as src
+from kbtui.services.intake.import_check import map_each as _map_each, map_unique as _map_unique
 
 CELLS = st.one_of(
     st.none(), st.text(max_size=30), st.integers(), st.floats(allow_nan=False), st.booleans(),
@@ -32,7 +32,7 @@ def test_the_check_character_in_base_13_is_the_weighted_sum():
     rng = random.Random(11643)
     for _ in range(20_000):
         digits = "".join(rng.choice("0123456789") for _ in range(17))
-        assert src._check_char(digits) == "10X98765432"[sum(int(d) * w for d, w in zip(digits, WEIGHTS)) % 11]
+        assert src.check_char(digits) == "10X98765432"[sum(int(d) * w for d, w in zip(digits, WEIGHTS)) % 11]
 
 
 @pytest.mark.parametrize("raw, expected", [

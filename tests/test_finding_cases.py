@@ -13,7 +13,9 @@ import json
 
 import pytest
 
-from kbtui.services import cases, escalation, visits
+from kbtui.services.escalation import cases, escalation
+
+from kbtui.services.campaign import visits
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from tests.conftest import run_cli

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from kbtui.excel import ExcelReadError
 from kbtui.excel.rejects import REASON_HEADER, ROW_NUMBER_HEADER
-from kbtui.services.importer import ImportFailed, import_list
+from kbtui.services.intake.importer import ImportFailed, import_list
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore
 from tests.conftest import run_cli

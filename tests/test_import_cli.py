@@ -244,7 +244,7 @@ def test_civil_needs_a_content_column(data: Path, tmp_path: Path):
 
 
 def test_resolving_a_conflict_keeps_it_away(data: Path, tmp_path: Path):
-    from kbtui.services.merge import resolve_conflict
+    from kbtui.services.intake.merge import resolve_conflict
 
     run_json(data, "import", "police", str(xlsx(tmp_path / "p.xlsx", police_rows([
         (A, "张三", "男", "2015-03-04", "高峰村", "3组", "", "", "13800138000")]))))
@@ -261,7 +261,7 @@ def test_resolving_a_conflict_keeps_it_away(data: Path, tmp_path: Path):
 
 
 def test_progress_callback_and_service_preview(data: Path, tmp_path: Path):
-    from kbtui.services.importer import prepare_import
+    from kbtui.services.intake.importer import prepare_import
 
     ws = workspace(data)
     calls = []

@@ -16,8 +16,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kbtui.services import backup
-from kbtui.services.operators import load_operators
+from kbtui.services.access import backup
+from kbtui.services.access.operators import load_operators
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, StoreError, layout, signing
 from kbtui.store.journal import make_entry

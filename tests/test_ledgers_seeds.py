@@ -15,7 +15,7 @@ from kbtui.profiles import find_profile, load_profile
 from kbtui_plugins.disability.options import NEW_SITUATIONS
 from kbtui_plugins.escalation import ledgers as escalation_ledgers
 from kbtui_plugins.ledgers import national, shanting, shuangcheng, statistics, yundou
-from kbtui.services.reports import build_report
+from kbtui.services.reporting.reports import build_report
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_reports_cli import sheet_values

@@ -23,7 +23,9 @@ import pytest
 
 from kbtui.cli import cli
 from kbtui.domain.checking import Checker
-from kbtui.services import cases, checking, people, placement_check, visits
+from kbtui.services.escalation import cases
+from kbtui.services.campaign import checking, people, visits
+from kbtui.services.disability import placement_check
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.test_access_cli import configure

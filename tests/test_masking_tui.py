@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from kbtui.services import cases, placement_check
+from kbtui.services.escalation import cases
+
+from kbtui.services.disability import placement_check
 from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import navigation
 from kbtui.tui.screens.cases import CaseDetailScreen, case_text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from kbtui.services import operators
+from kbtui.services.access import operators
 from tests.conftest import run_cli
 
 

@@ -4,7 +4,7 @@ import json
 import openpyxl
 import pytest
 
-from kbtui.services import people
+from kbtui.services.campaign import people
 from tests.campaign_helpers import make_workspace
 from tests.conftest import run_cli
 

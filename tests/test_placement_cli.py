@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kbtui.domain.idcard import make_id
-from kbtui.services import placement_check as pc
-from kbtui.services import placements as pl
+from kbtui.services.disability import placement_check as pc
+from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 

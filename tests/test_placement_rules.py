@@ -1,4 +1,4 @@
-"""services.placements: every stock placement rule (refused or flagged), the situation and history the
+"""services.disability.placements: every stock placement rule (refused or flagged), the situation and history the
 placement sets, home-delivery sessions, and the actions ``placement check`` lists."""
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from kbtui.domain import disability as d
 from kbtui.domain.idcard import make_id
 from kbtui.profiles import find_profile
-from kbtui.services import placement_check as pc
-from kbtui.services import placements as pl
-from kbtui.services.placements import PlacementError
+from kbtui.services.disability import placement_check as pc
+from kbtui.services.disability import placements as pl
+from kbtui.services.disability.placements import PlacementError
 from kbtui.services.workspace import Workspace
 
 D = dt.date.fromisoformat

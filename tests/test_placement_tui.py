@@ -6,8 +6,8 @@ import asyncio
 import datetime as dt
 import functools
 
-from kbtui.services import placement_check as pc
-from kbtui.services import placements as pl
+from kbtui.services.disability import placement_check as pc
+from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.screens.placement import DisabledChildrenScreen, PlacementForm, PlacementScreen

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.plugin_manager import FOLDER, PluginHost, folder_problem
-from kbtui.services import operator_admin
+from kbtui.services.access import operator_admin
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.other_users import (CADRE, SERVICE, STRANGER, chown_tree, kbtui_as, needs_root, remove, shared_folder,

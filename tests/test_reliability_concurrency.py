@@ -149,7 +149,7 @@ print(json.dumps(done), flush=True)
 @pytest.mark.slow
 def test_concurrent_cli_visits_keep_every_acknowledged_visit(tmp_path: Path):
     from kbtui.domain import roles as R
-    from kbtui.services import operator_admin
+    from kbtui.services.access import operator_admin
     from kbtui.services.workspace import Workspace
     from tests.conftest import run_cli
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kbtui.domain.report import ReportContext, ReportError
-from kbtui.services import reports as rs
+from kbtui.services.reporting import reports as rs
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 

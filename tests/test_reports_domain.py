@@ -14,7 +14,7 @@ from kbtui.domain.report import (
     total_of,
 )
 from kbtui.profiles import parse_profile
-from kbtui.services.reports import _ranges
+from kbtui.services.reporting.reports import sum_ranges
 
 PROFILE = parse_profile({
     "locality": {"township": "清河镇", "villages": ["东村", "西村", "南村"]},
@@ -103,5 +103,5 @@ def test_percent_rounds_half_up_like_excel():
 
 
 def test_sum_ranges_for_the_formulas():
-    assert _ranges("D", 5, (0, 1, 2, 4, 6, 7)) == ["D5:D7", "D9", "D11:D12"]
-    assert _ranges("D", 5, ()) == ["0"]
+    assert sum_ranges("D", 5, (0, 1, 2, 4, 6, 7)) == ["D5:D7", "D9", "D11:D12"]
+    assert sum_ranges("D", 5, ()) == ["0"]

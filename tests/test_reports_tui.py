@@ -4,7 +4,7 @@ import datetime as dt
 
 from textual.widgets import DataTable, Input, Select, Static
 
-from kbtui.services import reports as rs
+from kbtui.services.reporting import reports as rs
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 

@@ -4,7 +4,11 @@ import re
 
 import pytest
 
-from kbtui.services import cases, risk, risk_trend, risk_work, tasks
+from kbtui.services.escalation import cases
+
+from kbtui.services.risk import risk, risk_trend, risk_work
+
+from kbtui.services.campaign import tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.widgets.bars import headed_grid

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from kbtui.plugin_manager import PluginHost
-from kbtui.services import operators
+from kbtui.services.access import operators
 from kbtui.services.workspace import Workspace, WorkspaceError
 from tests.conftest import run_cli
 from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixtures

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kbtui.services import tasks
+from kbtui.services.campaign import tasks
 from kbtui.services.workspace import Workspace
 from kbtui.store import layout
 from kbtui.store.storage import pending_path

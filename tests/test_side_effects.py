@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kbtui.services import absences, cases, escalation
+from kbtui.services.escalation import absences, cases, escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.screens.cases import advance_lines
@@ -127,8 +127,8 @@ def test_an_output_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_m
 
 def test_the_services_refuse_a_missing_folder_too(data, tmp_path):
     """The TUI's export screens call the services with a typed path: the same rule, the same words."""
-    from kbtui.services.ledger_export import export_ledger
-    from kbtui.services.reports import ReportError, export_report
+    from kbtui.services.reporting.ledger_export import export_ledger
+    from kbtui.services.reporting.reports import ReportError, export_report
     from kbtui.store import StoreError
 
     ws = Workspace.open(data, "tester")

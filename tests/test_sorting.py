@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.domain.sorting import place_key, sort_blanks_last, value_key
-from kbtui.services.child_list import CORE_COLUMNS, ChildList
+from kbtui.services.children.child_list import CORE_COLUMNS, ChildList
 from tests.test_end_to_end_shuangshan import body
 from tests.test_import_helpers import cid, init_data, run, run_json, workspace, xlsx
 from tests.test_tui_fixtures import make_app, run_async, settle, small_demo, tui_data  # noqa: F401

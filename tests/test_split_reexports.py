@@ -10,7 +10,7 @@ import pytest
 
 from kbtui.domain import disability, disability_columns, disability_info, disability_placement, home_delivery
 from kbtui.excel import cells, data_rows, saving, writer
-from kbtui.services import ledger_catalog, ledger_export, ledger_import, ledger_marker, ledgers
+from kbtui.services.reporting import ledger_catalog, ledger_export, ledger_import, ledger_marker, ledgers
 
 SPLITS = {
     ledgers: (ledger_catalog, ledger_export, ledger_import, ledger_marker),
@@ -47,7 +47,7 @@ def _defined(module) -> set[str]:
 @pytest.mark.parametrize("first", [m.__name__ for old, news in SPLITS.items() for m in (old, *news)])
 def test_any_module_can_be_imported_first(first):
     code = (f"import {first}\n"
-            "from kbtui.services.ledgers import export_ledger, plan_ledger_import, LedgerError\n"
+            "from kbtui.services.reporting.ledgers import export_ledger, plan_ledger_import, LedgerError\n"
             "from kbtui.domain.disability import PlacementOption, FrequencyRule, record_column\n"
             "from kbtui.excel.writer import write_form, Formula, atomic_save, _FastRows\n")
     subprocess.run([sys.executable, "-c", code], check=True)

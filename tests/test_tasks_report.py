@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kbtui.services import people, responsibility, tasks, visits
+from kbtui.services.campaign import people, responsibility, tasks, visits
 from tests.campaign_helpers import make_workspace, pending_ids
 from tests.conftest import run_cli
 

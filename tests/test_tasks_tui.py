@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input
 
-from kbtui.services import checking, people, responsibility, spotcheck, tasks
+from kbtui.services.campaign import checking, people, responsibility, spotcheck, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.checking import CheckingScreen
 from kbtui.tui.screens.dialogs import ConfirmScreen, PickerScreen, PromptDialog

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from kbtui.domain.campaign import parse_phase_arg
-from kbtui.services import campaigns
+from kbtui.services.campaign import campaigns
 from kbtui.services.dashboard import campaign_heading, dashboard
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.dashboard import DashboardScreen

@@ -16,7 +16,9 @@ from typing import Callable
 import pytest
 from textual.widgets import Input
 
-from kbtui.services import escalation, people, spotcheck
+from kbtui.services.escalation import escalation
+
+from kbtui.services.campaign import people, spotcheck
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.dialogs import ConflictScreen, Dialog
 from tests.test_tui_fixtures import TODAY, screen_text, settle, small_demo, tui_data  # noqa: F401

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 import kbtui
-from kbtui.services.child_list import ListColumn
+from kbtui.services.children.child_list import ListColumn
 from kbtui.tui.navigation import Command, DashboardPanel, NavItem
 
 

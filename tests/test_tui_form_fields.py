@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from kbtui.services import absences
+from kbtui.services.escalation import absences
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.screens.dialogs import FormDialog

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from kbtui.services.search import name_pinyin
+from kbtui.services.children.search import name_pinyin
 from kbtui.tui.screens.children import ChildrenScreen
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.filters import FilterScreen

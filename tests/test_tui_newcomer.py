@@ -16,8 +16,10 @@ from textual.widgets._header import HeaderIcon
 from textual.widgets._toast import Toast, ToastRack
 
 from kbtui.domain.idcard import make_id
-from kbtui.services import audit, escalation, spotcheck, tasks
-from kbtui.services.importer import repeated_rows
+from kbtui.services.access import audit
+from kbtui.services.escalation import escalation
+from kbtui.services.campaign import spotcheck, tasks
+from kbtui.services.intake.importer import repeated_rows
 from kbtui.services.workspace import Workspace
 from kbtui.store.children import ChildStore
 from kbtui.tui.app import KbtuiApp
@@ -330,8 +332,8 @@ async def test_the_import_preview_says_which_rows_repeat(tui_data, tmp_path):
 
 @run_async
 async def test_export_one_village_at_one_checking_level(tui_data, tmp_path):
-    from kbtui.services import checking
-    from kbtui.services.ledgers import export_ledger
+    from kbtui.services.campaign import checking
+    from kbtui.services.reporting.ledgers import export_ledger
 
     ws = Workspace.open(tui_data, "tester")
     app = make_app(tui_data, start="export")

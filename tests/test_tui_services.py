@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 from kbtui.domain.idcard import make_id
-from kbtui.services import child_edit
-from kbtui.services.child_list import CORE_COLUMNS, ChildList, Filters, fit_columns
+from kbtui.services.children import child_edit
+from kbtui.services.children.child_list import CORE_COLUMNS, ChildList, Filters, fit_columns
 from kbtui.services.dashboard import current_phase, phase_states
 from kbtui.services.keymap import load_keymap
-from kbtui.services.search import SearchIndex
+from kbtui.services.children.search import SearchIndex
 from kbtui.services.workspace import Workspace
 from kbtui.tui.widgets.bars import bar, bar_chart
 from tests.test_tui_fixtures import TODAY, small_demo, tui_data  # noqa: F401

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from kbtui.services.operators import load_operators, make_operator, save_operators
+from kbtui.services.access.operators import load_operators, make_operator, save_operators
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import split_evidence, split_names
 from tests.test_tui_fixtures import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList
 
-from kbtui.services import visits
+from kbtui.services.campaign import visits
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.visits import VisitScreen
 from tests.conftest import run_cli

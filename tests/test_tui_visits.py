@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList
 
-from kbtui.services import visits
+from kbtui.services.campaign import visits
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import VisitScreen
 from tests.test_tui_fixtures import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401

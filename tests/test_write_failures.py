@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.excel import saving
-from kbtui.services import cases
+from kbtui.services.escalation import cases
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 
@@ -212,7 +212,7 @@ def test_a_path_through_a_file(data, tmp_path):
 
 def test_an_unexpected_os_error_is_still_one_message(data, monkeypatch):
     """Where no service said more, the CLI names the file and the reason itself."""
-    from kbtui.services import backup
+    from kbtui.services.access import backup
 
     def broken(*_args, **_kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/srv/kbtui/backups")

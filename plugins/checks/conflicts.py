@@ -2,12 +2,12 @@
 
 The importer never overwrites a value with a different one from another list: it keeps the first
 value and stores the other in ``record["conflicts"]``. This check shows them in ``kbtui check``
-until an operator settles them (``kbtui.services.merge.resolve_conflict``).
+until an operator settles them (``kbtui.services.intake.merge.resolve_conflict``).
 """
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.services.merge import check_conflicts
+from kbtui.services.intake.merge import check_conflicts
 
 
 @hookimpl

@@ -17,7 +17,7 @@ def kbtui_register_screens(registry):
 
 def dashboard_text(workspace, today) -> str:
     """The dashboard panel: disabled children by compliance and the home deliveries behind the rule."""
-    from kbtui.services import placement_check as pc
+    from kbtui.services.disability import placement_check as pc
 
     items = pc.disabled_children(workspace, today)
     if not items:

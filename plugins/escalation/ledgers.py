@@ -2,9 +2,9 @@
 劝返情况记录 summary (``persuasion``: every child with a case, its persuader and last attempt).
 
 The per-case 劝返情况记录 workbook (every attempt of one case) is ``kbtui case record CASE``
-(``kbtui.services.case_forms.write_case_record``). The case facts printed here are copied onto the child
+(``kbtui.services.escalation.case_forms.write_case_record``). The case facts printed here are copied onto the child
 record by the escalation services (``absence_from``, ``persuader``, ``persuasion``, ``status_reason``);
-a caller may also pass ``LedgerContext.extra["cases"]`` (``services.cases.ledger_extra``).
+a caller may also pass ``LedgerContext.extra["cases"]`` (``services.escalation.cases.ledger_extra``).
 """
 from __future__ import annotations
 

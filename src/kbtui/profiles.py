@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain.ages import AgeWindow, Cutoff
+from kbtui.domain.campaign import Phase, parse_deadline
+from kbtui.user_paths import input_problem   # a file the operator names: theirs to hand over
 
 
 class ProfileError(ValueError):
@@ -25,13 +27,6 @@ class Cohort:
     window: AgeWindow
     schools: tuple[str, ...] = ()
     source: str = "police"    # which import makes a child "local" (熨斗 builds its cohort from "poverty")
-
-
-@dataclass(frozen=True)
-class Phase:
-    name: str
-    end: dt.datetime
-    start: dt.date | None = None
 
 
 @dataclass
@@ -100,27 +95,6 @@ def _str_list(table: dict, key: str, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProfileError(f"配置文件 [{where}] {key} 应为文字列表")
     return value
-
-
-def parse_deadline(text: Any, year: int) -> dt.datetime:
-    """2024-09-06, 2024-09-06 18:00, 09-06 (in ``year``) or a TOML date; a day without a time ends at
-    23:59. Raises ValueError."""
-    if isinstance(text, dt.datetime):
-        return text
-    if isinstance(text, dt.date):
-        return dt.datetime.combine(text, dt.time(23, 59))
-    raw = str(text).strip()
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%m-%d %H:%M", "%m-%d"):
-        try:
-            parsed = dt.datetime.strptime(raw, fmt)
-        except ValueError:
-            continue
-        if "%Y" not in fmt:
-            parsed = parsed.replace(year=year)
-        if "%H" not in fmt:
-            parsed = parsed.replace(hour=23, minute=59)
-        return parsed
-    raise ValueError(raw)
 
 
 def _parse_date(text: Any, year: int, where: str) -> dt.datetime:
@@ -224,7 +198,6 @@ def find_profile(path_or_name: str) -> Path:
     if candidate.suffix == ".toml" or candidate.exists():
         if not candidate.exists():
             raise ProfileError(f"找不到配置文件 {candidate}")
-        from kbtui.user_paths import input_problem   # a file the operator names: theirs to hand over
 
         problem = input_problem(candidate, allowed=())
         if problem:

@@ -7,8 +7,8 @@ import click
 
 from kbtui.cli.common import InputFile, Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
 from kbtui.domain import roles as R
-from kbtui.services import audit, disclosure, gate, operator_admin
-from kbtui.services import backup as backups
+from kbtui.services.access import audit, disclosure, gate, operator_admin
+from kbtui.services.access import backup as backups
 from kbtui.services.workspace import Workspace
 
 ROLE_HELP = "角色：" + "、".join(R.ROLES)

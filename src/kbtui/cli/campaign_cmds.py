@@ -9,10 +9,11 @@ import click
 from kbtui.cli.common import InputFile, cli, print_json, with_workspace
 from kbtui.domain import campaign as cp
 from kbtui.domain import responsibility as resp
-from kbtui.services import campaigns as campaigns_svc
-from kbtui.services import people as people_svc
-from kbtui.services import responsibility as resp_svc
-from kbtui.services import tasks as tasks_svc
+from kbtui.services.campaign import campaigns as campaigns_svc
+from kbtui.services.campaign import people as people_svc
+from kbtui.services.campaign import responsibility as resp_svc
+from kbtui.services.campaign import tasks as tasks_svc
+from kbtui.services.campaign.overview import campaign_overview
 from kbtui.services.workspace import Workspace
 
 
@@ -89,7 +90,7 @@ def campaign_switch(workspace: Workspace, campaign_id: str) -> None:
 @with_workspace
 def campaign_status(workspace: Workspace, today_text: str | None, as_json: bool) -> None:
     """当前排查工作进行到哪个阶段、还剩几天、哪些已过期限、走访任务和核查进度。"""
-    data = campaigns_svc.campaign_overview(workspace, parse_day(today_text))
+    data = campaign_overview(workspace, parse_day(today_text))
     if as_json:
         print_json(data)
         return

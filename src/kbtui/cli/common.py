@@ -18,8 +18,9 @@ from kbtui.domain.controls import escape_controls  # noqa: E402
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
 from kbtui.oserrors import os_error_reason  # noqa: E402
 from kbtui.profiles import ProfileError  # noqa: E402
-from kbtui.services import child_ids, disclosure  # noqa: E402
-from kbtui.services.disclosure import Presenter  # noqa: E402
+from kbtui.services.intake import child_ids  # noqa: E402
+from kbtui.services.access import disclosure  # noqa: E402
+from kbtui.services.access.disclosure import Presenter  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
 from kbtui.store import StoreError  # noqa: E402
 
@@ -67,7 +68,7 @@ class Settings:
 #
 # Everything a command prints goes through ``shown``: control characters from data or files as visible
 # symbols (an ESC in an imported address must not retitle the terminal), and children's ID and phone
-# numbers masked for roles that do not see them (``services.disclosure``). ``click.echo`` and
+# numbers masked for roles that do not see them (``services.access.disclosure``). ``click.echo`` and
 # ``click.secho`` are replaced below, so that no command (nor a plugin's) can print around it; JSON is
 # masked field by field first (``print_json``).
 
@@ -189,7 +190,7 @@ def warn(warnings: list[str]) -> None:
 
 
 def print_json(data: Any) -> None:
-    """``data`` as JSON, masked field by field for the operator (``services.disclosure``)."""
+    """``data`` as JSON, masked field by field for the operator (``services.access.disclosure``)."""
     settings = _settings()
     presenter = settings.presenter() if settings is not None else None
     if presenter is not None and not presenter.full:     # (dataclasses, dates … made plain first)
@@ -202,7 +203,7 @@ pass_settings = click.make_pass_decorator(Settings)
 
 
 #: the parameters by which a command names children (or their case): the masked form the lists show
-#: (500224********1234) is taken for the one child in scope it fits (``services.child_ids``)
+#: (500224********1234) is taken for the one child in scope it fits (``services.intake.child_ids``)
 CHILD_PARAMETERS = ("id_number", "id_numbers", "ids", "child", "case_key")
 
 

@@ -10,11 +10,12 @@ from kbtui.cli.common import InputFile, OutputFile, cli, print_json, stdin_is_te
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services import absences as absence_service
-from kbtui.services import case_forms
-from kbtui.services import cases as case_service
-from kbtui.services import escalation as escalation_service
-from kbtui.services.absences import EscalationError
+from kbtui.services.escalation import absences as absence_service
+from kbtui.services.escalation import attendance_sheets
+from kbtui.services.escalation import case_forms
+from kbtui.services.escalation import cases as case_service
+from kbtui.services.escalation import escalation as escalation_service
+from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
 
 
@@ -84,7 +85,7 @@ def absence_add(workspace: Workspace, id_number, start, days, until, hours, excu
 def absence_return(workspace: Workspace, id_number, on, school) -> None:
     """记录儿童返校：结束其未返校的缺课；如有案卷，同时记为劝返复学。"""
     with escalation_errors():
-        docs = absence_service.record_return(workspace, id_number, on, school=school)
+        docs = case_service.record_absence_return(workspace, id_number, on, school=school)
     click.echo(f"已记录返校（{on}），结束缺课记录 {len(docs)} 条")
 
 
@@ -118,7 +119,7 @@ def absence_import(workspace: Workspace, path: Path, month, school, as_json: boo
     """导入缺课：缺课名单（列：身份证号、姓名、缺课开始日期、缺课天数、是否请假、原因、报告人），
     或学校的考勤表（一个班一个月，每天一列：√ 到校，缺 缺课，假、病、事 请假）。"""
     with escalation_errors():
-        result = absence_service.import_file(workspace, path, month=month, school=school)
+        result = attendance_sheets.import_file(workspace, path, month=month, school=school)
     if isinstance(result, absence_service.AbsenceImport):
         summary = {"rows": result.rows, "added": len(result.added), "rejected": len(result.rejects),
                    "rejects_file": str(result.rejects_path) if result.rejects_path else None}
@@ -342,8 +343,8 @@ def case_edit(workspace: Workspace, case_key, reason, support, persuader) -> Non
 def case_attempt(workspace: Workspace, case_key, on, by, how, result, refused, rung, note) -> None:
     """记录一次劝返（日期、劝返人、方式、结果）。"""
     with escalation_errors():
-        c = case_service.add_attempt(workspace, case_key, on=on, by=by, how=how, result=result,
-                                     refused=refused, rung=rung, note=note)
+        c = escalation_service.add_attempt(workspace, case_key, on=on, by=by, how=how, result=result,
+                                           refused=refused, rung=rung, note=note)
     click.echo(f"已记录第 {len(c['attempts'])} 次劝返：{c['key']}（{c['name']}）")
 
 

@@ -8,9 +8,9 @@ import click
 
 from kbtui.cli.common import InputFile, LabelledChoice, cli, print_json, with_workspace
 from kbtui.excel import ExcelReadError
-from kbtui.services.importer import ImportFailed, ImportResult, prepare_import
+from kbtui.services.intake.importer import ImportFailed, ImportResult, prepare_import
 from kbtui.domain.labels import source_label
-from kbtui.services.sources import SOURCES
+from kbtui.services.intake.sources import SOURCES
 from kbtui.services.workspace import Workspace
 
 BAR_MIN_ROWS = 2000

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kbtui.cli.common import InputFile, OutputFile, cli, print_json, with_workspace
-from kbtui.services.ledgers import (
+from kbtui.services.reporting.ledgers import (
     LedgerError,
     apply_ledger_import,
     export_ledger,

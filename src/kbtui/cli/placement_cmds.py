@@ -8,8 +8,8 @@ import click
 from kbtui.cli.common import cli, print_json, with_workspace
 from kbtui.domain import disability as d
 from kbtui.domain.child import display
-from kbtui.services import placement_check as pc
-from kbtui.services import placements as pl
+from kbtui.services.disability import placement_check as pc
+from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
 
 

@@ -7,7 +7,7 @@ import click
 
 from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
 from kbtui.domain.report import ReportError
-from kbtui.services.reports import build_report, export_report, list_reports, preview_text
+from kbtui.services.reporting.reports import build_report, export_report, list_reports, preview_text
 from kbtui.services.workspace import Workspace
 
 

@@ -7,7 +7,7 @@ A class's attendance sheet has one mark per pupil and day. The vocabulary, as sc
 - on leave (excused, not counted by the ladders): 假 请假, 病 病假 △, 事 事假 ○, 公假.
 
 ``runs`` turns a pupil's marks over the sheet's school days into runs of consecutive school days absent
-(one kind each: without leave, or on leave with its reason), which ``services.attendance_sheets`` stores
+(one kind each: without leave, or on leave with its reason), which ``services.escalation.attendance_sheets`` stores
 as absences.
 """
 from __future__ import annotations

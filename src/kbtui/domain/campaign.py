@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from kbtui.profiles import Phase, parse_deadline
 
 DONE = "done"           # deadline passed
 CURRENT = "current"     # the earliest phase whose deadline has not passed
@@ -19,6 +18,34 @@ STATE_LABELS = {DONE: "已过期限", CURRENT: "进行中", UPCOMING: "未开始
 
 # Words that name the door-to-door visiting phase when the profile does not say which one it is.
 VISIT_PHASE_WORDS = ("入户", "走访", "排查", "调查", "摸底", "登记")
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    end: dt.datetime
+    start: dt.date | None = None
+
+
+def parse_deadline(text: Any, year: int) -> dt.datetime:
+    """2024-09-06, 2024-09-06 18:00, 09-06 (in ``year``) or a TOML date; a day without a time ends at
+    23:59. Raises ValueError."""
+    if isinstance(text, dt.datetime):
+        return text
+    if isinstance(text, dt.date):
+        return dt.datetime.combine(text, dt.time(23, 59))
+    raw = str(text).strip()
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%m-%d %H:%M", "%m-%d"):
+        try:
+            parsed = dt.datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+        if "%Y" not in fmt:
+            parsed = parsed.replace(year=year)
+        if "%H" not in fmt:
+            parsed = parsed.replace(hour=23, minute=59)
+        return parsed
+    raise ValueError(raw)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,15 @@ gets the deferral check. A recorded finding always wins.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, age_on_cutoff, birth_date
-from kbtui.profiles import Profile
+
+if TYPE_CHECKING:  # annotations only: kbtui.profiles builds the profile from domain pieces
+    from kbtui.profiles import Profile
 
 POLICE = "police"
 SCHOOL = "school"

@@ -2,7 +2,7 @@
 options with their rules and required evidence, and the home-delivery (送教上门) frequency check.
 
 Pure rules: no store, no Textual. Plugins register placement options through
-``kbtui_register_placements(registry)``; services apply them (``kbtui.services.placements``).
+``kbtui_register_placements(registry)``; services apply them (``kbtui.services.disability.placements``).
 
 Records and documents are plain dicts (dates as ISO strings):
 

@@ -175,7 +175,7 @@ class Span:
 
 
 def span_of(doc: Mapping[str, Any], calendar: SchoolCalendar) -> Span | None:
-    """The span an absence document describes (see services.absences); None if it covers no day.
+    """The span an absence document describes (see services.escalation.absences); None if it covers no day.
 
     ``days`` (or ``hours``, as days of 24 h) is an absence of known length; ``until`` its last day;
     ``returned_on`` the first day back; none of them: still absent.

@@ -13,7 +13,7 @@ from typing import Any
 
 from kbtui.domain.child import LABEL_OF
 
-#: Names of the lists a township imports (``services.sources``), as stored in a record's ``sources``.
+#: Names of the lists a township imports (``services.intake.sources``), as stored in a record's ``sources``.
 SOURCE_LABELS: dict[str, str] = {
     "police": "户籍名单", "school": "学籍名单", "poverty": "防返贫监测名单", "disability": "残联名单",
     "civil": "民政名单", "ledger": "台账回填", "demo": "演示数据",
@@ -61,7 +61,7 @@ FIELD_LABELS: dict[str, str] = {
     "ledger": "台账", "report": "报表", "what": "内容", "rows": "行数", "scope": "范围", "masked": "号码部分隐藏",
     "children": "儿童人数", "automatic": "自动", "operator": "操作员", "model": "分配方式", "row": "行",
     "conflict": "冲突处理", "subject": "主题", "exported_at": "导出时间", "from": "原值", "to": "新值",
-    # import counts (services.importer.ImportResult.counts)
+    # import counts (services.intake.importer.ImportResult.counts)
     "imported": "新增", "updated": "更新", "unchanged": "无变化", "duplicates": "重复", "rejected": "未导入",
     "warned": "部分导入",
 }

@@ -6,6 +6,8 @@ a stock ledger with ``dataclasses.replace`` and a few changed columns.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -13,7 +15,9 @@ from typing import Any, Callable, Iterable, Sequence
 from kbtui.domain.child import Record, display
 from kbtui.domain.classify import Classification, classify
 from kbtui.domain.sorting import place_key
-from kbtui.profiles import Profile
+
+if TYPE_CHECKING:  # annotations only: kbtui.profiles builds the profile from domain pieces
+    from kbtui.profiles import Profile
 
 
 class LedgerContext:
@@ -54,7 +58,7 @@ class Column:
     header: str
     value: ValueFn
     width: int = 12
-    key: str = ""      # the record field shown, if any: ID and phone fields are masked in exports (services.access)
+    key: str = ""      # the record field shown, if any: ID and phone fields are masked in exports (services.access.access)
 
 
 def field_column(header: str, key: str, width: int = 12) -> Column:

@@ -266,7 +266,7 @@ def reason(header: str = "原因", width: int = 14) -> FieldColumn:
 
 
 def visited_by(record: Record, _ctx: LedgerContext | None = None) -> str:
-    """排查人: the ``surveyor`` a visit (``services.visits``) or a filled-in ledger set; for a record from
+    """排查人: the ``surveyor`` a visit (``services.campaign.visits``) or a filled-in ledger set; for a record from
     before visits kept it, the visitors of its last recorded finding."""
     written = record.get("surveyor")
     if written:

@@ -3,8 +3,8 @@
 ID numbers keep the region code and the last four (``500224********1234``, ``idcard.mask_id``); phone
 numbers keep the first three and the last four (``138****5678``). Which fields hold such numbers is one
 table, :data:`FIELD_KINDS` (a field key → its kind); exports mask their columns by it
-(``services.access.mask_row``) and everything shown on screen or printed passes through
-``services.disclosure``, which masks by it and also finds ID numbers inside any other text
+(``services.access.access.mask_row``) and everything shown on screen or printed passes through
+``services.access.disclosure``, which masks by it and also finds ID numbers inside any other text
 (:func:`mask_ids_in_text`). A staff member's phone in the people register is no child's number: not masked.
 """
 from __future__ import annotations

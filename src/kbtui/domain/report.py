@@ -19,6 +19,8 @@ Pure domain code: no openpyxl, no Textual, no store.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
@@ -29,7 +31,9 @@ from kbtui.domain.child import Record
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.sorting import value_key
 from kbtui.domain.status import Kind, StatusRegistry
-from kbtui.profiles import Profile
+
+if TYPE_CHECKING:  # annotations only: kbtui.profiles builds the profile from domain pieces
+    from kbtui.profiles import Profile
 
 DATA = "data"
 SUBTOTAL = "subtotal"

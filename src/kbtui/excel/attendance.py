@@ -4,7 +4,7 @@ What is found on each sheet: the text above the header (title rows: school, clas
 (姓名 with optionally 身份证号 / 学籍号 / 班级 / 学校), the day columns (headed 1 … 31, 1日, 1号, 9月1日, 9.1,
 9-1, or real dates) and the pupils' rows with their raw cells. A row of weekdays (一 二 三 …) under the
 header, blank rows and footer rows (合计, 班主任签字 …) are skipped. Interpreting the marks and the month is
-``services.attendance_sheets``' job.
+``services.escalation.attendance_sheets``' job.
 """
 from __future__ import annotations
 

@@ -209,7 +209,7 @@ _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "cat
 
 def set_properties(wb: Workbook, title: str, properties: dict[str, str] | None = None) -> None:
     """The workbook's properties: kbtui as creator, ``title``, then ``properties`` (e.g.
-    ``services.access.export_properties``: who exported what scope when); unknown keys are ignored."""
+    ``services.access.access.export_properties``: who exported what scope when); unknown keys are ignored."""
     props = wb.properties
     props.creator = OUR_CREATOR
     props.title = clean_text(title)

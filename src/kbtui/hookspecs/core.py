@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from kbtui.domain.ledger import Ledger
     from kbtui.domain.status import StatusRegistry
     from kbtui.registry import Registry
-    from kbtui.services.checks import Check
+    from kbtui.services.intake.checks import Check
 
 
 @hookspec

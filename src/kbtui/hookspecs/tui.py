@@ -2,7 +2,7 @@
 
 Each hook hands a ``Registry``: ``registry.add(id, item)`` refuses a duplicate id with a Chinese message,
 ``registry.replace(id, item)`` overrides one on purpose. The item classes live in ``kbtui.tui.navigation``
-(``NavItem``, ``DashboardPanel``, ``Command``) and ``kbtui.services.child_list`` (``ListColumn``).
+(``NavItem``, ``DashboardPanel``, ``Command``) and ``kbtui.services.children.child_list`` (``ListColumn``).
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from kbtui import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
     from kbtui.registry import Registry
-    from kbtui.services.child_list import ListColumn
+    from kbtui.services.children.child_list import ListColumn
     from kbtui.tui.navigation import Command, DashboardPanel, NavItem
 
 

@@ -1,6 +1,6 @@
 """What the 总览 dashboard shows: the current campaign's phases against today, counts, and progress by village.
 
-The phases and title come from the *current* campaign (``services.campaigns.current_campaign``: the
+The phases and title come from the *current* campaign (``services.campaign.campaigns.current_campaign``: the
 profile's ``[campaign]`` until ``kbtui campaign new/switch`` makes another one current).
 """
 from __future__ import annotations
@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kbtui.domain import status as st
-from kbtui.services.stats import campaign_stats, village_progress
+from kbtui.services.children.stats import campaign_stats, village_progress
+from kbtui.services.campaign.campaigns import current_campaign
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,6 @@ def phase_states(source, today: dt.date) -> list[PhaseState]:
 
 def campaign_heading(workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
     """The current campaign's title and its phases against ``today`` (cheap: no child is read)."""
-    from kbtui.services.campaigns import current_campaign
-
     campaign = current_campaign(workspace)
     return campaign.title, phase_states(campaign, today)
 

@@ -34,15 +34,17 @@ DEFAULT_REGION = "500224"
 # Demo data of the feature modules, as "module:function", each called as fn(workspace, plan, rng) in this
 # order: preparers before the children are stored (they may fill in plan.records), makers after.
 DEMO_PREPARERS: tuple[str, ...] = (
-    "kbtui.services.people:prepare_demo_people",
-    "kbtui.services.people:name_demo_visitors",
+    "kbtui.services.demo_people:prepare_demo_people",
+    "kbtui.services.demo_people:name_demo_visitors",
 )
 DEMO_VISIT = "demo"     # the recorder of a demo visit until name_demo_visitors names the people who made it
 EXTRA_MAKERS: tuple[str, ...] = (
-    "kbtui.services.people:make_demo_tasks",
-    "kbtui.services.escalation:make_demo_absences",
-    "kbtui.services.placement_demo:make_demo",
+    "kbtui.services.demo_people:make_demo_tasks",
+    "kbtui.services.escalation.escalation:make_demo_absences",
+    "kbtui.services.disability.placement_demo:make_demo",
 )
+from kbtui.profiles import load_profile
+from kbtui.services.workspace import Workspace
 
 
 @dataclass
@@ -200,7 +202,7 @@ class _Maker:
         record["status"] = label
         if note:
             record["note"] = note
-        # who visited is known once the people register is made (people.name_demo_visitors)
+        # who visited is known once the people register is made (demo_people.name_demo_visitors)
         record["status_history"] = [{"status": label, "date": date, "by": DEMO_VISIT, "how": "入户", "note": note}]
 
 
@@ -239,9 +241,6 @@ def _run(specs: tuple[str, ...], workspace: Any, plan: DemoPlan, rng: random.Ran
 def build_demo(staging: Path, profile_path: Path, operator: str, plugin_dirs: list[Path], children: int,
                seed: int) -> None:
     """Create a demo data folder at ``staging`` (which must not exist yet): children, then feature data."""
-    from kbtui.profiles import load_profile
-    from kbtui.services.workspace import Workspace
-
     profile = load_profile(profile_path)
     plan = make_children(profile, children, seed)
     extra_villages = [v for v in plan.villages if v not in profile.villages]

@@ -34,7 +34,7 @@ WEEKDAYS = "一二三四五六日"
 
 @functools.lru_cache(maxsize=1)
 def _package() -> tuple[Any, str]:
-    import chinese_calendar
+    import chinese_calendar  # heavy: imported where used
 
     version = getattr(chinese_calendar, "__version__", "")
     return chinese_calendar, f"{PACKAGE} {version}".strip()

@@ -20,9 +20,9 @@ from kbtui.oserrors import os_error_reason
 from kbtui.plugin_manager import PluginHost
 from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
-from kbtui.services import operators
-from kbtui.services.scope import ScopedStore
-from kbtui.services.checks import CORE_CHECKS, Check, CheckContext
+from kbtui.services.access import operators
+from kbtui.services.access.scope import ScopedStore
+from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
 from kbtui.store import ChildStore, layout
 from kbtui.store.owner import user_name
 from kbtui.store.storage import atomic_write
@@ -42,7 +42,7 @@ def default_data_dir() -> Path:
 
 
 def default_operator() -> str:
-    """The OS login (from the real uid; ``SUDO_USER`` under sudo): see services.operators.os_login."""
+    """The OS login (from the real uid; ``SUDO_USER`` under sudo): see services.access.operators.os_login."""
     return operators.os_login()
 
 
@@ -162,6 +162,7 @@ TUI_HOOKS: tuple[RegistryHook, ...] = (
     RegistryHook("kbtui_register_list_columns", "名单列"),
     RegistryHook("kbtui_register_commands", "命令"),
 )
+from kbtui.services.campaign.campaigns import current_campaign
 
 
 def fill_registries(host: PluginHost) -> None:
@@ -179,7 +180,7 @@ class Workspace:
     plugins: PluginHost
     meta: dict = field(default_factory=dict)
     raw_store: ChildStore | None = None          # unscoped: admin-only code (backups, audit)
-    account: operators.Operator | None = None    # who is working: role and scope (services.operators)
+    account: operators.Operator | None = None    # who is working: role and scope (services.access.operators)
 
     # --- creating and opening ----------------------------------------------------------------
     @classmethod
@@ -266,22 +267,22 @@ class Workspace:
 
     @cached_property
     def ladders(self) -> Registry:
-        """Every registered escalation ladder (the profile picks some: services.escalation)."""
+        """Every registered escalation ladder (the profile picks some: services.escalation.escalation)."""
         return self._collect("ladders")
 
     @cached_property
     def placements(self) -> Registry:
-        """Placement options for disabled children (``kbtui_register_placements``; services.placements)."""
+        """Placement options for disabled children (``kbtui_register_placements``; services.disability.placements)."""
         return self._collect("placements")
 
     @cached_property
     def all_reports(self) -> Registry:
-        """Every registered report (``kbtui_register_reports``; services.reports)."""
+        """Every registered report (``kbtui_register_reports``; services.reporting.reports)."""
         return self._collect("all_reports")
 
     @cached_property
     def risk_factors(self) -> Registry:
-        """Every registered early-warning factor (``kbtui_register_risk_factors``; services.risk)."""
+        """Every registered early-warning factor (``kbtui_register_risk_factors``; services.risk.risk)."""
         return self._collect("risk_factors")
 
     @property
@@ -297,8 +298,6 @@ class Workspace:
     def campaign_profile(self) -> Profile:
         """The profile as the current campaign sees it: a campaign of another year counts ages on the
         cutoff day of its own year (classification, ledgers, checks and reports use this)."""
-        from kbtui.services.campaigns import current_campaign
-
         campaign = current_campaign(self)
         if campaign.year == self.profile.year:
             return self.profile

@@ -13,9 +13,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.registry import Registry
-from kbtui.services import disclosure
+from kbtui.services.access import disclosure
 from kbtui.services.keymap import load_keymap
-from kbtui.services.search import name_pinyin
+from kbtui.services.children.search import name_pinyin
 from kbtui.services.workspace import Workspace
 from kbtui.store import StoreError
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation

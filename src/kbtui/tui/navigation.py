@@ -3,7 +3,7 @@
 - screens (``kbtui_register_screens``): ``NavItem``; bound to ``item.key`` under the binding id
   ``nav.<id>`` (remappable in ``keys.toml``) and listed in the command palette and on the help screen;
 - dashboard panels (``kbtui_register_dashboard_panels``): ``DashboardPanel``;
-- list columns (``kbtui_register_list_columns``): ``kbtui.services.child_list.ListColumn``;
+- list columns (``kbtui_register_list_columns``): ``kbtui.services.children.child_list.ListColumn``;
 - commands (``kbtui_register_commands``): ``Command``, in the palette, on the help screen and on a key.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from textual.screen import Screen
 
 from kbtui.registry import Registry
-from kbtui.services.child_list import CORE_COLUMNS, ListColumn
+from kbtui.services.children.child_list import CORE_COLUMNS, ListColumn
 
 if TYPE_CHECKING:  # pragma: no cover
     from kbtui.services.workspace import Workspace

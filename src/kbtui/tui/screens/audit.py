@@ -2,7 +2,7 @@
 
 The journal is read in a worker thread and only the newest ``WINDOW`` matching entries are shown.
 Operators whose role may not read the whole journal see entries about children in their scope only
-(``services.audit.log``).
+(``services.access.audit.log``).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
-from kbtui.services import audit
+from kbtui.services.access import audit
 from kbtui.store import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput

@@ -3,7 +3,7 @@
 Keyboard only: Tab switches between the two tables; on a due action D records it done; on either
 table A records a persuasion attempt, R marks the child back at school (劝返复学), C closes the case
 (动态销号), Enter shows the case; N records an absence, P advances the ladders to today.
-Everything goes through ``services.absences`` / ``services.cases`` / ``services.escalation``.
+Everything goes through ``services.escalation.absences`` / ``services.escalation.cases`` / ``services.escalation.escalation``.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from textual.widgets import DataTable
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
-from kbtui.services import absences as absence_service
-from kbtui.services import cases as case_service
-from kbtui.services import escalation as escalation_service
-from kbtui.services.absences import EscalationError
+from kbtui.services.escalation import absences as absence_service
+from kbtui.services.escalation import cases as case_service
+from kbtui.services.escalation import escalation as escalation_service
+from kbtui.services.lookup import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
@@ -204,7 +204,7 @@ class CasesScreen(Screen):
             FormField("by", "劝返人", case.get("persuader") or self.app.workspace.operator),
             FormField("how", "方式", "家访"),
             FormField("result", "劝返结果")],
-            lambda v: case_service.add_attempt(
+            lambda v: escalation_service.add_attempt(
                 self.app.workspace, case["key"], on=self._date(v["date"]), by=v["by"], how=v["how"],
                 result=v["result"], refused=v["refused"], rung=rung),
             [FormCheck("refused", "监护人拒不送返（启动依法控辍）")])

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.domain import checking as chk
-from kbtui.services import checking
+from kbtui.services.campaign import checking
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.widgets.bars import inline_pairs

@@ -1,7 +1,7 @@
 """儿童详情 form: every field of the record in its group, a history tab, validated saving.
 
 Tab / Shift+Tab move between fields, Enter accepts a field and goes to the next, Ctrl+S saves through
-``services.child_edit`` (invalid values are marked at the field and nothing is saved), Esc cancels and
+``services.children.child_edit`` (invalid values are marked at the field and nothing is saved), Esc cancels and
 asks first when something changed. A save that lost a race shows both versions (``ConflictScreen``).
 """
 from __future__ import annotations
@@ -23,8 +23,8 @@ from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import labels as L
 from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.domain.controls import strip_controls
-from kbtui.services import child_edit
-from kbtui.services.disclosure import Presenter
+from kbtui.services.children import child_edit
+from kbtui.services.access.disclosure import Presenter
 from kbtui.store import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import BACK, MINE, THEIRS, ConfirmScreen, ConflictScreen
 from kbtui.tui.textual_words import AppHeader

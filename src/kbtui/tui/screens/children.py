@@ -1,6 +1,6 @@
 """儿童 list: every child, search as you type (name, pinyin, ID digits), filters, sort by any column.
 
-The rows live in ``services.child_list.ChildList``; the table draws only the visible rows, so the list
+The rows live in ``services.children.child_list.ChildList``; the table draws only the visible rows, so the list
 opens and refreshes in milliseconds at 100,000 children. Work that classifies every child (a filter on
 the situation, age or ledger; sorting by such a column) runs in a worker with a progress note.
 """
@@ -13,8 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.services.access import can_see_full
-from kbtui.services.child_list import ChildList, Filters, ListColumn, fit_columns
+from kbtui.services.access.access import can_see_full
+from kbtui.services.children.child_list import ChildList, Filters, ListColumn, fit_columns
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput

@@ -279,7 +279,7 @@ class PickerScreen(Dialog[str | None]):
         yield OptionList(*self._options(""), id="picker-list")
 
     def _options(self, text: str) -> list[Option]:
-        from kbtui.services.search import name_pinyin
+        from kbtui.services.children.search import name_pinyin
 
         text = text.strip().lower()
         found = []

@@ -1,7 +1,7 @@
 """导出 screen: choose a ledger, optionally one village and a checking level (as the CLI's ``--village`` and
 ``--level``), a file path (with completion), export in a worker with a progress bar.
 
-Writing goes through ``services.ledgers.export_ledger`` (the printable form); the result names the file.
+Writing goes through ``services.reporting.ledgers.export_ledger`` (the printable form); the result names the file.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from kbtui.tui.textual_words import AppHeader
 def export_service():
     """The ledger-export service module, or None while it is not installed."""
     try:
-        return importlib.import_module("kbtui.services.ledgers")
+        return importlib.import_module("kbtui.services.reporting.ledgers")
     except ImportError:
         return None
 
@@ -74,7 +74,7 @@ class ExportScreen(Screen):
         self.query_one(ProgressBar).display = False
         self.query_one("#export-ledger", Select).focus()
         if export_service() is None:
-            self.query_one("#export-result", Static).update("台账导出服务尚未安装（services/ledgers.py），暂不能导出。")
+            self.query_one("#export-result", Static).update("台账导出服务尚未安装（services/reporting/ledgers.py），暂不能导出。")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -9,7 +9,7 @@ from textual.widgets.option_list import Option
 
 from kbtui.tui.widgets.shown import Static, option
 from kbtui.domain import status as st
-from kbtui.services.child_list import ChildList, Filters
+from kbtui.services.children.child_list import ChildList, Filters
 from kbtui.tui.screens.dialogs import Dialog, PickerScreen
 
 LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",

@@ -1,6 +1,6 @@
 """导入 screen: list type, path with completion, preview (a dry run), import with a progress bar, result.
 
-Reading and checking run in a worker (``services.importer``); the rejects workbook is named in the result.
+Reading and checking run in a worker (``services.intake.importer``); the rejects workbook is named in the result.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 def _sources() -> list[tuple[str, str]]:
     try:
-        from kbtui.services.sources import SOURCES
+        from kbtui.services.intake.sources import SOURCES
     except ImportError:  # pragma: no cover - the import service is optional for the TUI
         return []
     return [(source.label, name) for name, source in SOURCES.items()]
@@ -124,7 +124,7 @@ class ImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="import")
     def _preview(self, source: str, path: Path, school: str) -> None:
-        from kbtui.services.importer import prepare_import
+        from kbtui.services.intake.importer import prepare_import
 
         try:
             prepared = prepare_import(self.app.workspace, source, path, defaults={"school": school},

@@ -1,6 +1,6 @@
 """台账回填 screen: a ledger exported by kbtui, filled in offline, read back in.
 
-Path (with completion) → Enter reads it in a worker (``services.ledgers.plan_ledger_import``, writes
+Path (with completion) → Enter reads it in a worker (``services.reporting.ledgers.plan_ledger_import``, writes
 nothing) → a table of the changes child by child (项目：原值 → 新值), of the rows not imported (unknown
 or edited-away ID numbers, fields changed in the system since the export) and of the notes → Y applies
 it (``apply_ledger_import``: one journaled update per child) → the result. Esc starts again.
@@ -139,7 +139,7 @@ class LedgerImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ledger-import")
     def _read(self, path: Path) -> None:
-        from kbtui.services.ledgers import plan_ledger_import
+        from kbtui.services.reporting.ledgers import plan_ledger_import
 
         try:
             plan = plan_ledger_import(self.app.workspace, path, today=self.app.today)
@@ -188,7 +188,7 @@ class LedgerImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ledger-import")
     def _apply(self, plan) -> None:
-        from kbtui.services.ledgers import apply_ledger_import
+        from kbtui.services.reporting.ledgers import apply_ledger_import
 
         try:
             apply_ledger_import(self.app.workspace, plan)

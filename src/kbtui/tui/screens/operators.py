@@ -1,7 +1,7 @@
 """操作员 screen: who may use this data folder, with which role and scope.
 
 Everyone sees the list; a 镇管理员 adds (A), edits (E) and removes (D) operators. Everything goes
-through ``services.access`` (which refuses other roles and keeps at least one 镇管理员), and each change
+through ``services.access.operator_admin`` (which refuses other roles and keeps at least one 镇管理员), and each change
 is journaled.
 """
 from __future__ import annotations
@@ -11,7 +11,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kbtui.domain import roles as R
-from kbtui.services import access
+from kbtui.services.access import operator_admin
+from kbtui.services.access.operators import Operator
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
@@ -21,11 +22,11 @@ from kbtui.tui.widgets.shown import DataTable, Static
 
 
 class OperatorForm(FormDialog):
-    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access``
+    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access.operator_admin``
     (a refusal stays in the form); the login of an operator being edited cannot change. Returns the saved
     operator or None."""
 
-    def __init__(self, title: str, current: access.Operator | None = None) -> None:
+    def __init__(self, title: str, current: Operator | None = None) -> None:
         cur = current
         super().__init__(title, [
             FormField("login", "系统用户名", cur.login if cur else "", "SSH 登录名，如 zhangsan",
@@ -37,9 +38,9 @@ class OperatorForm(FormDialog):
         ])
         self.current = current
 
-    def accept(self, values: dict) -> access.Operator:
+    def accept(self, values: dict) -> Operator:
         login = self.current.login if self.current else values["login"]
-        return access.add_operator(self.app.workspace, login, values["name"], values["role"],
+        return operator_admin.add_operator(self.app.workspace, login, values["name"], values["role"],
                                    values["villages"], values["schools"], replace=self.current is not None)
 
 
@@ -62,7 +63,7 @@ class OperatorsScreen(Screen):
         table = self.query_one(DataTable)
         for label, width in (("系统用户名", 12), ("姓名", 8), ("角色", 8), ("范围", 40)):
             table.add_column(label, width=width)
-        self.operators: list[access.Operator] = []
+        self.operators: list[Operator] = []
         self.reload()
         table.focus()
 
@@ -73,7 +74,7 @@ class OperatorsScreen(Screen):
 
     def reload(self) -> None:
         try:
-            self.operators = access.list_operators(self.app.workspace)
+            self.operators = operator_admin.list_operators(self.app.workspace)
         except StoreError as err:
             self.notify(str(err), severity="error")
             self.operators = []
@@ -86,7 +87,7 @@ class OperatorsScreen(Screen):
         self.query_one("#operators-status", Static).update(
             f"共 {len(self.operators)} 位操作员；当前：{me.label() if me else ''}。{hint}")
 
-    def selected(self) -> access.Operator | None:
+    def selected(self) -> Operator | None:
         row = self.query_one(DataTable).cursor_row
         return self.operators[row] if self.operators and row is not None and row < len(self.operators) else None
 
@@ -105,7 +106,7 @@ class OperatorsScreen(Screen):
         if current is not None and not self.refuse_unless_admin():
             self.app.push_screen(OperatorForm(f"修改操作员 {current.login}", current), self.saved)
 
-    def saved(self, op: access.Operator | None) -> None:
+    def saved(self, op: Operator | None) -> None:
         if op is not None:
             self.notify(f"已保存操作员 {op.label()}，范围：{op.scope_text()}")
             self.reload()
@@ -119,7 +120,7 @@ class OperatorsScreen(Screen):
             if not yes:
                 return
             try:
-                access.remove_operator(self.app.workspace, current.login)
+                operator_admin.remove_operator(self.app.workspace, current.login)
             except StoreError as err:
                 self.notify(str(err), severity="error", timeout=8)
                 return

@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kbtui.domain import responsibility as resp
-from kbtui.services import people as people_svc
-from kbtui.services import responsibility as resp_svc
+from kbtui.services.campaign import people as people_svc
+from kbtui.services.campaign import responsibility as resp_svc
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
@@ -19,7 +19,7 @@ from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import DataTable, Static
 
 class PersonForm(FormDialog):
-    """Register one person through ``services.people`` (a refusal stays in the form); returns the person.
+    """Register one person through ``services.campaign.people`` (a refusal stays in the form); returns the person.
     Enter saves from any field: after name, role and unit the rest is optional."""
 
     ENTER_SAVES = True

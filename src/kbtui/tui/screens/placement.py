@@ -1,6 +1,6 @@
 """残疾儿童: the list of disabled children of the campaign (by placement or by compliance) and the
 placement screen of one child (assessment, placement, teaching plan, home-delivery sessions). Keyboard only;
-every change goes through ``kbtui.services.placements``."""
+every change goes through ``kbtui.services.disability.placements``."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from kbtui.services import placement_check as pc
-from kbtui.services import placements as pl
+from kbtui.services.disability import placement_check as pc
+from kbtui.services.disability import placements as pl
 from kbtui.tui.screens.dialogs import FormDialog, FormField
 from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
@@ -31,7 +31,7 @@ def _today(app) -> dt.date:
 
 
 class PlacementForm(FormDialog[bool]):
-    """A placement form: ``submit(values)`` saves through ``services.placements`` and returns the message to
+    """A placement form: ``submit(values)`` saves through ``services.disability.placements`` and returns the message to
     show; a refusal (Chinese message) stays in the form with everything typed. Returns True once saved."""
 
     def __init__(self, title: str, fields: list[FormField], submit: Callable[[dict[str, str]], str]) -> None:

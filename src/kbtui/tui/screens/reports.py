@@ -1,6 +1,6 @@
 """报表 screen: choose a report (and a village), preview its rows with the totals and the notes, export it.
 
-Reports are computed and exported in worker threads (``services.reports``); the preview is a DataTable
+Reports are computed and exported in worker threads (``services.reporting.reports``); the preview is a DataTable
 whose first rows are the villages (or schools), then the subtotals and the 合计 row.
 Registered by the stock plugin ``ledgers.screens`` (palette: 报表).
 """
@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Select
 
 from kbtui.domain.report import ReportError
-from kbtui.services import reports as rs
+from kbtui.services.reporting import reports as rs
 from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput

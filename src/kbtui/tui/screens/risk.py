@@ -2,7 +2,7 @@
 
 Keyboard only: ↑↓ move, Enter explains the child's score factor by factor; B 结对帮扶 (assign a helper),
 V 安排家访 (plan a home visit), C 提前立案 (open a case early); F filters by village, school or responsible
-person; K shows the school calendar; R recomputes. Everything goes through ``services.risk``; a read-only
+person; K shows the school calendar; R recomputes. Everything goes through ``services.risk.risk``; a read-only
 role is told it may not change anything.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from kbtui.domain.normalize import parse_date
 from kbtui.domain.risk import RiskError
 from kbtui.domain.sorting import value_key
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services import risk as risk_service
-from kbtui.services import risk_trend, risk_work
-from kbtui.services.absences import EscalationError
+from kbtui.services.risk import risk as risk_service
+from kbtui.services.risk import risk_trend, risk_work
+from kbtui.services.lookup import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader

@@ -9,8 +9,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.excel.writer import ExcelWriteError
-from kbtui.services import spotcheck
-from kbtui.services.visits import finding_choices
+from kbtui.services.campaign import spotcheck
+from kbtui.services.campaign.visits import finding_choices
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.widgets.bars import inline_pairs

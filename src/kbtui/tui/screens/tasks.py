@@ -10,7 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from kbtui.services import campaigns, tasks
+from kbtui.services.campaign import tasks
+from kbtui.services.campaign.overview import campaign_overview
 from kbtui.tui.widgets.bars import bar_chart, headed_grid, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
@@ -82,7 +83,7 @@ class TasksScreen(Screen):
     @work(thread=True, exclusive=True, group="tasks")
     def compute(self) -> None:
         workspace, today = self.app.workspace, self.app.today
-        overview = campaigns.campaign_overview(workspace, today)
+        overview = campaign_overview(workspace, today)
         report = tasks.task_report(workspace, today, overdue=self.only_late)
         self.app.call_from_thread(self.show, overview, report)
 

@@ -2,7 +2,7 @@
 
 A digit picks the situation (1–9 the common ones, 0 the full list), Enter saves (a studying situation
 first asks for the school) and the next child comes up at once; Tab reaches school, date (today by default), how, note, visitors, reason and evidence.
-PageDown skips a child, PageUp goes back. Saving goes through ``services.visits.record_finding``.
+PageDown skips a child, PageUp goes back. Saving goes through ``services.campaign.visits.record_finding``.
 
 Defaults keep the fast path short: the visitors (the operator's name at first) and how (入户 at
 first; H cycles it) carry on from one child to the next; a studying situation (在籍在校, 外地就读 …)
@@ -31,7 +31,7 @@ from kbtui.tui.widgets.shown import DetailStatic, Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
-from kbtui.services import visits
+from kbtui.services.campaign import visits
 from kbtui.store import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader

@@ -5,7 +5,7 @@ here. Textual reads a plain string in a ``Static``, a ``DataTable`` cell or a no
 note "[red]…" would restyle the screen and an unclosed "[/]" raise; so strings become Rich ``Text``
 (never parsed). ESC, BEL, bidirectional overrides … are shown as visible symbols (``domain.controls``),
 and for a role that does not see full numbers every ID number and guardian's phone is masked
-(``services.disclosure``, the app's ``presenter``). ``Static`` and ``DataTable`` here are drop-in
+(``services.access.disclosure``, the app's ``presenter``). ``Static`` and ``DataTable`` here are drop-in
 replacements of Textual's that do all this to what they show; ``shown`` does it to one value.
 """
 from __future__ import annotations
@@ -77,7 +77,7 @@ class Static(widgets.Static):
 
 class DetailStatic(Static):
     """A ``Static`` showing one child's detail (the visit card, a case, a placement): full numbers for the
-    roles that may edit the child, masked for the others (``services.disclosure``, purpose "detail")."""
+    roles that may edit the child, masked for the others (``services.access.disclosure``, purpose "detail")."""
 
     detail = True
 

@@ -1,0 +1,95 @@
+"""Managing operators (镇管理员 only): add, change, remove and list the entries of ``operators.toml``.
+
+Every change is made under the file's lock, keeps at least one 镇管理员, accepts only the township's
+villages and schools (``known_places``) and is journaled (actions ``operators.add/update/remove``) with the
+digest of the file as written, which ``audit verify`` compares with the file.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from kbtui.domain import roles as R
+from kbtui.services.access.gate import operator_of, raw_store, require
+from kbtui.services.access.operators import (Operator, OperatorsError, journal_change, load_operators, make_operator,
+                                      operators_digest, operators_path, save_operators)
+from kbtui.store.storage import locked, make_lock
+
+
+def _journal_operator_change(workspace, action: str, login: str, changes: dict, before: str | None) -> None:
+    """Journaled with the file's digests (``operators.journal_change``): called under the file's lock."""
+    actor = operator_of(workspace)
+    journal_change(raw_store(workspace).journal, actor.login if actor else str(workspace.operator), action, login,
+                   changes, workspace.root, before)
+
+
+def known_places(workspace) -> tuple[set[str], set[str]]:
+    """Villages and schools an operator's scope may name: the profile's, the demo's extra ones, and
+    those of stored children."""
+    profile = workspace.profile
+    villages = set(profile.villages) | set(workspace.meta.get("extra_villages") or [])
+    schools = set(profile.schools)
+    for cohort in getattr(profile, "cohorts", {}).values():
+        schools |= set(getattr(cohort, "schools", ()) or ())
+    for record in raw_store(workspace).all():
+        if record.get("village"):
+            villages.add(record["village"])
+        if record.get("school"):
+            schools.add(record["school"])
+    return villages, schools
+
+
+def add_operator(workspace, login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
+                 schools: Iterable[str] | str | None = None, *, replace: bool = False) -> Operator:
+    """Add (or with ``replace`` change) an operator. Only roles with ``roles.ADMIN``; journaled."""
+    require(workspace, R.ADMIN, "管理操作员")
+    operator = make_operator(login, name, role, villages, schools)
+    known_villages, known_schools = known_places(workspace)
+    unknown = [v for v in operator.villages if v not in known_villages]
+    if unknown:
+        raise OperatorsError(f"本乡镇没有“{'、'.join(unknown)}”，可用的村（社区）有：{'、'.join(sorted(known_villages))}")
+    unknown = [s for s in operator.schools if s not in known_schools]
+    if unknown:
+        raise OperatorsError(f"本乡镇没有“{'、'.join(unknown)}”，可用的学校有：{'、'.join(sorted(known_schools))}")
+    path = operators_path(workspace.root)
+    with locked(make_lock(path), path):
+        operators = load_operators(workspace.root)
+        digest = operators_digest(workspace.root)
+        old = operators.get(operator.login)
+        if old is not None and not replace:
+            raise OperatorsError(f"操作员“{operator.login}”已存在（{old.label()}），如需修改请加 --replace")
+        if old is not None and old.role_info.may(R.ADMIN) and not operator.role_info.may(R.ADMIN):
+            _keep_an_admin(operators, operator.login)
+        operators[operator.login] = operator
+        save_operators(workspace.root, operators)
+        before = old.as_doc() if old else {}
+        changes = {k: [before.get(k), v] for k, v in operator.as_doc().items() if before.get(k) != v}
+        _journal_operator_change(workspace, "operators.update" if old else "operators.add", operator.login, changes,
+                                 digest)
+    return operator
+
+
+def _keep_an_admin(operators: dict[str, Operator], leaving: str) -> None:
+    if not any(op.role_info.may(R.ADMIN) for login, op in operators.items() if login != leaving):
+        raise OperatorsError("不能去掉最后一位镇管理员，请先指定另一位镇管理员")
+
+
+def remove_operator(workspace, login: str) -> Operator:
+    require(workspace, R.ADMIN, "管理操作员")
+    path = operators_path(workspace.root)
+    with locked(make_lock(path), path):
+        operators = load_operators(workspace.root)
+        digest = operators_digest(workspace.root)
+        old = operators.get(login)
+        if old is None:
+            raise OperatorsError(f"没有操作员“{login}”")
+        if old.role_info.may(R.ADMIN):
+            _keep_an_admin(operators, login)
+        del operators[login]
+        save_operators(workspace.root, operators)
+        _journal_operator_change(workspace, "operators.remove", login,
+                                 {k: [v, None] for k, v in old.as_doc().items()}, digest)
+    return old
+
+
+def list_operators(workspace) -> list[Operator]:
+    return sorted(load_operators(workspace.root).values(), key=lambda o: (list(R.ROLES).index(o.role), o.login))

@@ -1,0 +1,282 @@
+"""Visit tasks: one per child of the current campaign whose situation needs a visit (待核实, 缓学待核实,
+在籍未在校 …), assigned to the child's two responsible people (双线).
+
+Tasks are stored in ``collection("tasks")`` (key ``<campaign>:<id_number>:visit``) for what the records
+cannot say: when a task was made, its own due date, who closed it and when. The report also reads the
+records themselves, so it is right even before ``sync_tasks`` ran: a child whose situation still needs a
+visit is an open task; a child whose finding was recorded (by a visit, an import or an edit) closes it.
+
+Late: an open task whose due date — its own, else the deadline of the campaign's visit phase
+(双山 上门入户排查 9/20) — has passed.
+
+A home visit can also be planned for any child (``plan_visit``: the early-warning list's 安排家访, key
+``<campaign>:<id_number>:planned-visit``): it has its own due date and visitor, shows in the report among the
+visit tasks (情况 预警家访), and closes when a visit of the child is recorded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from kbtui.domain import campaign as cp
+from kbtui.domain import roles as R
+from kbtui.domain import status as st
+from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
+from kbtui.domain.sorting import place_key
+from kbtui.services.access import gate
+from kbtui.services.campaign.campaigns import current_campaign
+from kbtui.services.campaign.people import list_people
+from kbtui.services.children.places import village_problem
+from kbtui.store import StaleEditError, StoreError
+
+TASKS = "tasks"
+VISIT = "visit"
+PLANNED = "planned-visit"
+PLANNED_SITUATION = "预警家访"
+OPEN = "open"
+DONE = "done"
+UNASSIGNED = "（未分配）"
+
+
+def needs_visit(situation: str, statuses: st.StatusRegistry) -> bool:
+    return statuses.kind_of(situation) == st.Kind.PENDING
+
+
+def task_key(campaign_id: str, id_number: str, kind: str = VISIT) -> str:
+    return f"{campaign_id}:{id_number}:{kind}"
+
+
+def _due_of(doc: dict | None, default: dt.datetime | None) -> dt.datetime | None:
+    if doc and doc.get("due"):
+        return dt.datetime.fromisoformat(doc["due"])
+    return default
+
+
+def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, int]:
+    """Create the missing visit tasks of the current campaign and keep open tasks' assignees and state in
+    step with the records. Returns counts ``{created, updated, closed, reopened}``.
+
+    Nothing is stored for a role that may not change data (督导, 县复核) nor on a read-only data folder:
+    ``task_report`` reads the records themselves, so they still see every task."""
+    counts = {"created": 0, "updated": 0, "closed": 0, "reopened": 0}
+    if not gate.allowed(workspace, R.WRITE) or getattr(workspace.store, "read_only", False):
+        return counts
+    campaign = current_campaign(workspace)
+    ctx = workspace.context()
+    coll = workspace.store.collection(TASKS)
+    docs = {d["id_number"]: d for d in coll.find(campaign=campaign.id, kind=VISIT)}
+    if records is None:
+        # the records read after the tasks: a task closed by a visit is never older than the visit's record
+        workspace.store.refresh()
+        records = workspace.store.all()
+    new_docs = []
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    for record in records:
+        c = ctx.classify(record)
+        if not c.in_campaign:
+            continue
+        id_number = record["id_number"]
+        wanted = needs_visit(c.situation, workspace.statuses)
+        assignees = {"gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or ""}
+        doc = docs.get(id_number)
+        if doc is None:
+            if wanted:
+                new_docs.append({"key": task_key(campaign.id, id_number), "campaign": campaign.id, "kind": VISIT,
+                                 "id_number": id_number, "name": record.get("name") or "",
+                                 "village": record.get("village") or "", "group": record.get("group") or "",
+                                 "situation": c.situation, "state": OPEN, "created": now, **assignees})
+            continue
+        changes: dict[str, Any] = {}
+        if doc.get("state") == OPEN and not wanted:
+            changes.update(state=DONE, done_at=now, done_by=record.get("_by") or "", done_how="登记")
+        elif doc.get("state") == DONE and wanted:
+            changes.update(state=OPEN, done_at=None, done_by=None, done_how=None, situation=c.situation)
+        if (changes.get("state") or doc.get("state")) == OPEN:
+            changes.update({k: v for k, v in assignees.items() if doc.get(k) != v})
+            changes.update({k: record.get(k) or "" for k in ("village", "group", "name")
+                            if doc.get(k) != (record.get(k) or "")})
+        if not changes:
+            continue
+        try:
+            coll.update(doc["key"], changes, workspace.operator, expected_version=doc.get("_v"))
+        except StaleEditError:
+            continue        # closed by a visit (or changed otherwise) since it was read: left as it is now
+        counts[{DONE: "closed", OPEN: "reopened"}.get(changes.get("state"), "updated")] += 1
+    # a task made meanwhile (by a visit, or another sync) is left as it is
+    counts["created"] = len(coll.insert_many(new_docs, workspace.operator, skip_existing=True))
+    return counts
+
+
+def close_visit_task(workspace, id_number: str, *, date: str | None = None, how: str = "入户",
+                     visitors: Iterable[str] = ()) -> dict | None:
+    """Close the child's visit task of the current campaign (called when a visit is recorded); made closed
+    when the child had none. One locked write: a task closed by someone else meanwhile stays as they closed it."""
+    campaign = current_campaign(workspace)
+    key = task_key(campaign.id, id_number)
+    fields = {"state": DONE, "done_at": date or dt.date.today().isoformat(), "done_by": workspace.operator,
+              "done_how": how, "visitors": list(visitors)}
+
+    def close(current: dict | None) -> dict:
+        if current is None:
+            record = workspace.store.get(id_number) or {}
+            return {"campaign": campaign.id, "kind": VISIT, "id_number": id_number,
+                    "name": record.get("name") or "", "village": record.get("village") or "",
+                    "group": record.get("group") or "", "gov": record.get("responsible_gov") or "",
+                    "edu": record.get("responsible_edu") or "",
+                    "created": dt.datetime.now().isoformat(timespec="seconds"), **fields}
+        return {} if current.get("state") == DONE else fields
+
+    coll = workspace.store.collection(TASKS)
+    planned = coll.get(task_key(campaign.id, id_number, PLANNED))
+    if planned is not None and planned.get("state") == OPEN:
+        coll.update(planned["key"], lambda current: fields if current.get("state") == OPEN else {},
+                    workspace.operator)
+    return coll.upsert(key, close, workspace.operator)
+
+
+def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor: str = "", reason: str = "",
+               note: str = "") -> dict:
+    """Plan a home visit of one child by ``due`` (its visitor, and why: e.g. the child's risk factors).
+    A planned visit still open is re-planned (new date, visitor, reason); one done is planned anew."""
+    record = workspace.store.get(id_number)
+    if record is None:
+        raise StoreError(f"找不到身份证号为 {id_number} 的儿童")
+    campaign = current_campaign(workspace)
+    value = due.isoformat(timespec="minutes") if isinstance(due, dt.datetime) else \
+        dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
+    now = dt.datetime.now().isoformat(timespec="seconds")
+    plan = {"due": value, "visitor": visitor.strip() or record.get("responsible_edu") or
+            record.get("responsible_gov") or "", "reason": reason, "note": note.strip(), "planned_by": workspace.operator,
+            "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or "",
+            "name": record.get("name") or "", "village": record.get("village") or "", "group": record.get("group") or ""}
+
+    def planned(current: dict | None) -> dict:
+        if current is None or current.get("state") != OPEN:
+            return {"campaign": campaign.id, "kind": PLANNED, "id_number": id_number, "state": OPEN,
+                    "created": now, "done_at": None, "done_by": None, "done_how": None, **plan}
+        return plan
+
+    return workspace.store.collection(TASKS).upsert(task_key(campaign.id, id_number, PLANNED), planned,
+                                                    workspace.operator)
+
+
+def planned_visits(workspace) -> dict[str, dict]:
+    """The planned home visits of the current campaign, by ID number (open and done)."""
+    campaign = current_campaign(workspace)
+    return {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=PLANNED)}
+
+
+def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
+    """Give tasks their own due date (None: back to the visit phase's deadline). Returns tasks changed."""
+    sync_tasks(workspace)
+    campaign = current_campaign(workspace)
+    coll = workspace.store.collection(TASKS)
+    if isinstance(due, dt.datetime):
+        value = due.isoformat(timespec="minutes")
+    elif isinstance(due, dt.date):
+        value = dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
+    else:
+        value = None
+    changed = 0
+    for id_number in id_numbers:
+        doc = coll.get(task_key(campaign.id, id_number))
+        if doc is None:
+            raise StoreError(f"身份证号为 {id_number} 的儿童没有走访任务")
+        if doc.get("due") != value:
+            coll.update(doc["key"], {"due": value}, workspace.operator, base=doc)
+            changed += 1
+    return changed
+
+
+def _row(record: dict, doc: dict | None, situation: str, state: str, due: dt.datetime | None,
+         today: dt.date | dt.datetime) -> dict[str, Any]:
+    """One task of the report: an open task's people are the record's, a done one's those it was done for."""
+    late = state == OPEN and cp.is_late(due, today)
+    gov = (record.get("responsible_gov") if state == OPEN or not doc else doc.get("gov")) or ""
+    edu = (record.get("responsible_edu") if state == OPEN or not doc else doc.get("edu")) or ""
+    row = {"id_number": record["id_number"], "name": record.get("name") or "",
+           "village": record.get("village") or "", "group": record.get("group") or "", "situation": situation,
+           "gov": gov, "edu": edu, "due": due.isoformat(timespec="minutes") if due else None,
+           "state": "late" if late else state, "late": late,
+           "done_at": (doc or {}).get("done_at") if state == DONE else None,
+           "done_by": (doc or {}).get("done_by") if state == DONE else None}
+    if doc and doc.get("kind") == PLANNED:
+        row["visitor"] = doc.get("visitor") or ""
+    return row
+
+
+def _person_name(text: str | None) -> str | None:
+    return text.partition("@")[0] if text else None
+
+
+def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None = None, overdue: bool = False,
+                village: str | None = None, records: Iterable[dict] | None = None) -> dict[str, Any]:
+    """Visit tasks of the current campaign with per-person and per-village counts (read only).
+
+    Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], totals: {...}}``;
+    every count dict has ``assigned`` (tasks), ``done``, ``open``, ``late``. ``person`` keeps the tasks of
+    one person (either line), ``overdue`` only late ones, ``village`` one village — the counts follow the
+    filters except ``overdue``. A village nobody lives in, or a person not in the register, is refused
+    (StoreError) rather than shown as an empty list.
+    """
+    problem = village_problem(workspace, village)
+    if problem:
+        raise StoreError(problem)
+    if person and not any(p.get("name") == _person_name(person) for p in list_people(workspace)):
+        raise StoreError(f"人员名单中没有“{person}”（kbtui people list 查看人员名单）")
+    campaign = current_campaign(workspace)
+    deadline = cp.visit_deadline(campaign)
+    ctx = workspace.context(today if not isinstance(today, dt.datetime) else today.date())
+    docs = {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=VISIT)}
+    planned = planned_visits(workspace)
+    name = _person_name(person)
+    rows = []
+    for record in records if records is not None else workspace.store.all():
+        id_number = record["id_number"]
+        found = []
+        doc = docs.get(id_number)
+        c = ctx.classify(record)
+        wanted = c.in_campaign and needs_visit(c.situation, workspace.statuses)
+        if wanted or doc is not None:
+            found.append(_row(record, doc, c.situation, OPEN if wanted else DONE, _due_of(doc, deadline), today))
+        plan = planned.get(id_number)
+        if plan is not None:
+            found.append(_row(record, plan, PLANNED_SITUATION, plan.get("state") or OPEN, _due_of(plan, None), today))
+        for row in found:
+            if name and name not in (row["gov"], row["edu"], row.get("visitor")):
+                continue
+            if village and row["village"] != village:
+                continue
+            rows.append(row)
+    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
+
+    def blank() -> dict[str, int]:
+        return {"assigned": 0, "done": 0, "open": 0, "late": 0}
+
+    totals = {**blank(), "unassigned": 0}
+    people: dict[tuple[str, str], dict[str, int]] = {}
+    villages: dict[str, dict[str, int]] = {}
+    for row in rows:
+        keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
+        targets = [totals, villages.setdefault(row["village"], {**blank(), "unassigned": 0})]
+        for line in (GOV, EDU):
+            who = row[line] or UNASSIGNED
+            if name and who != name:
+                continue
+            targets.append(people.setdefault((who, line), blank()))
+        for target in targets:
+            for k in keys:
+                target[k] += 1
+        if not row["gov"] and not row["edu"]:
+            totals["unassigned"] += 1
+            villages[row["village"]]["unassigned"] += 1
+    by_person = [{"person": who, "line": line, "line_label": LINE_LABELS[line], **counts}
+                 for (who, line), counts in sorted(people.items(), key=lambda kv: (kv[0][0] == UNASSIGNED, kv[0]))]
+    by_village = [{"village": v, **counts} for v, counts in sorted(villages.items())]
+    shown = [r for r in rows if r["late"]] if overdue else rows
+    return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
+            "tasks": shown, "by_person": by_person, "by_village": by_village, "totals": totals}
+
+
+__all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
+           "needs_visit", "FIELD_OF_LINE"]
