@@ -188,7 +188,9 @@ def _write_letter(target: Path, title: str, body: list[str], properties: dict[st
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
+    from kbtui.excel.cells import clean_text, is_risky
+    from kbtui.excel.saving import atomic_save, set_properties
+    from kbtui.excel.writer import fit_a4
 
     wb = Workbook()
     ws = wb.active
@@ -219,7 +221,9 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
 
-    from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
+    from kbtui.excel.cells import clean_text, is_risky
+    from kbtui.excel.saving import atomic_save, set_properties
+    from kbtui.excel.writer import fit_a4
 
     found = find_case(workspace, key)
     record = access.export_record(workspace, workspace.store.get(found["id_number"])
