@@ -46,6 +46,8 @@ _LATER = {
     "check_conflicts": "kbtui.services.merge:check_conflicts",
     # source kinds (kbtui_register_sources)
     "Source": "kbtui.services.sources:Source",
+    "STOCK_SOURCES": "kbtui.services.sources:STOCK_SOURCES",
+    "CellError": "kbtui.services.sources:CellError",
     # the 儿童 list's columns (kbtui_register_list_columns)
     "ListColumn": "kbtui.services.child_list:ListColumn",
     # what the stock dashboard panels read

@@ -154,6 +154,7 @@ REGISTRY_HOOKS: dict[str, RegistryHook] = {
     "placements": RegistryHook("kbtui_register_placements", "安置方式"),
     "all_reports": RegistryHook("kbtui_register_reports", "报表"),
     "risk_factors": RegistryHook("kbtui_register_risk_factors", "预警因素"),
+    "sources": RegistryHook("kbtui_register_sources", "名单类型"),
 }
 # Registries the TUI fills when it starts (navigation.py); listed here so ``kbtui plugins`` shows them.
 TUI_HOOKS: tuple[RegistryHook, ...] = (
@@ -283,6 +284,11 @@ class Workspace:
     def risk_factors(self) -> Registry:
         """Every registered early-warning factor (``kbtui_register_risk_factors``; services.risk)."""
         return self._collect("risk_factors")
+
+    @cached_property
+    def sources(self) -> Registry:
+        """Every kind of name list ``kbtui import`` reads (``kbtui_register_sources``; services.sources)."""
+        return self._collect("sources")
 
     @property
     def reports(self) -> dict:
