@@ -239,6 +239,32 @@ class Workspace:
         return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
                    raw_store=store, account=account)
 
+    # --- the children, for screens (which call services, never the store) ----------------------
+    def child(self, id_number: str) -> dict | None:
+        """The child record within the operator's scope, or None."""
+        return self.store.get(id_number)
+
+    def children(self) -> list[dict]:
+        """Every child record within the operator's scope."""
+        return list(self.store.all())
+
+    def villages_with_children(self) -> list[str]:
+        """The villages the operator's children live in, sorted (for a village picker)."""
+        return sorted({r.get("village") or "" for r in self.store.all()} - {""})
+
+    def child_journal(self, id_number: str) -> list[dict]:
+        """The journal entries about one child, oldest first."""
+        return list(self.store.journal.entries(record=id_number))
+
+    @property
+    def children_loaded(self) -> bool:
+        """False when opened with ``load_children=False`` and ``refresh_children`` has not run yet."""
+        return bool(getattr(self.store, "loaded", True))
+
+    def refresh_children(self) -> bool:
+        """Read what other operators saved since; True when something changed (StoreError if damaged)."""
+        return self.store.refresh()
+
     # --- registries filled by plugins --------------------------------------------------------
     def _collect(self, name: str) -> Any:
         spec = REGISTRY_HOOKS[name]
