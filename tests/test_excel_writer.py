@@ -263,14 +263,14 @@ _ODD_ROWS = [
 def _count_row_xml(monkeypatch) -> list[int]:
     """Count the rows that went out as XML text."""
     count = [0]
-    original = writer_mod._FastRows.row_xml
+    original = data_rows.FastRows.row_xml
 
     def spy(self, values, row_idx):
         text = original(self, values, row_idx)
         count[0] += text is not None
         return text
 
-    monkeypatch.setattr(writer_mod._FastRows, "row_xml", spy)
+    monkeypatch.setattr(data_rows.FastRows, "row_xml", spy)
     return count
 
 
@@ -301,7 +301,7 @@ def test_row_xml_is_used_for_plain_rows():
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("x")
-    fast = writer_mod._FastRows(wb, ws, Font(), Alignment())
+    fast = data_rows.FastRows(wb, ws, Font(), Alignment())
     assert fast.row_xml([1, "a&b", None, ""], 4) == (
         f'<row r="4"><c r="A4" s="{fast.plain.style_id}" t="n"><v>1</v></c>'
         f'<c r="B4" s="{fast.plain.style_id}" t="inlineStr"><is><t>a&amp;b</t></is></c>'

@@ -28,8 +28,8 @@ GUIDE = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 COUNTY_PLUGIN = '''import dataclasses
 
 import kbtui
-from kbtui.domain import disability as d
-from kbtui.domain.status import Kind, Situation
+from kbtui.api import Kind, Situation
+from kbtui.api import disability as d
 
 
 @kbtui.hookimpl

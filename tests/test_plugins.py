@@ -114,3 +114,93 @@ def test_entry_point_plugin_is_discovered(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     plugins = {name: (origin, error) for name, origin, error in json.loads(out.stdout)}
     assert plugins["county_ep"] == ("已安装", None)
+
+
+def _adds_itself(name: str, marker: str = "") -> str:
+    return f'''
+        import kbtui
+        from kbtui.domain.ledger import Ledger, field_column
+
+        @kbtui.hookimpl{marker}
+        def kbtui_register_ledgers(registry):
+            registry.add("{name}", Ledger(id="{name}", title="{name}", columns=(field_column("姓名", "name"),),
+                                        include=lambda record, ctx: True))
+    '''
+
+
+def test_tryfirst_and_trylast_are_honoured(tmp_path):
+    """Plain implementations run in load order (stock, then folders by name); tryfirst before all of
+    them, trylast after."""
+    folder = tmp_path / "order"
+    write(folder, "a_plain.py", _adds_itself("a_plain"))
+    write(folder, "b_first.py", _adds_itself("b_first", "(tryfirst=True)"))
+    write(folder, "c_last.py", _adds_itself("c_last", "(trylast=True)"))
+    write(folder, "d_plain.py", _adds_itself("d_plain"))
+    host = PluginHost([folder])
+    names = host.collect("kbtui_register_ledgers", Registry("台账"), kind="台账").names()
+    ours = [n for n in names if n in {"a_plain", "b_first", "c_last", "d_plain"}]
+    assert ours == ["b_first", "a_plain", "d_plain", "c_last"]
+    assert names[0] == "b_first" and names[-1] == "c_last"
+    assert names.index("d_plain") > names.index("school-age"), "stock ledgers come before folder plugins"
+    info = {p.name: p for p in host.plugins}
+    assert info["b_first"].registers == {"台账": ["b_first"]}
+    assert info["c_last"].registers == {"台账": ["c_last"]}
+    assert not host.warnings
+
+
+WRAPPERS = '''
+import dataclasses
+import kbtui
+
+@kbtui.hookimpl(wrapper=True)
+def kbtui_register_ledgers(registry):
+    result = yield
+    # after every other plugin: retitle the stock ledger, whoever registered it
+    stock = registry["school-age"]
+    registry.replace("school-age", dataclasses.replace(stock, title="{township}适龄儿童名册（县定）"))
+    return result
+'''
+
+OLD_STYLE = '''
+import kbtui
+
+SEEN = []
+
+@kbtui.hookimpl(hookwrapper=True)
+def kbtui_register_statuses(registry):
+    SEEN.append("before")
+    outcome = yield
+    outcome.get_result()
+    SEEN.append("after")
+'''
+
+BROKEN_WRAPPER = '''
+import kbtui
+
+@kbtui.hookimpl(wrapper=True)
+def kbtui_register_ledgers(registry):
+    result = yield
+    raise RuntimeError("包装插件坏了")
+'''
+
+
+def test_hook_wrappers_run_around_the_others(tmp_path):
+    folder = tmp_path / "wrap"
+    write(folder, "a_wrapper.py", WRAPPERS)
+    write(folder, "b_county.py", _adds_itself("county-list"))
+    write(folder, "c_old_style.py", OLD_STYLE)
+    write(folder, "d_broken.py", BROKEN_WRAPPER)
+    host = PluginHost([folder])
+    ledgers = host.collect("kbtui_register_ledgers", Registry("台账"), kind="台账")
+    assert ledgers["school-age"].title == "{township}适龄儿童名册（县定）"
+    assert "county-list" in ledgers, "the wrapped implementations ran"
+    info = {p.name: p for p in host.plugins}
+    assert info["a_wrapper"].registers == {"台账": ["school-age"]}
+    assert info["b_county"].registers == {"台账": ["county-list"]}
+    assert any("插件 d_broken 的 kbtui_register_ledgers 出错" in w and "包装插件坏了" in w for w in host.warnings)
+
+    from kbtui.domain.status import StatusRegistry
+    statuses = host.collect("kbtui_register_statuses", StatusRegistry(), kind="状态")
+    assert "在籍在校" in statuses
+    import kbtui_local_plugins.c_old_style as old_style
+    assert old_style.SEEN == ["before", "after"]

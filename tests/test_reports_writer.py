@@ -5,7 +5,8 @@ import openpyxl
 import pytest
 
 from kbtui.excel import writer as writer_mod
-from kbtui.excel.writer import Formula, data_start_row, write_form
+from kbtui.excel.cells import Formula
+from kbtui.excel.writer import data_start_row, write_form
 
 DAY = dt.date(2022, 10, 21)
 

@@ -7,13 +7,13 @@ from kbtui import hookimpl
 
 
 def _panel(workspace, today):
-    from kbtui.tui.screens.tasks import overdue_panel
+    from kbtui.api import overdue_tasks_panel
 
-    return overdue_panel(workspace, today)
+    return overdue_tasks_panel(workspace, today)
 
 
 @hookimpl
 def kbtui_register_dashboard_panels(registry):
-    from kbtui.tui.navigation import DashboardPanel
+    from kbtui.api import DashboardPanel
 
     registry.add("overdue-tasks", DashboardPanel("overdue-tasks", "走访任务与逾期", _panel, 30))

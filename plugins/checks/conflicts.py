@@ -7,7 +7,7 @@ until an operator settles them (``kbtui.services.intake.merge.resolve_conflict``
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.services.intake.merge import check_conflicts
+from kbtui.api import check_conflicts
 
 
 @hookimpl

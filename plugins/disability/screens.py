@@ -8,8 +8,7 @@ from kbtui import hookimpl
 
 @hookimpl
 def kbtui_register_screens(registry):
-    from kbtui.tui.navigation import NavItem
-    from kbtui.tui.screens.placement import DisabledChildrenScreen
+    from kbtui.api import DisabledChildrenScreen, NavItem
 
     registry.add("disabled", NavItem("disabled", "残疾儿童", "f9", DisabledChildrenScreen,
                                      "适龄残疾儿童：评估、安置、送教上门，按安置方式或达标情况分组", short="残疾"))
@@ -17,15 +16,15 @@ def kbtui_register_screens(registry):
 
 def dashboard_text(workspace, today) -> str:
     """The dashboard panel: disabled children by compliance and the home deliveries behind the rule."""
-    from kbtui.services.disability import placement_check as pc
+    from kbtui.api import COMPLIANCE_ORDER, disabled_children
 
-    items = pc.disabled_children(workspace, today)
+    items = disabled_children(workspace, today)
     if not items:
         return "没有适龄残疾儿童"
     counts: dict[str, int] = {}
     for item in items:
         counts[item.compliance] = counts.get(item.compliance, 0) + 1
-    lines = [f"适龄残疾儿童 {len(items)} 人：" + "，".join(f"{k} {counts[k]}" for k in pc.COMPLIANCE_ORDER
+    lines = [f"适龄残疾儿童 {len(items)} 人：" + "，".join(f"{k} {counts[k]}" for k in COMPLIANCE_ORDER
                                                       if k in counts)]
     behind = [i for i in items if i.delivery is not None and i.delivery.behind]
     for item in behind[:5]:
@@ -39,6 +38,6 @@ def dashboard_text(workspace, today) -> str:
 
 @hookimpl
 def kbtui_register_dashboard_panels(registry):
-    from kbtui.tui.navigation import DashboardPanel
+    from kbtui.api import DashboardPanel
 
     registry.add("placements", DashboardPanel("placements", "残疾儿童安置与送教", dashboard_text, 60))

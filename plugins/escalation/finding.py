@@ -5,7 +5,7 @@ the finding and stays due until the case is opened (F8 P or ``kbtui escalation a
 ``kbtui case open``).
 """
 from kbtui import hookimpl
-from kbtui.domain.escalation import FINDING, Ladder, Rung, Threshold, Unit
+from kbtui.api import FINDING, Ladder, Rung, Threshold, Unit
 
 LADDER = Ladder(
     id="finding",

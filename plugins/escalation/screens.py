@@ -9,10 +9,7 @@ from kbtui import hookimpl
 
 @hookimpl
 def kbtui_register_screens(registry):
-    from kbtui.tui.navigation import NavItem
-    from kbtui.tui.screens.cases import CasesScreen
-
-    from kbtui.tui.screens.school_calendar import CalendarScreen
+    from kbtui.api import CalendarScreen, CasesScreen, NavItem
 
     registry.add("cases", NavItem("cases", "劝返", "f8", CasesScreen,
                                   "缺课儿童的到期处置、一生一案：记录劝返、劝返复学、动态销号"))
@@ -21,13 +18,13 @@ def kbtui_register_screens(registry):
 
 
 def _panel(workspace, today):
-    from kbtui.tui.screens.cases import dashboard_text
+    from kbtui.api import cases_panel
 
-    return dashboard_text(workspace, today)
+    return cases_panel(workspace, today)
 
 
 @hookimpl
 def kbtui_register_dashboard_panels(registry):
-    from kbtui.tui.navigation import DashboardPanel
+    from kbtui.api import DashboardPanel
 
     registry.add("escalation", DashboardPanel("escalation", "劝返到期事项", _panel, 40))

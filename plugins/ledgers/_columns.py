@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kbtui.domain import ledger_columns as lc
-from kbtui.domain import status as st
-from kbtui.domain.child import Record, birth_date
-from kbtui.domain.ledger import LedgerContext
+from kbtui import api
+from kbtui.api import ledger_columns as lc
+from kbtui.api import LedgerContext, Record, birth_date
 
 #: A situation this plugin family registers (山亭 hidden dropout tracking; 双城 category 8).
 VOCATIONAL = "职业学校就读"
@@ -19,16 +18,16 @@ PROBLEMS = ("失学", "疑似辍学", "辍学")
 NO_REGISTRY = ("区域内就读无学籍", "省内外就读无学籍")
 FOUR_DEPARTMENTS = (("police", "公安"), ("poverty", "扶贫"), ("disability", "残联"), ("civil", "民政"))
 
-_CORE = st.StatusRegistry()
+_CORE = api.StatusRegistry()
 
 
-def kind_of(label: str, ctx: LedgerContext) -> st.Kind | None:
+def kind_of(label: str, ctx: LedgerContext) -> api.Kind | None:
     """The kind of a situation: from the workspace's statuses when the context has them (reports), else
     the core vocabulary plus the situations of the stock plugins."""
     statuses = getattr(ctx, "statuses", None)
     kind = statuses.kind_of(label) if statuses is not None else _CORE.kind_of(label)
     if kind is None and (label in lc.STUDYING_ENROLLED or label == VOCATIONAL):
-        return st.Kind.STUDYING
+        return api.Kind.STUDYING
     return kind
 
 
@@ -42,7 +41,7 @@ def situation_is(*labels: str):
 
 def is_studying(record: Record, ctx: LedgerContext) -> bool:
     """In school in some form (with or without 学籍), or back at school (劝返复学)."""
-    return kind_of(situation(record, ctx), ctx) in (st.Kind.STUDYING, st.Kind.RESOLVED)
+    return kind_of(situation(record, ctx), ctx) in (api.Kind.STUDYING, api.Kind.RESOLVED)
 
 
 def in_campaign(record: Record, ctx: LedgerContext) -> bool:

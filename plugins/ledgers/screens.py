@@ -8,8 +8,7 @@ from kbtui import hookimpl
 
 @hookimpl
 def kbtui_register_screens(registry):
-    from kbtui.tui.navigation import NavItem
-    from kbtui.tui.screens.reports import ReportsScreen
+    from kbtui.api import NavItem, ReportsScreen
 
     registry.add("reports", NavItem("reports", "报表", "", ReportsScreen,
                                     "统计表、附件3、辍学情况报告、比对核查报告等：按村预览合计和说明，导出 Excel"))

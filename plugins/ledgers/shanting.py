@@ -17,11 +17,20 @@ import dataclasses
 import datetime as dt
 
 from kbtui import hookimpl
-from kbtui.domain import ledger_columns as lc
-from kbtui.domain.child import age_on_cutoff
-from kbtui.domain.ledger import Ledger, LedgerContext
-from kbtui.domain.report import Report, ReportContext, count, rate, total_of
-from kbtui.domain.status import DROPOUT_REASONS, Kind, Situation
+from kbtui.api import ledger_columns as lc
+from kbtui.api import (
+    DROPOUT_REASONS,
+    Kind,
+    Ledger,
+    LedgerContext,
+    Report,
+    ReportContext,
+    Situation,
+    age_on_cutoff,
+    count,
+    rate,
+    total_of,
+)
 from kbtui_plugins.ledgers import _columns as cols
 
 PREFIX = "{township}{year}年"

@@ -10,8 +10,8 @@ The 免予入学 roster is the disability plugin's ``exemption-roster``.
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.domain import ledger_columns as lc
-from kbtui.domain.ledger import Ledger
+from kbtui.api import ledger_columns as lc
+from kbtui.api import Ledger
 from kbtui_plugins.ledgers import _columns as cols
 
 PREFIX = "{township}{year}年"
@@ -119,7 +119,7 @@ TARGETED_LEDGER = Ledger(
 
 def _sort_category(record) -> int:
     """Sort key without a context: the category from the recorded finding and reason."""
-    from kbtui.domain.classify import Classification
+    from kbtui.api import Classification
 
     class _Fixed:
         def classify(self, _record):

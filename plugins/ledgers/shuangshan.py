@@ -13,8 +13,8 @@ Titles use the profile's township, year, ``[campaign] term_name`` (秋期) and `
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.domain import ledger_columns as lc
-from kbtui.domain.ledger import Ledger
+from kbtui.api import ledger_columns as lc
+from kbtui.api import Ledger
 
 PREFIX = "{township}{year}年{term}义务教育阶段"
 

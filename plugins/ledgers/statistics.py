@@ -14,8 +14,7 @@ plugin is counted where its kind says. :func:`statistics_columns` and :data:`STA
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.domain.report import Report, ReportContext, count, rate, total_of
-from kbtui.domain.status import Kind
+from kbtui.api import Kind, Report, ReportContext, count, rate, total_of
 from kbtui_plugins.ledgers import _columns as cols
 
 STUDYING = "在校"

@@ -13,10 +13,9 @@ with ``Report.but``, the way a county derives its own.
 """
 from __future__ import annotations
 
-from kbtui import hookimpl
-from kbtui.domain import ledger_columns as lc
-from kbtui.domain import status as st
-from kbtui.domain.ledger import Ledger
+from kbtui import api, hookimpl
+from kbtui.api import ledger_columns as lc
+from kbtui.api import Ledger
 from kbtui_plugins.ledgers import _columns as cols
 from kbtui_plugins.ledgers.statistics import STATISTICS, responsibility_sections, statistics_columns
 
@@ -33,7 +32,7 @@ def _found_in_villages(record, ctx) -> bool:
 def _survey_situation(record, ctx) -> str:
     """附件1 lists children outside the platform's list too: their situation is 待核实 until found."""
     text = lc.situation_text(record, ctx)
-    return st.PENDING_VISIT if text == st.OUTSIDE_COHORT else text
+    return api.PENDING_VISIT if text == api.OUTSIDE_COHORT else text
 
 
 def _warning_kind(record, ctx) -> str:

@@ -9,7 +9,7 @@
 import datetime as dt
 
 from kbtui import hookimpl
-from kbtui.domain.risk import Hit, RiskFactor, band_points, cn_date
+from kbtui.api import Hit, RiskFactor, band_points, cn_date
 
 
 def attendance(child, params):

@@ -5,8 +5,7 @@
 who must each have a placement; 双城 2020 (seed 003) 服刑人员子女 and 困境儿童.
 """
 from kbtui import hookimpl
-from kbtui.domain.disability_info import is_disabled
-from kbtui.domain.risk import Hit, RiskFactor
+from kbtui.api import Hit, RiskFactor, is_disabled
 
 
 def family(child, params):

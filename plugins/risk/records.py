@@ -7,8 +7,7 @@
   学习困难、外出打工等辍学高风险倾向学生.
 """
 from kbtui import hookimpl
-from kbtui.domain.calendar import to_date
-from kbtui.domain.risk import Hit, RiskFactor, cn_date, words_in
+from kbtui.api import Hit, RiskFactor, cn_date, to_date, words_in
 
 ATTENDING = ("", "在读")
 

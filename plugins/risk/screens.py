@@ -9,21 +9,20 @@ from kbtui import hookimpl
 
 @hookimpl
 def kbtui_register_screens(registry):
-    from kbtui.tui.navigation import NavItem
-    from kbtui.tui.screens.risk import RiskScreen
+    from kbtui.api import NavItem, RiskScreen
 
     registry.add("risk", NavItem("risk", "预警", "f7", RiskScreen,
                                  "辍学风险预警名单：逐项评分说明，结对帮扶、安排家访、提前立案"))
 
 
 def _panel(workspace, today):
-    from kbtui.tui.screens.risk import panel_text
+    from kbtui.api import risk_panel
 
-    return panel_text(workspace, today)
+    return risk_panel(workspace, today)
 
 
 @hookimpl
 def kbtui_register_dashboard_panels(registry):
-    from kbtui.tui.navigation import DashboardPanel
+    from kbtui.api import DashboardPanel
 
     registry.add("risk", DashboardPanel("risk", "辍学风险预警", _panel, 35))

@@ -8,7 +8,7 @@
   “隐性辍学”), more when the tracking notes say the pupil is no longer there.
 """
 from kbtui import hookimpl
-from kbtui.domain.risk import Hit, RiskFactor, words_in
+from kbtui.api import Hit, RiskFactor, words_in
 
 VOCATIONAL = "职业学校就读"
 

@@ -6,8 +6,10 @@ a warning naming the plugin, never a crash. ``KBTUI_DISABLE_PLUGINS`` (comma sep
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
+import inspect
 import os
 import pkgutil
 import stat
@@ -16,8 +18,8 @@ import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from types import ModuleType
-from typing import Any
+from types import ModuleType, SimpleNamespace
+from typing import Any, Callable, Generator
 
 import pluggy
 
@@ -165,12 +167,14 @@ class PluginHost:
         self.warnings: list[str] = []
         self._disabled = disabled_names()
         self._info: dict[str, PluginInfo] = {}
+        self._loaded: list[tuple[PluginInfo, object]] = []
         if load_stock:
             for name, module_path in _stock_modules():
                 self._load(name, STOCK, module_path, lambda p=module_path: importlib.import_module(p))
         self._load_entry_points()
         for folder in plugin_dirs or []:
             self._load_folder(Path(folder))
+        self._register_loaded()
 
     # --- loading -----------------------------------------------------------------------------
     def _load(self, name: str, origin: str, location: str, loader) -> None:
@@ -180,14 +184,33 @@ class PluginHost:
         info = PluginInfo(name, origin, location)
         try:
             plugin = loader()
-            if self.pm.has_plugin(name):
+            if name in self._info:
                 raise ValueError(f"插件名“{name}”与已加载的插件重名")
-            self.pm.register(plugin, name=name)
         except Exception as err:  # noqa: BLE001 - a broken plugin is a warning, not a crash
-            info.error = f"{type(err).__name__}: {err}"
-            self.warnings.append(f"插件 {name}（{location}）加载失败，已跳过：{info.error}")
+            self._failed(info, err)
+        else:
+            self._loaded.append((info, plugin))
+            self._info[name] = info
         self.plugins.append(info)
-        self._info[name] = info
+
+    def _failed(self, info: PluginInfo, err: Exception) -> None:
+        info.error = f"{type(err).__name__}: {err}"
+        self.warnings.append(f"插件 {info.name}（{info.location}）加载失败，已跳过：{info.error}")
+
+    def _register_loaded(self) -> None:
+        """Register the loaded plugins with pluggy, last loaded first: pluggy calls the implementations
+        of a hook last registered first, so plain implementations run in load order (stock, installed,
+        folders) and a county's plugin finds the stock items it replaces; ``tryfirst``/``trylast`` and
+        wrappers are pluggy's own."""
+        failed = []
+        for info, plugin in reversed(self._loaded):
+            try:
+                self.pm.register(_guarded(plugin, info.name, self), name=info.name)
+            except Exception as err:  # noqa: BLE001 - e.g. a hook that no spec knows, or wrong arguments
+                failed.append((info, err))
+                self._info.pop(info.name, None)
+        for info, err in reversed(failed):
+            self._failed(info, err)
 
     def _load_entry_points(self) -> None:
         for ep in entry_points(group=PROJECT_NAME):
@@ -215,41 +238,100 @@ class PluginHost:
             self._load(name, FOLDER, str(path), lambda t=target, n=name: _import_file(n, t))
 
     # --- calling -----------------------------------------------------------------------------
-    def collect(self, hook_name: str, registry: Any, kind: str | None = None, **kwargs: Any) -> Any:
-        """Call every implementation of a registry hook, one plugin at a time.
+    def collect(self, hook_name: str, registry: Any, kind: str | None = None) -> Any:
+        """Call a registry hook through pluggy (``pm.hook.<name>(registry=…)``) and return the registry.
 
-        Sets ``registry.owner`` so each item remembers its plugin; a hook that raises becomes a warning.
+        While a plugin's implementation runs, ``registry.owner`` is that plugin, so each item remembers who
+        registered it; with ``kind`` (the Chinese noun ``kbtui plugins`` shows) each plugin's ``registers``
+        lists them. An implementation that raises becomes a warning naming the plugin.
         """
         caller = getattr(self.pm.hook, hook_name)
-        for impl in caller.get_hookimpls():   # registration order: stock, entry points, folders
-            if hasattr(registry, "owner"):
-                registry.owner = impl.plugin_name
-            args = {"registry": registry, **kwargs}
-            try:
-                impl.function(**{arg: args[arg] for arg in impl.argnames})
-            except Exception as err:  # noqa: BLE001
-                self.warnings.append(f"插件 {impl.plugin_name} 的 {hook_name} 出错，已跳过：{err}")
-                if os.environ.get("KBTUI_DEBUG"):
-                    traceback.print_exc()
-            if kind:
-                added = registry.owned_by(impl.plugin_name)
-                info = self._info.get(impl.plugin_name)
-                if info is not None and added:
-                    info.registers.setdefault(kind, []).extend(added)
-        if hasattr(registry, "owner"):
+        try:
+            caller(registry=registry)
+        finally:
             registry.owner = "core"
+        if kind:
+            for impl in caller.get_hookimpls():
+                info = self._info.get(impl.plugin_name)
+                added = registry.owned_by(impl.plugin_name)
+                if info is not None and added:
+                    info.registers[kind] = added
         return registry
 
-    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
-        """Call a plain hook and return the results; exceptions become warnings per plugin."""
-        results = []
-        caller = getattr(self.pm.hook, hook_name)
-        for impl in caller.get_hookimpls():
+    def hook_failed(self, plugin_name: str, hook_name: str, err: Exception) -> None:
+        self.warnings.append(f"插件 {plugin_name} 的 {hook_name} 出错，已跳过：{err}")
+        if os.environ.get("KBTUI_DEBUG"):
+            traceback.print_exc()
+
+
+def _guarded(plugin: object, name: str, host: PluginHost) -> SimpleNamespace:
+    """The plugin as pluggy sees it: its hook implementations (same markers, same arguments), each run as
+    ``name`` (``registry.owner``) and turning an exception into the host's warning instead of ending the
+    call for every other plugin."""
+    pm = host.pm
+    hooks = {}
+    for attr in dir(plugin):
+        opts = pm.parse_hookimpl_opts(plugin, attr)
+        if opts is None:
+            continue
+        function = getattr(plugin, attr)
+        hook_name = opts.get("specname") or attr
+        wrapping = opts.get("wrapper") or opts.get("hookwrapper")
+        hooks[attr] = (_guard_wrapper if wrapping else _guard_plain)(function, name, hook_name, host)
+    hooks["__name__"] = getattr(plugin, "__name__", name)
+    return SimpleNamespace(**hooks)
+
+
+def _run_as(plugin_name: str, function: Callable, args: tuple, kwargs: dict) -> None:
+    registry = inspect.signature(function).bind_partial(*args, **kwargs).arguments.get("registry")
+    if registry is not None and hasattr(registry, "owner"):
+        registry.owner = plugin_name
+
+
+def _guard_plain(function: Callable, plugin_name: str, hook_name: str, host: PluginHost) -> Callable:
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _run_as(plugin_name, function, args, kwargs)
+        try:
+            return function(*args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - a broken plugin is a warning, not a crash
+            host.hook_failed(plugin_name, hook_name, err)
+            return None
+    return guarded
+
+
+def _guard_wrapper(function: Callable, plugin_name: str, hook_name: str, host: PluginHost) -> Callable:
+    """A hook wrapper (``wrapper=True`` or ``hookwrapper=True``): a generator run around the others, guarded
+    before and after its ``yield``; a failing part leaves the result of the others as it was."""
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        _run_as(plugin_name, function, args, kwargs)
+        try:
+            steps = function(*args, **kwargs)
+            first = next(steps)
+        except Exception as err:  # noqa: BLE001
+            host.hook_failed(plugin_name, hook_name, err)
+            return (yield)
+        try:
+            outcome = yield first
+        except BaseException as inner:      # new-style wrappers see what the others raised
+            _run_as(plugin_name, function, args, kwargs)
             try:
-                results.append(impl.function(**{a: kwargs[a] for a in impl.argnames}))
-            except Exception as err:  # noqa: BLE001
-                self.warnings.append(f"插件 {impl.plugin_name} 的 {hook_name} 出错，已跳过：{err}")
-        return [r for r in results if r is not None]
+                steps.throw(inner)
+            except StopIteration as stop:
+                return stop.value
+            raise RuntimeError(f"插件 {plugin_name} 的 {hook_name} 包装函数 yield 了两次") from None
+        _run_as(plugin_name, function, args, kwargs)
+        try:
+            steps.send(outcome)
+        except StopIteration as stop:
+            return stop.value
+        except Exception as err:  # noqa: BLE001
+            host.hook_failed(plugin_name, hook_name, err)
+            return outcome
+        host.hook_failed(plugin_name, hook_name, RuntimeError("包装函数 yield 了两次"))
+        return outcome
+    return guarded
 
 
 def _import_file(name: str, path: Path) -> ModuleType:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import InputFile, LabelledChoice, cli, print_json, with_workspace
+from kbtui.cli.common import InputFile, LabelledChoice, Settings, cli, print_json, with_workspace
 from kbtui.excel import ExcelReadError
 from kbtui.services.intake.importer import ImportFailed, ImportResult, prepare_import
 from kbtui.domain.labels import source_label
-from kbtui.services.intake.sources import SOURCES
-from kbtui.services.workspace import Workspace
+from kbtui.services.intake.sources import STOCK_SOURCES
+from kbtui.services.workspace import Workspace, is_data_folder
 
 BAR_MIN_ROWS = 2000
 SHOWN_ISSUES = 10
@@ -49,12 +49,23 @@ class _Bar:
             self.bar = None
 
 
-def _source_help() -> str:
-    return "；".join(f"{name}={SOURCES[name].label}" for name in SOURCES)
+class SourceChoice(click.ParamType):
+    """A kind of list: those the data folder knows (the stock kinds and what its plugins register through
+    ``kbtui_register_sources``); without a data folder, the stock kinds. A wrong one lists them all."""
+
+    name = "source"
+
+    def convert(self, value, param, ctx):
+        settings = ctx.find_object(Settings) if ctx is not None else None
+        if settings is not None and is_data_folder(settings.data_dir):
+            labels = {name: source.label for name, source in settings.workspace().sources.items()}
+        else:
+            labels = {source.name: source.label for source in STOCK_SOURCES}
+        return LabelledChoice(labels).convert(value, param, ctx)
 
 
 @cli.command("import")
-@click.argument("source", type=LabelledChoice({name: SOURCES[name].label for name in SOURCES}))
+@click.argument("source", type=SourceChoice())
 @click.argument("file", type=InputFile())
 @click.option("--sheet", default=None, help="工作表名称（默认：第一个含所需列的工作表）。")
 @click.option("--school", default=None, help="学籍名单没有“学校名称”列时，整份名单所属的学校。")
@@ -66,7 +77,8 @@ def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, sc
     """导入名单：名单类型见下，文件为 Excel（.xlsx/.xls）或 CSV。
 
     名单类型：police 派出所户籍名单；school 学校学籍名单；poverty 防返贫监测名单（家庭类型）；
-    disability 残联名单；civil 民政名单（孤儿、事实无人抚养、低保、特困）。
+    disability 残联名单；civil 民政名单（孤儿、事实无人抚养、低保、特困）；以及本县插件登记的名单类型
+    （kbtui plugins 列出）。
 
     同一儿童（身份证号相同）只保留一条记录；不同名单对同一项内容说法不一时，保留原值并记为
     “来源冲突”，由 kbtui check 列出。无法导入的行写入数据目录 rejects/ 下的工作簿。
@@ -87,11 +99,12 @@ def import_(workspace: Workspace, source: str, file: Path, sheet: str | None, sc
     if as_json:
         print_json(result.as_dict())
         return
-    _print_summary(result)
+    _print_summary(result, workspace)
 
 
-def _print_summary(r: ImportResult) -> None:
-    label = SOURCES[r.source].label if r.source in SOURCES else source_label(r.source)
+def _print_summary(r: ImportResult, workspace: Workspace) -> None:
+    sources = workspace.sources
+    label = sources[r.source].label if r.source in sources else source_label(r.source)
     head = "【试导入，未保存】" if r.dry_run else ""
     click.echo(f"{head}{label}“{Path(r.file).name}”工作表“{r.sheet}”，表头在第{r.header_row}行，"
                f"共 {r.rows} 行数据。")

@@ -19,7 +19,8 @@ from kbtui.excel.reader import (
     read_rows,
 )
 from kbtui.excel.rejects import REASON_HEADER, ROW_NUMBER_HEADER, write_rejects
-from kbtui.excel.writer import ExcelWriteError, FormSheet, write_form, with_serial
+from kbtui.excel.errors import ExcelWriteError
+from kbtui.excel.writer import FormSheet, write_form, with_serial
 
 __all__ = [
     "DEFAULT_HEADERS",

@@ -96,7 +96,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _styled(ws, value=None, *, font=None, border=None, alignment=None, number_format=None,
+def styled(ws, value=None, *, font=None, border=None, alignment=None, number_format=None,
             fill=None, quote=False) -> Cell:
     cell = WriteOnlyCell(ws, value)
     if font is not None:

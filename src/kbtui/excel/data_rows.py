@@ -2,13 +2,13 @@
 
 Every data cell carries the same bordered style. Creating a styled ``WriteOnlyCell`` per
 value costs ~1.6x a plain write, so the data rows go through one reused pre-styled cell whose style id
-is computed once (see ``_FastRows``). This uses openpyxl's ``WriteOnlyWorksheet._values_to_row``
-hook (openpyxl 3.1); if that hook is missing, a slower public-API path is used instead (``_slow_cells``).
+is computed once (see ``FastRows``). This uses openpyxl's ``WriteOnlyWorksheet._values_to_row``
+hook (openpyxl 3.1); if that hook is missing, a slower public-API path is used instead (``slow_cells``).
 
 Most of a big export's time was then openpyxl serialising each cell (an ``Element`` per cell, passed
 through et_xmlfile's generic namespace-aware serialiser). With et_xmlfile (openpyxl without lxml), data
 rows made only of text, whole numbers and empty cells — nearly all rows of a ledger — are written as
-the very same XML text openpyxl would write (``_FastRows.row_xml``; ``tests/test_excel_writer.py``
+the very same XML text openpyxl would write (``FastRows.row_xml``; ``tests/test_excel_writer.py``
 compares the sheet XML byte for byte), straight into the sheet's stream. Any other row (dates, booleans,
 formulas…), or any other XML writer (lxml), goes through openpyxl's own ``write_row`` as before.
 """
@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-try:  # what et_xmlfile escapes text with (see _FastRows.row_xml)
+try:  # what et_xmlfile escapes text with (see FastRows.row_xml)
     from xml.etree.ElementTree import _escape_cdata
 except ImportError:  # pragma: no cover - then openpyxl writes every row itself
     _escape_cdata = None
@@ -39,7 +39,7 @@ from kbtui.excel.cells import (
     MAX_CELL_CHARS,
     Formula,
     _plain,
-    _styled,
+    styled,
     clean_text,
     is_risky,
 )
@@ -58,13 +58,13 @@ def _frozen_cell_class(style_id: int) -> type[Cell]:
     return type("_FixedStyleCell", (Cell,), {"__slots__": (), "style_id": style_id, "has_style": True})
 
 
-class _FastRows:
+class FastRows:
     """Writes the data rows of a form: as XML text (:meth:`row_xml`) when it can, else as bordered cells,
     reusing one cell per kind of value (:meth:`cells`)."""
 
     def __init__(self, wb: Workbook, ws, font: Font, alignment: Alignment):
         def proto(number_format=None, quote=False):
-            model = _styled(ws, font=font, border=BORDER, alignment=alignment,
+            model = styled(ws, font=font, border=BORDER, alignment=alignment,
                             number_format=number_format, quote=quote)
             style_id = wb._cell_styles.add(model._style)
             cell = _frozen_cell_class(style_id)(ws)
@@ -207,12 +207,12 @@ class _FastRows:
             cell.data_type = "s"
 
 
-def _slow_cells(ws, values: Sequence[Any], font: Font, alignment: Alignment) -> list[Cell]:
+def slow_cells(ws, values: Sequence[Any], font: Font, alignment: Alignment) -> list[Cell]:
     """Public-API fallback: one styled WriteOnlyCell per value."""
     out = []
     for value in values:
         if value.__class__ is Formula:
-            cell = _styled(ws, None, font=font, border=BORDER, alignment=alignment)
+            cell = styled(ws, None, font=font, border=BORDER, alignment=alignment)
             cell._value = value.text
             cell.data_type = "f"
             out.append(cell)
@@ -228,7 +228,7 @@ def _slow_cells(ws, values: Sequence[Any], font: Font, alignment: Alignment) -> 
             fmt = "yyyy-mm-dd"
         else:
             fmt = None
-        cell = _styled(ws, value, font=font, border=BORDER, alignment=alignment,
+        cell = styled(ws, value, font=font, border=BORDER, alignment=alignment,
                        number_format=fmt, quote=risky)
         if risky:
             cell.data_type = "s"

@@ -218,7 +218,7 @@ def set_properties(wb: Workbook, title: str, properties: dict[str, str] | None =
             setattr(props, key, clean_text(str(value)))
 
 
-def _discard_all(wb: Workbook) -> None:
+def discard_all(wb: Workbook) -> None:
     for ws in wb.worksheets:
         _discard(ws)
 

@@ -11,8 +11,7 @@ Layout of a form::
 
 The layout is this module's job. What a cell may hold (text Excel accepts, :class:`Formula` the one way
 to write a formula) is ``excel.cells``; the fast writing of the data rows is ``excel.data_rows``; the
-properties, the atomic save and the clean-up of a failed write are ``excel.saving``. Their public names
-are importable from here too.
+properties, the atomic save and the clean-up of a failed write are ``excel.saving``.
 """
 from __future__ import annotations
 
@@ -27,21 +26,10 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-# Names that lived here before the split are re-exported (``from kbtui.excel.writer import Formula`` …).
-from kbtui.excel.cells import (
-    BORDER,
-    FORMULA_FUNCTIONS,
-    MAX_CELL_CHARS,
-    Formula,
-    _styled,
-    clean_text,
-    is_risky,
-)
-from kbtui.excel.data_rows import _FastRows, _slow_cells
+from kbtui.excel.cells import BORDER, clean_text, is_risky, styled
+from kbtui.excel.data_rows import FastRows, slow_cells
 from kbtui.excel.errors import ExcelWriteError
-from kbtui.excel.saving import (  # noqa: F401 - output_problem: the old module keeps every name
-    _discard_all, atomic_save, check_output, output_problem, set_properties, write_error,
-)
+from kbtui.excel.saving import atomic_save, check_output, discard_all, set_properties, write_error
 
 Progress = Callable[[int, int | None], None]
 
@@ -137,10 +125,10 @@ def write_form(
                 extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
         atomic_save(wb, path)
     except OSError as err:           # a temporary file of a write-only sheet (openpyxl's) could not be written
-        _discard_all(wb)
+        discard_all(wb)
         raise write_error(target, err) from None
     except BaseException:
-        _discard_all(wb)
+        discard_all(wb)
         raise
     if progress is not None:
         progress(written, total if total is not None else written)
@@ -178,15 +166,15 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     data_alignment = Alignment(vertical="center", wrap_text=False)
 
-    ws.append([_styled(ws, clean_text(title), font=Font(name=FONT_NAME, size=16, bold=True),
+    ws.append([styled(ws, clean_text(title), font=Font(name=FONT_NAME, size=16, bold=True),
                        alignment=Alignment(horizontal="center", vertical="center"))])
     ws.merged_cells.add(f"A{title_row}:{last}{title_row}")
     if subtitle:
-        ws.append([_styled(ws, clean_text(subtitle), font=Font(name=FONT_NAME, size=11),
+        ws.append([styled(ws, clean_text(subtitle), font=Font(name=FONT_NAME, size=11),
                            alignment=Alignment(horizontal="center", vertical="center"))])
         ws.merged_cells.add(f"A{subtitle_row}:{last}{subtitle_row}")
     unit_text = f"填报单位：{unit}        填报日期：{format_date_cn(date)}"
-    ws.append([_styled(ws, clean_text(unit_text), font=Font(name=FONT_NAME, size=11),
+    ws.append([styled(ws, clean_text(unit_text), font=Font(name=FONT_NAME, size=11),
                        alignment=Alignment(horizontal="left", vertical="center"))])
     ws.merged_cells.add(f"A{unit_row}:{last}{unit_row}")
 
@@ -195,7 +183,7 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
 
     def header_cell(value: Any) -> Cell:
         text = clean_text(str(value)) if value is not None else None
-        cell = _styled(ws, text, font=header_font, border=BORDER, alignment=centre, fill=header_fill,
+        cell = styled(ws, text, font=header_font, border=BORDER, alignment=centre, fill=header_fill,
                        quote=is_risky(text))
         if is_risky(text):
             cell.data_type = "s"
@@ -225,7 +213,7 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
     written = 0
     fast = None
     if USE_FAST_ROWS and hasattr(ws, "_values_to_row") and hasattr(ws, "_get_writer"):
-        fast = _FastRows(wb, ws, font, data_alignment)
+        fast = FastRows(wb, ws, font, data_alignment)
     if fast is not None:
         fast.install()  # our cells (one reused pre-styled cell per value kind), or the row's XML text
     if progress is not None:
@@ -235,7 +223,7 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
         if fast is not None:
             ws.append(row if isinstance(row, (list, tuple)) else list(row))
         else:
-            ws.append(_slow_cells(ws, row, font, data_alignment))
+            ws.append(slow_cells(ws, row, font, data_alignment))
         written += 1
         if written > max_rows:
             raise ExcelWriteError(
@@ -251,7 +239,7 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
         last_row += 1
         text = clean_text(str(note))
         ws.row_dimensions[last_row].height = max(18, 15 * (1 + len(text) // max(20, sum(w for _, w in columns) // 2)))
-        cell = _styled(ws, text, font=Font(name=FONT_NAME, size=10), quote=is_risky(text),
+        cell = styled(ws, text, font=Font(name=FONT_NAME, size=10), quote=is_risky(text),
                        alignment=Alignment(horizontal="left", vertical="center", wrap_text=True))
         if is_risky(text):
             cell.data_type = "s"
@@ -261,7 +249,7 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
         footer_row = last_row + 2  # one empty row between the table (and its notes) and the footer
         ws.append([])
         ws.row_dimensions[footer_row].height = 24
-        ws.append([_styled(ws, FOOTER_TEXT, font=Font(name=FONT_NAME, size=11),
+        ws.append([styled(ws, FOOTER_TEXT, font=Font(name=FONT_NAME, size=11),
                            alignment=Alignment(horizontal="left", vertical="center"))])
         ws.merged_cells.add(f"A{footer_row}:{last}{footer_row}")
         last_row = footer_row

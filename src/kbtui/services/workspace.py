@@ -154,6 +154,7 @@ REGISTRY_HOOKS: dict[str, RegistryHook] = {
     "placements": RegistryHook("kbtui_register_placements", "安置方式"),
     "all_reports": RegistryHook("kbtui_register_reports", "报表"),
     "risk_factors": RegistryHook("kbtui_register_risk_factors", "预警因素"),
+    "sources": RegistryHook("kbtui_register_sources", "名单类型"),
 }
 # Registries the TUI fills when it starts (navigation.py); listed here so ``kbtui plugins`` shows them.
 TUI_HOOKS: tuple[RegistryHook, ...] = (
@@ -239,6 +240,32 @@ class Workspace:
         return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
                    raw_store=store, account=account)
 
+    # --- the children, for screens (which call services, never the store) ----------------------
+    def child(self, id_number: str) -> dict | None:
+        """The child record within the operator's scope, or None."""
+        return self.store.get(id_number)
+
+    def children(self) -> list[dict]:
+        """Every child record within the operator's scope."""
+        return list(self.store.all())
+
+    def villages_with_children(self) -> list[str]:
+        """The villages the operator's children live in, sorted (for a village picker)."""
+        return sorted({r.get("village") or "" for r in self.store.all()} - {""})
+
+    def child_journal(self, id_number: str) -> list[dict]:
+        """The journal entries about one child, oldest first."""
+        return list(self.store.journal.entries(record=id_number))
+
+    @property
+    def children_loaded(self) -> bool:
+        """False when opened with ``load_children=False`` and ``refresh_children`` has not run yet."""
+        return bool(getattr(self.store, "loaded", True))
+
+    def refresh_children(self) -> bool:
+        """Read what other operators saved since; True when something changed (StoreError if damaged)."""
+        return self.store.refresh()
+
     # --- registries filled by plugins --------------------------------------------------------
     def _collect(self, name: str) -> Any:
         spec = REGISTRY_HOOKS[name]
@@ -284,6 +311,11 @@ class Workspace:
     def risk_factors(self) -> Registry:
         """Every registered early-warning factor (``kbtui_register_risk_factors``; services.risk.risk)."""
         return self._collect("risk_factors")
+
+    @cached_property
+    def sources(self) -> Registry:
+        """Every kind of name list ``kbtui import`` reads (``kbtui_register_sources``; services.sources)."""
+        return self._collect("sources")
 
     @property
     def reports(self) -> dict:

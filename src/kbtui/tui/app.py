@@ -99,7 +99,7 @@ class KbtuiApp(App):
         for item in self.nav.values():
             self.add_mode(item.id, lambda item=item: self._make_screen(item))
         self.warm_up()
-        self.children_loaded = bool(getattr(self.workspace.store, "loaded", True))
+        self.children_loaded = self.workspace.children_loaded
         if self.children_loaded or self.start == FIRST_SCREEN or FIRST_SCREEN not in self.nav:
             self.switch_mode(self.start)
         else:
@@ -111,7 +111,7 @@ class KbtuiApp(App):
     @work(thread=True, exclusive=True, group="load-children")
     def load_children(self) -> None:
         try:
-            self.workspace.store.refresh()
+            self.workspace.refresh_children()
         except StoreError as err:     # a damaged data file: the same message the CLI gives, then out
             message = f"错误：{err}"
             self.call_from_thread(lambda: self.exit(return_code=1, message=message))

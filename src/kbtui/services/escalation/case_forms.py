@@ -185,8 +185,9 @@ def _write_letter(target: Path, title: str, body: list[str], properties: dict[st
     from openpyxl import Workbook  # heavy: imported where used
     from openpyxl.styles import Alignment, Font  # heavy: imported where used
 
-    # heavy: imported where used
-    from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
+    from kbtui.excel.cells import clean_text, is_risky  # heavy: imported where used
+    from kbtui.excel.saving import atomic_save, set_properties  # heavy: imported where used
+    from kbtui.excel.writer import fit_a4  # heavy: imported where used
 
     wb = Workbook()
     ws = wb.active
@@ -217,8 +218,9 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     from openpyxl import Workbook  # heavy: imported where used
     from openpyxl.styles import Alignment, Border, Font, Side  # heavy: imported where used
 
-    # heavy: imported where used
-    from kbtui.excel.writer import atomic_save, clean_text, fit_a4, is_risky, set_properties
+    from kbtui.excel.cells import clean_text, is_risky  # heavy: imported where used
+    from kbtui.excel.saving import atomic_save, set_properties  # heavy: imported where used
+    from kbtui.excel.writer import fit_a4  # heavy: imported where used
 
     found = find_case(workspace, key)
     record = access.export_record(workspace, workspace.store.get(found["id_number"])

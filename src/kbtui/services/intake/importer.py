@@ -33,6 +33,7 @@ from kbtui.services.access.scope import ScopedStore
 from kbtui.services.intake import sources as src
 from kbtui.services.intake.import_check import Canon, Checked, Issue, check_rows
 from kbtui.services.intake.merge import SOURCES_KEY, Merger
+from kbtui.registry import Registry
 from kbtui.store.journal import make_entry
 
 Progress = Callable[[str, int, int], None]
@@ -271,15 +272,17 @@ def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) 
     return path
 
 
-def get_source(name: str) -> src.Source:
-    source = src.SOURCES.get(name)
+def get_source(sources: Registry[src.Source], name: str) -> src.Source:
+    """The kind of list ``name`` among ``sources`` (``workspace.sources``: stock and plugins' kinds)."""
+    source = sources.get(name)
     if source is None:
-        names = "、".join(f"{n}（{src.SOURCES[n].label}）" for n in src.SOURCES)
+        names = "、".join(f"{n}（{sources[n].label}）" for n in sources)
         raise ImportFailed(f"没有名为“{name}”的名单类型，可用的有：{names}")
     return source
 
 
-def _not_this_kind(source: src.Source, path: Path, table: Table, fields: dict[str, list[str]], profile) -> str:
+def _not_this_kind(source: src.Source, path: Path, table: Table, fields: dict[str, list[str]], profile,
+                   sources: Registry[src.Source]) -> str:
     """Why a list without any of its kind's defining columns is refused: the file, the kind, the columns
     it lacks (with the header names that are recognised), the headers it has, and the kind it looks like."""
     def wanted(key: str) -> str:
@@ -288,7 +291,7 @@ def _not_this_kind(source: src.Source, path: Path, table: Table, fields: dict[st
         return f"{label}（或{'、'.join(names)}）" if names else label
     return (f"“{path.name}”不像{source.label}（没有可导入的内容列），未导入任何内容：{source.label}至少要有以下一列："
             f"{'；'.join(wanted(k) for k in source.defining)}。"
-            f"{_headers_found(table)}{_other_kind(source, table.headers, profile)}")
+            f"{_headers_found(table)}{_other_kind(source, table.headers, profile, sources)}")
 
 
 def _headers_found(table: Table) -> str:
@@ -304,11 +307,12 @@ def _defining_found(source: src.Source, headers, profile) -> list[str]:
     return [k for k in source.defining if k in keys]
 
 
-def likely_kinds(source: src.Source, headers, profile) -> tuple[list[src.Source], list[str]]:
+def likely_kinds(source: src.Source, headers, profile,
+                 sources: Registry[src.Source]) -> tuple[list[src.Source], list[str]]:
     """The other kinds of list whose columns ``headers`` show most (and those columns); ([], []) if none."""
     best: list[src.Source] = []
     shown: list[str] = []
-    for other in src.SOURCES.values():
+    for other in sources.values():
         if other.name == source.name:
             continue
         found = _defining_found(other, headers, profile)
@@ -321,9 +325,9 @@ def likely_kinds(source: src.Source, headers, profile) -> tuple[list[src.Source]
     return best, shown
 
 
-def _other_kind(source: src.Source, headers, profile) -> str:
+def _other_kind(source: src.Source, headers, profile, sources: Registry[src.Source]) -> str:
     """``。这份名单看起来是学校学籍名单，请按该类型导入（命令行：kbtui import school）``, or ""."""
-    best, _ = likely_kinds(source, headers, profile)
+    best, _ = likely_kinds(source, headers, profile, sources)
     if not best:
         return ""
     kinds = "或".join(b.label for b in best)
@@ -331,11 +335,12 @@ def _other_kind(source: src.Source, headers, profile) -> str:
     return f"。这份名单看起来是{kinds}，请按该类型导入（命令行：{commands}）"
 
 
-def _looks_like_another_kind(source: src.Source, path: Path, table: Table, profile) -> str | None:
+def _looks_like_another_kind(source: src.Source, path: Path, table: Table, profile,
+                             sources: Registry[src.Source]) -> str | None:
     """A list with more of another kind's defining columns than of its own (a 学籍 list with 年级, 班级,
     学籍号 and 学籍状态 imported as a 户籍 list, which only needs an address): refused, with why."""
     own = [k for k in source.defining if k in table.columns]
-    best, shown = likely_kinds(source, table.headers, profile)
+    best, shown = likely_kinds(source, table.headers, profile, sources)
     if not best or len(shown) <= len(own):
         return None
     kinds = "或".join(b.label for b in best)
@@ -384,7 +389,8 @@ def reject_out_of_scope(workspace, checked) -> int:
 def prepare_import(workspace, source: str | src.Source, path: str | Path, *, sheet: str | None = None,
                    defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> PreparedImport:
     """Read and check a list (no change to the data). Raises ImportFailed / ExcelReadError (Chinese)."""
-    source = get_source(source) if isinstance(source, str) else source
+    sources = workspace.sources
+    source = get_source(sources, source) if isinstance(source, str) else source
     path = Path(path)
     defaults = {k: v for k, v in (defaults or {}).items() if v not in (None, "")}
     profile = workspace.profile
@@ -399,10 +405,10 @@ def prepare_import(workspace, source: str | src.Source, path: str | Path, *, she
         hint = ""
         if "school" in err.missing and source.name == "school":
             hint = "。若整份名单都是同一所学校的学生，可用 --school 学校名称 指定"
-        raise ImportFailed(f"{source.label}：{err}{hint}{_other_kind(source, err.found, profile)}") from None
+        raise ImportFailed(f"{source.label}：{err}{hint}{_other_kind(source, err.found, profile, sources)}") from None
     if source.defining and source.needs_defining and not any(k in table.columns for k in source.defining):
-        raise ImportFailed(_not_this_kind(source, path, table, fields, profile))
-    other = _looks_like_another_kind(source, path, table, profile)
+        raise ImportFailed(_not_this_kind(source, path, table, fields, profile, sources))
+    other = _looks_like_another_kind(source, path, table, profile, sources)
     if other:
         raise ImportFailed(other)
     canon = Canon(profile.villages, [*profile.schools,

@@ -3,9 +3,9 @@ cell of them becomes a clean record value.
 
 A :class:`Source` says which fields a list must have, which columns make a list this kind of list
 (``defining``: a school list imported as a 残联 list would mark every pupil disabled), which fields it
-contributes to a child's record (``owns``), and how a normalised row is turned into record values (``mapper``). ``SOURCES`` is a
-:class:`~kbtui.registry.Registry`; a county may add its own list with ``SOURCES.add(name, Source(…))``
-(or a plugin may do so at import time).
+contributes to a child's record (``owns``), and how a normalised row is turned into record values (``mapper``). The kinds a
+workspace knows are ``workspace.sources``, filled through the hook ``kbtui_register_sources``: the stock
+ones (``STOCK_SOURCES``) by the stock plugin ``intake.sources``, a county's own list by its plugin.
 
 Every cell goes through a normaliser of :mod:`kbtui.domain.normalize` / :mod:`kbtui.domain.idcard`.
 The hot ones have fast paths here (already-clean values are by far the most common: ``clean_cells`` finds them
@@ -24,7 +24,6 @@ from kbtui.domain import normalize as nz
 from kbtui.domain.child import limit_of
 from kbtui.domain.idcard import CHECK_CHARS, IdNumberError, normalize_id
 from kbtui.domain.status import KEY_GROUPS
-from kbtui.registry import Registry
 
 Values = dict[str, Any]
 
@@ -396,35 +395,32 @@ def map_disability(raw: Values, values: Values) -> list[tuple[str, str]]:
     return []
 
 
-SOURCES: Registry[Source] = Registry("名单类型")
-SOURCES.add("police", Source(
+POLICE = Source(
     "police", "派出所户籍名单", ("id_number", "name"), (*PERSON, *HOME),
     # the base list: names and ID numbers alone are a 户籍 list; the address columns tell it from the others
     defining=("household_address", "village", "group"), needs_defining=False,
-    description="户籍名单（派出所）：本镇籍儿童"))
-SOURCES.add("school", Source(
+    description="户籍名单（派出所）：本镇籍儿童")
+SCHOOL = Source(
     "school", "学校学籍名单", ("id_number", "name", "school"),
     (*PERSON, "school", "grade", "class_name", "student_no", "enrollment_status",
      "household_address", "current_address", "guardian", "guardian_phone"),
     defining=("grade", "class_name", "student_no", "enrollment_status"),
-    description="学籍名单（学校从全国学籍系统导出）：学校、年级、班级、学籍号、学籍状态"))
-SOURCES.add("poverty", Source(
+    description="学籍名单（学校从全国学籍系统导出）：学校、年级、班级、学籍号、学籍状态")
+POVERTY = Source(
     "poverty", "防返贫监测名单", ("id_number", "name", "family_type"), (*PERSON, *HOME, "family_type"),
     defining=("family_type",),
-    description="乡村振兴（防返贫监测）平台名单：家庭类型（脱贫户、监测户、一般农户）"))
-SOURCES.add("disability", Source(
+    description="乡村振兴（防返贫监测）平台名单：家庭类型（脱贫户、监测户、一般农户）")
+DISABILITY = Source(
     "disability", "残联残疾儿童名单", ("id_number", "name"),
     (*PERSON, *HOME, "disability_category", "disability_grade", "disability_certificate", "key_groups"),
     mapper=map_disability, list_fields=("key_groups",),
     defining=("disability_category", "disability_grade", "disability_certificate"),
-    description="残联名单：残疾类别、等级、残疾证号（记入重点群体“残疾”）"))
-SOURCES.add("civil", Source(
+    description="残联名单：残疾类别、等级、残疾证号（记入重点群体“残疾”）")
+CIVIL = Source(
     "civil", "民政名单", ("id_number", "name"), (*PERSON, *HOME, "key_groups", "family_type"),
     mapper=map_civil, list_fields=("key_groups",), defining=("key_groups", "family_type", *FLAG_KEYS),
     raw_columns=("key_groups", *FLAG_KEYS),
-    description="民政名单：孤儿、事实无人抚养（重点群体），低保户、特困供养（家庭类型）"))
+    description="民政名单：孤儿、事实无人抚养（重点群体），低保户、特困供养（家庭类型）")
 
-
-def source_label(name: str) -> str:
-    source = SOURCES.get(name)
-    return source.label if source else name
+#: The stock kinds, registered through ``kbtui_register_sources`` by the stock plugin ``intake.sources``.
+STOCK_SOURCES = (POLICE, SCHOOL, POVERTY, DISABILITY, CIVIL)

@@ -22,7 +22,9 @@ from openpyxl.utils import get_column_letter
 
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel import write_form
-from kbtui.excel.writer import ExcelWriteError, Formula, data_start_row
+from kbtui.excel.cells import Formula
+from kbtui.excel.errors import ExcelWriteError
+from kbtui.excel.writer import data_start_row
 from kbtui.oserrors import os_error_reason
 from kbtui.registry import enabled
 from kbtui.services.access import access

@@ -214,7 +214,7 @@ class CasesScreen(Screen):
         if case is None:
             self.status("请先选中一件案卷")
             return
-        record = self.app.workspace.store.get(case["id_number"]) or {}
+        record = self.app.workspace.child(case["id_number"]) or {}
         self._form("记录劝返复学", f"劝返复学：{case['name']}", [
             FormField("date", "复学日期", self.today.isoformat()),
             FormField("school", "复学学校", record.get("school") or "",

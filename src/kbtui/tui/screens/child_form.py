@@ -51,7 +51,7 @@ class ChildFormScreen(Screen):
     # --- building -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         workspace = self.app.workspace
-        self.record = workspace.store.get(self.id_number) if self.id_number else None
+        self.record = workspace.child(self.id_number) if self.id_number else None
         self.initial = self._form_values(self.record)
         yield AppHeader()
         yield Static(self._title(), id="form-title")
@@ -237,7 +237,7 @@ def history_text(workspace, record: Record, presenter: Presenter | None = None) 
         text.append(f"　{item.get('date', '')}　{item.get('status', '')}　{item.get('how', '')}　"
                     f"{item.get('by', '')}　{item.get('note', '')}\n")
     text.append("\n修改日志\n", style="bold")
-    entries = show(list(workspace.store.journal.entries(record=record.get("id_number"))))
+    entries = show(workspace.child_journal(record.get("id_number")))
     if not entries:
         text.append("　（无）\n")
     for entry in reversed(entries):

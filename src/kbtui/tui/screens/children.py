@@ -54,7 +54,7 @@ class ChildrenScreen(Screen):
     def load(self) -> None:
         app = self.app
         workspace = app.workspace
-        self.model = ChildList(list(workspace.store.all()), workspace.context(app.today), workspace.ledgers,
+        self.model = ChildList(workspace.children(), workspace.context(app.today), workspace.ledgers,
                                masked=not can_see_full(workspace))
         self.data_version = getattr(app, "data_version", 0)
         self.fit_columns()
@@ -66,13 +66,13 @@ class ChildrenScreen(Screen):
         self.model.prepare_search()
 
     def on_screen_resume(self) -> None:
-        changed = self.app.workspace.store.refresh()
+        changed = self.app.workspace.refresh_children()
         if changed or getattr(self.app, "data_version", 0) != self.data_version:
             current = self.table.current
             old = self.model
             filters, column, reverse = self.model.filters, self.model.sort_column, self.model.sort_reverse
             workspace = self.app.workspace
-            self.model = ChildList(list(workspace.store.all()), workspace.context(self.app.today),
+            self.model = ChildList(workspace.children(), workspace.context(self.app.today),
                                    workspace.ledgers, masked=not can_see_full(workspace))
             self.data_version = getattr(self.app, "data_version", 0)
             keep = self.model.row_of(old.id_of(current)) if current is not None else None

@@ -48,7 +48,7 @@ class ExportScreen(Screen):
         workspace = self.app.workspace
         ctx = workspace.context(self.app.today)
         options = [(ledger.title_for(ctx), lid) for lid, ledger in workspace.ledgers.items()]
-        villages = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
+        villages = workspace.villages_with_children()
         yield AppHeader()
         with VerticalScroll(id="export-form"):
             with Horizontal(classes="form-row"):

@@ -24,14 +24,6 @@ from kbtui.tui.textual_words import AppHeader
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
-def _sources() -> list[tuple[str, str]]:
-    try:
-        from kbtui.services.intake.sources import SOURCES
-    except ImportError:  # pragma: no cover - the import service is optional for the TUI
-        return []
-    return [(source.label, name) for name, source in SOURCES.items()]
-
-
 LEDGER_FILL = "ledger-fill"       # not a list source: opens the 台账回填 screen (screens/ledger_import.py)
 
 
@@ -49,7 +41,8 @@ class ImportScreen(Screen):
         with VerticalScroll(id="import-form"):
             with Horizontal(classes="form-row"):
                 yield Label("名单类型", classes="form-label")
-                yield Select(_sources() + [("已填写的台账（回填）", LEDGER_FILL)], prompt="选择名单类型",
+                kinds = [(source.label, name) for name, source in self.app.workspace.sources.items()]
+                yield Select(kinds + [("已填写的台账（回填）", LEDGER_FILL)], prompt="选择名单类型",
                              allow_blank=True, id="import-source")
             with Horizontal(classes="form-row"):
                 yield Label("文件路径", classes="form-label")

@@ -149,7 +149,7 @@ class LedgerImportScreen(Screen):
         self.app.call_from_thread(self._planned, plan, plan_rows(plan, self._name_of))
 
     def _name_of(self, id_number: str) -> str:
-        record = self.app.workspace.store.get(id_number)
+        record = self.app.workspace.child(id_number)
         return (record or {}).get("name") or ""
 
     def _planned(self, plan, rows) -> None:

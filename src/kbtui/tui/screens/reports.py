@@ -46,7 +46,7 @@ class ReportsScreen(Screen):
     def compose(self) -> ComposeResult:
         workspace = self.app.workspace
         infos = rs.list_reports(workspace, self.app.today)
-        villages = sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
+        villages = workspace.villages_with_children()
         yield AppHeader()
         with Horizontal(classes="form-row"):
             yield Select([(i.title, i.id) for i in infos], prompt="选择报表", id="report-choice",

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from kbtui.excel.writer import ExcelWriteError
+from kbtui.excel.errors import ExcelWriteError
 from kbtui.services.campaign import spotcheck
 from kbtui.services.campaign.visits import finding_choices
 from kbtui.store import StoreError
