@@ -25,7 +25,6 @@ from kbtui.domain import labels as L
 from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows
 from kbtui.excel.headers import build_lookup, match_header
 from kbtui.excel.reader import one_line
-from kbtui.excel import write_rejects
 from kbtui.services import access, backup
 from kbtui.services import sources as src
 from kbtui.services.import_check import Canon, Checked, Issue, check_rows
@@ -253,6 +252,8 @@ _HANDED_OVER_KEYS = frozenset({"id_number", SOURCES_KEY})
 
 
 def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
+    from kbtui.excel import write_rejects      # heavy (openpyxl): imported where used
+
     folder = workspace.folder("rejects")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     stem = re.sub(r"-未导入-\d{8}-\d{6}(-\d+)?$", "", Path(table.path).stem)
