@@ -9,8 +9,7 @@ changes moves to its new village's file in the same transaction (both files lock
 
 Reading: the keys of each file are found without parsing it (a regular expression over its bytes, the file
 as ``orjson`` writes it); a file is parsed when one of its documents is asked for, or for ``all``/``find``.
-Each later read only ``stat``s the files and re-reads the changed ones. ``shards`` (the villages of a store
-opened for one operator's scope) limits what is read to those villages' files.
+Each later read only ``stat``s the files and re-reads the changed ones.
 
 A key is unique across the files as far as the files say when the write's own files are locked (the
 children's rule: an insert is refused when any village file holds the key).
@@ -83,14 +82,13 @@ class _Part:
 
 
 class ShardedCollection:
-    def __init__(self, store: "ChildStore", name: str, field: str, shards: Iterable[str] | None = None):
+    def __init__(self, store: "ChildStore", name: str, field: str):
         self.store = store
         self.name = name
         self.field = field
         self.dir = layout.collections_dir(store.root) / name
         self.path = self.dir
         self.legacy = layout.collections_dir(store.root) / f"{name}.json"
-        self.shards = frozenset(shards) if shards is not None else None
         self._parts: dict[str, _Part] = {}
         self._where: dict[str, str] = {}
         if self.legacy.exists():
@@ -106,11 +104,8 @@ class ShardedCollection:
             part = self._parts[name] = _Part(name, self.dir / f"{name}.json", self.store.journal)
         return part
 
-    def _in_scope(self, name: str) -> bool:
-        return self.shards is None or name in self.shards
-
     def _scan(self) -> None:
-        """Bring the keys of every file (in scope) up to date: a ``stat`` each, changed files re-read."""
+        """Bring the keys of every file up to date: a ``stat`` each, changed files re-read."""
         try:
             entries = list(os.scandir(self.dir))
         except FileNotFoundError:
@@ -119,7 +114,7 @@ class ShardedCollection:
             raise read_failed(self.dir, err) from err
         seen = set()
         for entry in entries:
-            if not layout.is_data_file(entry.name) or not self._in_scope(entry.name[:-5]):
+            if not layout.is_data_file(entry.name):
                 continue
             name = entry.name[:-5]
             seen.add(name)
@@ -391,10 +386,4 @@ def signature_of_path(path: Path) -> Signature | None:
         return None
 
 
-def collection_dirs(root: Path) -> list[Path]:
-    """The folders of the sharded collections present in a data folder."""
-    return [layout.collections_dir(root) / name for name in sorted(SHARDED)
-            if (layout.collections_dir(root) / name).is_dir()]
-
-
-__all__ = ["SHARDED", "ShardedCollection", "collection_dirs"]
+__all__ = ["SHARDED", "ShardedCollection"]
