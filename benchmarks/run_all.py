@@ -7,6 +7,8 @@ Runs, at ``--children`` children:
 - ``benchmarks/import_export.py`` in a child process: a ``--children``-row police list imported (floor: calamine
   reading every cell; 3 alternating rounds, ``import_vs_floor`` the median of the rounds' ratios, see that file),
   a ledger of ``min(50,000, children/2)`` rows exported (floor: openpyxl write-only);
+- ``benchmarks/operations.py`` in a child process: a visit in process (p50/p95, baseline: the tasks in one
+  file), CLI commands' wall time and peak RSS (``cli_rss_mb`` the largest);
 - ``benchmarks/tui.py`` in a child process on a demo township of ``--children`` (``kbtui demo`` data): list
   open and the slowest search keystroke. It runs in its own process and reports that process's own peak RSS
   (``rss_mb``, ``VmHWM``): the memory of the app itself holding the county -- workspace, list and search
@@ -50,10 +52,18 @@ TARGETS = {
     "import_vs_floor": ("≤", 2.0),
     "export_vs_floor": ("≤", 1.2),
     "rss_mb": ("≤", 600.0),
+    # issue 18 (benchmarks/operations.py)
+    "visit_p95_ms": ("≤", 20.0),
+    "cli_visit_s": ("≤", 0.5),
+    "cli_help_s": ("≤", 0.2),
+    "cli_check_s": ("≤", 1.5),
+    "cli_rss_mb": ("≤", 600.0),
 }
 # the figures whose growth --scaling reports (the cost ones, not the rates)
 GROWTH = ["open_s", "baseline_open_s", "edit_p95_ms", "baseline_edit_p95_ms", "search_keystroke_ms", "list_open_s",
-          "import_s", "export_s", "rss_mb", "insert_many_s", "find_name_ms"]
+          "import_s", "export_s", "rss_mb", "insert_many_s", "find_name_ms",
+          "visit_p95_ms", "baseline_visit_p95_ms", "cli_visit_s", "cli_help_s", "cli_check_s", "cli_stats_s",
+          "cli_tasks_s", "cli_verify_s", "cli_rss_mb"]
 
 
 def machine() -> dict[str, Any]:
@@ -156,6 +166,12 @@ def run_all(children: int = 100_000, edits: int = 200, big_import_mb: float = 0)
                                        "export_vs_floor")})
     if big_import_mb:
         out.update(run_big_import(big_import_mb))
+
+    t = time.perf_counter()
+    ops = run_script("operations.py", "--children", str(children))
+    parts["operations_s"] = time.perf_counter() - t
+    out.update({k: v for k, v in ops.items() if k != "children"})
+    out["cli_rss_mb"] = max(v for k, v in ops.items() if k.startswith("cli_") and k.endswith("_mb"))
 
     out["rss_mb_driver"] = peak_rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     out["targets"] = {k: f"{op} {v:g}" for k, (op, v) in TARGETS.items()}

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from kbtui.excel import halves, read_rows
+from kbtui.excel import halves
+from kbtui.excel.reader import read_rows
 from kbtui.excel.halves import read_in_halves
 from kbtui.excel.opening import open_source
 

@@ -5,14 +5,9 @@ import pytest
 
 from kbtui.domain.idcard import IdNumberError, make_id, normalize_id
 from kbtui.domain.normalize import parse_date
-from kbtui.excel import (
-    DEFAULT_HEADERS,
-    ExcelReadError,
-    MissingColumnsError,
-    header_key,
-    match_header,
-    read_rows,
-)
+from kbtui.excel.headers import DEFAULT_HEADERS, header_key, match_header
+from kbtui.excel.errors import ExcelReadError
+from kbtui.excel.reader import MissingColumnsError, read_rows
 from kbtui.excel.headers import build_lookup
 from kbtui.domain.child import FIELDS
 

@@ -8,15 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kbtui.domain.idcard import make_id
-from kbtui.excel import (
-    REASON_HEADER,
-    ROW_NUMBER_HEADER,
-    ExcelWriteError,
-    read_rows,
-    with_serial,
-    write_form,
-    write_rejects,
-)
+from kbtui.excel.rejects import REASON_HEADER, ROW_NUMBER_HEADER, write_rejects
+from kbtui.excel.errors import ExcelWriteError
+from kbtui.excel.reader import read_rows
+from kbtui.excel.writer import with_serial, write_form
 from kbtui.excel import data_rows
 from kbtui.excel import writer as writer_mod
 

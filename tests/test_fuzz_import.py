@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from kbtui.excel import ExcelReadError
+from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.rejects import REASON_HEADER, ROW_NUMBER_HEADER
 from kbtui.services.intake.importer import ImportFailed, import_list
 from kbtui.services.workspace import Workspace

@@ -262,13 +262,13 @@ def test_a_village_file_deleted_or_broken_is_found(tui_data):
 
 
 def test_a_collection_record_edited_by_hand_is_found(tui_data):
-    path = layout.collections_dir(tui_data) / "tasks.json"
+    path = sorted((layout.collections_dir(tui_data) / "tasks").glob("*.json"))[0]    # one file per village
     data = orjson.loads(path.read_bytes())
     doc = next(iter(data["_default"].values()))
     doc["due"] = "2099-01-01"
     path.write_bytes(orjson.dumps(data))
     code, report, text = verify(tui_data)
-    assert code == 1 and f"store/collections/tasks.json：1 条记录与日志最后一次记载的不同：编号 {doc['key']}" in text
+    assert code == 1 and f"store/collections/tasks/{path.name}：1 条记录与日志最后一次记载的不同：编号 {doc['key']}" in text
 
 
 def test_a_cadre_sees_where_but_not_whose_records(scoped):

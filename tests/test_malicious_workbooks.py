@@ -21,7 +21,8 @@ import openpyxl
 import pytest
 
 from kbtui.domain.idcard import make_id
-from kbtui.excel import halves, limits, read_rows
+from kbtui.excel import halves, limits
+from kbtui.excel.reader import read_rows
 from kbtui.excel.limits import looks_far, used_area
 from tests.conftest import run_cli
 from tests.test_import_helpers import OPERATOR, init_data

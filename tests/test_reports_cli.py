@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from kbtui.domain.report import ReportContext, ReportError
+from kbtui.excel.writer import data_start_row
 from kbtui.services.reporting import reports as rs
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
@@ -61,7 +62,7 @@ def evaluate(ws, ref: str, seen=None):
 def sheet_values(path: Path, built) -> list[list]:
     """Every table cell of the exported report, formulas evaluated."""
     ws = openpyxl.load_workbook(path).active
-    start = rs.data_start_row(subtitle=bool(built.subtitle), header_groups=bool(built.report.header_groups(built.ctx)))
+    start = data_start_row(subtitle=bool(built.subtitle), header_groups=bool(built.report.header_groups(built.ctx)))
     ncols = len(built.headers)
     return [[evaluate(ws, f"{openpyxl.utils.get_column_letter(c)}{start + i}") for c in range(1, ncols + 1)]
             for i in range(len(built.rows))]

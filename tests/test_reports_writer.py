@@ -69,7 +69,7 @@ def test_notes_and_two_level_header(tmp_path):
 
 
 def test_header_groups_must_cover_every_column(tmp_path):
-    from kbtui.excel import ExcelWriteError
+    from kbtui.excel.errors import ExcelWriteError
 
     with pytest.raises(ExcelWriteError):
         write_form(tmp_path / "x.xlsx", title="t", unit="u", date=DAY, columns=[("a", 5), ("b", 5)],

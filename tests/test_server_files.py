@@ -30,11 +30,11 @@ from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixture
 
 @pytest.mark.parametrize("login", ["sup", "county"])
 def test_read_only_roles_see_the_visit_tasks(scoped, login):
-    tasks_file = layout.collections_dir(scoped) / "tasks.json"
-    tasks_file.unlink(missing_ok=True)                 # nothing stored yet: the report reads the records
+    tasks_file = layout.collections_dir(scoped) / "tasks"        # one file per village (store.sharded)
+    shutil.rmtree(tasks_file, ignore_errors=True)      # nothing stored yet: the report reads the records
     expected = json.loads(run_cli("tasks", "--json", data_dir=scoped, operator="tester").output)
     assert expected["totals"]["assigned"] > 0
-    tasks_file.unlink(missing_ok=True)
+    shutil.rmtree(tasks_file, ignore_errors=True)
     result = run_cli("tasks", "--json", data_dir=scoped, operator=login)
     assert result.exit_code == 0, result.output
     seen = json.loads(result.output)
@@ -45,8 +45,8 @@ def test_read_only_roles_see_the_visit_tasks(scoped, login):
 
 
 def test_sync_stores_nothing_for_a_read_only_role(scoped):
-    tasks_file = layout.collections_dir(scoped) / "tasks.json"
-    tasks_file.unlink(missing_ok=True)
+    tasks_file = layout.collections_dir(scoped) / "tasks"        # one file per village (store.sharded)
+    shutil.rmtree(tasks_file, ignore_errors=True)
     ws = Workspace.open(scoped, "sup")
     assert tasks.sync_tasks(ws) == {"created": 0, "updated": 0, "closed": 0, "reopened": 0}
     assert not tasks_file.exists()

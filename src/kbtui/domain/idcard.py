@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SEPARATORS = re.compile(r"[\s\u3000'’‘\"“”`\-]+")
+_CANONICAL = re.compile(r"\d{17}[\dX]", re.ASCII)
 
 
 class IdNumberError(ValueError):
@@ -16,7 +19,7 @@ class IdNumberError(ValueError):
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 
@@ -36,6 +39,8 @@ def normalize_id(raw: object) -> str:
     Strips spaces and quotes, folds full-width digits (NFKC), upper-cases x. Refuses a number that
     Excel stored as a float (its last digits are gone and must not be guessed).
     """
+    if type(raw) is str and len(raw) == 18 and _CANONICAL.fullmatch(raw):
+        return _checked(raw)        # already canonical (every stored record): skip the folding
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise IdNumberError("身份证号为空")
     if isinstance(raw, bool):
@@ -48,8 +53,15 @@ def normalize_id(raw: object) -> str:
     text = _SEPARATORS.sub("", text).upper()
     if len(text) == 15 and text.isdigit():
         raise IdNumberError(f"身份证号“{text}”是15位旧号码，请换成18位号码")
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    if not _CANONICAL.fullmatch(text):
         raise IdNumberError(f"身份证号“{text}”应为18位（17位数字加1位数字或X），实际{len(text)}位")
+    return _checked(text)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _checked(text: str) -> str:
+    """``text`` (18 characters, 17 digits and a digit or X) if its birth date exists and its check character
+    is right. Cached: a check of the county reads each stored ID more than once (only valid ones are kept)."""
     try:
         birth_date_of(text)
     except ValueError:
@@ -68,8 +80,14 @@ def is_valid_id(raw: object) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def birth_date_of(id_number: str) -> dt.date:
-    return dt.datetime.strptime(id_number[6:14], "%Y%m%d").date()
+    """The birth date in an ID number (ValueError when it has none, or it does not exist). ``int`` and
+    ``date`` rather than ``strptime``: 10× faster, and a check of 100,000 children reads 300,000 of them."""
+    digits = id_number[6:14]
+    if len(digits) != 8 or not (digits.isascii() and digits.isdigit()):
+        raise ValueError(f"no date in {digits!r}")
+    return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
 
 
 def sex_of(id_number: str) -> str:

@@ -12,16 +12,15 @@ import stat
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Callable
-
-from openpyxl import Workbook
-from openpyxl.writer.excel import ExcelWriter
+from typing import TYPE_CHECKING, Callable
 
 from kbtui import user_paths
-from kbtui.excel.cells import clean_text
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.store.owner import keep_owner
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 
 OUR_CREATOR = "kbtui 控辍保学工作台"          # every workbook kbtui writes says so (``set_properties``)
@@ -192,6 +191,8 @@ def _save(wb: Workbook, filename: str) -> None:
     archive = zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
     try:
+        from openpyxl.writer.excel import ExcelWriter    # heavy: imported where used
+
         ExcelWriter(wb, archive).save()          # writes every part, then closes the archive
     except BaseException:
         handle, archive.fp = archive.fp, None      # the archive is abandoned: never written again
@@ -210,6 +211,7 @@ _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "cat
 def set_properties(wb: Workbook, title: str, properties: dict[str, str] | None = None) -> None:
     """The workbook's properties: kbtui as creator, ``title``, then ``properties`` (e.g.
     ``services.access.access.export_properties``: who exported what scope when); unknown keys are ignored."""
+    from kbtui.excel.cells import clean_text     # heavy: imported where used
     props = wb.properties
     props.creator = OUR_CREATOR
     props.title = clean_text(title)

@@ -22,6 +22,7 @@ from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
                                  read_json, target_of_pending)
+from kbtui.store.sharded import SHARDED, ShardedCollection
 from kbtui.store.txn import commit
 
 Record = dict[str, Any]
@@ -97,9 +98,15 @@ class ChildStore:
             for target in names:
                 if folder == self.children_dir:
                     storage = self._shard(target[:-5]).storage
+                elif target[:-5] in SHARDED:
+                    storage = LockedJSONStorage(folder / target)     # an old single file, split on open
+                    storage.journal = self.journal
                 else:
                     storage = self.collection(target[:-5]).storage
                 storage.settle_before_reading()     # under the lock if it can be had (not read-only)
+        for folder in layout.sharded_dirs(self.root):
+            if folder.name in SHARDED:
+                self.collection(folder.name).recover_pending()
 
     @property
     def read_only(self) -> bool:
@@ -465,9 +472,15 @@ class ChildStore:
 
     # -- collections ---------------------------------------------------------------------------------
     def collection(self, name: str):
+        """The collection ``name``: one file, or one file per village for those that grow with the
+        children (``store.sharded.SHARDED``)."""
         from kbtui.store.collections import Collection
 
         coll = self._collections.get(name)
         if coll is None:
-            coll = self._collections[name] = Collection(self, name)
+            if name in SHARDED:
+                coll = ShardedCollection(self, name, SHARDED[name])
+            else:
+                coll = Collection(self, name)
+            self._collections[name] = coll
         return coll

@@ -8,6 +8,7 @@ case per child) under the same lock.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from tinydb import TinyDB
@@ -93,15 +94,8 @@ class Collection:
         if not docs:
             return []
         ts = now_ts()
-        prepared = []
-        for raw in docs:
-            doc = {k: v for k, v in raw.items() if edits.is_field(k)}
-            doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
-            doc.update({"_v": 1, "_by": operator, "_at": ts})
-            prepared.append(doc)
+        prepared = prepare_docs(self.name, docs, operator, ts)
         keys = [d["key"] for d in prepared]
-        if len(set(keys)) != len(keys):
-            raise StoreError(f"集合“{self.name}”本批数据中有重复的编号，未保存")
         with self.storage.session():
             self.storage.defer()
             try:
@@ -118,11 +112,7 @@ class Collection:
                         return []
                 first = max(self._doc_ids.values(), default=0) + 1
                 self.table.insert_multiple(Document(d, doc_id=first + i) for i, d in enumerate(prepared))
-                commit([self.storage], self.store.journal, [
-                    make_entry(operator, "collection.insert", d["key"],
-                               {k: [None, v] for k, v in d.items() if edits.is_field(k)},
-                               {"collection": self.name}, ts, d)
-                    for d in prepared])
+                commit([self.storage], self.store.journal, insert_entries(self.name, prepared, operator, ts))
                 self._sync(self.storage.read())
             except BaseException:
                 self._sig = object()
@@ -148,29 +138,69 @@ class Collection:
             try:
                 self._sync(self.storage.read())
                 current = self._docs.get(key)
-                if current is None and not create:
-                    raise RecordNotFound(f"集合“{self.name}”中找不到编号为 {key} 的记录")
-                wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
-                if "key" in wanted and wanted["key"] != key:
-                    raise StoreError("编号是记录的主键，不能修改")
-                ts = now_ts()
+                change = resolve_write(self.name, key, current, changes, operator, expected_version, base, create)
+                if change is None:
+                    return dict(current)        # type: ignore[arg-type]
                 if current is None:
-                    doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
-                    self.table.insert(Document(doc, doc_id=max(self._doc_ids.values(), default=0) + 1))
-                    action, diff = "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}
+                    self.table.insert(Document(change.doc, doc_id=max(self._doc_ids.values(), default=0) + 1))
                 else:
-                    diff = edits.diff(current, wanted)
-                    if not diff:
-                        return dict(current)
-                    fields = {k: new for k, (_old, new) in diff.items()}
-                    fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
-                    self.table.update(fields, doc_ids=[self._doc_ids[key]])
-                    action = "collection.update"
-                    doc = {**current, **fields}
-                commit([self.storage], self.store.journal,
-                       [make_entry(operator, action, key, diff, {"collection": self.name}, ts, doc)])
+                    self.table.update(change.fields, doc_ids=[self._doc_ids[key]])
+                commit([self.storage], self.store.journal, [change.entry])
                 self._sync(self.storage.read())
             except BaseException:
                 self._sig = object()
                 raise
         return dict(self._docs[key])
+
+
+def prepare_docs(name: str, docs: list[Doc], operator: str, ts: str) -> list[Doc]:
+    """New documents as stored: fields only, a key (uuid4 hex unless given), version 1 and who/when."""
+    prepared = []
+    for raw in docs:
+        doc = {k: v for k, v in raw.items() if edits.is_field(k)}
+        doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
+        doc.update({"_v": 1, "_by": operator, "_at": ts})
+        prepared.append(doc)
+    keys = [d["key"] for d in prepared]
+    if len(set(keys)) != len(keys):
+        raise StoreError(f"集合“{name}”本批数据中有重复的编号，未保存")
+    return prepared
+
+
+def insert_entries(name: str, prepared: list[Doc], operator: str, ts: str) -> list[dict[str, Any]]:
+    return [make_entry(operator, "collection.insert", d["key"], {k: [None, v] for k, v in d.items() if edits.is_field(k)},
+                       {"collection": name}, ts, d) for d in prepared]
+
+
+@dataclass
+class Change:
+    """One document's write worked out under the lock: the stored document, the fields set (an update) and
+    its journal entry."""
+    doc: Doc
+    fields: Doc
+    entry: dict[str, Any]
+
+
+def resolve_write(name: str, key: str, current: Doc | None, changes: edits.Changes, operator: str,
+                  expected_version: int | None, base: Doc | None, create: bool) -> Change | None:
+    """What ``update``/``upsert`` of ``key`` writes, given the document as it is under the lock (None:
+    there is none); None when nothing changes."""
+    if current is None and not create:
+        raise RecordNotFound(f"集合“{name}”中找不到编号为 {key} 的记录")
+    wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
+    if "key" in wanted and wanted["key"] != key:
+        raise StoreError("编号是记录的主键，不能修改")
+    ts = now_ts()
+    if current is None:
+        doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
+        action, diff = "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}
+        fields = doc
+    else:
+        diff = edits.diff(current, wanted)
+        if not diff:
+            return None
+        fields = {k: new for k, (_old, new) in diff.items()}
+        fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
+        action = "collection.update"
+        doc = {**current, **fields}
+    return Change(doc, fields, make_entry(operator, action, key, diff, {"collection": name}, ts, doc))

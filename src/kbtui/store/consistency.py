@@ -24,6 +24,7 @@ from kbtui.store.chain import ChainCheck, ChainWalk
 from kbtui.store.errors import StoreError
 from kbtui.store.journal import INSERTED, Journal, bulk_records, record_digest
 from kbtui.store.json_items import object_items
+from kbtui.store.sharded import SHARDED
 from kbtui.store.signing import read_head_bytes
 from kbtui.store.snapshot import StoreSnapshot, take_snapshot
 from kbtui.store.storage import TX_KEY
@@ -180,7 +181,9 @@ def compare(journal: Journal, snapshot: StoreSnapshot, replay: _Replay) -> Store
             if str(path.parent) == CHILDREN_DIR:
                 _compare_children(journal, rel, path.stem, records, replay, seen_children, result, changed)
             else:
-                _compare_docs(journal, rel, path.stem, records, replay, seen_docs, result, changed)
+                # "store/collections/people.json", or a village file of "store/collections/tasks/"
+                name = path.stem if str(path.parent) == COLLECTIONS_DIR else path.parent.name
+                _compare_docs(journal, rel, name, records, replay, seen_docs, result, changed)
         except (ValueError, orjson.JSONDecodeError) as err:
             result.problems.append(Disagreement(UNREADABLE, rel, detail=str(err)))
     for key, (want_shard, _digest, seq) in replay.children.items():
@@ -188,7 +191,7 @@ def compare(journal: Journal, snapshot: StoreSnapshot, replay: _Replay) -> Store
         if key not in seen_children and where not in result.unsettled:
             result.problems.append(Disagreement(MISSING, where, key, seq, where))
     for (name, key), (_digest, seq) in replay.docs.items():
-        where = f"{COLLECTIONS_DIR}/{name}.json"
+        where = f"{COLLECTIONS_DIR}/{name}" if name in SHARDED else f"{COLLECTIONS_DIR}/{name}.json"
         if (name, key) not in seen_docs and where not in result.unsettled:
             result.problems.append(Disagreement(MISSING, where, key, seq, where))
     result.problems += changed

@@ -26,6 +26,20 @@ def collections_dir(root: Path) -> Path:
     return root / "store" / "collections"
 
 
+def sharded_dirs(root: Path) -> list[Path]:
+    """The folders of the collections kept one file per village (``store.sharded``), sorted."""
+    try:
+        entries = sorted(os.scandir(collections_dir(root)), key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    return [Path(e.path) for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+
+
+def data_dirs(root: Path) -> list[Path]:
+    """Every folder holding store files: the village files, the collections, the village-sharded collections."""
+    return [children_dir(root), collections_dir(root), *sharded_dirs(root)]
+
+
 def journal_dir(root: Path) -> Path:
     return root / "journal"
 

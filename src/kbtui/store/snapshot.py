@@ -21,7 +21,7 @@ from kbtui.store.storage import locked, make_lock, pending_path
 
 def lock_targets(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
     targets: list[Path] = []
-    for folder in (layout.children_dir(root), layout.collections_dir(root)):
+    for folder in layout.data_dirs(root):
         with contextlib.suppress(FileNotFoundError):
             targets += sorted(folder / n for n in os.listdir(folder) if layout.is_data_file(n))
     targets.append(layout.journal_path(root))
@@ -58,7 +58,7 @@ def take_snapshot(root: Path) -> StoreSnapshot:
     """Read the village and collection files, the journal's size and the anchor at one moment."""
     root = Path(root)
     journal = Journal(layout.journal_path(root))
-    data_dirs = {layout.children_dir(root), layout.collections_dir(root)}
+    data_dirs = set(layout.data_dirs(root))
     files: dict[str, bytes] = {}
     unsettled: list[str] = []
     with all_locks(root) as held:

@@ -177,7 +177,7 @@ def create_backup(workspace, keep: int | None = None, reason: str = "手动备�
         try:
             with all_locks(root, [operators.operators_path(root)]) as held:
                 dirs, files = _data_files(root)
-                data_dirs = {layout.children_dir(root), layout.collections_dir(root)}
+                data_dirs = set(layout.data_dirs(root))
                 # a village file created after the locks were taken belongs to a write still waiting for the
                 # journal: leave it out, as its journal entry is not in this copy either
                 files = [f for f in files if (root / f).parent not in data_dirs or (root / f) in held]

@@ -131,7 +131,8 @@ class ImportResult:
 
 def import_people(workspace, path: str | Path, sheet: str | int | None = None) -> ImportResult:
     """Import a people register (Excel/CSV): a person already listed (same name and unit) is updated."""
-    from kbtui.excel import ExcelReadError, read_rows  # heavy: imported where used
+    from kbtui.excel.errors import ExcelReadError  # heavy: imported where used
+    from kbtui.excel.reader import read_rows  # heavy: imported where used
 
     try:
         table = read_rows(path, sheet=sheet, fields=PEOPLE_HEADERS, required=["name", "role"])

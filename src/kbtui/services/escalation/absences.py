@@ -190,7 +190,9 @@ def import_absences(workspace: Any, path: str | Path, *, today: dt.date | None =
 
     Good rows are stored; every refused row goes to a rejects workbook in ``rejects/`` with its reason.
     """
-    from kbtui.excel import ExcelReadError, read_rows, write_rejects  # heavy: imported where used
+    from kbtui.excel.errors import ExcelReadError  # heavy: imported where used
+    from kbtui.excel.reader import read_rows  # heavy: imported where used
+    from kbtui.excel.rejects import write_rejects  # heavy: imported where used
 
     try:
         table = read_rows(path, fields=ABSENCE_HEADERS, required=("id_number", "start"))

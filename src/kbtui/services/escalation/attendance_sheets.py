@@ -306,7 +306,7 @@ def _apply(workspace: Any, record: dict, marks: list[tuple[dt.date, Mark]], firs
 def import_attendance(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
                       today: dt.date | None = None) -> AttendanceImport:
     """Import every attendance sheet of ``path``; rows refused go to a rejects workbook with their reason."""
-    from kbtui.excel import ExcelReadError  # heavy: imported where used
+    from kbtui.excel.errors import ExcelReadError  # heavy: imported where used
     from kbtui.excel.attendance import read_attendance  # heavy: imported where used
 
     gate.require(workspace, R.IMPORT, "导入考勤表")
@@ -372,7 +372,7 @@ def import_file(workspace: Any, path: str | Path, *, month: str | None = None, s
 def write_rejects(workspace: Any, path: str | Path, result: AttendanceImport, today: dt.date) -> Path:
     """The refused rows under their sheet's title and header (so the file can be fixed and imported
     again), each with its reason and row number; one sheet per attendance sheet."""
-    from kbtui.excel import FormSheet, write_form  # heavy: imported where used
+    from kbtui.excel.writer import FormSheet, write_form  # heavy: imported where used
 
     by_grid: dict[int, tuple[Any, list]] = {}
     for grid, row, reason in result.rejects:

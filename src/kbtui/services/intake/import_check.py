@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 from kbtui.domain.child import LABEL_OF, limit_of
 from kbtui.domain.idcard import IdNumberError
 from kbtui.domain.normalize import NormalizeError, TooLongError, check_length
-from kbtui.excel import Row, Table
+from kbtui.excel.reader import Row, Table
 from kbtui.services.intake import sources as src
 
 

@@ -22,10 +22,11 @@ from typing import Any, Callable
 
 from kbtui.bulk import gc_paused
 from kbtui.domain import labels as L
-from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows
+from kbtui.excel.headers import DEFAULT_HEADERS
+from kbtui.excel.errors import ExcelReadError
+from kbtui.excel.reader import MissingColumnsError, Row, Table, read_rows
 from kbtui.excel.headers import build_lookup, match_header
 from kbtui.excel.reader import one_line
-from kbtui.excel import write_rejects
 from kbtui.domain import roles as R
 from kbtui.services.access import access, backup
 from kbtui.services.access.gate import require
@@ -257,6 +258,8 @@ _HANDED_OVER_KEYS = frozenset({"id_number", SOURCES_KEY})
 
 
 def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
+    from kbtui.excel.rejects import write_rejects      # heavy: imported where used
+
     folder = workspace.folder("rejects")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     stem = re.sub(r"-未导入-\d{8}-\d{6}(-\d+)?$", "", Path(table.path).stem)

@@ -18,13 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from openpyxl.utils import get_column_letter
 
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
-from kbtui.excel import write_form
-from kbtui.excel.cells import Formula
 from kbtui.excel.errors import ExcelWriteError
-from kbtui.excel.writer import data_start_row
 from kbtui.oserrors import os_error_reason
 from kbtui.registry import enabled
 from kbtui.services.access import access
@@ -124,6 +120,10 @@ def build_report(workspace, report_id: str, *, village: str | None = None,
 def sheet_rows(built: BuiltReport) -> list[list[Any]]:
     """The rows as written to the sheet: counts as values; total cells ``=SUM(...)`` over the rows they
     cover; derived cells (rates, 小计 of kinds) the column's formula on the same row."""
+    from openpyxl.utils import get_column_letter                 # heavy: imported where used
+    from kbtui.excel.cells import Formula                        # heavy: imported where used
+    from kbtui.excel.writer import data_start_row                # heavy: imported where used
+
     report, ctx = built.report, built.ctx
     columns = report.columns_for(ctx)
     offset = 2 if report.serial else 1              # 序号 and the row label come first
@@ -176,6 +176,8 @@ def export_report(workspace, report_id: str, path: str | Path | None = None, *, 
     exported_at = now_ts()
     marker = [[MARKER, 1], ["report", report.id], ["title", built.title], ["profile", profile.name],
               ["village", village or ""], ["exported_at", exported_at], ["exported_by", workspace.operator]]
+    from kbtui.excel.writer import write_form       # heavy: imported where used
+
     try:
         write_form(path, title=built.title, subtitle=built.subtitle or None, unit=unit, date=ctx.today,
                    columns=built.headers, rows=sheet_rows(built), sheet_title=report.sheet, notes=built.notes,
