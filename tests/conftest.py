@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from kbtui.cli import cli
+from tests.pg_server import pg_database, pg_server  # noqa: F401  (the PostgreSQL fixtures)
 
 os.environ.setdefault("KBTUI_DISABLE_PLUGINS", "")
 
