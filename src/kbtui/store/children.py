@@ -106,6 +106,22 @@ class ChildStore:
         """The data folder cannot be written (a read-only mount): reads work, writes would be refused."""
         return not os.access(layout.store_dir(self.root), os.W_OK)
 
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages."""
+        return str(self.root)
+
+    def close(self) -> None:
+        """Nothing to release: every write is complete when it returns (the repository contract's close)."""
+
+    def count_by(self, *fields: str) -> dict[tuple[Any, ...], int]:
+        """How many children have each combination of ``fields``' values ('' for a missing one)."""
+        counts: dict[tuple[Any, ...], int] = {}
+        for rec in self._records.values():
+            key = tuple(rec.get(f) or "" for f in fields)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def __len__(self) -> int:
         return len(self._records)
 
