@@ -20,6 +20,7 @@ from tinydb.table import Document, Table
 from kbtui.store import edits, layout
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
+from kbtui.store.record_index import RecordIndex
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
                                  read_json, target_of_pending)
 from kbtui.store.txn import commit
@@ -57,7 +58,7 @@ class _Shard:
         return max((int(k) for k in raw), default=0) + 1
 
 
-class ChildStore:
+class ChildStore(RecordIndex):
     def __init__(self, root: Path):
         self.root = Path(root)
         self.children_dir = layout.children_dir(self.root)
@@ -122,22 +123,6 @@ class ChildStore:
             counts[key] = counts.get(key, 0) + 1
         return counts
 
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __contains__(self, id_number: object) -> bool:
-        return id_number in self._records
-
-    def get(self, id_number: str) -> Record | None:
-        rec = self._records.get(id_number)
-        return dict(rec) if rec is not None else None
-
-    def all(self) -> Iterator[Record]:
-        """Every record (shared dicts: read-only for callers)."""
-        return iter(list(self._records.values()))
-
-    def ids(self) -> list[str]:
-        return list(self._records)
 
     def shard_of(self, id_number: str) -> str | None:
         return self._shard_of.get(id_number)

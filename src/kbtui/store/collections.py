@@ -26,6 +26,44 @@ Doc = dict[str, Any]
 TABLE = "_default"
 
 
+def new_documents(name: str, docs: list[Doc], operator: str, ts: str) -> list[Doc]:
+    """``docs`` as they are stored when inserted (both backends): bookkeeping keys replaced, a key given to
+    each that has none; a key twice in the batch refuses it."""
+    prepared = []
+    for raw in docs:
+        doc = {k: v for k, v in raw.items() if edits.is_field(k)}
+        doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
+        doc.update({"_v": 1, "_by": operator, "_at": ts})
+        prepared.append(doc)
+    keys = [d["key"] for d in prepared]
+    if len(set(keys)) != len(keys):
+        raise StoreError(f"集合“{name}”本批数据中有重复的编号，未保存")
+    return prepared
+
+
+def plan_write(name: str, key: str, current: Doc | None, changes: edits.Changes, operator: str,
+               expected_version: int | None, base: Doc | None, *, create: bool
+               ) -> tuple[str, dict[str, list[Any]], Doc, str] | None:
+    """What an edit of document ``key`` (``current``: as it is under the lock, None if missing) writes, on
+    both backends: (journal action, {field: [old, new]}, the document after, time), or None when it changes
+    nothing. RecordNotFound when it is missing and not to be created; StaleEditError as ``store.edits``."""
+    if current is None and not create:
+        raise RecordNotFound(f"集合“{name}”中找不到编号为 {key} 的记录")
+    wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
+    if "key" in wanted and wanted["key"] != key:
+        raise StoreError("编号是记录的主键，不能修改")
+    ts = now_ts()
+    if current is None:
+        doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
+        return "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}, doc, ts
+    diff = edits.diff(current, wanted)
+    if not diff:
+        return None
+    doc = {**current, **{k: new for k, (_old, new) in diff.items()},
+           "_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts}
+    return "collection.update", diff, doc, ts
+
+
 class Collection:
     def __init__(self, store: "ChildStore", name: str):
         safe = layout.safe_name(name)
@@ -93,15 +131,8 @@ class Collection:
         if not docs:
             return []
         ts = now_ts()
-        prepared = []
-        for raw in docs:
-            doc = {k: v for k, v in raw.items() if edits.is_field(k)}
-            doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
-            doc.update({"_v": 1, "_by": operator, "_at": ts})
-            prepared.append(doc)
+        prepared = new_documents(self.name, docs, operator, ts)
         keys = [d["key"] for d in prepared]
-        if len(set(keys)) != len(keys):
-            raise StoreError(f"集合“{self.name}”本批数据中有重复的编号，未保存")
         with self.storage.session():
             self.storage.defer()
             try:
@@ -148,25 +179,16 @@ class Collection:
             try:
                 self._sync(self.storage.read())
                 current = self._docs.get(key)
-                if current is None and not create:
-                    raise RecordNotFound(f"集合“{self.name}”中找不到编号为 {key} 的记录")
-                wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
-                if "key" in wanted and wanted["key"] != key:
-                    raise StoreError("编号是记录的主键，不能修改")
-                ts = now_ts()
+                planned = plan_write(self.name, key, current, changes, operator, expected_version, base,
+                                     create=create)
+                if planned is None:
+                    return dict(current)        # type: ignore[arg-type]
+                action, diff, doc, ts = planned
                 if current is None:
-                    doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
                     self.table.insert(Document(doc, doc_id=max(self._doc_ids.values(), default=0) + 1))
-                    action, diff = "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}
                 else:
-                    diff = edits.diff(current, wanted)
-                    if not diff:
-                        return dict(current)
-                    fields = {k: new for k, (_old, new) in diff.items()}
-                    fields.update({"_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts})
-                    self.table.update(fields, doc_ids=[self._doc_ids[key]])
-                    action = "collection.update"
-                    doc = {**current, **fields}
+                    self.table.update({k: v for k, v in doc.items() if k in diff or not edits.is_field(k)},
+                                      doc_ids=[self._doc_ids[key]])
                 commit([self.storage], self.store.journal,
                        [make_entry(operator, action, key, diff, {"collection": self.name}, ts, doc)])
                 self._sync(self.storage.read())

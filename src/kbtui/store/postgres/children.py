@@ -26,6 +26,7 @@ from kbtui.store import edits
 from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.postgres import connect as C
+from kbtui.store.record_index import RecordIndex
 from kbtui.store.postgres.journal import BULK, CHUNK, PgJournal, append_in, bulk_digest
 
 Record = dict[str, Any]
@@ -75,7 +76,7 @@ class Narrowing:
                      (SEP.join(self.villages), SEP.join(self.schools), SEP.join(self.teachers)))
 
 
-class PgStore:
+class PgStore(RecordIndex):
     """The repository contract (``store.repository.StoreBackend``) on PostgreSQL."""
 
     def __init__(self, url: str, pool: Any, narrowing: Narrowing | None = None):
@@ -149,21 +150,6 @@ class PgStore:
         return secrets.token_hex(8)
 
     # -- reading ---------------------------------------------------------------------------------------
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def __contains__(self, id_number: object) -> bool:
-        return id_number in self._records
-
-    def get(self, id_number: str) -> Record | None:
-        rec = self._records.get(id_number)
-        return dict(rec) if rec is not None else None
-
-    def all(self) -> Iterator[Record]:
-        return iter(list(self._records.values()))
-
-    def ids(self) -> list[str]:
-        return list(self._records)
 
     def count_by(self, *fields: str) -> dict[tuple[Any, ...], int]:
         """Counted by the database (GROUP BY, through row-level security): real columns where there are."""

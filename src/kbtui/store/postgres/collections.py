@@ -9,7 +9,6 @@ documents as they are and none can be added or changed until it commits.
 """
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
@@ -17,7 +16,8 @@ import psycopg
 from psycopg import errors
 
 from kbtui.store import edits, layout
-from kbtui.store.errors import RecordNotFound, StoreError
+from kbtui.store.collections import new_documents, plan_write
+from kbtui.store.errors import StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.postgres.journal import append_in
 
@@ -79,15 +79,7 @@ class PgCollection:
         if not docs:
             return []
         ts = now_ts()
-        prepared = []
-        for raw in docs:
-            doc = {k: v for k, v in raw.items() if edits.is_field(k)}
-            doc["key"] = str(doc.get("key") or uuid.uuid4().hex)
-            doc.update({"_v": 1, "_by": operator, "_at": ts})
-            prepared.append(doc)
-        keys = [d["key"] for d in prepared]
-        if len(set(keys)) != len(keys):
-            raise StoreError(f"集合“{self.name}”本批数据中有重复的编号，未保存")
+        prepared = new_documents(self.name, docs, operator, ts)
 
         def work(conn: psycopg.Connection) -> list[Doc]:
             self._lock(conn, exclusive=check is not None)
@@ -130,31 +122,19 @@ class PgCollection:
             row = conn.execute("SELECT doc::text FROM kbtui.collections WHERE town = %s AND name = %s AND key = %s"
                                " FOR UPDATE", (self.town, self.name, key)).fetchone()
             current = orjson.loads(row[0]) if row else None
-            if current is None and not create:
-                raise RecordNotFound(f"集合“{self.name}”中找不到编号为 {key} 的记录")
-            wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
-            if "key" in wanted and wanted["key"] != key:
-                raise StoreError("编号是记录的主键，不能修改")
-            ts = now_ts()
+            planned = plan_write(self.name, key, current, changes, operator, expected_version, base, create=create)
+            if planned is None:
+                return current
+            action, diff, doc, ts = planned
+            text = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
             if current is None:
-                doc = {"key": key, **wanted, "_v": 1, "_by": operator, "_at": ts}
-                action, diff = "collection.insert", {k: [None, v] for k, v in doc.items() if edits.is_field(k)}
                 # a concurrent creation of the same key raises UniqueViolation: retried, then it is an update
                 conn.execute("INSERT INTO kbtui.collections (town, name, key, child, v, doc)"
-                             " VALUES (%s, %s, %s, %s, 1, %s::json)",
-                             (self.town, self.name, key, _child_of(doc),
-                              orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()))
+                             " VALUES (%s, %s, %s, %s, 1, %s::json)", (self.town, self.name, key, _child_of(doc), text))
             else:
-                diff = edits.diff(current, wanted)
-                if not diff:
-                    return current
-                doc = {**current, **{k: new for k, (_old, new) in diff.items()},
-                       "_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts}
-                action = "collection.update"
                 conn.execute("UPDATE kbtui.collections SET child = %s, v = %s, doc = %s::json"
                              " WHERE town = %s AND name = %s AND key = %s",
-                             (_child_of(doc), doc["_v"], orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode(),
-                              self.town, self.name, key))
+                             (_child_of(doc), doc["_v"], text, self.town, self.name, key))
             self._journal(conn, [make_entry(operator, action, key, diff, {"collection": self.name}, ts, doc)])
             return doc
 
