@@ -8,6 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from kbtui.cli import cli
+from tests.pg_server import pg_database, pg_server  # noqa: F401  (the PostgreSQL fixtures)
+from tests.store_backends import store_backend  # noqa: F401  (both backends, for the store contract)
 
 os.environ.setdefault("KBTUI_DISABLE_PLUGINS", "")
 

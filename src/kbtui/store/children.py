@@ -20,6 +20,7 @@ from tinydb.table import Document, Table
 from kbtui.store import edits, layout
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
+from kbtui.store.record_index import RecordIndex
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
                                  read_json, target_of_pending)
 from kbtui.store.sharded import SHARDED, ShardedCollection
@@ -58,7 +59,7 @@ class _Shard:
         return max((int(k) for k in raw), default=0) + 1
 
 
-class ChildStore:
+class ChildStore(RecordIndex):
     def __init__(self, root: Path):
         self.root = Path(root)
         self.children_dir = layout.children_dir(self.root)
@@ -113,22 +114,22 @@ class ChildStore:
         """The data folder cannot be written (a read-only mount): reads work, writes would be refused."""
         return not os.access(layout.store_dir(self.root), os.W_OK)
 
-    def __len__(self) -> int:
-        return len(self._records)
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages."""
+        return str(self.root)
 
-    def __contains__(self, id_number: object) -> bool:
-        return id_number in self._records
+    def close(self) -> None:
+        """Nothing to release: every write is complete when it returns (the repository contract's close)."""
 
-    def get(self, id_number: str) -> Record | None:
-        rec = self._records.get(id_number)
-        return dict(rec) if rec is not None else None
+    def count_by(self, *fields: str) -> dict[tuple[Any, ...], int]:
+        """How many children have each combination of ``fields``' values ('' for a missing one)."""
+        counts: dict[tuple[Any, ...], int] = {}
+        for rec in self._records.values():
+            key = tuple(rec.get(f) or "" for f in fields)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
 
-    def all(self) -> Iterator[Record]:
-        """Every record (shared dicts: read-only for callers)."""
-        return iter(list(self._records.values()))
-
-    def ids(self) -> list[str]:
-        return list(self._records)
 
     def shard_of(self, id_number: str) -> str | None:
         return self._shard_of.get(id_number)

@@ -577,11 +577,15 @@ class Journal:
         except OSError as err:
             raise read_failed(self.path, err) from err
 
-    def entries(self, record: str | None = None, operator: str | None = None) -> Iterator[dict[str, Any]]:
-        """Entries in order, optionally only those of one record and/or one operator. A bulk insert line
-        (``bulk_insert_entry``) gives one entry per child, all with the line's ``seq`` and ``hash``."""
+    def entries(self, record: str | None = None, operator: str | None = None, *,
+                since: int | None = None) -> Iterator[dict[str, Any]]:
+        """Entries in order, optionally only those of one record and/or one operator, and only those after
+        ``since`` (a ``position()``). A bulk insert line (``bulk_insert_entry``) gives one entry per child,
+        all with the line's ``seq`` and ``hash``."""
         needles = [orjson.dumps(v) for v in (record, operator) if v is not None]
         for line in self._lines():
+            if since is not None and int(line_head(line).get("seq", 0)) <= since:
+                continue
             if any(n not in line for n in needles):
                 continue
             if record is not None and _INSERTED_AT in line:
@@ -613,6 +617,10 @@ class Journal:
                     continue
                 if key in (entry.get("detail") or {}):
                     yield entry
+
+    def position(self) -> int:
+        """Where the journal is now (the repository contract's position: one chain, its last seq)."""
+        return self.last_seq()
 
     def last_seq(self) -> int:
         """The sequence number of the last complete entry (reads only the tail of the file)."""

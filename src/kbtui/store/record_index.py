@@ -1,0 +1,28 @@
+"""The children a store process holds in memory, read the same way on both backends (``ChildStore``,
+``PgStore``): the index maps ID number to record; ``refresh`` (each backend's own) keeps it current."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+Record = dict[str, Any]
+
+
+class RecordIndex:
+    _records: dict[str, Record]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __contains__(self, id_number: object) -> bool:
+        return id_number in self._records
+
+    def get(self, id_number: str) -> Record | None:
+        rec = self._records.get(id_number)
+        return dict(rec) if rec is not None else None
+
+    def all(self) -> Iterator[Record]:
+        """Every record (shared dicts: read-only for callers)."""
+        return iter(list(self._records.values()))
+
+    def ids(self) -> list[str]:
+        return list(self._records)
