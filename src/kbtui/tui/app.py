@@ -17,7 +17,7 @@ from kbtui.services.access import disclosure
 from kbtui.services.keymap import load_keymap
 from kbtui.services.children.search import name_pinyin
 from kbtui.services.workspace import Workspace
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 from kbtui.tui.widgets.list_table import ListTable

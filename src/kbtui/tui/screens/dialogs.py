@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from kbtui.domain.controls import escape_controls
 from kbtui.domain.labels import field_label
 from kbtui.services.workspace import WorkspaceError
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.widgets.check_box import CheckBox
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import DetailStatic, Static, option

@@ -22,7 +22,7 @@ from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_trend, risk_work
 from kbtui.services.lookup import EscalationError
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
