@@ -144,11 +144,8 @@ def _remove_stale_temps(folder: Path) -> None:
 
 
 def _keep_setting(workspace) -> int:
-    with contextlib.suppress(Exception):
-        value = int(workspace.profile.section("backup").get("keep", DEFAULT_KEEP))
-        if value > 0:
-            return value
-    return DEFAULT_KEEP
+    keep = workspace.profile.settings.backup_keep
+    return keep if keep is not None else DEFAULT_KEEP
 
 
 def create_backup(workspace, keep: int | None = None, reason: str = "手动备份", *, automatic: bool = False,
