@@ -114,4 +114,17 @@ def styled(ws, value=None, *, font=None, border=None, alignment=None, number_for
     return cell
 
 
+def safe_cell(ws, value: Any = None, **style: Any) -> Cell:
+    """A styled write-only cell holding ``value`` as data: text without the characters Excel refuses, and a
+    string Excel or WPS could take for a formula (``is_risky``) stored as text with the quote prefix.
+    ``style``: the keywords of :func:`styled` (font, border, alignment, number_format, fill)."""
+    if value.__class__ is str:
+        value = clean_text(value)
+    risky = is_risky(value)
+    cell = styled(ws, value, quote=risky, **style)
+    if risky:
+        cell.data_type = "s"
+    return cell
+
+
 _ILLEGAL_SEARCH = ILLEGAL_CHARACTERS_RE.search

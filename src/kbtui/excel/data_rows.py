@@ -41,6 +41,7 @@ from kbtui.excel.cells import (
     _plain,
     styled,
     clean_text,
+    safe_cell,
     is_risky,
 )
 
@@ -217,20 +218,13 @@ def slow_cells(ws, values: Sequence[Any], font: Font, alignment: Alignment) -> l
             cell.data_type = "f"
             out.append(cell)
             continue
-        if value.__class__ is str:
-            value = clean_text(value)
-        elif value is not None and not isinstance(value, (int, float, dt.date, bool)):
-            value = clean_text(_plain(value))
-        risky = is_risky(value)
+        if value is not None and value.__class__ is not str and not isinstance(value, (int, float, dt.date, bool)):
+            value = _plain(value)
         if isinstance(value, dt.datetime):
             fmt = "yyyy-mm-dd" if value.time() == dt.time() else "yyyy-mm-dd hh:mm"
         elif isinstance(value, dt.date):
             fmt = "yyyy-mm-dd"
         else:
             fmt = None
-        cell = styled(ws, value, font=font, border=BORDER, alignment=alignment,
-                       number_format=fmt, quote=risky)
-        if risky:
-            cell.data_type = "s"
-        out.append(cell)
+        out.append(safe_cell(ws, value, font=font, border=BORDER, alignment=alignment, number_format=fmt))
     return out

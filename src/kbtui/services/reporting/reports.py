@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from openpyxl.utils import get_column_letter
-
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel import write_form
 from kbtui.excel.cells import Formula
 from kbtui.excel.errors import ExcelWriteError
-from kbtui.excel.writer import data_start_row
+from kbtui.excel.writer import column_letter, data_start_row
 from kbtui.oserrors import os_error_reason
 from kbtui.registry import enabled
 from kbtui.services.access import access
@@ -127,7 +125,7 @@ def sheet_rows(built: BuiltReport) -> list[list[Any]]:
     report, ctx = built.report, built.ctx
     columns = report.columns_for(ctx)
     offset = 2 if report.serial else 1              # 序号 and the row label come first
-    letter = {c.key: get_column_letter(offset + i + 1) for i, c in enumerate(columns)}
+    letter = {c.key: column_letter(offset + i + 1) for i, c in enumerate(columns)}
     start = data_start_row(subtitle=bool(built.subtitle), header_groups=bool(report.header_groups(ctx)))
     out = []
     for index, (row, cells) in enumerate(zip(built.rows, built.table())):
