@@ -18,6 +18,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from kbtui.store import edits, layout
+from kbtui.store.collections import Collection
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
@@ -465,8 +466,6 @@ class ChildStore:
 
     # -- collections ---------------------------------------------------------------------------------
     def collection(self, name: str):
-        from kbtui.store.collections import Collection
-
         coll = self._collections.get(name)
         if coll is None:
             coll = self._collections[name] = Collection(self, name)

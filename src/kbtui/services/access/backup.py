@@ -42,7 +42,8 @@ from kbtui.services.access.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFI
                                            write_archive)
 from kbtui.store import ChildStore, Journal, StoreError, layout, signing
 from kbtui.store.consistency import check_store
-from kbtui.store.journal import line_head, make_entry
+from kbtui.store.journal import make_entry
+from kbtui.store.journal_lines import line_head
 from kbtui.store.snapshot import all_locks
 from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
 from kbtui.store.owner import keep_owner
