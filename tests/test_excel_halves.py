@@ -125,9 +125,9 @@ def test_a_sheet_with_shared_strings_reads_the_same(tmp_path):
 
 def test_the_cut_is_the_last_row_tag_read_whole():
     xml = b'<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row spans="1:2" r="2'
-    assert halves._last_row_start(xml, 0)[1] == b"1"        # the read ended inside row 2's position
-    assert halves._last_row_start(xml + b'">', 0)[1] == b"2"
-    assert halves._last_row_start(b"<worksheet><sheetData><row>", 0) is None
+    assert halves.last_row_start(xml, 0)[1] == b"1"        # the read ended inside row 2's position
+    assert halves.last_row_start(xml + b'">', 0)[1] == b"2"
+    assert halves.last_row_start(b"<worksheet><sheetData><row>", 0) is None
 
 
 @pytest.mark.parametrize("change", [
@@ -170,21 +170,21 @@ def test_without_memfd_the_halves_go_through_a_private_folder_that_is_removed(tm
     path = messy_workbook(tmp_path / "户籍.xlsx")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    monkeypatch.setattr(halves, "_in_memory", lambda: False)
+    monkeypatch.setattr(halves, "in_memory", lambda: False)
     monkeypatch.setattr(halves.tempfile, "tempdir", str(scratch))
     written = []
-    real = halves._parse_half
+    real = halves.parse_half
 
     def spy(common, member, pieces, index, file):
         written.append(file)
         return real(common, member, pieces, index, file)
-    monkeypatch.setattr(halves, "_parse_half", spy)
+    monkeypatch.setattr(halves, "parse_half", spy)
     assert read_in_halves(path, 0, "名单", min_bytes=0) == whole(path)
     assert len(written) == 2 and list(scratch.iterdir()) == []
 
 
 def test_with_memfd_nothing_is_written_to_disk(tmp_path, monkeypatch):
-    if not halves._in_memory():
+    if not halves.in_memory():
         pytest.skip("no memfd on this system")
     path = messy_workbook(tmp_path / "户籍.xlsx")
     monkeypatch.setattr(halves.tempfile, "TemporaryDirectory", None)     # would fail if used

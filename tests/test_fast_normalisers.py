@@ -90,7 +90,7 @@ def test_repeating_columns_keep_1_1dot0_and_true_apart(col):
 
 
 def test_the_reader_knows_every_space_character():
-    from kbtui.excel.reader import _SPACES
+    from kbtui.excel.reader import SPACES
 
-    assert _SPACES == {c for c in map(chr, range(0x110000)) if c.isspace()}
+    assert SPACES == {c for c in map(chr, range(0x110000)) if c.isspace()}
 

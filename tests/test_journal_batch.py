@@ -134,7 +134,7 @@ def test_lines_are_read_whole_however_they_fall_across_blocks(tmp_path):
 
     from kbtui.store import journal as journal_mod
 
-    block = journal_mod._BLOCK
+    block = journal_mod.BLOCK
     rng = random.Random(19)
     path = tmp_path / "lines"
     for _trial in range(60):
@@ -145,10 +145,10 @@ def test_lines_are_read_whole_however_they_fall_across_blocks(tmp_path):
         path.write_bytes(data)
         fd = os.open(path, os.O_RDONLY)
         try:
-            assert list(journal_mod._read_lines(fd, None)) == lines
+            assert list(journal_mod.read_lines(fd, None)) == lines
             limit = rng.randint(0, len(data))
             ends = [sum(map(len, lines[:k + 1])) for k in range(len(lines))]
-            assert list(journal_mod._read_lines(fd, limit)) == [ln for ln, e in zip(lines, ends) if e <= limit]
+            assert list(journal_mod.read_lines(fd, limit)) == [ln for ln, e in zip(lines, ends) if e <= limit]
         finally:
             os.close(fd)
 

@@ -88,9 +88,8 @@ STATISTICS = Report(
 
 def responsibility_sections(ctx: ReportContext) -> list[tuple[str, list[str]]]:
     """Subtotals per school from the profile's ``[responsibility]`` (school → its villages)."""
-    table = ctx.profile.section("responsibility")
-    return [(f"{school}小计", [str(v) for v in villages]) for school, villages in table.items()
-            if isinstance(villages, list)]
+    table = ctx.profile.settings.responsibility.school_villages
+    return [(f"{school}小计", [str(v) for v in villages]) for school, villages in table.items()]
 
 
 @hookimpl

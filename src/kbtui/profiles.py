@@ -1,7 +1,10 @@
 """Locality profiles: TOML files naming the township, its villages and schools, the campaign and cohorts.
 
-A profile is validated on load; every problem is reported in Chinese with the key it concerns.
-Unknown keys are kept (``Profile.data``) for plugins to read.
+A profile is validated on load; every problem is reported in Chinese naming the file, the section and the
+key. The sections the services use are read here once into typed settings (``Profile.ledger``,
+``Profile.calendar``, ``Profile.risk`` …); services read those attributes, never the raw tables.
+A plugin's own table (any section the core does not know) stays readable with ``Profile.section(name)``;
+every key is kept in ``Profile.data``.
 """
 from __future__ import annotations
 
@@ -13,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain.ages import AgeWindow, Cutoff
+from kbtui.domain.calendar import CalendarError, SchoolCalendar, to_date
 from kbtui.domain.campaign import Phase, parse_deadline
+from kbtui.domain.checking import CheckingError, normalize_level
+from kbtui.domain.disability_info import DisabilityError
+from kbtui.domain.home_delivery import Calendar as DeliveryCalendar
+from kbtui.domain.home_delivery import FrequencyRule
+from kbtui.domain.responsibility import Rules
+from kbtui.domain.risk import DEFAULT_LEVELS, RiskError
+from kbtui.domain.risk import parse_section as parse_risk_section
 from kbtui.user_paths import input_problem   # a file the operator names: theirs to hand over
 
 
@@ -27,6 +38,50 @@ class Cohort:
     window: AgeWindow
     schools: tuple[str, ...] = ()
     source: str = "police"    # which import makes a child "local" (熨斗 builds its cohort from "poverty")
+
+
+@dataclass(frozen=True)
+class LedgerSettings:
+    """``[ledgers]``: the ledgers used (None: every registered one) and the words for local / not local."""
+    enabled: tuple[str, ...] | None = None
+    local_label: str = "本镇籍"
+    nonlocal_label: str = "非本镇籍"
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """``[calendar]``: the profile's own school calendar (the national data are added where it is used,
+    ``services.school_calendar``) and the terms and holidays home delivery is counted on."""
+    school: SchoolCalendar = field(default_factory=lambda: SchoolCalendar.from_section({}))
+    delivery: DeliveryCalendar = field(default_factory=DeliveryCalendar)
+
+
+@dataclass(frozen=True)
+class RiskSection:
+    """``[risk]``: the warning levels (highest first) and each factor's table; the factors' own keys are
+    checked against the registered factors (plugins) when the risk list is built (``RiskSettings.of``)."""
+    levels: tuple[tuple[str, int], ...] = DEFAULT_LEVELS
+    factors: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every section the core reads, typed (one attribute per key)."""
+    term_name: str = ""                                     # [campaign] term_name (秋期 …)
+    visit_phase: str | None = None                          # [campaign] visit_phase: the visits' deadline
+    ledgers: LedgerSettings = field(default_factory=LedgerSettings)
+    reports: tuple[str, ...] | None = None                  # [reports] enabled (None: every registered one)
+    ladders: tuple[str, ...] | None = None                  # [escalation] ladders (None: the stock ones)
+    common_findings: tuple[str, ...] | None = None          # [visits] common: the findings offered first
+    spotcheck_sizes: dict[str, int] = field(default_factory=dict)        # [spotcheck]: family type → households
+    checking_roles: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [checking.roles]: level → roles
+    responsibility: Rules = field(default_factory=lambda: Rules({}))      # [responsibility]: school → villages
+    backup_keep: int | None = None                          # [backup] keep (None: the service's default)
+    home_delivery: FrequencyRule | None = None              # [disability] home_delivery
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    risk: RiskSection = field(default_factory=RiskSection)
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)   # [import] synonyms: field → headers
+    plugin_dirs: tuple[str, ...] = ()                       # [plugins] dirs (relative to the profile)
 
 
 @dataclass
@@ -43,6 +98,7 @@ class Profile:
     title: str
     cohorts: dict[str, Cohort]
     phases: list[Phase] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
     label: str | None = None        # the profile's name when its file was copied into a data folder
 
     @property
@@ -63,22 +119,24 @@ class Profile:
         return shifted
 
     def section(self, key: str) -> dict[str, Any]:
+        """A table of the file as written: for a plugin's own section (``[my_plugin]``); the core's
+        sections are read once, typed, into ``settings``."""
         value = self.data.get(key, {})
         return value if isinstance(value, dict) else {}
 
     @property
     def ledgers(self) -> list[str] | None:
         """Ledger ids the profile enables, or None for every registered one."""
-        value = self.section("ledgers").get("enabled")
-        return list(value) if value is not None else None
+        enabled = self.settings.ledgers.enabled
+        return list(enabled) if enabled is not None else None
 
     @property
     def plugin_dirs(self) -> list[Path]:
         base = self.path.parent if self.path else Path.cwd()
-        return [(base / d).resolve() for d in self.section("plugins").get("dirs", [])]
+        return [(base / d).resolve() for d in self.settings.plugin_dirs]
 
     def header_synonyms(self) -> dict[str, list[str]]:
-        return {k: list(v) for k, v in self.section("import").get("synonyms", {}).items()}
+        return {k: list(v) for k, v in self.settings.synonyms.items()}
 
 
 def _require(table: dict, key: str, where: str, kind: type | tuple[type, ...]) -> Any:
@@ -123,6 +181,154 @@ def _cohorts(data: dict, cutoff: Cutoff) -> dict[str, Cohort]:
     return result
 
 
+DATE_EXAMPLE = "应为日期（如 2024-09-01）"
+
+
+class _Sections:
+    """Reads the core's sections of one profile; every problem names the file, the section and the key."""
+
+    def __init__(self, data: dict[str, Any], path: Path | None):
+        self.data = data
+        self.file = f"配置文件 {path} " if path else "配置文件"
+
+    def error(self, section: str, key: str | None, problem: str) -> ProfileError:
+        where = f"的 [{section}] 中 {key} " if key else f"的 [{section}] "
+        return ProfileError(f"{self.file}{where}{problem}")
+
+    def from_domain(self, section: str, err: ValueError) -> ProfileError:
+        """A domain parser's message (``配置文件 [calendar] …``) with the file named."""
+        text = str(err)
+        if text.startswith("配置文件 ["):
+            return ProfileError(f"{self.file}的 {text.removeprefix('配置文件 ')}")
+        return ProfileError(f"{self.file}的 [{section}] 中{text}")
+
+    def table(self, name: str, within: dict[str, Any] | None = None, key: str | None = None) -> dict[str, Any]:
+        source = self.data if within is None else within
+        value = source.get(key or name, {})
+        if not isinstance(value, dict):
+            raise self.error(name, None, "应为一个表（[名称] 下写 键 = 值）")
+        return value
+
+    def text(self, section: str, table: dict[str, Any], key: str, default: str = "") -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str):
+            raise self.error(section, key, f"的值“{value}”应为文字")
+        return value
+
+    def texts(self, section: str, table: dict[str, Any], key: str) -> tuple[str, ...] | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(section, key, "应为文字列表，例如 [\"甲\", \"乙\"]")
+        return tuple(value)
+
+    def count(self, section: str, key: str, value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise self.error(section, key, f"的值“{value}”应为非负整数")
+        return value
+
+    def dates(self, section: str, key: str, values: Any) -> None:
+        for value in values if isinstance(values, (list, tuple)) else [values]:
+            if isinstance(value, (list, tuple)):
+                self.dates(section, key, value)
+                continue
+            try:
+                to_date(value)
+            except CalendarError:
+                raise self.error(section, key, f"的“{value}”{DATE_EXAMPLE}") from None
+
+    def settings(self) -> Settings:
+        campaign = self.table("campaign")
+        ledgers = self.table("ledgers")
+        spotcheck = self.table("spotcheck")
+        sizes = spotcheck.get("sizes", spotcheck)
+        if not isinstance(sizes, dict):
+            raise self.error("spotcheck", "sizes", "应为一个表：家庭类型 = 户数")
+        visit_phase = self.text("campaign", campaign, "visit_phase") or None
+        return Settings(
+            term_name=self.text("campaign", campaign, "term_name"),
+            visit_phase=visit_phase,
+            ledgers=LedgerSettings(self.texts("ledgers", ledgers, "enabled"),
+                                   self.text("ledgers", ledgers, "local_label") or "本镇籍",
+                                   self.text("ledgers", ledgers, "nonlocal_label") or "非本镇籍"),
+            reports=self.texts("reports", self.table("reports"), "enabled"),
+            ladders=self.texts("escalation", self.table("escalation"), "ladders"),
+            common_findings=self.texts("visits", self.table("visits"), "common"),
+            spotcheck_sizes={str(k): v for k, v in sizes.items() if self.count("spotcheck", str(k), v) > 0},
+            checking_roles=self.checking_roles(),
+            responsibility=self.responsibility(),
+            backup_keep=self.backup_keep(),
+            home_delivery=self.home_delivery(),
+            calendar=self.calendar(),
+            risk=self.risk(),
+            synonyms=self.synonyms(),
+            plugin_dirs=self.texts("plugins", self.table("plugins"), "dirs") or (),
+        )
+
+    def checking_roles(self) -> dict[str, tuple[str, ...]]:
+        roles = self.table("checking.roles", self.table("checking"), "roles")
+        result = {}
+        for level, names in roles.items():
+            try:
+                key = normalize_level(level)
+            except CheckingError as err:
+                raise self.error("checking.roles", level, str(err)) from None
+            result[key] = self.texts("checking.roles", roles, level) or ()
+        return result
+
+    def responsibility(self) -> Rules:
+        table = self.table("responsibility")
+        self.text("responsibility", table, "model")
+        for school in table:
+            if school != "model":
+                self.texts("responsibility", table, school)
+        return Rules.from_section(table)
+
+    def backup_keep(self) -> int | None:
+        table = self.table("backup")
+        if "keep" not in table:
+            return None
+        keep = table["keep"]
+        if not isinstance(keep, int) or isinstance(keep, bool) or keep < 1:
+            raise self.error("backup", "keep", f"的值“{keep}”应为正整数（保留的备份份数）")
+        return keep
+
+    def home_delivery(self) -> FrequencyRule | None:
+        try:
+            return FrequencyRule.from_profile(self.table("disability"))
+        except DisabilityError as err:
+            raise self.from_domain("disability", err) from None
+
+    def calendar(self) -> CalendarSettings:
+        table = self.table("calendar")
+        for key in ("term", "terms", "holidays", "workdays"):
+            if key in table:
+                self.dates("calendar", key, table[key])
+        for item in table.get("breaks") or []:
+            if isinstance(item, dict):
+                for key in ("from", "to"):
+                    if item.get(key):
+                        self.dates("calendar.breaks", key, item[key])
+        try:
+            school = SchoolCalendar.from_section(table)
+            delivery = DeliveryCalendar.from_profile(table)
+        except (CalendarError, DisabilityError) as err:
+            raise self.from_domain("calendar", err) from None
+        return CalendarSettings(school, delivery)
+
+    def risk(self) -> RiskSection:
+        try:
+            levels, factors = parse_risk_section(self.data.get("risk", {}))
+        except RiskError as err:
+            raise self.from_domain("risk", err) from None
+        return RiskSection(levels, factors)
+
+    def synonyms(self) -> dict[str, tuple[str, ...]]:
+        table = self.table("import.synonyms", self.table("import"), "synonyms")
+        return {str(k): self.texts("import.synonyms", table, k) or () for k in table}
+
+
 def parse_profile(data: dict[str, Any], path: Path | None = None) -> Profile:
     locality = data.get("locality")
     if not isinstance(locality, dict):
@@ -156,6 +362,7 @@ def parse_profile(data: dict[str, Any], path: Path | None = None) -> Profile:
         title=str(campaign.get("title") or f"{township}{year}年义务教育控辍保学工作"),
         cohorts=_cohorts(data, cutoff),
         phases=phases,
+        settings=_Sections(data, path).settings(),
     )
 
 

@@ -23,6 +23,7 @@ from kbtui.services.access import disclosure  # noqa: E402
 from kbtui.services.access.disclosure import Presenter  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
 from kbtui.store import StoreError  # noqa: E402
+from kbtui.user_paths import PEOPLE_FOLDERS, input_problem  # noqa: E402
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -157,7 +158,7 @@ class OutputFile(click.Path):
         self.suffixes = suffixes
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from kbtui.excel.saving import output_problem
+        from kbtui.excel.saving import output_problem  # heavy: imported where used (openpyxl)
 
         path = super().convert(value, param, ctx)
         problem = output_problem(path, suffixes=self.suffixes)
@@ -175,8 +176,6 @@ class InputFile(click.Path):
         self.allowed = allowed
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from kbtui.user_paths import PEOPLE_FOLDERS, input_problem
-
         path = super().convert(value, param, ctx)
         problem = input_problem(path, allowed=PEOPLE_FOLDERS if self.allowed is None else self.allowed)
         if problem:
@@ -228,6 +227,18 @@ def with_workspace(fn: Callable) -> Callable:
     return wrapper
 
 
+def open_tui(settings: Settings, workspace: Workspace | None = None) -> None:
+    """The TUI. The children are read by the app once its first screen shows (100,000 children take
+    seconds): the folder, the operator and the profile are checked here, before the terminal is taken."""
+    from kbtui.tui.app import KbtuiApp  # heavy: imported where used (Textual, only when the TUI opens)
+
+    workspace = workspace or settings.workspace(load_children=False)
+    app = KbtuiApp(workspace)
+    app.run()
+    if app.return_code:         # the children could not be read (its message is printed on exit)
+        raise SystemExit(app.return_code)
+
+
 @click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
 @click.option("--data-dir", type=click.Path(path_type=Path, readable=False), envvar="KBTUI_DATA_DIR",
               help="数据目录（也可用环境变量 KBTUI_DATA_DIR；默认在用户数据目录下）。")
@@ -245,8 +256,6 @@ def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_
                        data_dir_given=data_dir is not None)
     _running[:] = [ctx.obj]
     if ctx.invoked_subcommand is None:
-        from kbtui.cli.setup_cmds import open_tui
-
         open_tui(ctx.obj)
 
 

@@ -8,25 +8,13 @@ from pathlib import Path
 import click
 import orjson
 
-from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn
+from kbtui.cli.common import Settings, cli, friendly_errors, open_tui, pass_settings, print_json, warn
 from kbtui.oserrors import os_error_reason
 from kbtui.profiles import find_profile
 from kbtui.services.demo import build_demo
 from kbtui.services.workspace import META_FILE, Workspace, WorkspaceError, default_data_dir
 
 DEMO_PROFILE = "shuangshan-2024"
-
-
-def open_tui(settings: Settings, workspace: Workspace | None = None) -> None:
-    """The TUI. The children are read by the app once its first screen shows (100,000 children take
-    seconds): the folder, the operator and the profile are checked here, before the terminal is taken."""
-    from kbtui.tui.app import KbtuiApp
-
-    workspace = workspace or settings.workspace(load_children=False)
-    app = KbtuiApp(workspace)
-    app.run()
-    if app.return_code:         # the children could not be read (its message is printed on exit)
-        raise SystemExit(app.return_code)
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from kbtui.domain import checking as chk
 from kbtui.services.campaign import checking as checking_svc
 from kbtui.services.campaign import evidence as evidence_svc
 from kbtui.services.campaign import spotcheck as spot_svc
+from kbtui.services.campaign.visits import record_finding
 from kbtui.services.workspace import Workspace
 
 HOW_CHOICES = ("入户", "电话", "学校核实", "其他")
@@ -37,8 +38,6 @@ def visit(workspace: Workspace, id_number: str, status: str, how: str, school: s
           reason: str | None, date: str | None, visitors: tuple[str, ...], evidence: tuple[str, ...], note: str,
           as_json: bool) -> None:
     """登记一次走访（入户核实）的结果：更新儿童的核实情况并完成其走访任务。"""
-    from kbtui.services.campaign.visits import record_finding
-
     record = record_finding(workspace, id_number, status, school=school, grade=grade, date=date, note=note,
                             how=how, visitors=visitors, evidence=evidence, reason=reason)
     if as_json:

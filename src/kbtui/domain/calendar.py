@@ -129,7 +129,7 @@ class SchoolCalendar:
 
     @classmethod
     def from_profile(cls, profile: Any) -> "SchoolCalendar":
-        return cls.from_section(profile.section("calendar"))
+        return profile.settings.calendar.school
 
     # -- single days ---------------------------------------------------------------------------
     def in_term(self, day: dt.date) -> bool:

@@ -43,11 +43,10 @@ class LedgerContext:
 
     def title_vars(self) -> dict[str, Any]:
         p = self.profile
-        ledgers = p.section("ledgers")
+        ledgers = p.settings.ledgers
         return {"province": p.province, "county": p.county, "township": p.township, "year": p.year,
-                "title": p.title, "term": str(p.section("campaign").get("term_name") or ""),
-                "local_label": str(ledgers.get("local_label") or "本镇籍"),
-                "nonlocal_label": str(ledgers.get("nonlocal_label") or "非本镇籍")}
+                "title": p.title, "term": p.settings.term_name,
+                "local_label": ledgers.local_label, "nonlocal_label": ledgers.nonlocal_label}
 
 
 ValueFn = Callable[[Record, LedgerContext], Any]

@@ -142,11 +142,11 @@ def is_not_in_school(record: Record, ctx: LedgerContext) -> bool:
 # --------------------------------------------------------------------------- labels from the profile
 
 def local_label(ctx: LedgerContext) -> str:
-    return str(ctx.profile.section("ledgers").get("local_label") or "本镇籍")
+    return ctx.profile.settings.ledgers.local_label
 
 
 def nonlocal_label(ctx: LedgerContext) -> str:
-    return str(ctx.profile.section("ledgers").get("nonlocal_label") or "非本镇籍")
+    return ctx.profile.settings.ledgers.nonlocal_label
 
 
 def origin(header: str = "户籍类别", width: int = 10) -> FieldColumn:

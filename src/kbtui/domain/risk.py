@@ -88,15 +88,14 @@ class RiskSettings:
     @classmethod
     def parse(cls, section: Mapping[str, Any], factors: Mapping[str, RiskFactor]) -> "RiskSettings":
         """Settings from the profile's ``[risk]`` over the registered factors' defaults."""
-        if not isinstance(section, Mapping):
-            raise RiskError("配置文件 [risk] 应为一个表")
-        unknown = sorted(set(section) - {"levels", "factors"})
-        if unknown:
-            raise RiskError(f"配置文件 [risk] 中的“{'、'.join(unknown)}”不认识，可用的有：levels、factors")
-        levels = _levels(section.get("levels"))
-        given = section.get("factors") or {}
-        if not isinstance(given, Mapping):
-            raise RiskError("配置文件 [risk.factors] 应为一个表：每个因素一节，例如 [risk.factors.attendance]")
+        levels, given = parse_section(section)
+        return cls.of(levels, given, factors)
+
+    @classmethod
+    def of(cls, levels: tuple[tuple[str, int], ...], given: Mapping[str, Any],
+           factors: Mapping[str, RiskFactor]) -> "RiskSettings":
+        """Settings from levels and factor tables already read (``parse_section``) over the registered
+        factors' defaults; a table for a factor nobody registered is refused."""
         missing = [name for name in given if name not in factors]
         if missing:
             raise RiskError(f"配置文件 [risk.factors] 中的因素“{'、'.join(missing)}”没有登记，"
@@ -107,6 +106,21 @@ class RiskSettings:
             if params.get("enabled", True):
                 chosen.append(FactorSetting(factor, params))
         return cls(levels, tuple(chosen))
+
+
+def parse_section(section: Any) -> tuple[tuple[tuple[str, int], ...], dict[str, Any]]:
+    """The levels (highest first) and the factor tables of a ``[risk]`` section, its shape checked; the
+    factors' own keys are checked against the registered factors by ``RiskSettings.of``."""
+    if not isinstance(section, Mapping):
+        raise RiskError("配置文件 [risk] 应为一个表")
+    unknown = sorted(set(section) - {"levels", "factors"})
+    if unknown:
+        raise RiskError(f"配置文件 [risk] 中的“{'、'.join(unknown)}”不认识，可用的有：levels、factors")
+    levels = _levels(section.get("levels"))
+    given = section.get("factors") or {}
+    if not isinstance(given, Mapping):
+        raise RiskError("配置文件 [risk.factors] 应为一个表：每个因素一节，例如 [risk.factors.attendance]")
+    return levels, dict(given)
 
 
 def _levels(raw: Any) -> tuple[tuple[str, int], ...]:

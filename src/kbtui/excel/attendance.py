@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from kbtui.excel.headers import build_lookup, header_key
 from kbtui.excel.opening import ExcelReadError, open_source
-from kbtui.excel.reader import _apply_merges, _cell_text, _footer_reason, find_header
+from kbtui.excel.reader import apply_merges, cell_text, footer_reason, find_header
 
 #: Fields of an attendance sheet's header besides the days (header synonyms as for name lists).
 ATTENDANCE_HEADERS: dict[str, list[str]] = {
@@ -85,7 +85,7 @@ def day_of_header(value: Any) -> tuple[int, int | None, int | None] | None:
         return value.day, value.month, value.year
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return (int(value), None, None) if float(value).is_integer() and 1 <= value <= 31 else None
-    text = _cell_text(value)
+    text = cell_text(value)
     if not text:
         return None
     for pattern in (_FULL_DATE, _MONTH_DAY, _DAY):
@@ -102,7 +102,7 @@ def day_of_header(value: Any) -> tuple[int, int | None, int | None] | None:
 
 
 def _is_weekday_row(cells: list[Any], days: list[DayColumn]) -> bool:
-    texts = [_cell_text(cells[d.index]) if d.index < len(cells) else "" for d in days]
+    texts = [cell_text(cells[d.index]) if d.index < len(cells) else "" for d in days]
     filled = [t for t in texts if t]
     return bool(filled) and all(t in WEEKDAY_CELLS for t in filled)
 
@@ -126,14 +126,14 @@ def _grid(path: Path, source, index: int) -> AttendanceGrid | None:
             continue
         found = day_of_header(cell)
         if found is not None:
-            days.append(DayColumn(j, _cell_text(cell), *found))
+            days.append(DayColumn(j, cell_text(cell), *found))
     if len(days) < MIN_DAY_COLUMNS:
         return None
     merges = source.merged(index)
     if merges:
-        _apply_merges(grid, merges, h + 1)
-    title = " ".join(t for row in grid[:h] for t in (_cell_text(c) for c in row) if t)
-    headers = [_cell_text(c) for c in raw_header]
+        apply_merges(grid, merges, h + 1)
+    title = " ".join(t for row in grid[:h] for t in (cell_text(c) for c in row) if t)
+    headers = [cell_text(c) for c in raw_header]
     width = max(len(headers), max((len(r) for r in grid), default=0))
     headers += [""] * (width - len(headers))
     result = AttendanceGrid(path, name, title, h + 1, headers, dict(header.found), days)
@@ -141,12 +141,12 @@ def _grid(path: Path, source, index: int) -> AttendanceGrid | None:
     for i in range(h + 1, len(grid)):
         cells = list(grid[i]) + [""] * (width - len(grid[i]))
         number = i + 1
-        if not any(_cell_text(c) for c in cells):
+        if not any(cell_text(c) for c in cells):
             continue
         if _is_weekday_row(cells, days):
             result.skipped.append((number, "星期行"))
             continue
-        reason = _footer_reason(cells, -1)
+        reason = footer_reason(cells, -1)
         if reason is not None or header_key(cells[name_col]) in ("合计", "小计", "总计", "说明", "备注"):
             result.skipped.append((number, reason or "表尾行"))
             continue

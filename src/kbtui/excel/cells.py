@@ -23,9 +23,9 @@ _FORMULA_SIGNS = frozenset("=+-@＝＋－＠")
 _BLANKS = " \t\r\n\u3000"
 #: a first character worth a closer look (``is_risky``): a formula sign or a blank (tab and CR are risky
 #: by themselves, as before; a space, line break or ideographic space only when a sign follows)
-_RISKY_FIRST = _FORMULA_SIGNS | frozenset(_BLANKS)
+RISKY_FIRST = _FORMULA_SIGNS | frozenset(_BLANKS)
 _RISKY_BY_ITSELF = _FORMULA_SIGNS | frozenset("\t\r")
-_ERROR_CODES = frozenset(ERROR_CODES)
+ERROR_CODE_TEXTS = frozenset(ERROR_CODES)
 
 _THIN = Side(style="thin")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -84,12 +84,12 @@ def is_risky(value: Any) -> bool:
     if value.__class__ is not str or not value:
         return False
     first = value[0]
-    if first in _RISKY_BY_ITSELF or value in _ERROR_CODES:
+    if first in _RISKY_BY_ITSELF or value in ERROR_CODE_TEXTS:
         return True
     return first in _BLANKS and value.lstrip(_BLANKS)[:1] in _FORMULA_SIGNS
 
 
-def _plain(value: Any) -> Any:
+def plain_text(value: Any) -> Any:
     """Values openpyxl cannot store become text (lists are joined with 、)."""
     if isinstance(value, (list, tuple, set, frozenset)):
         return "、".join(str(v) for v in value)
@@ -114,4 +114,17 @@ def styled(ws, value=None, *, font=None, border=None, alignment=None, number_for
     return cell
 
 
-_ILLEGAL_SEARCH = ILLEGAL_CHARACTERS_RE.search
+def safe_cell(ws, value: Any = None, **style: Any) -> Cell:
+    """A styled write-only cell holding ``value`` as data: text without the characters Excel refuses, and a
+    string Excel or WPS could take for a formula (``is_risky``) stored as text with the quote prefix.
+    ``style``: the keywords of :func:`styled` (font, border, alignment, number_format, fill)."""
+    if value.__class__ is str:
+        value = clean_text(value)
+    risky = is_risky(value)
+    cell = styled(ws, value, quote=risky, **style)
+    if risky:
+        cell.data_type = "s"
+    return cell
+
+
+ILLEGAL_SEARCH = ILLEGAL_CHARACTERS_RE.search

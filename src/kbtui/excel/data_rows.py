@@ -32,15 +32,16 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._writer import WorksheetWriter
 
 from kbtui.excel.cells import (
-    _ERROR_CODES,
-    _ILLEGAL_SEARCH,
-    _RISKY_FIRST,
+    ERROR_CODE_TEXTS,
+    ILLEGAL_SEARCH,
+    RISKY_FIRST,
     BORDER,
     MAX_CELL_CHARS,
     Formula,
-    _plain,
+    plain_text,
     styled,
     clean_text,
+    safe_cell,
     is_risky,
 )
 
@@ -138,14 +139,14 @@ class FastRows:
             cls = value.__class__
             if cls is str:
                 if value:
-                    if _ILLEGAL_SEARCH(value):
+                    if ILLEGAL_SEARCH(value):
                         value = clean_text(value)
                     if len(value) > MAX_CELL_CHARS:
                         value = value[:MAX_CELL_CHARS]
                 if not value:
                     add(f'<c r="{letter}{r}{plain}inlineStr" />')
                     continue
-                style = quoted if (value[0] in _RISKY_FIRST or value in _ERROR_CODES) and is_risky(value) else plain
+                style = quoted if (value[0] in RISKY_FIRST or value in ERROR_CODE_TEXTS) and is_risky(value) else plain
                 stripped = value.strip()
                 space = ' xml:space="preserve"' if stripped and stripped != value else ""
                 add(f'<c r="{letter}{r}{style}inlineStr"><is><t{space}>{_escape_cdata(value)}</t></is></c>')
@@ -166,9 +167,9 @@ class FastRows:
                 cell._value = None
                 cell.data_type = "n"
             elif value.__class__ is str:
-                if _ILLEGAL_SEARCH(value):   # cleaned first: what is left may look like a formula
+                if ILLEGAL_SEARCH(value):   # cleaned first: what is left may look like a formula
                     value = clean_text(value)
-                if value and (value[0] in _RISKY_FIRST or value in _ERROR_CODES) and is_risky(value):
+                if value and (value[0] in RISKY_FIRST or value in ERROR_CODE_TEXTS) and is_risky(value):
                     cell = self.text
                     self._set(cell, value)
                     cell.data_type = "s"
@@ -202,7 +203,7 @@ class FastRows:
         except IllegalCharacterError:
             cell.value = clean_text(value)
         except (ValueError, TypeError):
-            cell.value = clean_text(_plain(value))
+            cell.value = clean_text(plain_text(value))
         if cell.data_type in ("f", "e") and value.__class__ is str:
             cell.data_type = "s"
 
@@ -217,20 +218,13 @@ def slow_cells(ws, values: Sequence[Any], font: Font, alignment: Alignment) -> l
             cell.data_type = "f"
             out.append(cell)
             continue
-        if value.__class__ is str:
-            value = clean_text(value)
-        elif value is not None and not isinstance(value, (int, float, dt.date, bool)):
-            value = clean_text(_plain(value))
-        risky = is_risky(value)
+        if value is not None and value.__class__ is not str and not isinstance(value, (int, float, dt.date, bool)):
+            value = plain_text(value)
         if isinstance(value, dt.datetime):
             fmt = "yyyy-mm-dd" if value.time() == dt.time() else "yyyy-mm-dd hh:mm"
         elif isinstance(value, dt.date):
             fmt = "yyyy-mm-dd"
         else:
             fmt = None
-        cell = styled(ws, value, font=font, border=BORDER, alignment=alignment,
-                       number_format=fmt, quote=risky)
-        if risky:
-            cell.data_type = "s"
-        out.append(cell)
+        out.append(safe_cell(ws, value, font=font, border=BORDER, alignment=alignment, number_format=fmt))
     return out

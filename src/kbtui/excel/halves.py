@@ -74,7 +74,7 @@ def workbook_parts(archive: zipfile.ZipFile, index: int, name: str) -> tuple[str
 
 
 @functools.cache
-def _in_memory() -> bool:
+def in_memory() -> bool:
     """Whether in-memory files work here (no memfd off Linux; it may be blocked in a container)."""
     if not hasattr(os, "memfd_create") or not os.path.isdir("/proc/self/fd"):
         return False
@@ -104,7 +104,7 @@ def _scratch(folder: str | None, name: str) -> Iterator[Path]:
         path.unlink(missing_ok=True)
 
 
-def _parse_half(common: dict[str, bytes], member: str, pieces: list, index: int, scratch):
+def parse_half(common: dict[str, bytes], member: str, pieces: list, index: int, scratch):
     """Write a half as a workbook of its own (uncompressed: nothing to unzip again) and parse it. The
     pieces are let go once written: the parse reads the file, not memory."""
     from python_calamine import CalamineWorkbook
@@ -135,7 +135,7 @@ def read_in_halves(path: Path, index: int, name: str,
                 return None
             common = {part: archive.read(part) for part in keep}
             with contextlib.ExitStack() as stack:      # on leaving: the threads end, then the folder goes
-                folder = None if _in_memory() else stack.enter_context(tempfile.TemporaryDirectory(prefix="kbtui-"))
+                folder = None if in_memory() else stack.enter_context(tempfile.TemporaryDirectory(prefix="kbtui-"))
                 pool = stack.enter_context(ThreadPoolExecutor(2, thread_name_prefix="kbtui-xlsx"))
                 fh = stack.enter_context(archive.open(member))
 
@@ -143,7 +143,7 @@ def read_in_halves(path: Path, index: int, name: str,
                 start = first.find(_SHEET_DATA)
                 if start < 0 or not first[:200].lstrip().startswith((b"<?xml", b"<worksheet")):
                     return None
-                row_at = _last_row_start(first, start)
+                row_at = last_row_start(first, start)
                 if row_at is None:
                     return None
                 cut = row_at.start()
@@ -151,14 +151,14 @@ def read_in_halves(path: Path, index: int, name: str,
                     return None
                 view = memoryview(first)
                 closing = _SHEET_DATA_END + b"</worksheet>"
-                one = pool.submit(_parse_half, common, member, [view[:cut], closing], index,
+                one = pool.submit(parse_half, common, member, [view[:cut], closing], index,
                                   _scratch(folder, "kbtui-half-1.xlsx"))
                 rest = fh.read()                      # unzipped while the first half parses
                 if rest.rfind(_SHEET_DATA_END) < 0 or looks_far(first[cut:] + rest[:4096], 0, len(first) - cut) \
                         or looks_far(rest):                 # the second half, while the first one parses
                     one.result()
                     return None
-                two = pool.submit(_parse_half, common, member, [view[:start + len(_SHEET_DATA)], view[cut:], rest],
+                two = pool.submit(parse_half, common, member, [view[:start + len(_SHEET_DATA)], view[cut:], rest],
                                   index, _scratch(folder, "kbtui-half-2.xlsx"))
                 del view, first, rest
                 return _join(one, two, int(row_at.group(1)) - 1)
@@ -168,7 +168,7 @@ def read_in_halves(path: Path, index: int, name: str,
         return None
 
 
-def _last_row_start(xml: bytes, after: int) -> re.Match[bytes] | None:
+def last_row_start(xml: bytes, after: int) -> re.Match[bytes] | None:
     """The last ``<row r="…">`` tag wholly inside ``xml`` (the read may end in the middle of one)."""
     end = len(xml)
     for _ in range(2):

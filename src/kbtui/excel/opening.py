@@ -57,7 +57,7 @@ def _not_excel(path: Path, head: bytes) -> ExcelReadError:
     )
 
 
-class _Source:
+class OpenedWorkbook:
     """A workbook opened for reading: sheet names and a loader for one sheet's grid."""
 
     def __init__(self, names: list[str], load: Callable[[int], list[list[Any]]],
@@ -97,7 +97,7 @@ def _broken(path: Path, sheet: str | None = None) -> ExcelReadError:
     return ExcelReadError(f"读取文件“{path.name}”{where}时出错，文件可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再导入")
 
 
-def _open_calamine(path: Path, head: bytes, archive: zipfile.ZipFile | None) -> _Source:
+def _open_calamine(path: Path, head: bytes, archive: zipfile.ZipFile | None) -> OpenedWorkbook:
     from python_calamine import CalamineWorkbook, PasswordError
 
     try:
@@ -152,7 +152,7 @@ def _open_calamine(path: Path, head: bytes, archive: zipfile.ZipFile | None) -> 
     def merged(i: int) -> list:
         return halved[i] if i in halved else sheet(i).merged_cell_ranges
 
-    return _Source(names, load, merged, wb.close)
+    return OpenedWorkbook(names, load, merged, wb.close)
 
 
 def _xml_workbook(archive: zipfile.ZipFile) -> bool:
@@ -171,7 +171,7 @@ def _check_xml_sheet(archive: zipfile.ZipFile, path: Path, index: int, name: str
         limits.check_sheet_xml(limits.member_pieces(archive, member), path.name, name)
 
 
-def _open_openpyxl(path: Path, archive: zipfile.ZipFile) -> _Source:
+def _open_openpyxl(path: Path, archive: zipfile.ZipFile) -> OpenedWorkbook:
     import openpyxl
 
     for member in archive.NameToInfo:     # openpyxl places cells like calamine: check every sheet first
@@ -190,7 +190,7 @@ def _open_openpyxl(path: Path, archive: zipfile.ZipFile) -> _Source:
                 r.extend([""] * (width - len(r)))
         return grid
 
-    return _Source([ws.title for ws in sheets], load, close=wb.close)
+    return OpenedWorkbook([ws.title for ws in sheets], load, close=wb.close)
 
 
 def _decode_text(path: Path, data: bytes) -> str:
@@ -206,7 +206,7 @@ def _decode_text(path: Path, data: bytes) -> str:
     raise ExcelReadError(f"无法识别文件“{path.name}”的文字编码，请另存为 UTF-8 或 Excel 格式后导入")
 
 
-def _open_csv(path: Path) -> _Source:
+def _open_csv(path: Path) -> OpenedWorkbook:
     limits.check_csv_size(path.stat().st_size, path.name)
     data = path.read_bytes()
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -226,7 +226,7 @@ def _open_csv(path: Path) -> _Source:
     for r in grid:
         if len(r) < width:
             r.extend([""] * (width - len(r)))
-    return _Source([path.stem], lambda i: grid)
+    return OpenedWorkbook([path.stem], lambda i: grid)
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile | None:
@@ -249,7 +249,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile | None:
     return archive
 
 
-def open_source(path: str | Path) -> _Source:
+def open_source(path: str | Path) -> OpenedWorkbook:
     """The list at ``path``, opened for reading, if the operator may have kbtui read it
     (``user_paths.input_problem``: not a data folder's own file; under sudo, one they could read)."""
     path = Path(path)
@@ -279,7 +279,7 @@ def open_source(path: str | Path) -> _Source:
     return source
 
 
-def _open_source(path: Path, suffix: str, head: bytes, archive: zipfile.ZipFile | None) -> _Source:
+def _open_source(path: Path, suffix: str, head: bytes, archive: zipfile.ZipFile | None) -> OpenedWorkbook:
     try:
         return _open_calamine(path, head, archive)
     except ExcelReadError:

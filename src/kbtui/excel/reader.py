@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain.child import LABEL_OF
-from kbtui.excel.opening import ExcelReadError, _Source, open_source
+from kbtui.excel.opening import ExcelReadError, OpenedWorkbook, open_source
 from kbtui.excel.headers import (
     DEFAULT_HEADERS,
     build_lookup,
@@ -125,7 +125,7 @@ class Table:
 
 # --------------------------------------------------------------------------- header detection
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -156,8 +156,8 @@ def _combine(parent_row: Sequence[Any], child_row: Sequence[Any],
     texts: list[str] = []
     parent = ""
     for j in range(max(len(parent_row), len(child_row))):
-        top = _cell_text(parent_row[j]) if j < len(parent_row) else ""
-        low = _cell_text(child_row[j]) if j < len(child_row) else ""
+        top = cell_text(parent_row[j]) if j < len(parent_row) else ""
+        low = cell_text(child_row[j]) if j < len(child_row) else ""
         if top:
             parent = top
         elif not low:
@@ -194,7 +194,7 @@ def find_header(grid: Sequence[Sequence[Any]], lookup: Mapping[str, str],
     if not scores or max(scores)[0] == 0:
         return None
     best = -max(scores)[1]
-    header = _Header(best, [_cell_text(c) for c in grid[best]], matched[best])
+    header = _Header(best, [cell_text(c) for c in grid[best]], matched[best])
     # A two-row header (group cells such as 监护人信息 above 姓名 / 联系电话) scores higher combined.
     for top in (best - 1, best):
         if top < 0 or top + 1 >= len(grid):
@@ -222,8 +222,8 @@ def _missing_message(path: Path, sheet: str, header: _Header | None, missing: Se
         parts.append(f"{_label(key, fields)}（可用列名：{shown}）" if shown else _label(key, fields))
     where = f"文件“{path.name}”工作表“{sheet}”"
     if header is None:
-        first = next((r for r in grid[:HEADER_SCAN_ROWS] if any(_cell_text(c) for c in r)), [])
-        seen = "、".join(t for t in (_cell_text(c) for c in first) if t) or "（无）"
+        first = next((r for r in grid[:HEADER_SCAN_ROWS] if any(cell_text(c) for c in r)), [])
+        seen = "、".join(t for t in (cell_text(c) for c in first) if t) or "（无）"
         return (f"{where}的前{HEADER_SCAN_ROWS}行中没有找到可识别的表头。"
                 f"需要的列：{'；'.join(parts) or '（无）'}。第一行非空内容为：{seen}")
     seen = "、".join(t for t in header.texts if t) or "（无）"
@@ -256,11 +256,11 @@ def _meaningful(row: Sequence[Any], skip: int) -> bool:
 
 # First characters of every footer/note pattern: a cheap filter before the regexes.
 #: Every character for which ``str.isspace`` is true: a text not starting with one is not blank.
-_SPACES = frozenset(c for c in map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
+SPACES = frozenset(c for c in map(chr, [*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
                                           *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
                     if c.isspace())
 _FOOTER_FIRST = frozenset("合总小共累填制审统校负单分主说注备 \t\u3000")
-_FOOTER_OR_SPACE = _FOOTER_FIRST | _SPACES
+_FOOTER_OR_SPACE = _FOOTER_FIRST | SPACES
 
 
 def _suspect_rows(data: list[list[Any]], first: int, header_first: list[Any]) -> set[int]:
@@ -299,7 +299,7 @@ def _is_data(row: list[Any], number: int, serial: int, header_cells: list[Any],
     """Whether a suspect row is a child's row; the others are noted in ``skipped`` (blank rows silently)."""
     if not _meaningful(row, serial):
         return False
-    reason = _footer_reason(row, serial)
+    reason = footer_reason(row, serial)
     if reason is not None:
         skipped.append((number, reason))
         return False
@@ -309,7 +309,7 @@ def _is_data(row: list[Any], number: int, serial: int, header_cells: list[Any],
     return True
 
 
-def _footer_reason(row: Sequence[Any], skip: int) -> str | None:
+def footer_reason(row: Sequence[Any], skip: int) -> str | None:
     for cell in row[:4]:
         if cell.__class__ is str and cell and cell[0] in _FOOTER_FIRST:
             m = _FOOTER.match(cell)
@@ -322,7 +322,7 @@ def _footer_reason(row: Sequence[Any], skip: int) -> str | None:
     return None
 
 
-def _apply_merges(grid: list[list[Any]], merges: Iterable, from_row: int) -> None:
+def apply_merges(grid: list[list[Any]], merges: Iterable, from_row: int) -> None:
     """Copy the value of a merged range into all its cells (a village merged over its children)."""
     height = len(grid)
     for (r0, c0), (r1, c1) in merges:
@@ -338,7 +338,7 @@ def _apply_merges(grid: list[list[Any]], merges: Iterable, from_row: int) -> Non
                     row[c] = value
 
 
-def _resolve_sheet(source: _Source, sheet: str | int | None, path: Path) -> list[int]:
+def _resolve_sheet(source: OpenedWorkbook, sheet: str | int | None, path: Path) -> list[int]:
     if not source.names:
         raise ExcelReadError(f"文件“{path.name}”中没有工作表")
     if sheet is None:
@@ -380,7 +380,7 @@ def read_rows(
         source.close()
 
 
-def _read_source(source: _Source, path: Path, sheet: str | int | None,
+def _read_source(source: OpenedWorkbook, path: Path, sheet: str | int | None,
                  fields: Mapping[str, Sequence[str]], lookup: Mapping[str, str],
                  required: Sequence[str], progress: Progress | None) -> Table:
     candidates = _resolve_sheet(source, sheet, path)
@@ -439,7 +439,7 @@ def _build_table(path: Path, sheet: str, grid: list[list[Any]], header: _Header,
     serial = next((j for j, t in enumerate(texts) if is_serial_header(t)), -1)
     unmatched = [one_line(t) for j, t in enumerate(texts) if t and j not in used and j != serial]
     if merges:
-        _apply_merges(grid, merges, h + 1)
+        apply_merges(grid, merges, h + 1)
 
     keys = tuple(header.found)
     idx = tuple(header.found.values())

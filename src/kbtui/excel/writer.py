@@ -26,7 +26,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from kbtui.excel.cells import BORDER, clean_text, is_risky, styled
+from kbtui.excel.cells import BORDER, clean_text, safe_cell, styled
 from kbtui.excel.data_rows import FastRows, slow_cells
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.excel.saving import atomic_save, check_output, discard_all, set_properties, write_error
@@ -122,7 +122,7 @@ def write_form(
             extra = wb.create_sheet(title=_sheet_name(name))
             extra.sheet_state = "hidden"
             for hidden_row in hidden_rows:
-                extra.append([clean_text(v) if v.__class__ is str else v for v in hidden_row])
+                extra.append([safe_cell(extra, v) if v.__class__ is str else v for v in hidden_row])
         atomic_save(wb, path)
     except OSError as err:           # a temporary file of a write-only sheet (openpyxl's) could not be written
         discard_all(wb)
@@ -182,12 +182,8 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
     header_fill = PatternFill("solid", fgColor="F2F2F2")
 
     def header_cell(value: Any) -> Cell:
-        text = clean_text(str(value)) if value is not None else None
-        cell = styled(ws, text, font=header_font, border=BORDER, alignment=centre, fill=header_fill,
-                       quote=is_risky(text))
-        if is_risky(text):
-            cell.data_type = "s"
-        return cell
+        return safe_cell(ws, str(value) if value is not None else None, font=header_font, border=BORDER,
+                         alignment=centre, fill=header_fill)
 
     names = [name for name, _ in columns]
     if group_row:
@@ -239,11 +235,8 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
         last_row += 1
         text = clean_text(str(note))
         ws.row_dimensions[last_row].height = max(18, 15 * (1 + len(text) // max(20, sum(w for _, w in columns) // 2)))
-        cell = styled(ws, text, font=Font(name=FONT_NAME, size=10), quote=is_risky(text),
-                       alignment=Alignment(horizontal="left", vertical="center", wrap_text=True))
-        if is_risky(text):
-            cell.data_type = "s"
-        ws.append([cell])
+        ws.append([safe_cell(ws, text, font=Font(name=FONT_NAME, size=10),
+                             alignment=Alignment(horizontal="left", vertical="center", wrap_text=True))])
         ws.merged_cells.add(f"A{last_row}:{last}{last_row}")
     if footer:
         footer_row = last_row + 2  # one empty row between the table (and its notes) and the footer
@@ -255,6 +248,11 @@ def _form_sheet(wb: Workbook, *, title: str, unit: str, date: dt.date, columns: 
         last_row = footer_row
     ws.print_area = f"A1:{last}{last_row}"
     return written
+
+def column_letter(index: int) -> str:
+    """The letter of the 1-based column ``index`` (A, B, … AA), for the references of a :class:`Formula`."""
+    return get_column_letter(index)
+
 
 def fit_a4(ws: Any, orientation: str) -> None:
     """Print on A4 in ``orientation`` ("portrait"/"landscape"): one page wide, as many pages long as needed."""

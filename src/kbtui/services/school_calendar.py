@@ -98,7 +98,11 @@ def unlisted_message(years: list[int], national: NationalDays | None) -> str:
 def build(section: dict[str, Any], fallback_year: int | None = None) -> SchoolCalendar:
     """The calendar of a ``[calendar]`` section with the national data of its years; raises CalendarError
     (Chinese) for a year neither the national data nor the section covers."""
-    calendar = SchoolCalendar.from_section(section)
+    return with_national(SchoolCalendar.from_section(section), fallback_year)
+
+
+def with_national(calendar: SchoolCalendar, fallback_year: int | None = None) -> SchoolCalendar:
+    """A profile's own calendar with the national data of its years added (when it uses them)."""
     if not calendar.use_national:
         return calendar
     calendar = calendar.with_national(national_days(calendar.years(fallback_year)))
@@ -111,7 +115,7 @@ def build(section: dict[str, Any], fallback_year: int | None = None) -> SchoolCa
 def calendar_of(workspace: Any) -> SchoolCalendar:
     """The workspace's school calendar (the profile's ``[calendar]`` over the national calendar)."""
     profile = workspace.profile
-    return build(profile.section("calendar"), profile.year)
+    return with_national(profile.settings.calendar.school, profile.year)
 
 
 # --------------------------------------------------------------------------- month by month

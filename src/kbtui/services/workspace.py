@@ -320,7 +320,7 @@ class Workspace:
     @property
     def reports(self) -> dict:
         """The reports this profile uses (``[reports] enabled``; all registered ones if it lists none)."""
-        enabled = self.profile.section("reports").get("enabled")
+        enabled = self.profile.settings.reports
         registry = self.all_reports
         if enabled is None:
             return dict(registry.items())

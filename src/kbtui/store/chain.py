@@ -17,13 +17,16 @@ said in the README, section 修改日志.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 
 from kbtui.store import signing
 from kbtui.store.errors import StoreError
-from kbtui.store.journal import KEY_ACTION, Journal, line_hash, line_head, lost_key_message
+from kbtui.store.journal_lines import KEY_ACTION, line_hash, line_head, lost_key_message
+
+if TYPE_CHECKING:
+    from kbtui.store.journal import Journal
 
 _READ_NOW = object()
 _AS_GIVEN = object()

@@ -13,11 +13,11 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from kbtui.store import edits, layout
+from kbtui.store.collections import Collection
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.record_index import RecordIndex
@@ -475,8 +475,6 @@ class ChildStore(RecordIndex):
     def collection(self, name: str):
         """The collection ``name``: one file, or one file per village for those that grow with the
         children (``store.sharded.SHARDED``)."""
-        from kbtui.store.collections import Collection
-
         coll = self._collections.get(name)
         if coll is None:
             if name in SHARDED:

@@ -22,7 +22,8 @@ import orjson
 from kbtui.store import layout
 from kbtui.store.chain import ChainCheck, ChainWalk
 from kbtui.store.errors import StoreError
-from kbtui.store.journal import INSERTED, Journal, bulk_records, record_digest
+from kbtui.store.journal import Journal, bulk_records, record_digest
+from kbtui.store.journal_lines import INSERTED
 from kbtui.store.json_items import object_items
 from kbtui.store.sharded import SHARDED
 from kbtui.store.signing import read_head_bytes

@@ -23,16 +23,17 @@ from typing import Any, Iterable, Iterator, TypedDict
 import orjson
 
 from kbtui.store import signing
+from kbtui.store.chain import check_journal
 from kbtui.store.errors import StoreError, read_failed, write_failed
+from kbtui.store.journal_lines import (HASH_AT, INSERTED, INSERTED_AT, KEY_ACTION, SIGNED_TAIL, body_end, bulk_span,
+                                      line_head, lost_key_message)
 from kbtui.store.json_items import object_items
 from kbtui.store.layout import FILE_MODE
 from kbtui.store.owner import keep_owner
 from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
 _TAIL_CHUNK = 64 * 1024
-INSERTED = "inserted"       # the key of a bulk insert entry
 DIGEST = "digest"           # the key of the changed record's digest after the change
-KEY_ACTION = "journal.key"  # the entry that starts a (new) signing key
 
 
 class JournalEntry(TypedDict, total=False):
@@ -54,39 +55,13 @@ def now_ts() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
-_HASH_AT = b',"hash":"'
-_MAC_AT = b'","mac":"'
-_PLAIN_TAIL = len(_HASH_AT) + 64 + len(b'"}')                  # ,"hash":"…"}
-_SIGNED_TAIL = len(_HASH_AT) + 64 + len(_MAC_AT) + 64 + len(b'"}')   # ,"hash":"…","mac":"…"}
-
-
-def _body_end(line: bytes) -> int:
-    """Where the hashed body ends: before the trailing ``,"hash":"…"}`` or ``,"hash":"…","mac":"…"}``
-    (and the newline, if any)."""
-    n = len(line)
-    if n and line[n - 1] == 0x0A:
-        n -= 1
-    if line[n - 75:n - 66] == _MAC_AT and line[n - _SIGNED_TAIL:n - _SIGNED_TAIL + len(_HASH_AT)] == _HASH_AT:
-        return n - _SIGNED_TAIL
-    return n - _PLAIN_TAIL
-
-
-def line_hash(line: bytes) -> str:
-    """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"}``
-    (and ``,"mac":"…"``): the entry is serialised once, hashed, and the hash (and signature) appended as
-    the last keys."""
-    digest = hashlib.sha256(memoryview(line)[:max(0, _body_end(line))])
-    digest.update(b"}")
-    return digest.hexdigest()
-
-
 def record_digest(record: dict[str, Any]) -> str:
     """A short cryptographic digest of a stored record (every key, bookkeeping included), the same for
     the dict a writer stores and for the dict read back from the file."""
     return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
-def _serialise(entry: dict[str, Any]) -> bytes:
+def serialise_entry(entry: dict[str, Any]) -> bytes:
     """An entry's line body: keys sorted (``_tx`` first, see ``count_tx``). A bulk insert keeps its records in
     the order given (orjson's sorting of 100,000 keys would cost three times the rest of the line) and puts
     them last, so that one child's entry can be read without parsing the others (``_bulk_entries``)."""
@@ -96,22 +71,11 @@ def _serialise(entry: dict[str, Any]) -> bytes:
     return orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
 
 
-_INSERTED_AT = b',"' + INSERTED.encode() + b'":{'
-
-
-def _bulk_span(line: bytes) -> tuple[int, int] | None:
-    """(start, end) of the ``,"inserted":{…}`` part of a bulk line as ``_serialise`` lays it out, else None."""
-    start, end = line.find(_INSERTED_AT), line.rfind(_HASH_AT)
-    if start < 0 or end < 0 or line[end - 2:end] != b"}}":
-        return None
-    return start, end
-
-
 def _bulk_entries(line: bytes, record: str) -> list[dict[str, Any]] | None:
     """One child's entries of a bulk insert line without parsing the other children's records (a county's
     import is one ~35 MB line; the child form shows a child's history). None when the line is not laid out
-    as ``_serialise`` writes it: the caller parses it whole."""
-    span = _bulk_span(line)
+    as ``serialise_entry`` writes it: the caller parses it whole."""
+    span = bulk_span(line)
     if span is None:
         return None
     start, end = span
@@ -127,28 +91,11 @@ def _bulk_entries(line: bytes, record: str) -> list[dict[str, Any]] | None:
     return None if rec is None else list(_expand({**head, INSERTED: {record: rec}}, record))
 
 
-def line_head(line: bytes) -> dict[str, Any]:
-    """A line's entry without a bulk insert's records (``seq``, ``prev``, ``hash``, ``mac``, ``action`` …):
-    a county's import line is ~35 MB, its records are not needed to follow the chain. Raises
-    orjson.JSONDecodeError (or returns a non-dict) for a line that is not an entry."""
-    span = _bulk_span(line) if _INSERTED_AT in line else None
-    if span is not None:
-        try:
-            head = orjson.loads(line[:span[0]] + line[span[1]:])
-        except orjson.JSONDecodeError:
-            pass
-        else:
-            if isinstance(head, dict):
-                head[INSERTED] = True      # marks a bulk line; the records: ``bulk_records``
-                return head
-    return orjson.loads(line)
-
-
 def bulk_records(line: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
     """The (ID number, record) pairs of a bulk insert line, parsed a chunk (~1 MB) at a time instead of the
     whole line at once (the whole 35 MB line parsed would take ~260 MB): ``json_items``. Raises
-    ValueError if the line is not laid out as ``_serialise`` writes it."""
-    span = _bulk_span(line)
+    ValueError if the line is not laid out as ``serialise_entry`` writes it."""
+    span = bulk_span(line)
     if span is None:
         entry = orjson.loads(line)
         records = entry.get(INSERTED) if isinstance(entry, dict) else None
@@ -156,7 +103,7 @@ def bulk_records(line: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
             raise ValueError("not a bulk insert line")
         yield from records.items()
         return
-    yield from object_items(line, span[0] + len(_INSERTED_AT), span[1] - 1)     # inside the records' braces
+    yield from object_items(line, span[0] + len(INSERTED_AT), span[1] - 1)     # inside the records' braces
 
 
 def _json_value_at(line: bytes, start: int, end: int) -> Any:
@@ -214,10 +161,10 @@ def _expand(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any
         yield {**entry, "record": id_number, "changes": {k: [None, v] for k, v in rec.items() if k[:1] != "_"}}
 
 
-_BLOCK = 1 << 20
+BLOCK = 1 << 20
 
 
-def _read_lines(fd: int, limit: int | None, start_at: int = 0) -> Iterator[bytes]:
+def read_lines(fd: int, limit: int | None, start_at: int = 0) -> Iterator[bytes]:
     """Complete lines of the file, read a block at a time. A line longer than a block (a bulk insert's, tens
     of MB) is located first and then read in one piece: a buffered reader's readline would hold it twice."""
     base, buf, start = start_at, b"", 0     # buf holds the file from offset ``base``; lines before ``start`` done
@@ -230,10 +177,10 @@ def _read_lines(fd: int, limit: int | None, start_at: int = 0) -> Iterator[bytes
             start = nl + 1
             continue
         line_start = base + start
-        if len(buf) - start > _BLOCK:
+        if len(buf) - start > BLOCK:
             scan = base + len(buf)
             while True:
-                chunk = os.pread(fd, _BLOCK, scan)
+                chunk = os.pread(fd, BLOCK, scan)
                 if not chunk:
                     return                  # a torn last line: not a line yet
                 at = chunk.find(b"\n")
@@ -246,7 +193,7 @@ def _read_lines(fd: int, limit: int | None, start_at: int = 0) -> Iterator[bytes
             yield _pread_all(fd, end - line_start, line_start)
             base, buf, start = end, b"", 0
             continue
-        chunk = os.pread(fd, _BLOCK, base + len(buf))
+        chunk = os.pread(fd, BLOCK, base + len(buf))
         if not chunk:
             return
         buf, base, start = buf[start:] + chunk, line_start, 0
@@ -265,12 +212,6 @@ def _pread_all(fd: int, size: int, offset: int) -> bytes:
         parts.append(more)
         got += len(more)
     return b"".join(parts)
-
-
-def lost_key_message(path: Path) -> str:
-    return (f"日志签名密钥 {path} 不见了：日志已签过名，没有原密钥既不能续写，也无法证明日志未被改动。"
-            "请从保存的副本放回该文件（权限 600）；如密钥确已丢失，请由镇管理员运行 kbtui audit rekey 换用新密钥"
-            "（此前的日志从此只能按哈希链校验）")
 
 
 class Journal:
@@ -327,7 +268,7 @@ class Journal:
                 entry["seq"] = seq
                 entry["prev"] = prev
                 # one serialisation per entry: the hashed body, with the hash appended as last key
-                body = _serialise(entry)
+                body = serialise_entry(entry)
                 entry["hash"] = prev = sha256(body).hexdigest()
                 stored.append(entry)  # type: ignore[arg-type]
                 buffers += (memoryview(body)[:-1], b',"hash":"%s"}\n' % prev.encode())
@@ -488,18 +429,18 @@ class Journal:
         """Learn the last seq/hash from the anchor when the journal ends with the line it records (its hash
         and signature are at the end of the line): the last line after an import of 100,000 children is
         ~35 MB, read and parsed otherwise by the first write of every new process."""
-        tail = os.pread(fd, _SIGNED_TAIL + 1, size - _SIGNED_TAIL - 1) if size > _SIGNED_TAIL else b""
+        tail = os.pread(fd, SIGNED_TAIL + 1, size - SIGNED_TAIL - 1) if size > SIGNED_TAIL else b""
         if not tail.endswith(b'"}\n'):
             return False
         line = tail[:-1]
-        if _body_end(line) != 0:
+        if body_end(line) != 0:
             return False            # not a signed line's tail (an unsigned one: read it whole)
         try:
             key = self.key.load()
             head = signing.parse_head(self.head_path, signing.read_head_bytes(self.head_path))
         except StoreError:
             return False
-        last_hash = line[len(_HASH_AT):len(_HASH_AT) + 64].decode("ascii", "replace")
+        last_hash = line[len(HASH_AT):len(HASH_AT) + 64].decode("ascii", "replace")
         if key is None or head is None or head.hash != last_hash or not head.signed_by(key):
             return False
         self._last_seq, self._last_hash, self._last_signed = head.seq, head.hash, True
@@ -547,7 +488,7 @@ class Journal:
             raise read_failed(self.path, err) from err
         try:
             pos = start
-            for line in _read_lines(fd, limit, start):
+            for line in read_lines(fd, limit, start):
                 pos += len(line)
                 if len(line) > 256 or line.strip():    # (strip() of a 35 MB line would copy it)
                     yield pos, line
@@ -588,7 +529,7 @@ class Journal:
                 continue
             if any(n not in line for n in needles):
                 continue
-            if record is not None and _INSERTED_AT in line:
+            if record is not None and INSERTED_AT in line:
                 found = _bulk_entries(line, record)
                 if found is not None:
                     yield from (e for e in found if operator is None or e.get("operator") == operator)
@@ -649,7 +590,5 @@ class Journal:
     def verify(self) -> tuple[bool, int | None, str]:
         """Check the whole journal -- chain, signatures, anchor (``store.chain``): (ok, seq where it is wrong
         or None, Chinese message)."""
-        from kbtui.store.chain import check_journal
-
         found = check_journal(self)
         return found.ok, found.seq, found.message

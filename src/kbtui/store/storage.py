@@ -31,7 +31,7 @@ from kbtui.store.layout import FILE_MODE
 from kbtui.store.owner import keep_owner
 
 LOCK_TIMEOUT_S = 60.0
-_MISSING = object()
+MISSING = object()
 PENDING_SUFFIX = ".tmp-wal"
 TX_KEY = "_tx"          # top-level key of a pending file (and of the installed file): {"id", "n"}
 
@@ -239,9 +239,9 @@ class LockedJSONStorage(Storage):
         # the journal (kbtui.store.journal.Journal) that pending files are settled against; set by the owner
         self.journal: Any = None
         self._depth = 0
-        self._cache: Any = _MISSING
+        self._cache: Any = MISSING
         self._deferred = False
-        self.staged: Any = _MISSING
+        self.staged: Any = MISSING
         # (signature, digest of the content, parsed data) of the file as we last loaded or committed it: a
         # later read that finds the same file with the same bytes (the usual case: nobody else wrote it
         # meanwhile) copies the data instead of parsing the file again (parsing a village file is most of
@@ -258,14 +258,14 @@ class LockedJSONStorage(Storage):
             try:
                 yield self
             except BaseException:
-                self._cache = _MISSING
+                self._cache = MISSING
                 raise
             finally:
                 self._depth -= 1
                 if self._depth == 0:
-                    self._cache = _MISSING
+                    self._cache = MISSING
                     self._deferred = False
-                    self.staged = _MISSING
+                    self.staged = MISSING
 
     @contextlib.contextmanager
     def _fresh_lock(self) -> Iterator[None]:
@@ -306,8 +306,8 @@ class LockedJSONStorage(Storage):
     def discard_pending(self) -> None:
         with contextlib.suppress(OSError):
             os.unlink(self.pending)
-        self.staged = _MISSING
-        self._cache = _MISSING
+        self.staged = MISSING
+        self._cache = MISSING
         self._pending_memo = None
 
     def install_pending(self) -> None:
@@ -317,12 +317,12 @@ class LockedJSONStorage(Storage):
             os.replace(self.pending, self.path)
             self.signature = signature_of(os.stat(self.path))
         except OSError as err:
-            self._cache = _MISSING
+            self._cache = MISSING
             raise StoreError(f"写入 {self.path} 失败：{os_error_reason(err)}（修改已记入日志，"
                              f"将在下次打开数据时补写）") from err
         if memo is not None:
             self._memo = (self.signature, *memo)
-        self.staged = _MISSING
+        self.staged = MISSING
 
     def recover(self) -> None:
         """Settle a pending file left by a killed writer (call with the lock held)."""
@@ -342,7 +342,7 @@ class LockedJSONStorage(Storage):
                 pass
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        if self._depth and self._cache is not _MISSING:
+        if self._depth and self._cache is not MISSING:
             return self._cache
         self.settle_before_reading()
         raw, sig = read_bytes(self.path)
@@ -368,7 +368,7 @@ class LockedJSONStorage(Storage):
             try:
                 self.signature = atomic_write(self.path, payload)
             except BaseException:
-                self._cache = _MISSING
+                self._cache = MISSING
                 raise
         if self._depth:
             self._cache = data

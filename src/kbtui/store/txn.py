@@ -13,13 +13,13 @@ import secrets
 from typing import Any, Iterable
 
 from kbtui.store.errors import StoreError, write_failed
-from kbtui.store.storage import _MISSING, LockedJSONStorage, fsync_dir
+from kbtui.store.storage import MISSING, LockedJSONStorage, fsync_dir
 
 
 def commit(storages: Iterable[LockedJSONStorage], journal: Any,
            entries: list[dict[str, Any]]) -> list[Any]:
     """Commit the staged data of ``storages`` (all locked, deferred) together with ``entries``."""
-    staged = [s for s in storages if s.staged is not _MISSING]
+    staged = [s for s in storages if s.staged is not MISSING]
     if not staged:
         return journal.append(entries) if entries else []
     if not entries:

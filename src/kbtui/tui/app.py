@@ -17,7 +17,7 @@ from kbtui.services.access import disclosure
 from kbtui.services.keymap import load_keymap
 from kbtui.services.children.search import name_pinyin
 from kbtui.services.workspace import Workspace
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 from kbtui.tui.widgets.list_table import ListTable
@@ -165,7 +165,7 @@ class KbtuiApp(App):
     # --- keys -----------------------------------------------------------------------------------------
     def binding_ids(self) -> set[str]:
         """Every binding id the keymap may remap (app, navigation, commands and every core screen)."""
-        from kbtui.tui.screens.help import screen_classes
+        from kbtui.tui.screens.help import screen_classes  # heavy: imported where used (on first visit)
 
         ids = {b.id for _key, b in self._bindings if b.id}
         for cls in screen_classes(self):
@@ -195,7 +195,7 @@ class KbtuiApp(App):
             self.notify(f"命令“{command.title}”出错：{err}", severity="error")
 
     def action_help(self) -> None:
-        from kbtui.tui.screens.help import HelpScreen
+        from kbtui.tui.screens.help import HelpScreen  # heavy: imported where used (on first visit)
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -215,7 +215,7 @@ class KbtuiApp(App):
             self.push_screen(Palette(id="--command-palette"))
 
     def action_change_theme(self) -> None:
-        from kbtui.tui.screens.dialogs import PickerScreen
+        from kbtui.tui.screens.dialogs import PickerScreen  # heavy: imported where used (on first visit)
 
         options = [(name, label) for name, label in THEMES.items() if name in self.available_themes]
 

@@ -62,18 +62,18 @@ class Command:
 
 
 def core_items() -> list[NavItem]:
-    from kbtui.tui.screens.audit import AuditScreen
-    from kbtui.tui.screens.children import ChildrenScreen
-    from kbtui.tui.screens.dashboard import DashboardScreen
-    from kbtui.tui.screens.exporting import ExportScreen
-    from kbtui.tui.screens.importing import ImportScreen
-    from kbtui.tui.screens.ledger_import import LedgerImportScreen
-    from kbtui.tui.screens.operators import OperatorsScreen
-    from kbtui.tui.screens.visits import VisitScreen
-    from kbtui.tui.screens.tasks import TasksScreen
-    from kbtui.tui.screens.people import PeopleScreen
-    from kbtui.tui.screens.checking import CheckingScreen
-    from kbtui.tui.screens.spotcheck import SpotcheckScreen
+    from kbtui.tui.screens.audit import AuditScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.children import ChildrenScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.dashboard import DashboardScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.exporting import ExportScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.importing import ImportScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.ledger_import import LedgerImportScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.operators import OperatorsScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.visits import VisitScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.tasks import TasksScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.people import PeopleScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.checking import CheckingScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.spotcheck import SpotcheckScreen  # heavy: imported where used (on first visit)
 
     return [
         NavItem("dashboard", "总览", "f2", DashboardScreen, "工作进度、阶段截止日、各村进度"),

@@ -42,7 +42,8 @@ from kbtui.services.access.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFI
                                            write_archive)
 from kbtui.store import ChildStore, Journal, StoreError, layout, signing
 from kbtui.store.consistency import check_store
-from kbtui.store.journal import line_head, make_entry
+from kbtui.store.journal import make_entry
+from kbtui.store.journal_lines import line_head
 from kbtui.store.snapshot import all_locks
 from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
 from kbtui.store.owner import keep_owner
@@ -144,11 +145,8 @@ def _remove_stale_temps(folder: Path) -> None:
 
 
 def _keep_setting(workspace) -> int:
-    with contextlib.suppress(Exception):
-        value = int(workspace.profile.section("backup").get("keep", DEFAULT_KEEP))
-        if value > 0:
-            return value
-    return DEFAULT_KEEP
+    keep = workspace.profile.settings.backup_keep
+    return keep if keep is not None else DEFAULT_KEEP
 
 
 def create_backup(workspace, keep: int | None = None, reason: str = "手动备份", *, automatic: bool = False,

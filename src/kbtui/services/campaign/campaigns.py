@@ -38,9 +38,8 @@ class CampaignError(StoreError):
 
 
 def profile_campaign(profile: Profile) -> Campaign:
-    section = profile.section("campaign")
     return Campaign(profile.campaign_id, profile.title, profile.year, tuple(profile.phases),
-                    section.get("visit_phase"))
+                    profile.settings.visit_phase)
 
 
 def list_campaigns(workspace) -> list[Campaign]:

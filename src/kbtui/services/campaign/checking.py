@@ -14,7 +14,6 @@ from typing import Any, Iterable
 from kbtui.domain import checking as chk
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
-from kbtui.domain.responsibility import Rules
 from kbtui.domain.sorting import place_key
 from kbtui.services.campaign.people import PEOPLE
 from kbtui.services.children.places import village_problem
@@ -94,12 +93,11 @@ def level_problem(workspace, level: str, checker: chk.Checker | None = None) -> 
 
 def role_overrides(workspace) -> dict[str, list[str]]:
     """The profile's ``[checking.roles]``: level → roles allowed (replaces the default list)."""
-    section = workspace.profile.section("checking").get("roles", {})
-    return {chk.normalize_level(k): list(v) for k, v in section.items()} if isinstance(section, dict) else {}
+    return {level: list(roles) for level, roles in workspace.profile.settings.checking_roles.items()}
 
 
 def _schools_of_village(workspace, village: str) -> list[str]:
-    return Rules.from_section(workspace.profile.section("responsibility")).schools_for_village(village)
+    return workspace.profile.settings.responsibility.schools_for_village(village)
 
 
 def _situation_known(workspace, record: dict, ctx=None) -> bool:

@@ -13,7 +13,7 @@ from kbtui.services.campaign.tasks import sync_tasks
 
 
 def rules(workspace) -> resp.Rules:
-    return resp.Rules.from_section(workspace.profile.section("responsibility"))
+    return workspace.profile.settings.responsibility
 
 
 def select(workspace, *, village: str | None = None, group: str | None = None,

@@ -41,9 +41,8 @@ class SpotcheckError(StoreError):
 
 
 def sizes(workspace) -> dict[str, int]:
-    section = workspace.profile.section("spotcheck")
-    raw = section.get("sizes", section)
-    return {str(k): int(v) for k, v in raw.items() if isinstance(v, int) and not isinstance(v, bool) and v > 0}
+    """Households to draw per family type (the profile's ``[spotcheck]``)."""
+    return dict(workspace.profile.settings.spotcheck_sizes)
 
 
 def _campaign_id(workspace) -> str:

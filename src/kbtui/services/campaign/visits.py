@@ -34,8 +34,8 @@ class VisitError(StoreError):
 
 
 def common_findings(workspace) -> list[str]:
-    configured = workspace.profile.section("visits").get("common")
-    labels = list(configured) if isinstance(configured, list) else list(COMMON_FINDINGS)
+    configured = workspace.profile.settings.common_findings
+    labels = list(configured) if configured is not None else list(COMMON_FINDINGS)
     return [label for label in labels if label in workspace.statuses][:9]
 
 

@@ -84,19 +84,13 @@ def options(workspace: Workspace) -> list[d.PlacementOption]:
 
 
 def frequency_rule(workspace: Workspace) -> d.FrequencyRule | None:
-    try:
-        return d.FrequencyRule.from_profile(workspace.profile.section("disability"))
-    except d.DisabilityError as err:
-        raise PlacementError(str(err)) from None
+    return workspace.profile.settings.home_delivery
 
 
 def school_calendar(workspace: Workspace) -> d.Calendar:
     """The terms and holidays home delivery is counted on: the profile's, with the national calendar's
     weekday holidays and the profile's breaks (农忙假 …) added (services.school_calendar)."""
-    try:
-        calendar = d.Calendar.from_profile(workspace.profile.section("calendar"))
-    except d.DisabilityError as err:
-        raise PlacementError(str(err)) from None
+    calendar = workspace.profile.settings.calendar.delivery
     try:
         school = school_calendar_service.calendar_of(workspace)
     except ValueError as err:

@@ -182,45 +182,16 @@ def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt
 
 
 def _write_letter(target: Path, title: str, body: list[str], properties: dict[str, str]) -> None:
-    from openpyxl import Workbook  # heavy: imported where used
-    from openpyxl.styles import Alignment, Font  # heavy: imported where used
+    from kbtui.excel.documents import write_letter  # heavy: imported where used (openpyxl)
 
-    from kbtui.excel.cells import clean_text, is_risky  # heavy: imported where used
-    from kbtui.excel.saving import atomic_save, set_properties  # heavy: imported where used
-    from kbtui.excel.writer import fit_a4  # heavy: imported where used
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "文书"
-    ws.column_dimensions["A"].width = 90
-    ws["A1"] = clean_text(title)
-    ws["A1"].font = Font(size=18, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 36
-    for i, text in enumerate(body, 3):
-        cell = ws.cell(row=i, column=1, value=clean_text(text) if text else None)
-        if is_risky(text):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        cell.font = Font(size=12)
-        cell.alignment = Alignment(wrap_text=True, vertical="top",
-                                   horizontal="right" if text.endswith(("（盖章）", "日")) and len(text) < 30 else "left")
-        ws.row_dimensions[i].height = max(20, 18 * (len(text) // 42 + 1))
-    fit_a4(ws, "portrait")
-    set_properties(wb, title, properties)
-    atomic_save(wb, target)
+    write_letter(target, title, body, properties)
 
 
 def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date | None = None) -> Path:
     """The 劝返情况记录 workbook of one case: the child, reason, support plan, persuader, every attempt,
     the rungs reached with dates and the outcome, with the usual footer. An export: ID and phone numbers
     masked for roles that may not see them, private, journaled, who/what/scope/when in its properties."""
-    from openpyxl import Workbook  # heavy: imported where used
-    from openpyxl.styles import Alignment, Border, Font, Side  # heavy: imported where used
-
-    from kbtui.excel.cells import clean_text, is_risky  # heavy: imported where used
-    from kbtui.excel.saving import atomic_save, set_properties  # heavy: imported where used
-    from kbtui.excel.writer import fit_a4  # heavy: imported where used
+    from kbtui.excel.documents import Document  # heavy: imported where used (openpyxl)
 
     found = find_case(workspace, key)
     record = access.export_record(workspace, workspace.store.get(found["id_number"])
@@ -228,36 +199,13 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     case = disclosure.presenter(workspace, disclosure.EXPORT).data(found)     # the numbers in its notes too
     profile = workspace.profile
     today = today or dt.date.today()
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wrap = Alignment(wrap_text=True, vertical="center")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "劝返情况记录"
-    widths = (6, 14, 14, 12, 34, 20)
-    for col, width in enumerate(widths, 1):
-        ws.column_dimensions[chr(64 + col)].width = width
-    row = 1
+    form = Document("劝返情况记录", (6, 14, 14, 12, 34, 20))
 
     def put(r: int, c: int, value: Any, *, bold: bool = False, span: int = 1, framed: bool = True) -> None:
-        if isinstance(value, str):
-            value = clean_text(value)
-        cell = ws.cell(row=r, column=c, value=value if value not in ("", None) else None)
-        if is_risky(value):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-        cell.alignment = wrap
-        if bold:
-            cell.font = Font(bold=True)
-        if span > 1:
-            ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=c + span - 1)
-        if framed:
-            for k in range(c, c + span):
-                ws.cell(row=r, column=k).border = border
+        form.put(r, c, value, bold=bold, span=span, framed=framed)
 
-    ws.cell(row=1, column=1, value=f"{profile.township}义务教育阶段学生劝返情况记录").font = Font(size=16, bold=True)
-    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    ws.merge_cells("A1:F1")
+    form.put(1, 1, f"{profile.township}义务教育阶段学生劝返情况记录", size=16, bold=True, span=6,
+            horizontal="center", wrap=False)
     put(2, 1, f"填报单位：{profile.township}    案卷编号：{case['key']}    填报日期：{_cn(today)}", span=6,
         framed=False)
     row = 3
@@ -320,12 +268,9 @@ def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date
     row += 2
     put(row, 1, "填表人：            审核人：            联系电话：            "
         f"填表日期：{_cn(today)}", span=6, framed=False)
-    ws.print_title_rows = None
-    fit_a4(ws, "portrait")
 
     def write(properties: dict[str, str]) -> int:
-        set_properties(wb, "劝返情况记录", properties)
-        atomic_save(wb, path)
+        form.save(path, "劝返情况记录", properties)
         return 1
 
     access.export_file(workspace, "劝返情况记录", path, write, properties={"subject": "劝返情况记录"},

@@ -32,7 +32,7 @@ GOVERNMENT_WORDS = ("镇", "乡", "村", "街道", "政府", "司法")
 
 def profile_ladders(workspace: Any) -> list[Ladder]:
     """The ladders the profile chooses (``[escalation] ladders``), in its order."""
-    names = workspace.profile.section("escalation").get("ladders")
+    names = workspace.profile.settings.ladders
     names = list(DEFAULT_LADDERS) if names is None else list(names)
     registry = workspace.ladders
     missing = [n for n in names if n not in registry]

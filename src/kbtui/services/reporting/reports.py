@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.oserrors import os_error_reason
@@ -120,14 +119,13 @@ def build_report(workspace, report_id: str, *, village: str | None = None,
 def sheet_rows(built: BuiltReport) -> list[list[Any]]:
     """The rows as written to the sheet: counts as values; total cells ``=SUM(...)`` over the rows they
     cover; derived cells (rates, 小计 of kinds) the column's formula on the same row."""
-    from openpyxl.utils import get_column_letter                 # heavy: imported where used
-    from kbtui.excel.cells import Formula                        # heavy: imported where used
-    from kbtui.excel.writer import data_start_row                # heavy: imported where used
+    from kbtui.excel.cells import Formula                                # heavy: imported where used
+    from kbtui.excel.writer import column_letter, data_start_row         # heavy: imported where used
 
     report, ctx = built.report, built.ctx
     columns = report.columns_for(ctx)
     offset = 2 if report.serial else 1              # 序号 and the row label come first
-    letter = {c.key: get_column_letter(offset + i + 1) for i, c in enumerate(columns)}
+    letter = {c.key: column_letter(offset + i + 1) for i, c in enumerate(columns)}
     start = data_start_row(subtitle=bool(built.subtitle), header_groups=bool(report.header_groups(ctx)))
     out = []
     for index, (row, cells) in enumerate(zip(built.rows, built.table())):

@@ -28,7 +28,8 @@ PAIRINGS = "pairings"          # 结对帮扶 (services.risk.risk_work)
 
 def settings(workspace: Any) -> RiskSettings:
     """The profile's ``[risk]`` over the registered factors (RiskError, in Chinese, for a wrong setting)."""
-    return RiskSettings.parse(workspace.profile.section("risk"), dict(workspace.risk_factors.items()))
+    risk = workspace.profile.settings.risk
+    return RiskSettings.of(risk.levels, risk.factors, dict(workspace.risk_factors.items()))
 
 
 def pairing_key(campaign_id: str, id_number: str) -> str:

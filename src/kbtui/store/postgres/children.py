@@ -27,7 +27,9 @@ from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.postgres import connect as C
 from kbtui.store.record_index import RecordIndex
+from kbtui.store.postgres.collections import PgCollection
 from kbtui.store.postgres.journal import BULK, CHUNK, PgJournal, append_in, bulk_digest
+from kbtui.store.postgres.listen import ChangeListener
 
 Record = dict[str, Any]
 KEY = "id_number"
@@ -362,16 +364,12 @@ class PgStore(RecordIndex):
 
     def listener(self):
         """A ``ChangeListener`` for this store's chains (the TUI refreshes its list when it reports one)."""
-        from kbtui.store.postgres.listen import ChangeListener
-
         return ChangeListener(self.url, self.towns)
 
     # -- collections -----------------------------------------------------------------------------------
     def collection(self, name: str, *, town: str | None = None):
         """The collection ``name`` at the login role's own level (its town, or the district's ''), or at
         ``town`` (a district role writing a town's document)."""
-        from kbtui.store.postgres.collections import PgCollection
-
         key = (name, self.home if town is None else town)
         coll = self._collections.get(key)
         if coll is None:

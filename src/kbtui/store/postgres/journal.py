@@ -1,6 +1,6 @@
 """The journal as a table: one hash chain per town (and ``''`` for the district or a township's one chain).
 
-A line is what the file journal writes: ``body`` = ``journal._serialise(entry with _tx, chain, seq, prev)``
+A line is what the file journal writes: ``body`` = ``journal.serialise_entry(entry with _tx, chain, seq, prev)``
 and ``hash = sha256(body)``. A write locks its chains' head rows (``kbtui.journal_lock``, sorted order, last
 of its locks) and inserts its lines; the BEFORE INSERT trigger refuses a line that does not follow its head
 or whose hash is not its body's, signs it with the key kept in ``kbtui_private`` (the application never holds
@@ -17,7 +17,7 @@ import orjson
 import psycopg
 
 from kbtui.store.errors import StoreError
-from kbtui.store.journal import KEY_ACTION, _serialise
+from kbtui.store.journal import KEY_ACTION, serialise_entry
 
 if TYPE_CHECKING:
     from kbtui.store.postgres.children import PgStore
@@ -60,7 +60,7 @@ def append_in(conn: psycopg.Connection, by_chain: dict[str, list[dict[str, Any]]
         for entry in by_chain[chain]:
             seq += 1
             line = {**entry, "_tx": tx, "chain": chain, "seq": seq, "prev": prev}
-            body = _serialise(line)
+            body = serialise_entry(line)
             line["hash"] = prev = hashlib.sha256(body).hexdigest()
             out.append(line)
             coll = (line.get("detail") or {}).get("collection") if line["action"].startswith("collection.") else None

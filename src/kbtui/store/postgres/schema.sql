@@ -71,7 +71,7 @@ CREATE TABLE kbtui.journal (
   action   text NOT NULL,
   record   text,
   coll     text,                              -- the collection of a collection document's entry
-  body     text NOT NULL,                     -- the serialised entry exactly as hashed (journal._serialise)
+  body     text NOT NULL,                     -- the serialised entry exactly as hashed (journal.serialise_entry)
   PRIMARY KEY (chain, seq),
   UNIQUE (chain, prev)
 );

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from kbtui.services.access import audit
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader

@@ -23,7 +23,7 @@ from kbtui.services.escalation import absences as absence_service
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service
 from kbtui.services.lookup import EscalationError
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from kbtui.domain import checking as chk
 from kbtui.services.campaign import checking
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar

@@ -25,7 +25,7 @@ from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.domain.controls import strip_controls
 from kbtui.services.children import child_edit
 from kbtui.services.access.disclosure import Presenter
-from kbtui.store import StaleEditError, StoreError
+from kbtui.services.errors import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import BACK, MINE, THEIRS, ConfirmScreen, ConflictScreen
 from kbtui.tui.textual_words import AppHeader
 

@@ -20,6 +20,8 @@ from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.screens.child_form import ChildFormScreen
+from kbtui.tui.screens.filters import FilterScreen
 
 FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
                  "key_group": "重点群体", "ledger": "台账"}
@@ -150,8 +152,6 @@ class ChildrenScreen(Screen):
         search.focus()
 
     def open_child(self, id_number: str | None) -> None:
-        from kbtui.tui.screens.child_form import ChildFormScreen
-
         def done(saved) -> None:
             if not saved:
                 return
@@ -193,8 +193,6 @@ class ChildrenScreen(Screen):
         self.apply(self.model.filters, self.model.sort_column, not self.model.sort_reverse)
 
     def action_filters(self) -> None:
-        from kbtui.tui.screens.filters import FilterScreen
-
         def chosen(filters: Filters | None) -> None:
             if filters is not None:
                 self.apply(filters, self.model.sort_column, self.model.sort_reverse)

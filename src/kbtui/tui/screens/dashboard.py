@@ -18,6 +18,7 @@ from kbtui.services.dashboard import Dashboard, current_phase, dashboard
 from kbtui.tui.widgets.bars import bar_chart, pair_grid
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.shown import Static
+from kbtui.services.dashboard import campaign_heading
 
 
 class DashboardScreen(Screen):
@@ -73,8 +74,6 @@ class DashboardScreen(Screen):
             self.render_panel(panel)
 
     def campaign_text(self) -> Text:
-        from kbtui.services.dashboard import campaign_heading
-
         app = self.app
         title, states = campaign_heading(app.workspace, app.today)
         now = current_phase(states)

@@ -24,12 +24,12 @@ from textual.widgets.option_list import Option
 from kbtui.domain.controls import escape_controls
 from kbtui.domain.labels import field_label
 from kbtui.services.workspace import WorkspaceError
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.widgets.check_box import CheckBox
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.shown import DetailStatic, Static, option
+from kbtui.tui.widgets.shown import DetailStatic, Static, fit, option
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.tui.widgets.virtual_table import fit
+from kbtui.services.children.search import name_pinyin
 
 T = TypeVar("T")
 
@@ -279,8 +279,6 @@ class PickerScreen(Dialog[str | None]):
         yield OptionList(*self._options(""), id="picker-list")
 
     def _options(self, text: str) -> list[Option]:
-        from kbtui.services.children.search import name_pinyin
-
         text = text.strip().lower()
         found = []
         for value, label in self.options:

@@ -11,16 +11,15 @@ from textual.widgets import Static
 
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.screens.child_form import ChildFormScreen
+from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, DetailDialog, Dialog, FormDialog, PickerScreen
+from kbtui.tui.screens.filters import FilterScreen
+from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.virtual_table import VirtualTable
 
 
 def screen_classes(app) -> list[type]:
     """The screen classes whose keys the help lists: navigation screens (plugins' too) and the dialogs."""
-    from kbtui.tui.screens.child_form import ChildFormScreen
-    from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, DetailDialog, Dialog, FormDialog, PickerScreen
-    from kbtui.tui.screens.filters import FilterScreen
-    from kbtui.tui.widgets.list_table import ListTable
-    from kbtui.tui.widgets.virtual_table import VirtualTable
-
     classes: list[type] = []
     for item in app.nav.values():
         if isinstance(item.factory, type):

@@ -20,6 +20,7 @@ from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.textual_words import AppHeader
+from kbtui.services.intake.importer import prepare_import
 
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -117,8 +118,6 @@ class ImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="import")
     def _preview(self, source: str, path: Path, school: str) -> None:
-        from kbtui.services.intake.importer import prepare_import
-
         try:
             prepared = prepare_import(self.app.workspace, source, path, defaults={"school": school},
                                       progress=self._progress_cb())

@@ -24,6 +24,8 @@ from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
 from kbtui.tui.textual_words import AppHeader
+from kbtui.services.reporting.ledgers import plan_ledger_import
+from kbtui.services.reporting.ledgers import apply_ledger_import
 
 LEDGER_FILES = (".xlsx", ".xlsm")
 HEADERS = [("行", 4), ("姓名", 8), ("项目", 12), ("原值 → 新值 / 说明", 49)]
@@ -139,8 +141,6 @@ class LedgerImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ledger-import")
     def _read(self, path: Path) -> None:
-        from kbtui.services.reporting.ledgers import plan_ledger_import
-
         try:
             plan = plan_ledger_import(self.app.workspace, path, today=self.app.today)
         except Exception as err:  # noqa: BLE001 - LedgerError and the reader's errors carry Chinese messages
@@ -188,8 +188,6 @@ class LedgerImportScreen(Screen):
 
     @work(thread=True, exclusive=True, group="ledger-import")
     def _apply(self, plan) -> None:
-        from kbtui.services.reporting.ledgers import apply_ledger_import
-
         try:
             apply_ledger_import(self.app.workspace, plan)
         except Exception as err:  # noqa: BLE001

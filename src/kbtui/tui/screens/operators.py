@@ -13,7 +13,7 @@ from textual.screen import Screen
 from kbtui.domain import roles as R
 from kbtui.services.access import operator_admin
 from kbtui.services.access.operators import Operator
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader

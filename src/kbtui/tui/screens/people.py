@@ -10,7 +10,7 @@ from textual.screen import Screen
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign import people as people_svc
 from kbtui.services.campaign import responsibility as resp_svc
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, PromptDialog
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester

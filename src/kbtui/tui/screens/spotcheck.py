@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.services.campaign import spotcheck
 from kbtui.services.campaign.visits import finding_choices
-from kbtui.store import StoreError
+from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar

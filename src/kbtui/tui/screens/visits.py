@@ -32,7 +32,7 @@ from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
 from kbtui.services.campaign import visits
-from kbtui.store import StaleEditError, StoreError
+from kbtui.services.errors import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
 

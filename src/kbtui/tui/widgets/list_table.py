@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 
+from kbtui.tui.screens.dialogs import DetailDialog
 from kbtui.tui.widgets.shown import DataTable
 
 WINDOW = 200
@@ -28,8 +29,6 @@ def cell_text(value: Any) -> str:
 
 def open_row(table: Widget, pairs: list[tuple[str, str]], index: int, total: int) -> None:
     """Show a list row in full: every (column, text) pair, titled by the screen and the row's place."""
-    from kbtui.tui.screens.dialogs import DetailDialog
-
     if pairs:
         title = table.screen.sub_title or table.app.sub_title or ""
         table.app.push_screen(DetailDialog(f"{title}：第 {index + 1} 行（共 {total} 行）", pairs))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
 from rich.markup import escape
 from rich.text import Text
 from textual import widgets
@@ -105,3 +106,10 @@ def option(app: Any, prompt: Any, id: str | None = None, disabled: bool = False)
 
 
 __all__ = ["DataTable", "DetailStatic", "Static", "option", "shown", "shown_str"]
+
+
+def fit(text: str, width: int) -> str:
+    """Pad or cut ``text`` to exactly ``width`` terminal cells (a cut is marked with …)."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, max(width - 1, 0)) + "…", width)

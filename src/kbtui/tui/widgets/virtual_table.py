@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -20,16 +19,10 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from kbtui.tui.widgets.shown import shown_str
+from kbtui.tui.widgets.list_table import open_row
+from kbtui.tui.widgets.shown import fit, shown_str
 
 CellsFn = Callable[[int], Sequence[str]]
-
-
-def fit(text: str, width: int) -> str:
-    """Pad or cut ``text`` to exactly ``width`` terminal cells (a cut is marked with …)."""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(set_cell_size(text, max(width - 1, 0)) + "…", width)
 
 
 class VirtualTable(Widget, can_focus=True):
@@ -155,8 +148,6 @@ class VirtualTable(Widget, can_focus=True):
 
     def action_detail(self) -> None:
         """The row with every column in full (widgets/list_table.py: the same for every list)."""
-        from kbtui.tui.widgets.list_table import open_row
-
         open_row(self, self.row_detail(), self.cursor, len(self.rows))
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
