@@ -10,49 +10,10 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.idcard import mask_id
-from kbtui.services.access import operator_admin, operators
-from kbtui.services.access.scope import Scope
+from kbtui.services.access import operators
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
-
-VILLAGE = "高峰村"
-SCHOOL = "双山小学"
-OPERATORS = {
-    "edu": (R.EDU_OFFICER, {}),
-    "cadre": (R.VILLAGE_CADRE, {"villages": [VILLAGE]}),
-    "school": (R.SCHOOL, {"schools": [SCHOOL]}),
-    "sup": (R.SUPERVISOR, {}),
-    "county": (R.COUNTY_REVIEW, {}),
-}
-
-
-def configure(data: Path) -> Workspace:
-    """Add one operator per role (tester, who made the folder, is 镇管理员)."""
-    admin = Workspace.open(data, "tester")
-    for login, (role, scope) in OPERATORS.items():
-        operator_admin.add_operator(admin, login, f"{role}{login}", role, scope.get("villages"), scope.get("schools"))
-    return admin
-
-
-def scope_of(admin: Workspace, login: str) -> Scope:
-    scope = Scope(operators.load_operators(admin.root)[login],
-                         lambda: admin.raw_store.collection("people").all())
-    return scope
-
-
-def inside_and_outside(admin: Workspace, login: str) -> tuple[dict, dict]:
-    scope = scope_of(admin, login)
-    records = list(admin.raw_store.all())
-    inside = next(r for r in records if scope.allows(r) and r.get("name"))
-    outside = next(r for r in records if not scope.allows(r) and r.get("name"))
-    return inside, outside
-
-
-@pytest.fixture
-def scoped(tui_data: Path) -> Path:
-    configure(tui_data)
-    return tui_data
+from tests.helpers.access import OPERATORS, SCHOOL, VILLAGE, inside_and_outside, scope_of
 
 
 def cli(data: Path, operator: str, *args: str):

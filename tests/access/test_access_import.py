@@ -13,8 +13,7 @@ from kbtui.services.access import access, backup
 from kbtui.services.access.operators import AccessDenied
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.access.test_access_cli import VILLAGE, configure, inside_and_outside, scoped  # noqa: F401 - fixtures
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
+from tests.helpers.access import VILLAGE, inside_and_outside
 
 NEW_OWN = make_id("500224", dt.date(2015, 3, 4), 801)
 NEW_OTHER = make_id("500224", dt.date(2015, 5, 6), 803)

@@ -2,19 +2,17 @@
 within its scope; ID and phone numbers are masked in lists for roles that do not need them."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import openpyxl
 from textual.widgets import Input, Select
 
 from kbtui.services.access import operators
 from kbtui.services.workspace import Workspace
+from kbtui.store import layout
 from kbtui.tui.screens.audit import AuditScreen
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.screens.operators import OperatorForm, OperatorsScreen
-from kbtui.store import layout
-from tests.access.test_access_cli import VILLAGE, configure, inside_and_outside, scope_of, scoped  # noqa: F401
-from tests.helpers.tui import make_app, run_async, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.access import VILLAGE, inside_and_outside, scope_of
+from tests.helpers.tui import make_app, run_async, settle
 
 
 async def search(app, pilot, text: str) -> None:

@@ -10,8 +10,7 @@ from kbtui.services.access import audit
 from kbtui.services.workspace import Workspace
 from kbtui.store import layout
 from tests.conftest import run_cli
-from tests.access.test_access_cli import configure, inside_and_outside, scoped  # noqa: F401 - fixtures
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
+from tests.helpers.access import inside_and_outside
 
 
 def _lines(data):

@@ -27,7 +27,6 @@ from kbtui.services.access.backup_archive import MANIFEST
 from kbtui.services.workspace import Workspace
 from kbtui.store import StoreError, storage
 from tests.conftest import run_cli
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
 
 
 @pytest.fixture

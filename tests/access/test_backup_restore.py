@@ -15,8 +15,6 @@ from kbtui.services.access import backup
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, Journal, layout
 from tests.conftest import run_cli
-from tests.access.test_access_cli import configure, scoped  # noqa: F401 - fixtures
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
 
 
 def tree(root: Path) -> dict[str, bytes]:

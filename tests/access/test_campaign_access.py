@@ -16,8 +16,7 @@ from kbtui.domain import roles as R
 from kbtui.services.campaign import campaigns
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.access.test_access_cli import VILLAGE, scoped  # noqa: F401 - fixtures
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
+from tests.helpers.access import VILLAGE
 
 FIRST = "2024-autumn"
 

@@ -13,7 +13,6 @@ import json
 from kbtui.domain.idcard import make_id, mask_id
 from kbtui.services.workspace import Workspace
 from tests.helpers.imports import run, workspace
-from tests.access.test_review_permissions import township  # noqa: F401 - the fixture
 from tests.helpers.township_books import children
 
 

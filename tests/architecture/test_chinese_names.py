@@ -12,8 +12,8 @@ from textual.widgets import DataTable
 from kbtui.domain import labels as L
 from kbtui.tui.screens.audit import AuditScreen
 from tests.helpers.imports import init_data, run
-from tests.helpers.tui import make_app, run_async, settle
 from tests.helpers.township_books import children, people_book, police_book, pupils, school_book
+from tests.helpers.tui import make_app, run_async, settle
 
 # what the journal holds and a reader must never see: action codes, field keys, collection keys, codes
 # (a ledger's id such as in-school-local is what one types in ``kbtui ledger export``: not matched)

@@ -4,8 +4,8 @@ import json
 
 from kbtui.services.campaign import campaigns, visits
 from kbtui.services.campaign.overview import campaign_overview
-from tests.helpers.campaign import make_workspace, pending_ids
 from tests.conftest import run_cli
+from tests.helpers.campaign import make_workspace, pending_ids
 
 
 def test_new_campaign_keeps_children_and_separates_findings(tmp_path):

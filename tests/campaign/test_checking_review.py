@@ -8,8 +8,8 @@ import pytest
 
 from kbtui.domain.checking import Checker
 from kbtui.services.campaign import checking, people, visits
-from tests.helpers.campaign import make_workspace, pending_ids
 from tests.conftest import run_cli
+from tests.helpers.campaign import make_workspace, pending_ids
 
 TODAY = dt.date(2024, 9, 12)
 

@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 from kbtui.services.campaign import people, tasks
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.checking import CheckingScreen
-from tests.helpers.tui import make_app, run_async, settle, small_demo, tui_data  # noqa: F401 - fixtures
+from tests.helpers.tui import make_app, run_async, settle
 
 
 def register(ws: Workspace) -> set[str]:

@@ -5,8 +5,8 @@ import openpyxl
 import pytest
 
 from kbtui.services.campaign import people
-from tests.helpers.campaign import make_workspace
 from tests.conftest import run_cli
+from tests.helpers.campaign import make_workspace
 
 
 def write_register(path):

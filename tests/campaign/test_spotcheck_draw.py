@@ -5,8 +5,8 @@ import openpyxl
 import pytest
 
 from kbtui.services.campaign import spotcheck
-from tests.helpers.campaign import make_workspace
 from tests.conftest import run_cli
+from tests.helpers.campaign import make_workspace
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from kbtui.services.campaign import people, responsibility, tasks, visits
-from tests.helpers.campaign import make_workspace, pending_ids
 from tests.conftest import run_cli
+from tests.helpers.campaign import make_workspace, pending_ids
 
 
 @pytest.fixture

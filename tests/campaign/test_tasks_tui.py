@@ -10,7 +10,7 @@ from kbtui.tui.screens.dialogs import ConfirmScreen, PickerScreen, PromptDialog
 from kbtui.tui.screens.people import PeopleScreen, PersonForm
 from kbtui.tui.screens.spotcheck import SpotcheckScreen
 from kbtui.tui.screens.tasks import TasksScreen
-from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle
 
 
 def staff(data):
@@ -129,8 +129,9 @@ async def test_spotcheck_screen_draw_and_record(tui_data):
 
 @run_async
 async def test_dashboard_panel_of_overdue_tasks(tui_data):
-    from kbtui.tui.app import KbtuiApp
     import datetime as dt
+
+    from kbtui.tui.app import KbtuiApp
 
     ws = staff(tui_data)
     responsibility.assign_by_rule(ws)

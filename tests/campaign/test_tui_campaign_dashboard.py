@@ -1,14 +1,12 @@
 """总览 shows the *current* campaign's title and phases, also after ``campaign new`` / ``switch``."""
 from __future__ import annotations
 
-import datetime as dt
-
 from kbtui.domain.campaign import parse_phase_arg
 from kbtui.services.campaign import campaigns
 from kbtui.services.dashboard import campaign_heading, dashboard
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.dashboard import DashboardScreen
-from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle
 
 SPRING = "双山镇2025年春期控辍保学排查"
 

@@ -9,8 +9,8 @@ from textual.widgets import Input
 from kbtui.services.access.operators import load_operators, make_operator, save_operators
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import split_evidence, split_names
-from tests.helpers.tui import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 from tests.campaign.test_tui_visits import start_village
+from tests.helpers.tui import confirm_school, make_app, run_async, screen_text, settle
 
 
 def name_operator(data: Path, name: str) -> None:

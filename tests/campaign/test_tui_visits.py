@@ -6,7 +6,7 @@ from textual.widgets import Input, OptionList
 from kbtui.services.campaign import visits
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import VisitScreen
-from tests.helpers.tui import TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import TODAY, confirm_school, make_app, run_async, screen_text, settle
 
 
 async def start_village(app, pilot, village: str) -> None:

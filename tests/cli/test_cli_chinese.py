@@ -10,8 +10,7 @@ import re
 import click
 import pytest
 
-from kbtui.cli import cli
-from kbtui.cli import zh
+from kbtui.cli import cli, zh
 from tests.conftest import run_cli
 
 _PLACEHOLDER = re.compile(r"\{[^}]*\}|%\([^)]*\)s")

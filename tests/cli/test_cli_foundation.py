@@ -3,8 +3,8 @@ import json
 import os
 import stat
 
-from kbtui.services.demo import make_children
 from kbtui.profiles import find_profile, load_profile
+from kbtui.services.demo import make_children
 from tests.conftest import run_cli
 
 

@@ -13,8 +13,8 @@ from kbtui.services.campaign import visits
 from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
 from kbtui.store import shard_name
+from tests.helpers.disability import KID, KID2, home_delivery
 from tests.helpers.reliability import another_edit_first, assert_store_matches_journal, two_operators
-from tests.disability.test_placement_cli import KID, KID2, data, home_delivery  # noqa: F401 - the fixture
 
 OPERATOR = "tester"
 OFFICER = "zhou"

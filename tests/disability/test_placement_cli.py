@@ -6,22 +6,16 @@ Calendar of the profile: term 2024-09-01..2025-01-17; 2024-09-02 is a Monday; 9-
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 
-import pytest
-
-from kbtui.domain.idcard import make_id
 from kbtui.services.disability import placement_check as pc
 from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
+from tests.helpers.disability import KID, KID2, KID3, home_delivery, js, ok
 
 D = dt.date
-KID = make_id("500243", D(2013, 5, 1), 11)        # 王小明, 智力二级
-KID2 = make_id("500243", D(2012, 3, 2), 12)       # 李小红, 肢体一级
-KID3 = make_id("500243", D(2014, 7, 9), 13)       # 赵小刚, 多重一级
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 
 # The county plugin of docs/plugins.md, as a county would save it (the test below checks it is the guide's).
@@ -60,41 +54,6 @@ def kbtui_register_ledgers(registry):
     registry.replace("disability-placement", dataclasses.replace(
         ledger, columns=ledger.columns + (d.placement_column("康复中心", "center", 16),)))
 '''
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    root = tmp_path / "lj"
-    assert run_cli("init", "--profile", "lujiao-2024", data_dir=root).exit_code == 0
-    ws = Workspace.open(root, "tester")
-    base = {"village": "周家村", "sources": ["police"], "key_groups": ["残疾"], "responsible_edu": "周老师"}
-    ws.store.insert_many([
-        {**base, "id_number": KID, "name": "王小明", "birth_date": "2013-05-01", "disability_category": "智力",
-         "disability_grade": "二级", "student_no": "G" + KID, "school": "鹿角中心校"},
-        {**base, "id_number": KID2, "name": "李小红", "birth_date": "2012-03-02", "disability_category": "肢体",
-         "disability_grade": "一级"},
-        {**base, "id_number": KID3, "name": "赵小刚", "birth_date": "2014-07-09", "disability_category": "多重",
-         "disability_grade": "一级"},
-    ], "tester")
-    return root
-
-
-def ok(*args, data_dir):
-    result = run_cli(*args, data_dir=data_dir)
-    assert result.exit_code == 0, result.output
-    return result
-
-
-def js(*args, data_dir):
-    return json.loads(ok(*args, "--json", data_dir=data_dir).stdout)
-
-
-def home_delivery(data, kid=KID, *extra):
-    ok("placement", "assess", kid, "--date", "2024-06-12", "--members", "王建国、刘芳", "--members", "陈医生",
-       "--conclusion", "需送教上门", "--review", "2025-06-30", data_dir=data)
-    return ok("placement", "set", kid, "送教上门", "--school", "鹿角中心校", "--teachers", "张老师、李老师",
-              "--plan", "个别化教育计划：生活适应、识字", "--start", "2024-09-02", "--date", "2024-08-30",
-              "--evidence", "送教上门协议书", *extra, data_dir=data)
 
 
 def test_assess_place_sessions_and_check_across_weeks(data):

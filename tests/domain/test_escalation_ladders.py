@@ -9,7 +9,16 @@ import pytest
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import (
-    DROPOUT, SUSPECTED, Ladder, Rung, Threshold, Unit, episode_on, episodes, refusal_episode, span_of,
+    DROPOUT,
+    SUSPECTED,
+    Ladder,
+    Rung,
+    Threshold,
+    Unit,
+    episode_on,
+    episodes,
+    refusal_episode,
+    span_of,
     stronger_mark,
 )
 from kbtui_plugins.escalation import legal, lujiao, national, shuangcheng

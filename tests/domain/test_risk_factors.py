@@ -10,7 +10,15 @@ import pytest
 
 from kbtui.domain.escalation import span_of
 from kbtui.domain.risk import (
-    ChildFacts, Hit, RiskContext, RiskError, RiskFactor, RiskSettings, episodes_as_of, score, spans_as_of,
+    ChildFacts,
+    Hit,
+    RiskContext,
+    RiskError,
+    RiskFactor,
+    RiskSettings,
+    episodes_as_of,
+    score,
+    spans_as_of,
 )
 from kbtui.domain.status import CORE_SITUATIONS, Kind
 from kbtui.profiles import available_profiles, load_profile

@@ -17,8 +17,17 @@ from click.testing import CliRunner
 
 from kbtui.cli import cli
 from tests.e2e.test_end_to_end_shuangshan import body
-from tests.helpers.township_books import (ABSENT, Child, attendance_book, children, classes, people_book, police_book,
-                                  pupils, school_book)
+from tests.helpers.township_books import (
+    ABSENT,
+    Child,
+    attendance_book,
+    children,
+    classes,
+    people_book,
+    police_book,
+    pupils,
+    school_book,
+)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OPERATOR = "tester"       # the person running init (a 镇管理员 from then on) and every step after

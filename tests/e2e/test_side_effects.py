@@ -15,7 +15,7 @@ from kbtui.tui.app import KbtuiApp
 from kbtui.tui.screens.cases import advance_lines
 from kbtui.tui.screens.dialogs import ConfirmScreen
 from tests.conftest import run_cli
-from tests.escalation.test_escalation_cli import KID, KID2, data  # noqa: F401 - the fixture
+from tests.helpers.escalation import KID, KID2
 
 TODAY = dt.date(2020, 10, 14)
 

@@ -6,7 +6,7 @@ import pytest
 
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.escalation.test_escalation_cli import KID, KID2, data  # noqa: F401 - the fixture
+from tests.helpers.escalation import KID, KID2
 
 
 def cli(data, *args):

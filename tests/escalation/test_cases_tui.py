@@ -4,7 +4,7 @@ import datetime as dt
 from kbtui.services.escalation import absences, cases, escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
-from tests.escalation.test_escalation_cli import KID, KID2, data  # noqa: F401 - the fixture
+from tests.helpers.escalation import KID, KID2
 
 
 def open_app(root, today):

@@ -8,36 +8,15 @@ import json
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import episodes, span_of
-from kbtui.domain.idcard import make_id
 from kbtui.services.workspace import Workspace
 from kbtui_plugins.escalation import shuangcheng
 from tests.conftest import run_cli
+from tests.helpers.escalation import KID, KID2, KID3
 
 D = dt.date
-KID = make_id("230113", D(2010, 5, 1), 11)      # 王小明
-KID2 = make_id("230113", D(2011, 3, 2), 12)     # 李小红
-KID3 = make_id("230113", D(2012, 7, 9), 13)     # 赵小刚
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    root = tmp_path / "sc"
-    assert run_cli("init", "--profile", "shuangcheng-2020", data_dir=root).exit_code == 0
-    ws = Workspace.open(root, "tester")
-    base = {"village": "双城镇", "school": "双城区第一小学", "grade": "四年级", "class_name": "2班",
-            "guardian_phone": "13800000000", "responsible_edu": "张老师", "responsible_gov": "村支书刘"}
-    ws.store.insert_many([
-        {**base, "id_number": KID, "name": "王小明", "sex": "男", "guardian": "王建国"},
-        {**base, "id_number": KID2, "name": "李小红", "sex": "女", "guardian": "李桂英"},
-        {**base, "id_number": KID3, "name": "赵小刚", "sex": "男", "guardian": "赵德明"},
-    ], "tester")
-    return root
-
-
 def cli(data: Path, *args: str):
     result = run_cli(*args, data_dir=data)
     assert result.exit_code == 0, result.output

@@ -13,13 +13,12 @@ import json
 
 import pytest
 
-from kbtui.services.escalation import cases, escalation
-
 from kbtui.services.campaign import visits
+from kbtui.services.escalation import cases, escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from tests.conftest import run_cli
-from tests.escalation.test_escalation_cli import KID, KID2, KID3, data  # noqa: F401 - the fixture
+from tests.helpers.escalation import KID, KID2, KID3
 
 D = dt.date
 

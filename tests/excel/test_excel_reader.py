@@ -3,6 +3,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
+from kbtui.domain.child import FIELDS
 from kbtui.domain.idcard import IdNumberError, make_id, normalize_id
 from kbtui.domain.normalize import parse_date
 from kbtui.excel import (
@@ -14,7 +15,6 @@ from kbtui.excel import (
     read_rows,
 )
 from kbtui.excel.headers import build_lookup
-from kbtui.domain.child import FIELDS
 
 ID1 = make_id("500224", dt.date(2015, 3, 4), 123)
 ID2 = make_id("500224", dt.date(2014, 10, 1), 246)

@@ -12,12 +12,12 @@ from kbtui.excel import (
     REASON_HEADER,
     ROW_NUMBER_HEADER,
     ExcelWriteError,
+    data_rows,
     read_rows,
     with_serial,
     write_form,
     write_rejects,
 )
-from kbtui.excel import data_rows
 from kbtui.excel import writer as writer_mod
 
 ID1 = make_id("500224", dt.date(2015, 3, 4), 123)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from kbtui.domain import normalize as nz
 from kbtui.domain.idcard import WEIGHTS, IdNumberError, make_id, normalize_id
 from kbtui.services.intake import sources as src
-from kbtui.services.intake.import_check import map_each as _map_each, map_unique as _map_unique
+from kbtui.services.intake.import_check import map_each as _map_each
+from kbtui.services.intake.import_check import map_unique as _map_unique
 
 CELLS = st.one_of(
     st.none(), st.text(max_size=30), st.integers(), st.floats(allow_nan=False), st.booleans(),

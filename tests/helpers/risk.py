@@ -10,8 +10,6 @@ import openpyxl
 from kbtui.domain.idcard import make_id
 from kbtui.profiles import available_profiles
 from kbtui.services import school_calendar as sc
-import pytest
-
 from tests.conftest import run_cli
 
 D = dt.date
@@ -150,16 +148,3 @@ def township_with_sheets(tmp: Path) -> Path:
     return data
 
 
-@pytest.fixture(scope="module")
-def sheets_base(tmp_path_factory) -> Path:
-    """``township_with_sheets``, built once per test module. Tests must not change it: use ``sheets_data``."""
-    return township_with_sheets(tmp_path_factory.mktemp("sheets"))
-
-
-@pytest.fixture
-def sheets_data(sheets_base: Path, tmp_path: Path) -> Path:
-    import shutil
-
-    target = tmp_path / "data"
-    shutil.copytree(sheets_base, target)
-    return target

@@ -1,14 +1,10 @@
-"""Shared fixtures and helpers of the TUI tests (imported by the other ``test_tui_*`` modules)."""
+"""Helpers of the TUI tests: the app on a data folder, its screen as text, waiting for workers.
+
+Their fixtures (``small_demo``, ``tui_data``) are in tests/conftest.py, ``plugin_dir`` in tests/tui/conftest.py."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
-
-import pytest
-
-from tests.conftest import run_cli
 
 TODAY = dt.date(2024, 9, 10)       # during 精准排查对象 of the 双山 2024 campaign
 SMALL = 300
@@ -51,31 +47,6 @@ def kbtui_register_commands(registry):
     registry.add("county-hello", Command("county-hello", "县里的命令", lambda app: app.notify("你好，县里"),
                                          "测试插件的命令"))
 '''
-
-
-@pytest.fixture(scope="session")
-def small_demo(tmp_path_factory) -> Path:
-    """A 300-child demo (seed 7), built once. Tests must not change it: use ``tui_data``."""
-    data = tmp_path_factory.mktemp("tui-demo") / "data"
-    result = run_cli("demo", "--no-tui", "--seed", str(SEED), "--children", str(SMALL), data_dir=data)
-    assert result.exit_code == 0, result.output
-    return data
-
-
-@pytest.fixture
-def tui_data(small_demo: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(small_demo, target)
-    return target
-
-
-@pytest.fixture
-def plugin_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "county-plugins"
-    folder.mkdir()
-    os.chmod(folder, 0o755)
-    (folder / "county_tui.py").write_text(PLUGIN, encoding="utf-8")
-    return folder
 
 
 def make_app(data: Path, plugin_dirs: list[Path] | None = None, start: str = "dashboard", operator: str = "tester",

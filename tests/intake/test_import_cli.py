@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tests.helpers.imports import (
-    OPERATOR, cid, csv_file, init_data, police_rows, read_sheet, run, run_json, workspace, xlsx,
+    OPERATOR,
+    cid,
+    csv_file,
+    init_data,
+    police_rows,
+    read_sheet,
+    run,
+    run_json,
+    workspace,
+    xlsx,
 )
 
 A = cid("2015-03-04", 11)          # boy, 9 on the cutoff day

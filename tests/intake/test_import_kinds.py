@@ -9,8 +9,8 @@ import pytest
 from textual.widgets import Select
 
 from tests.helpers.imports import init_data, run, run_json, workspace
-from tests.helpers.tui import make_app, run_async, settle
 from tests.helpers.township_books import children, disability_book, people_book, police_book, pupils, school_book
+from tests.helpers.tui import make_app, run_async, settle
 
 # field keys that must never reach a user (a file name or a command word may be ASCII; these may not)
 INTERNAL = re.compile(r"\b(key_groups|sources|id_number|household_address|enrollment_status|student_no|"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 TUI_HOOKS = ("kbtui_register_screens", "kbtui_register_dashboard_panels", "kbtui_register_list_columns",

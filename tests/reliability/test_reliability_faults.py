@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from kbtui.cli import cli
 from kbtui.store import ChildStore, StoreError
 from tests.conftest import run_cli
-from tests.helpers.reliability import assert_store_matches_journal
 from tests.helpers.imports import cid, police_rows, xlsx
+from tests.helpers.reliability import assert_store_matches_journal
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND

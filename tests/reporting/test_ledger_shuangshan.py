@@ -12,7 +12,7 @@ from kbtui.domain.classify import classify
 from kbtui.domain.ledger import LedgerContext
 from kbtui.profiles import find_profile, load_profile, parse_profile
 from kbtui_plugins.ledgers import shuangshan as ss
-from tests.helpers.imports import cid, init_data, police_rows, read_sheet, run, run_json, workspace, xlsx
+from tests.helpers.imports import cid, init_data, police_rows, read_sheet, run, run_json, xlsx
 
 PROFILE = load_profile(find_profile("shuangshan-2024"))
 OURS = ("in-school-local", "in-school-nonlocal", "not-in-school", "deferred")

@@ -12,14 +12,14 @@ from kbtui.domain.ledger import LedgerContext
 from kbtui.domain.report import ReportContext
 from kbtui.domain.status import StatusRegistry
 from kbtui.profiles import find_profile, load_profile
+from kbtui.services.reporting.reports import build_report
+from kbtui.services.workspace import Workspace
 from kbtui_plugins.disability.options import NEW_SITUATIONS
 from kbtui_plugins.escalation import ledgers as escalation_ledgers
 from kbtui_plugins.ledgers import national, shanting, shuangcheng, statistics, yundou
-from kbtui.services.reporting.reports import build_report
-from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.reporting.test_reports_cli import sheet_values
 from tests.helpers.imports import cid, read_sheet
+from tests.reporting.test_reports_cli import sheet_values
 
 
 def statuses() -> StatusRegistry:

@@ -14,7 +14,7 @@ from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.importing import LEDGER_FILL, ImportScreen
 from kbtui.tui.screens.ledger_import import LedgerImportScreen
 from kbtui.tui.widgets.virtual_table import VirtualTable
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 
 LEDGER = "in-school-local"
 UNKNOWN = make_id("500224", dt.date(2014, 2, 3), 991)

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import run_cli
-from tests.helpers.risk import RAN, ZHANG, attendance_sheet, cli_ok, id_of, sheets_base, sheets_data  # noqa: F401
+from tests.helpers.risk import RAN, ZHANG, attendance_sheet, cli_ok, id_of
 
 
 @pytest.fixture

@@ -4,16 +4,14 @@ import re
 
 import pytest
 
-from kbtui.services.escalation import cases
-
-from kbtui.services.risk import risk, risk_trend, risk_work
-
 from kbtui.services.campaign import tasks
+from kbtui.services.escalation import cases
+from kbtui.services.risk import risk, risk_trend, risk_work
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.widgets.bars import headed_grid
-from tests.helpers.risk import RAN, ZHANG, cli_ok, id_of, sheets_base, sheets_data  # noqa: F401
-from tests.helpers.tui import run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.risk import RAN, ZHANG, cli_ok, id_of
+from tests.helpers.tui import run_async, screen_text, settle
 
 TODAY = dt.date(2025, 10, 17)
 

@@ -24,15 +24,25 @@ from textual.widgets import Select
 from kbtui.domain import roles as R
 from kbtui.excel import saving
 from kbtui.services.access import access, operator_admin
-from kbtui.services.escalation import cases
 from kbtui.services.campaign import spotcheck
+from kbtui.services.escalation import cases
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.exporting import ExportScreen
 from kbtui.tui.screens.importing import ImportScreen
 from kbtui.tui.widgets.path_input import complete_path
 from tests.conftest import run_cli
-from tests.helpers.other_users import CADRE, SERVICE, STRANGER, chown_tree, kbtui_as, needs_root, remove, shared_folder, warm_up
-from tests.helpers.tui import make_app, run_async, settle, small_demo, tui_data  # noqa: F401 - fixtures
+from tests.helpers.other_users import (
+    CADRE,
+    SERVICE,
+    STRANGER,
+    chown_tree,
+    kbtui_as,
+    needs_root,
+    remove,
+    shared_folder,
+    warm_up,
+)
+from tests.helpers.tui import make_app, run_async, settle
 
 VILLAGE = "高峰村"
 PROTECTED = ("operators.toml", "profile.toml", "meta.json", "journal/journal.jsonl", "journal/journal.key",

@@ -16,15 +16,14 @@ import pytest
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, SheetColumn, SheetSpec
 from kbtui.excel.writer import FormSheet, write_form
-from kbtui.services.escalation import cases
-from kbtui.services.reporting import ledgers
 from kbtui.services.access import operator_admin, operators
 from kbtui.services.campaign import spotcheck
+from kbtui.services.escalation import cases
+from kbtui.services.reporting import ledgers
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.access.test_access_cli import VILLAGE, configure
+from tests.helpers.access import VILLAGE, configure
 from tests.plugins.test_plugin_guide import EXAMPLES
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
 
 FULL_ID = re.compile(r"^\d{17}[\dX]$")
 

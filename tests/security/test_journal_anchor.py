@@ -23,9 +23,8 @@ from kbtui.store import ChildStore, StoreError, layout, signing
 from kbtui.store.journal import make_entry
 from kbtui.tui.screens.audit import AuditScreen
 from tests.conftest import run_cli
-from tests.access.test_access_cli import scoped  # noqa: F401 - fixtures
+from tests.helpers.tui import make_app, run_async, settle
 from tests.intake.test_import_cli import messy_police
-from tests.helpers.tui import make_app, run_async, settle, small_demo, tui_data  # noqa: F401 - fixtures
 
 
 def verify(data: Path, operator: str = "tester") -> tuple[int, dict, str]:

@@ -23,12 +23,12 @@ import pytest
 
 from kbtui.cli import cli
 from kbtui.domain.checking import Checker
-from kbtui.services.escalation import cases
 from kbtui.services.campaign import checking, people, visits
 from kbtui.services.disability import placement_check
+from kbtui.services.escalation import cases
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.access.test_access_cli import configure
+from tests.helpers.access import configure
 
 ADMIN, SUPERVISOR, COUNTY = "tester", "sup", "county"
 ON = "2024-11-30"

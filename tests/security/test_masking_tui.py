@@ -14,17 +14,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from kbtui.services.escalation import cases
-
 from kbtui.services.disability import placement_check
+from kbtui.services.escalation import cases
 from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import navigation
 from kbtui.tui.screens.cases import CaseDetailScreen, case_text
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.widgets.shown import DataTable, Static
-from tests.access.test_access_cli import VILLAGE, configure
+from tests.helpers.access import VILLAGE, configure
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 from tests.security.test_masking_everywhere import _secrets, leaks
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
 
 EVIL_NOTE = "[/]坏[red]红[/red]\x1b]0;被改了\x07"
 EVIL_ADDRESS = "[bold]高峰村\x1b[2J\u202e倒"

@@ -19,8 +19,17 @@ from kbtui.plugin_manager import FOLDER, PluginHost, folder_problem
 from kbtui.services.access import operator_admin
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
-from tests.helpers.other_users import (CADRE, SERVICE, STRANGER, chown_tree, kbtui_as, needs_root, remove, shared_folder,
-                               warm_up)
+from tests.helpers.other_users import (
+    CADRE,
+    SERVICE,
+    STRANGER,
+    chown_tree,
+    kbtui_as,
+    needs_root,
+    remove,
+    shared_folder,
+    warm_up,
+)
 
 STEAL = '''
 import os

@@ -13,7 +13,6 @@ from kbtui.plugin_manager import PluginHost
 from kbtui.services.access import operators
 from kbtui.services.workspace import Workspace, WorkspaceError
 from tests.conftest import run_cli
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
 
 
 def test_a_new_data_folder_is_private(empty_workspace_dir: Path):

@@ -21,10 +21,8 @@ from kbtui.services.workspace import Workspace
 from kbtui.store import layout
 from kbtui.store.storage import pending_path
 from tests.conftest import run_cli
+from tests.helpers.access import configure
 from tests.helpers.other_users import SERVICE, chown_tree, kbtui_as, needs_root, owners, remove, shared_folder, warm_up
-from tests.access.test_access_cli import configure, scoped  # noqa: F401 - fixtures
-from tests.helpers.tui import small_demo, tui_data  # noqa: F401 - fixtures
-
 
 # --- tasks for read-only roles ---------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def _police(path: Path, rows: list[list]) -> Path:
 
 def _police_xlsx(path: Path, address: str) -> Path:
     """The same as an .xlsx written part by part, the address with raw control bytes in its XML."""
-    from tests.security.test_malicious_workbooks import CHILD, HEADER, sheet_xml, shared, workbook
+    from tests.security.test_malicious_workbooks import CHILD, HEADER, shared, sheet_xml, workbook
 
     return workbook(path, sheet_xml(HEADER + CHILD), shared(address))
 

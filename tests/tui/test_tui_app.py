@@ -7,8 +7,7 @@ from kbtui.tui.screens.children import ChildrenScreen
 from kbtui.tui.screens.dashboard import DashboardScreen
 from kbtui.tui.screens.help import HelpScreen
 from kbtui.tui.screens.visits import VisitScreen
-from tests.helpers.tui import (  # noqa: F401
-    make_app, plugin_dir, run_async, screen_text, settle, small_demo, tui_data)
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 
 
 @run_async

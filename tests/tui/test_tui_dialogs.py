@@ -16,12 +16,11 @@ from typing import Callable
 import pytest
 from textual.widgets import Input
 
-from kbtui.services.escalation import escalation
-
 from kbtui.services.campaign import people, spotcheck
+from kbtui.services.escalation import escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.dialogs import ConflictScreen, Dialog
-from tests.helpers.tui import TODAY, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import TODAY, screen_text, settle
 
 OCTOBER = dt.date(2024, 10, 15)      # the demo's absences have reached the ladders' first steps
 

@@ -7,7 +7,7 @@ from kbtui.domain.idcard import make_id
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.screens.children import ChildrenScreen
 from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 
 
 async def open_first(app, pilot) -> str:

@@ -9,15 +9,14 @@ Both are fixed in the shared widgets (TextInput, CheckBox) used by every FormDia
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 
 from kbtui.services.escalation import absences
 from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.screens.dialogs import FormDialog
 from kbtui.tui.widgets.check_box import CheckBox
+from tests.helpers.tui import screen_text, settle
 from tests.tui.test_tui_dialogs import OCTOBER
-from tests.helpers.tui import screen_text, settle, small_demo, tui_data  # noqa: F401 - fixtures
 
 
 def open_absence_form(data):

@@ -11,7 +11,7 @@ from kbtui.domain.idcard import make_id
 from kbtui.tui.screens.exporting import ExportScreen
 from kbtui.tui.screens.importing import ImportScreen
 from kbtui.tui.widgets.path_input import complete_path
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app, run_async, settle
 
 
 def police_list(path: Path) -> list[str]:

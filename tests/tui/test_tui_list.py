@@ -8,7 +8,7 @@ from kbtui.tui.screens.children import ChildrenScreen
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.filters import FilterScreen
 from kbtui.tui.widgets.virtual_table import VirtualTable
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 
 
 def shown_ids(app) -> list[str]:

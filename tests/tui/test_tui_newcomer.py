@@ -11,14 +11,14 @@ from pathlib import Path
 import openpyxl
 from textual.app import App
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select
 from textual.widgets._header import HeaderIcon
 from textual.widgets._toast import Toast, ToastRack
 
 from kbtui.domain.idcard import make_id
 from kbtui.services.access import audit
-from kbtui.services.escalation import escalation
 from kbtui.services.campaign import spotcheck, tasks
+from kbtui.services.escalation import escalation
 from kbtui.services.intake.importer import repeated_rows
 from kbtui.services.workspace import Workspace
 from kbtui.store.children import ChildStore
@@ -29,9 +29,8 @@ from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, PickerScreen
 from kbtui.tui.screens.help import HelpScreen
 from kbtui.tui.widgets.bars import inline_pairs, pair_grid
 from kbtui.tui.widgets.list_table import ListTable
-from tests.helpers.tui import (  # noqa: F401
-    TODAY, confirm_school, make_app, run_async, screen_text, settle, small_demo, tui_data)
 from tests.campaign.test_tui_visits import start_village
+from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle
 
 OCTOBER = dt.date(2024, 10, 15)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual.widgets import Footer
 
 from kbtui.tui.widgets.keybar import KeyBar
-from tests.helpers.tui import make_app, run_async, screen_text, settle, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app, run_async, screen_text, settle
 
 
 def shown_keys(screen) -> list[str]:

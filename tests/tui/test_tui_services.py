@@ -6,12 +6,12 @@ import datetime as dt
 from kbtui.domain.idcard import make_id
 from kbtui.services.children import child_edit
 from kbtui.services.children.child_list import CORE_COLUMNS, ChildList, Filters, fit_columns
+from kbtui.services.children.search import SearchIndex
 from kbtui.services.dashboard import current_phase, phase_states
 from kbtui.services.keymap import load_keymap
-from kbtui.services.children.search import SearchIndex
 from kbtui.services.workspace import Workspace
 from kbtui.tui.widgets.bars import bar, bar_chart
-from tests.helpers.tui import TODAY, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import TODAY
 
 
 def workspace(path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.tui import make_app, small_demo, tui_data  # noqa: F401
+from tests.helpers.tui import make_app
 
 SIZES = [(80, 24), (120, 40)]
 
