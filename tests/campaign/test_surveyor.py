@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.campaign.test_tui_visits import start_village
-from tests.e2e.test_end_to_end_shuangshan import body
-from tests.helpers.imports import init_data, run, run_json
+from tests.helpers.imports import body, init_data, run, run_json
 from tests.helpers.township_books import children, police_book, pupils, school_book
-from tests.helpers.tui import make_app, run_async, settle
+from tests.helpers.tui import make_app, run_async, settle, start_village
 
 
 def surveyors(data: Path, tmp_path: Path, ledger: str = "in-school-local", operator: str | None = None) -> dict:

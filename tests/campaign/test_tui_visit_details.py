@@ -9,8 +9,7 @@ from textual.widgets import Input
 from kbtui.services.access.operators import load_operators, make_operator, save_operators
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.visits import split_evidence, split_names
-from tests.campaign.test_tui_visits import start_village
-from tests.helpers.tui import confirm_school, make_app, run_async, screen_text, settle
+from tests.helpers.tui import confirm_school, make_app, run_async, screen_text, settle, start_village
 
 
 def name_operator(data: Path, name: str) -> None:
@@ -105,7 +104,7 @@ async def test_evidence_with_path_completion(tui_data, tmp_path):
         await pilot.press("2")
         field = screen.query_one("#v-evidence", Input)
         field.focus()
-        await pilot.press(*f"学校证明=", *str(tmp_path / "就读"))
+        await pilot.press(*"学校证明=", *str(tmp_path / "就读"))
         await pilot.pause(0.2)
         await pilot.press("right")                               # → completes the path after =
         assert field.value == f"学校证明={proof}"

@@ -1,22 +1,11 @@
 """走访录入 through the Pilot: several children in a row, each stored with its history."""
 from __future__ import annotations
 
-from textual.widgets import Input, OptionList
+from textual.widgets import Input
 
 from kbtui.services.campaign import visits
 from kbtui.tui.screens.dialogs import PickerScreen
-from kbtui.tui.screens.visits import VisitScreen
-from tests.helpers.tui import TODAY, confirm_school, make_app, run_async, screen_text, settle
-
-
-async def start_village(app, pilot, village: str) -> None:
-    await settle(app, pilot)
-    assert isinstance(app.screen, VisitScreen)
-    option_list = app.screen.query_one("#village-list", OptionList)
-    index = next(i for i in range(option_list.option_count) if option_list.get_option_at_index(i).id == village)
-    option_list.highlighted = index
-    await pilot.press("enter")
-    await settle(app, pilot)
+from tests.helpers.tui import TODAY, confirm_school, make_app, run_async, screen_text, settle, start_village
 
 
 @run_async

@@ -8,8 +8,7 @@ import pytest
 
 from kbtui.domain.sorting import place_key, sort_blanks_last, value_key
 from kbtui.services.children.child_list import CORE_COLUMNS, ChildList
-from tests.e2e.test_end_to_end_shuangshan import body
-from tests.helpers.imports import cid, init_data, run, run_json, workspace, xlsx
+from tests.helpers.imports import body, cid, init_data, run, run_json, workspace, xlsx
 from tests.helpers.tui import make_app, run_async, settle
 
 

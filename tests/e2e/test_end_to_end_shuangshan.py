@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.helpers.imports import cid, init_data, read_sheet, run_json, xlsx
+from tests.helpers.imports import body, cid, init_data, read_sheet, run_json, xlsx
 
 # local children (police list)
 L_IN = cid("2015-03-04", 11)          # 张一: 双山小学 在读 → in-school-local
@@ -65,18 +65,6 @@ def county_school(path: Path) -> Path:
         [1, "张二", L_MID, "初一", "5", "G" + L_MID, "正常"],
         [2, "李四", N_OTHER, "初一", "6", "G" + N_OTHER, "在读"],
     ])
-
-
-def body(path: Path) -> list[list]:
-    """The data rows of an exported ledger (between the header row and the footer)."""
-    grid = read_sheet(path)
-    header_at = next(i for i, r in enumerate(grid) if r and r[0] == "序号")
-    rows = []
-    for row in grid[header_at + 1:]:
-        if not any(c not in ("", None) for c in row) or str(row[0]).startswith("填表人"):
-            break
-        rows.append(row)
-    return [grid[header_at], *rows]
 
 
 def test_three_lists_to_four_ledgers(tmp_path: Path):

@@ -16,7 +16,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from kbtui.cli import cli
-from tests.e2e.test_end_to_end_shuangshan import body
+from tests.helpers.imports import body
 from tests.helpers.township_books import (
     ABSENT,
     Child,

@@ -95,3 +95,15 @@ def police_rows(children: Sequence[tuple], title: bool = True) -> list[list[Any]
     rows += [[n, *child] for n, child in enumerate(children, 1)]
     rows += [[], ["合计", f"{len(children)}人"], ["填表人：张警官", None, "审核人：李所长"]]
     return rows
+
+
+def body(path: Path) -> list[list]:
+    """The data rows of an exported ledger (between the header row and the footer)."""
+    grid = read_sheet(path)
+    header_at = next(i for i, r in enumerate(grid) if r and r[0] == "序号")
+    rows = []
+    for row in grid[header_at + 1:]:
+        if not any(c not in ("", None) for c in row) or str(row[0]).startswith("填表人"):
+            break
+        rows.append(row)
+    return [grid[header_at], *rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+OCTOBER = dt.date(2024, 10, 15)      # the demo's absences have reached the ladders' first steps
 TODAY = dt.date(2024, 9, 10)       # during 精准排查对象 of the 双山 2024 campaign
 SMALL = 300
 SEED = 7
@@ -93,3 +94,18 @@ async def confirm_school(app, pilot, school: str = "双山小学") -> None:
         if not app.screen.query_one("#f-school").value:
             await pilot.press(*school)
         await pilot.press("enter")
+
+
+async def start_village(app, pilot, village: str) -> None:
+    """On 走访录入: choose ``village`` in the village list and wait for its first child."""
+    await settle(app, pilot)
+    from textual.widgets import OptionList
+
+    from kbtui.tui.screens.visits import VisitScreen
+
+    assert isinstance(app.screen, VisitScreen)
+    option_list = app.screen.query_one("#village-list", OptionList)
+    index = next(i for i in range(option_list.option_count) if option_list.get_option_at_index(i).id == village)
+    option_list.highlighted = index
+    await pilot.press("enter")
+    await settle(app, pilot)

@@ -29,6 +29,7 @@ from kbtui.services.escalation import cases
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.helpers.access import configure
+from tests.helpers.masking import leaks, secrets_of
 
 ADMIN, SUPERVISOR, COUNTY = "tester", "sup", "county"
 ON = "2024-11-30"
@@ -89,33 +90,8 @@ def world(tmp_path_factory) -> dict:
         "data": data, "id": kids[0]["id_number"], "case": case["key"], "placed": disabled[0].record["id_number"],
         "absent": kids[3]["id_number"],
         "spot": spot, "backup": str(next((data / "backups").glob("*.tar.gz"))), "police": str(police),
-        "out": root / "out", "secrets": _secrets(ws, ["13900001111", changed["guardian_phone"]]),
+        "out": root / "out", "secrets": secrets_of(ws, ["13900001111", changed["guardian_phone"]]),
     }
-
-
-def _secrets(ws: Workspace, extra: list[str]) -> set[str]:
-    """Every child's ID number, 学籍号, 残疾证号 and guardian's phone (and ``extra`` numbers)."""
-    found = set(extra)
-    for record in ws.raw_store.all():
-        for key in ("id_number", "student_no", "disability_certificate"):
-            if record.get(key):
-                found.add(str(record[key]).lstrip("G"))
-        for phone in str(record.get("guardian_phone") or "").split("、"):
-            if phone:
-                found.add(phone)
-    return found
-
-
-_RUN = re.compile(r"[0-9Xx]{7,}")
-
-
-def leaks(text: str, secrets: set[str]) -> list[str]:
-    """The secrets found in ``text``: every run of digits is looked at whole and in 11 and 18 digit slices."""
-    hits = []
-    for run in _RUN.findall(text):
-        for size in (len(run), 18, 11, 8, 7):
-            hits += [run[i:i + size] for i in range(len(run) - size + 1) if run[i:i + size] in secrets]
-    return sorted(set(hits))
 
 
 # Every command, with its arguments ({id}: a child in the village checked so far, {case}, {placed}: a child

@@ -22,8 +22,8 @@ from kbtui.tui.screens.cases import CaseDetailScreen, case_text
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.widgets.shown import DataTable, Static
 from tests.helpers.access import VILLAGE, configure
+from tests.helpers.masking import leaks, secrets_of
 from tests.helpers.tui import make_app, run_async, screen_text, settle
-from tests.security.test_masking_everywhere import _secrets, leaks
 
 EVIL_NOTE = "[/]坏[red]红[/red]\x1b]0;被改了\x07"
 EVIL_ADDRESS = "[bold]高峰村\x1b[2J\u202e倒"
@@ -54,7 +54,7 @@ def assert_clean(text: str, secrets: set[str], where: str) -> None:
 @pytest.mark.parametrize("login", ["sup", "county"])
 @run_async
 async def test_every_screen_of_a_masked_role(data, login):
-    secrets = _secrets(Workspace.open(data, "tester"), [])
+    secrets = secrets_of(Workspace.open(data, "tester"), [])
     for screen_id in navigation(Workspace.open(data, login).plugins):
         app = make_app(data, start=screen_id, operator=login)
         async with app.run_test(size=(120, 40)) as pilot:
@@ -70,7 +70,7 @@ async def test_every_screen_of_a_masked_role(data, login):
 @run_async
 async def test_the_detail_form_masks_for_a_supervisor_and_not_for_the_village_cadre(data):
     kid = _kid(data)
-    secrets = _secrets(Workspace.open(data, "tester"), [])
+    secrets = secrets_of(Workspace.open(data, "tester"), [])
     for login, full in (("sup", False), ("county", False), ("cadre", True)):
         app = make_app(data, start="children", operator=login)
         async with app.run_test(size=(120, 60)) as pilot:

@@ -20,9 +20,7 @@ from kbtui.services.campaign import people, spotcheck
 from kbtui.services.escalation import escalation
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.dialogs import ConflictScreen, Dialog
-from tests.helpers.tui import TODAY, screen_text, settle
-
-OCTOBER = dt.date(2024, 10, 15)      # the demo's absences have reached the ladders' first steps
+from tests.helpers.tui import OCTOBER, TODAY, screen_text, settle
 
 
 def with_cases(data: Path) -> None:

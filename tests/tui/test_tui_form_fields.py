@@ -15,8 +15,7 @@ from kbtui.services.workspace import Workspace
 from kbtui.tui.app import KbtuiApp
 from kbtui.tui.screens.dialogs import FormDialog
 from kbtui.tui.widgets.check_box import CheckBox
-from tests.helpers.tui import screen_text, settle
-from tests.tui.test_tui_dialogs import OCTOBER
+from tests.helpers.tui import OCTOBER, screen_text, settle
 
 
 def open_absence_form(data):

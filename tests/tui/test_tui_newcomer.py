@@ -29,8 +29,7 @@ from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, PickerScreen
 from kbtui.tui.screens.help import HelpScreen
 from kbtui.tui.widgets.bars import inline_pairs, pair_grid
 from kbtui.tui.widgets.list_table import ListTable
-from tests.campaign.test_tui_visits import start_village
-from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle
+from tests.helpers.tui import TODAY, make_app, run_async, screen_text, settle, start_village
 
 OCTOBER = dt.date(2024, 10, 15)
 
