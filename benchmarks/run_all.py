@@ -80,8 +80,8 @@ def run_tui(children: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="kbtui-bench-all-"))
     try:
         data = tmp / "data"
-        from kbtui.services.demo import make_children  # the data ``kbtui demo --children N`` makes
         from kbtui.profiles import find_profile, load_profile
+        from kbtui.services.demo import make_children  # the data ``kbtui demo --children N`` makes
         from kbtui.services.workspace import Workspace
 
         t = time.perf_counter()
@@ -108,8 +108,8 @@ def run_script(script: str, *args: str) -> dict[str, Any]:
 
 
 def run_big_import(megabytes: float) -> dict[str, Any]:
-    from tests.intake.test_fuzz_import import check_big_import, write_big_list
     from tests.helpers.imports import init_data
+    from tests.intake.test_fuzz_import import check_big_import, write_big_list
 
     tmp = Path(tempfile.mkdtemp(prefix="kbtui-bench-big-"))
     try:

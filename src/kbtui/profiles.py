@@ -14,7 +14,7 @@ from typing import Any
 
 from kbtui.domain.ages import AgeWindow, Cutoff
 from kbtui.domain.campaign import Phase, parse_deadline
-from kbtui.user_paths import input_problem   # a file the operator names: theirs to hand over
+from kbtui.user_paths import input_problem  # a file the operator names: theirs to hand over
 
 
 class ProfileError(ValueError):
@@ -53,7 +53,7 @@ class Profile:
     def campaign_id(self) -> str:
         return str(self.data.get("campaign", {}).get("id") or f"{self.year}")
 
-    def for_year(self, year: int, title: str | None = None) -> "Profile":
+    def for_year(self, year: int, title: str | None = None) -> Profile:
         """The same locality and rules for a campaign of another year (ages counted on that year's cutoff)."""
         campaign = {**self.data.get("campaign", {}), "year": year}
         if title:

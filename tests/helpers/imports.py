@@ -7,8 +7,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from click.testing import CliRunner
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from kbtui.store import ChildStore
 from kbtui.store.consistency import check_store

@@ -9,9 +9,9 @@ on the focused row, the field one row high — then the same is kept as a snapsh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from textual.widgets import Input

@@ -11,8 +11,7 @@ from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.services.escalation import absences as absence_service
-from kbtui.services.escalation import attendance_sheets
-from kbtui.services.escalation import case_forms
+from kbtui.services.escalation import attendance_sheets, case_forms
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service
 from kbtui.services.lookup import EscalationError

@@ -6,11 +6,10 @@ a stock ledger with ``dataclasses.replace`` and a few changed columns.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.child import Record, display
 from kbtui.domain.classify import Classification, classify

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 Record = dict[str, Any]
 Person = dict[str, Any]
@@ -129,7 +130,7 @@ class Rules:
     model: str = ""
 
     @classmethod
-    def from_section(cls, section: Mapping[str, Any]) -> "Rules":
+    def from_section(cls, section: Mapping[str, Any]) -> Rules:
         mapping = {k: list(v) for k, v in section.items() if isinstance(v, list)}
         return cls(mapping, str(section.get("model", "")))
 

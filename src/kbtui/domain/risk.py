@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from kbtui.domain.calendar import SchoolCalendar, to_date
 from kbtui.domain.escalation import RETURNED, Episode, Span, episodes
@@ -49,7 +50,7 @@ class Hit:
 class RiskFactor:
     id: str
     label: str                                  # Chinese, e.g. "出勤率"
-    evaluate: Callable[["ChildFacts", Mapping[str, Any]], Hit | None]
+    evaluate: Callable[[ChildFacts, Mapping[str, Any]], Hit | None]
     params: Mapping[str, Any] = field(default_factory=dict)     # defaults; "weight" is added when missing
     description: str = ""                       # how it scores (Chinese; shown by ``kbtui risk factors``)
     source: str = ""                            # where the rule comes from (seed, practice)
@@ -86,7 +87,7 @@ class RiskSettings:
         return None
 
     @classmethod
-    def parse(cls, section: Mapping[str, Any], factors: Mapping[str, RiskFactor]) -> "RiskSettings":
+    def parse(cls, section: Mapping[str, Any], factors: Mapping[str, RiskFactor]) -> RiskSettings:
         """Settings from the profile's ``[risk]`` over the registered factors' defaults."""
         if not isinstance(section, Mapping):
             raise RiskError("配置文件 [risk] 应为一个表")

@@ -2,6 +2,7 @@
 
 This package may use openpyxl and python-calamine; ``kbtui.domain`` must not.
 """
+from kbtui.excel.errors import ExcelWriteError
 from kbtui.excel.headers import (
     DEFAULT_HEADERS,
     FLAG_HEADERS,
@@ -19,8 +20,7 @@ from kbtui.excel.reader import (
     read_rows,
 )
 from kbtui.excel.rejects import REASON_HEADER, ROW_NUMBER_HEADER, write_rejects
-from kbtui.excel.errors import ExcelWriteError
-from kbtui.excel.writer import FormSheet, write_form, with_serial
+from kbtui.excel.writer import FormSheet, with_serial, write_form
 
 __all__ = [
     "DEFAULT_HEADERS",

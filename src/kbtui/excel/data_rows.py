@@ -39,9 +39,9 @@ from kbtui.excel.cells import (
     MAX_CELL_CHARS,
     Formula,
     _plain,
-    styled,
     clean_text,
     is_risky,
+    styled,
 )
 
 #: With the fast path, write plain data rows as XML text when openpyxl writes through et_xmlfile (tests

@@ -11,8 +11,8 @@ import os
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
@@ -22,7 +22,6 @@ from kbtui.excel.cells import clean_text
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.store.owner import keep_owner
-
 
 OUR_CREATOR = "kbtui 控辍保学工作台"          # every workbook kbtui writes says so (``set_properties``)
 _CORE_LIMIT = 64 * 1024
@@ -190,7 +189,7 @@ def _save(wb: Workbook, filename: str) -> None:
     if wb.write_only and not wb.worksheets:
         wb.create_sheet()
     archive = zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     try:
         ExcelWriter(wb, archive).save()          # writes every part, then closes the archive
     except BaseException:

@@ -5,10 +5,11 @@ import datetime as dt
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import orjson
 import platformdirs
@@ -186,7 +187,7 @@ class Workspace:
     # --- creating and opening ----------------------------------------------------------------
     @classmethod
     def create(cls, root: Path, profile_path: Path, operator: str | None = None,
-               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> "Workspace":
+               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> Workspace:
         root = Path(root)
         if (root / META_FILE).exists():
             raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
@@ -214,7 +215,7 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path, operator: str | None = None,
-             plugin_dirs: list[Path] | None = None, load_children: bool = True) -> "Workspace":
+             plugin_dirs: list[Path] | None = None, load_children: bool = True) -> Workspace:
         """Open a data folder (refusing an unsafe one or an unknown operator). ``load_children=False``
         leaves the children to the store's first ``refresh()`` (the TUI: its frame shows first)."""
         root = Path(root)

@@ -10,18 +10,25 @@ import contextlib
 import gc
 import operator
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from kbtui.store import edits, layout
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
-from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
-                                 read_json, target_of_pending)
+from kbtui.store.storage import (
+    LockedJSONStorage,
+    Signature,
+    cleanup_temp_files,
+    parse_json,
+    read_bytes,
+    read_json,
+    target_of_pending,
+)
 from kbtui.store.txn import commit
 
 Record = dict[str, Any]
@@ -70,7 +77,7 @@ class ChildStore:
 
     # -- opening and reading -------------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path, load: bool = True) -> "ChildStore":
+    def open(cls, root: Path, load: bool = True) -> ChildStore:
         """Open (creating the layout if missing) and load every shard into memory. With ``load=False`` the
         shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads)."""
         root = Path(root)

@@ -17,8 +17,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypedDict
+from typing import Any, TypedDict
 
 import orjson
 

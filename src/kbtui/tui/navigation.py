@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
@@ -42,7 +43,7 @@ class DashboardPanel:
 
     id: str
     title: str
-    render: Callable[["Workspace", dt.date], Any]
+    render: Callable[[Workspace, dt.date], Any]
     order: int = 100
 
 
@@ -63,17 +64,17 @@ class Command:
 
 def core_items() -> list[NavItem]:
     from kbtui.tui.screens.audit import AuditScreen
+    from kbtui.tui.screens.checking import CheckingScreen
     from kbtui.tui.screens.children import ChildrenScreen
     from kbtui.tui.screens.dashboard import DashboardScreen
     from kbtui.tui.screens.exporting import ExportScreen
     from kbtui.tui.screens.importing import ImportScreen
     from kbtui.tui.screens.ledger_import import LedgerImportScreen
     from kbtui.tui.screens.operators import OperatorsScreen
-    from kbtui.tui.screens.visits import VisitScreen
-    from kbtui.tui.screens.tasks import TasksScreen
     from kbtui.tui.screens.people import PeopleScreen
-    from kbtui.tui.screens.checking import CheckingScreen
     from kbtui.tui.screens.spotcheck import SpotcheckScreen
+    from kbtui.tui.screens.tasks import TasksScreen
+    from kbtui.tui.screens.visits import VisitScreen
 
     return [
         NavItem("dashboard", "总览", "f2", DashboardScreen, "工作进度、阶段截止日、各村进度"),

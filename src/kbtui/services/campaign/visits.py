@@ -8,7 +8,8 @@ journal keeps who changed what. It also stores the visit's evidence (services.ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain import status as st
 from kbtui.domain.checking import after_new_finding
@@ -26,6 +27,7 @@ COMMON_FINDINGS: tuple[str, ...] = (
     "户籍迁出",
 )
 from kbtui.services.access.operators import OperatorsError, load_operators
+
 HOW = ("入户", "电话", "学校核实", "其他")
 
 

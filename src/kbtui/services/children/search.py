@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # Pinyin is only ever asked for single characters: pypinyin's phrase dictionary (~46 MB once loaded, read
 # at import) changes nothing for those (checked for all 41,923 characters of its table), so skip loading it.

@@ -31,8 +31,8 @@ from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import span_of
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import normalize_text
-from kbtui.services.escalation import absences, cases
 from kbtui.services.access import gate
+from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 
 SOURCE = "考勤表"

@@ -16,24 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.bulk import gc_paused
 from kbtui.domain import labels as L
-from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows
+from kbtui.domain import roles as R
+from kbtui.excel import DEFAULT_HEADERS, ExcelReadError, MissingColumnsError, Row, Table, read_rows, write_rejects
 from kbtui.excel.headers import build_lookup, match_header
 from kbtui.excel.reader import one_line
-from kbtui.excel import write_rejects
-from kbtui.domain import roles as R
+from kbtui.registry import Registry
 from kbtui.services.access import access, backup
 from kbtui.services.access.gate import require
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.intake import sources as src
 from kbtui.services.intake.import_check import Canon, Checked, Issue, check_rows
 from kbtui.services.intake.merge import SOURCES_KEY, Merger
-from kbtui.registry import Registry
 from kbtui.store.journal import make_entry
 
 Progress = Callable[[str, int, int], None]

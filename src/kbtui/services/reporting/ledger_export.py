@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from kbtui.domain.checking import CheckingError, checked_at_least
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.excel import FormSheet, write_form
 from kbtui.oserrors import os_error_reason
@@ -14,7 +16,6 @@ from kbtui.services.access import access
 from kbtui.services.reporting.ledger_catalog import LedgerError, get_ledger, village_records
 from kbtui.services.reporting.ledger_marker import MARKER, MARKER_SHEET, marker_rows
 from kbtui.store.journal import now_ts
-from kbtui.domain.checking import CheckingError, checked_at_least
 
 Progress = Callable[[int, int | None], None]
 

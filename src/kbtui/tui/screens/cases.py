@@ -25,8 +25,8 @@ from kbtui.services.escalation import escalation as escalation_service
 from kbtui.services.lookup import EscalationError
 from kbtui.store import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import Static
 

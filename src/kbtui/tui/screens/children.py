@@ -12,14 +12,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.access.access import can_see_full
 from kbtui.services.children.child_list import ChildList, Filters, ListColumn, fit_columns
 from kbtui.tui.screens.dialogs import PickerScreen
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
-from kbtui.tui.textual_words import AppHeader
 
 FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
                  "key_group": "重点群体", "ledger": "台账"}
