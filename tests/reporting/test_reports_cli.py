@@ -134,11 +134,12 @@ def test_statistics_table_matches_the_ledgers_it_summarises(demo_dir: Path):
             continue
         here = [r for r in records if (r.get("village") or "（未填）") == village]
 
-        def members(lid, test=lambda r: True):
+        def members(lid, test=lambda r: True, here=here):
             return sum(1 for r in ledgers[lid].members(here, ctx) if ctx.classify(r).in_campaign and test(r))
 
         assert values["cohort"] == members("school-age")
-        registered = lambda category: (lambda r: ledgers["shuangcheng-register"].columns[0].value(r, ctx) == category)
+        def registered(category):
+            return lambda record: ledgers["shuangcheng-register"].columns[0].value(record, ctx) == category
         assert values["studying"] == members("in-school-local") + members("in-school-nonlocal") + \
             members("shuangcheng-register", registered("区域内就读无学籍")) + \
             members("shuangcheng-register", registered("省内外就读无学籍"))

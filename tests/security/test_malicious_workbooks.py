@@ -160,7 +160,7 @@ def test_a_part_larger_than_declared_is_a_broken_file(data, tmp_path):
     '<row r="3"><c r="xfd1048576" t="inlineStr"><is><t>x</t></is></c></row>',           # lower case
     '<row r="3"><c s="0" r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>',     # r not first
     "<row r=\"3\"><c r='XFD1048576' t=\"inlineStr\"><is><t>x</t></is></c></row>",       # single quotes
-    '<row r="3"><x:c xmlns:x="%s" r="XFD1048576" t="inlineStr"><is><t>x</t></is></x:c></row>' % MAIN,
+    f'<row r="3"><x:c xmlns:x="{MAIN}" r="XFD1048576" t="inlineStr"><is><t>x</t></is></x:c></row>',
     # no positions: 201 cells one after the other, then 100,000 rows counted by calamine
     "<row>" + '<c t="inlineStr"><is><t>x</t></is></c>' * 201 + "</row>" + "<row/>" * 100_000
     + '<row><c t="inlineStr"><is><t>x</t></is></c></row>',

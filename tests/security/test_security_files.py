@@ -16,7 +16,7 @@ from tests.conftest import run_cli
 
 
 def test_a_new_data_folder_is_private(empty_workspace_dir: Path):
-    for here, dirs, files in os.walk(empty_workspace_dir):
+    for here, _dirs, files in os.walk(empty_workspace_dir):
         assert stat.S_IMODE(os.stat(here).st_mode) == 0o700, here
         for name in files:
             assert stat.S_IMODE(os.stat(Path(here) / name).st_mode) == 0o600, name

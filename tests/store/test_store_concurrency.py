@@ -60,7 +60,7 @@ def test_two_processes_no_lost_write(tmp_path: Path):
     results = run_together(procs, timeout=120)
 
     final = ChildStore.open(root)
-    for me, rid in own.items():
+    for rid in own.values():
         assert final.get(rid)["count"] == EDITS // 2 == final.get(rid)["_v"] - 1
     total_shared = 0
     for rid in SHARED:

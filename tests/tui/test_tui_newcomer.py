@@ -52,7 +52,7 @@ async def test_the_footer_shows_help_palette_and_quit_first_and_the_screens_in_f
         assert line.split()[:3] == ["F1帮助", "^p命令", "q退出"], line
         keys = [int(n) for n in re.findall(r"F(\d)\S", line) if n != "1"]
         assert keys == sorted(keys) and {8, 9} <= set(keys), line           # F8 before F9, both shown
-        for screen_id in app.nav:
+        for screen_id, _item in app.nav.items():
             app.action_open_screen(screen_id)
             await settle(app, pilot)
             line = footer(app)
@@ -227,7 +227,7 @@ async def test_the_palette_and_textuals_own_words_are_chinese(tui_data):
     app = make_app(tui_data)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
-        for screen_id in app.nav:
+        for screen_id, _item in app.nav.items():
             app.action_open_screen(screen_id)
             await settle(app, pilot)
             titles = [c.title for c in app.get_system_commands(app.screen)]
@@ -269,7 +269,7 @@ async def test_every_screen_is_titled_by_itself(tui_data):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         campaign = app.workspace.profile.title
-        for screen_id, item in app.nav.items():
+        for screen_id, _item in app.nav.items():
             app.action_open_screen(screen_id)
             await settle(app, pilot)
             title = screen_text(app).splitlines()[0]

@@ -152,7 +152,7 @@ class FastRows:
             elif value is None:
                 add(f'<c r="{letter}{r}{plain}n" />')
             elif cls is int:
-                add(f'<c r="{letter}{r}{plain}n"><v>{"%.16g" % value}</v></c>')
+                add(f'<c r="{letter}{r}{plain}n"><v>{value:.16g}</v></c>')
             else:
                 return None
         add("</row>")

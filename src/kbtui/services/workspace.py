@@ -23,6 +23,7 @@ from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
 from kbtui.services.access import operators
 from kbtui.services.access.scope import ScopedStore
+from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
 from kbtui.store import ChildStore, layout
 from kbtui.store.owner import user_name
@@ -164,7 +165,6 @@ TUI_HOOKS: tuple[RegistryHook, ...] = (
     RegistryHook("kbtui_register_list_columns", "名单列"),
     RegistryHook("kbtui_register_commands", "命令"),
 )
-from kbtui.services.campaign.campaigns import current_campaign
 
 
 def fill_registries(host: PluginHost) -> None:

@@ -19,12 +19,12 @@ the store works the changes out under the lock, on the record as it is now, in t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 from kbtui.store.errors import StaleEditError, stale_message
 
 Record = dict[str, Any]
-Changes = Union[Record, Callable[[Any], Record | None]]
+Changes = Record | Callable[[Any], Record | None]
 
 
 def is_field(key: str) -> bool:

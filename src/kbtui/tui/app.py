@@ -21,10 +21,10 @@ from kbtui.store import StoreError
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import shown_str
 from kbtui.tui.widgets.virtual_table import VirtualTable
 
 FIRST_SCREEN = "dashboard"     # shown while the children are read (it needs none to draw its frame)
-from kbtui.tui.widgets.shown import shown_str
 
 
 class KbtuiApp(App):

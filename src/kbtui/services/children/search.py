@@ -21,7 +21,7 @@ finally:
     if not _had_no_phrases:
         del os.environ[_NO_PHRASES]
 
-from kbtui.domain.child import Record
+from kbtui.domain.child import Record  # noqa: E402 - after pypinyin, imported with the variable set
 
 _char_cache: dict[str, str] = {}
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
