@@ -26,7 +26,7 @@ class LedgerContext:
         self.profile = profile
         self.today = today or dt.date.today()
         self.extra = extra or {}          # services may pass more (e.g. cases, placements) by name
-        self._cache: dict[str, Classification] = {}
+        self._cache: dict[str | int, Classification] = {}     # by ID number, else id() of the record
 
     def collection(self, name: str) -> list[dict]:
         """The documents of a store collection that a ledger's sheet asked for (``SheetSpec.collections``),

@@ -186,7 +186,7 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
 
     # Education line: the class teacher of the child's class, else the covering school's teachers.
     edu_people = [p for p in people if p.get("role") in EDU_FIELD_ROLES + EDU_FALLBACK_ROLES]
-    class_teacher: dict[tuple[str, str], Person] = {}
+    class_teacher: dict[tuple[str | None, str], Person] = {}     # (school, class) -> 班主任
     for person in edu_people:
         if person.get("role") == "班主任":
             for label in person.get("covers") or ():
