@@ -100,6 +100,11 @@ FORMS: dict[str, Form] = {
     # forms on their own screens
     "export-path": Form("export", ("tab", "tab", "tab", *typing("/tmp/台账.xlsx")), "/tmp/台账.xlsx", dialog=False),
     "import-path": Form("import", ("tab", *typing("/tmp/户籍.xlsx")), "/tmp/户籍.xlsx", dialog=False),
+    "import-school": Form("import", ("tab", "tab", *typing("双山小学")), "双山小学", dialog=False),
+    "ledger-import-path": Form("ledger-import", ("ctrl+u", *typing("/tmp/已填台账.xlsx")), "/tmp/已填台账.xlsx",
+                               dialog=False),
+    "report-path": Form("reports", ("tab", "tab", "tab", "tab", *typing("/tmp/统计表.xlsx")), "/tmp/统计表.xlsx",
+                        dialog=False),
     "audit-filter": Form("audit", ("slash", *typing("tester")), "tester", dialog=False, snapshot=False),
 }
 
