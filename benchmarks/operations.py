@@ -58,8 +58,8 @@ def single_file_copy(source: Path, target: Path) -> None:
 
 def open_tasks(data: Path, count: int, skip: int = 0) -> list[str]:
     """ID numbers of children with an open visit task (the same ones in both layouts: read the records)."""
-    from kbtui.services.workspace import Workspace
     from kbtui.services.campaign import tasks
+    from kbtui.services.workspace import Workspace
 
     ws = Workspace.open(data)
     ids = sorted(d["id_number"] for d in ws.store.collection(tasks.TASKS).find(state=tasks.OPEN, kind=tasks.VISIT))

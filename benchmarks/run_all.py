@@ -20,7 +20,7 @@ Merges their keys, adds ``rss_mb`` and ``targets_met``; prints one JSON object.
 
 ``--scaling`` does the same at 1,000, 10,000 and 100,000 children (or ``--sizes``) and prints one JSON object
 with each run and, per figure, how it grows (ratio per tenfold). ``--big-import-mb 50`` also imports the
-big police list of ``tests/test_fuzz_import.py`` (long free-text cells, some broken IDs) of that size.
+big police list of ``tests/intake/test_fuzz_import.py`` (long free-text cells, some broken IDs) of that size.
 """
 from __future__ import annotations
 
@@ -90,8 +90,8 @@ def run_tui(children: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="kbtui-bench-all-"))
     try:
         data = tmp / "data"
-        from kbtui.services.demo import make_children  # the data ``kbtui demo --children N`` makes
         from kbtui.profiles import find_profile, load_profile
+        from kbtui.services.demo import make_children  # the data ``kbtui demo --children N`` makes
         from kbtui.services.workspace import Workspace
 
         t = time.perf_counter()
@@ -118,8 +118,8 @@ def run_script(script: str, *args: str) -> dict[str, Any]:
 
 
 def run_big_import(megabytes: float) -> dict[str, Any]:
-    from tests.test_fuzz_import import check_big_import, write_big_list
-    from tests.test_import_helpers import init_data
+    from tests.helpers.imports import init_data
+    from tests.intake.test_fuzz_import import check_big_import, write_big_list
 
     tmp = Path(tempfile.mkdtemp(prefix="kbtui-bench-big-"))
     try:

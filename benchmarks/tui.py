@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kbtui.profiles import find_profile, load_profile  # noqa: E402
-from kbtui.services.demo import make_children  # noqa: E402
 from kbtui.services.children.search import SearchIndex  # noqa: E402
+from kbtui.services.demo import make_children  # noqa: E402
 from kbtui.services.workspace import Workspace  # noqa: E402
 
 OPERATOR = "bench"

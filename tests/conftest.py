@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kbtui.cli import cli
-from tests.pg_server import pg_database, pg_server  # noqa: F401  (the PostgreSQL fixtures)
-from tests.store_backends import store_backend  # noqa: F401  (both backends, for the store contract)
+from tests.helpers.access import configure
+from tests.helpers.pg_server import pg_database, pg_server  # noqa: F401  (the PostgreSQL fixtures)
+from tests.helpers.store_backends import store_backend  # noqa: F401  (both backends, for the store contract)
+from tests.helpers.tui import SEED, SMALL
 
 os.environ.setdefault("KBTUI_DISABLE_PLUGINS", "")
 
@@ -47,3 +50,25 @@ def demo_copy(demo_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "demo"
     shutil.copytree(demo_dir, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory) -> Path:
+    """A 300-child demo (seed 7), built once. Tests must not change it: use ``tui_data``."""
+    data = tmp_path_factory.mktemp("tui-demo") / "data"
+    result = run_cli("demo", "--no-tui", "--seed", str(SEED), "--children", str(SMALL), data_dir=data)
+    assert result.exit_code == 0, result.output
+    return data
+
+
+@pytest.fixture
+def tui_data(small_demo: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(small_demo, target)
+    return target
+
+
+@pytest.fixture
+def scoped(tui_data: Path) -> Path:
+    configure(tui_data)
+    return tui_data

@@ -4,8 +4,8 @@ kept on the child record; the 送教记录 sheet reads the ``delivery_sessions``
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.api import disability as d
 from kbtui.api import Column, Ledger, SheetColumn, SheetSpec
+from kbtui.api import disability as d
 
 _BASE = (
     d.record_column("姓名", "name", 8),

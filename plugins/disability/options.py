@@ -3,8 +3,8 @@ and the situations they lead to that the core vocabulary does not have."""
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.api import disability as d
 from kbtui.api import Kind, Situation
+from kbtui.api import disability as d
 
 NEW_SITUATIONS = (
     Situation("特教班就读", Kind.STUDYING, description="残疾儿童在普通学校特教班就读"),

@@ -9,8 +9,8 @@ a caller may also pass ``LedgerContext.extra["cases"]`` (``services.escalation.c
 from __future__ import annotations
 
 from kbtui import hookimpl
+from kbtui.api import DROPOUT, RETURNED, SUSPECTED, Ledger
 from kbtui.api import ledger_columns as lc
-from kbtui.api import DROPOUT, Ledger, RETURNED, SUSPECTED
 
 
 def _case(record, ctx) -> dict:

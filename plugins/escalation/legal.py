@@ -5,7 +5,7 @@ within a deadline (责令限期改正通知书); overdue → the justice office 
 (督促监护令); 屡劝不返 → legal liability. Each step produces a printable document.
 """
 from kbtui import hookimpl
-from kbtui.api import Ladder, REFUSAL, Rung, Threshold, Unit
+from kbtui.api import REFUSAL, Ladder, Rung, Threshold, Unit
 
 ORDER_DAYS = 15
 

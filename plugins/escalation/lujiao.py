@@ -4,7 +4,7 @@
 领导、教师, 明确劝返责任人, 劝返、关爱和帮扶计划); 经劝返仍不到校或无法联系 → 书面报告教育主管部门.
 """
 from kbtui import hookimpl
-from kbtui.api import DROPOUT, Ladder, Rung, SUSPECTED, Threshold, Unit
+from kbtui.api import DROPOUT, SUSPECTED, Ladder, Rung, Threshold, Unit
 
 LADDER = Ladder(
     id="lujiao",

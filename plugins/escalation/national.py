@@ -1,7 +1,7 @@
 """National practice: 疑似辍学 after more than a week (5 school days) without valid reason, 辍学 after
 more than a month."""
 from kbtui import hookimpl
-from kbtui.api import DROPOUT, Ladder, Rung, SUSPECTED, Threshold, Unit
+from kbtui.api import DROPOUT, SUSPECTED, Ladder, Rung, Threshold, Unit
 
 LADDER = Ladder(
     id="national",

@@ -6,7 +6,7 @@
 persuader": this plugin marks 疑似辍学 at one month and 辍学 at 45 days; a county plugin may change it.
 """
 from kbtui import hookimpl
-from kbtui.api import DROPOUT, Ladder, Rung, SUSPECTED, Threshold, Unit
+from kbtui.api import DROPOUT, SUSPECTED, Ladder, Rung, Threshold, Unit
 
 LADDER = Ladder(
     id="shuangcheng",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from kbtui import api
-from kbtui.api import ledger_columns as lc
 from kbtui.api import LedgerContext, Record, birth_date
+from kbtui.api import ledger_columns as lc
 
 #: A situation this plugin family registers (山亭 hidden dropout tracking; 双城 category 8).
 VOCATIONAL = "职业学校就读"

@@ -9,8 +9,8 @@ all three: ``[ledgers] enabled = ["school-age", "suspected-dropout", "dropout"]`
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.api import ledger_columns as lc
 from kbtui.api import Ledger
+from kbtui.api import ledger_columns as lc
 from kbtui_plugins.ledgers import _columns as cols
 
 SCHOOL_AGE = Ledger(

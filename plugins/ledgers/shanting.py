@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 
 from kbtui import hookimpl
-from kbtui.api import ledger_columns as lc
 from kbtui.api import (
     DROPOUT_REASONS,
     Kind,
@@ -31,6 +30,7 @@ from kbtui.api import (
     rate,
     total_of,
 )
+from kbtui.api import ledger_columns as lc
 from kbtui_plugins.ledgers import _columns as cols
 
 PREFIX = "{township}{year}年"

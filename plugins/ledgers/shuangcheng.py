@@ -10,8 +10,8 @@ The 免予入学 roster is the disability plugin's ``exemption-roster``.
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.api import ledger_columns as lc
 from kbtui.api import Ledger
+from kbtui.api import ledger_columns as lc
 from kbtui_plugins.ledgers import _columns as cols
 
 PREFIX = "{township}{year}年"

@@ -13,8 +13,8 @@ Titles use the profile's township, year, ``[campaign] term_name`` (秋期) and `
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.api import ledger_columns as lc
 from kbtui.api import Ledger
+from kbtui.api import ledger_columns as lc
 
 PREFIX = "{township}{year}年{term}义务教育阶段"
 

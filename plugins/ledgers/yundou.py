@@ -14,8 +14,8 @@ with ``Report.but``, the way a county derives its own.
 from __future__ import annotations
 
 from kbtui import api, hookimpl
-from kbtui.api import ledger_columns as lc
 from kbtui.api import Ledger
+from kbtui.api import ledger_columns as lc
 from kbtui_plugins.ledgers import _columns as cols
 from kbtui_plugins.ledgers.statistics import STATISTICS, responsibility_sections, statistics_columns
 

@@ -19,21 +19,52 @@ from kbtui.domain import disability, ledger_columns
 from kbtui.domain.calendar import to_date
 from kbtui.domain.child import Record, age_on_cutoff, birth_date
 from kbtui.domain.classify import Classification
+from kbtui.domain.disability import (
+    CANNOT_LEARN,
+    PlacementOption,
+    Requirement,
+    RuleInput,
+    needs_assessment,
+    needs_conclusion,
+    needs_disability,
+    needs_evidence,
+    needs_field,
+    needs_student_no,
+)
 from kbtui.domain.disability_info import is_disabled
 from kbtui.domain.escalation import (
-    DROPOUT, FINDING, REFUSAL, RETURNED, SUSPECTED, Episode, Ladder, Rung, Threshold, Unit,
+    DROPOUT,
+    FINDING,
+    REFUSAL,
+    RETURNED,
+    SUSPECTED,
+    Episode,
+    Ladder,
+    Rung,
+    Threshold,
+    Unit,
 )
 from kbtui.domain.ledger import Column, Ledger, LedgerContext, SheetColumn, SheetSpec, field_column
-from kbtui.domain.disability import (
-    CANNOT_LEARN, PlacementOption, Requirement, RuleInput, needs_assessment, needs_conclusion,
-    needs_disability, needs_evidence, needs_field, needs_student_no,
-)
 from kbtui.domain.report import (
-    Report, ReportColumn, ReportContext, ReportError, by_field, by_school, by_village, count, rate, total_of,
+    Report,
+    ReportColumn,
+    ReportContext,
+    ReportError,
+    by_field,
+    by_school,
+    by_village,
+    count,
+    rate,
+    total_of,
 )
 from kbtui.domain.risk import ChildFacts, Hit, RiskContext, RiskFactor, band_points, cn_date, words_in
 from kbtui.domain.status import (
-    DROPOUT_REASONS, OUTSIDE_COHORT, PENDING_VISIT, Kind, Situation, StatusRegistry,
+    DROPOUT_REASONS,
+    OUTSIDE_COHORT,
+    PENDING_VISIT,
+    Kind,
+    Situation,
+    StatusRegistry,
 )
 from kbtui.excel.cells import Formula
 from kbtui.registry import DuplicateError, Registry

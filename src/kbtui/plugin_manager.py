@@ -15,11 +15,12 @@ import pkgutil
 import stat
 import sys
 import traceback
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
-from typing import Any, Callable, Generator
+from typing import Any
 
 import pluggy
 

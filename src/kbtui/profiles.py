@@ -25,7 +25,7 @@ from kbtui.domain.home_delivery import FrequencyRule
 from kbtui.domain.responsibility import Rules
 from kbtui.domain.risk import DEFAULT_LEVELS, RiskError
 from kbtui.domain.risk import parse_section as parse_risk_section
-from kbtui.user_paths import input_problem   # a file the operator names: theirs to hand over
+from kbtui.user_paths import input_problem  # a file the operator names: theirs to hand over
 
 
 class ProfileError(ValueError):
@@ -109,7 +109,7 @@ class Profile:
     def campaign_id(self) -> str:
         return str(self.data.get("campaign", {}).get("id") or f"{self.year}")
 
-    def for_year(self, year: int, title: str | None = None) -> "Profile":
+    def for_year(self, year: int, title: str | None = None) -> Profile:
         """The same locality and rules for a campaign of another year (ages counted on that year's cutoff)."""
         campaign = {**self.data.get("campaign", {}), "year": year}
         if title:
@@ -269,7 +269,7 @@ class _Sections:
     def checking_roles(self) -> dict[str, tuple[str, ...]]:
         roles = self.table("checking.roles", self.table("checking"), "roles")
         result = {}
-        for level, names in roles.items():
+        for level in roles:
             try:
                 key = normalize_level(level)
             except CheckingError as err:

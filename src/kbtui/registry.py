@@ -1,7 +1,8 @@
 """Registries that hooks fill: named items, a duplicate name refused with a clear Chinese message."""
 from __future__ import annotations
 
-from typing import Generic, Iterator, Mapping, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

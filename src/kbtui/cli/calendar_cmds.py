@@ -7,8 +7,8 @@ import click
 
 from kbtui.cli.common import cli, print_json, with_workspace
 from kbtui.cli.escalation_cmds import DATE, escalation_errors
-from kbtui.services.escalation import absences as absence_service
 from kbtui.services import school_calendar as sc
+from kbtui.services.escalation import absences as absence_service
 from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
 

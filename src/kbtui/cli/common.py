@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -18,9 +19,9 @@ from kbtui.domain.controls import escape_controls  # noqa: E402
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
 from kbtui.oserrors import os_error_reason  # noqa: E402
 from kbtui.profiles import ProfileError  # noqa: E402
-from kbtui.services.intake import child_ids  # noqa: E402
 from kbtui.services.access import disclosure  # noqa: E402
 from kbtui.services.access.disclosure import Presenter  # noqa: E402
+from kbtui.services.intake import child_ids  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
 from kbtui.store import StoreError  # noqa: E402
 from kbtui.user_paths import PEOPLE_FOLDERS, input_problem  # noqa: E402

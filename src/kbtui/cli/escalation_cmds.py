@@ -11,8 +11,7 @@ from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.services.escalation import absences as absence_service
-from kbtui.services.escalation import attendance_sheets
-from kbtui.services.escalation import case_forms
+from kbtui.services.escalation import attendance_sheets, case_forms
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service
 from kbtui.services.lookup import EscalationError
@@ -205,11 +204,11 @@ def escalation_ladders(workspace: Workspace, as_json) -> None:
     """列出本配置使用的劝返流程及每一步的门槛、责任人和处置。"""
     with escalation_errors():
         ladders = escalation_service.profile_ladders(workspace)
-    data = [{"id": l.id, "title": l.title, "trigger": l.trigger,
+    data = [{"id": ladder.id, "title": ladder.title, "trigger": ladder.trigger,
              "rungs": [{"id": r.id, "label": r.label, "threshold": r.threshold.label, "role": r.role,
                         "action": r.action, "deadline_days": r.deadline_days, "on_fail": r.on_fail,
                         "marks": r.marks, "opens_case": r.opens_case, "document": r.document}
-                       for r in l.rungs]} for l in ladders]
+                       for r in ladder.rungs]} for ladder in ladders]
     if as_json:
         print_json(data)
         return

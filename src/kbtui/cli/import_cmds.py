@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from kbtui.cli.common import InputFile, LabelledChoice, Settings, cli, print_json, with_workspace
+from kbtui.domain.labels import source_label
 from kbtui.excel.errors import ExcelReadError
 from kbtui.services.intake.importer import ImportFailed, ImportResult, prepare_import
-from kbtui.domain.labels import source_label
 from kbtui.services.intake.sources import STOCK_SOURCES
 from kbtui.services.workspace import Workspace, is_data_folder
 

@@ -5,8 +5,8 @@ import click
 
 from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn, with_workspace
 from kbtui.plugin_manager import PluginHost
-from kbtui.services.intake.checks import run_checks
 from kbtui.services.children.stats import campaign_stats
+from kbtui.services.intake.checks import run_checks
 from kbtui.services.workspace import Workspace, fill_registries, is_data_folder
 
 

@@ -10,11 +10,11 @@ from kbtui.cli.common import cli, print_json, with_workspace
 from kbtui.cli.escalation_cmds import DATE
 from kbtui.domain.normalize import NormalizeError
 from kbtui.domain.risk import RiskError
+from kbtui.services.lookup import EscalationError
 from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_export as export_service
 from kbtui.services.risk import risk_trend as trend_service
 from kbtui.services.risk import risk_work as work_service
-from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
 
 

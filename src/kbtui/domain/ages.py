@@ -19,7 +19,7 @@ class Cutoff:
         return dt.date(self.year, self.month, self.day)
 
     @classmethod
-    def parse(cls, year: int, text: str = "08-31") -> "Cutoff":
+    def parse(cls, year: int, text: str = "08-31") -> Cutoff:
         month, day = (int(part) for part in text.split("-"))
         dt.date(year, month, day)  # raises on an impossible day
         return cls(year, month, day)

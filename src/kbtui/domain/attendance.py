@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from kbtui.domain.calendar import SchoolCalendar
 

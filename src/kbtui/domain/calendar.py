@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 # How far ahead we look for a school day when no term bounds the calendar.
 HORIZON_DAYS = 800
@@ -98,7 +99,7 @@ class SchoolCalendar:
     use_national: bool = True                        # ``[calendar] national = false`` turns it off
 
     @classmethod
-    def from_section(cls, section: dict[str, Any]) -> "SchoolCalendar":
+    def from_section(cls, section: dict[str, Any]) -> SchoolCalendar:
         """The profile's own lists (no national data yet: ``with_national`` adds them)."""
         terms: list[tuple[dt.date, dt.date]] = []
         raw_terms = section.get("terms")
@@ -128,7 +129,7 @@ class SchoolCalendar:
         return cls(tuple(sorted(terms)), holidays, workdays, tuple(breaks), use_national=national)
 
     @classmethod
-    def from_profile(cls, profile: Any) -> "SchoolCalendar":
+    def from_profile(cls, profile: Any) -> SchoolCalendar:
         return profile.settings.calendar.school
 
     # -- single days ---------------------------------------------------------------------------
@@ -177,7 +178,7 @@ class SchoolCalendar:
             return sorted({y for start, end in self.terms for y in range(start.year, end.year + 1)})
         return [fallback, fallback + 1] if fallback is not None else []
 
-    def with_national(self, national: NationalDays | None) -> "SchoolCalendar":
+    def with_national(self, national: NationalDays | None) -> SchoolCalendar:
         return replace(self, national=national) if self.use_national else self
 
     def listed_years(self) -> set[int]:

@@ -7,9 +7,9 @@ unless the profile gives one such as 18:00).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
-
+from typing import Any
 
 DONE = "done"           # deadline passed
 CURRENT = "current"     # the earliest phase whose deadline has not passed
@@ -66,7 +66,7 @@ class Campaign:
         }
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> "Campaign":
+    def from_doc(cls, doc: dict[str, Any]) -> Campaign:
         known = {"key", "title", "year", "visit_phase", "phases"}
         return cls(
             id=str(doc["key"]), title=str(doc.get("title") or doc["key"]), year=int(doc.get("year") or 0),

@@ -8,8 +8,9 @@ State on the child record (per campaign):
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 Record = dict[str, Any]
 

@@ -7,9 +7,8 @@ gets the deferral check. A recorded finding always wins.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, age_on_cutoff, birth_date

@@ -2,12 +2,12 @@
 (registered by plugins) with the rules and evidence each one requires."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from kbtui.domain.child import Record
 from kbtui.domain.disability_info import DisabilityError, Doc
-
 
 # --- the expert committee's assessment -------------------------------------------------------------
 CAN_LEARN_ORDINARY = "能在普通学校学习"
@@ -63,7 +63,7 @@ class Assessment:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> "Assessment":
+    def from_doc(cls, doc: Mapping[str, Any]) -> Assessment:
         return cls(doc.get("id_number", ""), doc.get("date", ""), tuple(doc.get("members") or ()),
                    doc.get("conclusion", ""), doc.get("recommend", ""), doc.get("review_date") or "",
                    doc.get("note") or "", doc.get("key", ""))
@@ -95,7 +95,7 @@ class RuleInput:
     child: Record
     placement: Doc                    # the placement being decided (fields, evidence, option)
     assessment: Doc | None            # the child's latest assessment, if any
-    option: "PlacementOption"
+    option: PlacementOption
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from kbtui.domain.calendar import SchoolCalendar, add_months, to_date
 
@@ -123,7 +124,7 @@ class Ladder:
     def has_rung(self, rung_id: str) -> bool:
         return any(r.id == rung_id for r in self.rungs)
 
-    def with_rung(self, rung: Rung, after: str | None = None) -> "Ladder":
+    def with_rung(self, rung: Rung, after: str | None = None) -> Ladder:
         """A copy with ``rung`` replacing the rung of the same id, or inserted (after ``after``, or last)."""
         rungs = list(self.rungs)
         for i, old in enumerate(rungs):
@@ -134,11 +135,11 @@ class Ladder:
         rungs.insert(index, rung)
         return dataclasses.replace(self, rungs=tuple(rungs))
 
-    def without_rung(self, rung_id: str) -> "Ladder":
+    def without_rung(self, rung_id: str) -> Ladder:
         self.rung(rung_id)
         return dataclasses.replace(self, rungs=tuple(r for r in self.rungs if r.id != rung_id))
 
-    def reached(self, episode: "Episode") -> list["Reached"]:
+    def reached(self, episode: Episode) -> list[Reached]:
         """Every rung the episode reaches (possibly after today), in date then ladder order."""
         found = []
         for order, rung in enumerate(self.rungs):
@@ -147,7 +148,7 @@ class Ladder:
                 found.append(Reached(self, rung, day, order))
         return sorted(found, key=lambda r: (r.date, r.order))
 
-    def reached_by(self, episode: "Episode", on: dt.date) -> list["Reached"]:
+    def reached_by(self, episode: Episode, on: dt.date) -> list[Reached]:
         return [r for r in self.reached(episode) if r.date <= on]
 
 

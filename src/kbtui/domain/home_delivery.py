@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from kbtui.domain.disability_info import DisabilityError
 
@@ -23,7 +24,7 @@ class FrequencyRule:
     per_term_hours: int = 0
 
     @classmethod
-    def from_profile(cls, section: Mapping[str, Any]) -> "FrequencyRule | None":
+    def from_profile(cls, section: Mapping[str, Any]) -> FrequencyRule | None:
         """From ``[disability] home_delivery = { per_week = 2, periods = 3, per_term_hours = … }``."""
         raw = section.get("home_delivery")
         if not isinstance(raw, Mapping):
@@ -55,7 +56,7 @@ class Calendar:
     holidays: frozenset[dt.date] = frozenset()
 
     @classmethod
-    def from_profile(cls, section: Mapping[str, Any]) -> "Calendar":
+    def from_profile(cls, section: Mapping[str, Any]) -> Calendar:
         raw_terms = list(section.get("terms") or [])
         if section.get("term"):
             raw_terms.append(section["term"])

@@ -6,11 +6,10 @@ a stock ledger with ``dataclasses.replace`` and a few changed columns.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.child import Record, display
 from kbtui.domain.classify import Classification, classify
@@ -27,7 +26,7 @@ class LedgerContext:
         self.profile = profile
         self.today = today or dt.date.today()
         self.extra = extra or {}          # services may pass more (e.g. cases, placements) by name
-        self._cache: dict[str, Classification] = {}
+        self._cache: dict[str | int, Classification] = {}     # by ID number, else id() of the record
 
     def collection(self, name: str) -> list[dict]:
         """The documents of a store collection that a ledger's sheet asked for (``SheetSpec.collections``),

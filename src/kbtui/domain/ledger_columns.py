@@ -15,8 +15,9 @@ Example (a county variant of a stock ledger)::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.domain import normalize as nz
 from kbtui.domain import status as st

@@ -10,7 +10,8 @@ table, :data:`FIELD_KINDS` (a field key → its kind); exports mask their column
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kbtui.domain.idcard import mask_id
 

@@ -161,11 +161,13 @@ def parse_date(value: object) -> dt.date:
     text = _nfkc(str(value)).strip().rstrip(".。")
     m = _DATE_YMD.fullmatch(text)
     if m:
-        return _make_date(*m.groups(), shown)
+        year, month, day = m.groups()
+        return _make_date(year, month, day, shown)
     compact = _WS.sub("", text)
     m = _DIGITS8.fullmatch(compact)
     if m:
-        return _make_date(*m.groups(), shown)
+        year, month, day = m.groups()
+        return _make_date(year, month, day, shown)
     if _SERIAL_TEXT.fullmatch(compact):
         return excel_serial_to_date(float(compact))
     if _DATE_YM.fullmatch(text):

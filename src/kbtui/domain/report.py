@@ -19,13 +19,12 @@ Pure domain code: no openpyxl, no Textual, no store.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.child import Record
 from kbtui.domain.ledger import Ledger, LedgerContext
@@ -317,7 +316,7 @@ class Report:
         return out
 
     # --- deriving variants -------------------------------------------------------------------
-    def but(self, **changes: Any) -> "Report":
+    def but(self, **changes: Any) -> Report:
         """A copy with some fields changed (``dataclasses.replace``). A new ``group_by`` without new
         ``groups`` drops the fixed rows (the profile's villages) and the ``sections``: rows are then the
         groups found."""
@@ -326,7 +325,7 @@ class Report:
             changes.setdefault("sections", None)
         return dataclasses.replace(self, **changes)
 
-    def renamed(self, headers: dict[str, str]) -> "Report":
+    def renamed(self, headers: dict[str, str]) -> Report:
         """A copy whose columns (by header or key) have new headers; the row label too (by its header)."""
         base = self
 
@@ -336,7 +335,7 @@ class Report:
         return dataclasses.replace(self, columns=columns,
                                    label_header=headers.get(self.label_header, self.label_header))
 
-    def with_columns(self, *added: ReportColumn, after: str | None = None) -> "Report":
+    def with_columns(self, *added: ReportColumn, after: str | None = None) -> Report:
         """A copy with more columns, at the end or after the column with key (or header) ``after``."""
         base = self
 
@@ -351,7 +350,7 @@ class Report:
             return tuple(current[:at] + list(added) + current[at:])
         return dataclasses.replace(self, columns=columns)
 
-    def without_columns(self, *keys: str) -> "Report":
+    def without_columns(self, *keys: str) -> Report:
         """A copy without the columns with these keys (or headers)."""
         base = self
 

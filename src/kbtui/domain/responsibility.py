@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 Record = dict[str, Any]
 Person = dict[str, Any]
@@ -129,7 +130,7 @@ class Rules:
     model: str = ""
 
     @classmethod
-    def from_section(cls, section: Mapping[str, Any]) -> "Rules":
+    def from_section(cls, section: Mapping[str, Any]) -> Rules:
         mapping = {k: list(v) for k, v in section.items() if isinstance(v, list)}
         return cls(mapping, str(section.get("model", "")))
 
@@ -185,7 +186,7 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
 
     # Education line: the class teacher of the child's class, else the covering school's teachers.
     edu_people = [p for p in people if p.get("role") in EDU_FIELD_ROLES + EDU_FALLBACK_ROLES]
-    class_teacher: dict[tuple[str, str], Person] = {}
+    class_teacher: dict[tuple[str | None, str], Person] = {}     # (school, class) -> 班主任
     for person in edu_people:
         if person.get("role") == "班主任":
             for label in person.get("covers") or ():

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from kbtui.domain.calendar import SchoolCalendar, to_date
 from kbtui.domain.escalation import RETURNED, Episode, Span, episodes
@@ -49,7 +50,7 @@ class Hit:
 class RiskFactor:
     id: str
     label: str                                  # Chinese, e.g. "出勤率"
-    evaluate: Callable[["ChildFacts", Mapping[str, Any]], Hit | None]
+    evaluate: Callable[[ChildFacts, Mapping[str, Any]], Hit | None]
     params: Mapping[str, Any] = field(default_factory=dict)     # defaults; "weight" is added when missing
     description: str = ""                       # how it scores (Chinese; shown by ``kbtui risk factors``)
     source: str = ""                            # where the rule comes from (seed, practice)
@@ -86,14 +87,14 @@ class RiskSettings:
         return None
 
     @classmethod
-    def parse(cls, section: Mapping[str, Any], factors: Mapping[str, RiskFactor]) -> "RiskSettings":
+    def parse(cls, section: Mapping[str, Any], factors: Mapping[str, RiskFactor]) -> RiskSettings:
         """Settings from the profile's ``[risk]`` over the registered factors' defaults."""
         levels, given = parse_section(section)
         return cls.of(levels, given, factors)
 
     @classmethod
     def of(cls, levels: tuple[tuple[str, int], ...], given: Mapping[str, Any],
-           factors: Mapping[str, RiskFactor]) -> "RiskSettings":
+           factors: Mapping[str, RiskFactor]) -> RiskSettings:
         """Settings from levels and factor tables already read (``parse_section``) over the registered
         factors' defaults; a table for a factor nobody registered is refused."""
         missing = [name for name in given if name not in factors]

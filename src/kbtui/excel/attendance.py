@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from kbtui.excel.headers import build_lookup, header_key
 from kbtui.excel.opening import ExcelReadError, open_source
-from kbtui.excel.reader import apply_merges, cell_text, footer_reason, find_header
+from kbtui.excel.reader import apply_merges, cell_text, find_header, footer_reason
 
 #: Fields of an attendance sheet's header besides the days (header synonyms as for name lists).
 ATTENDANCE_HEADERS: dict[str, list[str]] = {

@@ -32,17 +32,17 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._writer import WorksheetWriter
 
 from kbtui.excel.cells import (
+    BORDER,
     ERROR_CODE_TEXTS,
     ILLEGAL_SEARCH,
-    RISKY_FIRST,
-    BORDER,
     MAX_CELL_CHARS,
+    RISKY_FIRST,
     Formula,
-    plain_text,
-    styled,
     clean_text,
-    safe_cell,
     is_risky,
+    plain_text,
+    safe_cell,
+    styled,
 )
 
 #: With the fast path, write plain data rows as XML text when openpyxl writes through et_xmlfile (tests
@@ -153,7 +153,7 @@ class FastRows:
             elif value is None:
                 add(f'<c r="{letter}{r}{plain}n" />')
             elif cls is int:
-                add(f'<c r="{letter}{r}{plain}n"><v>{"%.16g" % value}</v></c>')
+                add(f'<c r="{letter}{r}{plain}n"><v>{value:.16g}</v></c>')
             else:
                 return None
         add("</row>")

@@ -21,9 +21,10 @@ import posixpath
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from xml.etree import ElementTree
 
 from kbtui.excel.limits import looks_far

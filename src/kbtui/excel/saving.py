@@ -11,8 +11,9 @@ import os
 import stat
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from kbtui import user_paths
 from kbtui.excel.errors import ExcelWriteError
@@ -189,9 +190,9 @@ def _save(wb: Workbook, filename: str) -> None:
     if wb.write_only and not wb.worksheets:
         wb.create_sheet()
     archive = zipfile.ZipFile(filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     try:
-        from openpyxl.writer.excel import ExcelWriter    # heavy: imported where used
+        from openpyxl.writer.excel import ExcelWriter  # heavy: imported where used
 
         ExcelWriter(wb, archive).save()          # writes every part, then closes the archive
     except BaseException:
@@ -211,7 +212,7 @@ _PROPERTY_KEYS = ("creator", "title", "subject", "description", "keywords", "cat
 def set_properties(wb: Workbook, title: str, properties: dict[str, str] | None = None) -> None:
     """The workbook's properties: kbtui as creator, ``title``, then ``properties`` (e.g.
     ``services.access.access.export_properties``: who exported what scope when); unknown keys are ignored."""
-    from kbtui.excel.cells import clean_text     # heavy: imported where used
+    from kbtui.excel.cells import clean_text  # heavy: imported where used
     props = wb.properties
     props.creator = OUR_CREATOR
     props.title = clean_text(title)

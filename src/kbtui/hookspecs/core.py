@@ -13,15 +13,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_statuses(registry: "StatusRegistry") -> None:
+def kbtui_register_statuses(registry: StatusRegistry) -> None:
     """Add situations to the vocabulary: ``registry.add(Situation("…", Kind.NOT_DROPOUT, True))``."""
 
 
 @hookspec
-def kbtui_register_ledgers(registry: "Registry[Ledger]") -> None:
+def kbtui_register_ledgers(registry: Registry[Ledger]) -> None:
     """Add ledgers (台账): ``registry.add(ledger.id, ledger)``; ``registry.replace`` overrides one."""
 
 
 @hookspec
-def kbtui_register_checks(registry: "Registry[Check]") -> None:
+def kbtui_register_checks(registry: Registry[Check]) -> None:
     """Add data checks for ``kbtui check``: a name → function(record, context) → list of problems."""

@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_placements(registry: "Registry[PlacementOption]") -> None:
+def kbtui_register_placements(registry: Registry[PlacementOption]) -> None:
     """Add placement options: ``registry.add(option.name, PlacementOption(...))``.
 
     A ``PlacementOption`` (``kbtui.domain.disability``) names the situation the child takes once placed,

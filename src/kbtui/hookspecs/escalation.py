@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_ladders(registry: "Registry[Ladder]") -> None:
+def kbtui_register_ladders(registry: Registry[Ladder]) -> None:
     """Add escalation ladders: ``registry.add(ladder.id, ladder)``.
 
     A ladder (``kbtui.domain.escalation.Ladder``) is data: rungs with a ``Threshold`` (school days,

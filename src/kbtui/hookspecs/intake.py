@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_sources(registry: "Registry[Source]") -> None:
+def kbtui_register_sources(registry: Registry[Source]) -> None:
     """Add kinds of list for ``kbtui import <kind> FILE``: ``registry.add(source.name, Source(...))``.
 
     A ``Source`` (``kbtui.api``) names the list (``name``, stored in each child's ``sources``; ``label`` in

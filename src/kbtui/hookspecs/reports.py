@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_reports(registry: "Registry[Report]") -> None:
+def kbtui_register_reports(registry: Registry[Report]) -> None:
     """Add reports (报表): ``registry.add(report.id, report)``; ``registry.replace`` overrides one.
 
     A ``Report`` (``kbtui.domain.report``) is data: an id, a title template (as a ledger's), the children

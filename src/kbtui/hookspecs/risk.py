@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_risk_factors(registry: "Registry[RiskFactor]") -> None:
+def kbtui_register_risk_factors(registry: Registry[RiskFactor]) -> None:
     """Add early-warning factors: ``registry.add(factor.id, RiskFactor(...))``.
 
     A ``RiskFactor`` (``kbtui.domain.risk``) is data: an id, a Chinese label, ``evaluate(child, params)``

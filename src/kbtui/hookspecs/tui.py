@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 @hookspec
-def kbtui_register_screens(registry: "Registry[NavItem]") -> None:
+def kbtui_register_screens(registry: Registry[NavItem]) -> None:
     """Add screens: ``registry.add(item.id, NavItem(id, label, key, factory))``.
 
     ``factory`` takes no argument and returns a Textual ``Screen``; the screen reaches the workspace as
@@ -27,7 +27,7 @@ def kbtui_register_screens(registry: "Registry[NavItem]") -> None:
 
 
 @hookspec
-def kbtui_register_dashboard_panels(registry: "Registry[DashboardPanel]") -> None:
+def kbtui_register_dashboard_panels(registry: Registry[DashboardPanel]) -> None:
     """Add panels to the 总览 dashboard: ``registry.add(id, DashboardPanel(id, title, render, order))``.
 
     ``render(workspace, today)`` returns text or a Rich renderable and runs in a worker thread (it must not
@@ -36,7 +36,7 @@ def kbtui_register_dashboard_panels(registry: "Registry[DashboardPanel]") -> Non
 
 
 @hookspec
-def kbtui_register_list_columns(registry: "Registry[ListColumn]") -> None:
+def kbtui_register_list_columns(registry: Registry[ListColumn]) -> None:
     """Add columns to the 儿童 list: ``registry.add(id, ListColumn(id, header, value, width, priority))``.
 
     ``value(record, ctx)`` returns the cell text (``ctx`` is a ``LedgerContext``: ``ctx.classify(record)``,
@@ -46,7 +46,7 @@ def kbtui_register_list_columns(registry: "Registry[ListColumn]") -> None:
 
 
 @hookspec
-def kbtui_register_commands(registry: "Registry[Command]") -> None:
+def kbtui_register_commands(registry: Registry[Command]) -> None:
     """Add commands to the command palette (Ctrl+P) and the help screen:
     ``registry.add(id, Command(id, title, run, help, key))``. ``run(app)`` runs on the UI thread with the
     running app; ``key`` (optional) binds it under the binding id ``cmd.<id>``.

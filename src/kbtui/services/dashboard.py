@@ -9,8 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kbtui.domain import status as st
-from kbtui.services.children.stats import campaign_stats, village_progress
 from kbtui.services.campaign.campaigns import current_campaign
+from kbtui.services.children.stats import campaign_stats, village_progress
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from typing import Any
 from kbtui.bulk import gc_paused
 from kbtui.domain.child import Record
 from kbtui.domain.idcard import make_id
-from kbtui.profiles import Profile
+from kbtui.profiles import Profile, load_profile
+from kbtui.services.workspace import Workspace
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
             "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃"
@@ -43,8 +44,6 @@ EXTRA_MAKERS: tuple[str, ...] = (
     "kbtui.services.escalation.escalation:make_demo_absences",
     "kbtui.services.disability.placement_demo:make_demo",
 )
-from kbtui.profiles import load_profile
-from kbtui.services.workspace import Workspace
 
 
 @dataclass

@@ -10,7 +10,6 @@ from kbtui.services.campaign import responsibility, tasks
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.demo import DEMO_VISIT, SURNAMES
 
-
 DEMO_GIVEN = "春华 国平 明亮 秀英 建军 丽娟 志勇 红梅 海燕 德福 玉兰 文斌 晓东 桂芳 永刚 春燕 小平 卫东".split()
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import calendar as _cal
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from kbtui.domain.calendar import CalendarError, NationalDays, SchoolCalendar
 

@@ -5,10 +5,11 @@ import datetime as dt
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import orjson
 import platformdirs
@@ -22,6 +23,7 @@ from kbtui.profiles import Profile, ProfileError, load_profile
 from kbtui.registry import Registry
 from kbtui.services.access import operators
 from kbtui.services.access.scope import ScopedStore
+from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
 from kbtui.store import ChildStore, layout
 from kbtui.store.owner import user_name
@@ -163,7 +165,6 @@ TUI_HOOKS: tuple[RegistryHook, ...] = (
     RegistryHook("kbtui_register_list_columns", "名单列"),
     RegistryHook("kbtui_register_commands", "命令"),
 )
-from kbtui.services.campaign.campaigns import current_campaign
 
 
 def fill_registries(host: PluginHost) -> None:
@@ -186,7 +187,7 @@ class Workspace:
     # --- creating and opening ----------------------------------------------------------------
     @classmethod
     def create(cls, root: Path, profile_path: Path, operator: str | None = None,
-               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> "Workspace":
+               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> Workspace:
         root = Path(root)
         if (root / META_FILE).exists():
             raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
@@ -214,7 +215,7 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path, operator: str | None = None,
-             plugin_dirs: list[Path] | None = None, load_children: bool = True) -> "Workspace":
+             plugin_dirs: list[Path] | None = None, load_children: bool = True) -> Workspace:
         """Open a data folder (refusing an unsafe one or an unknown operator). ``load_children=False``
         leaves the children to the store's first ``refresh()`` (the TUI: its frame shows first)."""
         root = Path(root)

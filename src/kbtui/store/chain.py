@@ -16,8 +16,9 @@ said in the README, section 修改日志.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -97,7 +98,7 @@ class ChainWalk:
         key, wanted, from_seq, on_entry = self.key, self.wanted, self.from_seq, self.on_entry
         prev, expected = self.prev, self.expected
         try:
-            for self.offset, line in self.journal.lines_at(limit, start=self.offset):
+            for self.offset, line in self.journal.lines_at(limit, start=self.offset):  # noqa: B020 - resumable
                 try:
                     entry = line_head(line)
                     seq, stored_hash = entry["seq"], entry["hash"]

@@ -10,8 +10,9 @@ import contextlib
 import gc
 import operator
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Document, Table
@@ -21,9 +22,16 @@ from kbtui.store.collections import Collection
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.record_index import RecordIndex
-from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
-                                 read_json, target_of_pending)
 from kbtui.store.sharded import SHARDED, ShardedCollection
+from kbtui.store.storage import (
+    LockedJSONStorage,
+    Signature,
+    cleanup_temp_files,
+    parse_json,
+    read_bytes,
+    read_json,
+    target_of_pending,
+)
 from kbtui.store.txn import commit
 
 Record = dict[str, Any]
@@ -72,7 +80,7 @@ class ChildStore(RecordIndex):
 
     # -- opening and reading -------------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path, load: bool = True) -> "ChildStore":
+    def open(cls, root: Path, load: bool = True) -> ChildStore:
         """Open (creating the layout if missing) and load every shard into memory. With ``load=False`` the
         shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads)."""
         root = Path(root)

@@ -8,8 +8,9 @@ case per child) under the same lock.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from tinydb import TinyDB
 from tinydb.table import Document
@@ -28,7 +29,7 @@ TABLE = "_default"
 
 
 class Collection:
-    def __init__(self, store: "ChildStore", name: str):
+    def __init__(self, store: ChildStore, name: str):
         safe = layout.safe_name(name)
         if not safe or safe != name:
             raise StoreError(f"集合名称“{name}”不合法（不能含有 / \\ : * ? \" < > | 等字符）")

@@ -13,9 +13,10 @@ Entries of a transaction declared void (``tx.rollback``) are skipped: they never
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 

@@ -18,12 +18,13 @@ the store works the changes out under the lock, on the record as it is now, in t
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 from kbtui.store.errors import StaleEditError, stale_message
 
 Record = dict[str, Any]
-Changes = Union[Record, Callable[[Any], Union[Record, None]]]
+Changes = Record | Callable[[Any], Record | None]
 
 
 def is_field(key: str) -> bool:

@@ -17,16 +17,26 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TypedDict
+from typing import Any, TypedDict
 
 import orjson
 
 from kbtui.store import signing
 from kbtui.store.chain import check_journal
 from kbtui.store.errors import StoreError, read_failed, write_failed
-from kbtui.store.journal_lines import (HASH_AT, INSERTED, INSERTED_AT, KEY_ACTION, SIGNED_TAIL, body_end, bulk_span,
-                                      line_head, lost_key_message)
+from kbtui.store.journal_lines import (
+    HASH_AT,
+    INSERTED,
+    INSERTED_AT,
+    KEY_ACTION,
+    SIGNED_TAIL,
+    body_end,
+    bulk_span,
+    line_head,
+    lost_key_message,
+)
 from kbtui.store.json_items import object_items
 from kbtui.store.layout import FILE_MODE
 from kbtui.store.owner import keep_owner

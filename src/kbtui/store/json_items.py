@@ -9,7 +9,8 @@ inside a value its braces stay open, the chunk does not parse, and the cut moves
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
 

@@ -2,7 +2,8 @@
 ``PgStore``): the index maps ID number to record; ``refresh`` (each backend's own) keeps it current."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 Record = dict[str, Any]
 

@@ -28,11 +28,12 @@ named and ordered as the protocol says), without a type checker.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Iterable, Iterator, Protocol, Union
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
 
 Record = dict[str, Any]
 Doc = dict[str, Any]
-Changes = Union[Record, Callable[[Any], Union[Record, None]]]      # as store.edits.Changes
+Changes = Record | Callable[[Any], Record | None]      # as store.edits.Changes
 
 
 class JournalRepository(Protocol):

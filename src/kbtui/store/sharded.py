@@ -23,17 +23,26 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from kbtui.store import layout
-from kbtui.store.collections import Doc, TABLE, insert_entries, prepare_docs, resolve_write
+from kbtui.store.collections import TABLE, Doc, insert_entries, prepare_docs, resolve_write
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed, write_failed
 from kbtui.store.journal import now_ts
-from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, fsync_dir, parse_json,
-                                 read_bytes, signature_of, target_of_pending)
+from kbtui.store.storage import (
+    LockedJSONStorage,
+    Signature,
+    cleanup_temp_files,
+    fsync_dir,
+    parse_json,
+    read_bytes,
+    signature_of,
+    target_of_pending,
+)
 from kbtui.store.txn import commit
 
 if TYPE_CHECKING:
@@ -82,7 +91,7 @@ class _Part:
 
 
 class ShardedCollection:
-    def __init__(self, store: "ChildStore", name: str, field: str):
+    def __init__(self, store: ChildStore, name: str, field: str):
         self.store = store
         self.name = name
         self.field = field

@@ -32,7 +32,7 @@ import orjson
 
 from kbtui.store.errors import StoreError, os_error_reason
 from kbtui.store.layout import FILE_MODE
-from kbtui.store.storage import write_all, fsync_dir
+from kbtui.store.storage import fsync_dir, write_all
 
 KEY_BYTES = 32
 HEAD_SIZE = 255           # the anchor is rewritten in place: one short fixed-size record, one sector

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import zlib
 import secrets
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 from filelock import FileLock, Timeout
@@ -250,7 +251,7 @@ class LockedJSONStorage(Storage):
         self._pending_memo: tuple[tuple[int, int], Any] | None = None
 
     @contextlib.contextmanager
-    def session(self) -> Iterator["LockedJSONStorage"]:
+    def session(self) -> Iterator[LockedJSONStorage]:
         with locked(self.lock, self.path):
             if self._depth == 0:
                 self.recover()

@@ -10,7 +10,8 @@ change is lost.
 from __future__ import annotations
 
 import secrets
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.store.errors import StoreError, write_failed
 from kbtui.store.storage import MISSING, LockedJSONStorage, fsync_dir

@@ -2,30 +2,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.notifications import SeverityLevel
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.registry import Registry
 from kbtui.services.access import disclosure
-from kbtui.services.keymap import load_keymap
 from kbtui.services.children.search import name_pinyin
-from kbtui.services.workspace import Workspace
 from kbtui.services.errors import StoreError
+from kbtui.services.keymap import load_keymap
+from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.shown import shown_str
 from kbtui.tui.widgets.virtual_table import VirtualTable
 
-
 FIRST_SCREEN = "dashboard"     # shown while the children are read (it needs none to draw its frame)
-from kbtui.tui.widgets.shown import shown_str
 
 
 class KbtuiApp(App):

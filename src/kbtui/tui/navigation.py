@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
@@ -42,7 +43,7 @@ class DashboardPanel:
 
     id: str
     title: str
-    render: Callable[["Workspace", dt.date], Any]
+    render: Callable[[Workspace, dt.date], Any]
     order: int = 100
 
 
@@ -63,17 +64,17 @@ class Command:
 
 def core_items() -> list[NavItem]:
     from kbtui.tui.screens.audit import AuditScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.checking import CheckingScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.children import ChildrenScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.dashboard import DashboardScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.exporting import ExportScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.importing import ImportScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.ledger_import import LedgerImportScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.operators import OperatorsScreen  # heavy: imported where used (on first visit)
-    from kbtui.tui.screens.visits import VisitScreen  # heavy: imported where used (on first visit)
-    from kbtui.tui.screens.tasks import TasksScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.people import PeopleScreen  # heavy: imported where used (on first visit)
-    from kbtui.tui.screens.checking import CheckingScreen  # heavy: imported where used (on first visit)
     from kbtui.tui.screens.spotcheck import SpotcheckScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.tasks import TasksScreen  # heavy: imported where used (on first visit)
+    from kbtui.tui.screens.visits import VisitScreen  # heavy: imported where used (on first visit)
 
     return [
         NavItem("dashboard", "总览", "f2", DashboardScreen, "工作进度、阶段截止日、各村进度"),

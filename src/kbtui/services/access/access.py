@@ -13,8 +13,9 @@ Who is working is ``services.access.operators`` (managed through ``services.acce
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.domain import masking
 from kbtui.domain import roles as R
@@ -24,7 +25,6 @@ from kbtui.services.access.gate import operator_of, raw_store, require
 from kbtui.services.access.scope import Record, ScopedStore
 from kbtui.store import StoreError
 from kbtui.store.journal import make_entry
-
 
 
 class OutputPathError(StoreError):

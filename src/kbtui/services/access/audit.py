@@ -11,11 +11,10 @@ children within their scope, and of a failed verification only which files and h
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
-
-import orjson
+from typing import Any
 
 from kbtui.domain import labels as L
 from kbtui.domain import roles as R
@@ -23,14 +22,11 @@ from kbtui.domain.masking import mask_id_number
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.services.access import gate
 from kbtui.services.access.backup_archive import BackupError, list_backups, manifest_signed_by, read_manifest
-from kbtui.services.access.operators import AccessDenied
-from kbtui.store import Journal, StoreError
+from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, AccessDenied, operators_digest, operators_path
+from kbtui.store import Journal, StoreError, signing
 from kbtui.store import consistency as C
-from kbtui.store import signing
-from kbtui.store.chain import ChainCheck
-from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, operators_digest, operators_path
+from kbtui.store.chain import ChainCheck, check_journal
 from kbtui.store.storage import locked, make_lock
-from kbtui.store.chain import check_journal
 
 BOOKKEEPING_LABELS = {"_v": "版本号", "_by": "修改人", "_at": "修改时间"}
 SHOWN = 20                      # problems listed in full; the rest are counted

@@ -34,19 +34,29 @@ from typing import Any
 import orjson
 
 from kbtui.domain import roles as R
-from kbtui.oserrors import os_error_reason
 from kbtui.excel.saving import output_problem
+from kbtui.oserrors import os_error_reason
 from kbtui.services.access import audit, gate, operators
-from kbtui.services.access.backup_archive import (BACKUPS, FORMAT, PREFIX, SUFFIX, BackupError, extract,
-                                           list_backups, manifest_signed_by, read_manifest, sign_manifest,
-                                           write_archive)
+from kbtui.services.access.backup_archive import (
+    BACKUPS,
+    FORMAT,
+    PREFIX,
+    SUFFIX,
+    BackupError,
+    extract,
+    list_backups,
+    manifest_signed_by,
+    read_manifest,
+    sign_manifest,
+    write_archive,
+)
 from kbtui.store import ChildStore, Journal, StoreError, layout, signing
 from kbtui.store.consistency import check_store
 from kbtui.store.journal import make_entry
 from kbtui.store.journal_lines import line_head
+from kbtui.store.owner import keep_owner
 from kbtui.store.snapshot import all_locks
 from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
-from kbtui.store.owner import keep_owner
 from kbtui.user_paths import input_problem
 
 DEFAULT_KEEP = 10

@@ -24,8 +24,7 @@ from typing import Any
 
 import orjson
 
-from kbtui.store import StoreError, layout
-from kbtui.store import signing
+from kbtui.store import StoreError, layout, signing
 from kbtui.store.errors import os_error_reason
 from kbtui.store.owner import keep_owner
 

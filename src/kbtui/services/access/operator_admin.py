@@ -6,12 +6,20 @@ digest of the file as written, which ``audit verify`` compares with the file.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from kbtui.domain import roles as R
 from kbtui.services.access.gate import operator_of, raw_store, require
-from kbtui.services.access.operators import (Operator, OperatorsError, journal_change, load_operators, make_operator,
-                                      operators_digest, operators_path, save_operators)
+from kbtui.services.access.operators import (
+    Operator,
+    OperatorsError,
+    journal_change,
+    load_operators,
+    make_operator,
+    operators_digest,
+    operators_path,
+    save_operators,
+)
 from kbtui.store.storage import locked, make_lock
 
 

@@ -15,9 +15,10 @@ import os
 import pwd
 import stat
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import tomli_w
 

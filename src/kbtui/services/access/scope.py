@@ -7,14 +7,14 @@ skip out-of-scope rows, listing them in ``store.rejected`` (``Rejected``) with t
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from kbtui.domain import roles as R
 from kbtui.services.access.operators import AccessDenied, Operator
-from kbtui.store import ChildStore, edits
-from kbtui.store import RecordNotFound
+from kbtui.store import ChildStore, RecordNotFound, edits
 
 CHILD_REF = "id_number"          # collection documents about a child carry its ID number
 PEOPLE_COLLECTION = "people"
@@ -294,7 +294,7 @@ class ScopedStore:
         return self.raw.apply_many(keep, self.operator.login, action, detail) if keep else 0
 
     # -- collections -----------------------------------------------------------------------------
-    def collection(self, name: str) -> "ScopedCollection":
+    def collection(self, name: str) -> ScopedCollection:
         coll = self._collections.get(name)
         if coll is None:
             coll = self._collections[name] = ScopedCollection(self, self.raw.collection(name))

@@ -16,8 +16,7 @@ from typing import Any
 
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
-from kbtui.domain.campaign import Campaign
-from kbtui.domain.campaign import Phase
+from kbtui.domain.campaign import Campaign, Phase
 from kbtui.profiles import Profile
 from kbtui.services.access import gate
 from kbtui.store import StoreError

@@ -9,7 +9,8 @@ whether the operator may take a level, and if not who may and how to get there.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain import checking as chk
 from kbtui.domain import roles as R

@@ -10,8 +10,9 @@ import datetime as dt
 import os
 import shutil
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from kbtui.oserrors import os_error_reason
 from kbtui.store import StoreError, layout

@@ -5,9 +5,10 @@ A person is named by name in commands; two people of the same name are told apar
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from kbtui.domain import responsibility as resp
 from kbtui.domain.normalize import NormalizeError, normalize_phone, too_long

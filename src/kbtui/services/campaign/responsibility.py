@@ -5,7 +5,8 @@ brings the visit tasks in step (``services.campaign.tasks.sync_tasks``).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign.people import PEOPLE, PeopleError, find_person

@@ -16,12 +16,13 @@ visit tasks (情况 预警家访), and closes when a visit of the child is recor
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
-from kbtui.domain.responsibility import FIELD_OF_LINE, GOV, EDU, LINE_LABELS
+from kbtui.domain.responsibility import EDU, FIELD_OF_LINE, GOV, LINE_LABELS
 from kbtui.domain.sorting import place_key
 from kbtui.services.access import gate
 from kbtui.services.campaign.campaigns import current_campaign

@@ -8,13 +8,15 @@ journal keeps who changed what. It also stores the visit's evidence (services.ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain import status as st
 from kbtui.domain.checking import after_new_finding
 from kbtui.domain.child import Record
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.sorting import place_key
+from kbtui.services.access.operators import OperatorsError, load_operators
 from kbtui.services.campaign.evidence import attach
 from kbtui.services.campaign.tasks import close_visit_task
 from kbtui.store import StoreError
@@ -25,7 +27,7 @@ COMMON_FINDINGS: tuple[str, ...] = (
     st.IN_SCHOOL, "外地就读", "区域内就读无学籍", "省内外就读无学籍", "延缓入学", "休学", "疑似辍学", "辍学",
     "户籍迁出",
 )
-from kbtui.services.access.operators import OperatorsError, load_operators
+
 HOW = ("入户", "电话", "学校核实", "其他")
 
 

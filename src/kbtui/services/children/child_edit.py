@@ -16,7 +16,6 @@ from kbtui.domain.child import FIELDS, Record, display
 from kbtui.domain.controls import strip_controls
 from kbtui.domain.idcard import IdNumberError, birth_date_of, normalize_id, sex_of
 from kbtui.domain.normalize import NormalizeError, normalize_phone, normalize_sex, parse_date
-from kbtui.store import StoreError
 
 LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")

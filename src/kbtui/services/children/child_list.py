@@ -15,9 +15,10 @@ import threading
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Ledger, LedgerContext

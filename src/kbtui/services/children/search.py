@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 # Pinyin is only ever asked for single characters: pypinyin's phrase dictionary (~46 MB once loaded, read
 # at import) changes nothing for those (checked for all 41,923 characters of its table), so skip loading it.
@@ -21,7 +21,7 @@ finally:
     if not _had_no_phrases:
         del os.environ[_NO_PHRASES]
 
-from kbtui.domain.child import Record
+from kbtui.domain.child import Record  # noqa: E402 - after pypinyin, imported with the variable set
 
 _char_cache: dict[str, str] = {}
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")

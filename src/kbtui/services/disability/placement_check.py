@@ -12,8 +12,18 @@ from kbtui.domain import disability as d
 from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.services.disability.placements import (
-    ASSESSMENTS, PLACEMENTS, SESSIONS, today_or, assessments_of, current_placement, find_child, frequency_rule,
-    is_home_delivery, placement_history, school_calendar, sessions_of,
+    ASSESSMENTS,
+    PLACEMENTS,
+    SESSIONS,
+    assessments_of,
+    current_placement,
+    find_child,
+    frequency_rule,
+    is_home_delivery,
+    placement_history,
+    school_calendar,
+    sessions_of,
+    today_or,
 )
 from kbtui.services.workspace import Workspace
 

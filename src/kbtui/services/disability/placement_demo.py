@@ -7,7 +7,13 @@ from typing import Any
 from kbtui.domain import disability as d
 from kbtui.domain import status as st
 from kbtui.services.disability.placements import (
-    ASSESSMENTS, PLACEMENTS, SESSIONS, assessment_summary, history_with, frequency_rule, placement_summary,
+    ASSESSMENTS,
+    PLACEMENTS,
+    SESSIONS,
+    assessment_summary,
+    frequency_rule,
+    history_with,
+    placement_summary,
     school_calendar,
 )
 from kbtui.services.workspace import Workspace

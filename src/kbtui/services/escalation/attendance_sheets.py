@@ -31,8 +31,8 @@ from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import span_of
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import normalize_text
-from kbtui.services.escalation import absences, cases
 from kbtui.services.access import gate
+from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 
 SOURCE = "考勤表"
@@ -306,8 +306,8 @@ def _apply(workspace: Any, record: dict, marks: list[tuple[dt.date, Mark]], firs
 def import_attendance(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
                       today: dt.date | None = None) -> AttendanceImport:
     """Import every attendance sheet of ``path``; rows refused go to a rejects workbook with their reason."""
-    from kbtui.excel.errors import ExcelReadError  # heavy: imported where used
     from kbtui.excel.attendance import read_attendance  # heavy: imported where used
+    from kbtui.excel.errors import ExcelReadError  # heavy: imported where used
 
     gate.require(workspace, R.IMPORT, "导入考勤表")
     try:

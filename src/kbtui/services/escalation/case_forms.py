@@ -9,9 +9,9 @@ from typing import Any
 from kbtui.domain import roles as R
 from kbtui.excel.saving import save_text
 from kbtui.services.access import access, disclosure, gate
-from kbtui.services.lookup import EscalationError, parse_day
 from kbtui.services.escalation import escalation
 from kbtui.services.escalation.cases import find_case, ledger_extra, note_document, status_label
+from kbtui.services.lookup import EscalationError, parse_day
 
 DOCUMENT_SUFFIXES = (".xlsx", ".txt")      # a legal document: a printable workbook or plain text
 

@@ -16,10 +16,17 @@ The printable forms of a case (legal documents, the 劝返情况记录 workbook)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain.escalation import (
-    CASE_CLOSED, CASE_OPEN, CASE_RETURNED, CASE_STATUS_LABELS, RETURNED, SUPPORT_KINDS, episodes, stronger_mark,
+    CASE_CLOSED,
+    CASE_OPEN,
+    CASE_RETURNED,
+    CASE_STATUS_LABELS,
+    RETURNED,
+    episodes,
+    stronger_mark,
 )
 from kbtui.domain.normalize import normalize_text
 from kbtui.domain.status import DROPOUT_REASONS

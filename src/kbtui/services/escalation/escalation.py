@@ -16,8 +16,20 @@ from typing import Any
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import (
-    ABSENCE, CASE_CLOSED, CASE_OPEN, FINDING, REFUSAL, DueAction, Episode, Ladder, Reached, action_key, dated_episode,
-    episode_on, episodes, stronger_mark,
+    ABSENCE,
+    CASE_CLOSED,
+    CASE_OPEN,
+    FINDING,
+    REFUSAL,
+    DueAction,
+    Episode,
+    Ladder,
+    Reached,
+    action_key,
+    dated_episode,
+    episode_on,
+    episodes,
+    stronger_mark,
 )
 from kbtui.domain.status import Kind
 from kbtui.services.escalation import absences as absences_service

@@ -6,8 +6,8 @@ A check is a function (record, context) → list of problems; plugins add theirs
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, birth_date, id_problem

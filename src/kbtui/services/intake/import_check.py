@@ -6,10 +6,11 @@ reason in Chinese (``Issue``). Nothing here reads or writes the store (``service
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import ne
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from kbtui.domain.child import LABEL_OF, limit_of
 from kbtui.domain.idcard import IdNumberError

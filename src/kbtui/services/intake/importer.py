@@ -16,25 +16,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.bulk import gc_paused
 from kbtui.domain import labels as L
-from kbtui.excel.headers import DEFAULT_HEADERS
-from kbtui.excel.errors import ExcelReadError
-from kbtui.excel.reader import MissingColumnsError, Row, Table, read_rows
-from kbtui.excel.headers import build_lookup, match_header
-from kbtui.excel.reader import one_line
 from kbtui.domain import roles as R
+from kbtui.excel.errors import ExcelReadError
+from kbtui.excel.headers import DEFAULT_HEADERS, build_lookup, match_header
+from kbtui.excel.reader import MissingColumnsError, Row, Table, one_line, read_rows
+from kbtui.registry import Registry
 from kbtui.services.access import access, backup
 from kbtui.services.access.gate import require
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.intake import sources as src
 from kbtui.services.intake.import_check import Canon, Checked, Issue, check_rows
 from kbtui.services.intake.merge import SOURCES_KEY, Merger
-from kbtui.registry import Registry
 from kbtui.store.journal import make_entry
 
 Progress = Callable[[str, int, int], None]
@@ -258,7 +257,7 @@ _HANDED_OVER_KEYS = frozenset({"id_number", SOURCES_KEY})
 
 
 def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
-    from kbtui.excel.rejects import write_rejects      # heavy: imported where used
+    from kbtui.excel.rejects import write_rejects  # heavy: imported where used
 
     folder = workspace.folder("rejects")
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.domain import normalize as nz
 from kbtui.domain.child import limit_of

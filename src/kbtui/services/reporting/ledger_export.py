@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
+from kbtui.domain.checking import CheckingError, checked_at_least
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.oserrors import os_error_reason
 from kbtui.services.access import access
 from kbtui.services.reporting.ledger_catalog import LedgerError, get_ledger, village_records
 from kbtui.services.reporting.ledger_marker import MARKER, MARKER_SHEET, marker_rows
 from kbtui.store.journal import now_ts
-from kbtui.domain.checking import CheckingError, checked_at_least
 
 if TYPE_CHECKING:
     from kbtui.excel.writer import FormSheet
@@ -77,7 +78,7 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
     marker = marker_rows(workspace, ledger, title, village, exported_at, journal_seq)
 
     def write(properties: dict[str, str]) -> int:
-        from kbtui.excel.writer import write_form     # heavy: imported where used
+        from kbtui.excel.writer import write_form  # heavy: imported where used
 
         return write_form(
             path, title=title, unit=unit, date=ctx.today, columns=ledger.headers(), rows=_Sized(rows(), len(members)),
@@ -105,7 +106,7 @@ def _extra_sheets(workspace, ledger: Ledger, title: str, members: list[dict], ct
     operator's scoped store."""
     if not ledger.extra_sheets:
         return []
-    from kbtui.excel.writer import FormSheet         # heavy: imported where used
+    from kbtui.excel.writer import FormSheet  # heavy: imported where used
 
     wanted = dict.fromkeys(name for spec in ledger.extra_sheets for name in spec.collections)
     ctx.extra["collections"] = {name: workspace.store.collection(name).all() for name in wanted}

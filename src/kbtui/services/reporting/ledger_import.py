@@ -236,7 +236,7 @@ def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None
     # someone changed the same field in the system after the export: not overwritten, reported
     later = _changed_after(workspace, _int((marker.get("journal_seq") or [None])[0]), exported_at,
                            {u.id_number for u, _ in pending}, path.name)
-    for update, record in pending:
+    for update, _record in pending:
         touched = later.get(update.id_number, {})
         stale = [f for f in update.fields if f.field in touched or (f.field == "status" and "status" in touched)]
         for f in stale:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel.errors import ExcelWriteError
@@ -119,8 +120,8 @@ def build_report(workspace, report_id: str, *, village: str | None = None,
 def sheet_rows(built: BuiltReport) -> list[list[Any]]:
     """The rows as written to the sheet: counts as values; total cells ``=SUM(...)`` over the rows they
     cover; derived cells (rates, 小计 of kinds) the column's formula on the same row."""
-    from kbtui.excel.cells import Formula                                # heavy: imported where used
-    from kbtui.excel.writer import column_letter, data_start_row         # heavy: imported where used
+    from kbtui.excel.cells import Formula  # heavy: imported where used
+    from kbtui.excel.writer import column_letter, data_start_row  # heavy: imported where used
 
     report, ctx = built.report, built.ctx
     columns = report.columns_for(ctx)
@@ -174,7 +175,7 @@ def export_report(workspace, report_id: str, path: str | Path | None = None, *, 
     exported_at = now_ts()
     marker = [[MARKER, 1], ["report", report.id], ["title", built.title], ["profile", profile.name],
               ["village", village or ""], ["exported_at", exported_at], ["exported_by", workspace.operator]]
-    from kbtui.excel.writer import write_form       # heavy: imported where used
+    from kbtui.excel.writer import write_form  # heavy: imported where used
 
     try:
         write_form(path, title=built.title, subtitle=built.subtitle or None, unit=unit, date=ctx.today,

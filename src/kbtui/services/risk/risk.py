@@ -15,13 +15,20 @@ from typing import Any
 
 from kbtui.domain.escalation import CASE_CLOSED, Span, span_of
 from kbtui.domain.risk import (
-    ChildFacts, RiskContext, RiskError, RiskScore, RiskSettings, episodes_as_of, on_list, score,
+    ChildFacts,
+    RiskContext,
+    RiskError,
+    RiskScore,
+    RiskSettings,
+    episodes_as_of,
+    on_list,
+    score,
 )
-from kbtui.services.escalation import absences, cases
-from kbtui.services.campaign import tasks
 from kbtui.services import lookup
-from kbtui.services.lookup import EscalationError
+from kbtui.services.campaign import tasks
 from kbtui.services.campaign.campaigns import current_campaign_id
+from kbtui.services.escalation import absences, cases
+from kbtui.services.lookup import EscalationError
 
 PAIRINGS = "pairings"          # 结对帮扶 (services.risk.risk_work)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kbtui.services.access import access
 from kbtui.services.lookup import EscalationError
 from kbtui.services.risk.risk import risk_list
 
@@ -26,7 +27,6 @@ COLUMNS = (
     _Column("政府线责任人", 10), _Column("教育线责任人", 10), _Column("监护人", 8),
     _Column("联系电话", 13, "guardian_phone"), _Column("已采取措施", 24),
 )
-from kbtui.services.access import access
 
 
 def export_list(workspace: Any, path: str | Path, today: dt.date | None = None, **filters: Any) -> tuple[Path, int]:

@@ -10,17 +10,18 @@ Read-only roles and read-only data folders are refused in Chinese before anythin
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from kbtui.domain import roles as R
-from kbtui.services.escalation import cases
 from kbtui.services.access import gate
-from kbtui.services.campaign import tasks
-from kbtui.services.lookup import EscalationError
 from kbtui.services.access.operators import AccessDenied
+from kbtui.services.campaign import tasks
 from kbtui.services.campaign.campaigns import current_campaign_id
-from kbtui.services.risk.risk import PAIRINGS, child_risk, find_child, pairing_key
 from kbtui.services.campaign.people import PeopleError, find_person
+from kbtui.services.escalation import cases
+from kbtui.services.lookup import EscalationError
+from kbtui.services.risk.risk import PAIRINGS, child_risk, find_child, pairing_key
 
 
 def _may_write(workspace: Any, doing: str) -> None:

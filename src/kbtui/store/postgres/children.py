@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 import psycopg
@@ -26,10 +27,10 @@ from kbtui.store import edits
 from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.postgres import connect as C
-from kbtui.store.record_index import RecordIndex
 from kbtui.store.postgres.collections import PgCollection
 from kbtui.store.postgres.journal import BULK, CHUNK, PgJournal, append_in, bulk_digest
 from kbtui.store.postgres.listen import ChangeListener
+from kbtui.store.record_index import RecordIndex
 
 Record = dict[str, Any]
 KEY = "id_number"
@@ -101,7 +102,7 @@ class PgStore(RecordIndex):
         self.home = towns[0] if towns else ""    # the chain of service-level entries and collections
 
     @classmethod
-    def open(cls, url: str, *, load: bool = True, narrowing: Narrowing | None = None) -> "PgStore":
+    def open(cls, url: str, *, load: bool = True, narrowing: Narrowing | None = None) -> PgStore:
         """Connect (StoreError in Chinese for a bad or unreachable URL) and, with ``load``, read the index."""
         store = cls(url, C.open_pool(url), narrowing)
         if load:

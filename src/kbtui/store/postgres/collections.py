@@ -9,7 +9,8 @@ documents as they are and none can be added or changed until it commits.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
@@ -34,7 +35,7 @@ def _child_of(doc: Doc) -> str | None:
 
 
 class PgCollection:
-    def __init__(self, store: "PgStore", name: str, town: str):
+    def __init__(self, store: PgStore, name: str, town: str):
         safe = layout.safe_name(name)
         if not safe or safe != name:
             raise StoreError(f"集合名称“{name}”不合法（不能含有 / \\ : * ? \" < > | 等字符）")

@@ -11,7 +11,8 @@ records' lines); the records are in ``journal_bulk``, 1,000 a row.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
@@ -87,7 +88,7 @@ def _parse(body: str, hash_: str, mac: str) -> dict[str, Any]:
 class PgJournal:
     """The journal of a PostgreSQL store, as the repository contract's ``JournalRepository``."""
 
-    def __init__(self, store: "PgStore"):
+    def __init__(self, store: PgStore):
         self.store = store
 
     # -- writing -------------------------------------------------------------------------------------

@@ -17,11 +17,11 @@ from textual.widgets import Input
 
 from kbtui.services.access import audit
 from kbtui.services.errors import StoreError
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import DataTable, Static
+from kbtui.tui.widgets.text_input import TextInput
 
 WINDOW = 300
 _ID = re.compile(r"^\d{17}[\dXx]$")

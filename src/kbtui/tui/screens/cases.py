@@ -19,14 +19,14 @@ from textual.widgets import DataTable
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
+from kbtui.services.errors import StoreError
 from kbtui.services.escalation import absences as absence_service
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service
 from kbtui.services.lookup import EscalationError
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, DetailDialog, FormCheck, FormDialog, FormField
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import Static
 

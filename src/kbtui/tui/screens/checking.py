@@ -13,11 +13,12 @@ from kbtui.domain import checking as chk
 from kbtui.services.campaign import checking
 from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import Static
+
 
 class CheckingScreen(Screen):
     SUB_TITLE = "逐级核查"

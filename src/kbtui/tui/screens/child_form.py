@@ -17,17 +17,17 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, TabbedContent, TabPane
 
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.shown import Static
-from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import labels as L
 from kbtui.domain.child import FIELDS, LABEL_OF, Record
 from kbtui.domain.controls import strip_controls
-from kbtui.services.children import child_edit
 from kbtui.services.access.disclosure import Presenter
+from kbtui.services.children import child_edit
 from kbtui.services.errors import StaleEditError, StoreError
-from kbtui.tui.screens.dialogs import BACK, MINE, THEIRS, ConfirmScreen, ConflictScreen
+from kbtui.tui.screens.dialogs import MINE, THEIRS, ConfirmScreen, ConflictScreen
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import Static
+from kbtui.tui.widgets.text_input import TextInput
 
 PLACEHOLDERS = {"birth_date": "如 2015-03-04", "key_groups": "多个用顿号分隔，如 留守儿童、学困生",
                 "id_number": "18位，出生日期和性别将自动填写", "guardian_phone": "11位手机号"}

@@ -12,16 +12,16 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.services.access.access import can_see_full
 from kbtui.services.children.child_list import ChildList, Filters, ListColumn, fit_columns
+from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.screens.dialogs import PickerScreen
+from kbtui.tui.screens.filters import FilterScreen
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
-from kbtui.tui.textual_words import AppHeader
-from kbtui.tui.screens.child_form import ChildFormScreen
-from kbtui.tui.screens.filters import FilterScreen
 
 FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
                  "key_group": "重点群体", "ledger": "台账"}

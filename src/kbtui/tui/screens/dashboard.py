@@ -13,12 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.services.dashboard import Dashboard, current_phase, dashboard
-from kbtui.tui.widgets.bars import bar_chart, pair_grid
+
+from kbtui.services.dashboard import Dashboard, campaign_heading, current_phase, dashboard
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.bars import bar_chart, pair_grid
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import Static
-from kbtui.services.dashboard import campaign_heading
 
 
 class DashboardScreen(Screen):

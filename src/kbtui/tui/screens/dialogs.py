@@ -7,8 +7,9 @@ when focused) so that what is typed shows wherever a form is opened.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -16,20 +17,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList, Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from kbtui.domain.controls import escape_controls
 from kbtui.domain.labels import field_label
-from kbtui.services.workspace import WorkspaceError
+from kbtui.services.children.search import name_pinyin
 from kbtui.services.errors import StoreError
+from kbtui.services.workspace import WorkspaceError
 from kbtui.tui.widgets.check_box import CheckBox
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import DetailStatic, Static, fit, option
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.services.children.search import name_pinyin
 
 T = TypeVar("T")
 

@@ -18,11 +18,11 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select
 
 from kbtui.domain.checking import LEVELS
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.tui.widgets.path_input import PathSuggester, path_lines
-from kbtui.tui.textual_words import AppHeader
 
 
 def export_service():

@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from kbtui.tui.widgets.shown import Static, option
 from kbtui.domain import status as st
 from kbtui.services.children.child_list import ChildList, Filters
 from kbtui.tui.screens.dialogs import Dialog, PickerScreen
+from kbtui.tui.widgets.shown import Static, option
 
 LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
           "key_group": "重点群体", "ledger": "台账"}

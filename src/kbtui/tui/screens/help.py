@@ -9,11 +9,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, DetailDialog, Dialog, FormDialog, PickerScreen
 from kbtui.tui.screens.filters import FilterScreen
+from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.virtual_table import VirtualTable
 

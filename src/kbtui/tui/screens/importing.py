@@ -15,12 +15,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select
 
+from kbtui.services.intake.importer import prepare_import
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
-from kbtui.tui.widgets.path_input import PathSuggester, path_lines
-from kbtui.tui.textual_words import AppHeader
-from kbtui.services.intake.importer import prepare_import
 
 EXCEL = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 

@@ -18,14 +18,13 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from kbtui.services.reporting.ledgers import apply_ledger_import, plan_ledger_import
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
-from kbtui.tui.textual_words import AppHeader
-from kbtui.services.reporting.ledgers import plan_ledger_import
-from kbtui.services.reporting.ledgers import apply_ledger_import
 
 LEDGER_FILES = (".xlsx", ".xlsm")
 HEADERS = [("行", 4), ("姓名", 8), ("项目", 12), ("原值 → 新值 / 说明", 49)]

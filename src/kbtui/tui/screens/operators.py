@@ -15,8 +15,8 @@ from kbtui.services.access import operator_admin
 from kbtui.services.access.operators import Operator
 from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import DataTable, Static
 

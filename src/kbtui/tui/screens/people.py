@@ -12,11 +12,12 @@ from kbtui.services.campaign import people as people_svc
 from kbtui.services.campaign import responsibility as resp_svc
 from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, PromptDialog
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.path_input import PathSuggester
 from kbtui.tui.widgets.shown import DataTable, Static
+
 
 class PersonForm(FormDialog):
     """Register one person through ``services.campaign.people`` (a refusal stays in the form); returns the person.

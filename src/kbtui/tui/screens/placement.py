@@ -4,7 +4,7 @@ every change goes through ``kbtui.services.disability.placements``."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -16,9 +16,9 @@ from textual.widgets import DataTable
 from kbtui.services.disability import placement_check as pc
 from kbtui.services.disability import placements as pl
 from kbtui.tui.screens.dialogs import FormDialog, FormField
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import DetailStatic, Static
 

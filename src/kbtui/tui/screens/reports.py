@@ -17,12 +17,12 @@ from textual.widgets import Input, Label, Select
 
 from kbtui.domain.report import ReportError
 from kbtui.services.reporting import reports as rs
-from kbtui.tui.widgets.path_input import PathSuggester, path_lines
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.shown import DataTable, Static
+from kbtui.tui.widgets.text_input import TextInput
 
 WHOLE = "__all__"
 

@@ -19,17 +19,17 @@ from kbtui.domain.normalize import parse_date
 from kbtui.domain.risk import RiskError
 from kbtui.domain.sorting import value_key
 from kbtui.domain.status import DROPOUT_REASONS
+from kbtui.services.errors import StoreError
+from kbtui.services.lookup import EscalationError
 from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_trend, risk_work
-from kbtui.services.lookup import EscalationError
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, FormField, PickerScreen
+from kbtui.tui.screens.school_calendar import CalendarScreen
 from kbtui.tui.textual_words import AppHeader
-from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.bars import headed_grid
+from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.virtual_table import VirtualTable
-from kbtui.tui.screens.school_calendar import CalendarScreen
 
 FILTERS = {"village": "村（社区）", "school": "学校", "person": "责任人或帮扶人"}
 CLEAR = "__clear"

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 
-from kbtui.tui.textual_words import AppHeader
-from kbtui.tui.widgets.shown import Static
-from kbtui.services.escalation import absences as absence_service
 from kbtui.services import school_calendar as sc
+from kbtui.services.escalation import absences as absence_service
 from kbtui.services.lookup import EscalationError
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.shown import Static
 
 MONTH_WIDTH = 30         # 28 cells of a month and a gap
 

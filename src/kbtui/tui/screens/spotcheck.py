@@ -13,11 +13,11 @@ from kbtui.services.campaign import spotcheck
 from kbtui.services.campaign.visits import finding_choices
 from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import inline_pairs
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.path_input import path_lines
-from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
+from kbtui.tui.widgets.path_input import path_lines
 from kbtui.tui.widgets.shown import Static
 
 

@@ -12,11 +12,12 @@ from textual.widgets import DataTable
 
 from kbtui.services.campaign import tasks
 from kbtui.services.campaign.overview import campaign_overview
+from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import bar_chart, headed_grid, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import Static
+
 
 def campaign_line(overview: dict) -> Text:
     text = Text()

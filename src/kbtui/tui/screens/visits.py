@@ -21,20 +21,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.suggester import SuggestFromList, Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.tui.widgets.path_input import complete_path
-from kbtui.tui.widgets.shown import DetailStatic, Static
-from kbtui.tui.widgets.text_input import TextInput
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
 from kbtui.services.campaign import visits
 from kbtui.services.errors import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
+from kbtui.tui.widgets.keybar import KeyBar
+from kbtui.tui.widgets.path_input import complete_path
+from kbtui.tui.widgets.shown import DetailStatic, Static
+from kbtui.tui.widgets.text_input import TextInput
 
 
 class FindingPicker(Static, can_focus=True):

@@ -2,7 +2,7 @@
 font) and grids of name / number pairs (a run of ``村 n，村 n`` wrapped between a name and its number)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.cells import cell_len, set_cell_size
 

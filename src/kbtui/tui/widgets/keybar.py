@@ -114,10 +114,10 @@ class KeyBar(Widget):
         off_style = self.get_component_rich_style("keybar--disabled")
         inner, gap = style
         text = Text(no_wrap=True, overflow="crop")
-        for n, (key, description, enabled) in enumerate(parts):
+        for n, (key, label, enabled) in enumerate(parts):
             text.append(" " if n == 0 else gap)
             text.append(key, key_style if enabled else off_style)
-            text.append(f"{inner}{description}", None if enabled else off_style)
+            text.append(f"{inner}{label}", None if enabled else off_style)
         if width and cell_len(text.plain) > width:
             text.truncate(width - 1)
             text.append("…")

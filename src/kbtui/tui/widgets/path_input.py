@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.suggester import Suggester
 
-from kbtui.user_paths import suggestible, suggested_names
+from kbtui.user_paths import suggested_names, suggestible
 
 
 class PathSuggester(Suggester):

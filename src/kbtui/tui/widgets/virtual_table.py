@@ -8,7 +8,7 @@ A cell cut to its column (…) is read in full with Space, or with Enter where t
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -44,7 +44,7 @@ class VirtualTable(Widget, can_focus=True):
     class Selected(Message):
         """Enter (or a click) on a row; ``row`` is the caller's row key."""
 
-        def __init__(self, table: "VirtualTable", row: int) -> None:
+        def __init__(self, table: VirtualTable, row: int) -> None:
             super().__init__()
             self.table = table
             self.row = row
@@ -52,7 +52,7 @@ class VirtualTable(Widget, can_focus=True):
     class Moved(Message):
         """The cursor moved."""
 
-        def __init__(self, table: "VirtualTable") -> None:
+        def __init__(self, table: VirtualTable) -> None:
             super().__init__()
             self.table = table
 

@@ -1,0 +1,110 @@
+"""Helpers shared by the import / ledger tests: messy workbooks built in the test, a data folder, the CLI.
+
+(Named ``test_import_*`` so it lives with the tests it serves; it holds no tests itself.)
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from kbtui.cli import cli
+from kbtui.domain.idcard import make_id
+
+OPERATOR = "tester"
+REGION = "500224"
+
+
+def cid(born: str | dt.date, seq: int, region: str = REGION) -> str:
+    """A valid ID number for a child born on ``born`` (odd seq = boy, even = girl)."""
+    day = dt.date.fromisoformat(born) if isinstance(born, str) else born
+    return make_id(region, day, seq)
+
+
+def xlsx(path: Path, rows: Iterable[Sequence[Any]], *, sheet: str = "Sheet1",
+         text_columns: Sequence[int] = ()) -> Path:
+    """A workbook as people make them (openpyxl, normal mode). ``text_columns``: 0-based columns typed as text."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(list(row))
+    for j in text_columns:
+        for cell in ws.iter_cols(min_col=j + 1, max_col=j + 1).__next__():
+            cell.number_format = "@"
+    wb.save(path)
+    return path
+
+
+def csv_file(path: Path, rows: Iterable[Sequence[Any]], encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def init_data(tmp_path: Path, profile: str = "shuangshan-2024") -> Path:
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "init", "--profile", profile])
+    assert result.exit_code == 0, result.output
+    return data
+
+
+def run(data: Path, *args: str, input: str | None = None, ok: bool = True):
+    result = CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, *args], input=input)
+    if ok:
+        assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def run_json(data: Path, *args: str) -> dict:
+    result = run(data, *args, "--json")
+    return json.loads(result.stdout if hasattr(result, "stdout") else result.output)
+
+
+def workspace(data: Path):
+    from kbtui.services.workspace import Workspace
+
+    return Workspace.open(data, OPERATOR)
+
+
+def read_sheet(path: Path, sheet: str | int = 0) -> list[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(path))
+    ws = wb.get_sheet_by_index(sheet) if isinstance(sheet, int) else wb.get_sheet_by_name(sheet)
+    return ws.to_python()
+
+
+POLICE_HEADER = ["序号", "公民身份号码", "姓 名", "性别", "出生日期", "所属村", "组", "户籍地址", "监护人", "联系电话"]
+SCHOOL_HEADER = ["学校名称", "学生姓名", "身份证件号", "性别", "出生日期", "年级", "班级", "学籍号", "学籍状态",
+                 "户口所在地", "家长联系电话"]
+
+
+def police_rows(children: Sequence[tuple], title: bool = True) -> list[list[Any]]:
+    """children: (id, name, sex, birth, village, group, address, guardian, phone)."""
+    rows: list[list[Any]] = []
+    if title:
+        rows += [["双山派出所适龄儿童户籍名单"], ["填报单位：双山派出所", None, None, "2024年9月5日"]]
+    rows.append(POLICE_HEADER)
+    rows += [[n, *child] for n, child in enumerate(children, 1)]
+    rows += [[], ["合计", f"{len(children)}人"], ["填表人：张警官", None, "审核人：李所长"]]
+    return rows
+
+
+def body(path: Path) -> list[list]:
+    """The data rows of an exported ledger (between the header row and the footer)."""
+    grid = read_sheet(path)
+    header_at = next(i for i, r in enumerate(grid) if r and r[0] == "序号")
+    rows = []
+    for row in grid[header_at + 1:]:
+        if not any(c not in ("", None) for c in row) or str(row[0]).startswith("填表人"):
+            break
+        rows.append(row)
+    return [grid[header_at], *rows]

@@ -1,0 +1,58 @@
+"""Snapshots (pytest-textual-snapshot) of the dashboard, list, form and visit entry at 80×24 and 120×40.
+
+Deterministic: a 300-child demo with a fixed seed, a fixed "today", no clock, workers awaited before the shot,
+and only the core screens (``plugin_ui=False``) so that a plugin adding a screen does not change the footer.
+Regenerate with ``pytest tests/tui/test_tui_snapshots.py --snapshot-update`` after a deliberate change.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.tui import make_app
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def _settle(pilot) -> None:
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_dashboard(snap_compare, tui_data, size):
+    assert snap_compare(make_app(tui_data, plugin_ui=False), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_children_list(snap_compare, tui_data, size):
+    async def search(pilot):
+        await _settle(pilot)
+        await pilot.press(*"zh")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(tui_data, plugin_ui=False, start="children"), terminal_size=size, run_before=search)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_child_form(snap_compare, tui_data, size):
+    async def open_child(pilot):
+        await _settle(pilot)
+        await pilot.press("enter", "down", "enter")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(tui_data, plugin_ui=False, start="children"), terminal_size=size, run_before=open_child)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_visit_entry(snap_compare, tui_data, size):
+    async def walk(pilot):
+        await _settle(pilot)
+        await pilot.press("enter")
+        await _settle(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tui_data, plugin_ui=False, start="visits"), terminal_size=size, run_before=walk)
