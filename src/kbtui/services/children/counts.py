@@ -30,12 +30,12 @@ from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.domain.ledger import LedgerContext
 from kbtui.services.workspace_memo import attached
-from kbtui.store import StoreError
+from kbtui.store import StoreError, layout
 from kbtui.store.storage import atomic_write
 
 UNVILLAGED = "（未分村）"
 PENDING = (st.PENDING_VISIT, st.DEFERRAL_CHECK)
-CACHE_DIR = "cache"
+CACHE_DIR = layout.CACHE_DIR
 FORMAT = 1
 
 
