@@ -81,7 +81,9 @@ class DashboardScreen(Screen):
         are shown as they were unless ``fresh``)."""
         # the current campaign may have been switched meanwhile (kbtui campaign switch)
         self.query_one("#dash-campaign", Static).update(self.campaign_text())
-        self.compute()
+        self.compute(fresh)
+
+    def render_panels(self, fresh: bool) -> None:
         for panel in self.app.panels.values():
             self.render_panel(panel, fresh)
 
@@ -102,9 +104,12 @@ class DashboardScreen(Screen):
         return text
 
     @work(thread=True, exclusive=True, group="dashboard")
-    def compute(self) -> None:
+    def compute(self, fresh: bool = False) -> None:
+        """The counts, then the panels: started together, the panels' workers took most of the interpreter
+        from the counts (at 100,000 children the counts showed after 5.6 s instead of ~1.5 s)."""
         data = cached_dashboard(self.app.workspace, self.app.today)
         self.app.call_from_thread(self.show, data)
+        self.app.call_from_thread(self.render_panels, fresh)
 
     def show(self, data: Dashboard) -> None:
         counts = Text()
