@@ -7,35 +7,17 @@ import os
 import random
 from pathlib import Path
 
-import pytest
-
 from kbtui.domain.classify import CLASSIFY_FIELDS, Classifier, classify
 from kbtui.services.campaign import visits
 from kbtui.services.children.counts import CACHE_DIR, count_children, counts_cache
 from kbtui.services.dashboard import cached_dashboard, dashboard, dashboard_before_load
 from kbtui.services.workspace import Workspace
 from kbtui.store import layout
-from tests.test_import_helpers import OPERATOR, cid, init_data, police_rows, run, run_json, workspace, xlsx
-from tests.test_ledger_roundtrip import export, fill
+from tests.test_import_helpers import OPERATOR, cid, police_rows, run, run_json, workspace, xlsx
+from tests.test_ledger_roundtrip import A, B, C, data, export, fill  # noqa: F401 (data: the fixture)
 
 TODAY = dt.date(2024, 9, 10)
-A, B, C = cid("2015-03-04", 11), cid("2018-05-06", 12), cid("2012-07-08", 21)
 D = cid("2016-01-02", 31)
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    d = init_data(tmp_path)
-    run_json(d, "import", "police", str(xlsx(tmp_path / "p.xlsx", police_rows([
-        (A, "张三", "男", "2015-03-04", "高峰村", "3组", "", "张大山", "13800138000"),
-        (B, "李四", "女", "2018-05-06", "尖山村", "5组", "", "李母", "13800138001"),
-        (C, "王五", "男", "2012-07-08", "高峰村", "1组", "", "王父", ""),
-    ]))))
-    run_json(d, "import", "school", str(xlsx(tmp_path / "s.xlsx", [
-        ["学校名称", "姓名", "身份证号", "年级", "班级", "学籍号", "学籍状态"],
-        ["双山小学", "张三", A, "四年级", "2班", "G" + A, "在读"],
-    ])))
-    return d
 
 
 def assert_recount(ws) -> list[str]:
