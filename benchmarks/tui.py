@@ -60,6 +60,12 @@ from kbtui.services.children.counts import CACHE_DIR  # noqa: E402
 
 OPERATOR = "bench"
 TODAY = dt.date(2024, 9, 10)       # in the demo's campaign (autumn 2024)
+# issue 18's figures of this benchmark (run_all.py reports them) and their targets
+DASHBOARD_KEYS = ("startup_frame_s", "startup_dashboard_s", "startup_panels_s", "startup_warm_dashboard_s",
+                  "startup_warm_panels_s", "startup_full_dashboard_s", "f2_dashboard_ms", "f4_visits_ms",
+                  "f4_again_ms", "f2_after_visit_ms", "f2_after_visit_panels_s")
+TARGETS = {"startup_dashboard_s": 1.5, "startup_warm_dashboard_s": 1.5, "f2_dashboard_ms": 200.0,
+           "f4_visits_ms": 200.0}
 PANEL_LOADING = "正在读取…"         # what a dashboard panel shows until it is rendered
 
 
