@@ -128,6 +128,7 @@ def run(children: int = 100_000, edits: int = 200) -> dict:
             opens.append(time.perf_counter() - t)
         out["open_s"] = round(min(opens), 3)
         out["open_s_runs"] = [round(x, 3) for x in opens]
+        out["open_median_s"] = round(statistics.median(opens), 3)
         assert len(store) == n
 
         t = time.perf_counter()

@@ -388,7 +388,7 @@ def test_every_form_of_the_profile_is_exported_from_its_demo(demo_profile, tmp_p
 # --------------------------------------------------------------------------- filled in on paper, imported back
 
 def test_seed_ledgers_round_trip_what_cadres_fill_in(tmp_path):
-    from tests.reporting.test_ledger_roundtrip import fill
+    from tests.helpers.ledgers import fill
 
     data = tmp_path / "data"
     assert run_cli("init", "--profile", "shanting-2019", data_dir=data).exit_code == 0

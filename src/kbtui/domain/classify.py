@@ -95,3 +95,34 @@ def classify(record: Record, profile: Profile) -> Classification:
     if len(_SHARED) > 10_000:       # free-text findings could make many: never grow without bound
         _SHARED.clear()
     return _SHARED.setdefault(found, found)
+
+
+# Every field ``classify`` reads (``tests/test_classifier_memo.py`` checks that it reads no other).
+CLASSIFY_FIELDS = ("birth_date", "sources", "school", "enrollment_status", "status")
+
+
+class Classifier:
+    """``classify`` for one profile, remembered by the values of ``CLASSIFY_FIELDS``.
+
+    A county has a few thousand distinct combinations of those values for 100,000 children, so most
+    children cost a tuple and a dict look-up instead of a date parse, age and cohort tests (the dashboard,
+    the visit screen and the panels classify every child)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._memo: dict[tuple, Classification] = {}
+
+    def __call__(self, record: Record) -> Classification:
+        get = record.get
+        sources = get("sources")
+        key = (get("birth_date"), tuple(sources) if type(sources) is list else sources, get("school"),
+               get("enrollment_status"), get("status"))
+        try:
+            found = self._memo.get(key)
+        except TypeError:               # an unhashable value (a hand-edited file): no memo
+            return classify(record, self.profile)
+        if found is None:
+            if len(self._memo) > 50_000:
+                self._memo.clear()
+            found = self._memo[key] = classify(record, self.profile)
+        return found

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.child import Record, display
-from kbtui.domain.classify import Classification, classify
+from kbtui.domain.classify import Classification, Classifier
 from kbtui.domain.sorting import place_key
 
 if TYPE_CHECKING:  # annotations only: kbtui.profiles builds the profile from domain pieces
@@ -27,6 +27,7 @@ class LedgerContext:
         self.today = today or dt.date.today()
         self.extra = extra or {}          # services may pass more (e.g. cases, placements) by name
         self._cache: dict[str | int, Classification] = {}     # by ID number, else id() of the record
+        self._classifier = Classifier(profile)
 
     def collection(self, name: str) -> list[dict]:
         """The documents of a store collection that a ledger's sheet asked for (``SheetSpec.collections``),
@@ -37,7 +38,7 @@ class LedgerContext:
         key = record.get("id_number") or id(record)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = classify(record, self.profile)
+            found = self._cache[key] = self._classifier(record)
         return found
 
     def title_vars(self) -> dict[str, Any]:

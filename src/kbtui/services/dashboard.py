@@ -6,11 +6,14 @@ profile's ``[campaign]`` until ``kbtui campaign new/switch`` makes another one c
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from kbtui.domain import status as st
 from kbtui.services.campaign.campaigns import current_campaign
-from kbtui.services.children.stats import campaign_stats, village_progress
+from kbtui.services.children.counts import ChildCounts, count_children, counts_cache
+from kbtui.services.workspace_memo import attached
 
 
 @dataclass(frozen=True)
@@ -64,20 +67,58 @@ class Dashboard:
     pending_by_village: dict[str, int]
 
 
-def dashboard(workspace, today: dt.date) -> Dashboard:
-    """Everything the dashboard shows (classifies every child: run it in a worker at county scale)."""
-    ctx = workspace.context(today)
-    records = list(workspace.store.all())
-    stats = campaign_stats(records, ctx, {})
-    pending_by_village: dict[str, int] = {}
-    for record in records:
-        c = ctx.classify(record)
-        if c.in_campaign and c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK):
-            village = record.get("village") or "（未分村）"
-            pending_by_village[village] = pending_by_village.get(village, 0) + 1
+def dashboard_of(workspace, today: dt.date, counts: ChildCounts) -> Dashboard:
     title, phases = campaign_heading(workspace, today)
     return Dashboard(
         title=title, today=today, phases=phases,
-        children=stats["children"], in_campaign=stats["in_campaign"], pending=stats["pending"],
-        by_status=stats["by_status"], by_village=stats["by_village"],
-        progress=village_progress(records, ctx), pending_by_village=pending_by_village)
+        children=counts.children, in_campaign=counts.in_campaign, pending=counts.pending,
+        by_status=dict(counts.by_status.most_common()), by_village=counts.by_village(),
+        progress=counts.progress(), pending_by_village=counts.pending_by_village())
+
+
+def dashboard(workspace, today: dt.date) -> Dashboard:
+    """Everything the dashboard shows, every child counted afresh (the reference for ``cached_dashboard``)."""
+    return dashboard_of(workspace, today, count_children(workspace.store.all(), workspace.context(today)))
+
+
+def cached_dashboard(workspace, today: dt.date) -> Dashboard:
+    """What ``dashboard`` shows, recounting only the village files changed since the last time (the store
+    is refreshed first, so another operator's saves are in)."""
+    return dashboard_of(workspace, today, counts_cache(workspace).current())
+
+
+def dashboard_before_load(workspace, today: dt.date) -> Dashboard | None:
+    """The dashboard from the counts kept on disk when no village file changed since (before the children
+    are read at start-up), else None."""
+    counts = counts_cache(workspace).before_load()
+    return None if counts is None else dashboard_of(workspace, today, counts)
+
+
+class PanelBodies:
+    """The bodies of the dashboard's plugin panels, each kept with the store's data version (the
+    signature of every data file: ``ChildStore.data_version``) and the day it was made for. A panel
+    renders from the workspace and the day, so while neither changed its body is shown again instead of
+    being computed afresh (F2 back to the dashboard); any save, by this operator or another, makes the
+    next showing render it again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[str, tuple[tuple, Any]] = {}
+
+    def body(self, workspace, panel_id: str, today: dt.date, render: Callable[[Any, dt.date], Any],
+             *, fresh: bool = False) -> Any:
+        """``render(workspace, today)``, or what it gave for the same data and day (``fresh``: always
+        render; a failing render raises and nothing is kept)."""
+        version = (workspace.store.data_version(), today)      # read before rendering
+        with self._lock:
+            kept = self._kept.get(panel_id)
+        if kept is not None and not fresh and kept[0] == version:
+            return kept[1]
+        body = render(workspace, today)
+        with self._lock:
+            self._kept[panel_id] = (version, body)
+        return body
+
+
+def panel_bodies(workspace) -> PanelBodies:
+    return attached(workspace, "dashboard-panels", PanelBodies)

@@ -30,6 +30,7 @@ from kbtui.store.storage import (
     parse_json,
     read_bytes,
     read_json,
+    signature_of,
     target_of_pending,
 )
 from kbtui.store.txn import commit
@@ -144,6 +145,60 @@ class ChildStore(RecordIndex):
 
     def shard_names(self) -> list[str]:
         return sorted(self._shards)
+
+    def shard_signatures(self) -> dict[str, Signature]:
+        """Each village file read: the signature of the content the index holds (read it before
+        ``shard_records``: a count made from those records is then never filed under a newer signature)."""
+        return {name: shard.signature for name, shard in list(self._shards.items()) if shard.signature is not None}
+
+    def shard_records(self, name: str) -> tuple[list[Record], bool]:
+        """The records the index holds from one village file (shared dicts: read-only), and whether they
+        are all of that file's records (False while one of them is held from another file, or while the
+        file is being re-read)."""
+        shard = self._shards.get(name)
+        if shard is None:
+            return [], True
+        records, shard_of = self._records, self._shard_of
+        ids = list(shard.doc_ids)
+        own = [r for r in (records.get(i) for i in ids if shard_of.get(i) == name) if r is not None]
+        return own, len(own) == len(ids)
+
+    def shard_file_signatures(self) -> dict[str, Signature]:
+        """The signature of every village file on disk now (one ``stat`` each, nothing read)."""
+        try:
+            entries = list(os.scandir(self.children_dir))
+        except OSError as err:
+            raise read_failed(self.children_dir, err) from err
+        found = {}
+        for entry in entries:
+            if layout.is_data_file(entry.name):
+                try:
+                    found[entry.name[:-5]] = signature_of(entry.stat())
+                except FileNotFoundError:
+                    continue
+        return found
+
+    def data_version(self) -> tuple:
+        """The signatures of every data file of the store (village files and collections, one ``stat``
+        each): equal versions mean nothing was saved in between, by this process or another."""
+        found = []
+        base = layout.store_dir(self.root)
+        stack = [base]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError as err:
+                raise read_failed(folder, err) from err
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif layout.is_data_file(entry.name):
+                    try:
+                        found.append((entry.path, signature_of(entry.stat())))
+                    except FileNotFoundError:
+                        continue
+        return tuple(sorted(found))
 
     def refresh(self) -> bool:
         """Reload shards changed on disk (by other processes); True if anything changed."""

@@ -10,6 +10,7 @@ from kbtui.store.owner import make_dirs
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 NO_VILLAGE_SHARD = "_未分村"
+CACHE_DIR = "cache"        # derived figures kept between runs (services.children.counts): not backed up
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _MAX_NAME_BYTES = 200
 

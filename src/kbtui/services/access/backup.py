@@ -86,7 +86,7 @@ class BackupInfo:
 # --------------------------------------------------------------------------- what goes in
 
 def _excluded(rel: PurePosixPath, key_rel: PurePosixPath) -> bool:
-    if rel.parts and rel.parts[0] == BACKUPS:
+    if rel.parts and rel.parts[0] in (BACKUPS, layout.CACHE_DIR):
         return True
     name = rel.name
     return rel == key_rel or name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name)
@@ -101,6 +101,8 @@ def _data_files(root: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:
         rel_here = PurePosixPath(Path(here).relative_to(root).as_posix())
         base = () if str(rel_here) == "." else rel_here.parts
         subdirs.sort()
+        if not base:                 # the derived counts are made again after a restore
+            subdirs[:] = [d for d in subdirs if d != layout.CACHE_DIR]
         if base and base[0] == BACKUPS:
             subdirs[:] = []          # the backups folder itself is kept (empty), never its content
             continue

@@ -15,6 +15,7 @@ from typing import Any
 from kbtui.domain import roles as R
 from kbtui.services.access.operators import AccessDenied, Operator
 from kbtui.store import ChildStore, RecordNotFound, edits
+from kbtui.store.storage import file_signature
 
 CHILD_REF = "id_number"          # collection documents about a child carry its ID number
 PEOPLE_COLLECTION = "people"
@@ -173,6 +174,32 @@ class ScopedStore:
 
     def shard_names(self) -> list[str]:
         return self.raw.shard_names()
+
+    def shard_signatures(self) -> dict[str, tuple]:
+        return self.raw.shard_signatures()
+
+    def shard_file_signatures(self) -> dict[str, tuple]:
+        return self.raw.shard_file_signatures()
+
+    def shard_records(self, name: str) -> tuple[list[Record], bool]:
+        """The records of one village file within the scope (``ChildStore.shard_records``)."""
+        records, whole = self.raw.shard_records(name)
+        if self.scope.everything:
+            return records, whole
+        allows = self.scope.allows
+        return [r for r in records if allows(r)], whole
+
+    def data_version(self) -> tuple:
+        return self.raw.data_version()
+
+    def scope_key(self) -> tuple:
+        """What decides which children the scope lets through, besides a child's own record: the kind,
+        the villages or schools, and for a school scope the people register (its teachers)."""
+        scope = self.scope
+        key: tuple = (scope.kind, sorted(scope.villages), sorted(scope.schools))
+        if scope.kind not in (R.ALL, R.VILLAGES):
+            key += (file_signature(self.raw.collection(PEOPLE_COLLECTION).path),)
+        return key
 
     def refresh(self) -> bool:
         self.scope.reset()

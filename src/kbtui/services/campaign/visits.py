@@ -19,6 +19,7 @@ from kbtui.domain.sorting import place_key
 from kbtui.services.access.operators import OperatorsError, load_operators
 from kbtui.services.campaign.evidence import attach
 from kbtui.services.campaign.tasks import close_visit_task
+from kbtui.services.children.counts import current_counts
 from kbtui.store import StoreError
 
 # The situations offered on number keys 1–9 in fast visit entry (a profile may override them with
@@ -72,18 +73,9 @@ def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[R
 
 
 def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
-    """Per village: (children still to visit, campaign children)."""
-    ctx = workspace.context(today)
-    counts: dict[str, list[int]] = {}
-    for record in workspace.store.all():
-        c = ctx.classify(record)
-        if not c.in_campaign:
-            continue
-        pair = counts.setdefault(record.get("village") or "", [0, 0])
-        pair[1] += 1
-        if c.situation in (st.PENDING_VISIT, st.DEFERRAL_CHECK):
-            pair[0] += 1
-    return {v: (p[0], p[1]) for v, p in sorted(counts.items())}
+    """Per village: (children still to visit, campaign children); only the village files changed since
+    the last count are counted again (``services.children.counts``)."""
+    return current_counts(workspace).to_visit()
 
 
 def visitor_names(workspace, visitors: Iterable[str]) -> list[str]:

@@ -2,7 +2,10 @@
 
 The counts classify every child, so they are computed in a worker; the screen shows at once (the
 campaign's phases need no child), with a loading indicator where the counts go until they are in — also
-while the app is still reading the children (``KbtuiApp.when_children_loaded``).
+while the app is still reading the children (``KbtuiApp.when_children_loaded``), unless the counts kept
+on disk are still those of every village file (``services.children.counts``). Counts are kept per village
+file and the panels' bodies with the data version (``services.dashboard.PanelBodies``): coming back to the
+dashboard recomputes only what changed; 刷新 (r) renders the panels afresh.
 """
 from __future__ import annotations
 
@@ -14,7 +17,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 
-from kbtui.services.dashboard import Dashboard, campaign_heading, current_phase, dashboard
+from kbtui.services.dashboard import (
+    Dashboard,
+    cached_dashboard,
+    campaign_heading,
+    current_phase,
+    dashboard_before_load,
+    panel_bodies,
+)
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import bar_chart, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
@@ -42,9 +52,13 @@ class DashboardScreen(Screen):
             self.query_one("#dash-plugins").mount(
                 Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
         self.query_one("#dash-campaign", Static).update(self.campaign_text())
-        if not self.app.children_loaded:
-            self.query_one("#dash-counts", Static).update("正在读取儿童名单…")
-        self.query_one("#dash-top").loading = True
+        kept = None if self.app.children_loaded else dashboard_before_load(self.app.workspace, self.app.today)
+        if kept is not None:
+            self.show(kept)
+        else:
+            if not self.app.children_loaded:
+                self.query_one("#dash-counts", Static).update("正在读取儿童名单…")
+            self.query_one("#dash-top").loading = True
         self.app.when_children_loaded(self.request_reload)
 
     def on_screen_resume(self) -> None:
@@ -64,14 +78,21 @@ class DashboardScreen(Screen):
 
     def _run_requested_reload(self) -> None:
         self._reload_requested = False
-        self.action_reload()
+        self.reload_dashboard(fresh=False)
 
     def action_reload(self) -> None:
+        self.reload_dashboard(fresh=True)
+
+    def reload_dashboard(self, fresh: bool) -> None:
+        """Counts of the changed village files, and the panels (those whose data and day are unchanged
+        are shown as they were unless ``fresh``)."""
         # the current campaign may have been switched meanwhile (kbtui campaign switch)
         self.query_one("#dash-campaign", Static).update(self.campaign_text())
-        self.compute()
+        self.compute(fresh)
+
+    def render_panels(self, fresh: bool) -> None:
         for panel in self.app.panels.values():
-            self.render_panel(panel)
+            self.render_panel(panel, fresh)
 
     def campaign_text(self) -> Text:
         app = self.app
@@ -88,9 +109,12 @@ class DashboardScreen(Screen):
         return text
 
     @work(thread=True, exclusive=True, group="dashboard")
-    def compute(self) -> None:
-        data = dashboard(self.app.workspace, self.app.today)
+    def compute(self, fresh: bool = False) -> None:
+        """The counts, then the panels: started together, the panels' workers took most of the interpreter
+        from the counts (at 100,000 children the counts showed after 5.6 s instead of ~1.5 s)."""
+        data = cached_dashboard(self.app.workspace, self.app.today)
         self.app.call_from_thread(self.show, data)
+        self.app.call_from_thread(self.render_panels, fresh)
 
     def show(self, data: Dashboard) -> None:
         counts = Text()
@@ -124,9 +148,10 @@ class DashboardScreen(Screen):
         self.query_one("#dash-progress", Static).update(progress)
 
     @work(thread=True, group="dashboard-panels")
-    def render_panel(self, panel) -> None:
+    def render_panel(self, panel, fresh: bool = True) -> None:
         try:
-            body = panel.render(self.app.workspace, self.app.today)
+            body = panel_bodies(self.app.workspace).body(self.app.workspace, panel.id, self.app.today, panel.render,
+                                                         fresh=fresh)
         except Exception as err:  # noqa: BLE001 - a plugin's panel must not break the dashboard
             body = f"（面板出错：{err}）"
         text = Text()
