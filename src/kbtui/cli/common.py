@@ -1,4 +1,5 @@
-"""The root command group, its global options, and helpers shared by the command modules."""
+"""What the command modules share: the settings, printing through the presenter, errors in Chinese, file
+parameters; ``start`` is the root group's work once a command runs (the group itself: ``kbtui.cli``)."""
 from __future__ import annotations
 
 import json
@@ -10,21 +11,15 @@ from typing import Any, Callable
 
 import click
 
-from kbtui.cli import zh
-
-zh.install()     # before any command is declared: click's own words (help, usage errors) in Chinese
-
-from kbtui.domain.controls import escape_controls  # noqa: E402
-from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
-from kbtui.oserrors import os_error_reason  # noqa: E402
-from kbtui.profiles import ProfileError  # noqa: E402
-from kbtui.services.intake import child_ids  # noqa: E402
-from kbtui.services.access import disclosure  # noqa: E402
-from kbtui.services.access.disclosure import Presenter  # noqa: E402
-from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
-from kbtui.store import StoreError  # noqa: E402
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from kbtui.domain.controls import escape_controls
+from kbtui.excel.errors import ExcelReadError, ExcelWriteError
+from kbtui.oserrors import os_error_reason
+from kbtui.profiles import ProfileError
+from kbtui.services.intake import child_ids
+from kbtui.services.access import disclosure
+from kbtui.services.access.disclosure import Presenter
+from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
+from kbtui.store import StoreError
 
 
 @dataclass
@@ -228,19 +223,8 @@ def with_workspace(fn: Callable) -> Callable:
     return wrapper
 
 
-@click.group(invoke_without_command=True, context_settings=CONTEXT_SETTINGS)
-@click.option("--data-dir", type=click.Path(path_type=Path, readable=False), envvar="KBTUI_DATA_DIR",
-              help="数据目录（也可用环境变量 KBTUI_DATA_DIR；默认在用户数据目录下）。")
-@click.option("--operator", default=None, help="操作员（默认为当前登录的系统用户名；代他人操作仅限镇管理员和测试）。")
-@click.option("--plugins-dir", "plugin_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="额外的插件目录，可重复指定（仅镇管理员；目录须属于数据目录的所有者或 root，他人不可写）。")
-@click.version_option(package_name="kbtui", message="kbtui %(version)s")
-@click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_dirs: tuple[Path, ...]) -> None:
-    """控辍保学工作台：导入名单、比对分类、入户核实、劝返跟踪、导出台账。
-
-    不带命令时打开终端界面（TUI）。
-    """
+def start(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_dirs: tuple[Path, ...]) -> None:
+    """The root group's work once a command (or the TUI) runs: the settings every command reads."""
     ctx.obj = Settings(data_dir or default_data_dir(), operator or default_operator(), list(plugin_dirs),
                        data_dir_given=data_dir is not None)
     _running[:] = [ctx.obj]
