@@ -95,3 +95,19 @@ def test_a_lazy_group_hands_out_each_command_prepared_once():
     assert group.get_command(None, "a") is a and group.get_command(None, "a") is a   # type: ignore[arg-type]
     assert prepared == [a] and group.get_command(None, "b") is None                  # type: ignore[arg-type]
     assert group.list_commands(None) == ["a"]                                        # type: ignore[arg-type]
+
+
+def test_a_command_with_the_stock_plugins_loads_no_excel_library(tmp_path):
+    """The plugins import ``kbtui.api``: its ``Formula`` (the Excel writer's, with openpyxl) loads on first use."""
+    data = tmp_path / "data"
+    probe = f"""
+import sys
+from click.testing import CliRunner
+from kbtui.cli import cli
+for args in (["init", "--profile", "shuangshan-2024"], ["stats"]):
+    result = CliRunner().invoke(cli, ["--data-dir", {str(data)!r}, *args])
+    assert result.exit_code == 0, result.output
+assert "kbtui.api" in sys.modules
+print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in ("openpyxl", "python_calamine", "textual"))))
+"""
+    assert _run(probe).split() == []
