@@ -32,12 +32,13 @@ class Settings:
     _warned: int = 0
     _presenter: Presenter | None = None
 
-    def workspace(self, load_children: bool = True) -> Workspace:
-        """The data folder (opened once); ``load_children=False``: the TUI reads the children itself."""
+    def workspace(self, load_children: bool = True, lazy: bool = False) -> Workspace:
+        """The data folder (opened once); ``load_children=False``: the TUI reads the children itself;
+        ``lazy``: the village files are read as the command asks for children (``ChildStore`` lazy)."""
         if self._workspace is None:
             with friendly_errors():
                 self._workspace = Workspace.open(self.data_dir, self.operator, self.plugin_dirs,
-                                                 load_children=load_children)
+                                                 load_children=load_children, lazy_children=lazy)
             self.flush_warnings()
         return self._workspace
 
@@ -208,7 +209,7 @@ def with_workspace(fn: Callable) -> Callable:
 
     @pass_settings
     def wrapper(settings: Settings, *args, **kwargs):
-        workspace = settings.workspace()
+        workspace = settings.workspace(lazy=True)    # (reading a damaged village file: inside friendly_errors)
         try:
             with friendly_errors():
                 for name in CHILD_PARAMETERS:

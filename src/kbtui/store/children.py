@@ -3,6 +3,10 @@
 Only the shard of the edited record is re-read and rewritten on an edit, so an edit costs the same
 whatever the county's total. Every change is journaled while the shard lock is held, so the journal
 order of a record's entries follows its versions.
+
+A store opened ``lazy`` (the command line) reads a village file when a child in it is asked for (``get``,
+``in``, ``update``: the villages that may hold the ID, found with ``store.hints``) and every file at the first
+question about more than one child (``all``, ``ids``, ``len``, a bulk write): it answers as the loaded store.
 """
 from __future__ import annotations
 
@@ -17,11 +21,11 @@ import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from kbtui.store import edits, layout
+from kbtui.store import edits, hints, layout
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.storage import (LockedJSONStorage, Signature, cleanup_temp_files, parse_json, read_bytes,
-                                 read_json, target_of_pending)
+                                 read_json, signature_of, target_of_pending)
 from kbtui.store.sharded import SHARDED, ShardedCollection
 from kbtui.store.txn import commit
 
@@ -68,12 +72,16 @@ class ChildStore:
         self._shards: dict[str, _Shard] = {}
         self._collections: dict[str, Any] = {}
         self.loaded = False                      # every shard read once (the first refresh)
+        self.lazy = False                        # read village files when asked for (see the module's docstring)
+        self._located: set[str] = set()          # (lazy) IDs whose possible villages are read
+        self._hint: hints.Hint | None = None     # (lazy) the files' keys as last read or written here
 
     # -- opening and reading -------------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path, load: bool = True) -> "ChildStore":
+    def open(cls, root: Path, load: bool = True, lazy: bool = False) -> "ChildStore":
         """Open (creating the layout if missing) and load every shard into memory. With ``load=False`` the
-        shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads)."""
+        shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads); with
+        ``lazy`` as they are needed (the module's docstring)."""
         root = Path(root)
         try:
             layout.ensure_layout(root)
@@ -84,7 +92,8 @@ class ChildStore:
         cleanup_temp_files(store.children_dir)
         cleanup_temp_files(layout.collections_dir(root))
         store.recover_pending()
-        if load:
+        store.lazy = lazy
+        if load and not lazy:
             store.refresh()
         return store
 
@@ -114,27 +123,78 @@ class ChildStore:
         return not os.access(layout.store_dir(self.root), os.W_OK)
 
     def __len__(self) -> int:
+        self._whole()
         return len(self._records)
 
     def __contains__(self, id_number: object) -> bool:
+        if isinstance(id_number, str):
+            self._find(id_number)
         return id_number in self._records
 
     def get(self, id_number: str) -> Record | None:
+        self._find(id_number)
         rec = self._records.get(id_number)
         return dict(rec) if rec is not None else None
 
     def all(self) -> Iterator[Record]:
         """Every record (shared dicts: read-only for callers)."""
+        self._whole()
         return iter(list(self._records.values()))
 
     def ids(self) -> list[str]:
+        self._whole()
         return list(self._records)
 
     def shard_of(self, id_number: str) -> str | None:
+        self._find(id_number)
         return self._shard_of.get(id_number)
 
     def shard_names(self) -> list[str]:
+        self._whole()
         return sorted(self._shards)
+
+    # -- a lazy store ----------------------------------------------------------------------------------
+    def _whole(self) -> None:
+        if self.lazy and not self.loaded:
+            self.refresh()
+
+    def _find(self, id_number: str) -> None:
+        """(lazy) Read the village files that may hold ``id_number``: the ones the hint says hold it and the
+        ones it does not know as they are now; every other file is known not to hold it. A file read before
+        and unchanged is not read again; an ID looked for once is not looked for again (as a loaded store
+        reads the files again only on ``refresh``)."""
+        if not self.lazy or self.loaded or not isinstance(id_number, str) or id_number in self._located:
+            return
+        hint = self._hint = self._hint or hints.read(self.children_dir)
+        unknown = False
+        for entry in self._data_entries():
+            name = entry.name[:-5]
+            try:
+                sig = signature_of(entry.stat())
+            except FileNotFoundError:
+                continue
+            shard = self._shards.get(name)
+            if (shard is not None and shard.signature == sig) or hint.holds(name, sig, id_number) is False:
+                continue
+            unknown = unknown or hint.keys_of(name, sig) is None
+            shard = self._shard(name)
+            self._read_shard(shard)
+            hint.set(name, shard.signature, shard.doc_ids)
+        if unknown:
+            hints.write(self.children_dir, hint)
+        self._located.add(id_number)
+
+    def _data_entries(self) -> list[os.DirEntry]:
+        try:
+            return [e for e in os.scandir(self.children_dir) if layout.is_data_file(e.name)]
+        except OSError as err:
+            raise read_failed(self.children_dir, err) from err
+
+    def _read_shard(self, shard: "_Shard") -> None:
+        raw, sig = read_bytes(shard.path)
+        data = parse_json(shard.path, raw)
+        self._sync(shard, data, sig)
+        shard.storage.remember(raw, sig, data)     # the next edit of the village skips the parse
 
     def refresh(self) -> bool:
         """Reload shards changed on disk (by other processes); True if anything changed."""
@@ -156,18 +216,21 @@ class ChildStore:
         for name in [n for n in self._shards if n not in seen and self._shards[n].doc_ids]:
             self._sync(self._shards[name], None, None)
             changed = True
+        if not self.loaded:
+            self._remember_keys()
         self.loaded = True
         return changed
 
+    def _remember_keys(self) -> None:
+        """After the first full read: the hint of which IDs each file holds, when it is not that already."""
+        now = {name: shard.signature for name, shard in self._shards.items() if shard.signature is not None}
+        hint = hints.read(self.children_dir)
+        if {name: entry[0] for name, entry in hint.files.items()} != now:
+            hints.write(self.children_dir, hints.Hint.of((n, s.signature, s.doc_ids) for n, s in self._shards.items()))
+
     def _refresh(self, seen: set[str]) -> bool:
         changed = False
-        try:
-            entries = list(os.scandir(self.children_dir))
-        except OSError as err:
-            raise read_failed(self.children_dir, err) from err
-        for entry in entries:
-            if not layout.is_data_file(entry.name):
-                continue
+        for entry in self._data_entries():
             name = entry.name[:-5]
             seen.add(name)
             shard = self._shard(name)
@@ -177,10 +240,7 @@ class ChildStore:
                 continue
             sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             if sig != shard.signature:
-                raw, sig2 = read_bytes(shard.path)
-                data = parse_json(shard.path, raw)
-                self._sync(shard, data, sig2)
-                shard.storage.remember(raw, sig2, data)     # the next edit of the village skips the parse
+                self._read_shard(shard)
                 changed = True
         return changed
 
@@ -268,6 +328,11 @@ class ChildStore:
                 self._records.update({i: table[str(doc_ids[i])] for i in ids})
                 self._shard_of.update(dict.fromkeys(ids, name))
                 shard.signature = shard.storage.signature
+            if self._hint is not None and not self.loaded:
+                # (lazy) the files this process wrote stay known: the next command needs not read them
+                for name in dirty:
+                    self._hint.set(name, self._shards[name].signature, self._shards[name].doc_ids)
+                hints.write(self.children_dir, self._hint)
 
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",
@@ -356,6 +421,7 @@ class ChildStore:
         moving_to = layout.shard_name(changes["village"]) if not callable(changes) and "village" in changes \
             else None
         for _attempt in range(5):
+            self._find(id_number)
             source = self._shard_of.get(id_number)
             if source is None:
                 self.refresh()
