@@ -13,7 +13,7 @@ import pytest
 
 from kbtui.services.access import backup
 from kbtui.services.workspace import Workspace
-from kbtui.store import ChildStore, Journal, hints, layout
+from kbtui.store import ChildStore, Journal, layout
 from tests.conftest import run_cli
 from tests.test_access_cli import configure, scoped  # noqa: F401 - fixtures
 from tests.test_tui_fixtures import small_demo, tui_data  # noqa: F401 - fixtures
@@ -27,7 +27,7 @@ def tree(root: Path) -> dict[str, bytes]:
         if rel_here.parts[:1] == ("backups",):
             continue
         for name in names:
-            if not name.endswith(".lock") and name != hints.HINT_FILE:    # (a cache, not data: store.hints)
+            if not name.endswith(".lock"):
                 found[str(rel_here / name)] = (Path(here) / name).read_bytes()
     return found
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import click
+import orjson
 
 from kbtui.domain.controls import escape_controls
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError
@@ -191,8 +192,32 @@ def print_json(data: Any) -> None:
     presenter = settings.presenter() if settings is not None else None
     if presenter is not None and not presenter.full:     # (dataclasses, dates … made plain first)
         data = presenter.data(json.loads(json.dumps(data, default=str)))
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    click.echo(_JSON_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
+    click.echo(_JSON_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json_text(data)))
+
+
+_ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _as_json_writes(value: Any) -> Any:
+    """What ``json.dumps(default=str)`` writes for a value orjson hands back: a subclass of str, int, float,
+    dict or list (a ``str`` enum: its value) as the plain value, anything else (dates, dataclasses) as ``str``."""
+    for plain in (str, int, float, dict, list):
+        if isinstance(value, plain):
+            return plain(value) if plain is not str else str.__str__(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+def json_text(data: Any) -> str:
+    """``json.dumps(data, ensure_ascii=False, indent=2, default=str)``, written by orjson (the standard
+    library's indented encoder is pure Python: 0.3 s for ``check --json`` at 100,000 children). What orjson
+    cannot write (an integer over 64 bits) is written by the standard library."""
+    try:
+        return orjson.dumps(data, default=_as_json_writes, option=_ORJSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
 pass_settings = click.make_pass_decorator(Settings)

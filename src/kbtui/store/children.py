@@ -15,7 +15,7 @@ import gc
 import operator
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import orjson
 from tinydb import TinyDB
@@ -75,6 +75,7 @@ class ChildStore:
         self.lazy = False                        # read village files when asked for (see the module's docstring)
         self._located: set[str] = set()          # (lazy) IDs whose possible villages are read
         self._hint: hints.Hint | None = None     # (lazy) the files' keys as last read or written here
+        self._where: dict[str, tuple[str, ...]] | None = None    # (lazy) ID -> the files holding it
 
     # -- opening and reading -------------------------------------------------------------------------
     @classmethod
@@ -153,36 +154,58 @@ class ChildStore:
         self._whole()
         return sorted(self._shards)
 
+    def in_villages(self, villages: Iterable[object]) -> Iterator[Record]:
+        """The records of the village files of ``villages`` (shared dicts, read-only): a lazy store reads only
+        those files. A file may also hold children of another village of the same file name: filter them."""
+        names = {layout.shard_name(v or None) for v in villages}
+        if self.lazy and not self.loaded:
+            for name in sorted(names):
+                shard = self._shards.get(name)
+                if (shard is None or shard.signature is None) and (self.children_dir / f"{name}.json").exists():
+                    self._read_shard(self._shard(name))
+        shard_of = self._shard_of
+        return iter([r for i, r in self._records.items() if shard_of[i] in names])
+
     # -- a lazy store ----------------------------------------------------------------------------------
     def _whole(self) -> None:
         if self.lazy and not self.loaded:
             self.refresh()
 
     def _find(self, id_number: str) -> None:
-        """(lazy) Read the village files that may hold ``id_number``: the ones the hint says hold it and the
-        ones it does not know as they are now; every other file is known not to hold it. A file read before
-        and unchanged is not read again; an ID looked for once is not looked for again (as a loaded store
-        reads the files again only on ``refresh``)."""
+        """(lazy) Read the village files that may hold ``id_number`` (``_where``), each once."""
         if not self.lazy or self.loaded or not isinstance(id_number, str) or id_number in self._located:
             return
-        hint = self._hint = self._hint or hints.read(self.children_dir)
-        unknown = False
+        if self._where is None:
+            self._where = self._map_files()
+        for name in self._where.get(id_number, ()):
+            shard = self._shard(name)
+            if shard.signature is None:
+                self._read_shard(shard)
+        self._located.add(id_number)
+
+    def _map_files(self) -> dict[str, tuple[str, ...]]:
+        """(lazy, once) Which files hold which ID: the hint's keys of each file it knows as it is now, the
+        others read (the hint is brought up to date by the next write: ``_keep_hint``). Files are looked at once, as a loaded store reads
+        them once: what others save later is read under the locks of a write, or by ``refresh``."""
+        hint = self._hint = hints.read(self.children_dir)
+        where: dict[str, tuple[str, ...]] = {}
         for entry in self._data_entries():
             name = entry.name[:-5]
             try:
                 sig = signature_of(entry.stat())
             except FileNotFoundError:
                 continue
-            shard = self._shards.get(name)
-            if (shard is not None and shard.signature == sig) or hint.holds(name, sig, id_number) is False:
-                continue
-            unknown = unknown or hint.keys_of(name, sig) is None
-            shard = self._shard(name)
-            self._read_shard(shard)
-            hint.set(name, shard.signature, shard.doc_ids)
-        if unknown:
-            hints.write(self.children_dir, hint)
-        self._located.add(id_number)
+            shard = self._shards.get(name)          # (a handle only for the files read: each has its locks)
+            keys = hint.keys_of(name, sig) if shard is None or shard.signature != sig else None
+            if keys is None:
+                if shard is None or shard.signature != sig:
+                    shard = self._shard(name)
+                    self._read_shard(shard)
+                    hint.set(name, shard.signature, shard.doc_ids)
+                keys = list(shard.doc_ids)
+            for key in keys:
+                where[key] = (*where[key], name) if key in where else (name,)
+        return where
 
     def _data_entries(self) -> list[os.DirEntry]:
         try:
@@ -216,17 +239,19 @@ class ChildStore:
         for name in [n for n in self._shards if n not in seen and self._shards[n].doc_ids]:
             self._sync(self._shards[name], None, None)
             changed = True
-        if not self.loaded:
-            self._remember_keys()
         self.loaded = True
         return changed
 
-    def _remember_keys(self) -> None:
-        """After the first full read: the hint of which IDs each file holds, when it is not that already."""
-        now = {name: shard.signature for name, shard in self._shards.items() if shard.signature is not None}
-        hint = hints.read(self.children_dir)
-        if {name: entry[0] for name, entry in hint.files.items()} != now:
-            hints.write(self.children_dir, hints.Hint.of((n, s.signature, s.doc_ids) for n, s in self._shards.items()))
+    def _keep_hint(self, written: Iterable[str]) -> None:
+        """(lazy, after a commit) Remember which IDs each file holds, so that the next command reads only the
+        files it needs. Only a write does it: a command that changes nothing leaves the folder as it was."""
+        if self.loaded:
+            hint = hints.Hint.of((n, s.signature, s.doc_ids) for n, s in self._shards.items())
+        else:
+            hint = self._hint = self._hint or hints.read(self.children_dir)
+            for name in written:
+                hint.set(name, self._shards[name].signature, self._shards[name].doc_ids)
+        hints.write(self.children_dir, hint)
 
     def _refresh(self, seen: set[str]) -> bool:
         changed = False
@@ -328,11 +353,8 @@ class ChildStore:
                 self._records.update({i: table[str(doc_ids[i])] for i in ids})
                 self._shard_of.update(dict.fromkeys(ids, name))
                 shard.signature = shard.storage.signature
-            if self._hint is not None and not self.loaded:
-                # (lazy) the files this process wrote stay known: the next command needs not read them
-                for name in dirty:
-                    self._hint.set(name, self._shards[name].signature, self._shards[name].doc_ids)
-                hints.write(self.children_dir, self._hint)
+            if self.lazy:
+                self._keep_hint(dirty)
 
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",

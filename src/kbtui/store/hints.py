@@ -9,8 +9,9 @@ files changed since (one after a visit) are read. What the hint says of a change
 used, and an unreadable or malformed hint is no hint: it costs time, never a wrong answer.
 
 It is a cache, not data: not journaled, not a data file (its name starts with a dot: the snapshot, the
-consistency check and a folder's data listing pass it by), replaced atomically without ``fsync`` (lost in a
-power cut, it is written again by the next process that reads the files).
+consistency check and a folder's data listing pass it by; backups leave it out). The command line writes it
+after a write of its own (a command that changes nothing leaves the folder as it was), replaced atomically
+without ``fsync``: lost in a power cut, the next command reads the files and the next write keeps it again.
 """
 from __future__ import annotations
 

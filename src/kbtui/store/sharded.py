@@ -115,7 +115,6 @@ class ShardedCollection:
             raise read_failed(self.dir, err) from err
         seen = set()
         hint: hints.Hint | None = None        # read when a file is met the first time
-        read = False
         for entry in entries:
             if not layout.is_data_file(entry.name):
                 continue
@@ -136,15 +135,9 @@ class ShardedCollection:
                     part.keys, part.docs, part.signature = set(keys), None, sig
                     self._index(part)
                     continue
-            read = True
             self._reload(part, keys_only=True)
         for name in [n for n, p in self._parts.items() if n not in seen and p.signature is not None]:
             self._set(self._parts[name], None, None)
-        if hint is not None and read:
-            self._write_hint()
-
-    def _write_hint(self) -> None:
-        hints.write(self.dir, hints.Hint.of((p.name, p.signature, p.keys) for p in self._parts.values()))
 
     def _reload(self, part: _Part, keys_only: bool = False) -> None:
         raw, sig = read_bytes(part.path)
@@ -257,7 +250,8 @@ class ShardedCollection:
                 part = self._parts[name]
                 self._set(part, part.storage.read(), part.storage.signature)
             if self._dirty and self.store.lazy:
-                self._write_hint()      # the command line: the next command needs not read these files
+                # the command line: the next command reads only the files it needs (only a write does it)
+                hints.write(self.dir, hints.Hint.of((p.name, p.signature, p.keys) for p in self._parts.values()))
 
     def insert(self, doc: Doc, operator: str, *, check: Callable[[list[Doc]], None] | None = None) -> Doc:
         return self.insert_many([doc], operator, check=check)[0]
