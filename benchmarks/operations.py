@@ -9,7 +9,10 @@ On a demo township (``kbtui demo --children N``; or ``--data-dir``, copied first
   ``tasks.json``, read and written through the single-file ``Collection`` (the layout before issue 18);
 - ``cli_<name>_s`` / ``cli_<name>_mb``: wall time and peak RSS (``/usr/bin/time``) of ``kbtui --help``,
   ``kbtui visit``, ``kbtui check --json``, ``kbtui stats --json``, ``kbtui tasks --json`` and
-  ``kbtui audit verify``; ``baseline_cli_visit_*`` the CLI visit on the single-file copy.
+  ``kbtui audit verify``; ``*_cadre_*`` ``stats`` and ``visit`` by a 村干部 scoped to one village;
+  ``baseline_cli_<name>_*`` the same commands in the same run as before this issue's points 1-4 (every command
+  module imported, every village file read at open, ``--json`` by the standard library: ``KBTUI_BEFORE``);
+  ``single_file_cli_visit_*`` the CLI visit on the single-file copy.
 Prints one JSON object.
 """
 from __future__ import annotations
@@ -33,8 +36,17 @@ KBTUI = [sys.executable, "-m", "kbtui"]
 # the same command with the tasks through the single-file Collection (the layout before issue 18)
 KBTUI_SINGLE_FILE = [sys.executable, "-c", "import sys; from kbtui.store import sharded; sharded.SHARDED.clear(); "
                      "from kbtui.cli import cli; sys.argv[0] = 'kbtui'; cli(prog_name='kbtui')"]
+# the command line as before issue 18's lazy loading: every command module imported, the store loaded at open,
+# JSON written by the standard library
+KBTUI_BEFORE = [sys.executable, "-c", "import sys, json; from kbtui.store import ChildStore; "
+                "_open = ChildStore.open.__func__; "
+                "ChildStore.open = classmethod(lambda cls, root, load=True, lazy=False: _open(cls, root, load)); "
+                "from kbtui.cli import cli, common; cli.commands; "
+                "common.json_text = lambda d: json.dumps(d, ensure_ascii=False, indent=2, default=str); "
+                "sys.argv[0] = 'kbtui'; cli(prog_name='kbtui')"]
 CLI = {"help": ["--help"], "check": ["check", "--json"], "stats": ["stats", "--json"],
        "tasks": ["tasks", "--json"], "verify": ["audit", "verify"]}
+CADRE = "bench-cadre"
 
 
 def make_demo(folder: Path, children: int) -> None:
@@ -64,6 +76,14 @@ def open_tasks(data: Path, count: int, skip: int = 0) -> list[str]:
     ws = Workspace.open(data)
     ids = sorted(d["id_number"] for d in ws.store.collection(tasks.TASKS).find(state=tasks.OPEN, kind=tasks.VISIT))
     return ids[skip:skip + count]
+
+
+def villages_of(data: Path, ids: list[str]) -> dict[str, str]:
+    """The village of each child."""
+    from kbtui.store import ChildStore
+
+    store = ChildStore.open(data)
+    return {i: store.get(i)["village"] for i in ids}
 
 
 def visits(data: Path, ids: list[str]) -> dict[str, Any]:
@@ -96,16 +116,22 @@ def timed(args: list[str], env: dict[str, str] | None = None, command: list[str]
     out.close()
     try:
         subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", out.name, *command, *args], env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         wall, kb = Path(out.name).read_text().split()[-2:]
         return float(wall), round(int(kb) / 1024, 1)
     finally:
         os.unlink(out.name)
 
 
-def best(args: list[str], rounds: int, env: dict[str, str] | None = None) -> tuple[float, float]:
-    runs = [timed(args, env) for _ in range(rounds)]
+def best(args: list[str], rounds: int, env: dict[str, str] | None = None,
+         command: list[str] = KBTUI) -> tuple[float, float]:
+    runs = [timed(args, env, command) for _ in range(rounds)]
     return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def add_cadre(data: Path, village: str, env: dict[str, str]) -> None:
+    subprocess.run([*KBTUI, "--data-dir", str(data), "operators", "add", CADRE, "--role", "村干部", "--village",
+                    village], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
 def run(children: int, n_visits: int = 100, data_dir: Path | None = None, rounds: int = 3) -> dict[str, Any]:
@@ -119,22 +145,37 @@ def run(children: int, n_visits: int = 100, data_dir: Path | None = None, rounds
             t = time.perf_counter()
             make_demo(data, children)
             out["demo_s"] = round(time.perf_counter() - t, 1)
-        ids = open_tasks(data, n_visits + 2)        # (an older folder's single tasks.json is split here)
+        ids = open_tasks(data, n_visits + 200)      # (an older folder's single tasks.json is split here)
         old = tmp / "single"
         single_file_copy(data, old)
-        cli_ids, ids = ids[:2], ids[2:]
+        village = villages_of(data, ids)
+        cadre_village = village[ids[-1]]
+        cadre_ids = [i for i in ids if village[i] == cadre_village][-2:]
+        ids = [i for i in ids if i not in cadre_ids]
+        cli_ids, ids = ids[:10], ids[10:10 + n_visits]
         new = run_child("visits", data, ids, False)
         base = run_child("visits", old, ids, True)
         out.update(visit_p50_ms=new["p50"], visit_p95_ms=new["p95"], baseline_visit_p50_ms=base["p50"],
                    baseline_visit_p95_ms=base["p95"], visits=len(ids))
         env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
         for name, args in CLI.items():
-            wall, mb = best(["--data-dir", str(data), *args], rounds if name != "verify" else 1, env)
-            out[f"cli_{name}_s"], out[f"cli_{name}_mb"] = wall, mb
+            for prefix, command in (("cli", KBTUI), ("baseline_cli", KBTUI_BEFORE)):
+                wall, mb = best(["--data-dir", str(data), *args], rounds if name != "verify" else 1, env, command)
+                out[f"{prefix}_{name}_s"], out[f"{prefix}_{name}_mb"] = wall, mb
+        add_cadre(data, cadre_village, env)
         visit = ["visit", cli_ids[0], "--status", "在籍在校"]
-        out["cli_visit_s"], out["cli_visit_mb"] = timed(["--data-dir", str(data), *visit], env)
-        out["baseline_cli_visit_s"], out["baseline_cli_visit_mb"] = timed(
-            ["--data-dir", str(old), "visit", cli_ids[1], "--status", "在籍在校"], env, KBTUI_SINGLE_FILE)
+        timed(["--data-dir", str(data), *visit], env)       # the first write keeps the hint (store.hints)
+        for prefix, command in (("cli", KBTUI), ("baseline_cli", KBTUI_BEFORE)):
+            runs = [timed(["--data-dir", str(data), "visit", cli_ids[i], "--status", "在籍在校"], env, command)
+                    for i in ((1, 2, 3) if prefix == "cli" else (4, 5, 6))]
+            out[f"{prefix}_visit_s"], out[f"{prefix}_visit_mb"] = min(r[0] for r in runs), max(r[1] for r in runs)
+            as_cadre = ["--data-dir", str(data), "--operator", CADRE]
+            out[f"{prefix}_stats_cadre_s"], out[f"{prefix}_stats_cadre_mb"] = best(
+                [*as_cadre, "stats", "--json"], rounds, env, command)
+            out[f"{prefix}_visit_cadre_s"], out[f"{prefix}_visit_cadre_mb"] = timed(
+                [*as_cadre, "visit", cadre_ids[0 if prefix == "cli" else 1], "--status", "在籍在校"], env, command)
+        out["single_file_cli_visit_s"], out["single_file_cli_visit_mb"] = timed(
+            ["--data-dir", str(old), "visit", cli_ids[9], "--status", "在籍在校"], env, KBTUI_SINGLE_FILE)
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

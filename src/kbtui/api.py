@@ -66,11 +66,12 @@ from kbtui.domain.status import (
     Situation,
     StatusRegistry,
 )
-from kbtui.excel.cells import Formula
 from kbtui.registry import DuplicateError, Registry
 
 #: Names loaded on first use: name → "module:attribute".
 _LATER = {
+    # a ledger column's formula (the Excel writer's type: openpyxl is loaded with it)
+    "Formula": "kbtui.excel.cells:Formula",
     # data checks (kbtui_register_checks)
     "Check": "kbtui.services.intake.checks:Check",
     "CheckContext": "kbtui.services.intake.checks:CheckContext",
@@ -134,7 +135,7 @@ __all__ = sorted([
     "Kind", "Situation", "StatusRegistry", "DROPOUT_REASONS", "OUTSIDE_COHORT", "PENDING_VISIT",
     # records and ledgers
     "Record", "age_on_cutoff", "birth_date", "to_date", "Classification", "is_disabled",
-    "Column", "Ledger", "LedgerContext", "SheetColumn", "SheetSpec", "field_column", "ledger_columns", "Formula",
+    "Column", "Ledger", "LedgerContext", "SheetColumn", "SheetSpec", "field_column", "ledger_columns",
     # reports
     "Report", "ReportColumn", "ReportContext", "ReportError", "by_field", "by_school", "by_village", "count",
     "rate", "total_of",

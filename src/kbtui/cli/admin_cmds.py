@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import InputFile, Settings, cli, friendly_errors, pass_settings, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import InputFile, Settings, friendly_errors, pass_settings, print_json, with_workspace
 from kbtui.domain import roles as R
 from kbtui.services.access import audit, disclosure, gate, operator_admin
 from kbtui.services.access import backup as backups

@@ -5,7 +5,8 @@ import datetime as dt
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import print_json, with_workspace
 from kbtui.cli.escalation_cmds import DATE, escalation_errors
 from kbtui.services import school_calendar as sc
 from kbtui.services.escalation import absences as absence_service

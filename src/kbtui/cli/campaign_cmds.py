@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import InputFile, cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import InputFile, print_json, with_workspace
 from kbtui.domain import campaign as cp
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign import campaigns as campaigns_svc

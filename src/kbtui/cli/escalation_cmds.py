@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import InputFile, OutputFile, cli, print_json, stdin_is_terminal, warn, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import InputFile, OutputFile, print_json, stdin_is_terminal, warn, with_workspace
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import InputFile, LabelledChoice, Settings, cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import InputFile, LabelledChoice, Settings, print_json, with_workspace
 from kbtui.domain.labels import source_label
 from kbtui.excel.errors import ExcelReadError
 from kbtui.services.intake.importer import ImportFailed, ImportResult, prepare_import

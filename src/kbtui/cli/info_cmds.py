@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from kbtui.cli.common import Settings, cli, friendly_errors, pass_settings, print_json, warn, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import Settings, friendly_errors, pass_settings, print_json, warn, with_workspace
 from kbtui.plugin_manager import PluginHost
 from kbtui.services.children.stats import campaign_stats
 from kbtui.services.intake.checks import run_checks

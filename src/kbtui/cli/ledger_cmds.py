@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import InputFile, OutputFile, cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import InputFile, OutputFile, print_json, with_workspace
 from kbtui.services.reporting.ledgers import (
     LedgerError,
     apply_ledger_import,

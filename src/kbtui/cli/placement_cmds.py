@@ -5,7 +5,8 @@ import datetime as dt
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import print_json, with_workspace
 from kbtui.domain import disability as d
 from kbtui.domain.child import display
 from kbtui.services.disability import placement_check as pc

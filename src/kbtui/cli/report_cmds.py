@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import OutputFile, print_json, with_workspace
 from kbtui.domain.report import ReportError
 from kbtui.services.reporting.reports import build_report, export_report, list_reports, preview_text
 from kbtui.services.workspace import Workspace

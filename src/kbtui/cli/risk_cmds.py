@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import print_json, with_workspace
 from kbtui.cli.escalation_cmds import DATE
 from kbtui.domain.normalize import NormalizeError
 from kbtui.domain.risk import RiskError

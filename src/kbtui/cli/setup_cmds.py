@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 import orjson
 
-from kbtui.cli.common import Settings, cli, friendly_errors, open_tui, pass_settings, print_json, warn
+from kbtui.cli import cli
+from kbtui.cli.common import Settings, friendly_errors, open_tui, pass_settings, print_json, warn
 from kbtui.oserrors import os_error_reason
 from kbtui.profiles import find_profile
 from kbtui.services.demo import build_demo

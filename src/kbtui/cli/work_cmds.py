@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from kbtui.cli.common import OutputFile, cli, print_json, with_workspace
+from kbtui.cli import cli
+from kbtui.cli.common import OutputFile, print_json, with_workspace
 from kbtui.domain import checking as chk
 from kbtui.services.campaign import checking as checking_svc
 from kbtui.services.campaign import evidence as evidence_svc

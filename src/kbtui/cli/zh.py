@@ -3,7 +3,7 @@
 click marks every text it prints with ``gettext`` (``_(…)`` and ``ngettext(…)`` looked up in each of its
 modules at call time). ``install()`` puts a lookup in this catalog in their place, before any command is
 declared (``Path`` types name themselves when they are built), so every command of kbtui speaks Chinese
-without each command doing anything. ``localize(group)`` then gives the whole command tree Chinese
+without each command doing anything. ``localize(command)`` then gives a command tree Chinese
 metavars: ``[选项]``, ``命令 [参数]...`` and the arguments' names (``ARGUMENT_METAVARS``).
 
 A text missing from the catalog stays English; ``tests/test_cli_chinese.py`` runs ``--help`` and usage
@@ -181,10 +181,15 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
 
 
-def localize(group: click.Group) -> None:
-    """Chinese metavars for the whole command tree (run once every command module is imported)."""
+OPTIONS_METAVAR = "[选项]"
+SUBCOMMAND_METAVAR = "命令 [参数]..."
+
+
+def localize(root: click.Command) -> None:
+    """Chinese metavars for a command and every command under it (the root group's ``LazyGroup`` runs it
+    for each command as its module is loaded)."""
     def walk(command: click.Command) -> None:
-        command.options_metavar = "[选项]"
+        command.options_metavar = OPTIONS_METAVAR
         for param in command.params:
             if isinstance(param, click.Argument) and param.name in ARGUMENT_METAVARS \
                     and (param.metavar is None or param.metavar.isascii()):
@@ -192,8 +197,8 @@ def localize(group: click.Group) -> None:
                 label = label if param.required else f"[{label}]"
                 param.metavar = label if param.nargs == 1 else f"{label}..."
         if isinstance(command, click.Group):
-            command.subcommand_metavar = "命令 [参数]..."
+            command.subcommand_metavar = SUBCOMMAND_METAVAR
             for sub in command.commands.values():
                 walk(sub)
 
-    walk(group)
+    walk(root)

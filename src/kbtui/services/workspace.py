@@ -215,9 +215,11 @@ class Workspace:
 
     @classmethod
     def open(cls, root: Path, operator: str | None = None,
-             plugin_dirs: list[Path] | None = None, load_children: bool = True) -> Workspace:
+             plugin_dirs: list[Path] | None = None, load_children: bool = True,
+             lazy_children: bool = False) -> Workspace:
         """Open a data folder (refusing an unsafe one or an unknown operator). ``load_children=False``
-        leaves the children to the store's first ``refresh()`` (the TUI: its frame shows first)."""
+        leaves the children to the store's first ``refresh()`` (the TUI: its frame shows first);
+        ``lazy_children`` reads them as they are asked for (the command line: ``ChildStore`` opened lazy)."""
         root = Path(root)
         if not is_data_folder(root):
             raise WorkspaceError(
@@ -237,7 +239,7 @@ class Workspace:
         profile.label = meta.get("profile")
         plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
                              trusted_uids=trusted_uids(root))
-        store = ChildStore.open(root, load=load_children)
+        store = ChildStore.open(root, load=load_children, lazy=lazy_children)
         return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
                    raw_store=store, account=account)
 

@@ -3,6 +3,10 @@
 Only the shard of the edited record is re-read and rewritten on an edit, so an edit costs the same
 whatever the county's total. Every change is journaled while the shard lock is held, so the journal
 order of a record's entries follows its versions.
+
+A store opened ``lazy`` (the command line) reads a village file when a child in it is asked for (``get``,
+``in``, ``update``: the villages that may hold the ID, found with ``store.hints``) and every file at the first
+question about more than one child (``all``, ``ids``, ``len``, a bulk write): it answers as the loaded store.
 """
 from __future__ import annotations
 
@@ -10,14 +14,14 @@ import contextlib
 import gc
 import operator
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from kbtui.store import edits, layout
+from kbtui.store import edits, hints, layout
 from kbtui.store.collections import Collection
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
 from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
@@ -78,12 +82,17 @@ class ChildStore(RecordIndex):
         self._shards: dict[str, _Shard] = {}
         self._collections: dict[str, Any] = {}
         self.loaded = False                      # every shard read once (the first refresh)
+        self.lazy = False                        # read village files when asked for (see the module's docstring)
+        self._located: set[str] = set()          # (lazy) IDs whose possible villages are read
+        self._hint: hints.Hint | None = None     # (lazy) the files' keys as last read or written here
+        self._where: dict[str, tuple[str, ...]] | None = None    # (lazy) ID -> the files holding it
 
     # -- opening and reading -------------------------------------------------------------------------
     @classmethod
-    def open(cls, root: Path, load: bool = True) -> ChildStore:
+    def open(cls, root: Path, load: bool = True, lazy: bool = False) -> ChildStore:
         """Open (creating the layout if missing) and load every shard into memory. With ``load=False`` the
-        shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads)."""
+        shards are read by the first ``refresh()`` (the TUI shows its first screen first, then loads); with
+        ``lazy`` as they are needed (the module's docstring)."""
         root = Path(root)
         try:
             layout.ensure_layout(root)
@@ -94,7 +103,8 @@ class ChildStore(RecordIndex):
         cleanup_temp_files(store.children_dir)
         cleanup_temp_files(layout.collections_dir(root))
         store.recover_pending()
-        if load:
+        store.lazy = lazy
+        if load and not lazy:
             store.refresh()
         return store
 
@@ -133,6 +143,7 @@ class ChildStore(RecordIndex):
 
     def count_by(self, *fields: str) -> dict[tuple[Any, ...], int]:
         """How many children have each combination of ``fields``' values ('' for a missing one)."""
+        self._whole()
         counts: dict[tuple[Any, ...], int] = {}
         for rec in self._records.values():
             key = tuple(rec.get(f) or "" for f in fields)
@@ -140,10 +151,35 @@ class ChildStore(RecordIndex):
         return counts
 
 
+    def __len__(self) -> int:
+        self._whole()
+        return len(self._records)
+
+    def __contains__(self, id_number: object) -> bool:
+        if isinstance(id_number, str):
+            self._find(id_number)
+        return id_number in self._records
+
+    def get(self, id_number: str) -> Record | None:
+        self._find(id_number)
+        rec = self._records.get(id_number)
+        return dict(rec) if rec is not None else None
+
+    def all(self) -> Iterator[Record]:
+        """Every record (shared dicts: read-only for callers)."""
+        self._whole()
+        return iter(list(self._records.values()))
+
+    def ids(self) -> list[str]:
+        self._whole()
+        return list(self._records)
+
     def shard_of(self, id_number: str) -> str | None:
+        self._find(id_number)
         return self._shard_of.get(id_number)
 
     def shard_names(self) -> list[str]:
+        self._whole()
         return sorted(self._shards)
 
     def shard_signatures(self) -> dict[str, Signature]:
@@ -200,6 +236,71 @@ class ChildStore(RecordIndex):
                         continue
         return tuple(sorted(found))
 
+    def in_villages(self, villages: Iterable[object]) -> Iterator[Record]:
+        """The records of the village files of ``villages`` (shared dicts, read-only): a lazy store reads only
+        those files. A file may also hold children of another village of the same file name: filter them."""
+        names = {layout.shard_name(v or None) for v in villages}
+        if self.lazy and not self.loaded:
+            for name in sorted(names):
+                shard = self._shards.get(name)
+                if (shard is None or shard.signature is None) and (self.children_dir / f"{name}.json").exists():
+                    self._read_shard(self._shard(name))
+        shard_of = self._shard_of
+        return iter([r for i, r in self._records.items() if shard_of[i] in names])
+
+    # -- a lazy store ----------------------------------------------------------------------------------
+    def _whole(self) -> None:
+        if self.lazy and not self.loaded:
+            self.refresh()
+
+    def _find(self, id_number: str) -> None:
+        """(lazy) Read the village files that may hold ``id_number`` (``_where``), each once."""
+        if not self.lazy or self.loaded or not isinstance(id_number, str) or id_number in self._located:
+            return
+        if self._where is None:
+            self._where = self._map_files()
+        for name in self._where.get(id_number, ()):
+            shard = self._shard(name)
+            if shard.signature is None:
+                self._read_shard(shard)
+        self._located.add(id_number)
+
+    def _map_files(self) -> dict[str, tuple[str, ...]]:
+        """(lazy, once) Which files hold which ID: the hint's keys of each file it knows as it is now, the
+        others read (the hint is brought up to date by the next write: ``_keep_hint``). Files are looked at once, as a loaded store reads
+        them once: what others save later is read under the locks of a write, or by ``refresh``."""
+        hint = self._hint = hints.read(self.children_dir)
+        where: dict[str, tuple[str, ...]] = {}
+        for entry in self._data_entries():
+            name = entry.name[:-5]
+            try:
+                sig = signature_of(entry.stat())
+            except FileNotFoundError:
+                continue
+            shard = self._shards.get(name)          # (a handle only for the files read: each has its locks)
+            keys = hint.keys_of(name, sig) if shard is None or shard.signature != sig else None
+            if keys is None:
+                if shard is None or shard.signature != sig:
+                    shard = self._shard(name)
+                    self._read_shard(shard)
+                    hint.set(name, shard.signature, shard.doc_ids)
+                keys = list(shard.doc_ids)
+            for key in keys:
+                where[key] = (*where[key], name) if key in where else (name,)
+        return where
+
+    def _data_entries(self) -> list[os.DirEntry]:
+        try:
+            return [e for e in os.scandir(self.children_dir) if layout.is_data_file(e.name)]
+        except OSError as err:
+            raise read_failed(self.children_dir, err) from err
+
+    def _read_shard(self, shard: _Shard) -> None:
+        raw, sig = read_bytes(shard.path)
+        data = parse_json(shard.path, raw)
+        self._sync(shard, data, sig)
+        shard.storage.remember(raw, sig, data)     # the next edit of the village skips the parse
+
     def refresh(self) -> bool:
         """Reload shards changed on disk (by other processes); True if anything changed."""
         changed = False
@@ -223,15 +324,20 @@ class ChildStore(RecordIndex):
         self.loaded = True
         return changed
 
+    def _keep_hint(self, written: Iterable[str]) -> None:
+        """(lazy, after a commit) Remember which IDs each file holds, so that the next command reads only the
+        files it needs. Only a write does it: a command that changes nothing leaves the folder as it was."""
+        if self.loaded:
+            hint = hints.Hint.of((n, s.signature, s.doc_ids) for n, s in self._shards.items())
+        else:
+            hint = self._hint = self._hint or hints.read(self.children_dir)
+            for name in written:
+                hint.set(name, self._shards[name].signature, self._shards[name].doc_ids)
+        hints.write(self.children_dir, hint)
+
     def _refresh(self, seen: set[str]) -> bool:
         changed = False
-        try:
-            entries = list(os.scandir(self.children_dir))
-        except OSError as err:
-            raise read_failed(self.children_dir, err) from err
-        for entry in entries:
-            if not layout.is_data_file(entry.name):
-                continue
+        for entry in self._data_entries():
             name = entry.name[:-5]
             seen.add(name)
             shard = self._shard(name)
@@ -241,10 +347,7 @@ class ChildStore(RecordIndex):
                 continue
             sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             if sig != shard.signature:
-                raw, sig2 = read_bytes(shard.path)
-                data = parse_json(shard.path, raw)
-                self._sync(shard, data, sig2)
-                shard.storage.remember(raw, sig2, data)     # the next edit of the village skips the parse
+                self._read_shard(shard)
                 changed = True
         return changed
 
@@ -332,6 +435,8 @@ class ChildStore(RecordIndex):
                 self._records.update({i: table[str(doc_ids[i])] for i in ids})
                 self._shard_of.update(dict.fromkeys(ids, name))
                 shard.signature = shard.storage.signature
+            if self.lazy:
+                self._keep_hint(dirty)
 
     # -- writing -------------------------------------------------------------------------------------
     def insert_many(self, records: list[Record], operator: str, action: str = "insert",
@@ -420,6 +525,7 @@ class ChildStore(RecordIndex):
         moving_to = layout.shard_name(changes["village"]) if not callable(changes) and "village" in changes \
             else None
         for _attempt in range(5):
+            self._find(id_number)
             source = self._shard_of.get(id_number)
             if source is None:
                 self.refresh()

@@ -2,7 +2,7 @@
 ``PgStore``): the index maps ID number to record; ``refresh`` (each backend's own) keeps it current."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 Record = dict[str, Any]
@@ -27,3 +27,8 @@ class RecordIndex:
 
     def ids(self) -> list[str]:
         return list(self._records)
+
+    def in_villages(self, villages: Iterable[object]) -> Iterator[Record]:
+        """The records of ``villages`` (shared dicts, read-only); a lazy ``ChildStore`` reads only their files."""
+        wanted = {v or None for v in villages}
+        return iter([r for r in self._records.values() if (r.get("village") or None) in wanted])

@@ -8,8 +8,9 @@ the file, so moving documents between files changes nothing the journal says. A 
 changes moves to its new village's file in the same transaction (both files locked).
 
 Reading: the keys of each file are found without parsing it (a regular expression over its bytes, the file
-as ``orjson`` writes it); a file is parsed when one of its documents is asked for, or for ``all``/``find``.
-Each later read only ``stat``s the files and re-reads the changed ones.
+as ``orjson`` writes it), or without reading it when ``store.hints`` knows the file as it is; a file is parsed
+when one of its documents is asked for, or for ``all``/``find``. Each later read only ``stat``s the files and
+re-reads the changed ones.
 
 A key is unique across the files as far as the files say when the write's own files are locked (the
 children's rule: an insert is refused when any village file holds the key).
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from kbtui.store import layout
+from kbtui.store import hints, layout
 from kbtui.store.collections import TABLE, Doc, insert_entries, prepare_docs, resolve_write
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed, write_failed
 from kbtui.store.journal import now_ts
@@ -122,6 +123,7 @@ class ShardedCollection:
         except OSError as err:
             raise read_failed(self.dir, err) from err
         seen = set()
+        hint: hints.Hint | None = None        # read when a file is met the first time
         for entry in entries:
             if not layout.is_data_file(entry.name):
                 continue
@@ -132,8 +134,17 @@ class ShardedCollection:
                 sig = signature_of(entry.stat())
             except FileNotFoundError:
                 continue
-            if sig != part.signature:
-                self._reload(part, keys_only=True)
+            if sig == part.signature:
+                continue
+            if part.signature is None:
+                hint = hint or hints.read(self.dir)
+                keys = hint.keys_of(name, sig)
+                if keys is not None:
+                    self._unindex(part)
+                    part.keys, part.docs, part.signature = set(keys), None, sig
+                    self._index(part)
+                    continue
+            self._reload(part, keys_only=True)
         for name in [n for n, p in self._parts.items() if n not in seen and p.signature is not None]:
             self._set(self._parts[name], None, None)
 
@@ -247,6 +258,9 @@ class ShardedCollection:
             for name in self._dirty:
                 part = self._parts[name]
                 self._set(part, part.storage.read(), part.storage.signature)
+            if self._dirty and self.store.lazy:
+                # the command line: the next command reads only the files it needs (only a write does it)
+                hints.write(self.dir, hints.Hint.of((p.name, p.signature, p.keys) for p in self._parts.values()))
 
     def insert(self, doc: Doc, operator: str, *, check: Callable[[list[Doc]], None] | None = None) -> Doc:
         return self.insert_many([doc], operator, check=check)[0]

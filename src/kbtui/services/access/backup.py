@@ -50,7 +50,7 @@ from kbtui.services.access.backup_archive import (
     sign_manifest,
     write_archive,
 )
-from kbtui.store import ChildStore, Journal, StoreError, layout, signing
+from kbtui.store import ChildStore, Journal, StoreError, hints, layout, signing
 from kbtui.store.consistency import check_store
 from kbtui.store.journal import make_entry
 from kbtui.store.journal_lines import line_head
@@ -89,7 +89,8 @@ def _excluded(rel: PurePosixPath, key_rel: PurePosixPath) -> bool:
     if rel.parts and rel.parts[0] in (BACKUPS, layout.CACHE_DIR):
         return True
     name = rel.name
-    return rel == key_rel or name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name)
+    return rel == key_rel or name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name) \
+        or name == hints.HINT_FILE          # a cache of which keys each file holds (rebuilt when missing)
 
 
 def _data_files(root: Path) -> tuple[list[PurePosixPath], list[PurePosixPath]]:

@@ -137,7 +137,9 @@ class ScopedStore:
             return self.raw.all()
         self.scope.reset()
         allows = self.scope.allows
-        return (r for r in self.raw.all() if allows(r))
+        # a village scope's children are all in its villages' files: a lazy store reads only those
+        records = self.raw.in_villages(self.scope.villages) if self.scope.kind == R.VILLAGES else self.raw.all()
+        return (r for r in records if allows(r))
 
     def all(self) -> Iterator[Record]:
         return iter(list(self._visible()))
