@@ -219,7 +219,7 @@ def _named(problem: C.Disagreement, store: Any, is_child: bool, full: bool) -> s
 
 def _backup_heads(root: Path) -> list[tuple[Path, int, str, dict[str, Any] | None]]:
     """(backup, journal lines, last hash, manifest) of each backup in ``backups/`` (0, "" if unreadable)."""
-    heads = []
+    heads: list[tuple[Path, int, str, dict[str, Any] | None]] = []
     for path in list_backups(root):
         try:
             manifest = read_manifest(path)
@@ -309,11 +309,18 @@ def log(workspace, child: str | None = None, operator: str | None = None, action
 _UNSHOWN = frozenset({"collection", "key", "what", "_v", "_by", "_at"})
 
 
+def _old_new(pair: Any) -> tuple[Any, Any]:
+    """A change's ``[old, new]`` (a shorter list padded with None); a bare value is the new one."""
+    if isinstance(pair, list):
+        old, new = (pair + [None, None])[:2]
+        return old, new
+    return None, pair
+
+
 def describe_changes(entry: dict[str, Any], width: int | None = None) -> str:
     """字段：旧 → 新；… with Chinese field names and values, or the entry's detail for summary entries."""
     collection = (entry.get("detail") or {}).get("collection")
-    parts = [L.change_text(key, *((pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)),
-                           collection=collection)
+    parts = [L.change_text(key, *_old_new(pair), collection=collection)
              for key, pair in (entry.get("changes") or {}).items() if key not in _UNSHOWN]
     if not parts and entry.get("detail"):
         parts = [_detail_text(k, v) for k, v in entry["detail"].items()

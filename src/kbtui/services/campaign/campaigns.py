@@ -20,6 +20,7 @@ from kbtui.domain.campaign import Campaign, Phase
 from kbtui.profiles import Profile
 from kbtui.services.access import gate
 from kbtui.store import StoreError
+from kbtui.store.edits import Changes
 
 CAMPAIGNS = "campaigns"
 STATE = "campaign_state"
@@ -144,7 +145,7 @@ def switch_campaign(workspace, campaign_id: str) -> int:
     set_current(workspace, target.id, switching=True, switching_from=source)
     store = gate.raw_store(workspace)
     store.refresh()
-    updates = []
+    updates: list[tuple[str, Changes]] = []
     for record in store.all():
         if record_campaign(record, source) != target.id:
             # worked out under the lock: a visit saved meanwhile moves with the record's other findings

@@ -111,6 +111,8 @@ def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: i
         until_iso = _iso(until)
     except NormalizeError as err:
         raise EscalationError(str(err)) from None
+    if start_iso is None:
+        raise EscalationError("缺少缺课开始日期")
     if until_iso and until_iso < start_iso:
         raise EscalationError(f"缺课结束日期 {until_iso} 早于开始日期 {start_iso}")
     calendar = calendar_of(workspace)

@@ -195,9 +195,12 @@ def _same_class(stored: Any, wanted: str) -> bool:
 
 # --------------------------------------------------------------------------- the days
 
-def _day_columns(grid, year: int, month: int, calendar: SchoolCalendar) -> tuple[list[tuple[Any, dt.date]], list[str]]:
-    """(column, date) of the sheet's day columns, and problems (a header of another month)."""
-    found, problems = [], []
+def _day_columns(grid, year: int, month: int, calendar: SchoolCalendar
+                 ) -> tuple[list[tuple[Any, dt.date | None]], list[str]]:
+    """(column, date) of the sheet's day columns (None: a day the month does not have), and problems (a
+    header of another month)."""
+    found: list[tuple[Any, dt.date | None]] = []
+    problems: list[str] = []
     for column in grid.days:
         if column.month is not None and column.month != month:
             problems.append(f"{column.letter}列表头“{column.header}”不是{year}年{month}月的日期")
@@ -318,7 +321,7 @@ def import_attendance(workspace: Any, path: str | Path, *, month: str | None = N
         raise EscalationError(f"文件“{Path(path).name}”中没有考勤表：需要“姓名”列和至少5个日期列（1、2、3……或9月1日）")
     calendar = absences.calendar_of(workspace)
     pupils = _Pupils(workspace)
-    schools = list(workspace.profile.schools) + sorted({r.get("school") for rs in pupils.by_name.values()
+    schools = list(workspace.profile.schools) + sorted({r["school"] for rs in pupils.by_name.values()
                                                          for r in rs if r.get("school")})
     result = AttendanceImport()
     today = today or dt.date.today()

@@ -232,6 +232,7 @@ class _Step:
     reached: Reached
     entry: dict
     earlier: list[dict] = field(default_factory=list)
+    marks: str = ""               # a "mark" step: the situation it sets
 
 
 def _entry(child: ChildLadders, reached: Reached) -> dict:
@@ -258,7 +259,7 @@ def _plan(workspace: Any, on: dt.date) -> list[_Step]:
         for n, reached in enumerate(child.reached):
             entry = _entry(child, reached)
             if reached.rung.marks and stronger_mark(status, reached.rung.marks):
-                steps.append(_Step("mark", child, name, reached, entry))
+                steps.append(_Step("mark", child, name, reached, entry, marks=reached.rung.marks))
                 status = reached.rung.marks
             if not has_case and reached.rung.opens_case:
                 earlier = [_entry(child, e) for e in child.reached[:n]]
@@ -276,7 +277,7 @@ def preview_advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
     report = AdvanceReport()
     for step in _plan(workspace, on or dt.date.today()):
         if step.kind == "mark":
-            report.marked.append((step.child.id_number, step.name, step.reached.rung.marks))
+            report.marked.append((step.child.id_number, step.name, step.marks))
         elif step.kind == "open":
             report.opened.append(step.child.id_number)
         else:
@@ -294,8 +295,8 @@ def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
         ladder, rung = reached.ladder, reached.rung
         how = f"{ladder.title}·{rung.label}"
         if step.kind == "mark":
-            if cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
-                report.marked.append((child.id_number, step.name, rung.marks))
+            if cases_service.mark(workspace, child.id_number, step.marks, reached.date, how):
+                report.marked.append((child.id_number, step.name, step.marks))
                 if ladder.trigger == ABSENCE and child.episode is not None:
                     cases_service.sync_child(workspace, child.id_number, how,
                                              absence_from=(child.episode.start or child.episode.first).isoformat())
@@ -309,11 +310,11 @@ def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
             for earlier in step.earlier:      # rungs reached earlier in the same episode belong to the case too
                 case = cases_service.note_rung(workspace, case, earlier)
         else:
-            case = cases_service.open_case_of(workspace, child.id_number)
-            if case is not None and case.get("status") == CASE_OPEN:
-                before = len(case.get("rungs") or [])
-                case = cases_service.note_rung(workspace, case, step.entry)
-                report.noted += len(case.get("rungs") or []) - before
+            current = cases_service.open_case_of(workspace, child.id_number)
+            if current is not None and current.get("status") == CASE_OPEN:
+                before = len(current.get("rungs") or [])
+                current = cases_service.note_rung(workspace, current, step.entry)
+                report.noted += len(current.get("rungs") or []) - before
     return report
 
 
@@ -429,8 +430,9 @@ def make_demo_absences(workspace: Any, plan: Any, rng: Any) -> None:
                 absences_service.add_absence(workspace, record["id_number"], start, days=2, excused=True,
                                              reason="生病（已请假）", reported_by="班主任")
                 later = calendar.nth_school_day(start, 3)
-                absences_service.add_absence(workspace, record["id_number"], later, reason=reason,
-                                             reported_by="班主任")
+                if later is not None:
+                    absences_service.add_absence(workspace, record["id_number"], later, reason=reason,
+                                                 reported_by="班主任")
             else:              # still away
                 absences_service.add_absence(workspace, record["id_number"], start, reason=reason,
                                              reported_by="班主任")
