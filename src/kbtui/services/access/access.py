@@ -24,7 +24,7 @@ from kbtui.services.access import disclosure
 from kbtui.services.access.gate import operator_of, raw_store, require
 from kbtui.services.access.scope import Record, ScopedStore
 from kbtui.store import StoreError
-from kbtui.store.journal import make_entry
+from kbtui.store.journal import JournalEntry, make_entry
 
 
 class OutputPathError(StoreError):
@@ -96,7 +96,7 @@ def export_properties(workspace, what: str, now: dt.datetime | None = None) -> d
 
 
 def record_export(workspace, what: str, path: Path | str | None = None, rows: int | None = None,
-                  detail: dict[str, Any] | None = None) -> dict:
+                  detail: dict[str, Any] | None = None) -> JournalEntry:
     """Journal an export (action "export"): who, what, which scope, which file, how many rows."""
     operator = operator_of(workspace)
     info = {"what": what, "scope": operator.scope_text() if operator else "", "role": operator.role if operator else "",

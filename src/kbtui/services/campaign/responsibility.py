@@ -69,8 +69,9 @@ def assign_by_hand(workspace, records: Iterable[dict], *, gov: str | None = None
         if not text:
             continue
         person = find_person(workspace, text)
-        if resp.line_of(person.get("role")) not in (line, None):
-            raise PeopleError(f"{person['name']}（{person['role']}）属于{resp.LINE_LABELS[resp.line_of(person['role'])]}，"
+        its_line = resp.line_of(person.get("role"))
+        if its_line is not None and its_line != line:
+            raise PeopleError(f"{person['name']}（{person['role']}）属于{resp.LINE_LABELS[its_line]}，"
                               f"不能作为{resp.LINE_LABELS[line]}责任人")
         changes[resp.FIELD_OF_LINE[line]] = person["name"]
     plan = {r["id_number"]: dict(changes) for r in records}

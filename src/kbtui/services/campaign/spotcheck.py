@@ -58,7 +58,7 @@ def households(workspace) -> dict[str, list[dict[str, Any]]]:
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key in sorted(members):
         children = sorted(members[key], key=lambda r: r["id_number"])
-        types = Counter(r.get("family_type") for r in children if r.get("family_type"))
+        types = Counter(r["family_type"] for r in children if r.get("family_type"))
         family_type = types.most_common(1)[0][0] if types else ""
         first = children[0]
         by_type[family_type].append({

@@ -102,7 +102,7 @@ def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, in
             coll.update(doc["key"], changes, workspace.operator, expected_version=doc.get("_v"))
         except StaleEditError:
             continue        # closed by a visit (or changed otherwise) since it was read: left as it is now
-        counts[{DONE: "closed", OPEN: "reopened"}.get(changes.get("state"), "updated")] += 1
+        counts[{DONE: "closed", OPEN: "reopened"}.get(changes.get("state") or "", "updated")] += 1
     # a task made meanwhile (by a visit, or another sync) is left as it is
     counts["created"] = len(coll.insert_many(new_docs, workspace.operator, skip_existing=True))
     return counts

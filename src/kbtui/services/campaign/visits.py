@@ -60,7 +60,8 @@ def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[R
     """The children of one village to walk: campaign children still 待核实 / 缓学待核实 first, then the rest
     of the campaign children; each part by group and name."""
     ctx = workspace.context(today)
-    first, rest = [], []
+    first: list[Record] = []
+    rest: list[Record] = []
     for record in workspace.store.all():
         if (record.get("village") or "") != village:
             continue

@@ -124,7 +124,7 @@ def _changed_after(workspace, since_seq: int | None, since: str | None, ids: set
         if since_seq is not None:
             if entry.get("seq", 0) <= since_seq:
                 continue
-        elif entry.get("ts", "") < since:  # type: ignore[operator]
+        elif entry.get("ts", "") < since:
             continue
         if entry.get("record") not in ids:
             continue

@@ -217,7 +217,8 @@ def risk_list(workspace: Any, today: dt.date | None = None, *, village: str | No
         raise RiskError(f"没有“{level}”这个预警等级，可用的有：{'、'.join(n for n, _t in survey.settings.levels)}")
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
     scored = survey.score_on(today)
-    entries, warnings = [], set()
+    entries = []
+    warnings: set[str] = set()
     for record, result in scored:
         warnings.update(result.errors)
         if not result.listed or (level and result.level != level):
