@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kbtui.domain import status as st
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.children.stats import campaign_stats, village_progress
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ def phase_states(source, today: dt.date) -> list[PhaseState]:
     return [PhaseState(p.name, p.end, (p.end.date() - today).days, p.end.date() < today) for p in phases]
 
 
-def campaign_heading(workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
+def campaign_heading(workspace: Workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
     """The current campaign's title and its phases against ``today`` (cheap: no child is read)."""
     campaign = current_campaign(workspace)
     return campaign.title, phase_states(campaign, today)
@@ -64,7 +68,7 @@ class Dashboard:
     pending_by_village: dict[str, int]
 
 
-def dashboard(workspace, today: dt.date) -> Dashboard:
+def dashboard(workspace: Workspace, today: dt.date) -> Dashboard:
     """Everything the dashboard shows (classifies every child: run it in a worker at county scale)."""
     ctx = workspace.context(today)
     records = list(workspace.store.all())
