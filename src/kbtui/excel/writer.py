@@ -64,7 +64,7 @@ class FormSheet:
     rows, under the same 填报单位 and date, e.g. 送教记录 after 送教上门学生台账."""
     title: str
     columns: Sequence[tuple[str, int | float]]
-    rows: Iterable[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]             # all of them (an export journals how many)
     sheet_title: str = "附表"
     subtitle: str | None = None
     notes: Sequence[str] = ()

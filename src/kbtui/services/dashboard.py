@@ -9,11 +9,14 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.children.counts import ChildCounts, count_children, counts_cache
 from kbtui.services.workspace_memo import attached
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def phase_states(source, today: dt.date) -> list[PhaseState]:
     return [PhaseState(p.name, p.end, (p.end.date() - today).days, p.end.date() < today) for p in phases]
 
 
-def campaign_heading(workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
+def campaign_heading(workspace: Workspace, today: dt.date) -> tuple[str, list[PhaseState]]:
     """The current campaign's title and its phases against ``today`` (cheap: no child is read)."""
     campaign = current_campaign(workspace)
     return campaign.title, phase_states(campaign, today)
@@ -67,7 +70,7 @@ class Dashboard:
     pending_by_village: dict[str, int]
 
 
-def dashboard_of(workspace, today: dt.date, counts: ChildCounts) -> Dashboard:
+def dashboard_of(workspace: Workspace, today: dt.date, counts: ChildCounts) -> Dashboard:
     title, phases = campaign_heading(workspace, today)
     return Dashboard(
         title=title, today=today, phases=phases,
@@ -76,18 +79,18 @@ def dashboard_of(workspace, today: dt.date, counts: ChildCounts) -> Dashboard:
         progress=counts.progress(), pending_by_village=counts.pending_by_village())
 
 
-def dashboard(workspace, today: dt.date) -> Dashboard:
+def dashboard(workspace: Workspace, today: dt.date) -> Dashboard:
     """Everything the dashboard shows, every child counted afresh (the reference for ``cached_dashboard``)."""
     return dashboard_of(workspace, today, count_children(workspace.store.all(), workspace.context(today)))
 
 
-def cached_dashboard(workspace, today: dt.date) -> Dashboard:
+def cached_dashboard(workspace: Workspace, today: dt.date) -> Dashboard:
     """What ``dashboard`` shows, recounting only the village files changed since the last time (the store
     is refreshed first, so another operator's saves are in)."""
     return dashboard_of(workspace, today, counts_cache(workspace).current())
 
 
-def dashboard_before_load(workspace, today: dt.date) -> Dashboard | None:
+def dashboard_before_load(workspace: Workspace, today: dt.date) -> Dashboard | None:
     """The dashboard from the counts kept on disk when no village file changed since (before the children
     are read at start-up), else None."""
     counts = counts_cache(workspace).before_load()
@@ -105,7 +108,7 @@ class PanelBodies:
         self._lock = threading.Lock()
         self._kept: dict[str, tuple[tuple, Any]] = {}
 
-    def body(self, workspace, panel_id: str, today: dt.date, render: Callable[[Any, dt.date], Any],
+    def body(self, workspace: Workspace, panel_id: str, today: dt.date, render: Callable[[Any, dt.date], Any],
              *, fresh: bool = False) -> Any:
         """``render(workspace, today)``, or what it gave for the same data and day (``fresh``: always
         render; a failing render raises and nothing is kept)."""
@@ -120,5 +123,5 @@ class PanelBodies:
         return body
 
 
-def panel_bodies(workspace) -> PanelBodies:
+def panel_bodies(workspace: Workspace) -> PanelBodies:
     return attached(workspace, "dashboard-panels", PanelBodies)

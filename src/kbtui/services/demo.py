@@ -6,7 +6,6 @@ import importlib
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kbtui.bulk import gc_paused
 from kbtui.domain.child import Record
@@ -230,7 +229,7 @@ def _messy_duplicates(records: list[Record], maker: _Maker, rng: random.Random, 
     return copies
 
 
-def _run(specs: tuple[str, ...], workspace: Any, plan: DemoPlan, rng: random.Random) -> None:
+def _run(specs: tuple[str, ...], workspace: Workspace, plan: DemoPlan, rng: random.Random) -> None:
     for spec in specs:
         module, function = spec.split(":")
         getattr(importlib.import_module(module), function)(workspace, plan, rng)

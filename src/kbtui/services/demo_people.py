@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from typing import TYPE_CHECKING
 
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign import people as people_service
@@ -10,10 +11,13 @@ from kbtui.services.campaign import responsibility, tasks
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.demo import DEMO_VISIT, SURNAMES
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
+
 DEMO_GIVEN = "春华 国平 明亮 秀英 建军 丽娟 志勇 红梅 海燕 德福 玉兰 文斌 晓东 桂芳 永刚 春燕 小平 卫东".split()
 
 
-def prepare_demo_people(workspace, plan, rng) -> None:
+def prepare_demo_people(workspace: Workspace, plan, rng) -> None:
     """Demo register, stored before the children: town leaders, two cadres per village, a principal and
     teachers per school; the children get their responsible people by the profile's rule in memory, so
     that the county-sized demo is stored once instead of being rewritten by an assignment."""
@@ -48,7 +52,7 @@ def prepare_demo_people(workspace, plan, rng) -> None:
         by_id[id_number].update(fields)
 
 
-def name_demo_visitors(workspace, plan, rng) -> None:
+def name_demo_visitors(workspace: Workspace, plan, rng) -> None:
     """The demo's visits made by people of its register, like real ones: the child's 双线 responsible
     people (a cadre of the village when the child has none) as 走访人 and the ledgers' 排查人, recorded by
     the operator who made the demo (not a login called "demo" in 核查's 走访人 column)."""
@@ -69,13 +73,13 @@ def name_demo_visitors(workspace, plan, rng) -> None:
             record["surveyor"] = "、".join(visitors)
 
 
-def make_demo_tasks(workspace, plan, rng) -> None:
+def make_demo_tasks(workspace: Workspace, plan, rng) -> None:
     """The visit tasks: open for the children still to visit, done for those the demo visited."""
     tasks.sync_tasks(workspace)
     _demo_done_tasks(workspace)
 
 
-def _demo_done_tasks(workspace) -> None:
+def _demo_done_tasks(workspace: Workspace) -> None:
     """Visit tasks already done: one per campaign child whose finding the demo recorded on a visit."""
     campaign = current_campaign(workspace)
     ctx = workspace.context()

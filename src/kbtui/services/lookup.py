@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kbtui.domain.child import Record
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import NormalizeError, parse_date
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 class EscalationError(ValueError):
@@ -26,7 +29,7 @@ def child_key(id_number: str) -> str:
         return str(id_number).strip()
 
 
-def find_child(workspace: Any, id_number: str, error: type[Exception], hint: str = "") -> Record:
+def find_child(workspace: Workspace, id_number: str, error: type[Exception], hint: str = "") -> Record:
     """The child stored under ``id_number``; ``error`` (with ``hint`` after the message) when there is none."""
     record = workspace.store.get(child_key(id_number))
     if record is None:

@@ -13,9 +13,12 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.calendar import CalendarError, NationalDays, SchoolCalendar
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 PACKAGE = "chinesecalendar"
 
@@ -113,7 +116,7 @@ def with_national(calendar: SchoolCalendar, fallback_year: int | None = None) ->
     return calendar
 
 
-def calendar_of(workspace: Any) -> SchoolCalendar:
+def calendar_of(workspace: Workspace) -> SchoolCalendar:
     """The workspace's school calendar (the profile's ``[calendar]`` over the national calendar)."""
     profile = workspace.profile
     return with_national(profile.settings.calendar.school, profile.year)

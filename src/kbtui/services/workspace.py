@@ -177,7 +177,7 @@ def fill_registries(host: PluginHost) -> None:
 class Workspace:
     root: Path
     profile: Profile
-    store: ChildStore
+    store: ScopedStore                            # the children and collections within the operator's scope
     operator: str
     plugins: PluginHost
     meta: dict = field(default_factory=dict)

@@ -14,7 +14,7 @@ import contextlib
 import gc
 import operator
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from tinydb.table import Document, Table
 from kbtui.store import edits, hints, layout
 from kbtui.store.collections import Collection
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed
-from kbtui.store.journal import Journal, bulk_insert_entry, make_entry, now_ts
+from kbtui.store.journal import Journal, JournalEntry, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.record_index import RecordIndex
 from kbtui.store.sharded import SHARDED, ShardedCollection
 from kbtui.store.storage import (
@@ -386,7 +386,7 @@ class ChildStore(RecordIndex):
 
     @contextlib.contextmanager
     def _locked(self, names: list[str]
-                ) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, Any], list[dict[str, Any]]]]:
+                ) -> Iterator[tuple[dict[str, dict[str, Record]], dict[str, Any], list[JournalEntry]]]:
         """Lock shards (sorted order), re-read each by path; yield (name -> raw table, dirty, entries).
 
         The body changes the shards through their TinyDB tables (the writes are only staged), records in
@@ -402,7 +402,7 @@ class ChildStore(RecordIndex):
             for shard in shards:
                 stack.enter_context(shard.storage.session())
                 shard.storage.defer()
-            entries: list[dict[str, Any]] = []
+            entries: list[JournalEntry] = []
             raws: dict[str, dict[str, Record]] = {}
             dirty: dict[str, Any] = {}
             for shard in shards:
@@ -537,7 +537,7 @@ class ChildStore(RecordIndex):
                 shard = self._shards[source]
                 doc_id = shard.doc_ids.get(id_number)
                 current = raws[source].get(str(doc_id)) if doc_id is not None else None
-                if current is None or current.get(KEY) != id_number:
+                if doc_id is None or current is None or current.get(KEY) != id_number:
                     self._sync(shard, {TABLE: raws[source]}, shard.storage.signature)
                     continue          # moved by another process meanwhile: locate it again
                 wanted = edits.resolve(current, changes, expected_version=expected_version, base=base)
@@ -559,7 +559,9 @@ class ChildStore(RecordIndex):
                     dirty[source] = None
                     # what TinyDB's update writes, without its per-document key conversions of the table
                     raws[source][str(doc_id)] = stored
-                    shard.storage.write(shard.storage.read())
+                    data = shard.storage.read()     # the session's data, whose table raws[source] is
+                    assert data is not None
+                    shard.storage.write(data)
                 else:
                     dirty[source] = dirty[target] = None
                     dest = self._shards[target]
@@ -622,12 +624,14 @@ class ChildStore(RecordIndex):
                     entries.append(make_entry(operator, action, id_number, diff, detail, ts, stored))
                 for name, per_doc in in_place.items():
                     per_key = {raws[name][str(d)][KEY]: f for d, f in per_doc.items()}
-                    self._shards[name].table.update(
-                        lambda doc, per_key=per_key: doc.update(per_key[doc[KEY]]), doc_ids=list(per_doc))
+
+                    def set_fields(doc: MutableMapping[str, Any], per_key: dict[str, Any] = per_key) -> None:
+                        doc.update(per_key[doc[KEY]])
+                    self._shards[name].table.update(set_fields, doc_ids=list(per_doc))
                 inserts: dict[str, list[Record]] = {}
                 removals: dict[str, list[int]] = {}
-                for (source, target), items in moves.items():
-                    for doc_id, rec in items:
+                for (source, target), moved in moves.items():
+                    for doc_id, rec in moved:
                         inserts.setdefault(target, []).append(rec)
                         removals.setdefault(source, []).append(doc_id)
                 for target, recs in inserts.items():

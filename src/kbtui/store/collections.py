@@ -17,7 +17,7 @@ from tinydb.table import Document
 
 from kbtui.store import edits, layout
 from kbtui.store.errors import RecordNotFound, StoreError
-from kbtui.store.journal import make_entry, now_ts
+from kbtui.store.journal import JournalEntry, make_entry, now_ts
 from kbtui.store.storage import LockedJSONStorage, file_signature
 from kbtui.store.txn import commit
 
@@ -168,7 +168,7 @@ def prepare_docs(name: str, docs: list[Doc], operator: str, ts: str) -> list[Doc
     return prepared
 
 
-def insert_entries(name: str, prepared: list[Doc], operator: str, ts: str) -> list[dict[str, Any]]:
+def insert_entries(name: str, prepared: list[Doc], operator: str, ts: str) -> list[JournalEntry]:
     return [make_entry(operator, "collection.insert", d["key"], {k: [None, v] for k, v in d.items() if edits.is_field(k)},
                        {"collection": name}, ts, d) for d in prepared]
 
@@ -179,7 +179,7 @@ class Change:
     its journal entry."""
     doc: Doc
     fields: Doc
-    entry: dict[str, Any]
+    entry: JournalEntry
 
 
 def resolve_write(name: str, key: str, current: Doc | None, changes: edits.Changes, operator: str,

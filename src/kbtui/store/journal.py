@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -58,6 +58,8 @@ class JournalEntry(TypedDict, total=False):
     prev: str
     hash: str
     mac: str
+    _tx: str                            # the write-ahead transaction it commits (``store.txn``)
+    inserted: dict[str, dict[str, Any]]     # a bulk insert's records by ID number (``bulk_insert_entry``)
 
 
 def now_ts() -> str:
@@ -71,7 +73,7 @@ def record_digest(record: dict[str, Any]) -> str:
     return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).hexdigest()
 
 
-def serialise_entry(entry: dict[str, Any]) -> bytes:
+def serialise_entry(entry: Mapping[str, Any]) -> bytes:
     """An entry's line body: keys sorted (``_tx`` first, see ``count_tx``). A bulk insert keeps its records in
     the order given (orjson's sorting of 100,000 keys would cost three times the rest of the line) and puts
     them last, so that one child's entry can be read without parsing the others (``_bulk_entries``)."""
@@ -158,7 +160,7 @@ def bulk_insert_entry(operator: str, action: str, records: dict[str, dict[str, A
     one line and one hash for the whole batch instead of serialising and hashing 100,000 entries.
     """
     entry = make_entry(operator, action, None, None, detail, ts)
-    entry[INSERTED] = records  # type: ignore[literal-required]
+    entry[INSERTED] = records
     return entry
 
 
@@ -237,7 +239,7 @@ class Journal:
         self._last_signed = False
 
     # -- writing -------------------------------------------------------------------------------------
-    def append(self, entries: Iterable[dict[str, Any]]) -> list[JournalEntry]:
+    def append(self, entries: Iterable[JournalEntry]) -> list[JournalEntry]:
         """Sequence, chain, sign and append ``entries`` in one durable write; then move the anchor.
         Returns the stored entries."""
         pending = list(entries)
@@ -246,7 +248,7 @@ class Journal:
         with locked(self.lock, self.path):
             return self._append_locked(pending)
 
-    def _append_locked(self, pending: list[dict[str, Any]], key: bytes | None = None) -> list[JournalEntry]:
+    def _append_locked(self, pending: list[JournalEntry], key: bytes | None = None) -> list[JournalEntry]:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
         except OSError as err:
@@ -270,7 +272,10 @@ class Journal:
                 seq += 1
                 entry = raw.copy()
                 if "seq" in entry or "prev" in entry or "hash" in entry or "mac" in entry:
-                    entry = {k: v for k, v in raw.items() if k not in ("seq", "prev", "hash", "mac")}
+                    entry.pop("seq", None)
+                    entry.pop("prev", None)
+                    entry.pop("hash", None)
+                    entry.pop("mac", None)
                 if "ts" not in entry:
                     entry["ts"] = now_ts()
                 entry.setdefault("record", None)
@@ -280,7 +285,7 @@ class Journal:
                 # one serialisation per entry: the hashed body, with the hash appended as last key
                 body = serialise_entry(entry)
                 entry["hash"] = prev = sha256(body).hexdigest()
-                stored.append(entry)  # type: ignore[arg-type]
+                stored.append(entry)
                 buffers += (memoryview(body)[:-1], b',"hash":"%s"}\n' % prev.encode())
             # the batch's last line is signed; the chain carries the signature back to every line before it
             mac = signing.sign_line(key, prev)
@@ -309,7 +314,7 @@ class Journal:
                 fsync_dir(self.path.parent)
         return stored[len(opening):]
 
-    def _signing_key(self, size: int) -> tuple[bytes, list[dict[str, Any]]]:
+    def _signing_key(self, size: int) -> tuple[bytes, list[JournalEntry]]:
         """The key to sign with (under the journal lock), and the entry opening it when signing starts now.
 
         A folder whose journal was never signed (new, or written before signing existed) gets a key now; one

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
-INSERTED = "inserted"       # the key of a bulk insert entry
+INSERTED: Final = "inserted"   # the key of a bulk insert entry
 KEY_ACTION = "journal.key"  # the entry that starts a (new) signing key
 
 HASH_AT = b',"hash":"'

@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from kbtui.store.journal import JournalEntry
 
 Record = dict[str, Any]
 Doc = dict[str, Any]
@@ -37,7 +40,7 @@ Changes = Record | Callable[[Any], Record | None]      # as store.edits.Changes
 
 
 class JournalRepository(Protocol):
-    def append(self, entries: Iterable[dict[str, Any]]) -> list[Any]:
+    def append(self, entries: Iterable[JournalEntry]) -> list[Any]:
         """Sequence, chain and sign ``entries`` (``journal.make_entry`` dicts) in one durable write, whole or
         not at all; returns the stored entries."""
         ...

@@ -33,7 +33,7 @@ import orjson
 from kbtui.store import hints, layout
 from kbtui.store.collections import TABLE, Doc, insert_entries, prepare_docs, resolve_write
 from kbtui.store.errors import RecordNotFound, StoreError, read_failed, write_failed
-from kbtui.store.journal import now_ts
+from kbtui.store.journal import JournalEntry, now_ts
 from kbtui.store.storage import (
     LockedJSONStorage,
     Signature,
@@ -244,7 +244,7 @@ class ShardedCollection:
                 if part.storage.signature != part.signature or part.docs is None:
                     self._set(part, data, part.storage.signature)
                 datas[part.name] = data
-            self._entries: list[dict[str, Any]] = []
+            self._entries: list[JournalEntry] = []
             self._dirty: set[str] = set()
             try:
                 yield datas

@@ -14,11 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from kbtui.store.errors import StoreError, write_failed
+from kbtui.store.journal import JournalEntry
 from kbtui.store.storage import MISSING, LockedJSONStorage, fsync_dir
 
 
 def commit(storages: Iterable[LockedJSONStorage], journal: Any,
-           entries: list[dict[str, Any]]) -> list[Any]:
+           entries: list[JournalEntry]) -> list[Any]:
     """Commit the staged data of ``storages`` (all locked, deferred) together with ``entries``."""
     staged = [s for s in storages if s.staged is not MISSING]
     if not staged:

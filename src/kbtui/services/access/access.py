@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import masking
 from kbtui.domain import roles as R
@@ -24,14 +24,17 @@ from kbtui.services.access import disclosure
 from kbtui.services.access.gate import operator_of, raw_store, require
 from kbtui.services.access.scope import Record, ScopedStore
 from kbtui.store import StoreError
-from kbtui.store.journal import make_entry
+from kbtui.store.journal import JournalEntry, make_entry
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 class OutputPathError(StoreError):
     """An export's file cannot go where it was asked to (no such folder …); the message is Chinese."""
 
 
-def can_see_full(workspace, record: Record | None = None, purpose: str = "list") -> bool:
+def can_see_full(workspace: Workspace, record: Record | None = None, purpose: str = "list") -> bool:
     """Full ID and phone numbers? ``purpose`` is "list" (on-screen lists) or "export" (ledgers, reports).
 
     The detail form of a child in scope always shows them (``ScopedStore.get`` returns the full record).
@@ -51,19 +54,19 @@ def mask_record(record: Record) -> Record:
     return masking.mask_record(record)
 
 
-def list_record(workspace, record: Record, purpose: str = "list") -> Record:
+def list_record(workspace: Workspace, record: Record, purpose: str = "list") -> Record:
     """``record`` as a list row for this operator: masked unless the role needs full numbers (also numbers
     quoted in its texts: ``services.access.disclosure``)."""
     return disclosure.presenter(workspace, purpose).data(record)
 
 
-def list_masker(workspace, purpose: str = "list") -> Callable[[Record], Record] | None:
+def list_masker(workspace: Workspace, purpose: str = "list") -> Callable[[Record], Record] | None:
     """A function masking records for this operator's lists, or None when nothing is masked."""
     shown = disclosure.presenter(workspace, purpose)
     return None if shown.full else shown.data
 
 
-def mask_row(workspace, columns: list, values: list, purpose: str = "export") -> list:
+def mask_row(workspace: Workspace, columns: list, values: list, purpose: str = "export") -> list:
     """Mask the cells of an exported row, unless the operator may see full numbers: a column holding an ID
     or phone number (``column.key``) by its kind, any other text for the numbers quoted in it
     (``services.access.disclosure``). ``columns`` and ``values`` are parallel."""
@@ -73,7 +76,7 @@ def mask_row(workspace, columns: list, values: list, purpose: str = "export") ->
     return [shown.value(getattr(c, "key", None), v) for c, v in zip(columns, values)]
 
 
-def export_properties(workspace, what: str, now: dt.datetime | None = None) -> dict[str, str]:
+def export_properties(workspace: Workspace, what: str, now: dt.datetime | None = None) -> dict[str, str]:
     """Workbook properties recording who exported what scope when (for ``write_form(properties=…)``).
 
     ``lastModifiedBy`` is the operator's login, ``category`` the scope and ``contentStatus`` (and
@@ -95,8 +98,8 @@ def export_properties(workspace, what: str, now: dt.datetime | None = None) -> d
     }
 
 
-def record_export(workspace, what: str, path: Path | str | None = None, rows: int | None = None,
-                  detail: dict[str, Any] | None = None) -> dict:
+def record_export(workspace: Workspace, what: str, path: Path | str | None = None, rows: int | None = None,
+                  detail: dict[str, Any] | None = None) -> JournalEntry:
     """Journal an export (action "export"): who, what, which scope, which file, how many rows."""
     operator = operator_of(workspace)
     info = {"what": what, "scope": operator.scope_text() if operator else "", "role": operator.role if operator else "",
@@ -107,7 +110,7 @@ def record_export(workspace, what: str, path: Path | str | None = None, rows: in
     return raw_store(workspace).journal.append([make_entry(login, "export", None, {}, info)])[0]
 
 
-def export_file(workspace, what: str, path: Path | str, write: Callable[[dict[str, str]], int], *,
+def export_file(workspace: Workspace, what: str, path: Path | str, write: Callable[[dict[str, str]], int], *,
                 properties: dict[str, str] | None = None, detail: dict[str, Any] | None = None,
                 suffixes: tuple[str, ...] = (".xlsx",)) -> int:
     """The steps every export of children's data takes around writing its file.
@@ -130,12 +133,12 @@ def export_file(workspace, what: str, path: Path | str, write: Callable[[dict[st
     return rows
 
 
-def export_record(workspace, record: Record) -> Record:
+def export_record(workspace: Workspace, record: Record) -> Record:
     """``record`` as an exported file may show it: ID and phone numbers masked unless the role may see them."""
     return list_record(workspace, record, purpose="export")
 
 
-def row_problem(workspace, id_number: str, values: Record) -> str | None:
+def row_problem(workspace: Workspace, id_number: str, values: Record) -> str | None:
     """Why an imported row is outside the operator's scope (the rejects' reason), or None."""
     store = workspace.store
     if not isinstance(store, ScopedStore) or store.scope.everything:

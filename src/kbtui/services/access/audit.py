@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import labels as L
 from kbtui.domain import roles as R
@@ -27,6 +27,9 @@ from kbtui.store import Journal, StoreError, signing
 from kbtui.store import consistency as C
 from kbtui.store.chain import ChainCheck, check_journal
 from kbtui.store.storage import locked, make_lock
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 BOOKKEEPING_LABELS = {"_v": "版本号", "_by": "修改人", "_at": "修改时间"}
 SHOWN = 20                      # problems listed in full; the rest are counted
@@ -75,11 +78,11 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-def journal_of(workspace) -> Journal:
+def journal_of(workspace: Workspace) -> Journal:
     return gate.raw_store(workspace).journal
 
 
-def verify(workspace) -> VerifyReport:
+def verify(workspace: Workspace) -> VerifyReport:
     """Check the journal (chain, signatures, anchor), the store files against it and the backups' heads."""
     store = gate.raw_store(workspace)
     heads = _backup_heads(Path(store.root))
@@ -219,7 +222,7 @@ def _named(problem: C.Disagreement, store: Any, is_child: bool, full: bool) -> s
 
 def _backup_heads(root: Path) -> list[tuple[Path, int, str, dict[str, Any] | None]]:
     """(backup, journal lines, last hash, manifest) of each backup in ``backups/`` (0, "" if unreadable)."""
-    heads = []
+    heads: list[tuple[Path, int, str, dict[str, Any] | None]] = []
     for path in list_backups(root):
         try:
             manifest = read_manifest(path)
@@ -255,7 +258,7 @@ def _check_heads(heads, chain: ChainCheck, journal: Journal) -> list[str]:
 
 # --------------------------------------------------------------------------- a new key
 
-def rekey(workspace, reason: str = "") -> dict[str, Any]:
+def rekey(workspace: Workspace, reason: str = "") -> dict[str, Any]:
     """Replace the journal's key (lost, or readable by others); journaled, signed with the new key. Only
     roles with ``roles.ADMIN``."""
     operator = gate.require(workspace, R.ADMIN, "更换日志密钥")
@@ -265,7 +268,7 @@ def rekey(workspace, reason: str = "") -> dict[str, Any]:
     return {"seq": entry["seq"], "key": entry["detail"]["key"], "previous_seq": entry["detail"]["previous_seq"]}
 
 
-def _visible_filter(workspace):
+def _visible_filter(workspace: Workspace):
     """None when the operator reads the whole journal; else a test on entries (children in scope only)."""
     operator = gate.operator_of(workspace)
     if operator is not None and operator.role_info.may(R.AUDIT):
@@ -281,7 +284,7 @@ def _visible_filter(workspace):
     return visible
 
 
-def log(workspace, child: str | None = None, operator: str | None = None, action: str | None = None,
+def log(workspace: Workspace, child: str | None = None, operator: str | None = None, action: str | None = None,
         since: str | None = None, limit: int | None = None, newest_first: bool = False) -> list[dict[str, Any]]:
     """Journal entries filtered by child (ID number), operator (login), action prefix and start time."""
     action = action_filter(action)
@@ -309,11 +312,18 @@ def log(workspace, child: str | None = None, operator: str | None = None, action
 _UNSHOWN = frozenset({"collection", "key", "what", "_v", "_by", "_at"})
 
 
+def _old_new(pair: Any) -> tuple[Any, Any]:
+    """A change's ``[old, new]`` (a shorter list padded with None); a bare value is the new one."""
+    if isinstance(pair, list):
+        old, new = (pair + [None, None])[:2]
+        return old, new
+    return None, pair
+
+
 def describe_changes(entry: dict[str, Any], width: int | None = None) -> str:
     """字段：旧 → 新；… with Chinese field names and values, or the entry's detail for summary entries."""
     collection = (entry.get("detail") or {}).get("collection")
-    parts = [L.change_text(key, *((pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)),
-                           collection=collection)
+    parts = [L.change_text(key, *_old_new(pair), collection=collection)
              for key, pair in (entry.get("changes") or {}).items() if key not in _UNSHOWN]
     if not parts and entry.get("detail"):
         parts = [_detail_text(k, v) for k, v in entry["detail"].items()
@@ -374,7 +384,7 @@ class RecordNames:
     ``走访任务：王小明（500224…）`` or ``人员：王支书`` for other records, ``操作员 lisi``, the ledger or file
     of an export or import. Looked up once each."""
 
-    def __init__(self, workspace):
+    def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self._children: dict[str, str] = {}
 
@@ -413,7 +423,7 @@ class RecordNames:
         return str(doc.get("name") or doc.get("title") or key)
 
 
-def iter_text(entries: list[dict[str, Any]], workspace=None) -> Iterator[str]:
+def iter_text(entries: list[dict[str, Any]], workspace: Workspace | None = None) -> Iterator[str]:
     names = RecordNames(workspace) if workspace is not None else None
     for e in entries:
         record = names(e) if names is not None else str(e.get("record") or "")

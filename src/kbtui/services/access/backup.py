@@ -29,7 +29,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -58,6 +58,9 @@ from kbtui.store.owner import keep_owner
 from kbtui.store.snapshot import all_locks
 from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
 from kbtui.user_paths import input_problem
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 DEFAULT_KEEP = 10
 STAGING = ".restoring-"          # .<into>.restoring-<pid>-<random>: a restore's private staging folder
@@ -157,12 +160,12 @@ def _remove_stale_temps(folder: Path) -> None:
                     os.unlink(entry.path)
 
 
-def _keep_setting(workspace) -> int:
+def _keep_setting(workspace: Workspace) -> int:
     keep = workspace.profile.settings.backup_keep
     return keep if keep is not None else DEFAULT_KEEP
 
 
-def create_backup(workspace, keep: int | None = None, reason: str = "手动备份", *, automatic: bool = False,
+def create_backup(workspace: Workspace, keep: int | None = None, reason: str = "手动备份", *, automatic: bool = False,
                   now: dt.datetime | None = None) -> BackupInfo:
     """Write a dated compressed copy of the data folder and keep the last ``keep`` ones."""
     operator = gate.operator_of(workspace)
@@ -251,7 +254,7 @@ def _prune(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-def before(workspace, reason: str) -> BackupInfo:
+def before(workspace: Workspace, reason: str) -> BackupInfo:
     """Guard of an import or a ledger round-trip: refuses (AccessDenied) an operator whose role may not
     import, then takes the automatic backup (no backup permission needed)."""
     gate.require(workspace, R.IMPORT, "导入")

@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import masking
 from kbtui.domain import roles as R
 from kbtui.services.access.gate import operator_of, raw_store
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 LIST, DETAIL, EXPORT = "list", "detail", "export"
 
@@ -32,7 +35,7 @@ LIST, DETAIL, EXPORT = "list", "detail", "export"
 _NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9][0-9-]{5,}[0-9](?![0-9A-Za-z])")
 
 
-def full_numbers(workspace, purpose: str = LIST) -> bool:
+def full_numbers(workspace: Workspace, purpose: str = LIST) -> bool:
     """Whether this operator sees full ID and phone numbers (``purpose``: "list" or "detail")."""
     operator = operator_of(workspace)
     if operator is None:
@@ -108,7 +111,7 @@ class Presenter:
         return self._phones
 
 
-def _guardian_phones(workspace) -> Callable[[], set[str]]:
+def _guardian_phones(workspace: Workspace) -> Callable[[], set[str]]:
     def phones() -> set[str]:
         found: set[str] = set()
         for record in raw_store(workspace).all():
@@ -120,7 +123,7 @@ def _guardian_phones(workspace) -> Callable[[], set[str]]:
     return phones
 
 
-def presenter(workspace, purpose: str = LIST) -> Presenter:
+def presenter(workspace: Workspace, purpose: str = LIST) -> Presenter:
     """The presenter for this workspace's operator: ``purpose`` "list" (lists, JSON, messages), "detail"
     (the form of one child, full for roles that may edit it) or "export" (files)."""
     made = workspace.__dict__.setdefault("_presenters", {}) if hasattr(workspace, "__dict__") else {}

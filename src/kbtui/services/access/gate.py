@@ -6,17 +6,22 @@ and ``raw_store(workspace)`` is the unscoped store for admin-only code (backups,
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kbtui.domain import roles as R
 from kbtui.services.access.operators import AccessDenied, Operator
 from kbtui.services.access.scope import ScopedStore
 from kbtui.store import ChildStore
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
-def operator_of(workspace) -> Operator | None:
+
+def operator_of(workspace: Workspace) -> Operator | None:
     return getattr(workspace, "account", None)
 
 
-def require(workspace, action: str, what: str = "") -> Operator | None:
+def require(workspace: Workspace, action: str, what: str = "") -> Operator | None:
     """Raise AccessDenied unless the workspace's operator may do ``action`` (``roles.READ`` …)."""
     operator = operator_of(workspace)
     if operator is None:
@@ -29,7 +34,7 @@ def require(workspace, action: str, what: str = "") -> Operator | None:
     return operator
 
 
-def allowed(workspace, action: str) -> bool:
+def allowed(workspace: Workspace, action: str) -> bool:
     """May the workspace's operator do ``action``? (``require`` without the exception.)"""
     try:
         require(workspace, action)
@@ -38,7 +43,7 @@ def allowed(workspace, action: str) -> bool:
     return True
 
 
-def raw_store(workspace) -> ChildStore:
+def raw_store(workspace: Workspace) -> ChildStore:
     """The unscoped store of a workspace (admin-only code: backups, the audit journal)."""
     raw = getattr(workspace, "raw_store", None)
     if raw is not None:

@@ -7,6 +7,7 @@ digest of the file as written, which ``audit verify`` compares with the file.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from kbtui.domain import roles as R
 from kbtui.services.access.gate import operator_of, raw_store, require
@@ -22,15 +23,18 @@ from kbtui.services.access.operators import (
 )
 from kbtui.store.storage import locked, make_lock
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
-def _journal_operator_change(workspace, action: str, login: str, changes: dict, before: str | None) -> None:
+
+def _journal_operator_change(workspace: Workspace, action: str, login: str, changes: dict, before: str | None) -> None:
     """Journaled with the file's digests (``operators.journal_change``): called under the file's lock."""
     actor = operator_of(workspace)
     journal_change(raw_store(workspace).journal, actor.login if actor else str(workspace.operator), action, login,
                    changes, workspace.root, before)
 
 
-def known_places(workspace) -> tuple[set[str], set[str]]:
+def known_places(workspace: Workspace) -> tuple[set[str], set[str]]:
     """Villages and schools an operator's scope may name: the profile's, the demo's extra ones, and
     those of stored children."""
     profile = workspace.profile
@@ -46,7 +50,7 @@ def known_places(workspace) -> tuple[set[str], set[str]]:
     return villages, schools
 
 
-def add_operator(workspace, login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
+def add_operator(workspace: Workspace, login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
                  schools: Iterable[str] | str | None = None, *, replace: bool = False) -> Operator:
     """Add (or with ``replace`` change) an operator. Only roles with ``roles.ADMIN``; journaled."""
     require(workspace, R.ADMIN, "管理操作员")
@@ -81,7 +85,7 @@ def _keep_an_admin(operators: dict[str, Operator], leaving: str) -> None:
         raise OperatorsError("不能去掉最后一位镇管理员，请先指定另一位镇管理员")
 
 
-def remove_operator(workspace, login: str) -> Operator:
+def remove_operator(workspace: Workspace, login: str) -> Operator:
     require(workspace, R.ADMIN, "管理操作员")
     path = operators_path(workspace.root)
     with locked(make_lock(path), path):
@@ -99,5 +103,5 @@ def remove_operator(workspace, login: str) -> Operator:
     return old
 
 
-def list_operators(workspace) -> list[Operator]:
+def list_operators(workspace: Workspace) -> list[Operator]:
     return sorted(load_operators(workspace.root).values(), key=lambda o: (list(R.ROLES).index(o.role), o.login))

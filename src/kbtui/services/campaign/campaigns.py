@@ -12,7 +12,7 @@ that was interrupted safe to run again.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
@@ -20,6 +20,10 @@ from kbtui.domain.campaign import Campaign, Phase
 from kbtui.profiles import Profile
 from kbtui.services.access import gate
 from kbtui.store import StoreError
+from kbtui.store.edits import Changes
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 CAMPAIGNS = "campaigns"
 STATE = "campaign_state"
@@ -41,7 +45,7 @@ def profile_campaign(profile: Profile) -> Campaign:
                     profile.settings.visit_phase)
 
 
-def list_campaigns(workspace) -> list[Campaign]:
+def list_campaigns(workspace: Workspace) -> list[Campaign]:
     """Every campaign, the profile's first, then the others by year and id."""
     docs = {d["key"]: d for d in workspace.store.collection(CAMPAIGNS).all()}
     first = profile_campaign(workspace.profile)
@@ -50,7 +54,7 @@ def list_campaigns(workspace) -> list[Campaign]:
     return result + others
 
 
-def get_campaign(workspace, campaign_id: str) -> Campaign:
+def get_campaign(workspace: Workspace, campaign_id: str) -> Campaign:
     for campaign in list_campaigns(workspace):
         if campaign.id == campaign_id:
             return campaign
@@ -58,12 +62,12 @@ def get_campaign(workspace, campaign_id: str) -> Campaign:
     raise CampaignError(f"没有编号为“{campaign_id}”的排查工作，现有：{names}")
 
 
-def current_campaign_id(workspace) -> str:
+def current_campaign_id(workspace: Workspace) -> str:
     doc = workspace.store.collection(STATE).get(CURRENT_DOC)
     return str(doc["campaign"]) if doc and doc.get("campaign") else workspace.profile.campaign_id
 
 
-def current_campaign(workspace) -> Campaign:
+def current_campaign(workspace: Workspace) -> Campaign:
     current = current_campaign_id(workspace)
     try:
         return get_campaign(workspace, current)
@@ -71,21 +75,21 @@ def current_campaign(workspace) -> Campaign:
         return profile_campaign(workspace.profile)
 
 
-def _ensure_first(workspace) -> None:
+def _ensure_first(workspace: Workspace) -> None:
     coll = workspace.store.collection(CAMPAIGNS)
     first = profile_campaign(workspace.profile)
     if coll.get(first.id) is None:
         coll.insert(first.as_doc(), workspace.operator)
 
 
-def require_campaign_admin(workspace) -> None:
+def require_campaign_admin(workspace: Workspace) -> None:
     """Campaigns are the township's: creating or switching one is for the roles that may
     (``roles.CAMPAIGNS``); a switch moves every child's findings, not only those of one village."""
     allowed = "、".join(r.name for r in R.ROLES.values() if r.may(R.CAMPAIGNS))
     gate.require(workspace, R.CAMPAIGNS, f"新建或切换排查工作（排查工作是全镇的，请联系{allowed}）")
 
 
-def new_campaign(workspace, campaign_id: str, title: str, year: int, phases: list[Phase] | tuple = (),
+def new_campaign(workspace: Workspace, campaign_id: str, title: str, year: int, phases: list[Phase] | tuple = (),
                  visit_phase: str | None = None, switch: bool = True) -> Campaign:
     require_campaign_admin(workspace)
     campaign_id = campaign_id.strip()
@@ -103,7 +107,7 @@ def new_campaign(workspace, campaign_id: str, title: str, year: int, phases: lis
     return campaign
 
 
-def set_current(workspace, campaign_id: str, **extra: Any) -> None:
+def set_current(workspace: Workspace, campaign_id: str, **extra: Any) -> None:
     workspace.store.collection(STATE).upsert(CURRENT_DOC, {"campaign": campaign_id, **extra}, workspace.operator)
 
 
@@ -126,7 +130,7 @@ def switch_changes(record: dict, old_id: str, new_id: str) -> dict[str, Any] | N
     return changes
 
 
-def switch_campaign(workspace, campaign_id: str) -> int:
+def switch_campaign(workspace: Workspace, campaign_id: str) -> int:
     """Make ``campaign_id`` current; returns how many child records changed.
 
     All or nothing: every child of the township moves, in one transaction of the unscoped store (a scoped
@@ -144,7 +148,7 @@ def switch_campaign(workspace, campaign_id: str) -> int:
     set_current(workspace, target.id, switching=True, switching_from=source)
     store = gate.raw_store(workspace)
     store.refresh()
-    updates = []
+    updates: list[tuple[str, Changes]] = []
     for record in store.all():
         if record_campaign(record, source) != target.id:
             # worked out under the lock: a visit saved meanwhile moves with the record's other findings

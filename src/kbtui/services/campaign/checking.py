@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import checking as chk
 from kbtui.domain import roles as R
@@ -19,6 +19,9 @@ from kbtui.domain.sorting import place_key
 from kbtui.services.campaign.people import PEOPLE
 from kbtui.services.children.places import village_problem
 from kbtui.store import StaleEditError, StoreError, edits
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 # what a checking step passes (or sends back): a step on a finding that changed since it was read is refused
 FINDING_FIELDS = ("status", "status_reason", "status_history", "evidence")
@@ -37,7 +40,7 @@ ACCOUNT_ROLES: dict[str, tuple[str, ...]] = {
 TOWNSHIP_ACCOUNTS: tuple[str, ...] = (R.TOWN_ADMIN, R.EDU_OFFICER)
 
 
-def operator_checker(workspace, name: str | None = None) -> chk.Checker:
+def operator_checker(workspace: Workspace, name: str | None = None) -> chk.Checker:
     """The operator (or ``name``) as a checker: the one place that decides a checker's roles and unit.
 
     Roles: the operator account's role (``workspace.account``, from ``operators.toml``, mapped through
@@ -68,7 +71,7 @@ def accounts_for(level: str, overrides: dict[str, list[str]] | None = None) -> l
             and (set(mapped) & allowed or (role in TOWNSHIP_ACCOUNTS and level in chk.TOWNSHIP_LEVELS))]
 
 
-def level_problem(workspace, level: str, checker: chk.Checker | None = None) -> str | None:
+def level_problem(workspace: Workspace, level: str, checker: chk.Checker | None = None) -> str | None:
     """None if the operator (or ``checker``) may take ``level`` at all; else why not, who may, and how to
     get there (which operator role to add, by whom, with which command)."""
     level = chk.normalize_level(level)
@@ -92,21 +95,21 @@ def level_problem(workspace, level: str, checker: chk.Checker | None = None) -> 
     return f"{refusal}。{who}。{how}"
 
 
-def role_overrides(workspace) -> dict[str, list[str]]:
+def role_overrides(workspace: Workspace) -> dict[str, list[str]]:
     """The profile's ``[checking.roles]``: level → roles allowed (replaces the default list)."""
     return {level: list(roles) for level, roles in workspace.profile.settings.checking_roles.items()}
 
 
-def _schools_of_village(workspace, village: str) -> list[str]:
+def _schools_of_village(workspace: Workspace, village: str) -> list[str]:
     return workspace.profile.settings.responsibility.schools_for_village(village)
 
 
-def _situation_known(workspace, record: dict, ctx=None) -> bool:
+def _situation_known(workspace: Workspace, record: dict, ctx=None) -> bool:
     situation = (ctx or workspace.context()).classify(record).situation
     return workspace.statuses.kind_of(situation) not in (st.Kind.PENDING, st.Kind.OUTSIDE, None)
 
 
-def review(workspace, id_number: str, level: str, *, reject: str | None = None,
+def review(workspace: Workspace, id_number: str, level: str, *, reject: str | None = None,
            checker: chk.Checker | None = None, expected_version: int | None = None,
            now: dt.datetime | None = None) -> dict:
     """Pass ``level`` for one child's finding, or send it back with ``reject`` as the reason."""
@@ -153,7 +156,7 @@ def review(workspace, id_number: str, level: str, *, reject: str | None = None,
                                   action=action, detail={"level": level, "reason": reason})
 
 
-def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: chk.Checker | None = None,
+def review_many(workspace: Workspace, id_numbers: Iterable[str], level: str, *, checker: chk.Checker | None = None,
                 now: dt.datetime | None = None) -> dict[str, Any]:
     """Pass ``level`` for many findings (a checker going through a village's list). Records that cannot
     take the step are skipped with their reason; an operator who may not take the level at all gets
@@ -172,7 +175,7 @@ def review_many(workspace, id_numbers: Iterable[str], level: str, *, checker: ch
     return {"passed": passed, "skipped": skipped}
 
 
-def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
+def awaiting(workspace: Workspace, level: str, village: str | None = None) -> list[dict]:
     """Findings ready for ``level``: recorded, at the level just below, not sent back. A ``village`` no child
     lives in raises ReviewError listing the villages."""
     problem = village_problem(workspace, village)
@@ -195,13 +198,13 @@ def awaiting(workspace, level: str, village: str | None = None) -> list[dict]:
     return sorted(result, key=place_key)
 
 
-def returned(workspace, village: str | None = None) -> list[dict]:
+def returned(workspace: Workspace, village: str | None = None) -> list[dict]:
     return sorted((r for r in workspace.store.all() if chk.is_returned(r)
                    and (not village or r.get("village") == village)),
                   key=lambda r: (r.get("village") or "", r.get("name") or ""))
 
 
-def level_summary(workspace) -> dict[str, int]:
+def level_summary(workspace: Workspace) -> dict[str, int]:
     ctx = workspace.context()
     records = [r for r in workspace.store.all()
                if ctx.classify(r).in_campaign and _situation_known(workspace, r, ctx)]

@@ -12,12 +12,15 @@ import shutil
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.oserrors import os_error_reason
 from kbtui.store import StoreError, layout
 from kbtui.store.owner import keep_owner
 from kbtui.user_paths import input_problem
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 ATTACHMENTS = "attachments"
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -93,7 +96,7 @@ def _private_copy(source: Path, source_fd: int, folder: Path) -> Path:
     return target
 
 
-def attach(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
+def attach(workspace: Workspace, id_number: str, items: Iterable[dict[str, Any] | str],
            day: dt.date | None = None) -> list[dict[str, Any]]:
     """Evidence items ready to store on the record, files copied into the data folder."""
     result = []
@@ -118,7 +121,7 @@ def attach(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
     return result
 
 
-def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str],
+def add_evidence(workspace: Workspace, id_number: str, items: Iterable[dict[str, Any] | str],
                  expected_version: int | None = None) -> dict:
     """Attach evidence to a child's current finding without recording a new visit (appended under the
     store's lock: evidence or a visit saved meanwhile by someone else stays)."""
@@ -138,7 +141,7 @@ def add_evidence(workspace, id_number: str, items: Iterable[dict[str, Any] | str
         raise
 
 
-def discard(workspace, entries: Iterable[dict[str, Any]]) -> None:
+def discard(workspace: Workspace, entries: Iterable[dict[str, Any]]) -> None:
     """Delete the copied files of evidence ``entries`` that were not saved after all."""
     for entry in entries:
         if entry.get("file"):

@@ -3,7 +3,7 @@ checking levels and missing evidence in one overview."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import campaign as cp
 from kbtui.domain import checking
@@ -11,8 +11,11 @@ from kbtui.services.campaign import campaigns
 from kbtui.services.campaign import tasks as tasks_mod
 from kbtui.services.intake import checks as checks_mod
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
-def campaign_overview(workspace, today: dt.date | dt.datetime) -> dict[str, Any]:
+
+def campaign_overview(workspace: Workspace, today: dt.date | dt.datetime) -> dict[str, Any]:
     """Where the current campaign is, for the dashboard and ``kbtui campaign status``.
 
     ``phases``: every phase with ``state`` (done/current/upcoming), ``state_label`` and ``days_left``;

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import responsibility as resp
 from kbtui.domain.normalize import NormalizeError, normalize_phone, too_long
 from kbtui.store import StaleEditError, StoreError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 PEOPLE = "people"
 
@@ -59,7 +62,7 @@ def make_person(name: Any, role: Any, unit: Any = "", phone: Any = "", covers: A
     return doc
 
 
-def list_people(workspace, role: str | None = None, unit: str | None = None) -> list[dict[str, Any]]:
+def list_people(workspace: Workspace, role: str | None = None, unit: str | None = None) -> list[dict[str, Any]]:
     """The register, optionally one role (a title such as 村支书 counts as its role) or one unit; a role
     or unit nobody has is refused (PeopleError listing the valid ones), not answered with nobody."""
     people = workspace.store.collection(PEOPLE).all()
@@ -78,7 +81,7 @@ def list_people(workspace, role: str | None = None, unit: str | None = None) -> 
                                          p.get("name") or ""))
 
 
-def find_person(workspace, text: str) -> dict[str, Any]:
+def find_person(workspace: Workspace, text: str) -> dict[str, Any]:
     """A person by key, by ``姓名@单位`` or by a name that only one person has."""
     text = _clean(text)
     coll = workspace.store.collection(PEOPLE)
@@ -95,7 +98,7 @@ def find_person(workspace, text: str) -> dict[str, Any]:
     return hits[0]
 
 
-def add_person(workspace, name: Any, role: Any, unit: Any = "", phone: Any = "", covers: Any = ()) -> dict:
+def add_person(workspace: Workspace, name: Any, role: Any, unit: Any = "", phone: Any = "", covers: Any = ()) -> dict:
     doc = make_person(name, role, unit, phone, covers)
     coll = workspace.store.collection(PEOPLE)
     if any(p.get("name") == doc["name"] and p.get("unit") == doc["unit"] for p in coll.all()):
@@ -103,7 +106,7 @@ def add_person(workspace, name: Any, role: Any, unit: Any = "", phone: Any = "",
     return coll.insert(doc, workspace.operator)
 
 
-def update_person(workspace, key: str, changes: dict[str, Any]) -> dict:
+def update_person(workspace: Workspace, key: str, changes: dict[str, Any]) -> dict:
     coll = workspace.store.collection(PEOPLE)
     current = coll.get(key)
     if current is None:
@@ -130,7 +133,7 @@ class ImportResult:
                 "rejected": [{"row": r, "reason": m} for r, m in self.rejected]}
 
 
-def import_people(workspace, path: str | Path, sheet: str | int | None = None) -> ImportResult:
+def import_people(workspace: Workspace, path: str | Path, sheet: str | int | None = None) -> ImportResult:
     """Import a people register (Excel/CSV): a person already listed (same name and unit) is updated."""
     from kbtui.excel.errors import ExcelReadError  # heavy: imported where used
     from kbtui.excel.reader import read_rows  # heavy: imported where used
@@ -142,7 +145,7 @@ def import_people(workspace, path: str | Path, sheet: str | int | None = None) -
     return import_rows(workspace, ((row.number, row.values) for row in table.rows))
 
 
-def import_rows(workspace, rows: Iterable[tuple[int, dict[str, Any]]]) -> ImportResult:
+def import_rows(workspace: Workspace, rows: Iterable[tuple[int, dict[str, Any]]]) -> ImportResult:
     result = ImportResult()
     coll = workspace.store.collection(PEOPLE)
     existing = {(p.get("name"), p.get("unit")): p for p in coll.all()}

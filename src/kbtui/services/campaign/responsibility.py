@@ -6,18 +6,21 @@ brings the visit tasks in step (``services.campaign.tasks.sync_tasks``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign.people import PEOPLE, PeopleError, find_person
 from kbtui.services.campaign.tasks import sync_tasks
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
-def rules(workspace) -> resp.Rules:
+
+def rules(workspace: Workspace) -> resp.Rules:
     return workspace.profile.settings.responsibility
 
 
-def select(workspace, *, village: str | None = None, group: str | None = None,
+def select(workspace: Workspace, *, village: str | None = None, group: str | None = None,
            ids: Iterable[str] = (), campaign_only: bool = True) -> list[dict]:
     """Children by explicit ID numbers, or by village (and group) among the campaign's children."""
     ids = [i for i in ids if i]
@@ -42,7 +45,7 @@ def select(workspace, *, village: str | None = None, group: str | None = None,
     return chosen
 
 
-def _apply(workspace, plan: dict[str, dict[str, str]], detail: dict, *, only_empty: bool = False) -> int:
+def _apply(workspace: Workspace, plan: dict[str, dict[str, str]], detail: dict, *, only_empty: bool = False) -> int:
     """Write the plan; with ``only_empty`` a line stays as it is when it has a person by then (given by hand
     by another operator since the plan was made): checked under the store's lock."""
     def assigning(changes: dict[str, str]):
@@ -59,7 +62,7 @@ def _apply(workspace, plan: dict[str, dict[str, str]], detail: dict, *, only_emp
     return changed
 
 
-def assign_by_hand(workspace, records: Iterable[dict], *, gov: str | None = None,
+def assign_by_hand(workspace: Workspace, records: Iterable[dict], *, gov: str | None = None,
                    edu: str | None = None) -> int:
     """Give the selected children these people (either line may be left as it is). Returns records changed."""
     if not gov and not edu:
@@ -69,8 +72,9 @@ def assign_by_hand(workspace, records: Iterable[dict], *, gov: str | None = None
         if not text:
             continue
         person = find_person(workspace, text)
-        if resp.line_of(person.get("role")) not in (line, None):
-            raise PeopleError(f"{person['name']}（{person['role']}）属于{resp.LINE_LABELS[resp.line_of(person['role'])]}，"
+        its_line = resp.line_of(person.get("role"))
+        if its_line is not None and its_line != line:
+            raise PeopleError(f"{person['name']}（{person['role']}）属于{resp.LINE_LABELS[its_line]}，"
                               f"不能作为{resp.LINE_LABELS[line]}责任人")
         changes[resp.FIELD_OF_LINE[line]] = person["name"]
     plan = {r["id_number"]: dict(changes) for r in records}
@@ -79,7 +83,7 @@ def assign_by_hand(workspace, records: Iterable[dict], *, gov: str | None = None
     return _apply(workspace, plan, {"how": "hand"})
 
 
-def plan_by_rule(workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, dict[str, str]]:
+def plan_by_rule(workspace: Workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, dict[str, str]]:
     """The rule's plan for the campaign's children (or ``records``); without ``overwrite`` a line that
     already has a responsible person is kept."""
     if records is None:
@@ -94,7 +98,7 @@ def plan_by_rule(workspace, records: Iterable[dict] | None = None, overwrite: bo
     return {i: c for i, c in plan.items() if c}
 
 
-def assign_by_rule(workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, Any]:
+def assign_by_rule(workspace: Workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, Any]:
     """Apply the rule; returns ``{changed, unassigned_gov, unassigned_edu}`` (children still without one)."""
     if records is None:
         ctx = workspace.context()
@@ -108,7 +112,7 @@ def assign_by_rule(workspace, records: Iterable[dict] | None = None, overwrite: 
             "unassigned_edu": sum(1 for r in after if not r.get("responsible_edu"))}
 
 
-def workload(workspace) -> list[dict[str, Any]]:
+def workload(workspace: Workspace) -> list[dict[str, Any]]:
     """Children per responsible person (both lines), for the people screen."""
     counts: dict[tuple[str, str], int] = {}
     for record in workspace.store.all():

@@ -13,7 +13,7 @@ import datetime as dt
 import random
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import SheetColumn
@@ -23,6 +23,9 @@ from kbtui.services.access import access, gate
 from kbtui.services.campaign.campaigns import current_campaign, current_campaign_id
 from kbtui.services.campaign.visits import finding_problem
 from kbtui.store import StoreError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 DRAWS = "spotchecks"
 RESULTS = "spotcheck_results"
@@ -39,16 +42,16 @@ class SpotcheckError(StoreError):
     """A spot-check that cannot be done; the message is Chinese."""
 
 
-def sizes(workspace) -> dict[str, int]:
+def sizes(workspace: Workspace) -> dict[str, int]:
     """Households to draw per family type (the profile's ``[spotcheck]``)."""
     return dict(workspace.profile.settings.spotcheck_sizes)
 
 
-def _campaign_id(workspace) -> str:
+def _campaign_id(workspace: Workspace) -> str:
     return current_campaign_id(workspace)
 
 
-def households(workspace) -> dict[str, list[dict[str, Any]]]:
+def households(workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
     """Households of the campaign's children by family type (the household's most common type)."""
     ctx = workspace.context()
     members: dict[tuple, list[dict]] = defaultdict(list)
@@ -58,7 +61,7 @@ def households(workspace) -> dict[str, list[dict[str, Any]]]:
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key in sorted(members):
         children = sorted(members[key], key=lambda r: r["id_number"])
-        types = Counter(r.get("family_type") for r in children if r.get("family_type"))
+        types = Counter(r["family_type"] for r in children if r.get("family_type"))
         family_type = types.most_common(1)[0][0] if types else ""
         first = children[0]
         by_type[family_type].append({
@@ -68,7 +71,7 @@ def households(workspace) -> dict[str, list[dict[str, Any]]]:
     return dict(by_type)
 
 
-def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bool = False) -> dict[str, Any]:
+def draw(workspace: Workspace, seed: int, wanted: dict[str, int] | None = None, replace: bool = False) -> dict[str, Any]:
     """Draw the sample for the current campaign. Same seed and same children → same households.
 
     The list covers the whole township, so only operators whose scope is the whole township may draw it
@@ -102,25 +105,25 @@ def draw(workspace, seed: int, wanted: dict[str, int] | None = None, replace: bo
     return workspace.store.collection(DRAWS).upsert(campaign, drawn, workspace.operator)
 
 
-def current_draw(workspace) -> dict[str, Any] | None:
+def current_draw(workspace: Workspace) -> dict[str, Any] | None:
     return workspace.store.collection(DRAWS).get(_campaign_id(workspace))
 
 
-def drawn_ids(workspace) -> list[str]:
+def drawn_ids(workspace: Workspace) -> list[str]:
     found = current_draw(workspace)
     return [i for h in (found or {}).get("households", []) for i in h["children"]]
 
 
-def _situation(workspace, record: dict) -> str:
+def _situation(workspace: Workspace, record: dict) -> str:
     return workspace.context().classify(record).situation
 
 
-def screen_rows(workspace) -> list[list[Any]]:
+def screen_rows(workspace: Workspace) -> list[list[Any]]:
     """``list_rows`` for showing on screen: ID and phone numbers masked unless the role needs them."""
     return [access.mask_row(workspace, list(_COLUMNS), row, purpose="list") for row in list_rows(workspace)]
 
 
-def list_rows(workspace) -> list[list[Any]]:
+def list_rows(workspace: Workspace) -> list[list[Any]]:
     """One row per drawn child within the operator's scope (columns as ``LIST_COLUMNS``), numbers in full."""
     found = current_draw(workspace)
     if not found:
@@ -142,7 +145,7 @@ def list_rows(workspace) -> list[list[Any]]:
     return rows
 
 
-def export_list(workspace, path: str | Path, today: dt.date | None = None) -> int:
+def export_list(workspace: Workspace, path: str | Path, today: dt.date | None = None) -> int:
     """The printable spot-check list (Excel form) of the children within the operator's scope, ID and phone
     numbers masked for roles that may not see them, journaled; returns the number of children listed."""
     from kbtui.excel.writer import write_form  # heavy: imported where used
@@ -163,7 +166,7 @@ def export_list(workspace, path: str | Path, today: dt.date | None = None) -> in
                               detail={"campaign": found.get("campaign"), "seed": found.get("seed")})
 
 
-def record_result(workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
+def record_result(workspace: Workspace, id_number: str, status: str, *, note: str = "", date: str | None = None,
                   by: str | None = None) -> dict[str, Any]:
     """Record what the spot-check found for one child, next to the earlier finding."""
     problem = finding_problem(workspace, status)
@@ -185,17 +188,17 @@ def record_result(workspace, id_number: str, status: str, *, note: str = "", dat
     return coll.upsert(key, doc, workspace.operator, base=coll.get(key) or {})
 
 
-def results(workspace) -> list[dict[str, Any]]:
+def results(workspace: Workspace) -> list[dict[str, Any]]:
     found = workspace.store.collection(RESULTS).find(campaign=_campaign_id(workspace))
     return sorted(found, key=place_key)
 
 
-def mismatches(workspace) -> list[dict[str, Any]]:
+def mismatches(workspace: Workspace) -> list[dict[str, Any]]:
     """Spot-check results that differ from the earlier finding."""
     return [r for r in results(workspace) if not r.get("match")]
 
 
-def progress(workspace) -> dict[str, int]:
+def progress(workspace: Workspace) -> dict[str, int]:
     ids = drawn_ids(workspace)
     done = {r["id_number"] for r in results(workspace)}
     return {"drawn": len(ids), "checked": sum(1 for i in ids if i in done), "mismatches": len(mismatches(workspace))}

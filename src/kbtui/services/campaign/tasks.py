@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
@@ -29,6 +29,9 @@ from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
 from kbtui.services.children.places import village_problem
 from kbtui.store import StaleEditError, StoreError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 TASKS = "tasks"
 VISIT = "visit"
@@ -53,7 +56,7 @@ def _due_of(doc: dict | None, default: dt.datetime | None) -> dt.datetime | None
     return default
 
 
-def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, int]:
+def sync_tasks(workspace: Workspace, records: Iterable[dict] | None = None) -> dict[str, int]:
     """Create the missing visit tasks of the current campaign and keep open tasks' assignees and state in
     step with the records. Returns counts ``{created, updated, closed, reopened}``.
 
@@ -102,13 +105,13 @@ def sync_tasks(workspace, records: Iterable[dict] | None = None) -> dict[str, in
             coll.update(doc["key"], changes, workspace.operator, expected_version=doc.get("_v"))
         except StaleEditError:
             continue        # closed by a visit (or changed otherwise) since it was read: left as it is now
-        counts[{DONE: "closed", OPEN: "reopened"}.get(changes.get("state"), "updated")] += 1
+        counts[{DONE: "closed", OPEN: "reopened"}.get(changes.get("state") or "", "updated")] += 1
     # a task made meanwhile (by a visit, or another sync) is left as it is
     counts["created"] = len(coll.insert_many(new_docs, workspace.operator, skip_existing=True))
     return counts
 
 
-def close_visit_task(workspace, id_number: str, *, date: str | None = None, how: str = "入户",
+def close_visit_task(workspace: Workspace, id_number: str, *, date: str | None = None, how: str = "入户",
                      visitors: Iterable[str] = ()) -> dict | None:
     """Close the child's visit task of the current campaign (called when a visit is recorded); made closed
     when the child had none. One locked write: a task closed by someone else meanwhile stays as they closed it."""
@@ -135,7 +138,7 @@ def close_visit_task(workspace, id_number: str, *, date: str | None = None, how:
     return coll.upsert(key, close, workspace.operator)
 
 
-def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor: str = "", reason: str = "",
+def plan_visit(workspace: Workspace, id_number: str, due: dt.date | dt.datetime, *, visitor: str = "", reason: str = "",
                note: str = "") -> dict:
     """Plan a home visit of one child by ``due`` (its visitor, and why: e.g. the child's risk factors).
     A planned visit still open is re-planned (new date, visitor, reason); one done is planned anew."""
@@ -161,13 +164,13 @@ def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor
                                                     workspace.operator)
 
 
-def planned_visits(workspace) -> dict[str, dict]:
+def planned_visits(workspace: Workspace) -> dict[str, dict]:
     """The planned home visits of the current campaign, by ID number (open and done)."""
     campaign = current_campaign(workspace)
     return {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=PLANNED)}
 
 
-def set_due(workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
+def set_due(workspace: Workspace, id_numbers: Iterable[str], due: dt.date | dt.datetime | None) -> int:
     """Give tasks their own due date (None: back to the visit phase's deadline). Returns tasks changed."""
     sync_tasks(workspace)
     campaign = current_campaign(workspace)
@@ -210,7 +213,7 @@ def _person_name(text: str | None) -> str | None:
     return text.partition("@")[0] if text else None
 
 
-def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None = None, overdue: bool = False,
+def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: str | None = None, overdue: bool = False,
                 village: str | None = None, records: Iterable[dict] | None = None) -> dict[str, Any]:
     """Visit tasks of the current campaign with per-person and per-village counts (read only).
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import status as st
 from kbtui.domain.checking import after_new_finding
@@ -21,6 +21,9 @@ from kbtui.services.campaign.evidence import attach
 from kbtui.services.campaign.tasks import close_visit_task
 from kbtui.services.children.counts import current_counts
 from kbtui.store import StoreError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 # The situations offered on number keys 1–9 in fast visit entry (a profile may override them with
 # ``[visits] common = [...]``); the rest are picked from a list.
@@ -36,18 +39,18 @@ class VisitError(StoreError):
     """A finding that cannot be recorded; the message is Chinese."""
 
 
-def common_findings(workspace) -> list[str]:
+def common_findings(workspace: Workspace) -> list[str]:
     configured = workspace.profile.settings.common_findings
     labels = list(configured) if configured is not None else list(COMMON_FINDINGS)
     return [label for label in labels if label in workspace.statuses][:9]
 
 
-def finding_choices(workspace) -> list[str]:
+def finding_choices(workspace: Workspace) -> list[str]:
     """Every situation that may be recorded as a finding (not the ones derived from lists)."""
     return [s.label for s in workspace.statuses if s.kind not in (st.Kind.PENDING, st.Kind.OUTSIDE)]
 
 
-def finding_problem(workspace, status: str) -> str | None:
+def finding_problem(workspace: Workspace, status: str) -> str | None:
     """None when ``status`` may be recorded as what a visit (or a spot check) found; else why not, with
     every situation that may be."""
     situation = workspace.statuses.get(status)
@@ -57,11 +60,12 @@ def finding_problem(workspace, status: str) -> str | None:
     return f"“{status}”{why}。可登记的有：{'、'.join(finding_choices(workspace))}"
 
 
-def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[Record]:
+def visit_queue(workspace: Workspace, village: str, today: dt.date | None = None) -> list[Record]:
     """The children of one village to walk: campaign children still 待核实 / 缓学待核实 first, then the rest
     of the campaign children; each part by group and name."""
     ctx = workspace.context(today)
-    first, rest = [], []
+    first: list[Record] = []
+    rest: list[Record] = []
     for record in workspace.store.all():
         if (record.get("village") or "") != village:
             continue
@@ -72,13 +76,13 @@ def visit_queue(workspace, village: str, today: dt.date | None = None) -> list[R
     return sorted(first, key=place_key) + sorted(rest, key=place_key)
 
 
-def village_counts(workspace, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
+def village_counts(workspace: Workspace, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
     """Per village: (children still to visit, campaign children); only the village files changed since
     the last count are counted again (``services.children.counts``)."""
     return current_counts(workspace).to_visit()
 
 
-def visitor_names(workspace, visitors: Iterable[str]) -> list[str]:
+def visitor_names(workspace: Workspace, visitors: Iterable[str]) -> list[str]:
     """Who visited, as people's names: an operator's login (``lisi``) becomes their name (李四); nobody
     given means the operator (by name)."""
     names = [v.strip() for v in visitors if v and v.strip()]
@@ -92,7 +96,7 @@ def visitor_names(workspace, visitors: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(known.get(name, name) for name in names))
 
 
-def record_finding(workspace, id_number: str, status: str, *, school: str | None = None,
+def record_finding(workspace: Workspace, id_number: str, status: str, *, school: str | None = None,
                    date: str | dt.date | None = None, note: str = "", how: str = "入户",
                    expected_version: int | None = None, today: dt.date | None = None,
                    visitors: Iterable[str] = (), evidence: Iterable[dict | str] = (), reason: str | None = None,

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import status as st
 from kbtui.domain.child import FIELDS, Record, display
 from kbtui.domain.controls import strip_controls
 from kbtui.domain.idcard import IdNumberError, birth_date_of, normalize_id, sex_of
 from kbtui.domain.normalize import NormalizeError, normalize_phone, normalize_sex, parse_date
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
@@ -39,7 +42,7 @@ def form_values(record: Record) -> dict[str, str]:
     return {key: display(record, key) for key in EDITABLE}
 
 
-def choices(workspace, key: str) -> list[str]:
+def choices(workspace: Workspace, key: str) -> list[str]:
     """Allowed values of a choice field (for completion in the form), or [] for free text."""
     if key == "sex":
         return ["男", "女"]
@@ -71,7 +74,7 @@ def id_facts(text: str) -> dict[str, str]:
     return {"id_number": number, "birth_date": birth_date_of(number).isoformat(), "sex": sex_of(number)}
 
 
-def _one(workspace, key: str, text: str) -> Any:
+def _one(workspace: Workspace, key: str, text: str) -> Any:
     """The stored value of one field's text; raises ValueError with a Chinese message."""
     text = strip_controls(text).strip()
     if key == "key_groups":
@@ -109,7 +112,7 @@ def _one(workspace, key: str, text: str) -> Any:
     return text
 
 
-def validate(workspace, record: Record | None, values: dict[str, str]) -> Validation:
+def validate(workspace: Workspace, record: Record | None, values: dict[str, str]) -> Validation:
     """Check the form's text against the record (None for a new child)."""
     result = Validation()
     base = record or {}
@@ -145,7 +148,7 @@ def validate(workspace, record: Record | None, values: dict[str, str]) -> Valida
     return result
 
 
-def save_child(workspace, original: Record, values: dict[str, str]) -> tuple[Validation, Record | None]:
+def save_child(workspace: Workspace, original: Record, values: dict[str, str]) -> tuple[Validation, Record | None]:
     """Validate and save an edit of ``original`` (the record as the form loaded it).
 
     Only the fields the operator changed against ``original`` are written. Returns (validation, saved
@@ -162,7 +165,7 @@ def save_child(workspace, original: Record, values: dict[str, str]) -> tuple[Val
     return check, saved
 
 
-def create_child(workspace, values: dict[str, str]) -> tuple[Validation, Record | None]:
+def create_child(workspace: Workspace, values: dict[str, str]) -> tuple[Validation, Record | None]:
     """Validate and store a new child (refused if the ID number exists)."""
     check = validate(workspace, None, values)
     if check.ok and check.changes.get("id_number") in workspace.store:
@@ -172,7 +175,7 @@ def create_child(workspace, values: dict[str, str]) -> tuple[Validation, Record 
     return check, workspace.store.insert(dict(check.changes), workspace.operator, action="add")
 
 
-def overwrite(workspace, id_number: str, changes: dict[str, Any], current_version: int) -> Record:
+def overwrite(workspace: Workspace, id_number: str, changes: dict[str, Any], current_version: int) -> Record:
     """After a conflict the operator chose their own values: save them over the version now stored."""
     return workspace.store.update(id_number, changes, workspace.operator, expected_version=current_version,
                                   action="edit", detail={"conflict": "overwrote"})

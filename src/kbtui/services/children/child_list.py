@@ -305,13 +305,14 @@ class ChildList:
 
     def replace(self, record: Record) -> None:
         """After an edit: swap in the stored record (its classification is recomputed on use)."""
-        row = self.row_of(record.get("id_number") or "")
+        id_number = record.get("id_number") or ""
+        row = self.row_of(id_number)
         if row is None:
             return
         old = self.records[row]
         self.records[row] = record
         self._ordered = None
-        self.ctx._cache.pop(record.get("id_number"), None)
+        self.ctx._cache.pop(id_number, None)
         if old.get("name") != record.get("name"):
             self._names[old.get("name") or ""].remove(row)
             self._names[record.get("name") or ""].append(row)

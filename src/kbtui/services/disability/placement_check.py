@@ -183,7 +183,7 @@ def disabled_children(workspace: Workspace, on: dt.date | None = None) -> list[C
         assessment = assessments[-1] if assessments else None
         placement = active.get(record["id_number"])
         delivery = None
-        if is_home_delivery(workspace, placement):
+        if placement is not None and is_home_delivery(workspace, placement):
             delivery = delivery_status(workspace, placement, sessions.get(placement["key"], []), on, rule, calendar)
         item = ChildPlacement(record, c.situation, assessment, placement, delivery)
         item.actions = _actions(workspace, item, on, statuses)
@@ -272,8 +272,11 @@ def child_view(workspace: Workspace, id_number: str, on: dt.date | None = None) 
     situation = workspace.context(on).classify(record).situation
     assessments = assessments_of(workspace, child_id)
     placement = current_placement(workspace, child_id)
-    sessions = sessions_of(workspace, child_id, placement["key"]) if is_home_delivery(workspace, placement) else []
-    delivery = delivery_status(workspace, placement, sessions, on) if is_home_delivery(workspace, placement) else None
+    sessions: list[dict] = []
+    delivery = None
+    if placement is not None and is_home_delivery(workspace, placement):
+        sessions = sessions_of(workspace, child_id, placement["key"])
+        delivery = delivery_status(workspace, placement, sessions, on)
     item = ChildPlacement(record, situation, assessments[-1] if assessments else None, placement, delivery)
     item.actions = _actions(workspace, item, on, workspace.statuses) if d.is_disabled(record) else []
     child = {k: record.get(k) or "" for k in ("id_number", "name", "sex", "birth_date", "village", "school",

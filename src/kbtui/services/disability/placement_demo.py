@@ -17,6 +17,7 @@ from kbtui.services.disability.placements import (
     school_calendar,
 )
 from kbtui.services.workspace import Workspace
+from kbtui.store.edits import Changes
 
 __all__ = ["DEMO_MEMBERS", "DEMO_CONCLUSION", "DEMO_OPTION", "make_demo"]
 
@@ -40,7 +41,10 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
     calendar = school_calendar(workspace)
     term = calendar.terms[0] if calendar.terms else (dt.date(year, 9, 1), dt.date(year + 1, 1, 15))
     today = dt.date.today()
-    assessments, placements, sessions, updates = [], [], [], []
+    assessments: list[dict[str, Any]] = []
+    placements: list[dict[str, Any]] = []
+    sessions: list[dict[str, Any]] = []
+    updates: list[tuple[str, Changes]] = []
     exempted = False
     for record in workspace.store.all():
         if not record.get("disability_category") or not ctx.classify(record).in_campaign:

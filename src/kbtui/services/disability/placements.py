@@ -322,7 +322,7 @@ def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str
     """Log one home-delivery session (date, teacher, periods, content) against the active plan."""
     record = find_child(workspace, id_number)
     placement = current_placement(workspace, record["id_number"])
-    if not is_home_delivery(workspace, placement):
+    if placement is None or not is_home_delivery(workspace, placement):
         now = placement.get("option") if placement else "未安置"
         raise PlacementError(f"{record.get('name', '')}当前安置方式为“{now}”，不是送教上门，不能登记送教记录")
     day = parse_day(date, "送教日期")

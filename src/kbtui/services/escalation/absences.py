@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import Episode, Span, episodes, span_of
@@ -21,6 +21,9 @@ from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.normalize import NormalizeError, normalize_text, parse_date, too_long
 from kbtui.services import lookup, school_calendar
 from kbtui.services.lookup import EscalationError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 COLLECTION = "absences"
 
@@ -40,7 +43,7 @@ YES = {"是", "有", "已请假", "请假", "y", "yes", "true", "1", "√", "✓
 NO = {"", "否", "无", "未请假", "没有", "n", "no", "false", "0", "×"}
 
 
-def calendar_of(workspace: Any) -> SchoolCalendar:
+def calendar_of(workspace: Workspace) -> SchoolCalendar:
     """The school calendar (national holidays and 调休 with the profile's terms and local days)."""
     try:
         return school_calendar.calendar_of(workspace)
@@ -48,11 +51,11 @@ def calendar_of(workspace: Any) -> SchoolCalendar:
         raise EscalationError(str(err)) from None
 
 
-def collection(workspace: Any):
+def collection(workspace: Workspace):
     return workspace.store.collection(COLLECTION)
 
 
-def find_child(workspace: Any, id_number: str) -> dict:
+def find_child(workspace: Workspace, id_number: str) -> dict:
     return lookup.find_child(workspace, id_number, EscalationError, "，请先导入或录入该儿童")
 
 
@@ -64,11 +67,11 @@ def _iso(day: dt.date | str | None) -> str | None:
     return parse_date(day).isoformat()
 
 
-def absences_of(workspace: Any, id_number: str) -> list[dict]:
+def absences_of(workspace: Workspace, id_number: str) -> list[dict]:
     return sorted(collection(workspace).find(id_number=id_number), key=lambda d: (d["start"], d["key"]))
 
 
-def spans_by_child(workspace: Any, calendar: SchoolCalendar | None = None) -> dict[str, list[Span]]:
+def spans_by_child(workspace: Workspace, calendar: SchoolCalendar | None = None) -> dict[str, list[Span]]:
     calendar = calendar or calendar_of(workspace)
     result: dict[str, list[Span]] = {}
     for doc in collection(workspace).all():
@@ -78,13 +81,13 @@ def spans_by_child(workspace: Any, calendar: SchoolCalendar | None = None) -> di
     return result
 
 
-def episodes_of(workspace: Any, id_number: str, calendar: SchoolCalendar | None = None) -> list[Episode]:
+def episodes_of(workspace: Workspace, id_number: str, calendar: SchoolCalendar | None = None) -> list[Episode]:
     calendar = calendar or calendar_of(workspace)
     spans = [s for s in (span_of(d, calendar) for d in absences_of(workspace, id_number)) if s]
     return episodes(spans, calendar)
 
 
-def _open_docs(workspace: Any, id_number: str, on: dt.date, calendar: SchoolCalendar) -> list[dict]:
+def _open_docs(workspace: Workspace, id_number: str, on: dt.date, calendar: SchoolCalendar) -> list[dict]:
     """Absences of the child still running on ``on`` (no known end, started before ``on``)."""
     found = []
     for doc in absences_of(workspace, id_number):
@@ -94,7 +97,7 @@ def _open_docs(workspace: Any, id_number: str, on: dt.date, calendar: SchoolCale
     return found
 
 
-def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: int | None = None,
+def add_absence(workspace: Workspace, id_number: str, start: dt.date | str, *, days: int | None = None,
                 until: dt.date | str | None = None, hours: int | None = None, excused: bool = False,
                 reason: str = "", reported_by: str = "", source: str = "") -> dict:
     """Record one absence of a child; returns the stored document. ``source``: where it was read
@@ -111,6 +114,8 @@ def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: i
         until_iso = _iso(until)
     except NormalizeError as err:
         raise EscalationError(str(err)) from None
+    if start_iso is None:
+        raise EscalationError("缺少缺课开始日期")
     if until_iso and until_iso < start_iso:
         raise EscalationError(f"缺课结束日期 {until_iso} 早于开始日期 {start_iso}")
     calendar = calendar_of(workspace)
@@ -134,7 +139,7 @@ def add_absence(workspace: Any, id_number: str, start: dt.date | str, *, days: i
     return collection(workspace).insert(doc, workspace.operator)
 
 
-def end_absences(workspace: Any, id_number: str, on: dt.date | str, *, required: bool = True
+def end_absences(workspace: Workspace, id_number: str, on: dt.date | str, *, required: bool = True
                  ) -> tuple[dict, dt.date, list[dict]]:
     """The child is back at school on ``on``: close every running absence (``required``: refuse when none is
     running). Returns the child, the day and the closed absences. The case side of a return (劝返复学 on an
@@ -185,7 +190,7 @@ def _positive_int(value: Any, label: str) -> int | None:
     return int(number)
 
 
-def import_absences(workspace: Any, path: str | Path, *, today: dt.date | None = None) -> AbsenceImport:
+def import_absences(workspace: Workspace, path: str | Path, *, today: dt.date | None = None) -> AbsenceImport:
     """Import an Excel absence list (身份证号/姓名/缺课开始日期/缺课天数/是否请假/原因/报告人).
 
     Good rows are stored; every refused row goes to a rejects workbook in ``rejects/`` with its reason.

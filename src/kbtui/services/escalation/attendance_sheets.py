@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import roles as R
 from kbtui.domain.attendance import Mark, MarkError, parse_mark, runs
@@ -34,6 +34,9 @@ from kbtui.domain.normalize import normalize_text
 from kbtui.services.access import gate
 from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 SOURCE = "考勤表"
 WEEKDAYS = "一二三四五六日"
@@ -125,7 +128,7 @@ def _class_of(grid) -> str:
 class _Pupils:
     """The children the operator may see, by ID number, 学籍号 and name."""
 
-    def __init__(self, workspace: Any) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.by_no: dict[str, dict] = {}
         self.by_name: dict[str, list[dict]] = defaultdict(list)
@@ -195,9 +198,12 @@ def _same_class(stored: Any, wanted: str) -> bool:
 
 # --------------------------------------------------------------------------- the days
 
-def _day_columns(grid, year: int, month: int, calendar: SchoolCalendar) -> tuple[list[tuple[Any, dt.date]], list[str]]:
-    """(column, date) of the sheet's day columns, and problems (a header of another month)."""
-    found, problems = [], []
+def _day_columns(grid, year: int, month: int, calendar: SchoolCalendar
+                 ) -> tuple[list[tuple[Any, dt.date | None]], list[str]]:
+    """(column, date) of the sheet's day columns (None: a day the month does not have), and problems (a
+    header of another month)."""
+    found: list[tuple[Any, dt.date | None]] = []
+    problems: list[str] = []
     for column in grid.days:
         if column.month is not None and column.month != month:
             problems.append(f"{column.letter}列表头“{column.header}”不是{year}年{month}月的日期")
@@ -271,7 +277,7 @@ def _is_open(doc: dict, calendar: SchoolCalendar) -> bool:
     return span is not None and span.last is None
 
 
-def _apply(workspace: Any, record: dict, marks: list[tuple[dt.date, Mark]], first: dt.date, through: dt.date,
+def _apply(workspace: Workspace, record: dict, marks: list[tuple[dt.date, Mark]], first: dt.date, through: dt.date,
            calendar: SchoolCalendar, reporter: str, result: AttendanceImport) -> None:
     """Store one pupil's runs of absence (see the module docstring)."""
     id_number = record["id_number"]
@@ -303,7 +309,7 @@ def _apply(workspace: Any, record: dict, marks: list[tuple[dt.date, Mark]], firs
             back_on(calendar.next_school_day(run.last))
 
 
-def import_attendance(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
+def import_attendance(workspace: Workspace, path: str | Path, *, month: str | None = None, school: str | None = None,
                       today: dt.date | None = None) -> AttendanceImport:
     """Import every attendance sheet of ``path``; rows refused go to a rejects workbook with their reason."""
     from kbtui.excel.attendance import read_attendance  # heavy: imported where used
@@ -318,7 +324,7 @@ def import_attendance(workspace: Any, path: str | Path, *, month: str | None = N
         raise EscalationError(f"文件“{Path(path).name}”中没有考勤表：需要“姓名”列和至少5个日期列（1、2、3……或9月1日）")
     calendar = absences.calendar_of(workspace)
     pupils = _Pupils(workspace)
-    schools = list(workspace.profile.schools) + sorted({r.get("school") for rs in pupils.by_name.values()
+    schools = list(workspace.profile.schools) + sorted({r["school"] for rs in pupils.by_name.values()
                                                          for r in rs if r.get("school")})
     result = AttendanceImport()
     today = today or dt.date.today()
@@ -356,7 +362,7 @@ def import_attendance(workspace: Any, path: str | Path, *, month: str | None = N
     return result
 
 
-def import_file(workspace: Any, path: str | Path, *, month: str | None = None, school: str | None = None,
+def import_file(workspace: Workspace, path: str | Path, *, month: str | None = None, school: str | None = None,
                 today: dt.date | None = None):
     """Import absences from ``path``: daily attendance sheets (a class's month, a mark per day:
     ``import_attendance``) or a list of absences (``absences.import_absences``), whichever it holds."""
@@ -369,7 +375,7 @@ def import_file(workspace: Any, path: str | Path, *, month: str | None = None, s
     return absences.import_absences(workspace, path, today=today)
 
 
-def write_rejects(workspace: Any, path: str | Path, result: AttendanceImport, today: dt.date) -> Path:
+def write_rejects(workspace: Workspace, path: str | Path, result: AttendanceImport, today: dt.date) -> Path:
     """The refused rows under their sheet's title and header (so the file can be fixed and imported
     again), each with its reason and row number; one sheet per attendance sheet."""
     from kbtui.excel.writer import FormSheet, write_form  # heavy: imported where used

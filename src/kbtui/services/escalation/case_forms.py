@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import roles as R
 from kbtui.excel.saving import save_text
@@ -12,6 +12,9 @@ from kbtui.services.access import access, disclosure, gate
 from kbtui.services.escalation import escalation
 from kbtui.services.escalation.cases import find_case, ledger_extra, note_document, status_label
 from kbtui.services.lookup import EscalationError, parse_day
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 DOCUMENT_SUFFIXES = (".xlsx", ".txt")      # a legal document: a printable workbook or plain text
 
@@ -36,7 +39,7 @@ def _school_line(record: dict) -> str:
     return "".join(record.get(k) or "" for k in ("school", "grade", "class_name")) or "（学校）"
 
 
-def document_steps(workspace: Any) -> list[tuple[str, Any, Any]]:
+def document_steps(workspace: Workspace) -> list[tuple[str, Any, Any]]:
     """(ladder id, ladder, rung) of every rung that produces a document, the profile's ladders first."""
     seen = set()
     result = []
@@ -53,7 +56,7 @@ def document_steps(workspace: Any) -> list[tuple[str, Any, Any]]:
     return result
 
 
-def document_text(workspace: Any, case: dict, step: str, on: dt.date) -> tuple[str, list[str], Any]:
+def document_text(workspace: Workspace, case: dict, step: str, on: dt.date) -> tuple[str, list[str], Any]:
     """(title, paragraphs, rung) of a legal document for the case."""
     steps = document_steps(workspace)
     ladder_id, _, rung_id = step.rpartition(":")
@@ -131,7 +134,7 @@ class DocumentNeedsConfirmation(EscalationError):
         self.warnings = warnings
 
 
-def document_warnings(workspace: Any, key: str, step: str, on: dt.date | str | None = None) -> list[str]:
+def document_warnings(workspace: Workspace, key: str, step: str, on: dt.date | str | None = None) -> list[str]:
     """What a document for the case would state without the case showing it (Chinese), [] when nothing.
     Asked before issuing: a role that may not issue documents is refused here already."""
     gate.require(workspace, R.WRITE, "制发法律文书")
@@ -144,7 +147,7 @@ def document_warnings(workspace: Any, key: str, step: str, on: dt.date | str | N
     return warnings
 
 
-def write_document(workspace: Any, key: str, step: str, path: str | Path, on: dt.date | str | None = None,
+def write_document(workspace: Workspace, key: str, step: str, path: str | Path, on: dt.date | str | None = None,
                    *, force: bool = False) -> Path:
     """Write the legal step's document for the case as a printable .xlsx (or .txt) and note it on the case.
 
@@ -187,7 +190,7 @@ def _write_letter(target: Path, title: str, body: list[str], properties: dict[st
     write_letter(target, title, body, properties)
 
 
-def write_case_record(workspace: Any, key: str, path: str | Path, today: dt.date | None = None) -> Path:
+def write_case_record(workspace: Workspace, key: str, path: str | Path, today: dt.date | None = None) -> Path:
     """The 劝返情况记录 workbook of one case: the child, reason, support plan, persuader, every attempt,
     the rungs reached with dates and the outcome, with the usual footer. An export: ID and phone numbers
     masked for roles that may not see them, private, journaled, who/what/scope/when in its properties."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.escalation import (
     CASE_CLOSED,
@@ -34,25 +34,28 @@ from kbtui.services.escalation import absences
 from kbtui.services.lookup import EscalationError, parse_day
 from kbtui.store import StoreError
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
+
 COLLECTION = "cases"
 ATTEMPT_HOWS = ("家访", "电话", "约谈", "双线联合劝返", "书面通知", "其他")
 
 
-def collection(workspace: Any):
+def collection(workspace: Workspace):
     return workspace.store.collection(COLLECTION)
 
 
 # --------------------------------------------------------------------------- reading
 
-def all_cases(workspace: Any) -> list[dict]:
+def all_cases(workspace: Workspace) -> list[dict]:
     return sorted(collection(workspace).all(), key=lambda c: (c.get("opened_on") or "", c["key"]))
 
 
-def cases_of(workspace: Any, id_number: str) -> list[dict]:
+def cases_of(workspace: Workspace, id_number: str) -> list[dict]:
     return sorted(collection(workspace).find(id_number=id_number), key=lambda c: c.get("opened_on") or "")
 
 
-def open_case_of(workspace: Any, id_number: str) -> dict | None:
+def open_case_of(workspace: Workspace, id_number: str) -> dict | None:
     """The child's case that is not closed yet (there is at most one), or None."""
     for case in cases_of(workspace, id_number):
         if case.get("status") != CASE_CLOSED:
@@ -60,7 +63,7 @@ def open_case_of(workspace: Any, id_number: str) -> dict | None:
     return None
 
 
-def find_case(workspace: Any, key: str) -> dict:
+def find_case(workspace: Workspace, key: str) -> dict:
     """A case by its key, a unique key prefix, or the child's ID number (its current/last case)."""
     key = str(key).strip()
     coll = collection(workspace)
@@ -84,7 +87,7 @@ def status_label(case: dict) -> str:
 
 # --------------------------------------------------------------------------- the child's situation
 
-def _situation_changes(workspace: Any, current: dict, status: str, on: dt.date, how: str, note: str = "",
+def _situation_changes(workspace: Workspace, current: dict, status: str, on: dt.date, how: str, note: str = "",
                        reason: str | None = None) -> dict[str, Any]:
     entry = {"status": status, "date": on.isoformat(), "by": workspace.operator, "how": how, "note": note}
     changes: dict[str, Any] = {"status": status, "status_history": [*(current.get("status_history") or []), entry]}
@@ -93,7 +96,7 @@ def _situation_changes(workspace: Any, current: dict, status: str, on: dt.date, 
     return changes
 
 
-def set_situation(workspace: Any, id_number: str, status: str | None, on: dt.date, how: str, note: str = "",
+def set_situation(workspace: Workspace, id_number: str, status: str | None, on: dt.date, how: str, note: str = "",
                   reason: str | None = None) -> dict:
     """Change the child's situation (journaled), appending to its status history under the store's lock (a
     visit saved meanwhile stays in the history). ``status`` None keeps the situation the child has then
@@ -106,7 +109,7 @@ def set_situation(workspace: Any, id_number: str, status: str | None, on: dt.dat
         workspace.operator, action="escalation", detail={"how": how})
 
 
-def mark(workspace: Any, id_number: str, status: str, on: dt.date, how: str) -> bool:
+def mark(workspace: Workspace, id_number: str, status: str, on: dt.date, how: str) -> bool:
     """Mark 疑似辍学 / 辍学 unless the child already has that mark or a stronger one (as the record is under
     the store's lock)."""
     if workspace.store.get(id_number) is None:
@@ -121,7 +124,7 @@ def mark(workspace: Any, id_number: str, status: str, on: dt.date, how: str) -> 
     return marked[0]
 
 
-def sync_child(workspace: Any, id_number: str, how: str, **fields: Any) -> None:
+def sync_child(workspace: Workspace, id_number: str, how: str, **fields: Any) -> None:
     """Copy case facts the ledgers print onto the child record (``absence_from``, ``persuader``,
     ``persuasion``, ``status_reason``), journaled, only when they change. A value may be a function (no
     arguments), read under the store's lock: a fact other operators may be changing at the same time."""
@@ -162,7 +165,7 @@ def _check_support(support: Iterable[str]) -> list[str]:
     return [s for s in (normalize_text(x) for x in support) if s]
 
 
-def open_case(workspace: Any, id_number: str, *, on: dt.date | str | None = None, reason: str = "",
+def open_case(workspace: Workspace, id_number: str, *, on: dt.date | str | None = None, reason: str = "",
               support: Iterable[str] = (), persuader: str = "", ladder: str = "", how: str = "手动立案",
               rung: dict | None = None) -> dict:
     """Open the child's case (一生一案). Refused when the child already has one that is not closed."""
@@ -216,13 +219,13 @@ def _require_returnable(case: dict) -> None:
         raise EscalationError(f"案卷 {case['key']} 已记录劝返复学（{case.get('returned_on')}）")
 
 
-def _edit_case(workspace: Any, case: dict, changes: Any, **kwargs: Any) -> dict:
+def _edit_case(workspace: Workspace, case: dict, changes: Any, **kwargs: Any) -> dict:
     """Save changes of a case, worked out under the collection's lock on the case as it is then (the checks
     in ``changes`` see a closing or a return saved meanwhile by someone else; see ``store.edits``)."""
     return collection(workspace).update(case["key"], changes, workspace.operator, **kwargs)
 
 
-def update_case(workspace: Any, key: str, *, reason: str | None = None, support: Iterable[str] | None = None,
+def update_case(workspace: Workspace, key: str, *, reason: str | None = None, support: Iterable[str] | None = None,
                 persuader: str | None = None) -> dict:
     case = find_case(workspace, key)
     _require_open(case, "修改")
@@ -245,7 +248,7 @@ def update_case(workspace: Any, key: str, *, reason: str | None = None, support:
     return case
 
 
-def add_attempt(workspace: Any, key: str, *, on: dt.date | str | None = None, by: str = "", how: str = "",
+def add_attempt(workspace: Workspace, key: str, *, on: dt.date | str | None = None, by: str = "", how: str = "",
                 result: str = "", refused: bool = False, note: str = "") -> dict:
     """Record one persuasion attempt (date, who, how, result). ``refused``: the guardian refused to send
     the child back; it starts the legal ladder on that date (if the profile uses one). An attempt that
@@ -273,7 +276,7 @@ def add_attempt(workspace: Any, key: str, *, on: dt.date | str | None = None, by
     return case
 
 
-def record_return(workspace: Any, key: str, on: dt.date | str | None = None, *, school: str = "",
+def record_return(workspace: Workspace, key: str, on: dt.date | str | None = None, *, school: str = "",
                   _from_absence: bool = False) -> dict:
     """劝返复学: the child is back at ``school`` on ``on``; running absences end that day."""
     case = find_case(workspace, key)
@@ -297,7 +300,7 @@ def record_return(workspace: Any, key: str, on: dt.date | str | None = None, *, 
     return case
 
 
-def record_absence_return(workspace: Any, id_number: str, on: dt.date | str, *, school: str | None = None
+def record_absence_return(workspace: Workspace, id_number: str, on: dt.date | str, *, school: str | None = None
                           ) -> list[dict]:
     """The child is back at school on ``on``: close every running absence. If the child has an open
     case, it records 劝返复学 on the case too (and the situation change)."""
@@ -309,7 +312,7 @@ def record_absence_return(workspace: Any, id_number: str, on: dt.date | str, *, 
     return changed
 
 
-def close_case(workspace: Any, key: str, on: dt.date | str | None = None, *, outcome: str = "") -> dict:
+def close_case(workspace: Workspace, key: str, on: dt.date | str | None = None, *, outcome: str = "") -> dict:
     """动态销号: close the case. A returned child's case closes with outcome 劝返复学; otherwise an
     outcome must be given (e.g. 经评估免予入学, 户籍迁出). The case stays in the history."""
     case = find_case(workspace, key)
@@ -331,7 +334,7 @@ def close_case(workspace: Any, key: str, on: dt.date | str | None = None, *, out
     return case
 
 
-def note_rung(workspace: Any, case: dict, entry: dict) -> dict:
+def note_rung(workspace: Workspace, case: dict, entry: dict) -> dict:
     """Add a rung reached (ladder, rung, label, date, episode) to the case unless already there."""
     ident = (entry["ladder"], entry["rung"], entry.get("episode"))
 
@@ -344,7 +347,7 @@ def note_rung(workspace: Any, case: dict, entry: dict) -> dict:
     return _edit_case(workspace, case, add)
 
 
-def note_document(workspace: Any, case: dict, entry: dict) -> dict:
+def note_document(workspace: Workspace, case: dict, entry: dict) -> dict:
     """Note a document on the case (the same step written again the same day replaces the entry)."""
     same = (entry.get("step"), entry.get("date"))
     return _edit_case(workspace, case, lambda current: {"documents": [
@@ -353,7 +356,7 @@ def note_document(workspace: Any, case: dict, entry: dict) -> dict:
 
 # --------------------------------------------------------------------------- ledgers
 
-def ledger_extra(workspace: Any) -> dict[str, Any]:
+def ledger_extra(workspace: Workspace) -> dict[str, Any]:
     """What the escalation ledgers read from ``LedgerContext.extra``: each child's current (or last)
     case under ``"cases"``, the first day of its absence episode under ``"absence_start"``."""
     cases: dict[str, dict] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import (
@@ -37,15 +37,18 @@ from kbtui.services.escalation import cases as cases_service
 from kbtui.services.lookup import EscalationError, parse_day
 from kbtui.store import StoreError
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
+
 ACTIONS = "escalation_actions"
 DEFAULT_LADDERS = ("finding", "national", "legal")
 GOVERNMENT_WORDS = ("镇", "乡", "村", "街道", "政府", "司法")
 
 
-def profile_ladders(workspace: Any) -> list[Ladder]:
+def profile_ladders(workspace: Workspace) -> list[Ladder]:
     """The ladders the profile chooses (``[escalation] ladders``), in its order."""
-    names = workspace.profile.settings.ladders
-    names = list(DEFAULT_LADDERS) if names is None else list(names)
+    chosen = workspace.profile.settings.ladders
+    names = list(DEFAULT_LADDERS) if chosen is None else list(chosen)
     registry = workspace.ladders
     missing = [n for n in names if n not in registry]
     if missing:
@@ -55,7 +58,7 @@ def profile_ladders(workspace: Any) -> list[Ladder]:
     return [registry[n] for n in names]
 
 
-def rung_text(workspace: Any, ladder_id: str, rung_id: str, label: str | None = None) -> str:
+def rung_text(workspace: Workspace, ladder_id: str, rung_id: str, label: str | None = None) -> str:
     """A rung as a user reads it: ``疑似辍学、辍学认定流程·超过一周`` (titles, not the ids stored)."""
     ladder = workspace.ladders.get(ladder_id)
     if label is None and ladder is not None:
@@ -84,7 +87,7 @@ class ChildLadders:
     episode_key: dict[str, str] = field(default_factory=dict)    # ladder id -> episode key
 
 
-def _done_keys(workspace: Any) -> set[str]:
+def _done_keys(workspace: Workspace) -> set[str]:
     return {d["key"] for d in workspace.store.collection(ACTIONS).all()}
 
 
@@ -110,7 +113,7 @@ def _child_ladders(id_number: str, spans, calendar: SchoolCalendar, ladders: lis
     return result
 
 
-def found_on(workspace: Any, record: dict, has_case: bool) -> dt.date | None:
+def found_on(workspace: Workspace, record: dict, has_case: bool) -> dt.date | None:
     """The day ``record``'s child was found in the problem situation they are in now (失学, 疑似辍学, 辍学 …:
     ``Kind.PROBLEM``), counted from the first of the latest run of such entries in the status history (疑似辍学
     then 辍学 is one finding); None when the situation is no problem one or the child has a case not closed
@@ -129,7 +132,7 @@ def found_on(workspace: Any, record: dict, has_case: bool) -> dt.date | None:
         return None
 
 
-def _findings(workspace: Any, ladders: list[Ladder], taken: set[str]) -> dict[str, dt.date]:
+def _findings(workspace: Workspace, ladders: list[Ladder], taken: set[str]) -> dict[str, dt.date]:
     """Children found in a problem situation who have no case (``taken``: the children with one), by ID."""
     if not any(ladder.trigger == FINDING for ladder in ladders):
         return {}
@@ -143,7 +146,7 @@ def _findings(workspace: Any, ladders: list[Ladder], taken: set[str]) -> dict[st
     return result
 
 
-def _survey(workspace: Any, on: dt.date) -> list[ChildLadders]:
+def _survey(workspace: Workspace, on: dt.date) -> list[ChildLadders]:
     calendar = absences_service.calendar_of(workspace)
     ladders = profile_ladders(workspace)
     spans = absences_service.spans_by_child(workspace, calendar)
@@ -155,7 +158,7 @@ def _survey(workspace: Any, on: dt.date) -> list[ChildLadders]:
             for i in children]
 
 
-def due_actions(workspace: Any, on: dt.date | None = None, *, include_done: bool = False) -> list[DueAction]:
+def due_actions(workspace: Workspace, on: dt.date | None = None, *, include_done: bool = False) -> list[DueAction]:
     """Every action due or overdue on ``on``: rungs reached by then whose action is not recorded done,
     for children still away on that date (a returned child climbs no further)."""
     on = on or dt.date.today()
@@ -232,6 +235,7 @@ class _Step:
     reached: Reached
     entry: dict
     earlier: list[dict] = field(default_factory=list)
+    marks: str = ""               # a "mark" step: the situation it sets
 
 
 def _entry(child: ChildLadders, reached: Reached) -> dict:
@@ -243,7 +247,7 @@ def _ident(entry: dict) -> tuple:
     return entry.get("ladder"), entry.get("rung"), entry.get("episode")
 
 
-def _plan(workspace: Any, on: dt.date) -> list[_Step]:
+def _plan(workspace: Workspace, on: dt.date) -> list[_Step]:
     """What the ladders say to write by ``on``, nothing written: marks that raise the child's situation,
     cases to open at a case rung, rungs reached not yet on the (open) case."""
     steps: list[_Step] = []
@@ -258,7 +262,7 @@ def _plan(workspace: Any, on: dt.date) -> list[_Step]:
         for n, reached in enumerate(child.reached):
             entry = _entry(child, reached)
             if reached.rung.marks and stronger_mark(status, reached.rung.marks):
-                steps.append(_Step("mark", child, name, reached, entry))
+                steps.append(_Step("mark", child, name, reached, entry, marks=reached.rung.marks))
                 status = reached.rung.marks
             if not has_case and reached.rung.opens_case:
                 earlier = [_entry(child, e) for e in child.reached[:n]]
@@ -271,12 +275,12 @@ def _plan(workspace: Any, on: dt.date) -> list[_Step]:
     return steps
 
 
-def preview_advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
+def preview_advance(workspace: Workspace, on: dt.date | None = None) -> AdvanceReport:
     """What ``advance`` would do by ``on`` (for a confirmation before it is done); nothing is written."""
     report = AdvanceReport()
     for step in _plan(workspace, on or dt.date.today()):
         if step.kind == "mark":
-            report.marked.append((step.child.id_number, step.name, step.reached.rung.marks))
+            report.marked.append((step.child.id_number, step.name, step.marks))
         elif step.kind == "open":
             report.opened.append(step.child.id_number)
         else:
@@ -284,7 +288,7 @@ def preview_advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
     return report
 
 
-def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
+def advance(workspace: Workspace, on: dt.date | None = None) -> AdvanceReport:
     """Apply what the ladders say by ``on``: marks (疑似辍学 / 辍学, never downgraded), cases opened at
     the case rung, rungs reached noted on the case. Idempotent: running it twice changes nothing."""
     on = on or dt.date.today()
@@ -294,8 +298,8 @@ def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
         ladder, rung = reached.ladder, reached.rung
         how = f"{ladder.title}·{rung.label}"
         if step.kind == "mark":
-            if cases_service.mark(workspace, child.id_number, rung.marks, reached.date, how):
-                report.marked.append((child.id_number, step.name, rung.marks))
+            if cases_service.mark(workspace, child.id_number, step.marks, reached.date, how):
+                report.marked.append((child.id_number, step.name, step.marks))
                 if ladder.trigger == ABSENCE and child.episode is not None:
                     cases_service.sync_child(workspace, child.id_number, how,
                                              absence_from=(child.episode.start or child.episode.first).isoformat())
@@ -309,15 +313,15 @@ def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
             for earlier in step.earlier:      # rungs reached earlier in the same episode belong to the case too
                 case = cases_service.note_rung(workspace, case, earlier)
         else:
-            case = cases_service.open_case_of(workspace, child.id_number)
-            if case is not None and case.get("status") == CASE_OPEN:
-                before = len(case.get("rungs") or [])
-                case = cases_service.note_rung(workspace, case, step.entry)
-                report.noted += len(case.get("rungs") or []) - before
+            current = cases_service.open_case_of(workspace, child.id_number)
+            if current is not None and current.get("status") == CASE_OPEN:
+                before = len(current.get("rungs") or [])
+                current = cases_service.note_rung(workspace, current, step.entry)
+                report.noted += len(current.get("rungs") or []) - before
     return report
 
 
-def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None = None,
+def record_done(workspace: Workspace, id_number: str, rung: str, *, ladder: str | None = None,
                 on: dt.date | str | None = None, by: str = "", note: str = "") -> dict:
     """Record that the action of a rung reached by ``on`` was carried out."""
     record = absences_service.find_child(workspace, id_number)
@@ -355,7 +359,7 @@ def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None
         raise
 
 
-def add_attempt(workspace: Any, key: str, *, rung: str | None = None, **attempt: Any) -> dict:
+def add_attempt(workspace: Workspace, key: str, *, rung: str | None = None, **attempt: Any) -> dict:
     """Record one persuasion attempt on the case (``cases.add_attempt``: on, by, how, result, refused, note);
     ``rung`` ("ladder:rung" or "rung"): the due action this attempt carries out, recorded as done."""
     case = cases_service.add_attempt(workspace, key, **attempt)
@@ -367,11 +371,11 @@ def add_attempt(workspace: Any, key: str, *, rung: str | None = None, **attempt:
     return case
 
 
-def actions_done(workspace: Any, id_number: str) -> list[dict]:
+def actions_done(workspace: Workspace, id_number: str) -> list[dict]:
     return sorted(workspace.store.collection(ACTIONS).find(id_number=id_number), key=lambda d: d["done_on"])
 
 
-def timeline(workspace: Any, id_number: str, on: dt.date | None = None) -> list[dict]:
+def timeline(workspace: Workspace, id_number: str, on: dt.date | None = None) -> list[dict]:
     """The child's ladder on ``on``: every rung of the profile's ladders, reached or not, and done."""
     on = on or dt.date.today()
     calendar = absences_service.calendar_of(workspace)
@@ -399,7 +403,7 @@ def timeline(workspace: Any, id_number: str, on: dt.date | None = None) -> list[
 DEMO_REASONS = ("厌学", "外出打工", "家中农忙", "生病（已请假）", "监护人不重视", "无法联系")
 
 
-def make_demo_absences(workspace: Any, plan: Any, rng: Any) -> None:
+def make_demo_absences(workspace: Workspace, plan: Any, rng: Any) -> None:
     """Absences for the demo township: a dozen pupils, some back after a few days, some on leave, some
     still away, so that ``kbtui escalation due`` and the 劝返 screen show work to do."""
     try:
@@ -429,8 +433,9 @@ def make_demo_absences(workspace: Any, plan: Any, rng: Any) -> None:
                 absences_service.add_absence(workspace, record["id_number"], start, days=2, excused=True,
                                              reason="生病（已请假）", reported_by="班主任")
                 later = calendar.nth_school_day(start, 3)
-                absences_service.add_absence(workspace, record["id_number"], later, reason=reason,
-                                             reported_by="班主任")
+                if later is not None:
+                    absences_service.add_absence(workspace, record["id_number"], later, reason=reason,
+                                                 reported_by="班主任")
             else:              # still away
                 absences_service.add_absence(workspace, record["id_number"], start, reason=reason,
                                              reported_by="班主任")

@@ -6,7 +6,7 @@ A check is a function (record, context) → list of problems; plugins add theirs
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kbtui.domain import status as st
@@ -37,7 +37,7 @@ class CheckContext(LedgerContext):
         self.statuses = statuses
 
 
-Check = Callable[[Record, CheckContext], list[str | tuple[str, str]]]
+Check = Callable[[Record, CheckContext], Sequence[str | tuple[str, str]]]   # messages, or (field, message)
 
 
 def _problem(record: Record, field: str, message: str, check: str = "") -> Problem:

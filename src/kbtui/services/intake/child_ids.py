@@ -5,10 +5,13 @@ one child in the operator's scope it fits; when several fit, a Chinese message l
 name and village) and nothing is done."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.masking import fits_masked, mask_id_number
 from kbtui.store import StoreError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 class ChildIdError(StoreError):
@@ -19,7 +22,7 @@ def is_masked(text: str) -> bool:
     return "*" in text
 
 
-def resolve(workspace: Any, text: str) -> str:
+def resolve(workspace: Workspace, text: str) -> str:
     """The full ID number ``text`` stands for: itself unless masked; else the one child in scope it fits."""
     text = str(text).strip()
     if not is_masked(text):
@@ -39,7 +42,7 @@ def resolve(workspace: Any, text: str) -> str:
                        f"未做任何修改")
 
 
-def resolve_all(workspace: Any, values: Any) -> Any:
+def resolve_all(workspace: Workspace, values: Any) -> Any:
     """``resolve`` for one value, or each of a tuple or list (kept as such); anything else as it is."""
     if isinstance(values, str):
         return resolve(workspace, values)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress, count, repeat
 from operator import ne
-from typing import Any
+from typing import Any, cast
 
 from kbtui.domain.child import LABEL_OF, limit_of
 from kbtui.domain.idcard import IdNumberError
@@ -345,6 +345,7 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
         return id_number, values, row.number
 
     # most rows are plain (every cell good, nothing to add): they become (id, values, row) directly
+    checked: list[tuple[str, dict[str, Any], int] | None]      # None: a row check_row turned down
     if defaults or mapper_fn is not None or unread_required or (derive_village and "village" not in keys):
         checked = [check_row(i) for i in range(total)]
     else:
@@ -353,9 +354,10 @@ def check_rows(table: Table, source: src.Source, defaults: dict[str, Any], canon
         # built in C: a dict per row from the columns, then (id, values, row number)
         checked = list(zip(ids, map(dict, map(zip, repeat(keys), zip(*outs))), numbers))
         for i in sorted(special):
-            checked[i] = check_row(i)       # type: ignore[call-overload]
-    # every row that check_row turned down was rejected (and counted)
-    good = [item for item in checked if item is not None] if counts["rejected"] else checked
+            checked[i] = check_row(i)
+    # every row that check_row turned down was rejected (and counted): with none rejected, none is None
+    good = [item for item in checked if item is not None] if counts["rejected"] \
+        else cast(list[tuple[str, dict[str, Any], int]], checked)
     rejected, warned = counts["rejected"], counts["warned"]
     if progress is not None:
         progress(total, total)

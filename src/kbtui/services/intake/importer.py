@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.bulk import gc_paused
 from kbtui.domain import labels as L
@@ -35,6 +35,9 @@ from kbtui.services.intake import sources as src
 from kbtui.services.intake.import_check import Canon, Checked, Issue, check_rows
 from kbtui.services.intake.merge import SOURCES_KEY, Merger
 from kbtui.store.journal import make_entry
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
 
@@ -146,7 +149,7 @@ def header_fields(source: src.Source, synonyms: dict[str, list[str]] | None = No
 @dataclass
 class PreparedImport:
     """A list read and checked, not yet written. ``preview()`` and ``commit()`` may both be called."""
-    workspace: Any
+    workspace: Workspace
     source: src.Source
     path: Path
     checked: Checked
@@ -256,7 +259,7 @@ def _as_checked(values: dict[str, Any]) -> dict[str, Any]:
 _HANDED_OVER_KEYS = frozenset({"id_number", SOURCES_KEY})
 
 
-def write_rejects_file(workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
+def write_rejects_file(workspace: Workspace, table: Table, rejects: list[tuple[Row, str]]) -> Path:
     from kbtui.excel.rejects import write_rejects  # heavy: imported where used
 
     folder = workspace.folder("rejects")
@@ -354,7 +357,7 @@ def _looks_like_another_kind(source: src.Source, path: Path, table: Table, profi
 
 
 @gc_paused
-def reject_out_of_scope(workspace, checked) -> int:
+def reject_out_of_scope(workspace: Workspace, checked) -> int:
     """For an import being prepared: move rows outside the scope to the rejects.
 
     ``checked`` has ``good`` [(id, values, row number)], ``rejects`` [(Row, reason)], ``issues``,
@@ -388,7 +391,7 @@ def reject_out_of_scope(workspace, checked) -> int:
     return len(dropped)
 
 
-def prepare_import(workspace, source: str | src.Source, path: str | Path, *, sheet: str | None = None,
+def prepare_import(workspace: Workspace, source: str | src.Source, path: str | Path, *, sheet: str | None = None,
                    defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> PreparedImport:
     """Read and check a list (no change to the data). Raises ImportFailed / ExcelReadError (Chinese)."""
     sources = workspace.sources
@@ -424,7 +427,7 @@ def prepare_import(workspace, source: str | src.Source, path: str | Path, *, she
 
 
 @gc_paused      # one pause for read, check and write: no collection over the read rows in between
-def import_list(workspace, source: str, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
+def import_list(workspace: Workspace, source: str, path: str | Path, *, sheet: str | None = None, dry_run: bool = False,
                 defaults: dict[str, Any] | None = None, progress: Progress | None = None) -> ImportResult:
     prepared = prepare_import(workspace, source, path, sheet=sheet, defaults=defaults, progress=progress)
     return prepared.preview() if dry_run else prepared.commit()

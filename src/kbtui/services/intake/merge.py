@@ -15,11 +15,14 @@ in ``kbtui check``.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import labels as L
 from kbtui.domain.child import Record
 from kbtui.store import RecordNotFound
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 CONFLICTS = "conflicts"
 RESOLVED = "conflicts_resolved"
@@ -204,7 +207,7 @@ def resolution_changes(record: Record, key: str, value: Any) -> dict[str, Any]:
     return changes
 
 
-def resolve_conflict(workspace, id_number: str, key: str, value: Any,
+def resolve_conflict(workspace: Workspace, id_number: str, key: str, value: Any,
                      expected_version: int | None = None) -> Record:
     """Settle a conflict: ``key`` becomes ``value``; journaled as action "resolve-conflict"."""
     if workspace.store.get(id_number) is None:

@@ -77,9 +77,9 @@ def _clean_ids(col: list[Any], _limit: int = 0) -> list[Any]:
     # 18 ASCII characters, 17 digits, the check character (a digit or X, as CHECK_CHARS holds) right
     out = [raw if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit()
            and check_char(raw) == raw[17] else UNCLEAN for raw in col]
-    bad = {b for b in {raw[6:14] for raw in out if raw is not UNCLEAN} if not _valid_birth(b)}
+    bad = {b for b in {raw[6:14] for raw in out if isinstance(raw, str)} if not _valid_birth(b)}
     if bad:
-        out = [UNCLEAN if raw is not UNCLEAN and raw[6:14] in bad else raw for raw in out]
+        out = [UNCLEAN if isinstance(raw, str) and raw[6:14] in bad else raw for raw in out]
     return out
 
 

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kbtui.domain.ledger import Ledger
 from kbtui.registry import enabled
 from kbtui.services.children.places import village_problem
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 class LedgerError(Exception):
@@ -25,11 +29,11 @@ class LedgerInfo:
                 "columns": self.columns}
 
 
-def get_ledger(workspace, ledger_id: str) -> Ledger:
+def get_ledger(workspace: Workspace, ledger_id: str) -> Ledger:
     return enabled(workspace.ledgers, ledger_id, "台账", LedgerError)
 
 
-def village_records(workspace, village: str | None) -> list[dict]:
+def village_records(workspace: Workspace, village: str | None) -> list[dict]:
     problem = village_problem(workspace, village)
     if problem:
         raise LedgerError(problem)
@@ -37,7 +41,7 @@ def village_records(workspace, village: str | None) -> list[dict]:
     return [r for r in records if (r.get("village") or "") == village] if village else records
 
 
-def list_ledgers(workspace, village: str | None = None) -> list[LedgerInfo]:
+def list_ledgers(workspace: Workspace, village: str | None = None) -> list[LedgerInfo]:
     ctx = workspace.context()
     records = village_records(workspace, village)
     out = []

@@ -18,6 +18,7 @@ from kbtui.store.journal import now_ts
 
 if TYPE_CHECKING:
     from kbtui.excel.writer import FormSheet
+    from kbtui.services.workspace import Workspace
 
 Progress = Callable[[int, int | None], None]
 
@@ -35,14 +36,14 @@ class ExportResult:
                 "village": self.village}
 
 
-def default_export_name(workspace, ledger_id: str, village: str | None = None) -> Path:
+def default_export_name(workspace: Workspace, ledger_id: str, village: str | None = None) -> Path:
     ledger = get_ledger(workspace, ledger_id)
     title = ledger.title_for(workspace.context())
     stamp = dt.date.today().strftime("%Y%m%d")
     return workspace.folder("exports") / f"{title}{('-' + village) if village else ''}-{stamp}.xlsx"
 
 
-def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, village: str | None = None,
+def export_ledger(workspace: Workspace, ledger_id: str, path: str | Path | None = None, *, village: str | None = None,
                   progress: Progress | None = None, today: dt.date | None = None,
                   level: str | None = None) -> ExportResult:
     """Write one ledger as a printable form (title, 填报单位, date, 序号, frozen header, footer).
@@ -99,7 +100,7 @@ def export_ledger(workspace, ledger_id: str, path: str | Path | None = None, *, 
     return ExportResult(ledger.id, title, str(path), written, village)
 
 
-def _extra_sheets(workspace, ledger: Ledger, title: str, members: list[dict], ctx: LedgerContext
+def _extra_sheets(workspace: Workspace, ledger: Ledger, title: str, members: list[dict], ctx: LedgerContext
                   ) -> list[FormSheet]:
     """The ledger's further sheets (``Ledger.extra_sheets``) as forms, their rows computed now and masked like
     the first sheet's. The collections they read are passed in ``ctx.extra["collections"]``, read through the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import normalize as nz
 from kbtui.domain import status as st
@@ -19,6 +19,9 @@ from kbtui.services.reporting.ledger_catalog import LedgerError
 from kbtui.services.reporting.ledger_marker import identify
 from kbtui.store import StaleEditError, StoreError
 from kbtui.store.journal import make_entry
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 ACTION = "ledger-import"
 
@@ -112,7 +115,7 @@ def _columns(ledger: Ledger, marker: dict[str, list]) -> list[tuple[str, FieldCo
     return [(c.header, c) for c in by_key.values()]
 
 
-def _changed_after(workspace, since_seq: int | None, since: str | None, ids: set[str], file: str = ""
+def _changed_after(workspace: Workspace, since_seq: int | None, since: str | None, ids: set[str], file: str = ""
                    ) -> dict[str, dict[str, tuple[str, str, Any]]]:
     """Fields of the given children changed in the store after the export (journal entries after
     ``since_seq``; without it, at or after the time ``since``), other than by an earlier import of
@@ -124,7 +127,7 @@ def _changed_after(workspace, since_seq: int | None, since: str | None, ids: set
         if since_seq is not None:
             if entry.get("seq", 0) <= since_seq:
                 continue
-        elif entry.get("ts", "") < since:  # type: ignore[operator]
+        elif entry.get("ts", "") < since:
             continue
         if entry.get("record") not in ids:
             continue
@@ -136,7 +139,7 @@ def _changed_after(workspace, since_seq: int | None, since: str | None, ids: set
     return out
 
 
-def plan_ledger_import(workspace, path: str | Path, today: dt.date | None = None) -> LedgerImportPlan:
+def plan_ledger_import(workspace: Workspace, path: str | Path, today: dt.date | None = None) -> LedgerImportPlan:
     """Read a ledger filled in offline and work out what would change, child by child. Writes nothing."""
     path = Path(path)
     ledger, marker = identify(workspace, path)
@@ -312,7 +315,7 @@ def _infer_deferral(update: ChildUpdate, record: dict, ctx: LedgerContext) -> No
         update.fields.append(FieldChange("status", "核实情况", st.DEFERRAL_CHECK, "延缓入学"))
 
 
-def apply_ledger_import(workspace, plan: LedgerImportPlan) -> LedgerImportPlan:
+def apply_ledger_import(workspace: Workspace, plan: LedgerImportPlan) -> LedgerImportPlan:
     """Write the planned changes (one journaled update per child, refused if the child changed meanwhile)."""
     if plan.done:
         raise LedgerError("这份台账的修改已经导入过了")

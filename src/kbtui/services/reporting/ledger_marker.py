@@ -4,9 +4,13 @@ the form's title as the fallback when that sheet was lost."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kbtui.domain.ledger import Ledger
 from kbtui.services.reporting.ledger_catalog import LedgerError
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 MARKER_SHEET = "_kbtui"
 MARKER = "kbtui-ledger"
@@ -23,7 +27,7 @@ def column_keys(ledger: Ledger) -> tuple[list[str], list[str]]:
     return keys, editable
 
 
-def marker_rows(workspace, ledger: Ledger, title: str, village: str | None, exported_at: str,
+def marker_rows(workspace: Workspace, ledger: Ledger, title: str, village: str | None, exported_at: str,
                 journal_seq: int) -> list[list]:
     keys, editable = column_keys(ledger)
     return [
@@ -72,7 +76,7 @@ def _title_of(path: Path) -> str:
     return ""
 
 
-def identify(workspace, path: Path) -> tuple[Ledger, dict[str, list]]:
+def identify(workspace: Workspace, path: Path) -> tuple[Ledger, dict[str, list]]:
     marker = read_marker(path)
     if marker:
         lid = str((marker.get("ledger") or [""])[0])

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.report import DATA, Report, ReportContext, ReportError, ReportRow
 from kbtui.excel.errors import ExcelWriteError
@@ -26,6 +26,9 @@ from kbtui.registry import enabled
 from kbtui.services.access import access
 from kbtui.services.children.places import village_problem
 from kbtui.store.journal import now_ts
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 Progress = Callable[[int, int | None], None]
 
@@ -82,21 +85,21 @@ class ReportExport:
                 "village": self.village}
 
 
-def report_context(workspace, today: dt.date | None = None, village: str | None = None) -> ReportContext:
+def report_context(workspace: Workspace, today: dt.date | None = None, village: str | None = None) -> ReportContext:
     return ReportContext(workspace.campaign_profile, today, statuses=workspace.statuses, ledgers=workspace.ledgers,
                          village=village)
 
 
-def get_report(workspace, report_id: str) -> Report:
+def get_report(workspace: Workspace, report_id: str) -> Report:
     return enabled(workspace.reports, report_id, "报表", ReportError)
 
 
-def list_reports(workspace, today: dt.date | None = None) -> list[ReportInfo]:
+def list_reports(workspace: Workspace, today: dt.date | None = None) -> list[ReportInfo]:
     ctx = report_context(workspace, today)
     return [ReportInfo(rid, report.title_for(ctx), report.description) for rid, report in workspace.reports.items()]
 
 
-def _records(workspace, village: str | None) -> list[dict]:
+def _records(workspace: Workspace, village: str | None) -> list[dict]:
     workspace.store.refresh()
     problem = village_problem(workspace, village)
     if problem:
@@ -105,7 +108,7 @@ def _records(workspace, village: str | None) -> list[dict]:
     return [r for r in records if (r.get("village") or "") == village] if village else records
 
 
-def build_report(workspace, report_id: str, *, village: str | None = None,
+def build_report(workspace: Workspace, report_id: str, *, village: str | None = None,
                  today: dt.date | None = None, records: list[dict] | None = None) -> BuiltReport:
     """Compute a report: its rows (totals checked to add up), title, headers and notes."""
     report = get_report(workspace, report_id)
@@ -155,13 +158,13 @@ def sum_ranges(col: str, start: int, parts: tuple[int, ...]) -> list[str]:
     return [f"{col}{start + a}" if a == b else f"{col}{start + a}:{col}{start + b}" for a, b in runs]
 
 
-def default_export_name(workspace, built: BuiltReport) -> Path:
+def default_export_name(workspace: Workspace, built: BuiltReport) -> Path:
     stamp = dt.date.today().strftime("%Y%m%d")
     village = f"-{built.village}" if built.village else ""
     return workspace.folder("exports") / f"{built.title}{village}-{stamp}.xlsx"
 
 
-def export_report(workspace, report_id: str, path: str | Path | None = None, *, village: str | None = None,
+def export_report(workspace: Workspace, report_id: str, path: str | Path | None = None, *, village: str | None = None,
                   today: dt.date | None = None, progress: Progress | None = None) -> ReportExport:
     """Write one report as a printable form (title, 填报单位, date, 序号, two-level header when the columns
     are grouped, totals as formulas, notes under the table, footer)."""
@@ -173,7 +176,7 @@ def export_report(workspace, report_id: str, path: str | Path | None = None, *, 
     profile = workspace.profile
     unit = f"{profile.township}{village}" if village else profile.township
     exported_at = now_ts()
-    marker = [[MARKER, 1], ["report", report.id], ["title", built.title], ["profile", profile.name],
+    marker: list[list[str | int]] = [[MARKER, 1], ["report", report.id], ["title", built.title], ["profile", profile.name],
               ["village", village or ""], ["exported_at", exported_at], ["exported_by", workspace.operator]]
     from kbtui.excel.writer import write_form  # heavy: imported where used
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.escalation import CASE_CLOSED, Span, span_of
 from kbtui.domain.risk import (
@@ -30,10 +30,13 @@ from kbtui.services.campaign.campaigns import current_campaign_id
 from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
+
 PAIRINGS = "pairings"          # 结对帮扶 (services.risk.risk_work)
 
 
-def settings(workspace: Any) -> RiskSettings:
+def settings(workspace: Workspace) -> RiskSettings:
     """The profile's ``[risk]`` over the registered factors (RiskError, in Chinese, for a wrong setting)."""
     risk = workspace.profile.settings.risk
     return RiskSettings.of(risk.levels, risk.factors, dict(workspace.risk_factors.items()))
@@ -128,7 +131,7 @@ class RiskList:
 class Survey:
     """What scoring reads, gathered once: the records in scope, their absences, cases, helpers, visits."""
 
-    def __init__(self, workspace: Any, today: dt.date, records: list[dict] | None = None) -> None:
+    def __init__(self, workspace: Workspace, today: dt.date, records: list[dict] | None = None) -> None:
         self.workspace = workspace
         self.settings = settings(workspace)
         self.calendar = absences.calendar_of(workspace)
@@ -205,7 +208,7 @@ def _matches(record: dict, helper: dict | None, *, village: str | None, school: 
     return True
 
 
-def risk_list(workspace: Any, today: dt.date | None = None, *, village: str | None = None,
+def risk_list(workspace: Workspace, today: dt.date | None = None, *, village: str | None = None,
               school: str | None = None, person: str | None = None, level: str | None = None) -> RiskList:
     """The children at risk in the operator's scope as of ``today``, most at risk first.
 
@@ -217,7 +220,8 @@ def risk_list(workspace: Any, today: dt.date | None = None, *, village: str | No
         raise RiskError(f"没有“{level}”这个预警等级，可用的有：{'、'.join(n for n, _t in survey.settings.levels)}")
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
     scored = survey.score_on(today)
-    entries, warnings = [], set()
+    entries = []
+    warnings: set[str] = set()
     for record, result in scored:
         warnings.update(result.errors)
         if not result.listed or (level and result.level != level):
@@ -230,7 +234,7 @@ def risk_list(workspace: Any, today: dt.date | None = None, *, village: str | No
     return RiskList(today, survey.campaign, survey.settings, entries, len(scored), sorted(warnings))
 
 
-def child_risk(workspace: Any, id_number: str, today: dt.date | None = None) -> RiskEntry:
+def child_risk(workspace: Workspace, id_number: str, today: dt.date | None = None) -> RiskEntry:
     """One child's score as of ``today``, on the list or not (``entry.result.listed``)."""
     record = find_child(workspace, id_number)
     survey = Survey(workspace, today or dt.date.today(), records=[record])
@@ -258,7 +262,7 @@ def explain(entry: RiskEntry) -> list[str]:
     return lines
 
 
-def find_child(workspace: Any, id_number: str) -> dict:
+def find_child(workspace: Workspace, id_number: str) -> dict:
     """The child in the operator's scope, or a Chinese refusal (not found / outside the scope)."""
     require = getattr(workspace.store, "require", None)
     if require is not None:

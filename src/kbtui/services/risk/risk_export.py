@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.services.access import access
 from kbtui.services.lookup import EscalationError
 from kbtui.services.risk.risk import risk_list
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ COLUMNS = (
 )
 
 
-def export_list(workspace: Any, path: str | Path, today: dt.date | None = None, **filters: Any) -> tuple[Path, int]:
+def export_list(workspace: Workspace, path: str | Path, today: dt.date | None = None, **filters: Any) -> tuple[Path, int]:
     """Write the list as a printable form (title, 填报单位, 序号, frozen header, footer); returns (path, rows).
     ID and phone numbers are masked for roles that may not see them in exports; the export is journaled."""
     from kbtui.excel.errors import ExcelWriteError  # heavy: imported where used
@@ -75,6 +78,6 @@ def export_list(workspace: Any, path: str | Path, today: dt.date | None = None, 
     return path, rows_written
 
 
-def default_export_path(workspace: Any, today: dt.date | None = None) -> Path:
+def default_export_path(workspace: Workspace, today: dt.date | None = None) -> Path:
     today = today or dt.date.today()
     return workspace.folder("exports") / f"预警名单-{today:%Y%m%d}.xlsx"

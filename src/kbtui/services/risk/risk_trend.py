@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.risk import RiskScore
 from kbtui.services.risk.risk import Survey
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 TREND_WEEKS = 8
 
@@ -23,7 +26,7 @@ def week_ends(today: dt.date, weeks: int = TREND_WEEKS) -> list[dt.date]:
     return past + [today]
 
 
-def weekly_trend(workspace: Any, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> list[dict[str, Any]]:
+def weekly_trend(workspace: Workspace, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> list[dict[str, Any]]:
     """Counts by level at the end of each of the last ``weeks`` weeks (the last one: today), oldest first:
     ``[{"date": "2025-10-12", "counts": {"高": 2, …}, "total": 5}, …]``."""
     today = today or dt.date.today()
@@ -57,7 +60,7 @@ class Overview:
     trend: list[dict[str, Any]]
 
 
-def overview(workspace: Any, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> Overview:
+def overview(workspace: Workspace, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> Overview:
     """Today's counts by level and village (most listed first) and the trend of the last ``weeks`` weeks."""
     today = today or dt.date.today()
     survey = Survey(workspace, today)

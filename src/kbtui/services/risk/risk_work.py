@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import roles as R
 from kbtui.services.access import gate
@@ -23,14 +23,17 @@ from kbtui.services.escalation import cases
 from kbtui.services.lookup import EscalationError
 from kbtui.services.risk.risk import PAIRINGS, child_risk, find_child, pairing_key
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
-def _may_write(workspace: Any, doing: str) -> None:
+
+def _may_write(workspace: Workspace, doing: str) -> None:
     gate.require(workspace, R.WRITE, doing)
     if getattr(workspace.store, "read_only", False):
         raise EscalationError("数据目录是只读的，不能保存")
 
 
-def refusal(workspace: Any, doing: str) -> str | None:
+def refusal(workspace: Workspace, doing: str) -> str | None:
     """Why the operator may not do ``doing`` here (a read-only role or data folder), or None: asked before a
     form is opened, so nobody types a form only to be refused."""
     try:
@@ -40,12 +43,12 @@ def refusal(workspace: Any, doing: str) -> str | None:
     return None
 
 
-def helper_of(workspace: Any, id_number: str) -> dict | None:
+def helper_of(workspace: Workspace, id_number: str) -> dict | None:
     doc = workspace.store.collection(PAIRINGS).get(pairing_key(current_campaign_id(workspace), id_number))
     return doc if doc and doc.get("helper") else None
 
 
-def assign_helper(workspace: Any, id_number: str, helper: str, *, note: str = "",
+def assign_helper(workspace: Workspace, id_number: str, helper: str, *, note: str = "",
                   on: dt.date | None = None) -> dict:
     """结对帮扶: ``helper`` (a name, or 姓名@单位 from the people register) supports the child one-on-one.
     A new helper replaces the current one; the history keeps every helper. ``helper`` "" ends the pairing."""
@@ -80,7 +83,7 @@ def assign_helper(workspace: Any, id_number: str, helper: str, *, note: str = ""
                                                        workspace.operator)
 
 
-def plan_visit(workspace: Any, id_number: str, due: dt.date, *, visitor: str = "", note: str = "",
+def plan_visit(workspace: Workspace, id_number: str, due: dt.date, *, visitor: str = "", note: str = "",
                today: dt.date | None = None) -> dict:
     """安排家访: a home visit by ``due`` (default visitor: the helper, else the child's teacher or cadre),
     with the child's risk factors as its reason."""
@@ -96,7 +99,7 @@ def plan_visit(workspace: Any, id_number: str, due: dt.date, *, visitor: str = "
                             visitor=visitor or (helper or {}).get("helper") or "", reason=reason, note=note)
 
 
-def open_early_case(workspace: Any, id_number: str, *, today: dt.date | None = None, persuader: str = "",
+def open_early_case(workspace: Workspace, id_number: str, *, today: dt.date | None = None, persuader: str = "",
                     reason: str = "", support: Iterable[str] = ()) -> dict:
     """提前立案: the child's case (一生一案) opened from the warning list, before any ladder does; the helper
     is its persuader unless another is given."""

@@ -8,7 +8,7 @@ from importlib import resources
 from psycopg import sql
 
 from kbtui.store.errors import StoreError
-from kbtui.store.postgres.connect import connect, friendly
+from kbtui.store.postgres.connect import connect, friendly, one_row
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -20,7 +20,7 @@ def schema_sql() -> str:
 def install(admin_url: str) -> None:
     """Create the kbtui schema in the (empty) database of ``admin_url``, whole or not at all."""
     with connect(admin_url) as conn, friendly(admin_url, "建立 kbtui 数据库"):
-        exists = conn.execute("SELECT to_regnamespace('kbtui') IS NOT NULL").fetchone()[0]
+        exists = one_row(conn.execute("SELECT to_regnamespace('kbtui') IS NOT NULL"))[0]
         if exists:
             raise StoreError("该数据库中已有 kbtui 的数据表，未重复建立")
         conn.execute(schema_sql())          # one transaction: committed when the block ends

@@ -25,7 +25,7 @@ from psycopg import errors
 
 from kbtui.store import edits
 from kbtui.store.errors import RecordNotFound, StoreError
-from kbtui.store.journal import make_entry, now_ts
+from kbtui.store.journal import JournalEntry, make_entry, now_ts
 from kbtui.store.postgres import connect as C
 from kbtui.store.postgres.collections import PgCollection
 from kbtui.store.postgres.journal import BULK, CHUNK, PgJournal, append_in, bulk_digest
@@ -92,9 +92,9 @@ class PgStore(RecordIndex):
         self._collections: dict[tuple[str, str], Any] = {}
         self.loaded = False
         with self.transaction("连接数据库", write=False) as conn:
-            towns = conn.execute("SELECT kbtui.my_towns()").fetchone()[0]
-            self.may_write = bool(conn.execute(
-                "SELECT has_table_privilege('kbtui.children', 'UPDATE')").fetchone()[0])
+            towns = C.one_row(conn.execute("SELECT kbtui.my_towns()"))[0]
+            self.may_write = bool(C.one_row(conn.execute(
+                "SELECT has_table_privilege('kbtui.children', 'UPDATE')"))[0])
         self.towns: list[str] | None = towns     # None: the whole district
         if towns is not None and not towns:
             raise StoreError(f"数据库账号在 {self.location} 中没有分配任何乡镇（kbtui.login_scope），"
@@ -203,8 +203,8 @@ class PgStore(RecordIndex):
                      (*columns_of(stored), stored["_v"], seq, doc_text(stored), stored[KEY]))
 
     @staticmethod
-    def _journal_change(by_chain: dict[str, list[dict[str, Any]]], current: Record, stored: Record,
-                        entry: dict[str, Any]) -> None:
+    def _journal_change(by_chain: dict[str, list[JournalEntry]], current: Record, stored: Record,
+                        entry: JournalEntry) -> None:
         """The change's entry goes to the chain of the child's town after it; a move between towns also
         leaves a note (no personal data beyond the ID) in the chain of the town it left."""
         old, new = town_of(current), town_of(stored)
@@ -233,7 +233,7 @@ class PgStore(RecordIndex):
             ts = now_ts()
             stored = {**current, **{k: new for k, (_old, new) in diff.items()},
                       "_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts}
-            by_chain: dict[str, list[dict[str, Any]]] = {}
+            by_chain: dict[str, list[JournalEntry]] = {}
             self._journal_change(by_chain, current, stored,
                                  make_entry(operator, action, id_number, diff, detail, ts, stored))
             lines = append_in(conn, by_chain, self.new_tx())
@@ -261,9 +261,12 @@ class PgStore(RecordIndex):
         ts = now_ts()
         book = {"_v": 1, "_by": operator, "_at": ts}
         recs = [{**{k: v for k, v in raw.items() if edits.is_field(k)}, **book} for raw in records]
-        ids = [r.get(KEY) for r in recs]
-        if any(not isinstance(i, str) or not i for i in ids):
-            raise StoreError("记录缺少身份证号，无法保存")
+        ids: list[str] = []
+        for rec in recs:
+            id_number = rec.get(KEY)
+            if not isinstance(id_number, str) or not id_number:
+                raise StoreError("记录缺少身份证号，无法保存")
+            ids.append(id_number)
         seen: set[str] = set()
         twice = next((i for i in ids if i in seen or seen.add(i)), None)  # type: ignore[func-returns-value]
         if twice is not None:
@@ -281,7 +284,7 @@ class PgStore(RecordIndex):
             with conn.cursor().copy("COPY kbtui_staging FROM STDIN") as copy:
                 for rec, text in zip(recs, texts):
                     copy.write_row((rec[KEY], *columns_of(rec), text))
-            entries = {}
+            entries: dict[str, list[JournalEntry]] = {}
             for chain, members in by_chain.items():
                 n, digest = bulk_digest(texts[k].encode() for k in members)
                 entry = make_entry(operator, action, None, None, detail, ts)
@@ -327,13 +330,13 @@ class PgStore(RecordIndex):
             per_id.setdefault(id_number, []).append(changes)
 
         def work(conn: psycopg.Connection) -> list[Record]:
-            rows = dict(conn.execute("SELECT id_number, doc::text FROM kbtui.children WHERE id_number = ANY(%s)"
+            rows: dict[str, str] = dict(conn.execute("SELECT id_number, doc::text FROM kbtui.children WHERE id_number = ANY(%s)"
                                      " ORDER BY id_number FOR UPDATE", (sorted(per_id),)).fetchall())
             missing = [i for i in per_id if i not in rows]
             if missing:
                 raise RecordNotFound(f"找不到身份证号为 {missing[0]} 的记录，本批修改未保存")
             ts = now_ts()
-            by_chain: dict[str, list[dict[str, Any]]] = {}
+            by_chain: dict[str, list[JournalEntry]] = {}
             changed: list[Record] = []
             for id_number, items in per_id.items():
                 current = orjson.loads(rows[id_number])

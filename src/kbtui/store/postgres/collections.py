@@ -19,7 +19,8 @@ from psycopg import errors
 from kbtui.store import edits, layout
 from kbtui.store.collections import insert_entries, prepare_docs, resolve_write
 from kbtui.store.errors import StoreError
-from kbtui.store.journal import now_ts
+from kbtui.store.journal import JournalEntry, now_ts
+from kbtui.store.postgres.connect import one_row
 from kbtui.store.postgres.journal import append_in
 
 if TYPE_CHECKING:
@@ -61,15 +62,15 @@ class PgCollection:
 
     def __len__(self) -> int:
         with self.store.transaction("读取数据", write=False) as conn:
-            return conn.execute("SELECT count(*) FROM kbtui.collections WHERE town = %s AND name = %s",
-                                (self.town, self.name)).fetchone()[0]
+            return one_row(conn.execute("SELECT count(*) FROM kbtui.collections WHERE town = %s AND name = %s",
+                                        (self.town, self.name)))[0]
 
     # -- writing -------------------------------------------------------------------------------------
     def _lock(self, conn: psycopg.Connection, exclusive: bool) -> None:
         kind = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
         conn.execute(f"SELECT {kind}(hashtextextended(%s, 0))", (f"kbtui.collection:{self.town}:{self.name}",))
 
-    def _journal(self, conn: psycopg.Connection, entries: list[dict[str, Any]]) -> None:
+    def _journal(self, conn: psycopg.Connection, entries: list[JournalEntry]) -> None:
         append_in(conn, {self.town: entries}, self.store.new_tx())
 
     def insert(self, doc: Doc, operator: str, *, check: Callable[[list[Doc]], None] | None = None) -> Doc:
@@ -123,6 +124,7 @@ class PgCollection:
             current = orjson.loads(row[0]) if row else None
             change = resolve_write(self.name, key, current, changes, operator, expected_version, base, create)
             if change is None:
+                assert current is not None      # nothing to write happens only to a document there already
                 return current
             doc = change.doc
             text = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()

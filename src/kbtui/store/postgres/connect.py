@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import conninfo, errors
+from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from kbtui.store.errors import StoreError
@@ -106,6 +107,14 @@ def connect(url: str, **kwargs: Any) -> psycopg.Connection:
         raise unreachable(url, err) from None
 
 
+def one_row(cursor: psycopg.Cursor[TupleRow]) -> TupleRow:
+    """The row of a query that always gives one (a function's result, a count)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise StoreError("数据库查询没有返回应有的结果，操作未完成")
+    return row
+
+
 def _configure(conn: psycopg.Connection) -> None:
     conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
     conn.commit()
@@ -116,7 +125,7 @@ def open_pool(url: str, *, max_size: int = 4) -> ConnectionPool:
     Chinese message; a pool would only time out). The database must hold the kbtui schema."""
     params = connection_params(url)
     with connect(url) as probe:
-        installed = probe.execute("SELECT to_regclass('kbtui.children') IS NOT NULL").fetchone()[0]
+        installed = one_row(probe.execute("SELECT to_regclass('kbtui.children') IS NOT NULL"))[0]
     if not installed:
         raise StoreError(f"数据库 {masked(url)} 还不是 kbtui 数据库（没有 kbtui 的数据表）："
                          "请先由数据库管理员用 kbtui init --database 建立")

@@ -18,7 +18,8 @@ import orjson
 import psycopg
 
 from kbtui.store.errors import StoreError
-from kbtui.store.journal import KEY_ACTION, serialise_entry
+from kbtui.store.journal import KEY_ACTION, JournalEntry, serialise_entry
+from kbtui.store.postgres.connect import one_row
 
 if TYPE_CHECKING:
     from kbtui.store.postgres.children import PgStore
@@ -39,17 +40,17 @@ def lock_chains(conn: psycopg.Connection, chains: Iterable[str]) -> dict[str, tu
     chain that has none yet: {chain: (seq, hash)}."""
     heads = {}
     for chain in sorted(set(chains)):
-        seq, head_hash = conn.execute("SELECT seq, hash FROM kbtui.journal_lock(%s)", (chain,)).fetchone()
+        seq, head_hash = one_row(conn.execute("SELECT seq, hash FROM kbtui.journal_lock(%s)", (chain,)))
         if seq is None:
             conn.execute("SELECT kbtui.chain_start(%s)", (chain,))
-            seq, head_hash = conn.execute("SELECT seq, hash FROM kbtui.journal_lock(%s)", (chain,)).fetchone()
+            seq, head_hash = one_row(conn.execute("SELECT seq, hash FROM kbtui.journal_lock(%s)", (chain,)))
         if seq is None:
             raise StoreError(f"“{chain or '区县'}”不在本数据库账号可管理的乡镇范围内，不能写入它的日志，修改未保存")
         heads[chain] = (seq, head_hash)
     return heads
 
 
-def append_in(conn: psycopg.Connection, by_chain: dict[str, list[dict[str, Any]]], tx: str
+def append_in(conn: psycopg.Connection, by_chain: dict[str, list[JournalEntry]], tx: str
               ) -> dict[str, list[dict[str, Any]]]:
     """Append each chain's entries inside the caller's transaction (its last locks): the stored entries."""
     heads = lock_chains(conn, by_chain)
@@ -60,7 +61,7 @@ def append_in(conn: psycopg.Connection, by_chain: dict[str, list[dict[str, Any]]
         out = stored[chain] = []
         for entry in by_chain[chain]:
             seq += 1
-            line = {**entry, "_tx": tx, "chain": chain, "seq": seq, "prev": prev}
+            line: dict[str, Any] = {**entry, "_tx": tx, "chain": chain, "seq": seq, "prev": prev}
             body = serialise_entry(line)
             line["hash"] = prev = hashlib.sha256(body).hexdigest()
             out.append(line)
@@ -71,7 +72,7 @@ def append_in(conn: psycopg.Connection, by_chain: dict[str, list[dict[str, Any]]
         cur.executemany(_INSERT, rows, returning=True)
         macs = []
         while True:
-            macs.append(cur.fetchone()[0])
+            macs.append(one_row(cur)[0])
             if not cur.nextset():
                 break
     for line, mac in zip((e for chain in sorted(stored) for e in stored[chain]), macs):
@@ -92,7 +93,7 @@ class PgJournal:
         self.store = store
 
     # -- writing -------------------------------------------------------------------------------------
-    def append(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def append(self, entries: Iterable[JournalEntry]) -> list[dict[str, Any]]:
         """Service-level entries (an export, an import's summary …) on the chain of the login role's own
         level: its town, or the district's."""
         pending = list(entries)
