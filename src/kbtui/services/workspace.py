@@ -23,7 +23,8 @@ from kbtui.registry import Registry
 from kbtui.services.access import operators
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
-from kbtui.store import ChildStore, layout
+from kbtui.store import StoreError, layout
+from kbtui.store import backends
 from kbtui.store.owner import user_name
 from kbtui.store.storage import atomic_write
 
@@ -176,23 +177,34 @@ def fill_registries(host: PluginHost) -> None:
 class Workspace:
     root: Path
     profile: Profile
-    store: ChildStore
+    store: ScopedStore
     operator: str
     plugins: PluginHost
     meta: dict = field(default_factory=dict)
-    raw_store: ChildStore | None = None          # unscoped: admin-only code (backups, audit)
+    raw_store: Any = None                        # unscoped (store.repository.StoreBackend): admin-only code
     account: operators.Operator | None = None    # who is working: role and scope (services.access.operators)
 
     # --- creating and opening ----------------------------------------------------------------
     @classmethod
     def create(cls, root: Path, profile_path: Path, operator: str | None = None,
-               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> "Workspace":
+               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None,
+               database: str | None = None) -> "Workspace":
+        """A new data folder for ``profile_path``. ``database``: a PostgreSQL URL (set up by the database
+        administrator) that holds the children, collections and journal; the folder keeps the rest."""
         root = Path(root)
         if (root / META_FILE).exists():
             raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
         load_profile(profile_path)  # validate before writing anything
+        store_meta = {}
+        if database or os.environ.get(backends.URL_ENV):
+            url = database or os.environ[backends.URL_ENV]
+            try:
+                backends.open_backend(root, {backends.META_KEY: {"url": url}}, load=False).close()
+            except StoreError as err:
+                raise WorkspaceError(f"{err}（未创建数据目录）") from None
+            store_meta = {backends.META_KEY: {"url": backends.without_password(url)}}
         existed = root.exists()
         operator = operator or default_operator()
         try:
@@ -201,10 +213,14 @@ class Workspace:
                 layout.ensure_private_dir(root / name)
             atomic_write(root / PROFILE_FILE, Path(profile_path).read_bytes())
             meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
-                    "created_by": operator, **(extra_meta or {})}
+                    "created_by": operator, **store_meta, **(extra_meta or {})}
             atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
             operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
-            operators.journal_initial_operators(ChildStore.open(root).journal, operator, root)
+            store = backends.open_backend(root, meta, load=False)
+            try:
+                operators.journal_initial_operators(store.journal, operator, root)
+            finally:
+                store.close()
         except BaseException as err:
             _undo_create(root, existed)       # a data folder is whole or not there (an empty one stays empty)
             if isinstance(err, OSError):
@@ -236,9 +252,19 @@ class Workspace:
         profile.label = meta.get("profile")
         plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
                              trusted_uids=trusted_uids(root))
-        store = ChildStore.open(root, load=load_children)
-        return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
-                   raw_store=store, account=account)
+        try:
+            store = backends.open_backend(root, meta, profile_store=profile.section("store"), load=False)
+        except StoreError as err:
+            raise WorkspaceError(str(err)) from None
+        scoped = ScopedStore(store, account)       # hands the scope to a database before anything is read
+        if load_children:
+            store.refresh()
+        return cls(root, profile, scoped, account.login, plugins, meta, raw_store=store, account=account)
+
+    @property
+    def backend(self) -> str:
+        """``tinydb`` (the data folder's own store) or ``postgresql`` (a district database)."""
+        return backends.backend_kind(self.raw_store)
 
     # --- the children, for screens (which call services, never the store) ----------------------
     def child(self, id_number: str) -> dict | None:

@@ -32,6 +32,7 @@ from kbtui.store.postgres.journal import BULK, CHUNK, PgJournal, append_in, bulk
 Record = dict[str, Any]
 KEY = "id_number"
 SEP = "\x1f"
+NOTHING = "\x1e"                # a narrowing to no village or school at all (no stored value has it)
 RETRIES = 5
 MOVED_OUT = "move.out"          # the note a child's old town's chain gets when it moves to another town
 
@@ -108,6 +109,22 @@ class PgStore(RecordIndex):
 
     def close(self) -> None:
         self.pool.close()
+
+    def narrow(self, villages: tuple[str, ...] | None = None, schools: tuple[str, ...] | None = None,
+               teachers: tuple[str, ...] = ()) -> None:
+        """Hand an operator's scope inside the login role's towns to the database as well (row-level security
+        narrowing): ``villages`` for a village role, ``schools`` (and the teachers of those schools) for a
+        school role, neither for a role seeing the whole unit. A change after the first read makes the next
+        ``refresh()`` read everything again (children may have come into sight)."""
+        def given(names: tuple[str, ...] | None) -> tuple[str, ...]:
+            return tuple(sorted(names)) or (NOTHING,) if names is not None else ()
+        wanted = None if villages is None and schools is None else Narrowing(
+            given(villages), given(schools), tuple(sorted(teachers)) if schools is not None else ())
+        if wanted == self.narrowing:
+            return
+        self.narrowing = wanted
+        if self.loaded:
+            self.loaded, self._records, self._seen = False, {}, {}
 
     @property
     def location(self) -> str:

@@ -137,6 +137,21 @@ class PgJournal:
                     yield {**entry, "record": rec["id_number"],
                            "changes": {k: [None, v] for k, v in rec.items() if k[:1] != "_"}}
 
+    def entries_with(self, key: str) -> Iterator[dict[str, Any]]:
+        """The entries whose ``detail`` has ``key``, in order (only lines naming the key are parsed)."""
+        needle = orjson.dumps(key).decode() + ":"
+        with self.store.transaction("读取日志", write=False) as conn:
+            rows = conn.execute("SELECT body, hash, mac FROM kbtui.journal WHERE strpos(body, %s) > 0 ORDER BY id",
+                                (needle,)).fetchall()
+        for body, hash_, mac in rows:
+            entry = _parse(body, hash_, mac)
+            if key in (entry.get("detail") or {}):
+                yield entry
+
+    def entries_count(self) -> int:
+        """How many lines the chains this login role may read hold."""
+        return sum(self.position().values())
+
     def former_keys(self) -> dict[str, int]:
         found: dict[str, int] = {}
         with self.store.transaction("读取日志", write=False) as conn:
