@@ -24,9 +24,11 @@ KID3 = make_id("230113", D(2012, 7, 9), 13)     # 赵小刚
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
+def data(tmp_path: Path, store_backend) -> Path:
+    """A 双城 data folder with three pupils, on each backend (its own store; a district database)."""
     root = tmp_path / "sc"
-    assert run_cli("init", "--profile", "shuangcheng-2020", data_dir=root).exit_code == 0
+    database = ("--database", store_backend.spec) if store_backend.name == "postgresql" else ()
+    assert run_cli("init", "--profile", "shuangcheng-2020", *database, data_dir=root).exit_code == 0
     ws = Workspace.open(root, "tester")
     base = {"village": "双城镇", "school": "双城区第一小学", "grade": "四年级", "class_name": "2班",
             "guardian_phone": "13800000000", "responsible_edu": "张老师", "responsible_gov": "村支书刘"}
