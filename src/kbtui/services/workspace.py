@@ -288,6 +288,12 @@ class Workspace:
         """False when opened with ``load_children=False`` and ``refresh_children`` has not run yet."""
         return bool(getattr(self.store, "loaded", True))
 
+    def save_listener(self) -> Any:
+        """What tells an open list that another operator saved (a database: LISTEN/NOTIFY; its ``wait(timeout)``
+        gives the chains saved to), or None for a data folder's own store (lists re-read when shown)."""
+        listen = getattr(self.raw_store, "listener", None)
+        return listen() if listen is not None else None
+
     def refresh_children(self) -> bool:
         """Read what other operators saved since; True when something changed (StoreError if damaged)."""
         return self.store.refresh()
