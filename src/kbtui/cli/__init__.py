@@ -10,6 +10,7 @@ COMMAND_MODULES = (
     "kbtui.cli.setup_cmds",
     "kbtui.cli.info_cmds",
     "kbtui.cli.admin_cmds",
+    "kbtui.cli.store_cmds",
     "kbtui.cli.escalation_cmds",
     "kbtui.cli.calendar_cmds",
     "kbtui.cli.risk_cmds",

@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import shutil
 import stat
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from functools import cached_property
@@ -29,7 +30,7 @@ from kbtui.store.owner import user_name
 from kbtui.store.storage import atomic_write
 
 PROFILE_FILE = "profile.toml"
-META_FILE = "meta.json"
+META_FILE = operators.META_FILE
 SUBFOLDERS = ("exports", "rejects", "backups", "attachments")
 
 
@@ -204,7 +205,8 @@ class Workspace:
                 backends.open_backend(root, {backends.META_KEY: {"url": url}}, load=False).close()
             except StoreError as err:
                 raise WorkspaceError(f"{err}（未创建数据目录）") from None
-            store_meta = {backends.META_KEY: {"url": backends.without_password(url)}}
+            store_meta = {backends.META_KEY: {"url": backends.without_password(url)},
+                          operators.FOLDER_ID: uuid.uuid4().hex}
         existed = root.exists()
         operator = operator or default_operator()
         try:

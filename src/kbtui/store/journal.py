@@ -71,6 +71,12 @@ def _body_end(line: bytes) -> int:
     return n - _PLAIN_TAIL
 
 
+def line_body(line: bytes) -> bytes:
+    """The bytes a journal line's hash is taken over (the line without its hash and signature): what a
+    database chain stores as ``body`` (``store.postgres.migrate`` carries a township's lines over verbatim)."""
+    return bytes(memoryview(line)[:max(0, _body_end(line))]) + b"}"
+
+
 def line_hash(line: bytes) -> str:
     """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"}``
     (and ``,"mac":"…"``): the entry is serialised once, hashed, and the hash (and signature) appended as
@@ -124,7 +130,7 @@ def _bulk_entries(line: bytes, record: str) -> list[dict[str, Any]] | None:
     if at < 0:
         return []
     rec = _json_value_at(line, at + len(key), end)
-    return None if rec is None else list(_expand({**head, INSERTED: {record: rec}}, record))
+    return None if rec is None else list(expand_bulk({**head, INSERTED: {record: rec}}, record))
 
 
 def line_head(line: bytes) -> dict[str, Any]:
@@ -206,7 +212,7 @@ def bulk_insert_entry(operator: str, action: str, records: dict[str, dict[str, A
 
 
 
-def _expand(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any]]:
+def expand_bulk(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any]]:
     """The per-child entries of a bulk insert entry (bookkeeping keys such as ``_v`` are not changes)."""
     inserted = entry.pop(INSERTED)
     items = inserted.items() if record is None else ([(record, inserted[record])] if record in inserted else [])
@@ -600,7 +606,7 @@ class Journal:
             if operator is not None and entry.get("operator") != operator:
                 continue
             if INSERTED in entry:
-                yield from _expand(entry, record)
+                yield from expand_bulk(entry, record)
                 continue
             if record is not None and entry.get("record") != record:
                 continue

@@ -28,7 +28,8 @@ from kbtui.store import Journal, StoreError, backends
 from kbtui.store import consistency as C
 from kbtui.store import signing
 from kbtui.store.chain import ChainCheck
-from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, operators_digest, operators_path
+from kbtui.services.access.operators import (BEFORE_KEY, DIGEST_KEY, FOLDER_KEY, folder_id, operators_digest,
+                                             operators_path)
 from kbtui.store.storage import locked, make_lock
 from kbtui.store.chain import check_journal
 
@@ -130,19 +131,24 @@ def _verify_database(workspace, store) -> VerifyReport:
         report.problems += describe_store_problems(stored, store, gate.operator_of(workspace))
         if stored.unverifiable:
             report.notes.append(f"{stored.unverifiable} 条记录的最后一次修改在日志中没有摘要，只核对了它们在不在")
-    problem, note = _check_operators(store.journal, Path(workspace.root))
+    root = Path(workspace.root)
+    problem, note = _check_operators(store.journal, root, folder_id(root) or "")
     report.problems += [problem] if problem else []
     report.notes += [note] if note else []
     report.ok = ok and not report.problems
     return report
 
 
-def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | None]:
+def _check_operators(journal: Journal, root: Path, folder: str | None = None) -> tuple[str | None, str | None]:
     """(problem, note): operators.toml against the digests the journal recorded for it (every change kbtui
     makes to it records the file's digest before and after, ``operators.journal_change``): the file must be
-    what the last change left, and each change must have found what the one before left."""
+    what the last change left, and each change must have found what the one before left. ``folder``: on a
+    database (which several data folders share), only the changes of this folder (``FOLDER_KEY``)."""
     def compare() -> tuple[list[dict], str | None]:
-        return list(journal.entries_with(DIGEST_KEY)), operators_digest(root)
+        found = journal.entries_with(DIGEST_KEY)
+        if folder is not None:
+            found = (e for e in found if e["detail"].get(FOLDER_KEY) == folder)
+        return list(found), operators_digest(root)
 
     changes, actual = compare()
     if changes and changes[-1]["detail"][DIGEST_KEY] != actual:

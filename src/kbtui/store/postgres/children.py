@@ -114,10 +114,12 @@ class PgStore(RecordIndex):
                teachers: tuple[str, ...] = ()) -> None:
         """Hand an operator's scope inside the login role's towns to the database as well (row-level security
         narrowing): ``villages`` for a village role, ``schools`` (and the teachers of those schools) for a
-        school role, neither for a role seeing the whole unit. A change after the first read makes the next
-        ``refresh()`` read everything again (children may have come into sight)."""
+        school role, neither for a role seeing the whole unit. A change after the first read reads everything
+        again at once (children may have come into sight, or gone out of it)."""
         def given(names: tuple[str, ...] | None) -> tuple[str, ...]:
-            return tuple(sorted(names)) or (NOTHING,) if names is not None else ()
+            if names is None:
+                return ()
+            return tuple(sorted(names)) or (NOTHING,)
         wanted = None if villages is None and schools is None else Narrowing(
             given(villages), given(schools), tuple(sorted(teachers)) if schools is not None else ())
         if wanted == self.narrowing:
@@ -125,6 +127,7 @@ class PgStore(RecordIndex):
         self.narrowing = wanted
         if self.loaded:
             self.loaded, self._records, self._seen = False, {}, {}
+            self.refresh()
 
     @property
     def location(self) -> str:
