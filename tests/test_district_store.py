@@ -143,3 +143,37 @@ def test_a_store_error_opening_is_never_a_traceback(tmp_path):
 
     with pytest.raises(StoreError, match="连不上数据库服务器"):
         open_backend(tmp_path, {"store": {"url": "postgresql://u@/db?host=/nonexistent-folder"}})
+
+
+def test_the_readme_try_it_script_starts_a_district_server_and_stops_it(tmp_path):
+    """scripts/district-demo.sh as the README gives it: a server in a folder, the printed init lines work."""
+    import shlex
+    import subprocess
+    import sys
+
+    from tests.pg_server import require_bindir
+
+    require_bindir()
+    script = Path(__file__).resolve().parents[1] / "scripts" / "district-demo.sh"
+    # (under /tmp itself: run by root, the server runs as an unprivileged account, which cannot enter tmp_path)
+    folder = Path("/tmp") / f"kbtui-demo-{__import__('os').getpid()}-{tmp_path.name[-12:]}"
+    env = {**__import__("os").environ, "PYTHON": sys.executable}
+    started = subprocess.run([str(script), str(folder), "城头镇=kbtui_chengtou"], capture_output=True, text=True,
+                             env=env, check=False)
+    try:
+        assert started.returncode == 0, started.stderr
+        lines = {line.split("：", 1)[0]: line.split("：", 1)[1].strip() for line in started.stdout.splitlines()
+                 if "init --profile" in line}
+        assert set(lines) == {"区县教育局", "城头镇"}
+        for who, line in lines.items():
+            words = shlex.split(line)
+            url = words[words.index("--database") + 1]
+            result = run_cli("init", "--profile", "shanting-2019", "--database", url, data_dir=tmp_path / who)
+            assert result.exit_code == 0, result.output
+    finally:
+        stopped = subprocess.run([str(script), "--stop", str(folder)], capture_output=True, text=True, env=env,
+                                 check=False)
+    assert stopped.returncode == 0 and "已停止" in stopped.stdout, stopped.stderr
+    __import__("shutil").rmtree(folder, ignore_errors=True)
+    again = run_cli("stats", data_dir=tmp_path / "区县教育局")
+    assert again.exit_code == 1 and "连不上数据库服务器" in again.output
