@@ -95,12 +95,18 @@ def test_a_data_folder_of_its_own_is_not_silently_switched_to_a_database(distric
     assert result.exit_code == 1 and "KBTUI_DATABASE_URL" in result.output and "kbtui store migrate" in result.output
 
 
-def test_the_operators_scope_is_applied_by_the_database_too(district, tmp_path):
+def _two_children(district, tmp_path) -> tuple[Path, Workspace]:
+    """A database folder holding 甲 (高峰村) and 乙 (尖山村)."""
     data = tmp_path / "data"
     assert _init(data, district.spec).exit_code == 0
     ws = Workspace.open(data, "tester")
     ws.store.insert_many([{"id_number": A, "name": "甲", "village": "高峰村"},
                           {"id_number": B, "name": "乙", "village": "尖山村"}], "tester")
+    return data, ws
+
+
+def test_the_operators_scope_is_applied_by_the_database_too(district, tmp_path):
+    data, _ws = _two_children(district, tmp_path)
     assert run_cli("operators", "add", "wang", "--role", "村干部", "--village", "高峰村", data_dir=data).exit_code == 0
     cadre = Workspace.open(data, "wang")
     assert cadre.raw_store.narrowing is not None
@@ -112,11 +118,7 @@ def test_the_operators_scope_is_applied_by_the_database_too(district, tmp_path):
 
 
 def test_audit_verify_checks_the_database_and_finds_a_row_changed_around_kbtui(district, tmp_path):
-    data = tmp_path / "data"
-    assert _init(data, district.spec).exit_code == 0
-    ws = Workspace.open(data, "tester")
-    ws.store.insert_many([{"id_number": A, "name": "甲", "village": "高峰村"},
-                          {"id_number": B, "name": "乙", "village": "尖山村"}], "tester")
+    data, ws = _two_children(district, tmp_path)
     ws.store.update(B, {"name": "乙二"}, "tester")
     good = run_cli("audit", "verify", "--json", data_dir=data)
     assert good.exit_code == 0, good.output

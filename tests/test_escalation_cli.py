@@ -23,11 +23,22 @@ KID2 = make_id("230113", D(2011, 3, 2), 12)     # 李小红
 KID3 = make_id("230113", D(2012, 7, 9), 13)     # 赵小刚
 
 
+# this module's tests on both backends; other modules import ``data`` and get the data folder's own store
+pytestmark = pytest.mark.parametrize("data", ["tinydb", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def data(tmp_path: Path, store_backend) -> Path:
-    """A 双城 data folder with three pupils, on each backend (its own store; a district database)."""
+def data(request, tmp_path: Path) -> Path:
+    """A 双城 data folder with three pupils: its own store, or (parametrised ``postgresql``) a district
+    database on the session's throwaway server."""
     root = tmp_path / "sc"
-    database = ("--database", store_backend.spec) if store_backend.name == "postgresql" else ()
+    database: tuple[str, ...] = ()
+    if getattr(request, "param", "tinydb") == "postgresql":
+        from tests.store_backends import postgres_backend
+
+        backend = postgres_backend(request.getfixturevalue("pg_server"), request.getfixturevalue("pg_database"))
+        request.addfinalizer(backend.close)
+        database = ("--database", backend.spec)
     assert run_cli("init", "--profile", "shuangcheng-2020", *database, data_dir=root).exit_code == 0
     ws = Workspace.open(root, "tester")
     base = {"village": "双城镇", "school": "双城区第一小学", "grade": "四年级", "class_name": "2班",

@@ -21,16 +21,21 @@ META_KEY = "store"                  # meta.json: {"store": {"url": "postgresql:/
 TINYDB, POSTGRESQL = "tinydb", "postgresql"
 
 
-def without_password(url: str) -> str:
-    """``url`` with no password in it (what is written to the data folder)."""
+def url_password_as(url: str, shown: str | None) -> str:
+    """``url`` with its password replaced by ``shown`` (None: no password at all); a URL without one as is."""
     parts = urlsplit(url)
     if parts.password is None:
         return url
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
+    login = (parts.username or "") + ("" if shown is None else f":{shown}")
+    return urlunsplit((parts.scheme, f"{login}@{host}" if login else host, parts.path, parts.query, parts.fragment))
+
+
+def without_password(url: str) -> str:
+    """``url`` with no password in it (what is written to the data folder)."""
+    return url_password_as(url, None)
 
 
 def folder_url(meta: dict[str, Any], profile_store: dict[str, Any] | None = None) -> str | None:
