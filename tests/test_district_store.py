@@ -140,6 +140,13 @@ def test_the_folder_backup_says_it_does_not_cover_a_database(district, tmp_path)
     assert result.exit_code == 1 and "数据库" in result.output and "Traceback" not in result.output
 
 
+def test_rekey_is_a_message_on_a_database(district, tmp_path):
+    data = tmp_path / "data"
+    assert _init(data, district.spec).exit_code == 0
+    result = run_cli("audit", "rekey", "--yes", data_dir=data)
+    assert result.exit_code == 1 and "数据库管理员" in result.output and "Traceback" not in result.output
+
+
 def test_a_store_error_opening_is_never_a_traceback(tmp_path):
     from kbtui.store.backends import open_backend
 

@@ -298,6 +298,9 @@ def rekey(workspace, reason: str = "") -> dict[str, Any]:
     roles with ``roles.ADMIN``."""
     operator = gate.require(workspace, R.ADMIN, "更换日志密钥")
     login = operator.login if operator else str(workspace.operator)
+    if backends.backend_kind(gate.raw_store(workspace)) != backends.TINYDB:
+        raise AuditError(f"日志存放在数据库 {gate.raw_store(workspace).location} 中，签名密钥也在数据库里、应用读不到，"
+                         "kbtui audit rekey 不适用；需要更换时请数据库管理员处理")
     journal = journal_of(workspace)
     entry = journal.start_signing(login, reason or "镇管理员更换日志密钥")
     return {"seq": entry["seq"], "key": entry["detail"]["key"], "previous_seq": entry["detail"]["previous_seq"]}
