@@ -18,7 +18,7 @@ SPLITS = {
 #: Not re-exported: helpers that were private in the old module (``_records`` …) and a switch that stays
 #: where it is read (tests patch ``data_rows.USE_ROW_XML``; a copy on ``writer`` would do nothing); names
 #: added to ``saving`` after the split are imported from there.
-NOT_OLD_NAMES = {"village_records", "marker_rows", "read_marker", "identify", "USE_ROW_XML",
+NOT_OLD_NAMES = {"village_records", "marker_rows", "read_marker", "marker_position", "identify", "USE_ROW_XML",
                  "OUR_CREATOR", "save_text", "is_our_workbook"}
 
 

@@ -67,8 +67,9 @@ def county_school(path: Path) -> Path:
     ])
 
 
-def test_three_lists_to_four_ledgers(tmp_path: Path):
-    data = init_data(tmp_path)
+def test_three_lists_to_four_ledgers(tmp_path: Path, store_backend):
+    """On both backends (the data folder's own store; a district database)."""
+    data = init_data(tmp_path, database=store_backend.spec if store_backend.name == "postgresql" else None)
     p = run_json(data, "import", "police", str(police(tmp_path / "派出所.xlsx")))
     assert (p["rows"], p["imported"], p["rejected"]) == (7, 7, 0)
     s1 = run_json(data, "import", "school", str(shuangshan_school(tmp_path / "双山小学.xlsx")))

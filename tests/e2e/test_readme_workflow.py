@@ -103,13 +103,17 @@ def fill_in_phone(ledger: Path, id_number: str, phone: str) -> None:
     book.save(ledger)
 
 
-def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
+def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch, store_backend):
+    """On both backends: the data folder's own store, and a district database named by KBTUI_DATABASE_URL
+    (the README's ``init`` line then creates a folder whose data live in the database)."""
     police_book(tmp_path / "派出所户籍名单.xlsx")
     school_book(tmp_path / "双山小学学籍.xlsx")
     people_book(tmp_path / "工作人员名单.xlsx")
     attendance_book(tmp_path / "六年级2班9月考勤表.xlsx")
     absent = next(c for c, grade, class_name in classes() if (grade, class_name) == ("六年级", "2班"))
     shell = Shell(tmp_path, monkeypatch)
+    if store_backend.name == "postgresql":
+        shell.env["KBTUI_DATABASE_URL"] = store_backend.spec
     visited: dict[str, str] = {}
     awaiting_before_review = 0
     for line in workflow_lines():
@@ -155,11 +159,15 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
         elif line.startswith("kbtui report export"):
             assert (tmp_path / shlex.split(line)[-1]).exists()
     data = Path(shell.env["KBTUI_DATA_DIR"])
-    stats = json.loads(CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "stats", "--json"]).stdout)
+    assert (data / "store").exists() == (store_backend.name == "tinydb")
+    stats = json.loads(CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "stats", "--json"],
+                                          env=shell.env).stdout)
     assert stats["pending"] == 0                               # every child of the cohort has a situation
     child = json.loads(CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "audit", "log",
-                                                "--child", away_id(visited), "--json"]).stdout)
+                                                "--child", away_id(visited), "--json"], env=shell.env).stdout)
     assert "ledger-import" in [e["action"] for e in child["entries"]]
+    verified = shell("kbtui audit verify").output
+    assert verified.startswith("日志完整"), verified
 
 
 def away_id(visited: dict[str, str]) -> str:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.escalation import episodes, span_of
@@ -17,6 +18,11 @@ from tests.conftest import run_cli
 from tests.helpers.escalation import KID, KID2, KID3
 
 D = dt.date
+# this module's tests on both backends (``data`` in this folder's conftest); the other modules get the
+# data folder's own store
+pytestmark = pytest.mark.parametrize("data", ["tinydb", "postgresql"], indirect=True)
+
+
 def cli(data: Path, *args: str):
     result = run_cli(*args, data_dir=data)
     assert result.exit_code == 0, result.output

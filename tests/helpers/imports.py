@@ -49,9 +49,12 @@ def csv_file(path: Path, rows: Iterable[Sequence[Any]], encoding: str = "utf-8")
     return path
 
 
-def init_data(tmp_path: Path, profile: str = "shuangshan-2024") -> Path:
+def init_data(tmp_path: Path, profile: str = "shuangshan-2024", database: str | None = None) -> Path:
+    """A new data folder made by ``kbtui init`` (``database``: its data in that PostgreSQL database)."""
     data = tmp_path / "data"
-    result = CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "init", "--profile", profile])
+    extra = ["--database", database] if database else []
+    result = CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "init", "--profile", profile,
+                                      *extra])
     assert result.exit_code == 0, result.output
     return data
 

@@ -35,6 +35,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "case": LazyCommand("kbtui.cli.escalation_cmds", "一生一案：立案、记录劝返、劝返复学、动态销号。"),
     "import": LazyCommand("kbtui.cli.import_cmds", "导入名单：名单类型见下，文件为 Excel（.xlsx/.xls）或 CSV。"),
     "plugins": LazyCommand("kbtui.cli.info_cmds", "列出已加载的插件、来源（内置 / 已安装 / 插件目录）和登记的内容。"),
+    "store": LazyCommand("kbtui.cli.store_cmds", "数据存放：把乡镇数据目录迁入区县的 PostgreSQL 数据库。"),
     "stats": LazyCommand("kbtui.cli.info_cmds", "统计：儿童人数，按情况、按村、按台账分列，以及待核实人数。"),
     "check": LazyCommand("kbtui.cli.info_cmds", "检查数据问题：身份证号无效、疑似重复、年龄不符、情况与记录矛盾等。"),
     "ledger": LazyCommand("kbtui.cli.ledger_cmds", "台账：列出、导出为可打印的 Excel 表、导入线下填写后的台账。"),

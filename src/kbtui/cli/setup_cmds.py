@@ -21,15 +21,21 @@ DEMO_PROFILE = "shuangshan-2024"
 @cli.command()
 @click.option("--profile", "profile_name", required=True,
               help="配置文件路径，或 config/ 下的配置名（如 shuangshan-2024）。")
+@click.option("--database", "database", metavar="URL", default=None,
+              help="把儿童、名单和日志存放在区县的 PostgreSQL 数据库中（如 postgresql://用户@服务器/数据库；"
+                   "也可用环境变量 KBTUI_DATABASE_URL）。密码不写入数据目录，请放在环境变量 "
+                   "KBTUI_DATABASE_PASSWORD 或 ~/.pgpass 中。不指定则存放在数据目录中。")
 @pass_settings
-def init(settings: Settings, profile_name: str) -> None:
+def init(settings: Settings, profile_name: str, database: str | None) -> None:
     """按地方配置新建一个空的数据目录。"""
     with friendly_errors():
         path = find_profile(profile_name)
-        workspace = Workspace.create(settings.data_dir, path, settings.operator, settings.plugin_dirs)
+        workspace = Workspace.create(settings.data_dir, path, settings.operator, settings.plugin_dirs,
+                                     database=database)
     warn(workspace.warnings)
+    where = f"，数据存放在数据库 {workspace.raw_store.location}" if workspace.backend != "tinydb" else ""
     click.echo(f"已创建数据目录 {workspace.root}（配置：{workspace.profile.title}，"
-               f"创建人：{settings.operator}）")
+               f"创建人：{settings.operator}{where}）")
 
 
 def _demo_dir(settings: Settings) -> Path:

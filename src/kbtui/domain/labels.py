@@ -71,7 +71,7 @@ COLLECTION_LABELS: dict[str, str] = {
     "tasks": "走访任务", "people": "人员", "cases": "案卷", "absences": "缺课记录", "placements": "安置记录",
     "assessments": "专家评估", "delivery_sessions": "送教记录", "spotchecks": "督查抽样",
     "spotcheck_results": "督查结果", "campaigns": "排查工作", "campaign_state": "当前排查工作",
-    "escalation_actions": "劝返处置",
+    "escalation_actions": "劝返处置", "town_conflicts": "乡镇间重复登记",
 }
 
 #: Journal actions (``store`` ``action=``, ``make_entry``) → what was done.
@@ -84,6 +84,7 @@ ACTION_LABELS: dict[str, str] = {
     "evidence": "佐证材料", "escalation": "劝返", "disability": "残疾信息", "assessment": "专家评估",
     "placement": "安置", "delivery_session": "送教上门", "campaign.switch": "切换排查工作",
     "resolve-conflict": "核实来源冲突", "tx.rollback": "撤销未完成的保存", "journal.key": "日志密钥",
+    "store.migrate": "迁入区县数据库", "move.out": "迁往他镇",
 }
 
 #: Coded values a user would otherwise read as stored: field → code → Chinese.

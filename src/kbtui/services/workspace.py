@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import shutil
 import stat
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,12 +26,12 @@ from kbtui.services.access import operators
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
-from kbtui.store import ChildStore, layout
+from kbtui.store import StoreError, backends, layout
 from kbtui.store.owner import user_name
 from kbtui.store.storage import atomic_write
 
 PROFILE_FILE = "profile.toml"
-META_FILE = "meta.json"
+META_FILE = operators.META_FILE
 SUBFOLDERS = ("exports", "rejects", "backups", "attachments")
 
 
@@ -181,19 +182,31 @@ class Workspace:
     operator: str
     plugins: PluginHost
     meta: dict = field(default_factory=dict)
-    raw_store: ChildStore | None = None          # unscoped: admin-only code (backups, audit)
+    raw_store: Any = None                        # unscoped (store.repository.StoreBackend): admin-only code
     account: operators.Operator | None = None    # who is working: role and scope (services.access.operators)
 
     # --- creating and opening ----------------------------------------------------------------
     @classmethod
     def create(cls, root: Path, profile_path: Path, operator: str | None = None,
-               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None) -> Workspace:
+               plugin_dirs: list[Path] | None = None, extra_meta: dict | None = None,
+               database: str | None = None) -> Workspace:
+        """A new data folder for ``profile_path``. ``database``: a PostgreSQL URL (set up by the database
+        administrator) that holds the children, collections and journal; the folder keeps the rest."""
         root = Path(root)
         if (root / META_FILE).exists():
             raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
         load_profile(profile_path)  # validate before writing anything
+        store_meta = {}
+        if database or os.environ.get(backends.URL_ENV):
+            url = database or os.environ[backends.URL_ENV]
+            try:
+                backends.open_backend(root, {backends.META_KEY: {"url": url}}, load=False).close()
+            except StoreError as err:
+                raise WorkspaceError(f"{err}（未创建数据目录）") from None
+            store_meta = {backends.META_KEY: {"url": backends.without_password(url)},
+                          operators.FOLDER_ID: uuid.uuid4().hex}
         existed = root.exists()
         operator = operator or default_operator()
         try:
@@ -202,10 +215,14 @@ class Workspace:
                 layout.ensure_private_dir(root / name)
             atomic_write(root / PROFILE_FILE, Path(profile_path).read_bytes())
             meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
-                    "created_by": operator, **(extra_meta or {})}
+                    "created_by": operator, **store_meta, **(extra_meta or {})}
             atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
             operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
-            operators.journal_initial_operators(ChildStore.open(root).journal, operator, root)
+            store = backends.open_backend(root, meta, load=False)
+            try:
+                operators.journal_initial_operators(store.journal, operator, root)
+            finally:
+                store.close()
         except BaseException as err:
             _undo_create(root, existed)       # a data folder is whole or not there (an empty one stays empty)
             if isinstance(err, OSError):
@@ -239,9 +256,20 @@ class Workspace:
         profile.label = meta.get("profile")
         plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
                              trusted_uids=trusted_uids(root))
-        store = ChildStore.open(root, load=load_children, lazy=lazy_children)
-        return cls(root, profile, ScopedStore(store, account), account.login, plugins, meta,
-                   raw_store=store, account=account)
+        try:
+            store = backends.open_backend(root, meta, profile_store=profile.section("store"), load=False,
+                                          lazy=lazy_children)
+        except StoreError as err:
+            raise WorkspaceError(str(err)) from None
+        scoped = ScopedStore(store, account)       # hands the scope to a database before anything is read
+        if load_children and not getattr(store, "lazy", False):   # (a lazy ChildStore reads as asked)
+            store.refresh()
+        return cls(root, profile, scoped, account.login, plugins, meta, raw_store=store, account=account)
+
+    @property
+    def backend(self) -> str:
+        """``tinydb`` (the data folder's own store) or ``postgresql`` (a district database)."""
+        return backends.backend_kind(self.raw_store)
 
     # --- the children, for screens (which call services, never the store) ----------------------
     def child(self, id_number: str) -> dict | None:
@@ -264,6 +292,12 @@ class Workspace:
     def children_loaded(self) -> bool:
         """False when opened with ``load_children=False`` and ``refresh_children`` has not run yet."""
         return bool(getattr(self.store, "loaded", True))
+
+    def save_listener(self) -> Any:
+        """What tells an open list that another operator saved (a database: LISTEN/NOTIFY; its ``wait(timeout)``
+        gives the chains saved to), or None for a data folder's own store (lists re-read when shown)."""
+        listen = getattr(self.raw_store, "listener", None)
+        return listen() if listen is not None else None
 
     def refresh_children(self) -> bool:
         """Read what other operators saved since; True when something changed (StoreError if damaged)."""

@@ -100,7 +100,7 @@ def _bulk_entries(line: bytes, record: str) -> list[dict[str, Any]] | None:
     if at < 0:
         return []
     rec = _json_value_at(line, at + len(key), end)
-    return None if rec is None else list(_expand({**head, INSERTED: {record: rec}}, record))
+    return None if rec is None else list(expand_bulk({**head, INSERTED: {record: rec}}, record))
 
 
 def bulk_records(line: bytes) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -165,7 +165,7 @@ def bulk_insert_entry(operator: str, action: str, records: dict[str, dict[str, A
 
 
 
-def _expand(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any]]:
+def expand_bulk(entry: dict[str, Any], record: str | None) -> Iterator[dict[str, Any]]:
     """The per-child entries of a bulk insert entry (bookkeeping keys such as ``_v`` are not changes)."""
     inserted = entry.pop(INSERTED)
     items = inserted.items() if record is None else ([(record, inserted[record])] if record in inserted else [])
@@ -556,7 +556,7 @@ class Journal:
             if operator is not None and entry.get("operator") != operator:
                 continue
             if INSERTED in entry:
-                yield from _expand(entry, record)
+                yield from expand_bulk(entry, record)
                 continue
             if record is not None and entry.get("record") != record:
                 continue

@@ -30,6 +30,12 @@ def body_end(line: bytes) -> int:
     return n - PLAIN_TAIL
 
 
+def line_body(line: bytes) -> bytes:
+    """The bytes a journal line's hash is taken over (the line without its hash and signature): what a
+    database chain stores as ``body`` (``store.postgres.migrate`` carries a township's lines over verbatim)."""
+    return bytes(memoryview(line)[:max(0, body_end(line))]) + b"}"
+
+
 def line_hash(line: bytes) -> str:
     """The hash of a journal line as written: sha256 of the line without its trailing ``,"hash":"…"}``
     (and ``,"mac":"…"``): the entry is serialised once, hashed, and the hash (and signature) appended as

@@ -25,6 +25,7 @@ from kbtui.tui.widgets.shown import shown_str
 from kbtui.tui.widgets.virtual_table import VirtualTable
 
 FIRST_SCREEN = "dashboard"     # shown while the children are read (it needs none to draw its frame)
+SAVES_EVERY_S = 0.5            # how often the socket of the save listener is looked at (a database store)
 
 
 class KbtuiApp(App):
@@ -60,6 +61,7 @@ class KbtuiApp(App):
             self.nav, self.panels, self.columns, self.commands = (
                 _core_only(r) for r in (self.nav, self.panels, self.columns, self.commands))
         self.children_loaded = True                  # on_mount: False while a worker reads them
+        self._save_listener = None                   # a database's LISTEN/NOTIFY (listen_for_saves)
         self._after_load: list[Callable[[], object]] = []
         self._pending_mode: str | None = None         # the screen asked for while they were read
         self.key_warnings: list[str] = []
@@ -106,6 +108,43 @@ class KbtuiApp(App):
             self.switch_mode(FIRST_SCREEN)
         if not self.children_loaded:
             self.call_after_refresh(self.load_children)      # after the first frame: it competes for the CPU
+        self.listen_for_saves()
+
+    # --- other operators' saves -----------------------------------------------------------------------
+    def listen_for_saves(self) -> None:
+        """On a district database, learn of other operators' saves (LISTEN/NOTIFY) and refresh the list or
+        the dashboard shown; a data folder's own store has no listener (its screens re-read when shown)."""
+        try:
+            self._save_listener = self.workspace.save_listener()
+        except StoreError as err:
+            self.notify(f"{err}；其他操作员的保存需切换界面后才能看到", title="警告", severity="warning", timeout=8)
+            return
+        if self._save_listener is not None:
+            self.set_interval(SAVES_EVERY_S, self._check_saves, name="saves")
+
+    def _check_saves(self) -> None:
+        """Whatever arrived on the listener's socket (no wait, no round trip when nothing did)."""
+        listener = self._save_listener
+        if listener is None or not self.children_loaded:
+            return
+        try:
+            saved = listener.wait(0)
+            changed = bool(saved) and self.workspace.refresh_children()
+        except StoreError as err:
+            self._save_listener = None
+            listener.close()
+            self.notify(f"{err}；其他操作员的保存需切换界面后才能看到", title="警告", severity="warning", timeout=8)
+            return
+        if changed:
+            self.data_version = getattr(self, "data_version", 0) + 1
+            others_saved = getattr(self.screen, "others_saved", None)
+            if others_saved is not None:
+                others_saved()
+
+    def on_unmount(self) -> None:
+        listener = getattr(self, "_save_listener", None)
+        if listener is not None:
+            listener.close()
 
     @work(thread=True, exclusive=True, group="load-children")
     def load_children(self) -> None:

@@ -22,8 +22,16 @@ from kbtui.domain.masking import mask_id_number
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.services.access import gate
 from kbtui.services.access.backup_archive import BackupError, list_backups, manifest_signed_by, read_manifest
-from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, AccessDenied, operators_digest, operators_path
-from kbtui.store import Journal, StoreError, signing
+from kbtui.services.access.operators import (
+    BEFORE_KEY,
+    DIGEST_KEY,
+    FOLDER_KEY,
+    AccessDenied,
+    folder_id,
+    operators_digest,
+    operators_path,
+)
+from kbtui.store import Journal, StoreError, backends, signing
 from kbtui.store import consistency as C
 from kbtui.store.chain import ChainCheck, check_journal
 from kbtui.store.storage import locked, make_lock
@@ -62,7 +70,8 @@ class VerifyReport:
         lines: list[str] = []
         if self.ok:
             signed = "" if self.unsigned else "，签名和锚点相符"
-            lines.append(f"日志完整：共 {self.entries} 条，哈希链校验通过{signed}；{self.files} 个数据文件中的 "
+            place = f"{self.files} 个数据文件中的 " if self.files else "数据库中的 "
+            lines.append(f"日志完整：共 {self.entries} 条，哈希链校验通过{signed}；{place}"
                          f"{self.children} 名儿童、{self.documents} 条其他记录与日志一致")
         elif self.message and self.seq is not None and self.at_entry:
             where = [f"时间 {self.ts.replace('T', ' ')}"] if self.ts else []
@@ -85,6 +94,8 @@ def journal_of(workspace: Workspace) -> Journal:
 def verify(workspace: Workspace) -> VerifyReport:
     """Check the journal (chain, signatures, anchor), the store files against it and the backups' heads."""
     store = gate.raw_store(workspace)
+    if backends.backend_kind(store) == backends.POSTGRESQL:
+        return _verify_database(workspace, store)
     heads = _backup_heads(Path(store.root))
     chain, stored = C.check_store(store, want=tuple(h[1] for h in heads if h[1]))
     report = _chain_report(chain)
@@ -108,12 +119,42 @@ def verify(workspace: Workspace) -> VerifyReport:
     return report
 
 
-def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | None]:
+def _verify_database(workspace, store) -> VerifyReport:
+    """The same on a district database: every chain the login role may read (continuity, each line's hash,
+    the bulk inserts' records, the signatures and signed heads, checked in the database, whose key the
+    application never holds), every child row against its last journal line, and operators.toml."""
+    from kbtui.store.postgres.check import check_children  # heavy: imported where used (psycopg)
+
+    ok, seq, message = store.journal.verify()
+    report = VerifyReport(ok, store.journal.entries_count())
+    if not ok:
+        report.seq, report.message, report.at_entry = seq, message, seq is not None
+        report.problems.append(message)
+        report.notes.append("日志本身已断开，数据库中的记录未与它核对")
+    else:
+        stored = check_children(store)
+        report.children = stored.children
+        report.problems += describe_store_problems(stored, store, gate.operator_of(workspace))
+        if stored.unverifiable:
+            report.notes.append(f"{stored.unverifiable} 条记录的最后一次修改在日志中没有摘要，只核对了它们在不在")
+    root = Path(workspace.root)
+    problem, note = _check_operators(store.journal, root, folder_id(root) or "")
+    report.problems += [problem] if problem else []
+    report.notes += [note] if note else []
+    report.ok = ok and not report.problems
+    return report
+
+
+def _check_operators(journal: Journal, root: Path, folder: str | None = None) -> tuple[str | None, str | None]:
     """(problem, note): operators.toml against the digests the journal recorded for it (every change kbtui
     makes to it records the file's digest before and after, ``operators.journal_change``): the file must be
-    what the last change left, and each change must have found what the one before left."""
+    what the last change left, and each change must have found what the one before left. ``folder``: on a
+    database (which several data folders share), only the changes of this folder (``FOLDER_KEY``)."""
     def compare() -> tuple[list[dict], str | None]:
-        return list(journal.entries_with(DIGEST_KEY)), operators_digest(root)
+        found = journal.entries_with(DIGEST_KEY)
+        if folder is not None:
+            found = (e for e in found if e["detail"].get(FOLDER_KEY) == folder)
+        return list(found), operators_digest(root)
 
     changes, actual = compare()
     if changes and changes[-1]["detail"][DIGEST_KEY] != actual:
@@ -187,7 +228,7 @@ def describe_store_problems(check: C.StoreCheck, store: Any = None, operator: An
         else:
             groups.setdefault((problem.file, problem.kind, problem.expected_file or ""), []).append(problem)
     for (file, kind, expected), items in groups.items():
-        is_child = file.startswith("store/children")
+        is_child = file.startswith(("store/children", "kbtui.children"))
         unit = "名儿童" if is_child else "条记录"
         text = f"{file}：" + _KIND_TEXT[kind].format(n=len(items), unit=unit, expected=expected)
         if detailed:
@@ -263,6 +304,9 @@ def rekey(workspace: Workspace, reason: str = "") -> dict[str, Any]:
     roles with ``roles.ADMIN``."""
     operator = gate.require(workspace, R.ADMIN, "更换日志密钥")
     login = operator.login if operator else str(workspace.operator)
+    if backends.backend_kind(gate.raw_store(workspace)) != backends.TINYDB:
+        raise AuditError(f"日志存放在数据库 {gate.raw_store(workspace).location} 中，签名密钥也在数据库里、应用读不到，"
+                         "kbtui audit rekey 不适用；需要更换时请数据库管理员处理")
     journal = journal_of(workspace)
     entry = journal.start_signing(login, reason or "镇管理员更换日志密钥")
     return {"seq": entry["seq"], "key": entry["detail"]["key"], "previous_seq": entry["detail"]["previous_seq"]}

@@ -50,7 +50,7 @@ from kbtui.services.access.backup_archive import (
     sign_manifest,
     write_archive,
 )
-from kbtui.store import ChildStore, Journal, StoreError, hints, layout, signing
+from kbtui.store import ChildStore, Journal, StoreError, backends, hints, layout, signing
 from kbtui.store.consistency import check_store
 from kbtui.store.journal import make_entry
 from kbtui.store.journal_lines import line_head
@@ -171,6 +171,9 @@ def create_backup(workspace: Workspace, keep: int | None = None, reason: str = "
     operator = gate.operator_of(workspace)
     if not automatic:
         gate.require(workspace, R.BACKUP, "备份数据")
+    if backends.backend_kind(gate.raw_store(workspace)) != backends.TINYDB:
+        raise BackupError(f"本数据目录的数据存放在数据库 {gate.raw_store(workspace).location} 中，"
+                          "kbtui backup 只备份存放在数据目录中的数据；数据库请由数据库管理员用 pg_dump 备份")
     keep = keep if keep is not None else _keep_setting(workspace)
     if keep < 1:
         raise BackupError("保留份数至少为 1")
@@ -254,10 +257,12 @@ def _prune(folder: Path, keep: int) -> list[Path]:
     return removed
 
 
-def before(workspace: Workspace, reason: str) -> BackupInfo:
+def before(workspace: Workspace, reason: str) -> BackupInfo | None:
     """Guard of an import or a ledger round-trip: refuses (AccessDenied) an operator whose role may not
     import, then takes the automatic backup (no backup permission needed)."""
     gate.require(workspace, R.IMPORT, "导入")
+    if backends.backend_kind(gate.raw_store(workspace)) != backends.TINYDB:
+        return None     # a database: the import is one transaction, and the server's own backups are the net
     return create_backup(workspace, reason=f"自动备份：{reason}", automatic=True)
 
 

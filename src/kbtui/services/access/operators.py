@@ -11,6 +11,7 @@ is ``services.access.operator_admin``; applying an operator's scope to the data 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pwd
 import stat
@@ -182,6 +183,18 @@ def save_operators(root: Path, operators: dict[str, Operator]) -> None:
 
 DIGEST_KEY = "operators_digest"
 BEFORE_KEY = "operators_before"
+FOLDER_KEY = "data_folder"      # which data folder's operators.toml (a district database serves several)
+META_FILE = "meta.json"         # the data folder's own settings (services.workspace)
+FOLDER_ID = "folder_id"         # meta.json: a data folder on a database, named in its operators entries
+
+
+def folder_id(root: Path) -> str | None:
+    """The id of a data folder whose data live in a database (None for a folder with its own store)."""
+    try:
+        value = json.loads((Path(root) / META_FILE).read_bytes()).get(FOLDER_ID)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def operators_digest(root: Path) -> str | None:
@@ -197,8 +210,11 @@ def journal_change(journal: Any, actor: str, action: str, login: str, changes: d
     """Journal a change of operator ``login`` (``operators.add/update/remove``) with the file's digest
     ``before`` it (as read under the lock) and as now written. Call it holding operators.toml's lock, right
     after the write."""
-    journal.append([make_entry(actor, action, None, changes,
-                               {"operator": login, BEFORE_KEY: before, DIGEST_KEY: operators_digest(root)})])
+    detail = {"operator": login, BEFORE_KEY: before, DIGEST_KEY: operators_digest(root)}
+    folder = folder_id(root)
+    if folder:
+        detail[FOLDER_KEY] = folder
+    journal.append([make_entry(actor, action, None, changes, detail)])
 
 
 def write_initial_operators(root: Path, creators: Iterable[str]) -> None:

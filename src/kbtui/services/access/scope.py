@@ -106,6 +106,20 @@ class ScopedStore:
         self.scope = Scope(operator, lambda: raw.collection(PEOPLE_COLLECTION).all())
         self.rejected: list[Rejected] = []       # out-of-scope rows of the last bulk write
         self._collections: dict[str, ScopedCollection] = {}
+        self._narrow_database()
+
+    def _narrow_database(self) -> None:
+        """A store in a database (``PgStore.narrow``) applies the scope too (row-level security), so that a
+        bug reading ``raw`` cannot reach beyond it; the checks here stay (the second line of defence)."""
+        narrow = getattr(self.raw, "narrow", None)
+        if narrow is None:
+            return
+        if self.scope.everything:
+            narrow()
+        elif self.scope.kind == R.VILLAGES:
+            narrow(villages=tuple(self.scope.villages))
+        else:
+            narrow(schools=tuple(self.scope.schools), teachers=tuple(self.scope.teachers()))
 
     # -- plain attributes ------------------------------------------------------------------------
     @property
@@ -205,6 +219,7 @@ class ScopedStore:
 
     def refresh(self) -> bool:
         self.scope.reset()
+        self._narrow_database()         # the people register may have changed who teaches at the schools
         return self.raw.refresh()
 
     # -- checks ----------------------------------------------------------------------------------
@@ -339,7 +354,6 @@ class ScopedCollection:
         self.store = store
         self.raw = raw
         self.name = raw.name
-        self.path = raw.path
 
     def _visible(self, doc: Doc | None) -> bool:
         if doc is None:

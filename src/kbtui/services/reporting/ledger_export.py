@@ -73,10 +73,10 @@ def export_ledger(workspace: Workspace, ledger_id: str, path: str | Path | None 
             yield [n, *values] if serial else values
 
     exported_at = now_ts()
-    journal_seq = workspace.store.journal.last_seq()
+    position = workspace.store.journal.position()
     profile = workspace.profile
     unit = f"{profile.township}{village}" if village else profile.township
-    marker = marker_rows(workspace, ledger, title, village, exported_at, journal_seq)
+    marker = marker_rows(workspace, ledger, title, village, exported_at, position)
 
     def write(properties: dict[str, str]) -> int:
         from kbtui.excel.writer import write_form  # heavy: imported where used

@@ -16,7 +16,7 @@ from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.reader import read_rows
 from kbtui.services.access import backup
 from kbtui.services.reporting.ledger_catalog import LedgerError
-from kbtui.services.reporting.ledger_marker import identify
+from kbtui.services.reporting.ledger_marker import identify, marker_position
 from kbtui.store import StaleEditError, StoreError
 from kbtui.store.journal import make_entry
 
@@ -115,19 +115,16 @@ def _columns(ledger: Ledger, marker: dict[str, list]) -> list[tuple[str, FieldCo
     return [(c.header, c) for c in by_key.values()]
 
 
-def _changed_after(workspace: Workspace, since_seq: int | None, since: str | None, ids: set[str], file: str = ""
+def _changed_after(workspace: Workspace, position: Any, since: str | None, ids: set[str], file: str = ""
                    ) -> dict[str, dict[str, tuple[str, str, Any]]]:
-    """Fields of the given children changed in the store after the export (journal entries after
-    ``since_seq``; without it, at or after the time ``since``), other than by an earlier import of
-    this same file: id → field → (who, when, new)."""
-    if (since_seq is None and not since) or not ids:
+    """Fields of the given children changed in the store after the export (journal entries after the
+    journal ``position`` it recorded; without one, at or after the time ``since``), other than by an earlier
+    import of this same file: id → field → (who, when, new)."""
+    if (position is None and not since) or not ids:
         return {}
     out: dict[str, dict[str, tuple[str, str, Any]]] = {}
-    for entry in workspace.store.journal.entries():
-        if since_seq is not None:
-            if entry.get("seq", 0) <= since_seq:
-                continue
-        elif entry.get("ts", "") < since:
+    for entry in workspace.store.journal.entries(since=position):
+        if position is None and entry.get("ts", "") < (since or ""):
             continue
         if entry.get("record") not in ids:
             continue
@@ -237,7 +234,7 @@ def plan_ledger_import(workspace: Workspace, path: str | Path, today: dt.date | 
         else:
             plan.unchanged += 1
     # someone changed the same field in the system after the export: not overwritten, reported
-    later = _changed_after(workspace, _int((marker.get("journal_seq") or [None])[0]), exported_at,
+    later = _changed_after(workspace, marker_position(marker), exported_at,
                            {u.id_number for u, _ in pending}, path.name)
     for update, _record in pending:
         touched = later.get(update.id_number, {})
@@ -255,13 +252,6 @@ def plan_ledger_import(workspace: Workspace, path: str | Path, today: dt.date | 
         else:
             plan.unchanged += 1
     return plan
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _keys_of(key: str) -> tuple[str, ...]:

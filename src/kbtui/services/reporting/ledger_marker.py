@@ -3,8 +3,9 @@ each column's record field, which columns may be filled in, when it was exported
 the form's title as the fallback when that sheet was lost."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.ledger import Ledger
 from kbtui.services.reporting.ledger_catalog import LedgerError
@@ -28,7 +29,9 @@ def column_keys(ledger: Ledger) -> tuple[list[str], list[str]]:
 
 
 def marker_rows(workspace: Workspace, ledger: Ledger, title: str, village: str | None, exported_at: str,
-                journal_seq: int) -> list[list]:
+                position: Any) -> list[list]:
+    """The marker sheet's rows. ``position``: the journal's ``position()`` at the export (an int for a data
+    folder's one chain, {chain: seq} for a database's, written as JSON text)."""
     keys, editable = column_keys(ledger)
     return [
         [MARKER, FORMAT],
@@ -38,11 +41,26 @@ def marker_rows(workspace: Workspace, ledger: Ledger, title: str, village: str |
         ["village", village or ""],
         ["exported_at", exported_at],
         ["exported_by", workspace.operator],
-        ["journal_seq", journal_seq],
+        ["journal_seq", position if isinstance(position, int) else json.dumps(position, ensure_ascii=False)],
         ["keys", *keys],
         ["editable", *editable],
         ["headers", *(h for h, _ in ledger.headers())],
     ]
+
+
+def marker_position(marker: dict[str, list]) -> Any:
+    """The journal position a marker recorded (see ``marker_rows``), or None when it has none readable."""
+    value = (marker.get("journal_seq") or [None])[0]
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            found = json.loads(value)
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) and all(isinstance(v, int) for v in found.values()) else None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def read_marker(path: Path) -> dict[str, list]:

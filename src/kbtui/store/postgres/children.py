@@ -14,6 +14,7 @@ village, school …). The town is the record's ``town`` ('' when it has none: a 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from kbtui.store.record_index import RecordIndex
 Record = dict[str, Any]
 KEY = "id_number"
 SEP = "\x1f"
+NOTHING = "\x1e"                # a narrowing to no village or school at all (no stored value has it)
 RETRIES = 5
 MOVED_OUT = "move.out"          # the note a child's old town's chain gets when it moves to another town
 
@@ -112,6 +114,25 @@ class PgStore(RecordIndex):
     def close(self) -> None:
         self.pool.close()
 
+    def narrow(self, villages: tuple[str, ...] | None = None, schools: tuple[str, ...] | None = None,
+               teachers: tuple[str, ...] = ()) -> None:
+        """Hand an operator's scope inside the login role's towns to the database as well (row-level security
+        narrowing): ``villages`` for a village role, ``schools`` (and the teachers of those schools) for a
+        school role, neither for a role seeing the whole unit. A change after the first read reads everything
+        again at once (children may have come into sight, or gone out of it)."""
+        def given(names: tuple[str, ...] | None) -> tuple[str, ...]:
+            if names is None:
+                return ()
+            return tuple(sorted(names)) or (NOTHING,)
+        wanted = None if villages is None and schools is None else Narrowing(
+            given(villages), given(schools), tuple(sorted(teachers)) if schools is not None else ())
+        if wanted == self.narrowing:
+            return
+        self.narrowing = wanted
+        if self.loaded:
+            self.loaded, self._records, self._seen = False, {}, {}
+            self.refresh()
+
     @property
     def location(self) -> str:
         return C.masked(self.url)
@@ -163,6 +184,32 @@ class PgStore(RecordIndex):
             rows = conn.execute(f"SELECT {group}, count(*) FROM kbtui.children GROUP BY {group}",
                                 params + params).fetchall()
         return {tuple(row[:-1]) if fields else (): row[-1] for row in rows}
+
+    # -- what the kept counts key on (``services.children.counts``): the database as one "file" ---------
+    #
+    # A data folder's counts are kept per village file, by the file's signature; here the signature is the
+    # heads of the chains this role reads, so any save anywhere recounts all (correct, not incremental).
+    WHOLE = "*"
+
+    @staticmethod
+    def _signature(heads: dict[str, int]) -> tuple[int, int, int, int]:
+        digest = hashlib.blake2b(orjson.dumps(sorted(heads.items())), digest_size=8).digest()
+        return (int.from_bytes(digest, "big"), sum(heads.values()), len(heads), 0)
+
+    def shard_signatures(self) -> dict[str, tuple[int, int, int, int]]:
+        """The signature of what the index holds (the chain heads at the last refresh)."""
+        return {self.WHOLE: self._signature(self._seen)} if self.loaded else {}
+
+    def shard_records(self, name: str) -> tuple[list[dict[str, Any]], bool]:
+        return (list(self._records.values()) if name == self.WHOLE else []), True
+
+    def shard_file_signatures(self) -> dict[str, tuple[int, int, int, int]]:
+        """The signature of the database now (one query)."""
+        return {self.WHOLE: self._signature(self.journal.position())}
+
+    def data_version(self) -> tuple:
+        """Equal versions: nothing was saved in between (the heads of every chain this role reads)."""
+        return tuple(sorted(self.journal.position().items()))
 
     def refresh(self) -> bool:
         """Bring in what was saved since the last refresh (by this or other processes), chain by chain; the

@@ -10,13 +10,14 @@ import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import conninfo, errors
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from kbtui.store.backends import url_password_as
 from kbtui.store.errors import StoreError
 
 PASSWORD_ENV = "KBTUI_DATABASE_PASSWORD"
@@ -33,16 +34,9 @@ def is_database_url(text: str) -> bool:
 def masked(url: str) -> str:
     """The URL without its password, for messages and the journal."""
     try:
-        parts = urlsplit(url)
+        return url_password_as(url, "***")
     except ValueError:
         return "（无法解析的地址）"
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, parts.fragment))
 
 
 def connection_params(url: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import orjson
 import psycopg
 
 from kbtui.store.errors import StoreError
-from kbtui.store.journal import KEY_ACTION, JournalEntry, serialise_entry
+from kbtui.store.journal import INSERTED, KEY_ACTION, JournalEntry, expand_bulk, serialise_entry
 from kbtui.store.postgres.connect import one_row
 
 if TYPE_CHECKING:
@@ -115,9 +115,11 @@ class PgJournal:
         another town only what this login role may read); a bulk insert as one entry per child."""
         where, params = ["TRUE"], []
         if record is not None:
+            # (a township's bulk insert carried over verbatim holds its records inline: ``"<ID>":{``)
             where.append("(j.record = %s OR j.tx IN (SELECT b.tx FROM kbtui.journal_bulk b"
-                         " WHERE b.first_id <= %s AND b.last_id >= %s))")
-            params += [record, record, record]
+                         " WHERE b.first_id <= %s AND b.last_id >= %s)"
+                         " OR (j.record IS NULL AND strpos(j.body, %s) > 0))")
+            params += [record, record, record, orjson.dumps(record).decode() + ":{"]
         if operator is not None:
             where.append("j.operator = %s")
             params.append(operator)
@@ -131,6 +133,9 @@ class PgJournal:
             for chain, tx, line_record, body, hash_, mac in rows:
                 entry = _parse(body, hash_, mac)
                 claim = entry.pop(BULK, None)
+                if INSERTED in entry:         # a township's bulk insert, carried over by a migration
+                    yield from expand_bulk(entry, record)
+                    continue
                 if claim is None:
                     if record is None or line_record == record:
                         yield entry
@@ -138,6 +143,21 @@ class PgJournal:
                 for rec in _bulk_records(conn, chain, tx, record):
                     yield {**entry, "record": rec["id_number"],
                            "changes": {k: [None, v] for k, v in rec.items() if k[:1] != "_"}}
+
+    def entries_with(self, key: str) -> Iterator[dict[str, Any]]:
+        """The entries whose ``detail`` has ``key``, in order (only lines naming the key are parsed)."""
+        needle = orjson.dumps(key).decode() + ":"
+        with self.store.transaction("读取日志", write=False) as conn:
+            rows = conn.execute("SELECT body, hash, mac FROM kbtui.journal WHERE strpos(body, %s) > 0 ORDER BY id",
+                                (needle,)).fetchall()
+        for body, hash_, mac in rows:
+            entry = _parse(body, hash_, mac)
+            if key in (entry.get("detail") or {}):
+                yield entry
+
+    def entries_count(self) -> int:
+        """How many lines the chains this login role may read hold."""
+        return sum(self.position().values())
 
     def former_keys(self) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -158,7 +178,7 @@ class PgJournal:
             chains = [c for (c,) in conn.execute("SELECT chain FROM kbtui.journal_head"
                                                  " WHERE chain = '' OR kbtui.may_see_town(chain) ORDER BY chain")]
             for chain in chains:
-                ok, seq, message, lines = _verify_chain(conn, chain)
+                ok, seq, message, lines = verify_chain(conn, chain)
                 if not ok:
                     return False, seq, message
                 total += lines
@@ -186,7 +206,7 @@ def bulk_digest(lines: Iterable[bytes]) -> tuple[int, str]:
     return n, digest.hexdigest()
 
 
-def _verify_chain(conn: psycopg.Connection, chain: str) -> tuple[bool, int | None, str, int]:
+def verify_chain(conn: psycopg.Connection, chain: str) -> tuple[bool, int | None, str, int]:
     label = chain_label(chain)
     expected, prev = 1, ""
     bulk: list[tuple[int, str, dict[str, Any]]] = []

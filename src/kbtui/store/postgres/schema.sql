@@ -63,7 +63,7 @@ CREATE TABLE kbtui.journal (
   chain    text NOT NULL DEFAULT '',          -- a town, or '' (the district / a township's one chain)
   seq      bigint NOT NULL,
   prev     text NOT NULL,
-  hash     text NOT NULL UNIQUE,
+  hash     text NOT NULL,
   mac      text NOT NULL DEFAULT '',          -- set by the trigger: the application never holds the key
   tx       text,
   ts       text NOT NULL,
@@ -73,7 +73,8 @@ CREATE TABLE kbtui.journal (
   coll     text,                              -- the collection of a collection document's entry
   body     text NOT NULL,                     -- the serialised entry exactly as hashed (journal.serialise_entry)
   PRIMARY KEY (chain, seq),
-  UNIQUE (chain, prev)
+  UNIQUE (chain, prev),
+  UNIQUE (chain, hash)                        -- (two townships' chains may begin with the same line)
 );
 CREATE INDEX journal_record ON kbtui.journal (record) WHERE record IS NOT NULL;
 CREATE INDEX journal_operator ON kbtui.journal (operator);

@@ -68,7 +68,13 @@ class ChildrenScreen(Screen):
         self.model.prepare_search()
 
     def on_screen_resume(self) -> None:
-        changed = self.app.workspace.refresh_children()
+        self.reload_if_changed(self.app.workspace.refresh_children())
+
+    def others_saved(self) -> None:
+        """Another operator saved (the app refreshed the store): the list shows it, the cursor stays."""
+        self.reload_if_changed(True)
+
+    def reload_if_changed(self, changed: bool) -> None:
         if changed or getattr(self.app, "data_version", 0) != self.data_version:
             current = self.table.current
             old = self.model

@@ -65,6 +65,10 @@ class DashboardScreen(Screen):
         if self.app.children_loaded:
             self.request_reload()
 
+    def others_saved(self) -> None:
+        """Another operator saved (the app refreshed the store): the counts again."""
+        self.request_reload()
+
     def request_reload(self) -> None:
         """Reload once for all the requests made until the reload runs.
 
