@@ -27,8 +27,11 @@ from kbtui.api import (
     ReportContext,
     Situation,
     age_on_cutoff,
+    by_town,
     count,
+    profile_towns,
     rate,
+    school_sections,
     total_of,
 )
 from kbtui_plugins.ledgers import _columns as cols
@@ -244,6 +247,7 @@ SEMESTER_DROPOUT = Report(
     label_header="学校",
     label_width=18,
     groups=lambda ctx: list(ctx.profile.schools),
+    sections=school_sections,          # the district's schools by town (学区), with subtotals
     notes=(
         "注：1. 在校生含劝返复学的学生；辍学率＝（疑似辍学人数＋辍学人数）÷（在校生人数＋疑似辍学人数＋辍学人数）×100%，保留两位小数。",
         "2. 各原因人数之和等于疑似辍学与辍学人数之和（原因未填或不在所列原因中的计入“其他”）。",
@@ -315,6 +319,8 @@ COMPARISON = Report(
         count("一年级新生中不在基础数据库的", "new_not_in_base", _new_pupil_not_in_base, 10),
     ),
     include=lambda record, ctx: _base_entrant(record, ctx) or _new_pupil_not_in_base(record, ctx),
+    group_by=by_town,
+    groups=profile_towns,
     label_header="镇（街道）",
     notes=(
         "注：1. 基础数据库适龄儿童为四部门（公安、扶贫、残联、民政）名单中截至{year}年8月31日满6周岁的儿童；"

@@ -29,7 +29,8 @@ from kbtui.domain.disability import (
     needs_disability, needs_evidence, needs_field, needs_student_no,
 )
 from kbtui.domain.report import (
-    Report, ReportColumn, ReportContext, ReportError, by_field, by_school, by_village, count, rate, total_of,
+    Report, ReportColumn, ReportContext, ReportError, by_field, by_school, by_town, by_village, count,
+    profile_towns, rate, school_sections, total_of, town_sections,
 )
 from kbtui.domain.risk import ChildFacts, Hit, RiskContext, RiskFactor, band_points, cn_date, words_in
 from kbtui.domain.status import (
@@ -107,6 +108,8 @@ __all__ = sorted([
     # reports
     "Report", "ReportColumn", "ReportContext", "ReportError", "by_field", "by_school", "by_village", "count",
     "rate", "total_of",
+    # districts (towns, with subtotals per town)
+    "by_town", "profile_towns", "school_sections", "town_sections",
     # escalation
     "Ladder", "Rung", "Threshold", "Unit", "Episode", "DROPOUT", "SUSPECTED", "RETURNED", "REFUSAL", "FINDING",
     # disability

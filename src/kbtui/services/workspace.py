@@ -1,6 +1,7 @@
 """A workspace: one data folder opened with its profile, plugins, store and the operator's identity."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -192,7 +193,7 @@ class Workspace:
             raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
-        load_profile(profile_path)  # validate before writing anything
+        profile = load_profile(profile_path)  # validate before writing anything
         existed = root.exists()
         operator = operator or default_operator()
         try:
@@ -203,7 +204,8 @@ class Workspace:
             meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
                     "created_by": operator, **(extra_meta or {})}
             atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-            operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
+            first_role = R.DISTRICT_ADMIN if profile.district is not None else R.TOWN_ADMIN
+            operators.write_initial_operators(root, [operator, default_operator()], first_role)   # the creator
             operators.journal_initial_operators(ChildStore.open(root).journal, operator, root)
         except BaseException as err:
             _undo_create(root, existed)       # a data folder is whole or not there (an empty one stays empty)
@@ -233,6 +235,11 @@ class Workspace:
             raise WorkspaceError(str(err)) from None
         meta = orjson.loads((root / META_FILE).read_bytes())
         account = operators.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
+        problem = operators.district_scope_problem(account, profile.district.town_names if profile.district else None)
+        if problem:
+            raise operators.AccessDenied(problem)
+        if profile.district is not None:
+            account = dataclasses.replace(account, district=True)
         profile.label = meta.get("profile")
         plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
                              trusted_uids=trusted_uids(root))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kbtui.domain import status as st
-from kbtui.domain.child import FIELDS, Record, display
+from kbtui.domain.child import FIELDS, TOWN, Record, display, form_fields
 from kbtui.domain.controls import strip_controls
 from kbtui.domain.idcard import IdNumberError, birth_date_of, normalize_id, sex_of
 from kbtui.domain.normalize import NormalizeError, normalize_phone, normalize_sex, parse_date
@@ -21,7 +21,7 @@ from kbtui.store import StoreError
 LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
-EDITABLE = tuple(f.key for f in FIELDS)
+EDITABLE = tuple(f.key for f in (*FIELDS, TOWN))
 
 
 @dataclass
@@ -33,6 +33,11 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def fields_of(workspace) -> tuple:
+    """The form's fields in this workspace (a district's children carry their town)."""
+    return form_fields(workspace.profile.district is not None)
 
 
 def form_values(record: Record) -> dict[str, str]:
@@ -58,6 +63,9 @@ def choices(workspace, key: str) -> list[str]:
         return list(st.DROPOUT_REASONS)
     if key == "village":
         return list(workspace.profile.villages)
+    if key == "town":
+        district = workspace.profile.district
+        return district.town_names if district else []
     if key == "school":
         return list(workspace.profile.schools)
     return []
@@ -96,6 +104,14 @@ def _one(workspace, key: str, text: str) -> Any:
         return normalize_sex(text)
     if key == "guardian_phone":
         return normalize_phone(text)
+    if key == "town":
+        district = workspace.profile.district
+        if district is None:
+            return text
+        town = district.canonical_town(text)
+        if town is None:
+            raise ValueError(f"“{text}”不是{district.name}的乡镇（街道），可填：{'、'.join(district.town_names)}")
+        return town
     if key == "status":
         situation = workspace.statuses.get(text)
         if situation is None:
@@ -182,7 +198,7 @@ def overwrite(workspace, id_number: str, changes: dict[str, Any], current_versio
 def differences(mine: dict[str, Any], theirs: Record, original: Record) -> list[tuple[str, str, str, str]]:
     """Fields that differ between my changes and their record: (key, original, mine, theirs) as text."""
     rows = []
-    keys = [f.key for f in FIELDS if f.key in mine or theirs.get(f.key) != original.get(f.key)]
+    keys = [f.key for f in form_fields(True) if f.key in mine or theirs.get(f.key) != original.get(f.key)]
     for key in keys:
         my_value = display(mine, key) if key in mine else display(original, key)
         their_value = display(theirs, key)
