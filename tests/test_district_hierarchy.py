@@ -246,3 +246,54 @@ def test_district_campaigns_and_spotchecks_are_the_districts(tmp_path):
     data = _three_towns(tmp_path)
     result = run_cli("campaign", "new", "2020", "--title", "2020年", "--year", "2020", data_dir=data, operator="cheng")
     assert result.exit_code == 1 and "排查工作由区县统一部署" in result.output
+
+
+# --------------------------------------------------------------------------- district views
+
+def test_stats_per_town_with_the_districts_total(tmp_path):
+    data = _three_towns(tmp_path)
+    out = run_cli("stats", data_dir=data).output
+    assert "按乡镇（街道）：" in out and "城头镇：儿童 2 人" in out and "桑村镇：儿童 1 人" in out
+    assert "全区合计：儿童 4 人" in out
+    shown = json.loads(run_cli("stats", "--json", data_dir=data).output)["by_town"]
+    assert list(shown) == ["城头镇", "桑村镇", "北庄镇"] and shown["城头镇"]["by_village"] == {"城头村": 1, "新村": 1}
+    village = run_cli("stats", data_dir=data, operator="cun").output
+    assert "城头镇：儿童 1 人" in village and "桑村镇" not in village
+
+
+def test_ledgers_carry_the_town_and_reports_subtotal_it(tmp_path):
+    import openpyxl
+
+    data = _three_towns(tmp_path)
+    out = tmp_path / "base.xlsx"
+    assert run_cli("ledger", "export", "shanting-base", "-o", str(out), data_dir=data).exit_code == 0
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(out).active.iter_rows()]
+    header = rows[2]
+    at = header.index("乡镇（街道）")
+    assert header[at + 1] == "村（社区）"
+    assert [r[at] for r in rows[3:7]] == ["北庄镇", "城头镇", "城头镇", "桑村镇"]
+    shown = json.loads(run_cli("report", "show", "statistics", "--json", data_dir=data).output)["rows"]
+    labels = [r["label"] for r in shown]
+    assert "城头镇新村" in labels and "桑村镇新村" in labels and "城头镇小计" in labels
+
+
+def test_the_bureau_sees_town_progress_on_the_dashboard_and_a_town_admin_does_not(tmp_path):
+    import asyncio
+
+    from kbtui.tui.app import KbtuiApp
+    from tests.test_tui_fixtures import screen_text, settle
+
+    data = _three_towns(tmp_path)
+
+    async def dashboard(operator):
+        app = KbtuiApp(Workspace.open(data, operator), start="dashboard")
+        async with app.run_test(size=(100, 50)) as pilot:
+            await settle(app, pilot)
+            return screen_text(app)
+
+    bureau = asyncio.run(dashboard("ju"))
+    assert "各乡镇（街道）核实进度" in bureau
+    lines = [line for line in bureau.splitlines() if "城头镇" in line and "/2" in line]
+    assert lines and any("全区合计" in line and "/4" in line for line in bureau.splitlines())
+    town = asyncio.run(dashboard("cheng"))
+    assert "各乡镇（街道）核实进度" not in town

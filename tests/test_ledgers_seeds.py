@@ -204,6 +204,16 @@ def shuangcheng_children() -> list[dict]:
     ]
 
 
+def test_shuangcheng_register_counted_per_town_with_the_districts_total():
+    ctx = ReportContext(SHUANGCHENG, dt.date(2020, 8, 28), statuses=statuses())
+    records = [{**r, "town": r["village"]} for r in shuangcheng_children()]     # the fixture's places are towns
+    values = by_label(shuangcheng.REGISTER_BY_TOWN.rows_for(records, ctx))
+    assert values["承旭街道"]["category:区域内就读无学籍"] == 1 and values["双城镇"]["category:省内外就读无学籍"] == 1
+    assert values["五家镇"]["category:辍学"] == 1 and values["韩甸镇"]["category:辍学"] == 1     # 疑似辍学 with 辍学
+    assert values["单城镇"]["registered"] == 1 and values["青岭乡"]["registered"] == 0
+    assert (values["合计"]["category:失学"], values["合计"]["category:辍学"], values["合计"]["registered"]) == (1, 2, 5)
+
+
 def test_shuangcheng_register_by_category():
     ctx = LedgerContext(SHUANGCHENG, dt.date(2020, 8, 28))
     records = shuangcheng_children()
@@ -343,7 +353,7 @@ def test_shanting_november_comparison_report():
 
 DEMO_FORMS = {
     "yundou-2022": (["yundou-survey", "yundou-rural", "yundou-warning"], ["yundou-stats", "statistics"]),
-    "shuangcheng-2020": (["shuangcheng-register", "shuangcheng-targeted"], ["statistics"]),
+    "shuangcheng-2020": (["shuangcheng-register", "shuangcheng-targeted"], ["shuangcheng-register-towns", "statistics"]),
     "shanting-2019": (["shanting-base", "shanting-special", "shanting-vocational", "school-age", "suspected-dropout",
                        "dropout"], ["shanting-semester-dropout", "shanting-comparison", "statistics"]),
     "shuangshan-2024": ([], ["statistics"]),

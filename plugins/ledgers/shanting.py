@@ -66,7 +66,7 @@ BASE = Ledger(
     include=in_base,
     sort_key=lc.natural_sort,
     columns=(
-        lc.text("镇（街道）", "village", 10), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
+        lc.village(), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
         lc.household_address(), lc.guardian(), lc.phone(), lc.family_type(), lc.key_groups(),
         lc.text("残疾类别", "disability_category", 8), lc.text("残疾等级", "disability_grade", 8),
         *(_source_mark(s) for s in SOURCES),
@@ -121,7 +121,7 @@ SPECIAL = DatedLedger(
     include=_is_special,
     sort_key=lambda record: (record.get("school") or "", *lc.natural_sort(record)),
     columns=(
-        lc.text("镇（街道）", "village", 10), lc.school(editable=False), lc.grade(editable=False),
+        lc.village(), lc.school(editable=False), lc.grade(editable=False),
         lc.class_name(editable=False), lc.name(), lc.sex(), lc.id_number(), lc.age(),
         *(_category_mark(name, test) for name, test in SPECIAL_CATEGORIES),
         lc.computed("特殊需要类别", lambda record, _ctx: "、".join(special_categories(record)), 14),
@@ -159,7 +159,7 @@ VOCATIONAL_LEDGER = Ledger(
     include=_is_vocational,
     sort_key=lc.natural_sort,
     columns=(
-        lc.text("镇（街道）", "village", 10), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
+        lc.village(), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
         lc.text("原初中学校", "school", 16), lc.computed("去向", cols.situation, 12),
         lc.FieldColumn("职业学校", _vocational_school, 18, "vocational_school", True, lc.clean_text),
         lc.text("入学时间", "vocational_since", 10, editable=True),

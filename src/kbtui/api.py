@@ -81,6 +81,8 @@ _LATER = {
     "RiskScreen": "kbtui.tui.screens.risk:RiskScreen",
     "risk_panel": "kbtui.tui.screens.risk:panel_text",
     "overdue_tasks_panel": "kbtui.tui.screens.tasks:overdue_panel",
+    "towns_panel": "kbtui.tui.screens.dashboard:towns_panel",
+    "sees_several_towns": "kbtui.services.dashboard:sees_several_towns",
 }
 
 

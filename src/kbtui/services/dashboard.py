@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kbtui.domain import status as st
-from kbtui.services.children.stats import campaign_stats, village_progress
+from kbtui.services.children.stats import campaign_stats, town_progress, village_progress
 from kbtui.services.campaign.campaigns import current_campaign
 
 
@@ -81,3 +81,16 @@ def dashboard(workspace, today: dt.date) -> Dashboard:
         children=stats["children"], in_campaign=stats["in_campaign"], pending=stats["pending"],
         by_status=stats["by_status"], by_village=stats["by_village"],
         progress=village_progress(records, ctx), pending_by_village=pending_by_village)
+
+
+def sees_several_towns(workspace) -> bool:
+    """A district's operator seeing more than one town (the bureau, or an admin of several towns)."""
+    if workspace.profile.district is None:
+        return False
+    towns = getattr(getattr(workspace, "account", None), "towns", ()) or ()
+    return len(towns) != 1
+
+
+def towns_progress(workspace, today: dt.date) -> dict[str, tuple[int, int]]:
+    """Per town of a district: (children of the campaign whose situation is known, children of the campaign)."""
+    return town_progress(workspace.store.all(), workspace.context(today))

@@ -16,6 +16,7 @@ import platformdirs
 
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, LedgerContext
+from kbtui.domain.ledger_columns import with_town
 from kbtui.domain.status import StatusRegistry
 from kbtui.oserrors import os_error_reason
 from kbtui.plugin_manager import PluginHost
@@ -291,9 +292,11 @@ class Workspace:
         """The ledgers this profile uses (all registered ones unless the profile lists them)."""
         enabled = self.profile.ledgers
         registry = self.all_ledgers
-        if enabled is None:
-            return dict(registry.items())
-        return {name: registry[name] for name in enabled if name in registry}
+        chosen = dict(registry.items()) if enabled is None else \
+            {name: registry[name] for name in enabled if name in registry}
+        if self.profile.district is not None:     # a district's ledgers carry each child's town
+            chosen = {name: with_town(ledger) for name, ledger in chosen.items()}
+        return chosen
 
     @cached_property
     def checks(self) -> Registry[Check]:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from kbtui.tui.widgets.keybar import KeyBar
-from kbtui.services.dashboard import Dashboard, current_phase, dashboard
+from kbtui.services.dashboard import Dashboard, current_phase, dashboard, towns_progress
 from kbtui.tui.widgets.bars import bar_chart, pair_grid
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.shown import Static
@@ -37,7 +37,7 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#dash").focus()
-        for panel in sorted(self.app.panels.values(), key=lambda p: p.order):
+        for panel in self.panels():
             self.query_one("#dash-plugins").mount(
                 Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
         self.query_one("#dash-campaign", Static).update(self.campaign_text())
@@ -69,8 +69,13 @@ class DashboardScreen(Screen):
         # the current campaign may have been switched meanwhile (kbtui campaign switch)
         self.query_one("#dash-campaign", Static).update(self.campaign_text())
         self.compute()
-        for panel in self.app.panels.values():
+        for panel in self.panels():
             self.render_panel(panel)
+
+    def panels(self) -> list:
+        """The plugin panels for this workspace, in their order."""
+        workspace = self.app.workspace
+        return [p for p in sorted(self.app.panels.values(), key=lambda p: p.order) if p.shown_in(workspace)]
 
     def campaign_text(self) -> Text:
         from kbtui.services.dashboard import campaign_heading
@@ -140,3 +145,10 @@ class DashboardScreen(Screen):
             from rich.console import Group
 
             self.app.call_from_thread(widget.update, Group(text, body))
+
+
+def towns_panel(workspace, today, width: int = 72) -> str:
+    """The district's progress per town, with the whole district last (a dashboard panel's text)."""
+    rows = towns_progress(workspace, today)
+    done, total = sum(d for d, _t in rows.values()), sum(t for _d, t in rows.values())
+    return "\n".join(bar_chart({**rows, "全区合计": (done, total)} if rows else {}, width))
