@@ -26,8 +26,11 @@ from kbtui.api import (
     ReportContext,
     Situation,
     age_on_cutoff,
+    by_town,
     count,
+    profile_towns,
     rate,
+    school_sections,
     total_of,
 )
 from kbtui.api import ledger_columns as lc
@@ -63,7 +66,7 @@ BASE = Ledger(
     include=in_base,
     sort_key=lc.natural_sort,
     columns=(
-        lc.text("镇（街道）", "village", 10), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
+        lc.village(), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
         lc.household_address(), lc.guardian(), lc.phone(), lc.family_type(), lc.key_groups(),
         lc.text("残疾类别", "disability_category", 8), lc.text("残疾等级", "disability_grade", 8),
         *(_source_mark(s) for s in SOURCES),
@@ -118,7 +121,7 @@ SPECIAL = DatedLedger(
     include=_is_special,
     sort_key=lambda record: (record.get("school") or "", *lc.natural_sort(record)),
     columns=(
-        lc.text("镇（街道）", "village", 10), lc.school(editable=False), lc.grade(editable=False),
+        lc.village(), lc.school(editable=False), lc.grade(editable=False),
         lc.class_name(editable=False), lc.name(), lc.sex(), lc.id_number(), lc.age(),
         *(_category_mark(name, test) for name, test in SPECIAL_CATEGORIES),
         lc.computed("特殊需要类别", lambda record, _ctx: "、".join(special_categories(record)), 14),
@@ -156,7 +159,7 @@ VOCATIONAL_LEDGER = Ledger(
     include=_is_vocational,
     sort_key=lc.natural_sort,
     columns=(
-        lc.text("镇（街道）", "village", 10), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
+        lc.village(), lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(),
         lc.text("原初中学校", "school", 16), lc.computed("去向", cols.situation, 12),
         lc.FieldColumn("职业学校", _vocational_school, 18, "vocational_school", True, lc.clean_text),
         lc.text("入学时间", "vocational_since", 10, editable=True),
@@ -244,6 +247,7 @@ SEMESTER_DROPOUT = Report(
     label_header="学校",
     label_width=18,
     groups=lambda ctx: list(ctx.profile.schools),
+    sections=school_sections,          # the district's schools by town (学区), with subtotals
     notes=(
         "注：1. 在校生含劝返复学的学生；辍学率＝（疑似辍学人数＋辍学人数）÷（在校生人数＋疑似辍学人数＋辍学人数）×100%，保留两位小数。",
         "2. 各原因人数之和等于疑似辍学与辍学人数之和（原因未填或不在所列原因中的计入“其他”）。",
@@ -315,6 +319,8 @@ COMPARISON = Report(
         count("一年级新生中不在基础数据库的", "new_not_in_base", _new_pupil_not_in_base, 10),
     ),
     include=lambda record, ctx: _base_entrant(record, ctx) or _new_pupil_not_in_base(record, ctx),
+    group_by=by_town,
+    groups=profile_towns,
     label_header="镇（街道）",
     notes=(
         "注：1. 基础数据库适龄儿童为四部门（公安、扶贫、残联、民政）名单中截至{year}年8月31日满6周岁的儿童；"

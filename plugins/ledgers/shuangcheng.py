@@ -3,6 +3,7 @@
 | id | form | who |
 |---|---|---|
 | shuangcheng-register | 义务教育阶段适龄儿童少年分类登记台账 | children of the cohort who are 失学, 辍学, 区域内就读无学籍 or 省内外就读无学籍 (每年8月底前分类登记), by category |
+| shuangcheng-register-towns | 分类登记汇总表 (report) | the register counted per 街道/乡/镇 by category, with the district's total (区级政府全面摸清本区域底数) |
 | shuangcheng-targeted | 控辍保学八类精准施策台账 | children of the cohort in one of the eight categories of 四(四) 积极精准施策, the measure the plan requires and the measure taken |
 
 The 免予入学 roster is the disability plugin's ``exemption-roster``.
@@ -10,7 +11,7 @@ The 免予入学 roster is the disability plugin's ``exemption-roster``.
 from __future__ import annotations
 
 from kbtui import hookimpl
-from kbtui.api import Ledger
+from kbtui.api import Ledger, Report, by_town, count, profile_towns, total_of
 from kbtui.api import ledger_columns as lc
 from kbtui_plugins.ledgers import _columns as cols
 
@@ -94,7 +95,7 @@ REGISTER = Ledger(
     sort_key=lambda record: (REGISTER_ORDER.index(REGISTER_CATEGORIES[record["status"]])
                              if record.get("status") in REGISTER_CATEGORIES else 9, *lc.natural_sort(record)),
     columns=(
-        lc.computed("类别", register_category, 14), lc.text("乡镇（街道）", "village", 10), lc.group(),
+        lc.computed("类别", register_category, 14), lc.village(), lc.group(),
         lc.name(), lc.sex(), lc.id_number(), lc.birth_date(), lc.age(), lc.household_address(),
         lc.guardian(), lc.phone(), lc.school(), lc.grade(), lc.situation("当前情况", 12), lc.reason(),
         cols.measure("处理情况"), cols.responsible(), lc.note(),
@@ -109,7 +110,7 @@ TARGETED_LEDGER = Ledger(
     include=_in_targeted,
     sort_key=lambda record: (_sort_category(record), *lc.natural_sort(record)),
     columns=(
-        lc.computed("类别", _targeted_name, 16), lc.text("乡镇（街道）", "village", 10), lc.name(), lc.sex(),
+        lc.computed("类别", _targeted_name, 16), lc.village(), lc.name(), lc.sex(),
         lc.id_number(), lc.age(), lc.situation("当前情况", 12), lc.reason(),
         lc.computed("方案规定措施", _required_measure, 30), cols.measure("采取的措施", 24), cols.responsible(),
         cols.visit_date("办理日期"), lc.note(),
@@ -131,7 +132,32 @@ def _sort_category(record) -> int:
 LEDGERS = (REGISTER, TARGETED_LEDGER)
 
 
+def _category_is(category: str):
+    return lambda record, ctx: register_category(record, ctx) == category
+
+
+REGISTER_BY_TOWN = Report(
+    id="shuangcheng-register-towns",
+    title=PREFIX + "义务教育阶段适龄儿童少年分类登记汇总表",
+    subtitle="每年8月底前分类登记（区教育局汇总各街道、乡镇）",
+    columns=(*(count(c, f"category:{c}", _category_is(c), 8) for c in REGISTER_ORDER),
+             total_of("合计", "registered", [f"category:{c}" for c in REGISTER_ORDER], 6)),
+    include=_in_register,
+    group_by=by_town,
+    groups=profile_towns,
+    label_header="街道、乡（镇）",
+    notes=("注：疑似辍学计入辍学；每名儿童见分类登记台账。",),
+    sheet="分类登记汇总",
+    description="8月底前分类登记台账按街道、乡（镇）汇总：失学、辍学、区域内就读无学籍、省内外就读无学籍，全区合计",
+)
+
+
 @hookimpl
 def kbtui_register_ledgers(registry) -> None:
     for ledger in LEDGERS:
         registry.add(ledger.id, ledger)
+
+
+@hookimpl
+def kbtui_register_reports(registry) -> None:
+    registry.add(REGISTER_BY_TOWN.id, REGISTER_BY_TOWN)

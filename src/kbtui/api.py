@@ -52,10 +52,14 @@ from kbtui.domain.report import (
     ReportError,
     by_field,
     by_school,
+    by_town,
     by_village,
     count,
+    profile_towns,
     rate,
+    school_sections,
     total_of,
+    town_sections,
 )
 from kbtui.domain.risk import ChildFacts, Hit, RiskContext, RiskFactor, band_points, cn_date, words_in
 from kbtui.domain.status import (
@@ -112,6 +116,8 @@ _LATER = {
     "RiskScreen": "kbtui.tui.screens.risk:RiskScreen",
     "risk_panel": "kbtui.tui.screens.risk:panel_text",
     "overdue_tasks_panel": "kbtui.tui.screens.tasks:overdue_panel",
+    "towns_panel": "kbtui.tui.screens.dashboard:towns_panel",
+    "sees_several_towns": "kbtui.services.dashboard:sees_several_towns",
 }
 
 
@@ -139,6 +145,8 @@ __all__ = sorted([
     # reports
     "Report", "ReportColumn", "ReportContext", "ReportError", "by_field", "by_school", "by_village", "count",
     "rate", "total_of",
+    # districts (towns, with subtotals per town)
+    "by_town", "profile_towns", "school_sections", "town_sections",
     # escalation
     "Ladder", "Rung", "Threshold", "Unit", "Episode", "DROPOUT", "SUSPECTED", "RETURNED", "REFUSAL", "FINDING",
     # disability

@@ -100,6 +100,17 @@ class Profile:
     phases: list[Phase] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     label: str | None = None        # the profile's name when its file was copied into a data folder
+    district: District | None = None   # a district profile's towns (see "Districts" below); None: a township
+
+    @property
+    def level(self) -> str:
+        """"district" for a profile listing ``[[locality.towns]]``, else "township"."""
+        return DISTRICT if self.district is not None else TOWNSHIP
+
+    @property
+    def unit_label(self) -> str:
+        """The whole unit in messages: 全区 for a district, 全镇 for a township."""
+        return "全区" if self.district is not None else "全镇"
 
     @property
     def name(self) -> str:
@@ -348,22 +359,174 @@ def parse_profile(data: dict[str, Any], path: Path | None = None) -> Profile:
             raise ProfileError(f"配置文件 {where} 需要 name 和 end")
         start = _parse_date(phase["start"], year, where).date() if "start" in phase else None
         phases.append(Phase(str(phase["name"]), _parse_date(phase["end"], year, where), start))
-    township = _require(locality, "township", "locality", str)
+    district = parse_district(locality)
+    if district is not None:
+        township, villages, schools = district.name, district.villages, district.all_schools
+    else:
+        township = _require(locality, "township", "locality", str)
+        villages, schools = _str_list(locality, "villages", "locality"), _str_list(locality, "schools", "locality")
     return Profile(
         path=path,
         data=data,
         province=str(locality.get("province", "")),
         county=str(locality.get("county", "")),
         township=township,
-        villages=_str_list(locality, "villages", "locality"),
-        schools=_str_list(locality, "schools", "locality"),
+        villages=villages,
+        schools=schools,
         year=year,
         cutoff=cutoff,
         title=str(campaign.get("title") or f"{township}{year}年义务教育控辍保学工作"),
         cohorts=_cohorts(data, cutoff),
         phases=phases,
         settings=_Sections(data, path).settings(),
+        district=district,
     )
+
+
+# --------------------------------------------------------------------------- districts (issue 17)
+#
+# A district profile (区县: 双城区, 山亭区) lists its towns instead of one township's villages:
+#
+#   [locality]
+#   district = "山亭区"
+#   district_schools = ["山亭区特殊教育学校"]          # 区直学校, in no town
+#   [[locality.towns]]
+#   name = "城头镇"; kind = "镇"; villages = ["…村"]; schools = ["…小学"]
+#   [locality.school_districts]                       # 学区, where the district uses them
+#   "城头学区" = { towns = ["城头镇"], schools = ["…小学"] }
+#
+# ``Profile.township`` is then the district's name (titles), ``villages`` and ``schools`` the flattened lists
+# (import checks, pickers); a place is keyed by (town, village), since two towns may both have a 新村.
+
+TOWNSHIP = "township"
+DISTRICT = "district"
+TOWN_KINDS = ("镇", "乡", "街道")
+
+
+@dataclass(frozen=True)
+class Town:
+    name: str
+    kind: str                        # 镇 / 乡 / 街道
+    villages: tuple[str, ...]        # 村 / 社区
+    schools: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SchoolDistrict:
+    """A 学区: the schools (and towns) a district's education line groups together."""
+    name: str
+    towns: tuple[str, ...]
+    schools: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class District:
+    name: str
+    towns: tuple[Town, ...]
+    schools: tuple[str, ...] = ()                    # 区直学校
+    school_districts: tuple[SchoolDistrict, ...] = ()
+
+    @property
+    def town_names(self) -> list[str]:
+        return [t.name for t in self.towns]
+
+    def town(self, name: str | None) -> Town | None:
+        return next((t for t in self.towns if t.name == name), None)
+
+    @property
+    def villages(self) -> list[str]:
+        return list(dict.fromkeys(v for t in self.towns for v in t.villages))
+
+    @property
+    def all_schools(self) -> list[str]:
+        return list(dict.fromkeys([*(s for t in self.towns for s in t.schools), *self.schools]))
+
+    def towns_of_village(self, village: str | None) -> list[str]:
+        """The towns having a village of this name (two towns may both have a 新村)."""
+        return [t.name for t in self.towns if village and village in t.villages]
+
+    def town_of_school(self, school: str | None) -> str | None:
+        return next((t.name for t in self.towns if school and school in t.schools), None)
+
+    def canonical_town(self, text: str | None) -> str | None:
+        """The town a list's wording names: 城头镇, 城头, 城头镇人民政府 → 城头镇; None if none or several."""
+        text = str(text or "").strip()
+        if not text:
+            return None
+        if self.town(text):
+            return text
+        found = [t.name for t in self.towns
+                 if text == t.name[: -len(t.kind)] or text.startswith(t.name) or
+                 (text.endswith(("人民政府", "办事处")) and t.name in text)]
+        return found[0] if len(found) == 1 else None
+
+    def towns_in_text(self, text: str | None) -> list[str]:
+        """The towns an address names (山亭区城头镇东村 → [城头镇])."""
+        return [t.name for t in self.towns if text and t.name in text]
+
+    def school_district(self, name: str) -> SchoolDistrict | None:
+        return next((d for d in self.school_districts if d.name == name), None)
+
+
+def _town(table: Any, i: int) -> Town:
+    where = f"[[locality.towns]] 第{i}项"
+    if not isinstance(table, dict) or not isinstance(table.get("name"), str) or not table["name"].strip():
+        raise ProfileError(f"配置文件 {where} 需要 name（乡镇或街道的名称）")
+    name = table["name"].strip()
+    kind = str(table.get("kind") or next((k for k in TOWN_KINDS if name.endswith(k)), ""))
+    if kind not in TOWN_KINDS:
+        raise ProfileError(f"配置文件 {where}（{name}）kind“{kind}”应为 {'、'.join(TOWN_KINDS)} 之一")
+    villages = _str_list(table, "villages", f"locality.towns {name}")
+    twice = sorted({v for v in villages if villages.count(v) > 1})
+    if twice:
+        raise ProfileError(f"配置文件 {where}（{name}）的村（社区）“{'、'.join(twice)}”写了两次")
+    return Town(name, kind, tuple(villages), tuple(_str_list(table, "schools", f"locality.towns {name}")))
+
+
+def parse_district(locality: dict) -> District | None:
+    """The district a ``[locality]`` with ``[[locality.towns]]`` describes (None: a township profile)."""
+    if "towns" not in locality:
+        return None
+    name = _require(locality, "district", "locality", str)
+    raw = locality["towns"]
+    if not isinstance(raw, list) or not raw:
+        raise ProfileError("配置文件 [[locality.towns]] 应列出区县的各乡镇（街道）")
+    towns = tuple(_town(t, i) for i, t in enumerate(raw, 1))
+    names = [t.name for t in towns]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ProfileError(f"配置文件 [[locality.towns]] 中乡镇（街道）“{'、'.join(twice)}”写了两次")
+    schools = _str_list(locality, "district_schools", "locality")
+    owner: dict[str, str] = {}
+    for town in towns:
+        for school in town.schools:
+            if school in owner and owner[school] != town.name:
+                raise ProfileError(f"配置文件中学校“{school}”同时列在{owner[school]}和{town.name}，一所学校只能属于一个乡镇")
+            owner[school] = town.name
+    for school in schools:
+        if school in owner:
+            raise ProfileError(f"配置文件中学校“{school}”既是区直学校（district_schools）又列在{owner[school]}")
+    return District(name, towns, tuple(schools), _school_districts(locality, set(names), {*owner, *schools}))
+
+
+def _school_districts(locality: dict, towns: set[str], schools: set[str]) -> tuple[SchoolDistrict, ...]:
+    table = locality.get("school_districts", {})
+    if not isinstance(table, dict):
+        raise ProfileError("配置文件 [locality.school_districts] 应为表：学区名 = { towns = […], schools = […] }")
+    result = []
+    for name, entry in table.items():
+        where = f"locality.school_districts {name}"
+        if not isinstance(entry, dict):
+            raise ProfileError(f"配置文件 [{where}] 应写成 {{ towns = [...], schools = [...] }}")
+        its_towns, its_schools = _str_list(entry, "towns", where), _str_list(entry, "schools", where)
+        unknown = [t for t in its_towns if t not in towns]
+        if unknown:
+            raise ProfileError(f"配置文件学区“{name}”中的乡镇“{'、'.join(unknown)}”不在 [[locality.towns]] 中")
+        unknown = [s for s in its_schools if s not in schools]
+        if unknown:
+            raise ProfileError(f"配置文件学区“{name}”中的学校“{'、'.join(unknown)}”不是本区任何乡镇或区直的学校")
+        result.append(SchoolDistrict(str(name), tuple(its_towns), tuple(its_schools)))
+    return tuple(result)
 
 
 def load_profile(path: Path) -> Profile:

@@ -41,7 +41,7 @@ def ledger_counts(data) -> dict:
 def test_only_township_roles_may_administer_campaigns():
     """By capability: the roles that see the whole township and may change it, nobody else."""
     allowed = {name for name, role in R.ROLES.items() if role.may(R.CAMPAIGNS)}
-    assert allowed == {R.TOWN_ADMIN, R.EDU_OFFICER}
+    assert allowed == {R.TOWN_ADMIN, R.EDU_OFFICER, R.DISTRICT_ADMIN, R.DISTRICT_BUREAU}   # issue 17: the district's
     assert all(R.ROLES[name].scope == R.ALL and R.ROLES[name].may(R.WRITE) for name in allowed)
 
 

@@ -22,7 +22,7 @@ def data(request, tmp_path: Path) -> Path:
         database = ("--database", backend.spec)
     assert run_cli("init", "--profile", "shuangcheng-2020", *database, data_dir=root).exit_code == 0
     ws = Workspace.open(root, "tester")
-    base = {"village": "双城镇", "school": "双城区第一小学", "grade": "四年级", "class_name": "2班",
+    base = {"town": "双城镇", "village": "双城镇", "school": "双城区第一小学", "grade": "四年级", "class_name": "2班",
             "guardian_phone": "13800000000", "responsible_edu": "张老师", "responsible_gov": "村支书刘"}
     ws.store.insert_many([
         {**base, "id_number": KID, "name": "王小明", "sex": "男", "guardian": "王建国"},

@@ -27,7 +27,7 @@ TODAY = dt.date(2020, 10, 20)
 @pytest.fixture
 def two(data):  # noqa: F811 - the fixture imported above
     """(town, teacher, case): two workspaces on the folder and the child's open case."""
-    town, teacher = two_operators(data, TEACHER, "李老师", R.EDU_OFFICER)
+    town, teacher = two_operators(data, TEACHER, "李老师", R.EDU_OFFICER, towns=["双城镇"])   # 双城 is a district
     absences.add_absence(town, KID, "2020-09-14")
     case = cases.open_case(town, KID, on="2020-09-20", persuader="刘校长")
     teacher.store.refresh()
@@ -53,7 +53,7 @@ def attempt(ws: Workspace, key: str, by: str, result: str, **kwargs):
 def test_two_openings_of_one_child_s_case_at_once_leave_one_open_case(data):  # noqa: F811
     """一生一案: the township and a teacher open the child's case at the same moment. Each checked that the
     child had no open case before inserting its own, so both landed (two open cases for one child)."""
-    town, teacher = two_operators(data, TEACHER, "李老师", R.EDU_OFFICER)
+    town, teacher = two_operators(data, TEACHER, "李老师", R.EDU_OFFICER, towns=["双城镇"])   # 双城 is a district
     absences.add_absence(town, KID, "2020-09-14")
     teacher.store.refresh()
     with another_edit_first(teacher, lambda: cases.open_case(town, KID, on="2020-09-20", persuader="刘校长"),

@@ -122,12 +122,13 @@ def another_edit_first(workspace: Any, edit: Callable[[], Any], file: str | None
     assert ran, "the other operator's edit never ran"
 
 
-def two_operators(root: Path, login: str, name: str, role: str, villages: list[str] | None = None
-                  ) -> tuple[Any, Any]:
-    """(the 镇管理员's workspace, a second operator's) on one data folder: ``login`` is added first."""
+def two_operators(root: Path, login: str, name: str, role: str, villages: list[str] | None = None,
+                  towns: list[str] | None = None) -> tuple[Any, Any]:
+    """(the 镇管理员's workspace, a second operator's) on one data folder: ``login`` is added first (with
+    ``towns`` in a district profile)."""
     from kbtui.services.access import operator_admin
     from kbtui.services.workspace import Workspace
 
     town = Workspace.open(root, "tester")
-    operator_admin.add_operator(town, login, name, role, villages)
+    operator_admin.add_operator(town, login, name, role, villages, towns=towns)
     return town, Workspace.open(root, login)

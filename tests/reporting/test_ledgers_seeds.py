@@ -204,6 +204,16 @@ def shuangcheng_children() -> list[dict]:
     ]
 
 
+def test_shuangcheng_register_counted_per_town_with_the_districts_total():
+    ctx = ReportContext(SHUANGCHENG, dt.date(2020, 8, 28), statuses=statuses())
+    records = [{**r, "town": r["village"]} for r in shuangcheng_children()]     # the fixture's places are towns
+    values = by_label(shuangcheng.REGISTER_BY_TOWN.rows_for(records, ctx))
+    assert values["承旭街道"]["category:区域内就读无学籍"] == 1 and values["双城镇"]["category:省内外就读无学籍"] == 1
+    assert values["五家镇"]["category:辍学"] == 1 and values["韩甸镇"]["category:辍学"] == 1     # 疑似辍学 with 辍学
+    assert values["单城镇"]["registered"] == 1 and values["青岭乡"]["registered"] == 0
+    assert (values["合计"]["category:失学"], values["合计"]["category:辍学"], values["合计"]["registered"]) == (1, 2, 5)
+
+
 def test_shuangcheng_register_by_category():
     ctx = LedgerContext(SHUANGCHENG, dt.date(2020, 8, 28))
     records = shuangcheng_children()
@@ -234,8 +244,9 @@ EXPERIMENT, SECOND = "山亭区实验小学", "山亭区第二中学"
 def shanting_children() -> list[dict]:
     r = "370406"
 
-    def kid(name, village, born, sources, seq, **fields):
-        return child(name, village, born, sources, seq=seq, region=r, **fields)
+    def kid(name, town, born, sources, seq, **fields):      # 山亭 is a district: the town, in its 示例 village
+        village = SHANTING.district.town(town).villages[0]
+        return child(name, village, born, sources, seq=seq, region=r, town=town, **fields)
 
     return [
         kid("p1", "山城街道", "2013-01-01", ["police", "school"], 11, school=EXPERIMENT, grade="一年级",
@@ -295,7 +306,12 @@ def test_shanting_semester_dropout_report():
     ctx = shanting_ctx(dt.date(2019, 10, 20))
     rows = shanting.SEMESTER_DROPOUT.rows_for(shanting_children(), ctx)
     values = by_label(rows)
-    assert [r.label for r in rows] == [EXPERIMENT, SECOND, "其他学校、外地就读或无学籍", "合计"]
+    # a district's schools, each town's (and the 区直学校) with a subtotal; a child of no listed school last
+    labels = [r.label for r in rows]
+    assert labels[:3] == [EXPERIMENT, SECOND, "山城街道小计"] and labels[-3:] == ["其他学校、外地就读或无学籍", "其他小计", "合计"]
+    assert [r.label for r in rows if r.kind == "subtotal"] == [*(f"{t}小计" for t in SHANTING.district.town_names),
+                                                               "区直学校小计", "其他小计"]
+    assert values["山城街道小计"]["dropout_total"] == 2 and values["城头镇小计"]["studying"] == 0
     assert values[EXPERIMENT] == {**values[EXPERIMENT], "studying": 2, "suspected": 0, "dropout": 1,
                                        "dropout_total": 1, "reason:家庭经济困难": 1, "returned": 0,
                                        "dropout_rate": 33.33}
@@ -337,7 +353,7 @@ def test_shanting_november_comparison_report():
 
 DEMO_FORMS = {
     "yundou-2022": (["yundou-survey", "yundou-rural", "yundou-warning"], ["yundou-stats", "statistics"]),
-    "shuangcheng-2020": (["shuangcheng-register", "shuangcheng-targeted"], ["statistics"]),
+    "shuangcheng-2020": (["shuangcheng-register", "shuangcheng-targeted"], ["shuangcheng-register-towns", "statistics"]),
     "shanting-2019": (["shanting-base", "shanting-special", "shanting-vocational", "school-age", "suspected-dropout",
                        "dropout"], ["shanting-semester-dropout", "shanting-comparison", "statistics"]),
     "shuangshan-2024": ([], ["statistics"]),

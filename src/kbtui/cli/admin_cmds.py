@@ -44,12 +44,13 @@ def operators_list(workspace: Workspace, as_json: bool) -> None:
 @click.option("--name", default=None, help="姓名（默认同系统用户名）。")
 @click.option("--village", "villages", multiple=True, help="村干部所管的村（社区），可重复。")
 @click.option("--school", "schools", multiple=True, help="学校账号所属学校，可重复。")
+@click.option("--town", "towns", multiple=True, help="区县数据：乡镇操作员所管的乡镇（街道），可重复。")
 @click.option("--replace", is_flag=True, help="操作员已存在时改为新的设置。")
 @with_workspace
 def operators_add(workspace: Workspace, login: str, role: str, name: str | None, villages: tuple[str, ...],
-                  schools: tuple[str, ...], replace: bool) -> None:
+                  schools: tuple[str, ...], towns: tuple[str, ...], replace: bool) -> None:
     """添加操作员（仅镇管理员），如：kbtui operators add lisi --role 村干部 --name 李四 --village 高峰村"""
-    op = operator_admin.add_operator(workspace, login, name, role, villages, schools, replace=replace)
+    op = operator_admin.add_operator(workspace, login, name, role, villages, schools, towns, replace=replace)
     click.echo(f"已{'更新' if replace else '添加'}操作员 {op.label()}，范围：{op.scope_text()}")
 
 

@@ -129,6 +129,9 @@ def _print_summary(r: ImportResult, workspace: Workspace) -> None:
         click.echo(f"有问题的行已写入：{r.rejects_file}（按“拒收原因”改正后可直接重新导入该文件）")
     if r.conflicts:
         click.echo("来源冲突未覆盖原值，请用 kbtui check 查看并核实。")
+    if r.town_conflicts:
+        click.echo(f"重复户籍：{r.town_conflicts} 名儿童已在本区其他乡镇（街道）登记，仍为一条记录，"
+                   f"乡镇冲突{'将' if r.dry_run else '已'}报区县核查（kbtui check）。")
     if r.dry_run and r.samples:
         click.echo("变化示例：")
         for change in r.samples[:10]:

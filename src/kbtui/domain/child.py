@@ -56,8 +56,19 @@ FIELDS: tuple[Field, ...] = (
     Field("responsible_gov", "政府线责任人", "责任人", width=8, limit=50),
     Field("responsible_edu", "教育线责任人", "责任人", width=8, limit=50),
 )
-FIELD_BY_KEY = {f.key: f for f in FIELDS}
-LABEL_OF = {f.key: f.label for f in FIELDS}
+#: the town (镇/乡/街道) a child's 户籍 is in: a field of district profiles only (a township's children are
+#: all of its one town), shown before the village
+TOWN = Field("town", "乡镇（街道）", "户籍与住址", width=8, limit=50)
+FIELD_BY_KEY = {f.key: f for f in (*FIELDS, TOWN)}
+LABEL_OF = {f.key: f.label for f in (*FIELDS, TOWN)}
+
+
+def form_fields(district: bool) -> tuple[Field, ...]:
+    """The fields a child's form shows: ``FIELDS``, with the town before the village in a district."""
+    if not district:
+        return FIELDS
+    at = next(i for i, f in enumerate(FIELDS) if f.key == "village")
+    return (*FIELDS[:at], TOWN, *FIELDS[at:])
 
 
 def limit_of(key: str) -> int:

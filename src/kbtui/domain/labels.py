@@ -77,6 +77,7 @@ COLLECTION_LABELS: dict[str, str] = {
 #: Journal actions (``store`` ``action=``, ``make_entry``) → what was done.
 ACTION_LABELS: dict[str, str] = {
     "insert": "新增", "add": "新增儿童", "update": "修改", "edit": "修改儿童信息", "import": "导入名单",
+    "import.town_conflict": "记下重复户籍（另一乡镇的名单）",
     "ledger-import": "台账回填", "demo": "演示数据", "export": "导出", "backup": "备份", "restore": "恢复",
     "collection.insert": "新增记录", "collection.update": "修改记录", "collection.remove": "删除记录",
     "operators.add": "添加操作员", "operators.update": "修改操作员", "operators.remove": "删除操作员",

@@ -14,6 +14,7 @@ Example (a county variant of a stock ledger)::
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,6 +190,23 @@ def parse_yes_no(value: Any) -> str:
 
 def village(width: int = 10) -> FieldColumn:
     return text("村（社区）", "village", width)
+
+
+def town(width: int = 8) -> FieldColumn:
+    return text("乡镇（街道）", "town", width)
+
+
+def with_town(ledger):
+    """A district's version of a ledger: a 乡镇（街道） column before its village column (first when it has
+    none), its rows in the order of towns (each town's children together, as the ledger sorted them)."""
+    if any(getattr(c, "key", "") == "town" for c in ledger.columns):
+        return ledger
+    columns = list(ledger.columns)
+    at = next((i for i, c in enumerate(columns) if getattr(c, "key", "") == "village"), 0)
+    columns.insert(at, town())
+    inner = ledger.sort_key
+    return dataclasses.replace(ledger, columns=tuple(columns),
+                               sort_key=lambda record: (str(record.get("town") or ""), inner(record)))
 
 
 def group(width: int = 6) -> FieldColumn:

@@ -151,12 +151,49 @@ def by_field(key: str, empty: str = NO_GROUP) -> Callable[[Record, ReportContext
     return lambda record, _ctx: str(record.get(key) or "").strip() or empty
 
 
-by_village = by_field("village")
 by_school = by_field("school", "（无就读学校）")
 
 
+def by_village(record: Record, ctx: ReportContext) -> str:
+    """The row of the child's village; in a district "城头镇新村" (two towns may both have a 新村)."""
+    village = str(record.get("village") or "").strip() or NO_GROUP
+    if ctx.profile.district is None:
+        return village
+    return f"{str(record.get('town') or '').strip()}{village}"
+
+
+def by_town(record: Record, ctx: ReportContext) -> str:
+    """The row of the child's town (a district's reports by 镇（街道）)."""
+    return str(record.get("town") or "").strip() or NO_GROUP
+
+
 def profile_villages(ctx: ReportContext) -> list[str]:
-    return list(ctx.profile.villages)
+    district = ctx.profile.district
+    if district is None:
+        return list(ctx.profile.villages)
+    return [f"{t.name}{v}" for t in district.towns for v in t.villages]
+
+
+def profile_towns(ctx: ReportContext) -> list[str]:
+    district = ctx.profile.district
+    return district.town_names if district is not None else []
+
+
+def town_sections(ctx: ReportContext) -> list[tuple[str, list[str]]]:
+    """A district's village rows under a subtotal per town (None for a township: no sections)."""
+    district = ctx.profile.district
+    if district is None:
+        return []
+    return [(f"{t.name}小计", [f"{t.name}{v}" for v in t.villages]) for t in district.towns]
+
+
+def school_sections(ctx: ReportContext) -> list[tuple[str, list[str]]]:
+    """A district's school rows under a subtotal per town, then the 区直学校 ([] for a township)."""
+    district = ctx.profile.district
+    if district is None:
+        return []
+    sections = [(f"{t.name}小计", list(t.schools)) for t in district.towns if t.schools]
+    return sections + ([("区直学校小计", list(district.schools))] if district.schools else [])
 
 
 Columns = tuple[ReportColumn, ...]
@@ -261,11 +298,14 @@ class Report:
         return fixed + sorted((label for label in grouped if label not in fixed), key=value_key)
 
     def _sections(self, order: list[str], ctx: ReportContext) -> list[tuple[str | None, list[str]]]:
-        if not self.sections:
+        sections = self.sections(ctx) if self.sections else []
+        if not sections and self.group_by is by_village:
+            sections = town_sections(ctx)          # a district's village rows: subtotals per town
+        if not sections:
             return [(None, order)]
         out: list[tuple[str | None, list[str]]] = []
         placed: set[str] = set()
-        for label, members in self.sections(ctx):
+        for label, members in sections:
             labels = [m for m in members if m in order and m not in placed]
             if labels:
                 out.append((label, labels))

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # --- scopes -----------------------------------------------------------------------------------------
-ALL = "all"              # every child of the township
+ALL = "all"              # every child of the township (of the district, or of the operator's towns: ``towns``)
 VILLAGES = "villages"    # children whose village is one of the operator's villages
 SCHOOLS = "schools"      # pupils of the operator's schools and children assigned to their teachers
 
 SCOPE_LABELS = {ALL: "全镇", VILLAGES: "本村", SCHOOLS: "本校"}
+# In a district profile every scope sits inside the operator's towns (``Operator.towns``, operators.toml
+# ``towns``): a town's roles see their town only; the district roles (``DISTRICT_ROLES``) have no towns and
+# see the whole district (全区), as do 督导 and 县复核 when given none.
 
 # --- actions ----------------------------------------------------------------------------------------
 READ = "read"            # lists, search, details, counts
@@ -67,6 +70,8 @@ VILLAGE_CADRE = "村干部"
 SCHOOL = "学校"
 SUPERVISOR = "督导"
 COUNTY_REVIEW = "县复核"
+DISTRICT_ADMIN = "区县管理员"
+DISTRICT_BUREAU = "区县教育局"
 
 _ALL_WORK = frozenset({READ, WRITE, REVIEW, IMPORT, EXPORT})
 
@@ -82,7 +87,17 @@ ROLES: dict[str, Role] = {r.name: r for r in (
     Role(SUPERVISOR, ALL, frozenset({READ, EXPORT, AUDIT}), False, False, "全镇只读"),
     Role(COUNTY_REVIEW, ALL, frozenset({READ, REVIEW, EXPORT, AUDIT}), False, False,
          "全镇只读，可做县级复核", REVIEW_FIELDS),
+    # a district server (区县 profile): the education bureau sees every town
+    Role(DISTRICT_ADMIN, ALL, _ALL_WORK | {AUDIT, BACKUP, PEOPLE, CAMPAIGNS, ADMIN}, True, True,
+         "全区数据（各乡镇），可管理操作员、备份与恢复"),
+    Role(DISTRICT_BUREAU, ALL, _ALL_WORK | {AUDIT, PEOPLE, CAMPAIGNS}, True, True,
+         "全区数据（各乡镇），不能管理操作员"),
 )}
+
+#: roles acting for the whole district: never limited to towns
+DISTRICT_ROLES = frozenset({DISTRICT_ADMIN, DISTRICT_BUREAU})
+#: roles of one town's staff: in a district profile they must name their town(s)
+TOWN_ROLES = frozenset({TOWN_ADMIN, EDU_OFFICER, VILLAGE_CADRE, SCHOOL})
 
 
 def role_names() -> list[str]:

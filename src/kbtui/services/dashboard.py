@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.children.counts import ChildCounts, count_children, counts_cache
+from kbtui.services.children.stats import town_progress
 from kbtui.services.workspace_memo import attached
 
 if TYPE_CHECKING:
@@ -125,3 +126,16 @@ class PanelBodies:
 
 def panel_bodies(workspace: Workspace) -> PanelBodies:
     return attached(workspace, "dashboard-panels", PanelBodies)
+
+
+def sees_several_towns(workspace: Workspace) -> bool:
+    """A district's operator seeing more than one town (the bureau, or an admin of several towns)."""
+    if workspace.profile.district is None:
+        return False
+    towns = getattr(getattr(workspace, "account", None), "towns", ()) or ()
+    return len(towns) != 1
+
+
+def towns_progress(workspace: Workspace, today: dt.date) -> dict[str, tuple[int, int]]:
+    """Per town of a district: (children of the campaign whose situation is known, children of the campaign)."""
+    return town_progress(workspace.store.all(), workspace.context(today))

@@ -84,6 +84,10 @@ class _Maker:
         self.profile = profile
         self.rng = rng
         self.villages = villages
+        district = profile.district       # a district's villages by town (a synthetic one: a town in turn)
+        self.towns: dict[str, list[str]] = {} if district is None else {
+            v: district.towns_of_village(v) or [district.town_names[i % len(district.towns)]]
+            for i, v in enumerate(villages)}
         self.region = str(profile.data.get("locality", {}).get("region_code", DEFAULT_REGION))
         self.cutoff = profile.cutoff.date
         self.sequences: dict[tuple[dt.date, int], int] = {}
@@ -125,6 +129,7 @@ class _Maker:
         surname = rng.choice(SURNAMES)
         village = rng.choice(self.villages)
         group = f"{rng.randint(1, 9)}组"
+        town = rng.choice(self.towns[village]) if self.towns else ""
         record: Record = {
             "id_number": id_number,
             "name": surname + rng.choice(GIVEN),
@@ -133,7 +138,7 @@ class _Maker:
             "ethnicity": rng.choice(ETHNICITIES),
             "village": village,
             "group": group,
-            "household_address": f"{self.profile.province}{self.profile.county}{self.profile.township}{village}{group}",
+            "household_address": f"{self.profile.province}{self.profile.county}{self.profile.township}{town}{village}{group}",
             "current_address": "",
             "guardian": surname + rng.choice(("建国", "国强", "秀兰", "桂英", "德明", "春梅", "志刚", "红梅", "永红")),
             "guardian_phone": self.phone(),
@@ -141,6 +146,8 @@ class _Maker:
             "key_groups": [g for g, odds in KEY_GROUP_ODDS if rng.random() < odds],
             "sources": ["police"] if local else [],
         }
+        if town:
+            record["town"] = town
         if local and self.profile.cohorts["local"].source != "police":
             record["sources"].append(self.profile.cohorts["local"].source)
         if record["family_type"] in ("脱贫户", "监测户") and "poverty" not in record["sources"]:

@@ -1,6 +1,7 @@
 """A workspace: one data folder opened with its profile, plugins, store and the operator's identity."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -17,6 +18,7 @@ import platformdirs
 
 from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, LedgerContext
+from kbtui.domain.ledger_columns import with_town
 from kbtui.domain.status import StatusRegistry
 from kbtui.oserrors import os_error_reason
 from kbtui.plugin_manager import PluginHost
@@ -197,7 +199,7 @@ class Workspace:
             raise WorkspaceError(f"数据目录 {root} 已经初始化过，不能覆盖（如需重建请换一个目录）")
         if root.exists() and any(root.iterdir()):
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
-        load_profile(profile_path)  # validate before writing anything
+        profile = load_profile(profile_path)  # validate before writing anything
         store_meta = {}
         if database or os.environ.get(backends.URL_ENV):
             url = database or os.environ[backends.URL_ENV]
@@ -217,7 +219,8 @@ class Workspace:
             meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
                     "created_by": operator, **store_meta, **(extra_meta or {})}
             atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-            operators.write_initial_operators(root, [operator, default_operator()])   # the creator is 镇管理员
+            first_role = R.DISTRICT_ADMIN if profile.district is not None else R.TOWN_ADMIN
+            operators.write_initial_operators(root, [operator, default_operator()], first_role)   # the creator
             store = backends.open_backend(root, meta, load=False)
             try:
                 operators.journal_initial_operators(store.journal, operator, root)
@@ -253,6 +256,11 @@ class Workspace:
             raise WorkspaceError(str(err)) from None
         meta = orjson.loads((root / META_FILE).read_bytes())
         account = operators.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
+        problem = operators.district_scope_problem(account, profile.district.town_names if profile.district else None)
+        if problem:
+            raise operators.AccessDenied(problem)
+        if profile.district is not None:
+            account = dataclasses.replace(account, district=True)
         profile.label = meta.get("profile")
         plugins = PluginHost(plugin_folders(root, profile, account, plugin_dirs),
                              trusted_uids=trusted_uids(root))
@@ -321,9 +329,11 @@ class Workspace:
         """The ledgers this profile uses (all registered ones unless the profile lists them)."""
         enabled = self.profile.ledgers
         registry = self.all_ledgers
-        if enabled is None:
-            return dict(registry.items())
-        return {name: registry[name] for name in enabled if name in registry}
+        chosen = dict(registry.items()) if enabled is None else \
+            {name: registry[name] for name in enabled if name in registry}
+        if self.profile.district is not None:     # a district's ledgers carry each child's town
+            chosen = {name: with_town(ledger) for name, ledger in chosen.items()}
+        return chosen
 
     @cached_property
     def checks(self) -> Registry[Check]:

@@ -38,13 +38,18 @@ class DashboardPanel:
 
     ``render(workspace, today)`` returns the panel's text (a ``str`` or any Rich renderable). It runs in a
     worker thread, so it may read the store at length but must not touch widgets. ``order`` sorts panels
-    (core panels use 0–90); ``title`` is the panel's heading.
+    (core panels use 0–90); ``title`` is the panel's heading. ``shown(workspace)``, when given, decides whether
+    the panel is on this workspace's dashboard at all (e.g. only a district's operators who see several towns).
     """
 
     id: str
     title: str
     render: Callable[[Workspace, dt.date], Any]
     order: int = 100
+    shown: Callable[[Workspace], bool] | None = None
+
+    def shown_in(self, workspace: Workspace) -> bool:
+        return self.shown is None or bool(self.shown(workspace))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ digest of the file as written, which ``audit verify`` compares with the file.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -14,12 +15,14 @@ from kbtui.services.access.gate import operator_of, raw_store, require
 from kbtui.services.access.operators import (
     Operator,
     OperatorsError,
+    district_scope_problem,
     journal_change,
     load_operators,
     make_operator,
     operators_digest,
     operators_path,
     save_operators,
+    within_towns,
 )
 from kbtui.store.storage import locked, make_lock
 
@@ -50,11 +53,24 @@ def known_places(workspace: Workspace) -> tuple[set[str], set[str]]:
     return villages, schools
 
 
+def _require_within_towns(workspace: Workspace, admin: Operator | None, other: Operator) -> None:
+    """A district's town admin manages only the operators of their own town(s)."""
+    if admin is not None and not within_towns(admin, other):
+        raise OperatorsError(f"您只管{admin.scope_text()}，不能添加、修改或删除{other.scope_text()}的操作员"
+                             f"（{other.login}，{other.role}）")
+
+
 def add_operator(workspace: Workspace, login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
-                 schools: Iterable[str] | str | None = None, *, replace: bool = False) -> Operator:
+                 schools: Iterable[str] | str | None = None, towns: Iterable[str] | str | None = None, *,
+                 replace: bool = False) -> Operator:
     """Add (or with ``replace`` change) an operator. Only roles with ``roles.ADMIN``; journaled."""
-    require(workspace, R.ADMIN, "管理操作员")
-    operator = make_operator(login, name, role, villages, schools)
+    admin = require(workspace, R.ADMIN, "管理操作员")
+    operator = make_operator(login, name, role, villages, schools, towns)
+    district = workspace.profile.district
+    problem = district_scope_problem(operator, district.town_names if district else None)
+    if problem:
+        raise OperatorsError(problem)
+    _require_within_towns(workspace, admin, operator)
     known_villages, known_schools = known_places(workspace)
     unknown = [v for v in operator.villages if v not in known_villages]
     if unknown:
@@ -69,6 +85,8 @@ def add_operator(workspace: Workspace, login: str, name: str | None, role: str, 
         old = operators.get(operator.login)
         if old is not None and not replace:
             raise OperatorsError(f"操作员“{operator.login}”已存在（{old.label()}），如需修改请加 --replace")
+        if old is not None:
+            _require_within_towns(workspace, admin, old)
         if old is not None and old.role_info.may(R.ADMIN) and not operator.role_info.may(R.ADMIN):
             _keep_an_admin(operators, operator.login)
         operators[operator.login] = operator
@@ -86,7 +104,7 @@ def _keep_an_admin(operators: dict[str, Operator], leaving: str) -> None:
 
 
 def remove_operator(workspace: Workspace, login: str) -> Operator:
-    require(workspace, R.ADMIN, "管理操作员")
+    admin = require(workspace, R.ADMIN, "管理操作员")
     path = operators_path(workspace.root)
     with locked(make_lock(path), path):
         operators = load_operators(workspace.root)
@@ -94,6 +112,7 @@ def remove_operator(workspace: Workspace, login: str) -> Operator:
         old = operators.get(login)
         if old is None:
             raise OperatorsError(f"没有操作员“{login}”")
+        _require_within_towns(workspace, admin, old)
         if old.role_info.may(R.ADMIN):
             _keep_an_admin(operators, login)
         del operators[login]
@@ -104,4 +123,6 @@ def remove_operator(workspace: Workspace, login: str) -> Operator:
 
 
 def list_operators(workspace: Workspace) -> list[Operator]:
-    return sorted(load_operators(workspace.root).values(), key=lambda o: (list(R.ROLES).index(o.role), o.login))
+    district = workspace.profile.district is not None
+    return sorted((dataclasses.replace(o, district=district) for o in load_operators(workspace.root).values()),
+                  key=lambda o: (list(R.ROLES).index(o.role), o.login))

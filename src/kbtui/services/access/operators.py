@@ -17,7 +17,7 @@ import pwd
 import stat
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,19 +68,25 @@ class Operator:
     role: str
     villages: tuple[str, ...] = ()
     schools: tuple[str, ...] = ()
+    towns: tuple[str, ...] = ()      # a district's operator limited to these towns (镇/乡/街道)
+    district: bool = field(default=False, compare=False)   # working in a district profile (set on opening)
 
     @property
     def role_info(self) -> R.Role:
         return R.ROLES[self.role]
 
     def scope_text(self) -> str:
-        """全镇 / 高峰村、金星村 / 双山小学 — for messages, the journal and exported workbooks."""
+        """全镇 / 高峰村、金星村 / 双山小学 — for messages, the journal and exported workbooks; in a district
+        全区 / 城头镇 / 城头镇 东村."""
         scope = self.role_info.scope
+        town = "、".join(self.towns)
         if scope == R.VILLAGES:
-            return "、".join(self.villages) or "（未指定村）"
-        if scope == R.SCHOOLS:
-            return "、".join(self.schools) or "（未指定学校）"
-        return "全镇"
+            inner = "、".join(self.villages) or "（未指定村）"
+        elif scope == R.SCHOOLS:
+            inner = "、".join(self.schools) or "（未指定学校）"
+        else:
+            return town or ("全区" if self.district or self.role in R.DISTRICT_ROLES else "全镇")
+        return f"{town} {inner}" if town else inner
 
     def label(self) -> str:
         return f"{self.name}（{self.login}，{self.role}）" if self.name != self.login else f"{self.login}（{self.role}）"
@@ -91,6 +97,8 @@ class Operator:
             doc["villages"] = list(self.villages)
         if self.schools:
             doc["schools"] = list(self.schools)
+        if self.towns:
+            doc["towns"] = list(self.towns)
         return doc
 
     def as_dict(self) -> dict[str, Any]:
@@ -106,7 +114,7 @@ def _names(value: Any) -> tuple[str, ...]:
 
 
 def make_operator(login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
-                  schools: Iterable[str] | str | None = None) -> Operator:
+                  schools: Iterable[str] | str | None = None, towns: Iterable[str] | str | None = None) -> Operator:
     """A validated operator; raises OperatorsError with a Chinese reason."""
     login = str(login or "").strip()
     if not login or any(c.isspace() for c in login) or "/" in login:
@@ -123,7 +131,10 @@ def make_operator(login: str, name: str | None, role: str, villages: Iterable[st
         villages_ = ()
     if info.scope != R.SCHOOLS:
         schools_ = ()
-    return Operator(login, str(name or "").strip() or login, info.name, villages_, schools_)
+    towns_ = _names(towns)
+    if towns_ and info.name in R.DISTRICT_ROLES:
+        raise OperatorsError(f"{info.name}管全区，不能指定所管乡镇（去掉 towns / --town）")
+    return Operator(login, str(name or "").strip() or login, info.name, villages_, schools_, towns_)
 
 
 # --------------------------------------------------------------------------- operators.toml
@@ -158,7 +169,7 @@ def load_operators(root: Path) -> dict[str, Operator]:
             raise OperatorsError(f"操作员配置 {path} 中“{login}”的写法有误")
         try:
             found[login] = make_operator(login, doc.get("name"), doc.get("role", ""), doc.get("villages"),
-                                         doc.get("schools"))
+                                         doc.get("schools"), doc.get("towns"))
         except OperatorsError as err:
             raise OperatorsError(f"操作员配置 {path} 中“{login}”有误：{err}") from None
     return found
@@ -217,9 +228,9 @@ def journal_change(journal: Any, actor: str, action: str, login: str, changes: d
     journal.append([make_entry(actor, action, None, changes, detail)])
 
 
-def write_initial_operators(root: Path, creators: Iterable[str]) -> None:
-    """A fresh data folder: its creator(s) become 镇管理员."""
-    ops = {login: Operator(login, login, R.TOWN_ADMIN) for login in dict.fromkeys(creators) if login}
+def write_initial_operators(root: Path, creators: Iterable[str], role: str = R.TOWN_ADMIN) -> None:
+    """A fresh data folder: its creator(s) become 镇管理员 (区县管理员 for a district profile)."""
+    ops = {login: Operator(login, login, role) for login in dict.fromkeys(creators) if login}
     save_operators(root, ops)
 
 
@@ -252,8 +263,8 @@ def resolve_operator(root: Path, requested: str | None, meta: dict | None = None
             operators = load_operators(root)
         else:
             raise AccessDenied(f"数据目录 {root} 还没有操作员配置（{OPERATORS_FILE}），请由数据目录的所有者先打开一次")
+    admin = operators.get(login)
     if requested != login:
-        admin = operators.get(login)
         if not is_root() and (admin is None or not admin.role_info.may(R.ADMIN)):
             raise AccessDenied(f"系统用户“{login}”不能以操作员“{requested}”的身份使用本系统："
                                f"--operator 只供镇管理员（和测试）使用")
@@ -261,5 +272,33 @@ def resolve_operator(root: Path, requested: str | None, meta: dict | None = None
     if operator is None:
         raise AccessDenied(f"系统用户“{requested}”不是本数据目录的操作员，不能查看或修改任何数据。"
                            f"请联系镇管理员执行：kbtui operators add {requested} --role 角色")
+    if requested != login and not is_root() and admin is not None and not within_towns(admin, operator):
+        raise AccessDenied(f"系统用户“{login}”（{admin.scope_text()}）不能以操作员“{requested}”"
+                           f"（{operator.scope_text()}）的身份使用本系统：超出您所管的乡镇")
     return operator
+
+
+def within_towns(admin: Operator, other: Operator) -> bool:
+    """May ``admin`` act for ``other`` (``--operator``, operators.toml changes)? An admin limited to towns
+    only for operators limited to some of those towns."""
+    if not admin.towns:
+        return True
+    return bool(other.towns) and set(other.towns) <= set(admin.towns) and other.role not in R.DISTRICT_ROLES
+
+
+def district_scope_problem(operator: Operator, towns: list[str] | None) -> str | None:
+    """Why ``operator`` cannot work on this profile (``towns``: a district's towns, None for a township)."""
+    if towns is None:
+        if operator.towns:
+            return (f"操作员“{operator.login}”指定了所管乡镇（{'、'.join(operator.towns)}），但本数据目录是乡镇配置，"
+                    f"不分乡镇：请镇管理员在 {OPERATORS_FILE} 中去掉 towns")
+        return None
+    unknown = [t for t in operator.towns if t not in towns]
+    if unknown:
+        return (f"操作员“{operator.login}”所管的乡镇“{'、'.join(unknown)}”不在本区的乡镇（街道）中："
+                f"{'、'.join(towns)}")
+    if operator.role in R.TOWN_ROLES and not operator.towns:
+        return (f"操作员“{operator.login}”的角色是{operator.role}，区县数据中须指定所管乡镇（街道），"
+                f"请区县管理员执行：kbtui operators add {operator.login} --role {operator.role} --town 乡镇 --replace")
+    return None
 

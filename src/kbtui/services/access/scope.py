@@ -33,12 +33,13 @@ class Scope:
         self.kind = self.role.scope
         self.villages = frozenset(operator.villages)
         self.schools = frozenset(operator.schools)
+        self.towns = frozenset(operator.towns)      # a district's town staff: only these towns
         self._people = people
         self._teachers: frozenset[str] | None = None
 
     @property
     def everything(self) -> bool:
-        return self.kind == R.ALL
+        return self.kind == R.ALL and not self.towns
 
     def teachers(self) -> frozenset[str]:
         """Names (and 姓名@单位) of the people register's members working at the operator's schools."""
@@ -57,6 +58,8 @@ class Scope:
     def allows(self, record: Record | None) -> bool:
         if record is None:
             return False
+        if self.towns and (record.get("town") or "") not in self.towns:
+            return False
         if self.kind == R.ALL:
             return True
         if self.kind == R.VILLAGES:
@@ -74,6 +77,9 @@ class Scope:
     def why_not(self, record: Record) -> str:
         """Why ``record`` — the operator's own row or change, never a stored child outside the scope (see
         ``outside``) — is outside the scope (for messages and rejects)."""
+        if self.towns and (record.get("town") or "") not in self.towns:
+            town = record.get("town") or "（未填写）"
+            return f"乡镇（街道）为“{town}”，不在您的管辖范围（{self.operator.scope_text()}）内"
         if self.kind == R.VILLAGES:
             village = record.get("village") or "（未填写）"
             return f"村（社区）为“{village}”，不在您的管辖范围（{self.operator.scope_text()}）内"
@@ -392,6 +398,9 @@ class ScopedCollection:
             child = self.store.raw.get(ref)
             if child is not None and not self.store.scope.allows(child):
                 raise AccessDenied(f"{_who(None, ref)}：{self.store.scope.outside()}，不能修改")
+        elif self.store.scope.towns and isinstance(doc.get("town"), str) and doc["town"] \
+                and doc["town"] not in self.store.scope.towns:
+            raise AccessDenied(f"“{doc['town']}”不在您的管辖范围（{self.store.operator.scope_text()}）内，不能修改")
         elif self.store.scope.kind == R.VILLAGES and doc.get("village"):
             if doc["village"] not in self.store.scope.villages:
                 raise AccessDenied(f"“{doc['village']}”不在您的管辖范围（{self.store.operator.scope_text()}）内，"

@@ -86,7 +86,10 @@ def require_campaign_admin(workspace: Workspace) -> None:
     """Campaigns are the township's: creating or switching one is for the roles that may
     (``roles.CAMPAIGNS``); a switch moves every child's findings, not only those of one village."""
     allowed = "、".join(r.name for r in R.ROLES.values() if r.may(R.CAMPAIGNS))
-    gate.require(workspace, R.CAMPAIGNS, f"新建或切换排查工作（排查工作是全镇的，请联系{allowed}）")
+    operator = gate.require(workspace, R.CAMPAIGNS, f"新建或切换排查工作（排查工作是全镇的，请联系{allowed}）")
+    if operator is not None and operator.towns:
+        raise gate.AccessDenied(f"排查工作由区县统一部署，只有{R.DISTRICT_ADMIN}或{R.DISTRICT_BUREAU}可以新建和切换；"
+                                f"您只管{operator.scope_text()}")
 
 
 def new_campaign(workspace: Workspace, campaign_id: str, title: str, year: int, phases: list[Phase] | tuple = (),

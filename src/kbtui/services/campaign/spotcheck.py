@@ -80,6 +80,8 @@ def draw(workspace: Workspace, seed: int, wanted: dict[str, int] | None = None, 
     if operator is not None and operator.role_info.scope != R.ALL:
         raise SpotcheckError(f"督查名单覆盖全镇，只有镇级操作员（镇管理员、教育专干）可以抽取；"
                              f"您的角色是{operator.role}")
+    if operator is not None and operator.towns:
+        raise SpotcheckError(f"督查名单覆盖全区，只有区县管理员或区县教育局可以抽取；您只管{operator.scope_text()}")
     wanted = wanted if wanted is not None else sizes(workspace)
     if not wanted:
         raise SpotcheckError("配置文件没有 [spotcheck]（各家庭类型抽查户数），无法抽取督查名单")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import status as st
-from kbtui.domain.child import FIELDS, Record, display
+from kbtui.domain.child import FIELDS, TOWN, Record, display, form_fields
 from kbtui.domain.controls import strip_controls
 from kbtui.domain.idcard import IdNumberError, birth_date_of, normalize_id, sex_of
 from kbtui.domain.normalize import NormalizeError, normalize_phone, normalize_sex, parse_date
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
-EDITABLE = tuple(f.key for f in FIELDS)
+EDITABLE = tuple(f.key for f in (*FIELDS, TOWN))
 
 
 @dataclass
@@ -35,6 +35,11 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def fields_of(workspace) -> tuple:
+    """The form's fields in this workspace (a district's children carry their town)."""
+    return form_fields(workspace.profile.district is not None)
 
 
 def form_values(record: Record) -> dict[str, str]:
@@ -60,6 +65,9 @@ def choices(workspace: Workspace, key: str) -> list[str]:
         return list(st.DROPOUT_REASONS)
     if key == "village":
         return list(workspace.profile.villages)
+    if key == "town":
+        district = workspace.profile.district
+        return district.town_names if district else []
     if key == "school":
         return list(workspace.profile.schools)
     return []
@@ -98,6 +106,14 @@ def _one(workspace: Workspace, key: str, text: str) -> Any:
         return normalize_sex(text)
     if key == "guardian_phone":
         return normalize_phone(text)
+    if key == "town":
+        district = workspace.profile.district
+        if district is None:
+            return text
+        town = district.canonical_town(text)
+        if town is None:
+            raise ValueError(f"“{text}”不是{district.name}的乡镇（街道），可填：{'、'.join(district.town_names)}")
+        return town
     if key == "status":
         situation = workspace.statuses.get(text)
         if situation is None:
@@ -184,7 +200,7 @@ def overwrite(workspace: Workspace, id_number: str, changes: dict[str, Any], cur
 def differences(mine: dict[str, Any], theirs: Record, original: Record) -> list[tuple[str, str, str, str]]:
     """Fields that differ between my changes and their record: (key, original, mine, theirs) as text."""
     rows = []
-    keys = [f.key for f in FIELDS if f.key in mine or theirs.get(f.key) != original.get(f.key)]
+    keys = [f.key for f in form_fields(True) if f.key in mine or theirs.get(f.key) != original.get(f.key)]
     for key in keys:
         my_value = display(mine, key) if key in mine else display(original, key)
         their_value = display(theirs, key)

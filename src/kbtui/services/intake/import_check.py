@@ -212,7 +212,7 @@ def _positions(values: list[Any], marker: object) -> list[int]:
 
 
 #: Normalisers worth running once per distinct value.
-_REPEATING = frozenset({"sex", "birth_date", "ethnicity", "village", "group", "family_type", "school", "grade",
+_REPEATING = frozenset({"sex", "birth_date", "ethnicity", "town", "village", "group", "family_type", "school", "grade",
                         "class_name", "enrollment_status", "disability_category", "disability_grade"})
 
 

@@ -29,11 +29,12 @@ from kbtui.excel.headers import DEFAULT_HEADERS, build_lookup, match_header
 from kbtui.excel.reader import MissingColumnsError, Row, Table, one_line, read_rows
 from kbtui.registry import Registry
 from kbtui.services.access import access, backup
-from kbtui.services.access.gate import require
+from kbtui.services.access.gate import raw_store, require
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.intake import sources as src
+from kbtui.services.intake import towns
 from kbtui.services.intake.import_check import Canon, Checked, Issue, check_rows
-from kbtui.services.intake.merge import SOURCES_KEY, Merger
+from kbtui.services.intake.merge import SOURCES_KEY, Merger, conflict_changes
 from kbtui.store.journal import make_entry
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ class ImportResult:
     warned: int = 0
     conflicts: int = 0
     refused: int = 0          # rows the operator may not write (outside their villages / schools)
+    town_conflicts: int = 0   # children this list places in another town than the one they are registered in
     rejects_file: str | None = None
     dry_run: bool = False
     header_row: int = 0
@@ -101,7 +103,8 @@ class ImportResult:
             "source": self.source, "file": self.file, "sheet": self.sheet, "rows": self.rows,
             "imported": self.imported, "updated": self.updated, "unchanged": self.unchanged,
             "duplicates": self.duplicates, "rejected": self.rejected, "warned": self.warned,
-            "conflicts": self.conflicts, "refused": self.refused, "rejects_file": self.rejects_file, "dry_run": self.dry_run,
+            "conflicts": self.conflicts, "refused": self.refused, "town_conflicts": self.town_conflicts,
+            "rejects_file": self.rejects_file, "dry_run": self.dry_run,
             "header_row": self.header_row, "columns": self.columns,
             "unmatched_headers": self.unmatched_headers,
             "skipped": [{"row": r, "reason": why} for r, why in self.skipped],
@@ -116,7 +119,7 @@ class ImportResult:
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("rows", "imported", "updated", "unchanged", "duplicates",
-                                              "rejected", "warned", "conflicts", "refused")}
+                                              "rejected", "warned", "conflicts", "refused", "town_conflicts")}
 
 
 def repeated_rows(rows: list[tuple[str, Any, int]]) -> list[tuple[int, int]]:
@@ -155,6 +158,7 @@ class PreparedImport:
     checked: Checked
     progress: Progress | None = None
     _handed_over: bool = False      # the checked rows' dicts became records (``_merge(adopt=True)``)
+    cross_town: list[tuple[str, str, int]] = field(default_factory=list)   # (id, the list's town, row): 重复户籍
 
     def _base(self) -> ImportResult:
         table = self.checked.table
@@ -163,7 +167,7 @@ class PreparedImport:
             rejected=self.checked.rejected, warned=self.checked.warned, header_row=table.header_row,
             columns={k: h for k, (_, h) in table.columns.items()},
             unmatched_headers=list(table.unmatched_headers), skipped=list(table.skipped),
-            issues=list(self.checked.issues))
+            issues=list(self.checked.issues), town_conflicts=len(self.cross_town))
 
     def _merge(self, adopt: bool = False) -> Merger:
         """Fold the checked rows into the store's records. With ``adopt`` (a commit) the rows' dicts are
@@ -242,12 +246,32 @@ class PreparedImport:
                 else:
                     result.updated -= 1
             result.refused = len(refused)
+        self._report_cross_town()
         summary = {**detail, "path": str(self.path.resolve()), "sheet": result.sheet,
                    "counts": result.counts(), "rejects_file": result.rejects_file}
         ws.store.journal.append([make_entry(ws.operator, "import", None, {}, summary)])
         if self.progress is not None:
             self.progress(SAVE, result.imported + result.updated, result.imported + result.updated)
         return result
+
+    def _report_cross_town(self) -> None:
+        """A child this list places in a town other than the one it is registered in, which the operator
+        may not change (a town's admin importing their police list): the other town is still recorded on the
+        record as a conflict, for the district to settle (``kbtui check``); nothing else of the row is
+        written, and the operator learns nothing of the record."""
+        kept = {id_number for id_number, _values, _row in self.checked.good}
+        hidden = [(id_number, town, row) for id_number, town, row in self.cross_town if id_number not in kept]
+        if not hidden:
+            return
+        by_id = {id_number: (town, row) for id_number, town, row in hidden}
+        source, file = self.source.name, self.path.name
+
+        def noted(id_number: str):
+            town, row = by_id[id_number]
+            return lambda current: conflict_changes(current, towns.TOWN, town, source, file, row)
+        raw_store(self.workspace).apply_many([(i, noted(i)) for i in by_id], self.workspace.operator,
+                                             action="import.town_conflict",
+                                             detail={"file": file, "source": source})
 
 
 def _as_checked(values: dict[str, Any]) -> dict[str, Any]:
@@ -356,6 +380,21 @@ def _looks_like_another_kind(source: src.Source, path: Path, table: Table, profi
             f"{source.label}应有的列只有{mine}。{_headers_found(table)}。请按{kinds}导入（命令行：{commands}）")
 
 
+def drop_rows(checked, dropped: dict[int, str]) -> None:
+    """Move the checked rows ``dropped`` ({row number: why}) to the rejects, with their reason."""
+    if not dropped:
+        return
+    rows = {row.number: row for row in checked.table.rows}
+    warned = {row.number for row, _why in checked.rejects}
+    checked.rejects[:] = [(row, why) for row, why in checked.rejects if row.number not in dropped]
+    checked.warned -= len(warned & set(dropped))
+    for number, problem in dropped.items():
+        checked.rejects.append((rows[number], "未导入：" + problem))
+        checked.issues.append(Issue(number, "", problem, False))
+    checked.rejected += len(dropped)
+    checked.good[:] = [item for item in checked.good if item[2] not in dropped]
+
+
 @gc_paused
 def reject_out_of_scope(workspace: Workspace, checked) -> int:
     """For an import being prepared: move rows outside the scope to the rejects.
@@ -369,25 +408,12 @@ def reject_out_of_scope(workspace: Workspace, checked) -> int:
     if not isinstance(store, ScopedStore) or store.scope.everything:
         return 0
     store.scope.reset()
-    rows = {row.number: row for row in checked.table.rows}
-    keep, dropped = [], {}
-    for item in checked.good:
-        id_number, values, number = item
+    dropped = {}
+    for id_number, values, number in checked.good:
         problem = access.row_problem(workspace, id_number, values)
         if problem:
             dropped[number] = problem
-        else:
-            keep.append(item)
-    if not dropped:
-        return 0
-    warned = {row.number for row, _why in checked.rejects}
-    checked.rejects[:] = [(row, why) for row, why in checked.rejects if row.number not in dropped]
-    checked.warned -= len(warned & set(dropped))
-    for number, problem in dropped.items():
-        checked.rejects.append((rows[number], "未导入：" + problem))
-        checked.issues.append(Issue(number, "", problem, False))
-    checked.rejected += len(dropped)
-    checked.good[:] = keep
+    drop_rows(checked, dropped)
     return len(dropped)
 
 
@@ -422,8 +448,15 @@ def prepare_import(workspace: Workspace, source: str | src.Source, path: str | P
         defaults["school"] = canon.school(src.fast_text(defaults["school"]))
     checked = check_rows(table, source, defaults, canon,
                          (lambda d, t: progress(CHECK, d, t)) if progress else None)
+    stored = raw_store(workspace).get
+    drop_rows(checked, towns.assign_towns(workspace, checked, stored))   # a district: each row's town
+    cross = [(id_number, values[towns.TOWN], row) for id_number, values, row in checked.good
+             if towns.cross_town(profile.district, stored(id_number), values)]
+    sees = workspace.store.allows if isinstance(workspace.store, ScopedStore) else (lambda _record: True)
+    drop_rows(checked, {row: "该儿童已在本区其他乡镇（街道）登记户籍（重复户籍），已报区县核查"
+                        for id_number, _town, row in cross if not sees(stored(id_number))})
     reject_out_of_scope(workspace, checked)   # rows outside the operator's scope → rejects
-    return PreparedImport(workspace, source, path, checked, progress)
+    return PreparedImport(workspace, source, path, checked, progress, cross_town=cross)
 
 
 @gc_paused      # one pause for read, check and write: no collection over the read rows in between

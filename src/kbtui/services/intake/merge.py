@@ -123,16 +123,10 @@ class Merger:
             record[SOURCES_KEY] = [*sources, self.source]
 
     def _conflict(self, record: Record, key: str, value: Any, row: int) -> None:
-        if value in (record.get(RESOLVED) or {}).get(key, ()):
-            return
-        conflicts = record.get(CONFLICTS) or {}
-        entries = conflicts.get(key) or []
-        if any(e.get("value") == value and e.get("source") == self.source for e in entries):
-            return
-        conflicts = {**conflicts, key: [*entries, {"source": self.source, "value": value,
-                                                   "file": self.file, "row": row}]}
-        record[CONFLICTS] = conflicts
-        self.conflicts_added += 1
+        added = conflict_changes(record, key, value, self.source, self.file, row)
+        if added:
+            record.update(added)
+            self.conflicts_added += 1
 
     def updates(self) -> list[tuple[str, dict[str, Any]]]:
         """(id, {field: new value}) for every existing record the list changed."""
@@ -158,6 +152,18 @@ class Merger:
                 self._fold(record, values, row)
             return {k: v for k, v in record.items() if current.get(k) != v}
         return changes_now
+
+
+def conflict_changes(record: Record, key: str, value: Any, source: str, file: str, row: int) -> dict[str, Any]:
+    """The change recording that list ``source`` (``file``, ``row``) gives ``value`` for ``key`` where the record
+    has another ({} when that value was already recorded or rejected)."""
+    if value in (record.get(RESOLVED) or {}).get(key, ()):
+        return {}
+    conflicts = record.get(CONFLICTS) or {}
+    entries = conflicts.get(key) or []
+    if any(e.get("value") == value and e.get("source") == source for e in entries):
+        return {}
+    return {CONFLICTS: {**conflicts, key: [*entries, {"source": source, "value": value, "file": file, "row": row}]}}
 
 
 # --------------------------------------------------------------------------- operator decisions

@@ -270,6 +270,7 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "sex": _cached(nz.normalize_sex),
     "birth_date": _cached(iso_date),
     "ethnicity": _cached(fast_text),
+    "town": _cached(fast_text),
     "village": _cached(fast_text),
     "group": _cached(fast_text),
     "household_address": fast_text,
@@ -331,7 +332,7 @@ class Source:
 
 
 PERSON = ("name", "sex", "birth_date", "ethnicity")
-HOME = ("village", "group", "household_address", "current_address", "guardian", "guardian_phone")
+HOME = ("town", "village", "group", "household_address", "current_address", "guardian", "guardian_phone")
 FLAG_KEYS = ("flag_orphan", "flag_no_carer", "flag_left_behind", "flag_migrant", "flag_plight",
              "flag_disabled", "flag_dibao", "flag_tekun")
 FLAG_GROUP = {"flag_orphan": "孤儿", "flag_no_carer": "事实无人抚养", "flag_left_behind": "留守儿童",

@@ -18,7 +18,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, TabbedContent, TabPane
 
 from kbtui.domain import labels as L
-from kbtui.domain.child import FIELDS, LABEL_OF, Record
+from kbtui.domain.child import LABEL_OF, Record
 from kbtui.domain.controls import strip_controls
 from kbtui.services.access.disclosure import Presenter
 from kbtui.services.children import child_edit
@@ -51,6 +51,7 @@ class ChildFormScreen(Screen):
     # --- building -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         workspace = self.app.workspace
+        self.fields = child_edit.fields_of(workspace)
         self.record = workspace.child(self.id_number) if self.id_number else None
         self.initial = self._form_values(self.record)
         yield AppHeader()
@@ -58,7 +59,7 @@ class ChildFormScreen(Screen):
         with TabbedContent(id="form-tabs"):
             with TabPane("资料", id="tab-fields"):
                 with VerticalScroll(id="form-fields"):
-                    for group, fields in groupby(FIELDS, key=lambda f: f.group):
+                    for group, fields in groupby(self.fields, key=lambda f: f.group):
                         yield Static(group, classes="form-group")
                         for f in fields:
                             choices = child_edit.choices(workspace, f.key)
@@ -113,13 +114,13 @@ class ChildFormScreen(Screen):
     # --- values -------------------------------------------------------------------------------------
     def values(self) -> dict[str, str]:
         """The form's texts; a field shown masked and left as it was stands for its real value."""
-        typed = {f.key: self.query_one(f"#f-{f.key}", Input).value for f in FIELDS}
+        typed = {f.key: self.query_one(f"#f-{f.key}", Input).value for f in self.fields}
         return {key: self.unmasked.get(key, text) if text == self.initial.get(key) else text
                 for key, text in typed.items()}
 
     @property
     def dirty(self) -> bool:
-        return any(self.query_one(f"#f-{f.key}", Input).value != self.initial.get(f.key, "") for f in FIELDS)
+        return any(self.query_one(f"#f-{f.key}", Input).value != self.initial.get(f.key, "") for f in self.fields)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -142,13 +143,13 @@ class ChildFormScreen(Screen):
         error.set_class(message is not None, "shown")
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for f in FIELDS:
+        for f in self.fields:
             self.mark(f.key, errors.get(f.key))
         if errors:
-            first = next(f.key for f in FIELDS if f.key in errors)
+            first = next(f.key for f in self.fields if f.key in errors)
             self.query_one(TabbedContent).active = "tab-fields"
             self.query_one(f"#f-{first}", Input).focus()
-            labels = "、".join(LABEL_OF[f.key] for f in FIELDS if f.key in errors)
+            labels = "、".join(LABEL_OF[f.key] for f in self.fields if f.key in errors)
             self.query_one("#form-status", Static).update(f"有 {len(errors)} 项填写有误（{labels}），未保存")
             self.notify(f"有 {len(errors)} 项填写有误，未保存：{labels}", severity="error")
 
@@ -198,8 +199,8 @@ class ChildFormScreen(Screen):
     def reload(self, record: Record) -> None:
         self.record = record
         self.initial = self._form_values(record)
-        for key, value in self.initial.items():
-            self.query_one(f"#f-{key}", Input).value = value
+        for f in self.fields:
+            self.query_one(f"#f-{f.key}", Input).value = self.initial.get(f.key, "")
         self.show_errors({})
         self.query_one("#form-title", Static).update(self._title())
         self.load_history(record)

@@ -24,6 +24,7 @@ from kbtui.services.dashboard import (
     current_phase,
     dashboard_before_load,
     panel_bodies,
+    towns_progress,
 )
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import bar_chart, pair_grid
@@ -48,7 +49,7 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#dash").focus()
-        for panel in sorted(self.app.panels.values(), key=lambda p: p.order):
+        for panel in self.panels():
             self.query_one("#dash-plugins").mount(
                 Static(f"{panel.title}\n正在读取…", id=f"panel-{panel.id}", classes="panel"))
         self.query_one("#dash-campaign", Static).update(self.campaign_text())
@@ -95,8 +96,13 @@ class DashboardScreen(Screen):
         self.compute(fresh)
 
     def render_panels(self, fresh: bool) -> None:
-        for panel in self.app.panels.values():
+        for panel in self.panels():
             self.render_panel(panel, fresh)
+
+    def panels(self) -> list:
+        """The plugin panels for this workspace, in their order."""
+        workspace = self.app.workspace
+        return [p for p in sorted(self.app.panels.values(), key=lambda p: p.order) if p.shown_in(workspace)]
 
     def campaign_text(self) -> Text:
         app = self.app
@@ -168,3 +174,10 @@ class DashboardScreen(Screen):
             from rich.console import Group
 
             self.app.call_from_thread(widget.update, Group(text, body))
+
+
+def towns_panel(workspace, today, width: int = 72) -> str:
+    """The district's progress per town, with the whole district last (a dashboard panel's text)."""
+    rows = towns_progress(workspace, today)
+    done, total = sum(d for d, _t in rows.values()), sum(t for _d, t in rows.values())
+    return "\n".join(bar_chart({**rows, "全区合计": (done, total)} if rows else {}, width))
