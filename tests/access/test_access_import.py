@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 
 from kbtui.domain.idcard import make_id
-from kbtui.services.access import access, backup
+from kbtui.services.access import access
+from kbtui.services.access.backup_archive import list_backups, read_manifest
 from kbtui.services.access.operators import AccessDenied
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
@@ -39,7 +40,7 @@ def test_a_cadre_imports_only_their_village_and_gets_the_rest_rejected(scoped, t
         (outside["name"], outside.get("sex"), outside["birth_date"], outside["id_number"], VILLAGE, "3组"),
         (inside["name"], inside.get("sex"), inside["birth_date"], inside["id_number"], "尖山村", "3组"),
     ])
-    before_backups = len(backup.list_backups(scoped))
+    before_backups = len(list_backups(scoped))
     result = run_cli("import", "police", str(path), "--json", data_dir=scoped, operator="cadre")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
@@ -58,8 +59,8 @@ def test_a_cadre_imports_only_their_village_and_gets_the_rest_rejected(scoped, t
     assert props.subject == "拒收清单" and props.lastModifiedBy == "cadre"
     assert "拒收清单（户籍.xlsx）" in props.description and VILLAGE in props.category
     # an automatic backup was taken before the import
-    assert len(backup.list_backups(scoped)) == before_backups + 1
-    assert backup.read_manifest(backup.list_backups(scoped)[-1])["automatic"] is True
+    assert len(list_backups(scoped)) == before_backups + 1
+    assert read_manifest(list_backups(scoped)[-1])["automatic"] is True
 
 
 def test_read_only_roles_cannot_import(scoped, tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.services.access import backup
+from kbtui.services.access.backup_archive import BackupError, list_backups
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, Journal, layout
 from tests.conftest import run_cli
@@ -62,7 +63,7 @@ def test_backup_then_restore_equals_the_original(tui_data, tmp_path):
 def test_only_the_last_n_backups_are_kept(tui_data):
     ws = Workspace.open(tui_data, "tester")
     made = [backup.create_backup(ws, keep=3) for _ in range(5)]
-    kept = backup.list_backups(tui_data)
+    kept = list_backups(tui_data)
     assert kept == [m.path for m in made[-3:]]
     assert made[2].removed == [] and made[3].removed == [made[0].path] and made[4].removed == [made[1].path]
     assert len({p.name for p in kept}) == 3
@@ -135,6 +136,6 @@ def test_an_unexpected_member_is_refused(tui_data, tmp_path):
         link = tarfile.TarInfo("data/../../escape")
         link.size = 0
         dst.addfile(link, __import__("io").BytesIO(b""))
-    with pytest.raises(backup.BackupError, match="不安全"):
+    with pytest.raises(BackupError, match="不安全"):
         backup.restore_backup(evil, tmp_path / "r", "tester")
     assert not (tmp_path / "escape").exists()

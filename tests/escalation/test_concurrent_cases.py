@@ -11,11 +11,11 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.escalation import DROPOUT, SUSPECTED
+from kbtui.errors import StaleEditError
 from kbtui.services.campaign import visits
 from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
-from kbtui.store import StaleEditError
 from tests.helpers.escalation import KID
 from tests.helpers.reliability import another_edit_first, assert_store_matches_journal, two_operators
 

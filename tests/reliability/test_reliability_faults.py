@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from kbtui.cli import cli
-from kbtui.store import ChildStore, StoreError
+from kbtui.errors import StoreError
+from kbtui.store import ChildStore
 from tests.conftest import run_cli
 from tests.helpers.imports import cid, police_rows, xlsx
 from tests.helpers.reliability import assert_store_matches_journal

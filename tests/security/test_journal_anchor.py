@@ -16,10 +16,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from kbtui.errors import StoreError
 from kbtui.services.access import backup
 from kbtui.services.access.operators import load_operators
 from kbtui.services.workspace import Workspace
-from kbtui.store import ChildStore, StoreError, layout, signing
+from kbtui.store import ChildStore, layout, signing
 from kbtui.store.journal import make_entry
 from kbtui.tui.screens.audit import AuditScreen
 from tests.conftest import run_cli

@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kbtui.store import ChildStore, RecordNotFound, StaleEditError, StoreError, shard_name
+from kbtui.errors import RecordNotFound, StaleEditError, StoreError
+from kbtui.store import ChildStore, shard_name
 from kbtui.store import storage as storage_mod
 
 

@@ -16,6 +16,7 @@ from kbtui.cli import zh
 zh.install()     # before any command is declared: click's own words (help, usage errors) in Chinese
 
 from kbtui.domain.controls import escape_controls  # noqa: E402
+from kbtui.errors import StoreError  # noqa: E402
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError  # noqa: E402
 from kbtui.oserrors import os_error_reason  # noqa: E402
 from kbtui.profiles import ProfileError  # noqa: E402
@@ -23,7 +24,6 @@ from kbtui.services.access import disclosure  # noqa: E402
 from kbtui.services.access.disclosure import Presenter  # noqa: E402
 from kbtui.services.intake import child_ids  # noqa: E402
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator  # noqa: E402
-from kbtui.store import StoreError  # noqa: E402
 from kbtui.user_paths import PEOPLE_FOLDERS, input_problem  # noqa: E402
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

@@ -7,13 +7,9 @@ from pathlib import Path
 import click
 
 from kbtui.cli.common import InputFile, OutputFile, cli, print_json, with_workspace
-from kbtui.services.reporting.ledgers import (
-    LedgerError,
-    apply_ledger_import,
-    export_ledger,
-    list_ledgers,
-    plan_ledger_import,
-)
+from kbtui.services.reporting.ledger_catalog import LedgerError, list_ledgers
+from kbtui.services.reporting.ledger_export import export_ledger
+from kbtui.services.reporting.ledger_import import apply_ledger_import, plan_ledger_import
 from kbtui.services.workspace import Workspace
 
 BAR_MIN_ROWS = 2000

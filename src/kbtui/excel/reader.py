@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain.child import LABEL_OF
+from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.headers import (
     DEFAULT_HEADERS,
     build_lookup,
@@ -22,7 +23,7 @@ from kbtui.excel.headers import (
     is_serial_header,
     match_header,
 )
-from kbtui.excel.opening import ExcelReadError, OpenedWorkbook, open_source
+from kbtui.excel.opening import OpenedWorkbook, open_source
 
 Progress = Callable[[int, int], None]
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from kbtui.errors import RecordNotFound, StoreError
 from kbtui.store import edits, layout
-from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.storage import LockedJSONStorage, file_signature
 from kbtui.store.txn import commit

@@ -20,9 +20,9 @@ from typing import Any
 
 import orjson
 
+from kbtui.errors import StoreError
 from kbtui.store import layout
 from kbtui.store.chain import ChainCheck, ChainWalk
-from kbtui.store.errors import StoreError
 from kbtui.store.journal import Journal, bulk_records, record_digest
 from kbtui.store.journal_lines import INSERTED
 from kbtui.store.json_items import object_items

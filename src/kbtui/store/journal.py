@@ -23,9 +23,10 @@ from typing import Any, TypedDict
 
 import orjson
 
+from kbtui.errors import StoreError
 from kbtui.store import signing
 from kbtui.store.chain import check_journal
-from kbtui.store.errors import StoreError, read_failed, write_failed
+from kbtui.store.errors import read_failed, write_failed
 from kbtui.store.journal_lines import (
     HASH_AT,
     INSERTED,

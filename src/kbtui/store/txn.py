@@ -13,7 +13,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from kbtui.store.errors import StoreError, write_failed
+from kbtui.errors import StoreError
+from kbtui.store.errors import write_failed
 from kbtui.store.storage import MISSING, LockedJSONStorage, fsync_dir
 
 

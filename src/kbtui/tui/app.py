@@ -12,10 +12,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from kbtui.errors import StoreError
 from kbtui.registry import Registry
 from kbtui.services.access import disclosure
 from kbtui.services.children.search import name_pinyin
-from kbtui.services.errors import StoreError
 from kbtui.services.keymap import load_keymap
 from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation

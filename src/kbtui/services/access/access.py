@@ -19,11 +19,11 @@ from typing import Any
 
 from kbtui.domain import masking
 from kbtui.domain import roles as R
+from kbtui.errors import StoreError
 from kbtui.excel.saving import output_problem
 from kbtui.services.access import disclosure
 from kbtui.services.access.gate import operator_of, raw_store, require
 from kbtui.services.access.scope import Record, ScopedStore
-from kbtui.store import StoreError
 from kbtui.store.journal import make_entry
 
 

@@ -20,10 +20,11 @@ from kbtui.domain import labels as L
 from kbtui.domain import roles as R
 from kbtui.domain.masking import mask_id_number
 from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.errors import StoreError
 from kbtui.services.access import gate
 from kbtui.services.access.backup_archive import BackupError, list_backups, manifest_signed_by, read_manifest
 from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, AccessDenied, operators_digest, operators_path
-from kbtui.store import Journal, StoreError, signing
+from kbtui.store import Journal, signing
 from kbtui.store import consistency as C
 from kbtui.store.chain import ChainCheck, check_journal
 from kbtui.store.storage import locked, make_lock

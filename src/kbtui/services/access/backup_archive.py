@@ -24,8 +24,9 @@ from typing import Any
 
 import orjson
 
-from kbtui.store import StoreError, layout, signing
-from kbtui.store.errors import os_error_reason
+from kbtui.errors import StoreError
+from kbtui.oserrors import os_error_reason
+from kbtui.store import layout, signing
 from kbtui.store.owner import keep_owner
 
 BACKUPS = "backups"

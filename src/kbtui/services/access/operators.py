@@ -23,7 +23,7 @@ from typing import Any
 import tomli_w
 
 from kbtui.domain import roles as R
-from kbtui.store import StoreError
+from kbtui.errors import StoreError
 from kbtui.store.journal import make_entry
 from kbtui.store.storage import atomic_write
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from kbtui.domain import responsibility as resp
 from kbtui.domain.normalize import NormalizeError, normalize_phone, too_long
-from kbtui.store import StaleEditError, StoreError
+from kbtui.errors import StaleEditError, StoreError
 
 PEOPLE = "people"
 

@@ -22,13 +22,13 @@ from typing import Any
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
-from kbtui.domain.responsibility import EDU, FIELD_OF_LINE, GOV, LINE_LABELS
+from kbtui.domain.responsibility import EDU, GOV, LINE_LABELS
 from kbtui.domain.sorting import place_key
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.access import gate
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
 from kbtui.services.children.places import village_problem
-from kbtui.store import StaleEditError, StoreError
 
 TASKS = "tasks"
 VISIT = "visit"
@@ -280,4 +280,4 @@ def task_report(workspace, today: dt.date | dt.datetime, *, person: str | None =
 
 
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
-           "needs_visit", "FIELD_OF_LINE"]
+           "needs_visit"]

@@ -16,10 +16,10 @@ from kbtui.domain.checking import after_new_finding
 from kbtui.domain.child import Record
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.sorting import place_key
+from kbtui.errors import StoreError
 from kbtui.services.access.operators import OperatorsError, load_operators
 from kbtui.services.campaign.evidence import attach
 from kbtui.services.campaign.tasks import close_visit_task
-from kbtui.store import StoreError
 
 # The situations offered on number keys 1–9 in fast visit entry (a profile may override them with
 # ``[visits] common = [...]``); the rest are picked from a list.

@@ -30,9 +30,9 @@ from kbtui.domain.escalation import (
 )
 from kbtui.domain.normalize import normalize_text
 from kbtui.domain.status import DROPOUT_REASONS
+from kbtui.errors import StoreError
 from kbtui.services.escalation import absences
 from kbtui.services.lookup import EscalationError, parse_day
-from kbtui.store import StoreError
 
 COLLECTION = "cases"
 ATTEMPT_HOWS = ("家访", "电话", "约谈", "双线联合劝返", "书面通知", "其他")

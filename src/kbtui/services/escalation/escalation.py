@@ -31,11 +31,11 @@ from kbtui.domain.escalation import (
     episodes,
     stronger_mark,
 )
-from kbtui.domain.status import Kind
+from kbtui.domain.status import DROPOUT_REASONS, Kind
+from kbtui.errors import StoreError
 from kbtui.services.escalation import absences as absences_service
 from kbtui.services.escalation import cases as cases_service
 from kbtui.services.lookup import EscalationError, parse_day
-from kbtui.store import StoreError
 
 ACTIONS = "escalation_actions"
 DEFAULT_LADDERS = ("finding", "national", "legal")
@@ -304,7 +304,7 @@ def advance(workspace: Any, on: dt.date | None = None) -> AdvanceReport:
             reason = record.get("status_reason")
             case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
                                            how=f"自动立案（{how}）",
-                                           reason=reason if reason in cases_service.DROPOUT_REASONS else "")
+                                           reason=reason if reason in DROPOUT_REASONS else "")
             report.opened.append(case["key"])
             for earlier in step.earlier:      # rungs reached earlier in the same episode belong to the case too
                 case = cases_service.note_rung(workspace, case, earlier)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kbtui.domain.masking import fits_masked, mask_id_number
-from kbtui.store import StoreError
+from kbtui.errors import StoreError
 
 
 class ChildIdError(StoreError):

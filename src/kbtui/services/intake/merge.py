@@ -19,7 +19,7 @@ from typing import Any
 
 from kbtui.domain import labels as L
 from kbtui.domain.child import Record
-from kbtui.store import RecordNotFound
+from kbtui.errors import RecordNotFound
 
 CONFLICTS = "conflicts"
 RESOLVED = "conflicts_resolved"

@@ -12,12 +12,12 @@ from kbtui.domain import status as st
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.ledger_columns import FieldColumn, clean_text
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.reader import read_rows
 from kbtui.services.access import backup
 from kbtui.services.reporting.ledger_catalog import LedgerError
 from kbtui.services.reporting.ledger_marker import identify
-from kbtui.store import StaleEditError, StoreError
 from kbtui.store.journal import make_entry
 
 ACTION = "ledger-import"

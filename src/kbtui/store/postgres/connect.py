@@ -16,7 +16,7 @@ import psycopg
 from psycopg import conninfo, errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from kbtui.store.errors import StoreError
+from kbtui.errors import StoreError
 
 PASSWORD_ENV = "KBTUI_DATABASE_PASSWORD"
 SCHEMES = ("postgresql", "postgres")

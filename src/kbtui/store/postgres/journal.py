@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import psycopg
 
-from kbtui.store.errors import StoreError
-from kbtui.store.journal import KEY_ACTION, serialise_entry
+from kbtui.errors import StoreError
+from kbtui.store.journal import serialise_entry
+from kbtui.store.journal_lines import KEY_ACTION
 
 if TYPE_CHECKING:
     from kbtui.store.postgres.children import PgStore

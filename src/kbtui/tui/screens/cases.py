@@ -19,7 +19,7 @@ from textual.widgets import DataTable
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
-from kbtui.services.errors import StoreError
+from kbtui.errors import StoreError
 from kbtui.services.escalation import absences as absence_service
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service

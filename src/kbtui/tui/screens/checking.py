@@ -10,8 +10,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.domain import checking as chk
+from kbtui.errors import StoreError
 from kbtui.services.campaign import checking
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import inline_pairs

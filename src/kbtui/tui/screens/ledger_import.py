@@ -1,6 +1,6 @@
 """台账回填 screen: a ledger exported by kbtui, filled in offline, read back in.
 
-Path (with completion) → Enter reads it in a worker (``services.reporting.ledgers.plan_ledger_import``, writes
+Path (with completion) → Enter reads it in a worker (``services.reporting.ledger_import.plan_ledger_import``, writes
 nothing) → a table of the changes child by child (项目：原值 → 新值), of the rows not imported (unknown
 or edited-away ID numbers, fields changed in the system since the export) and of the notes → Y applies
 it (``apply_ledger_import``: one journaled update per child) → the result. Esc starts again.
@@ -18,7 +18,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from kbtui.services.reporting.ledgers import apply_ledger_import, plan_ledger_import
+from kbtui.services.reporting.ledger_import import apply_ledger_import, plan_ledger_import
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester

@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kbtui.domain import roles as R
+from kbtui.errors import StoreError
 from kbtui.services.access import operator_admin
 from kbtui.services.access.operators import Operator
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar

@@ -27,8 +27,8 @@ from textual.widgets.option_list import Option
 
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.campaign import visits
-from kbtui.services.errors import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
