@@ -260,10 +260,6 @@ def cli(ctx: click.Context, data_dir: Path | None, operator: str | None, plugin_
         open_tui(ctx.obj)
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
 def stdin_is_terminal() -> bool:
     """Someone at a keyboard who can answer a question (not a script or a pipe)."""
     return sys.stdin.isatty()

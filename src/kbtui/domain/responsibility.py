@@ -117,11 +117,6 @@ def covers_place(person: Person, village: str, group: str) -> int:
     return best
 
 
-def covers_class(person: Person, record: Record) -> bool:
-    label = class_label(record)
-    return bool(label) and person.get("unit") == record.get("school") and label in (person.get("covers") or ())
-
-
 @dataclass(frozen=True)
 class Rules:
     """The profile's ``[responsibility]``: school → villages it covers (熨斗), and the model's name."""

@@ -85,10 +85,6 @@ ROLES: dict[str, Role] = {r.name: r for r in (
 )}
 
 
-def role_names() -> list[str]:
-    return list(ROLES)
-
-
 def get_role(name: str) -> Role | None:
     return ROLES.get(str(name or "").strip())
 

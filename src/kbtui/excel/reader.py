@@ -115,9 +115,6 @@ class Table:
             return self.rows[i]
         return Row(self.numbers[i], None, self.cells[i], self.fields)
 
-    def column_of(self, key: str) -> int | None:
-        hit = self.columns.get(key)
-        return None if hit is None else hit[0]
 
     def column(self, key: str) -> list[Any]:
         """The raw cells of one matched column, one per row (an import normalises column by column)."""

@@ -44,7 +44,6 @@ from kbtui.store.owner import keep_owner
 from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
 _TAIL_CHUNK = 64 * 1024
-DIGEST = "digest"           # the key of the changed record's digest after the change
 
 
 class JournalEntry(TypedDict, total=False):

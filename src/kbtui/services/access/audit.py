@@ -26,7 +26,7 @@ from kbtui.services.access.backup_archive import BackupError, list_backups, mani
 from kbtui.services.access.operators import BEFORE_KEY, DIGEST_KEY, AccessDenied, operators_digest, operators_path
 from kbtui.store import Journal, signing
 from kbtui.store import consistency as C
-from kbtui.store.chain import ChainCheck, check_journal
+from kbtui.store.chain import ChainCheck
 from kbtui.store.storage import locked, make_lock
 
 BOOKKEEPING_LABELS = {"_v": "版本号", "_by": "修改人", "_at": "修改时间"}
@@ -138,11 +138,6 @@ def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | No
     state = "不见了" if actual is None else "与日志最后一次记载的不同"
     return (f"操作员名单 operators.toml {state}（日志第 {last.get('seq')} 条，{when} {last.get('operator')} "
             f"改动后记载）：{advice}"), None
-
-
-def verify_journal(journal: Journal) -> VerifyReport:
-    """The journal alone (no store files, no backups)."""
-    return _chain_report(check_journal(journal))
 
 
 def _chain_report(chain: ChainCheck) -> VerifyReport:
@@ -423,4 +418,4 @@ def iter_text(entries: list[dict[str, Any]], workspace=None) -> Iterator[str]:
 
 
 __all__ = ["AuditError", "RecordNames", "VerifyReport", "action_filter", "action_label", "describe_changes",
-           "describe_store_problems", "iter_text", "log", "rekey", "verify", "verify_journal"]
+           "describe_store_problems", "iter_text", "log", "rekey", "verify"]

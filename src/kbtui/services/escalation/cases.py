@@ -35,7 +35,6 @@ from kbtui.services.escalation import absences
 from kbtui.services.lookup import EscalationError, parse_day
 
 COLLECTION = "cases"
-ATTEMPT_HOWS = ("家访", "电话", "约谈", "双线联合劝返", "书面通知", "其他")
 
 
 def collection(workspace: Any):
@@ -370,7 +369,3 @@ def ledger_extra(workspace: Any) -> dict[str, Any]:
     return {"cases": cases, "absence_start": starts}
 
 
-def attempts_text(case: dict | None) -> str:
-    if not case:
-        return ""
-    return "；".join(f"{a['date']} {a['by']} {a['how']}：{a['result']}" for a in case.get("attempts") or [])

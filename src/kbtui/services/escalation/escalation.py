@@ -367,10 +367,6 @@ def add_attempt(workspace: Any, key: str, *, rung: str | None = None, **attempt:
     return case
 
 
-def actions_done(workspace: Any, id_number: str) -> list[dict]:
-    return sorted(workspace.store.collection(ACTIONS).find(id_number=id_number), key=lambda d: d["done_on"])
-
-
 def timeline(workspace: Any, id_number: str, on: dt.date | None = None) -> list[dict]:
     """The child's ladder on ``on``: every rung of the profile's ladders, reached or not, and done."""
     on = on or dt.date.today()
