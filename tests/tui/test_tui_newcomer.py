@@ -12,7 +12,6 @@ import openpyxl
 from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Select
-from textual.widgets._header import HeaderIcon
 from textual.widgets._toast import Toast, ToastRack
 
 from kbtui.domain.idcard import make_id
@@ -233,7 +232,7 @@ async def test_the_palette_and_textuals_own_words_are_chinese(tui_data):
             titles = [c.title for c in app.get_system_commands(app.screen)]
             assert not [t for t in titles if ENGLISH.search(t)], (screen_id, titles)
             assert "退出" in titles and "帮助：全部按键" in titles
-        assert app.screen.query_one(HeaderIcon).tooltip == "打开命令面板（Ctrl+P）"
+        assert app.screen.query_one("HeaderIcon").tooltip == "打开命令面板（Ctrl+P）"
         await pilot.press("ctrl+p")
         await settle(app, pilot)
         assert isinstance(app.screen, CommandPalette)
