@@ -5,15 +5,15 @@
 Builds a demo township (``services.demo.make_children``, seed 2024) unless ``--data-dir`` names an existing
 one, opens the app headless (80×24) on a light screen (``--start dashboard``: on the dashboard, as the app
 starts by default, whose counts and panels classify every child in worker threads), presses F3 and
-measures until the table draws its first row (``list_open_s``; ``list_open_pilot_s`` adds the wait until the test driver sees the app idle, which
-includes the background index build competing for the interpreter), lets the background pinyin
-preparation finish (``search_prepare_s``), then types the query one key at a time. A keystroke is measured inside the app, from the moment the key event reaches the
-app until the end of the first screen paint that follows it (``search_keystroke_ms`` = the slowest);
-``pilot_keystroke_ms`` is the same seen from the test driver (it adds the Pilot's own waits: about 100 ms
-per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``). Then the same with
-the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.children.search.SearchIndex``
-(one Python test per child) answering the same keystrokes (``baseline_searchindex_keystroke_ms``).
-Targets (issue 4): list_open_s ≤ 1, search_keystroke_ms ≤ 100.
+measures until the table draws its first row (``list_open_s``; ``list_open_pilot_s`` adds the wait until the test
+driver sees the app idle, which includes the background index build competing for the interpreter), lets the background
+pinyin preparation finish (``search_prepare_s``), then types the query one key at a time. A keystroke is measured
+inside the app, from the moment the key event reaches the app until the end of the first screen paint that follows it
+(``search_keystroke_ms`` = the slowest); ``pilot_keystroke_ms`` is the same seen from the test driver (it adds the
+Pilot's own waits: about 100 ms per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``).
+Then the same with the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run:
+``services.children.search.SearchIndex`` (one Python test per child) answering the same keystrokes
+(``baseline_searchindex_keystroke_ms``). Targets (issue 4): list_open_s ≤ 1, search_keystroke_ms ≤ 100.
 
 Memory (issue 10, target rss_mb ≤ 600): ``rss_mb`` is this process's own peak RSS (``VmHWM``) with the county
 loaded, the list open and a search typed, read before the baseline is built; ``rss_open_mb`` /

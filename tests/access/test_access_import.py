@@ -52,7 +52,8 @@ def test_a_cadre_imports_only_their_village_and_gets_the_rest_rejected(scoped, t
     assert admin.raw_store.get(inside["id_number"])["village"] == VILLAGE          # not moved away
     # the rejects workbook lists the three rows with the reason
     wb = openpyxl.load_workbook(summary["rejects_file"])
-    text = "\n".join(" ".join(str(c) for c in row if c is not None) for row in wb.worksheets[0].iter_rows(values_only=True))
+    text = "\n".join(" ".join(str(c) for c in row if c is not None)
+                     for row in wb.worksheets[0].iter_rows(values_only=True))
     assert text.count("不在您的管辖范围") == 3 and "尖山村" in text and "不能由您导入" in text
     # and, like every file of children's data, says who wrote it, for which scope, when
     props = wb.properties

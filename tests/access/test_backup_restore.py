@@ -53,7 +53,8 @@ def test_backup_then_restore_equals_the_original(tui_data, tmp_path):
     assert {k: v for k, v in original.items() if k != journal} == {k: v for k, v in copy.items() if k != journal}
     assert original[journal] == copy[journal]
     assert Journal(layout.journal_path(target)).verify()[0]
-    assert (target / "backups").is_dir() and (target / "attachments" / "证明.txt").read_text(encoding="utf-8") == "在读证明"
+    assert (target / "backups").is_dir()
+    assert (target / "attachments" / "证明.txt").read_text(encoding="utf-8") == "在读证明"
     assert target.stat().st_mode & 0o777 == 0o700
     assert all((target / rel).stat().st_mode & 0o777 == 0o600 for rel in copy)
     # the restored folder opens as a workspace

@@ -65,7 +65,8 @@ def weekly(start: str, weeks: int, per_week: int = 2, periods: int = 3, skip: tu
 
 
 # --- vocabulary ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("raw, expected", [("智力", "智力"), ("智力残疾", "智力"), ("多重残疾", "多重"), ("聋", "听力")])
+@pytest.mark.parametrize("raw, expected",
+                         [("智力", "智力"), ("智力残疾", "智力"), ("多重残疾", "多重"), ("聋", "听力")])
 def test_category_normalized(raw, expected):
     assert normalize_category(raw) == expected
 
@@ -187,7 +188,8 @@ def test_a_week_of_holidays_is_not_due():
     golden_week = dict(LUJIAO, holidays=["2024-09-30", "2024-10-01", "2024-10-02", "2024-10-03", "2024-10-04"])
     on = D("2024-10-13")
     plain = current_term_result(delivery_by_term(ONCE_2, Calendar.from_profile(LUJIAO), D("2024-09-02"), [], on), on)
-    golden = current_term_result(delivery_by_term(ONCE_2, Calendar.from_profile(golden_week), D("2024-09-02"), [], on), on)
+    golden = current_term_result(delivery_by_term(ONCE_2, Calendar.from_profile(golden_week), D("2024-09-02"), [], on),
+                                 on)
     assert (plain.weeks, golden.weeks) == (6, 5)
 
 
@@ -202,9 +204,11 @@ CAL = Calendar.from_profile(LUJIAO)
      weekly("2024-09-02", 4, skip=(1,)) + sessions("2024-09-28", "2024-09-29"), "2024-09-29", (8, 24, 8, False)),
     ("periods short", TWICE_3, "2024-09-02", weekly("2024-09-02", 2, periods=2), "2024-09-15", (4, 8, 4, True)),
     ("current week not yet due", TWICE_3, "2024-09-02", weekly("2024-09-02", 2), "2024-09-19", (4, 12, 4, False)),
-    ("once a week", ONCE_2, "2024-09-02", weekly("2024-09-02", 3, per_week=1, periods=2), "2024-09-22", (3, 6, 3, False)),
+    ("once a week", ONCE_2, "2024-09-02", weekly("2024-09-02", 3, per_week=1, periods=2), "2024-09-22",
+     (3, 6, 3, False)),
     ("sessions before the plan start ignored", ONCE_2, "2024-09-09",
-     sessions("2024-09-03", periods=2) + weekly("2024-09-09", 1, per_week=1, periods=2), "2024-09-15", (1, 2, 1, False)),
+     sessions("2024-09-03", periods=2) + weekly("2024-09-09", 1, per_week=1, periods=2), "2024-09-15",
+     (1, 2, 1, False)),
     ("autumn surplus does not cover spring", ONCE_2, "2024-09-02",
      weekly("2024-09-02", 20, per_week=3, periods=2), "2025-03-02", (0, 0, 2, True)),
     ("spring on schedule", ONCE_2, "2024-09-02",

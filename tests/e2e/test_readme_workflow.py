@@ -115,7 +115,8 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
     for line in workflow_lines():
         if line == "kbtui":                                     # 5. F4 in the TUI: the same from the shell
             visited = visit_everyone_pending(shell)
-            awaiting_before_review = len(shell.json("kbtui review --level 村/校核查 --village 高峰村 --list")["awaiting"])
+            awaiting_before_review = len(shell.json("kbtui review --level 村/校核查 --village 高峰村 "
+                                                    "--list")["awaiting"])
             continue
         result = shell(line)
         out = result.output if result is not None else ""
@@ -155,7 +156,8 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch):
         elif line.startswith("kbtui report export"):
             assert (tmp_path / shlex.split(line)[-1]).exists()
     data = Path(shell.env["KBTUI_DATA_DIR"])
-    stats = json.loads(CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "stats", "--json"]).stdout)
+    stats = json.loads(CliRunner().invoke(cli,
+                                          ["--data-dir", str(data), "--operator", OPERATOR, "stats", "--json"]).stdout)
     assert stats["pending"] == 0                               # every child of the cohort has a situation
     child = json.loads(CliRunner().invoke(cli, ["--data-dir", str(data), "--operator", OPERATOR, "audit", "log",
                                                 "--child", away_id(visited), "--json"]).stdout)

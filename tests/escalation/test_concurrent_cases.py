@@ -70,7 +70,8 @@ def test_two_persuasion_attempts_at_once_both_land(two):
     with another_edit_first(teacher, attempt(town, case["key"], "刘校长", "监护人答应考虑", refused=True)):
         attempt(teacher, case["key"], "李老师", "监护人拒绝送返", refused=True)()
     saved = case_now(town, case["key"])
-    assert [(a["by"], a["result"]) for a in saved["attempts"]] == [("刘校长", "监护人答应考虑"), ("李老师", "监护人拒绝送返")]
+    assert [(a["by"], a["result"]) for a in saved["attempts"]] == [("刘校长", "监护人答应考虑"),
+                                                                   ("李老师", "监护人拒绝送返")]
     assert saved["legal_start"] == "2020-10-12"
     # the child's ledger field counts both, whichever process wrote it last
     assert fresh(town).store.get(KID)["persuasion"].endswith("（共2次）")

@@ -310,7 +310,8 @@ def test_under_sudo_the_exchange_folder_works_both_ways(server):
     os.chown(names, CADRE, EXCHANGE)
     os.chmod(names, 0o640)
     imported = as_cadre(server, "import", "police", str(names), "--dry-run")
-    assert imported.exit_code == 0 and "共 1 行数据" in imported.output and "未导入 0 行" in imported.output, imported.output
+    assert imported.exit_code == 0, imported.output
+    assert "共 1 行数据" in imported.output and "未导入 0 行" in imported.output, imported.output
     target = exchange / "台账.xlsx"
     exported = as_cadre(server, "ledger", "export", "in-school-local", "-o", str(target))
     assert exported.exit_code == 0, exported.output

@@ -215,9 +215,11 @@ def test_the_guide_example_adds_the_attempts_to_the_dropout_ledger(data, tmp_pat
 
 def test_write_form_writes_further_sheets_as_forms(tmp_path):
     out = tmp_path / "form.xlsx"
-    written = write_form(out, title="主表", unit="双山镇", date=dt.date(2024, 9, 10), columns=[("序号", 6), ("姓名", 8)],
+    written = write_form(out, title="主表", unit="双山镇", date=dt.date(2024, 9, 10),
+                         columns=[("序号", 6), ("姓名", 8)],
                          rows=[[1, "张三"]],
-                         sheets=[FormSheet("附表标题", [("序号", 6), ("内容", 20)], [[1, "=1+1"], [2, "@SUM(A1)"]], "台账"),
+                         sheets=[FormSheet("附表标题", [("序号", 6), ("内容", 20)], [[1, "=1+1"], [2, "@SUM(A1)"]],
+                                           "台账"),
                                  FormSheet("第三张", [("内容", 20)], [], "附表")])
     assert written == 1
     wb = openpyxl.load_workbook(out)

@@ -169,8 +169,9 @@ class OutputFile(click.Path):
 
 
 class InputFile(click.Path):
-    """A file the command reads (an import's list, a backup to restore): the operator may have kbtui read it (``user_paths.input_problem``: not the data folder's own files; under sudo,
-    only what the operator could read themselves). ``allowed``: the data folder's subfolders it may be in."""
+    """A file the command reads (an import's list, a backup to restore): the operator may have kbtui read it
+    (``user_paths.input_problem``: not the data folder's own files; under sudo, only what the operator could read
+    themselves). ``allowed``: the data folder's subfolders it may be in."""
 
     def __init__(self, allowed: tuple[str, ...] | None = None, **kwargs: Any):
         super().__init__(dir_okay=False, path_type=Path, **kwargs)

@@ -121,6 +121,7 @@ def import_(workspace: Workspace, file: Path, yes: bool, dry_run: bool, as_json:
     if as_json:
         print_json(plan.as_dict())
         return
-    click.echo(f"已导入 {plan.applied} 人的修改" + (f"，{plan.refused} 人未导入（见上）" if plan.refused else "") + "。")
+    refused = f"，{plan.refused} 人未导入（见上）" if plan.refused else ""
+    click.echo(f"已导入 {plan.applied} 人的修改{refused}。")
     for problem in plan.problems[-plan.refused:] if plan.refused else []:
         click.echo("  " + problem.text())

@@ -2,8 +2,8 @@
 
 A role says which children an operator sees (``scope``), which actions are allowed, whether ID and phone
 numbers show in full in lists, and (for review-only roles) which fields a write may touch. The checks
-themselves live in ``services.access.gate``, ``services.access.scope`` and ``services.access.access``; everything here is plain
-data that tests and screens can read.
+themselves live in ``services.access.gate``, ``services.access.scope`` and ``services.access.access``; everything here
+is plain data that tests and screens can read.
 """
 from __future__ import annotations
 

@@ -123,7 +123,8 @@ def plugin_folders(root: Path, profile: Profile, account: operators.Operator,
     extra = [Path(d) for d in extra or []]
     if extra and not account.role_info.may(R.ADMIN):
         raise operators.AccessDenied(
-            f"只有镇管理员可以用 --plugins-dir 加载插件目录（您的角色是{account.role}）：插件以数据目录所有者的身份运行，"
+            f"只有镇管理员可以用 --plugins-dir 加载插件目录（您的角色是{account.role}）："
+            "插件以数据目录所有者的身份运行，"
             f"能读写全部儿童数据。请去掉 --plugins-dir，或请镇管理员把插件目录写进配置的 [plugins] dirs")
     return list(profile.plugin_dirs) + extra
 

@@ -169,7 +169,8 @@ def prepare_docs(name: str, docs: list[Doc], operator: str, ts: str) -> list[Doc
 
 
 def insert_entries(name: str, prepared: list[Doc], operator: str, ts: str) -> list[dict[str, Any]]:
-    return [make_entry(operator, "collection.insert", d["key"], {k: [None, v] for k, v in d.items() if edits.is_field(k)},
+    return [make_entry(operator, "collection.insert", d["key"],
+                       {k: [None, v] for k, v in d.items() if edits.is_field(k)},
                        {"collection": name}, ts, d) for d in prepared]
 
 

@@ -91,7 +91,8 @@ class _Replay:
             self.txs.add(tx)
         inserted = entry.get(INSERTED)
         if inserted is not None:
-            records = bulk_records(line) if inserted is True else (inserted.items() if isinstance(inserted, dict) else ())
+            records = (bulk_records(line) if inserted is True
+                       else (inserted.items() if isinstance(inserted, dict) else ()))
             children = self.children
             for id_number, rec in records:
                 if isinstance(rec, dict):

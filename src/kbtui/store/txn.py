@@ -2,9 +2,9 @@
 
 Order: each staged file is written to its pending file and fsynced, the folders are fsynced, the journal
 entries (tagged ``_tx``) are appended and fsynced -- the commit point --, then the pending files replace the
-data files (durable through the pending files, see ``commit``). A writer killed before the commit point leaves only pending files, which the next holder of
-the lock drops; killed after it, the pending files are installed by the next holder
-(``LockedJSONStorage.recover``). Either way no stored change lacks its journal entry and no journaled
+data files (durable through the pending files, see ``commit``). A writer killed before the commit point leaves only
+pending files, which the next holder of the lock drops; killed after it, the pending files are installed by the next
+holder (``LockedJSONStorage.recover``). Either way no stored change lacks its journal entry and no journaled
 change is lost.
 """
 from __future__ import annotations

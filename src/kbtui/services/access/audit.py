@@ -124,7 +124,8 @@ def _check_operators(journal: Journal, root: Path) -> tuple[str | None, str | No
     if not changes:
         return None, ("操作员名单 operators.toml 的校验值还没有记入日志（数据目录由旧版本的 kbtui 建立），本次未核对；"
                       "镇管理员修改一次操作员后即可核对" if actual else None)
-    advice = ("有人不经 kbtui 改动了它（例如把自己写成了镇管理员）。请镇管理员用 kbtui operators list 核对谁是什么角色，"
+    advice = ("有人不经 kbtui 改动了它（例如把自己写成了镇管理员）。请镇管理员用 kbtui operators list "
+              "核对谁是什么角色，"
               "用 kbtui operators add / remove 改正，并查看这期间的修改日志")
     for earlier, later in zip(changes, changes[1:]):
         found = later["detail"].get(BEFORE_KEY, earlier["detail"][DIGEST_KEY])

@@ -82,7 +82,9 @@ class Operator:
         return "全镇"
 
     def label(self) -> str:
-        return f"{self.name}（{self.login}，{self.role}）" if self.name != self.login else f"{self.login}（{self.role}）"
+        if self.name != self.login:
+            return f"{self.name}（{self.login}，{self.role}）"
+        return f"{self.login}（{self.role}）"
 
     def as_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"name": self.name, "role": self.role}

@@ -176,7 +176,8 @@ def import_rows(workspace, rows: Iterable[tuple[int, dict[str, Any]]]) -> Import
             # base: a field someone else changed since the register was read is not overwritten (row refused)
             coll.update(old["key"], changes, workspace.operator, base=old)
         except StaleEditError:
-            result.rejected.append((number, f"{doc['name']}（{doc['unit']}）刚被其他操作员修改，本行未导入，请核对后重新导入"))
+            result.rejected.append((number,
+                                    f"{doc['name']}（{doc['unit']}）刚被其他操作员修改，本行未导入，请核对后重新导入"))
             continue
         result.updated += 1
     coll.insert_many(new_docs, workspace.operator)

@@ -70,7 +70,8 @@ def assign_by_hand(workspace, records: Iterable[dict], *, gov: str | None = None
             continue
         person = find_person(workspace, text)
         if resp.line_of(person.get("role")) not in (line, None):
-            raise PeopleError(f"{person['name']}（{person['role']}）属于{resp.LINE_LABELS[resp.line_of(person['role'])]}，"
+            raise PeopleError(f"{person['name']}（{person['role']}）"
+                              f"属于{resp.LINE_LABELS[resp.line_of(person['role'])]}，"
                               f"不能作为{resp.LINE_LABELS[line]}责任人")
         changes[resp.FIELD_OF_LINE[line]] = person["name"]
     plan = {r["id_number"]: dict(changes) for r in records}
@@ -79,7 +80,8 @@ def assign_by_hand(workspace, records: Iterable[dict], *, gov: str | None = None
     return _apply(workspace, plan, {"how": "hand"})
 
 
-def plan_by_rule(workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, dict[str, str]]:
+def plan_by_rule(workspace, records: Iterable[dict] | None = None,
+                 overwrite: bool = False) -> dict[str, dict[str, str]]:
     """The rule's plan for the campaign's children (or ``records``); without ``overwrite`` a line that
     already has a responsible person is kept."""
     if records is None:

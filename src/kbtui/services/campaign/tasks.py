@@ -147,9 +147,11 @@ def plan_visit(workspace, id_number: str, due: dt.date | dt.datetime, *, visitor
         dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
     now = dt.datetime.now().isoformat(timespec="seconds")
     plan = {"due": value, "visitor": visitor.strip() or record.get("responsible_edu") or
-            record.get("responsible_gov") or "", "reason": reason, "note": note.strip(), "planned_by": workspace.operator,
+            record.get("responsible_gov") or "", "reason": reason, "note": note.strip(),
+            "planned_by": workspace.operator,
             "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or "",
-            "name": record.get("name") or "", "village": record.get("village") or "", "group": record.get("group") or ""}
+            "name": record.get("name") or "", "village": record.get("village") or "",
+            "group": record.get("group") or ""}
 
     def planned(current: dict | None) -> dict:
         if current is None or current.get("state") != OPEN:

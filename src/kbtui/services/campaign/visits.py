@@ -2,8 +2,8 @@
 
 ``record_finding`` sets the child's situation and appends to ``status_history``, worked out under the store's
 lock on the record as it is then (``store.edits``), so that visits of one child saved at once all land; the
-journal keeps who changed what. It also stores the visit's evidence (services.campaign.evidence), restarts checking at 录入
-(domain.checking) and closes the child's visit task (services.campaign.tasks).
+journal keeps who changed what. It also stores the visit's evidence (services.campaign.evidence), restarts checking at
+录入 (domain.checking) and closes the child's visit task (services.campaign.tasks).
 """
 from __future__ import annotations
 

@@ -210,7 +210,8 @@ def _actions(workspace: Workspace, item: ChildPlacement, on: dt.date, statuses: 
             add(NO_PLACEMENT, f"已于{assessment.get('date')}评估（建议{assessment.get('recommend')}），尚未安置，"
                               f"当前情况“{item.situation}”")
         else:
-            add(NO_PLACEMENT, f"没有安置记录（当前情况“{item.situation}”）：请提请县残疾人教育专家委员会评估，并按建议安置")
+            add(NO_PLACEMENT,
+                f"没有安置记录（当前情况“{item.situation}”）：请提请县残疾人教育专家委员会评估，并按建议安置")
         return acts
     option = workspace.placements.get(placement.get("option", ""))
     if option is None:
@@ -299,7 +300,8 @@ def describe_view(view: dict) -> list[str]:
     """``child_view`` as Chinese lines."""
     c = view["child"]
     lines = [f"{c['name']}（{c['id_number']}）{c['sex']} {c['birth_date']} {c['village']}",
-             f"残疾：{c['disability_category'] or '未登记'}{c['disability_grade']}  残疾证号 {c['disability_certificate'] or '无'}"
+             f"残疾：{c['disability_category'] or '未登记'}{c['disability_grade']}  残疾证号 "
+             f"{c['disability_certificate'] or '无'}"
              f"  来源 {c['disability_source'] or '未填'}",
              f"当前情况：{view['situation']}  达标情况：{view['compliance']}"]
     if view["assessments"]:
@@ -313,7 +315,8 @@ def describe_view(view: dict) -> list[str]:
         lines.append(f"安置：{p['option']}（{p['date']}）{p.get('school') or ''}"
                      + (f"；复评 {p['review_date']}" if p.get("review_date") else ""))
         if p.get("teachers") or p.get("plan"):
-            lines.append(f"送教：教师 {'、'.join(p.get('teachers') or [])}；开始 {p.get('start')}；计划 {p.get('plan')}")
+            lines.append(f"送教：教师 {'、'.join(p.get('teachers') or [])}；开始 {p.get('start')}；计划 "
+                         f"{p.get('plan')}")
         labels = view.get("field_labels") or {}
         for key, value in (p.get("fields") or {}).items():
             lines.append(f"  {labels.get(key, key)}：{value}")

@@ -60,7 +60,8 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         if situation is None and ctx.classify(record).situation == st.IN_SCHOOL and rng.random() < 0.8:
             situation = "随班就读"              # in an ordinary class on the school list
             changes["status"] = situation
-            changes["status_history"] = history_with(record, situation, dt.date(year, 9, 2).isoformat(), workspace.operator,
+            changes["status_history"] = history_with(record, situation, dt.date(year, 9, 2).isoformat(),
+                                                     workspace.operator,
                                                  "专家委员会评估安置", "安置方式：随班就读")
         if situation in DEMO_OPTION:
             option, conclusion = DEMO_OPTION[situation], DEMO_CONCLUSION[situation]

@@ -326,7 +326,8 @@ def close_case(workspace: Any, key: str, on: dt.date | str | None = None, *, out
 
     close(case)         # refused before anything is written
     case = _edit_case(workspace, case, close)
-    set_situation(workspace, case["id_number"], None, day, "动态销号", note=f"案卷 {case['key']} 销号：{case['outcome']}")
+    set_situation(workspace, case["id_number"], None, day, "动态销号",
+                  note=f"案卷 {case['key']} 销号：{case['outcome']}")
     return case
 
 

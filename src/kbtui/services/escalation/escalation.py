@@ -340,7 +340,8 @@ def record_done(workspace: Any, id_number: str, rung: str, *, ladder: str | None
         raise EscalationError(f"{record.get('name', '')} 在 {day} 没有到达步骤“{rung}”"
                               + (f"（流程 {ladder}）" if ladder else "") + f"，无需记录；已到达的步骤：{reached_now}")
     if len(matches) > 1:
-        raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 {matches[0].ladder.id}:{rung}")
+        raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 "
+                              f"{matches[0].ladder.id}:{rung}")
     reached = matches[0]
     episode = child.episode_key[reached.ladder.id]
     doc = {"key": action_key(record["id_number"], reached.ladder.id, rung, episode),

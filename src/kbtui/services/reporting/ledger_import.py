@@ -330,7 +330,8 @@ def apply_ledger_import(workspace, plan: LedgerImportPlan) -> LedgerImportPlan:
             plan.applied += 1
         except StaleEditError:
             plan.refused += 1
-            plan.problems.append(RowProblem(update.row, "刚才有其他操作员修改了这名儿童的记录，本行未导入，请重新导入本文件",
+            plan.problems.append(RowProblem(update.row,
+                                            "刚才有其他操作员修改了这名儿童的记录，本行未导入，请重新导入本文件",
                                             update.id_number))
         except StoreError as err:
             plan.refused += 1

@@ -209,7 +209,8 @@ def _verify_chain(conn: psycopg.Connection, chain: str) -> tuple[bool, int | Non
                             (tx, chain)).fetchall()
         found = bulk_digest(line.encode() for (text,) in rows for line in text.splitlines())
         if found != (claim.get("n"), claim.get("sha256")):
-            return False, seq, f"{label}日志第 {seq} 条（批量录入 {claim.get('n')} 名）的记录与校验值不符，已被改动", lines
+            return (False, seq, f"{label}日志第 {seq} 条（批量录入 {claim.get('n')} 名）的记录与校验值不符，已被改动",
+                    lines)
     bad = conn.execute("SELECT * FROM kbtui.journal_bad_macs(%s)", (chain,)).fetchall()
     if bad:
         return False, bad[0][0], (f"{label}日志第 {bad[0][0]} 条的签名与密钥不符：该条被改动过，"

@@ -54,7 +54,8 @@ def plan_rows(plan, name_of=lambda id_number: "") -> list[tuple[str, str, str, s
             row = str(problem.row) if problem.row else ""
             number = problem.id_number
             name = names.get(number) or (name_of(number) if number else "") or (f"…{number[-6:]}" if number else "")
-            rows.append((row, name, kind, problem.message, f"{kind}：{problem.text() if problem.row else problem.message}"))
+            rows.append((row, name, kind, problem.message,
+                         f"{kind}：{problem.text() if problem.row else problem.message}"))
     return rows
 
 
@@ -200,7 +201,8 @@ class LedgerImportScreen(Screen):
         self.query_one("#ledger-summary", Static).update(plan_summary(plan))
         self._show(rows)
         self.refresh_bindings()
-        self.notify(f"台账回填：已导入 {plan.applied} 人的修改" + (f"，{plan.refused} 人未导入" if plan.refused else ""))
+        refused = f"，{plan.refused} 人未导入" if plan.refused else ""
+        self.notify(f"台账回填：已导入 {plan.applied} 人的修改{refused}")
 
     def action_reset(self) -> None:
         if self.busy:

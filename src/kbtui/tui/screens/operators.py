@@ -22,9 +22,9 @@ from kbtui.tui.widgets.shown import DataTable, Static
 
 
 class OperatorForm(FormDialog):
-    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access.operator_admin``
-    (a refusal stays in the form); the login of an operator being edited cannot change. Returns the saved
-    operator or None."""
+    """Login, name, role, villages / schools (separated by 、 or commas). Saves through
+    ``services.access.operator_admin`` (a refusal stays in the form); the login of an operator being edited cannot
+    change. Returns the saved operator or None."""
 
     def __init__(self, title: str, current: Operator | None = None) -> None:
         cur = current

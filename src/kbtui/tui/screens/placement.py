@@ -138,7 +138,8 @@ class PlacementScreen(Screen):
         self._open(f"安置 —— {self.view['child']['name']}", [
             FormField("option", "安置方式", current.get("option") or recommended,
                       "、".join(o.name for o in pl.options(workspace))),
-            FormField("school", "安置学校（送教学校 / 机构名称）", current.get("school") or self.view["child"]["school"]),
+            FormField("school", "安置学校（送教学校 / 机构名称）",
+                      current.get("school") or self.view["child"]["school"]),
             FormField("teachers", "送教（辅导）教师，顿号分隔", "、".join(current.get("teachers") or [])),
             FormField("plan", "教学计划（送教上门必填）", current.get("plan") or ""),
             FormField("start", "送教开始日期（空则为安置日期）", current.get("start") or ""),
