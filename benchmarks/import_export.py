@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kbtui.domain.idcard import make_id  # noqa: E402
 from kbtui.profiles import find_profile  # noqa: E402
 from kbtui.services.intake.importer import import_list  # noqa: E402
-from kbtui.services.reporting.ledgers import export_ledger  # noqa: E402
+from kbtui.services.reporting.ledger_export import export_ledger  # noqa: E402
 from kbtui.services.workspace import Workspace  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"

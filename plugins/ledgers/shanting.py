@@ -1,13 +1,16 @@
 """山亭区 2019 (seed 004): the base database, the special-needs database, the vocational tracking list,
 the semester dropout report and the November comparison report.
 
-| id | form | who / what |
-|---|---|---|
-| shanting-base | 适龄入学儿童基础信息数据库 (ledger) | children of ages 6–14 on any of the four departments' lists (公安 police, 扶贫 poverty, 残联 disability, 民政 civil), which lists |
-| shanting-special | 特殊学生信息库 (ledger, title with the date it was refreshed) | children of the cohort who are disabled, orphans, left behind, from 建档立卡 poor families, economically difficult, or 学困生 |
-| shanting-vocational | 初中学生进入职业学校跟踪台账 (ledger) | junior pupils who went to vocational school (situation 职业学校就读) or graduated (初中已毕业): the school, the tracking, hidden dropout |
-| shanting-semester-dropout | 义务教育阶段学生辍学情况报告 (report, due end of March and end of October) | per school: pupils, 疑似辍学, 辍学 by reason, 劝返复学 this semester, dropout rate |
-| shanting-comparison | 适龄儿童入学情况比对核查报告 (report, due end of November) | per 镇街: children of the entry age in the base database vs pupils of 一年级 on the school lists |
+- ``shanting-base`` 适龄入学儿童基础信息数据库 (ledger): children of ages 6–14 on any of the four departments' lists
+  (公安 police, 扶贫 poverty, 残联 disability, 民政 civil), which lists
+- ``shanting-special`` 特殊学生信息库 (ledger, title with the date it was refreshed): children of the cohort who are
+  disabled, orphans, left behind, from 建档立卡 poor families, economically difficult, or 学困生
+- ``shanting-vocational`` 初中学生进入职业学校跟踪台账 (ledger): junior pupils who went to vocational school (situation
+  职业学校就读) or graduated (初中已毕业): the school, the tracking, hidden dropout
+- ``shanting-semester-dropout`` 义务教育阶段学生辍学情况报告 (report, due end of March and end of October): per school:
+  pupils, 疑似辍学, 辍学 by reason, 劝返复学 this semester, dropout rate
+- ``shanting-comparison`` 适龄儿童入学情况比对核查报告 (report, due end of November): per 镇街: children of the entry
+  age in the base database vs pupils of 一年级 on the school lists
 
 The situation 职业学校就读 (studying, evidence needed) is registered here.
 """
@@ -249,7 +252,8 @@ SEMESTER_DROPOUT = Report(
     groups=lambda ctx: list(ctx.profile.schools),
     sections=school_sections,          # the district's schools by town (学区), with subtotals
     notes=(
-        "注：1. 在校生含劝返复学的学生；辍学率＝（疑似辍学人数＋辍学人数）÷（在校生人数＋疑似辍学人数＋辍学人数）×100%，保留两位小数。",
+        "注：1. 在校生含劝返复学的学生；辍学率＝（疑似辍学人数＋辍学人数）÷（在校生人数＋疑似辍学人数＋辍学人数）"
+        "×100%，保留两位小数。",
         "2. 各原因人数之和等于疑似辍学与辍学人数之和（原因未填或不在所列原因中的计入“其他”）。",
         "3. 每名辍学学生的基本情况、辍学原因、劝返措施和劝返结果见辍学学生台账、疑似辍学学生台账（一人一案）。",
     ),
@@ -327,7 +331,8 @@ COMPARISON = Report(
         "新生为各校学籍名单中一年级的学生。",
         "2. 基础数据库适龄儿童＝一年级在读＋其他就读＋延缓入学＋免予入学＋其他不属于失学辍学＋失学辍学＋待核实；"
         "其他就读指在外地、特殊教育学校、送教上门或其他年级就读。",
-        "3. 入学率＝（一年级在读＋其他就读）÷（基础数据库适龄儿童－延缓入学－免予入学－其他不属于失学辍学）×100%，保留两位小数。",
+        "3. 入学率＝（一年级在读＋其他就读）÷（基础数据库适龄儿童－延缓入学－免予入学－其他不属于失学辍学）×100%，"
+        "保留两位小数。",
         "4. 未按时入学、未申请延缓入学或免予入学的儿童须逐一核实去向；每年11月底前区教育局比对核查并全区通报。",
     ),
     sheet="比对核查",

@@ -1,10 +1,11 @@
 """双城区 2020 (seed 003): the end-of-August register by category and the eight targeted categories.
 
-| id | form | who |
-|---|---|---|
-| shuangcheng-register | 义务教育阶段适龄儿童少年分类登记台账 | children of the cohort who are 失学, 辍学, 区域内就读无学籍 or 省内外就读无学籍 (每年8月底前分类登记), by category |
-| shuangcheng-register-towns | 分类登记汇总表 (report) | the register counted per 街道/乡/镇 by category, with the district's total (区级政府全面摸清本区域底数) |
-| shuangcheng-targeted | 控辍保学八类精准施策台账 | children of the cohort in one of the eight categories of 四(四) 积极精准施策, the measure the plan requires and the measure taken |
+- ``shuangcheng-register`` 义务教育阶段适龄儿童少年分类登记台账: children of the cohort who are 失学, 辍学,
+  区域内就读无学籍 or 省内外就读无学籍 (每年8月底前分类登记), by category
+- ``shuangcheng-register-towns`` 分类登记汇总表 (report): the register counted per 街道/乡/镇 by category, with
+  the district's total (区级政府全面摸清本区域底数)
+- ``shuangcheng-targeted`` 控辍保学八类精准施策台账: children of the cohort in one of the eight categories of 四(四)
+  积极精准施策, the measure the plan requires and the measure taken
 
 The 免予入学 roster is the disability plugin's ``exemption-roster``.
 """

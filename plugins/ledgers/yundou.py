@@ -1,11 +1,13 @@
 """熨斗镇 2022 (seed 001): 附件1, 附件2, 附件3 and the 筛查预警清单.
 
-| id | form | who / what |
-|---|---|---|
-| yundou-survey | 附件1 义务教育阶段适龄儿童少年摸底调查和就读情况名单 | every child of ages 6–15 living in the villages, found on any list or by the survey, by village |
-| yundou-rural | 附件2 农村义务教育阶段学龄人口台账 | every child of the platform's rural list (the cohort: ``[cohorts.local] source = "poverty"``), verified one by one |
-| yundou-stats | 附件3 农村义务教育阶段学龄人口台账统计表 (a report) | counts per village of 附件2's children: in school by kind, not dropout by kind, 失学, 疑似辍学, 辍学, subtotals per school, total |
-| yundou-warning | 义务教育控辍保学筛查预警清单 | children of the cohort out of school (失学、疑似辍学、辍学) or at risk (在籍未在校、休学、无学籍就读), with the reason and the responsible person |
+- ``yundou-survey`` 附件1 义务教育阶段适龄儿童少年摸底调查和就读情况名单: every child of ages 6–15 living in the
+  villages, found on any list or by the survey, by village
+- ``yundou-rural`` 附件2 农村义务教育阶段学龄人口台账: every child of the platform's rural list (the cohort:
+  ``[cohorts.local] source = "poverty"``), verified one by one
+- ``yundou-stats`` 附件3 农村义务教育阶段学龄人口台账统计表 (a report): counts per village of 附件2's children: in
+  school by kind, not dropout by kind, 失学, 疑似辍学, 辍学, subtotals per school, total
+- ``yundou-warning`` 义务教育控辍保学筛查预警清单: children of the cohort out of school (失学、疑似辍学、辍学) or at
+  risk (在籍未在校、休学、无学籍就读), with the reason and the responsible person
 
 附件3 is the stock statistics table (``statistics``) with 在校 split by kind and subtotals per school from the
 profile's ``[responsibility]`` (熨斗初级中学 and 熨斗镇中心小学 each cover their villages): a variant made

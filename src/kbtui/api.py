@@ -12,14 +12,16 @@ Textual or the services when the data folder is opened: import them inside the h
 from __future__ import annotations
 
 import importlib
+import types
 from typing import Any
 
 from kbtui import hookimpl
-from kbtui.domain import disability, ledger_columns
+from kbtui.domain import disability_columns, disability_info, disability_placement, home_delivery, ledger_columns
 from kbtui.domain.calendar import to_date
 from kbtui.domain.child import Record, age_on_cutoff, birth_date
 from kbtui.domain.classify import Classification
-from kbtui.domain.disability import (
+from kbtui.domain.disability_info import is_disabled
+from kbtui.domain.disability_placement import (
     CANNOT_LEARN,
     PlacementOption,
     Requirement,
@@ -31,7 +33,6 @@ from kbtui.domain.disability import (
     needs_field,
     needs_student_no,
 )
-from kbtui.domain.disability_info import is_disabled
 from kbtui.domain.escalation import (
     DROPOUT,
     FINDING,
@@ -71,6 +72,13 @@ from kbtui.domain.status import (
     StatusRegistry,
 )
 from kbtui.registry import DuplicateError, Registry
+
+#: The whole disability vocabulary in one namespace (``from kbtui.api import disability as d``: ``d.MAINSTREAM``,
+#: ``d.record_column`` …): the public names (``__all__``) of the four modules the rules live in.
+disability = types.SimpleNamespace(**{
+    name: getattr(module, name)
+    for module in (disability_info, disability_placement, home_delivery, disability_columns)
+    for name in module.__all__})
 
 #: Names loaded on first use: name → "module:attribute".
 _LATER = {

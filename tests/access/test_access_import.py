@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 
 from kbtui.domain.idcard import make_id
-from kbtui.services.access import access, backup
+from kbtui.services.access import access
+from kbtui.services.access.backup_archive import list_backups, read_manifest
 from kbtui.services.access.operators import AccessDenied
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
@@ -39,7 +40,7 @@ def test_a_cadre_imports_only_their_village_and_gets_the_rest_rejected(scoped, t
         (outside["name"], outside.get("sex"), outside["birth_date"], outside["id_number"], VILLAGE, "3组"),
         (inside["name"], inside.get("sex"), inside["birth_date"], inside["id_number"], "尖山村", "3组"),
     ])
-    before_backups = len(backup.list_backups(scoped))
+    before_backups = len(list_backups(scoped))
     result = run_cli("import", "police", str(path), "--json", data_dir=scoped, operator="cadre")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
@@ -51,15 +52,16 @@ def test_a_cadre_imports_only_their_village_and_gets_the_rest_rejected(scoped, t
     assert admin.raw_store.get(inside["id_number"])["village"] == VILLAGE          # not moved away
     # the rejects workbook lists the three rows with the reason
     wb = openpyxl.load_workbook(summary["rejects_file"])
-    text = "\n".join(" ".join(str(c) for c in row if c is not None) for row in wb.worksheets[0].iter_rows(values_only=True))
+    text = "\n".join(" ".join(str(c) for c in row if c is not None)
+                     for row in wb.worksheets[0].iter_rows(values_only=True))
     assert text.count("不在您的管辖范围") == 3 and "尖山村" in text and "不能由您导入" in text
     # and, like every file of children's data, says who wrote it, for which scope, when
     props = wb.properties
     assert props.subject == "拒收清单" and props.lastModifiedBy == "cadre"
     assert "拒收清单（户籍.xlsx）" in props.description and VILLAGE in props.category
     # an automatic backup was taken before the import
-    assert len(backup.list_backups(scoped)) == before_backups + 1
-    assert backup.read_manifest(backup.list_backups(scoped)[-1])["automatic"] is True
+    assert len(list_backups(scoped)) == before_backups + 1
+    assert read_manifest(list_backups(scoped)[-1])["automatic"] is True
 
 
 def test_read_only_roles_cannot_import(scoped, tmp_path):

@@ -22,10 +22,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from kbtui.errors import StoreError
 from kbtui.services.access import backup
 from kbtui.services.access.backup_archive import MANIFEST
 from kbtui.services.workspace import Workspace
-from kbtui.store import StoreError, storage
+from kbtui.store import storage
 from tests.conftest import run_cli
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from kbtui.services.access import backup
+from kbtui.services.access.backup_archive import BackupError, list_backups
 from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore, Journal, layout
 from tests.conftest import run_cli
@@ -52,7 +53,8 @@ def test_backup_then_restore_equals_the_original(tui_data, tmp_path):
     assert {k: v for k, v in original.items() if k != journal} == {k: v for k, v in copy.items() if k != journal}
     assert original[journal] == copy[journal]
     assert Journal(layout.journal_path(target)).verify()[0]
-    assert (target / "backups").is_dir() and (target / "attachments" / "证明.txt").read_text(encoding="utf-8") == "在读证明"
+    assert (target / "backups").is_dir()
+    assert (target / "attachments" / "证明.txt").read_text(encoding="utf-8") == "在读证明"
     assert target.stat().st_mode & 0o777 == 0o700
     assert all((target / rel).stat().st_mode & 0o777 == 0o600 for rel in copy)
     # the restored folder opens as a workspace
@@ -62,7 +64,7 @@ def test_backup_then_restore_equals_the_original(tui_data, tmp_path):
 def test_only_the_last_n_backups_are_kept(tui_data):
     ws = Workspace.open(tui_data, "tester")
     made = [backup.create_backup(ws, keep=3) for _ in range(5)]
-    kept = backup.list_backups(tui_data)
+    kept = list_backups(tui_data)
     assert kept == [m.path for m in made[-3:]]
     assert made[2].removed == [] and made[3].removed == [made[0].path] and made[4].removed == [made[1].path]
     assert len({p.name for p in kept}) == 3
@@ -135,6 +137,6 @@ def test_an_unexpected_member_is_refused(tui_data, tmp_path):
         link = tarfile.TarInfo("data/../../escape")
         link.size = 0
         dst.addfile(link, __import__("io").BytesIO(b""))
-    with pytest.raises(backup.BackupError, match="不安全"):
+    with pytest.raises(BackupError, match="不安全"):
         backup.restore_backup(evil, tmp_path / "r", "tester")
     assert not (tmp_path / "escape").exists()

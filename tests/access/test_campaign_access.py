@@ -13,6 +13,7 @@ import json
 import pytest
 
 from kbtui.domain import roles as R
+from kbtui.services.access.operators import AccessDenied
 from kbtui.services.campaign import campaigns
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
@@ -87,8 +88,8 @@ def test_a_switch_moves_every_child_and_back_leaves_everything_as_it_was(scoped)
 
 def test_the_switch_service_refuses_a_village_role_before_touching_anything(scoped):
     ws = Workspace.open(scoped, "cadre")
-    with pytest.raises(campaigns.gate.AccessDenied, match="不能新建或切换排查工作"):
+    with pytest.raises(AccessDenied, match="不能新建或切换排查工作"):
         campaigns.new_campaign(ws, "x", "x", 2025)
-    with pytest.raises(campaigns.gate.AccessDenied):
+    with pytest.raises(AccessDenied):
         campaigns.switch_campaign(ws, FIRST)
     assert [c.id for c in campaigns.list_campaigns(ws)] == [FIRST]

@@ -18,7 +18,7 @@ SRC = ROOT / "src"
 HEAVY = "# heavy: imported where used"
 
 # The layers, lowest first: a module may import its own layer and those listed for it.
-BASE = {"kbtui", "kbtui.oserrors", "kbtui.user_paths", "kbtui.bulk"}     # helpers with no kbtui imports
+BASE = {"kbtui", "kbtui.errors", "kbtui.oserrors", "kbtui.user_paths", "kbtui.bulk"}    # helpers with no kbtui imports
 LAYERS: dict[str, set[str]] = {
     "base": set(),
     "domain": {"base"},
@@ -309,3 +309,81 @@ def test_the_rules_see_what_they_should():
     assert hidden == [("kbtui.store", False), ("openpyxl", True)]
     assert any(i.names == ("_undo_create",) for i in module.imports)
     assert module.private_uses == ["tests._architecture_sample:6 uses kbtui.services.workspace._core_checks"]
+
+
+# --- re-exports: kbtui.api is the only module that hands on names it imports ---------------------------------
+
+#: The sanctioned re-exports: the plugin authors' API; the faces of the store package and its PostgreSQL part
+#: (``from kbtui.store import ChildStore``: the layer map treats the store as one unit); and ``kbtui.cli``,
+#: whose ``cli`` is the click group once every command module has been loaded into it.
+REEXPORTS_ALLOWED = {"kbtui.api", "kbtui.store", "kbtui.store.postgres", "kbtui.cli"}
+
+
+def _dunder_all(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value is not None:
+            names |= {c.value for c in ast.walk(node.value)
+                      if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return names
+
+
+def reexports(path: Path, first_party: tuple[str, ...] = ("kbtui", "kbtui_plugins")) -> list[str]:
+    """Names a module imports from kbtui only to hand them on: listed in ``__all__``, imported as themselves
+    (``import x as x``), or never used in the module (a ``noqa: F401`` import); and a module ``__getattr__``
+    that hands on another module's names."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    imported: dict[str, tuple[int, bool]] = {}     # local name -> (line, imported "as itself")
+
+    def top_level(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] in first_party):
+                for alias in node.names:
+                    imported[alias.asname or alias.name] = (node.lineno, alias.asname == alias.name)
+            elif isinstance(node, (ast.If, ast.Try)):
+                top_level([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
+
+    top_level(tree.body)
+    in_all = _dunder_all(tree)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    # names used only in string annotations ("Workspace") or docstring-free type comments
+    used |= {word for c in ast.walk(tree) if isinstance(c, ast.Constant) and isinstance(c.value, str)
+             and len(c.value) < 200 for word in _words(c.value)} - in_all
+    found = [f"line {line}: {name}" + (" (in __all__)" if name in in_all else " (imported as itself)" if as_itself
+                                       else " (unused: imported only to be handed on)")
+             for name, (line, as_itself) in sorted(imported.items(), key=lambda item: item[1])
+             if name in in_all or as_itself or name not in used]
+    found += [f"line {node.lineno}: module __getattr__" for node in tree.body
+              if isinstance(node, ast.FunctionDef) and node.name == "__getattr__"]
+    return found
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in "".join(ch if ch.isalnum() or ch == "_" else " " for ch in text).split()}
+
+
+def test_no_module_but_the_api_reexports():
+    found = []
+    for name, module in package_modules().items():
+        if name not in REEXPORTS_ALLOWED:
+            found += [f"{name} {what}" for what in reexports(module.path)]
+    for path in sorted((ROOT / "plugins").rglob("*.py")):
+        found += [f"{module_name(path, ROOT)} {what}" for what in reexports(path)]
+    assert not found, ("modules that re-export names they import (import each name from the module defining "
+                       "it; kbtui.api is the only re-export):\n" + "\n".join(found))
+
+
+def test_the_reexport_rule_sees_a_reexport(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from kbtui.store.errors import StoreError, stale_message, write_failed\n"
+                      "from kbtui.errors import RecordNotFound as RecordNotFound\n"
+                      "from kbtui.domain.child import Record\n"
+                      "def f(x: 'Record'):\n    return write_failed(x, None)\n"
+                      "def __getattr__(name):\n    return name\n"
+                      "__all__ = ['StoreError', 'f']\n", encoding="utf-8")
+    assert reexports(sample) == ["line 1: StoreError (in __all__)", "line 1: stale_message (unused: imported "
+                                 "only to be handed on)", "line 2: RecordNotFound (imported as itself)",
+                                 "line 6: module __getattr__"]

@@ -1,14 +1,11 @@
 """Screens call services, never the store: nothing in kbtui.tui reaches ``workspace.store``, the unscoped
 ``raw_store`` or a store collection, and it imports nothing from kbtui.store: the errors the services' calls
-raise (to show their Chinese message) come from ``kbtui.services.errors``."""
+raise (to show their Chinese message) are defined below the store, in ``kbtui.errors``."""
 import ast
 import re
 from pathlib import Path
 
 import pytest
-
-from kbtui.services import errors
-from kbtui.store import errors as store_errors
 
 TUI = Path(__file__).resolve().parents[2] / "src" / "kbtui" / "tui"
 REACHES_THE_STORE = re.compile(r"(?<!kbtui)\.store\b|\braw_store\b|\.collection\(|\.journal\.")
@@ -39,11 +36,5 @@ def test_screens_import_nothing_from_the_store(path):
                                                    or (node.module or "").startswith("kbtui.store.")):
             wrong += [f"{node.module}.{a.name}" for a in node.names]
     assert not wrong, (f"{path.name} imports {wrong} from the store (take a store error from "
-                       f"kbtui.services.errors)")
+                       f"kbtui.errors)")
 
-
-def test_the_store_errors_screens_catch_are_the_stores_own():
-    """The services' errors module hands on the very classes the store raises, so an ``except`` still catches."""
-    assert errors.StoreError is store_errors.StoreError
-    assert errors.StaleEditError is store_errors.StaleEditError
-    assert errors.RecordNotFound is store_errors.RecordNotFound

@@ -41,7 +41,9 @@ async def test_visit_entry_of_several_children_in_a_row(tui_data):
         assert store.get(second)["status"] == "疑似辍学" and store.get(second)["note"] == "absent 10 days"
         assert store.get(third)["status"] == "户籍迁出"
         last = store.get(second)["status_history"][-1]
-        assert {k: last[k] for k in ("status", "date", "by", "how", "note")} == {"status": "疑似辍学", "date": TODAY.isoformat(), "by": "tester", "how": "入户",
+        assert {k: last[k] for k in ("status", "date", "by", "how", "note")} == {"status": "疑似辍学",
+                                                                                 "date": TODAY.isoformat(),
+                                                                                 "by": "tester", "how": "入户",
                         "note": "absent 10 days"}
         assert [e["action"] for e in store.journal.entries(record=first)][-1] == "visit"
         assert "本次已录入 3 人" in screen_text(app)

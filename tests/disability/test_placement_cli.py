@@ -99,17 +99,20 @@ def test_refusals_are_chinese_errors(data):
     result = run_cli("placement", "session", KID, "--date", "2024-09-03", "--teacher", "张老师", "--periods", "3",
                      data_dir=data)
     assert result.exit_code == 1 and "不是送教上门" in result.output
-    result = run_cli("placement", "assess", KID, "--date", "2024-13-45", "--members", "甲", "--conclusion", "需送教上门",
+    result = run_cli("placement", "assess", KID, "--date", "2024-13-45", "--members", "甲", "--conclusion",
+                     "需送教上门",
                      data_dir=data)
     assert result.exit_code == 1 and "评估日期" in result.output
     assert "Traceback" not in result.output
 
 
 def test_exemption_roster(data):
-    ok("placement", "assess", KID3, "--date", "2024-06-12", "--members", "王建国,刘芳", "--conclusion", "暂不具备学习条件",
+    ok("placement", "assess", KID3, "--date", "2024-06-12", "--members", "王建国,刘芳", "--conclusion",
+       "暂不具备学习条件",
        data_dir=data)
     result = ok("placement", "set", KID3, "免予入学", "--date", "2024-07-01", data_dir=data)
-    assert "提醒：免予入学须定期复评，请填写复评日期" in result.output and "提醒：缺少证明材料：监护人申请" in result.output
+    assert "提醒：免予入学须定期复评，请填写复评日期" in result.output
+    assert "提醒：缺少证明材料：监护人申请" in result.output
     roster = js("placement", "roster", data_dir=data)
     assert roster["count"] == 1 and roster["roster"][0]["conclusion"] == "暂不具备学习条件"
     assert "赵小刚" in ok("placement", "roster", data_dir=data).output
@@ -142,7 +145,8 @@ def test_three_ledgers_from_the_records(data):
     delivery = ws.all_ledgers["home-delivery"]
     dh = [h for h, _w in delivery.headers()]
     [row] = list(delivery.rows(records, ctx))
-    assert (row[dh.index("送教教师")], row[dh.index("已送次数")], row[dh.index("已送课时")]) == ("张老师、李老师", "1", "3")
+    assert (row[dh.index("送教教师")], row[dh.index("已送次数")], row[dh.index("已送课时")]) == ("张老师、李老师", "1",
+                                                                                                 "3")
     assert list(ws.all_ledgers["exemption-roster"].rows(records, ctx)) == []
 
 
@@ -159,10 +163,12 @@ def test_county_plugin_adds_an_option_and_its_ledger_column(data, tmp_path):
     assert "安置方式：康复中心走读" in plugins
     ok("--plugins-dir", str(folder), "placement", "assess", KID2, "--date", "2024-06-12", "--members", "王建国",
        "--conclusion", "需到特殊教育学校学习", "--recommend", "康复中心走读", "--review", "2026-06-30", data_dir=data)
-    result = run_cli("--plugins-dir", str(folder), "placement", "set", KID2, "康复中心走读", "--school", "县特殊教育学校",
+    result = run_cli("--plugins-dir", str(folder), "placement", "set", KID2, "康复中心走读", "--school",
+                     "县特殊教育学校",
                      data_dir=data)
     assert result.exit_code == 1 and "须填写康复中心" in result.output
-    result = run_cli("--plugins-dir", str(folder), "placement", "set", KID2, "康复中心走读", "--school", "县特殊教育学校",
+    result = run_cli("--plugins-dir", str(folder), "placement", "set", KID2, "康复中心走读", "--school",
+                     "县特殊教育学校",
                      "--field", "center=县残疾儿童康复中心", data_dir=data)
     assert result.exit_code == 0, result.output
     assert "提醒：缺少证明材料：康复中心接收证明" in result.output

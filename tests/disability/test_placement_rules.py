@@ -6,7 +6,19 @@ import datetime as dt
 
 import pytest
 
-from kbtui.domain import disability as d
+from kbtui.domain.disability_placement import (
+    CAN_LEARN_ORDINARY,
+    CANNOT_LEARN,
+    DISTANCE,
+    EXEMPTION,
+    HOME_DELIVERY,
+    INSTITUTION,
+    MAINSTREAM,
+    NEEDS_HOME_DELIVERY,
+    NEEDS_SPECIAL_SCHOOL,
+    SPECIAL_CLASS,
+    SPECIAL_SCHOOL,
+)
 from kbtui.domain.idcard import make_id
 from kbtui.profiles import find_profile
 from kbtui.services.disability import placement_check as pc
@@ -41,39 +53,39 @@ def ids(ws) -> list[str]:
     return sorted(r["id_number"] for r in ws.store.all() if r.get("disability_category"))
 
 
-def assess(ws, i, conclusion=d.CAN_LEARN_ORDINARY, recommend=None, review="2025-06-30", date="2024-06-10"):
+def assess(ws, i, conclusion=CAN_LEARN_ORDINARY, recommend=None, review="2025-06-30", date="2024-06-10"):
     return pl.assess(ws, i, date=date, members="王建国、刘芳、陈医生", conclusion=conclusion,
                      recommend=recommend, review=review)
 
 
 FULL = {
-    d.MAINSTREAM: dict(school="鹿角中心校"),
-    d.SPECIAL_CLASS: dict(school="鹿角中心校"),
-    d.SPECIAL_SCHOOL: dict(school="县特殊教育学校", evidence=["特殊教育学校入学通知书"]),
-    d.HOME_DELIVERY: dict(school="鹿角中心校", teachers="张老师、李老师", plan="个别化教育计划", start="2024-09-02",
+    MAINSTREAM: dict(school="鹿角中心校"),
+    SPECIAL_CLASS: dict(school="鹿角中心校"),
+    SPECIAL_SCHOOL: dict(school="县特殊教育学校", evidence=["特殊教育学校入学通知书"]),
+    HOME_DELIVERY: dict(school="鹿角中心校", teachers="张老师、李老师", plan="个别化教育计划", start="2024-09-02",
                           evidence=["送教上门协议书"]),
-    d.DISTANCE: dict(school="鹿角中学", teachers="王老师"),
-    d.INSTITUTION: dict(school="县儿童福利院", evidence=["机构教学班接收证明"]),
-    d.EXEMPTION: dict(review="2025-06-30", evidence=["监护人申请"]),
+    DISTANCE: dict(school="鹿角中学", teachers="王老师"),
+    INSTITUTION: dict(school="县儿童福利院", evidence=["机构教学班接收证明"]),
+    EXEMPTION: dict(review="2025-06-30", evidence=["监护人申请"]),
 }
-CONCLUSION = {d.MAINSTREAM: d.CAN_LEARN_ORDINARY, d.SPECIAL_CLASS: d.CAN_LEARN_ORDINARY,
-              d.SPECIAL_SCHOOL: d.NEEDS_SPECIAL_SCHOOL, d.HOME_DELIVERY: d.NEEDS_HOME_DELIVERY,
-              d.DISTANCE: d.NEEDS_HOME_DELIVERY, d.INSTITUTION: d.NEEDS_SPECIAL_SCHOOL, d.EXEMPTION: d.CANNOT_LEARN}
-SITUATION = {d.MAINSTREAM: "随班就读", d.SPECIAL_CLASS: "特教班就读", d.SPECIAL_SCHOOL: "特校就读",
-             d.HOME_DELIVERY: "送教上门", d.DISTANCE: "远程教育", d.INSTITUTION: "机构教学班就读",
-             d.EXEMPTION: "免予入学"}
+CONCLUSION = {MAINSTREAM: CAN_LEARN_ORDINARY, SPECIAL_CLASS: CAN_LEARN_ORDINARY,
+              SPECIAL_SCHOOL: NEEDS_SPECIAL_SCHOOL, HOME_DELIVERY: NEEDS_HOME_DELIVERY,
+              DISTANCE: NEEDS_HOME_DELIVERY, INSTITUTION: NEEDS_SPECIAL_SCHOOL, EXEMPTION: CANNOT_LEARN}
+SITUATION = {MAINSTREAM: "随班就读", SPECIAL_CLASS: "特教班就读", SPECIAL_SCHOOL: "特校就读",
+             HOME_DELIVERY: "送教上门", DISTANCE: "远程教育", INSTITUTION: "机构教学班就读",
+             EXEMPTION: "免予入学"}
 
 
 def test_seven_stock_options_in_order(ws):
-    assert [o.name for o in pl.options(ws)] == [d.MAINSTREAM, d.SPECIAL_CLASS, d.SPECIAL_SCHOOL, d.HOME_DELIVERY,
-                                                d.DISTANCE, d.INSTITUTION, d.EXEMPTION]
+    assert [o.name for o in pl.options(ws)] == [MAINSTREAM, SPECIAL_CLASS, SPECIAL_SCHOOL, HOME_DELIVERY,
+                                                DISTANCE, INSTITUTION, EXEMPTION]
 
 
 @pytest.mark.parametrize("option", list(FULL))
 def test_complete_placement_sets_situation_history_and_summary(ws, option):
     i = ids(ws)[0]
     assess(ws, i, CONCLUSION[option], recommend=option)
-    if option in (d.HOME_DELIVERY, d.DISTANCE):
+    if option in (HOME_DELIVERY, DISTANCE):
         ws.store.update(i, {"student_no": "G" + i}, "tester")
     decision = pl.place(ws, i, option, date="2024-09-02", today=TODAY, **FULL[option])
     assert decision.flags == [], [f.message for f in decision.flags]
@@ -82,29 +94,29 @@ def test_complete_placement_sets_situation_history_and_summary(ws, option):
     assert record["status_history"][-1] == {"status": SITUATION[option], "date": "2024-09-02", "by": "tester",
                                             "how": "专家委员会评估安置", "note": f"安置方式：{option}"}
     assert record["placement"]["option"] == option and record["assessment"]["recommend"] == option
-    if option != d.EXEMPTION:
+    if option != EXEMPTION:
         assert record["school"] == FULL[option]["school"]
     assert ws.store.journal  # journaled through the store
 
 
 # option, what is left out, refused?, message fragment
 RULES = [
-    (d.MAINSTREAM, "school", True, "就读学校"),
-    (d.SPECIAL_CLASS, "school", True, "特教班"),
-    (d.SPECIAL_SCHOOL, "school", True, "特殊教育学校"),
-    (d.SPECIAL_SCHOOL, "evidence", False, "特殊教育学校入学通知书"),
-    (d.HOME_DELIVERY, "school", True, "送教学校"),
-    (d.HOME_DELIVERY, "teachers", True, "送教教师"),
-    (d.HOME_DELIVERY, "plan", True, "教学计划"),
-    (d.HOME_DELIVERY, "evidence", False, "送教上门协议书"),
-    (d.HOME_DELIVERY, "student_no", False, "学籍"),
-    (d.DISTANCE, "school", True, "学籍学校"),
-    (d.DISTANCE, "teachers", False, "辅导教师"),
-    (d.INSTITUTION, "school", True, "福利或康复机构"),
-    (d.INSTITUTION, "evidence", False, "机构教学班接收证明"),
-    (d.EXEMPTION, "conclusion", True, "暂不具备学习条件"),
-    (d.EXEMPTION, "review", False, "复评日期"),
-    (d.EXEMPTION, "evidence", False, "监护人申请"),
+    (MAINSTREAM, "school", True, "就读学校"),
+    (SPECIAL_CLASS, "school", True, "特教班"),
+    (SPECIAL_SCHOOL, "school", True, "特殊教育学校"),
+    (SPECIAL_SCHOOL, "evidence", False, "特殊教育学校入学通知书"),
+    (HOME_DELIVERY, "school", True, "送教学校"),
+    (HOME_DELIVERY, "teachers", True, "送教教师"),
+    (HOME_DELIVERY, "plan", True, "教学计划"),
+    (HOME_DELIVERY, "evidence", False, "送教上门协议书"),
+    (HOME_DELIVERY, "student_no", False, "学籍"),
+    (DISTANCE, "school", True, "学籍学校"),
+    (DISTANCE, "teachers", False, "辅导教师"),
+    (INSTITUTION, "school", True, "福利或康复机构"),
+    (INSTITUTION, "evidence", False, "机构教学班接收证明"),
+    (EXEMPTION, "conclusion", True, "暂不具备学习条件"),
+    (EXEMPTION, "review", False, "复评日期"),
+    (EXEMPTION, "evidence", False, "监护人申请"),
 ]
 
 
@@ -112,7 +124,7 @@ RULES = [
 def test_each_stock_rule(ws, option, missing, refused, fragment):
     i = ids(ws)[0]
     if missing == "conclusion":
-        assess(ws, i, d.NEEDS_HOME_DELIVERY, review=None)
+        assess(ws, i, NEEDS_HOME_DELIVERY, review=None)
     else:
         assess(ws, i, CONCLUSION[option], recommend=option, review=None if missing == "review" else "2025-06-30")
     if missing != "student_no":
@@ -131,19 +143,19 @@ def test_each_stock_rule(ws, option, missing, refused, fragment):
 
 def test_exemption_without_any_assessment_is_refused(ws):
     with pytest.raises(PlacementError, match="不能安置为“免予入学”.*暂不具备学习条件"):
-        pl.place(ws, ids(ws)[0], d.EXEMPTION, review="2025-06-30", evidence=["监护人申请"])
+        pl.place(ws, ids(ws)[0], EXEMPTION, review="2025-06-30", evidence=["监护人申请"])
 
 
 def test_common_rules_flag_missing_assessment_disability_and_other_recommendation(ws):
     a, b, c = ids(ws)[:3]
-    no_assessment = pl.place(ws, a, d.MAINSTREAM, school="鹿角中心校")
+    no_assessment = pl.place(ws, a, MAINSTREAM, school="鹿角中心校")
     assert [f.rule for f in no_assessment.flags] == ["assessment"]
-    assess(ws, b, d.NEEDS_SPECIAL_SCHOOL)                     # recommends 特殊教育学校
-    other = pl.place(ws, b, d.MAINSTREAM, school="鹿角中心校")
+    assess(ws, b, NEEDS_SPECIAL_SCHOOL)                     # recommends 特殊教育学校
+    other = pl.place(ws, b, MAINSTREAM, school="鹿角中心校")
     assert [f.rule for f in other.flags] == ["recommend"]
     ws.store.update(c, {"disability_category": None}, "tester")
     assess(ws, c)
-    assert [f.rule for f in pl.place(ws, c, d.MAINSTREAM, school="x").flags] == ["disability"]
+    assert [f.rule for f in pl.place(ws, c, MAINSTREAM, school="x").flags] == ["disability"]
 
 
 def test_unknown_option_field_and_date_refused(ws):
@@ -151,35 +163,35 @@ def test_unknown_option_field_and_date_refused(ws):
     with pytest.raises(PlacementError, match="没有名为“出国”的安置方式.*随班就读"):
         pl.place(ws, i, "出国")
     with pytest.raises(PlacementError, match="没有字段 center"):
-        pl.place(ws, i, d.MAINSTREAM, school="x", fields={"center": "y"})
+        pl.place(ws, i, MAINSTREAM, school="x", fields={"center": "y"})
     with pytest.raises(PlacementError, match="安置日期"):
-        pl.place(ws, i, d.MAINSTREAM, school="x", date="明天")
+        pl.place(ws, i, MAINSTREAM, school="x", date="明天")
     with pytest.raises(PlacementError, match="找不到"):
-        pl.place(ws, "500243201401010000", d.MAINSTREAM, school="x")
+        pl.place(ws, "500243201401010000", MAINSTREAM, school="x")
 
 
 def test_assessment_rules(ws):
     i = ids(ws)[0]
     with pytest.raises(PlacementError, match="成员"):
-        pl.assess(ws, i, date="2024-06-10", members="", conclusion=d.CAN_LEARN_ORDINARY)
+        pl.assess(ws, i, date="2024-06-10", members="", conclusion=CAN_LEARN_ORDINARY)
     with pytest.raises(PlacementError, match="评估结论"):
         pl.assess(ws, i, date="2024-06-10", members="甲", conclusion="良好")
     with pytest.raises(PlacementError, match="只有评估结论"):
-        pl.assess(ws, i, date="2024-06-10", members="甲", conclusion=d.NEEDS_HOME_DELIVERY, recommend=d.EXEMPTION)
+        pl.assess(ws, i, date="2024-06-10", members="甲", conclusion=NEEDS_HOME_DELIVERY, recommend=EXEMPTION)
     doc = pl.assess(ws, i, date="2024年6月10日", members=["甲、乙", "丙"], conclusion="暂不具备")
-    assert (doc["date"], doc["members"], doc["recommend"]) == ("2024-06-10", ["甲", "乙", "丙"], d.EXEMPTION)
-    older = pl.assess(ws, i, date="2023-06-10", members="甲", conclusion=d.CAN_LEARN_ORDINARY)
+    assert (doc["date"], doc["members"], doc["recommend"]) == ("2024-06-10", ["甲", "乙", "丙"], EXEMPTION)
+    older = pl.assess(ws, i, date="2023-06-10", members="甲", conclusion=CAN_LEARN_ORDINARY)
     assert ws.store.get(i)["assessment"]["key"] == doc["key"] != older["key"]   # the latest stays on the record
 
 
 def test_a_new_placement_closes_the_previous_one(ws):
     i = ids(ws)[0]
-    assess(ws, i, d.NEEDS_HOME_DELIVERY)
-    first = pl.place(ws, i, d.HOME_DELIVERY, date="2024-09-02", **{k: v for k, v in FULL[d.HOME_DELIVERY].items()})
-    second = pl.place(ws, i, d.MAINSTREAM, date="2025-02-17", school="鹿角中心校")
+    assess(ws, i, NEEDS_HOME_DELIVERY)
+    first = pl.place(ws, i, HOME_DELIVERY, date="2024-09-02", **{k: v for k, v in FULL[HOME_DELIVERY].items()})
+    second = pl.place(ws, i, MAINSTREAM, date="2025-02-17", school="鹿角中心校")
     history = pl.placement_history(ws, i)
     assert [(p["option"], p["active"], p.get("ended")) for p in history] == [
-        (d.HOME_DELIVERY, False, "2025-02-17"), (d.MAINSTREAM, True, None)]
+        (HOME_DELIVERY, False, "2025-02-17"), (MAINSTREAM, True, None)]
     assert pl.current_placement(ws, i)["key"] == second.doc["key"] != first.doc["key"]
     record = ws.store.get(i)
     assert [h["status"] for h in record["status_history"]] == ["送教上门", "随班就读"]
@@ -203,8 +215,8 @@ def test_disability_on_the_record(ws):
 def delivered(ws):
     i = ids(ws)[0]
     ws.store.update(i, {"student_no": "G" + i}, "tester")
-    assess(ws, i, d.NEEDS_HOME_DELIVERY)
-    pl.place(ws, i, d.HOME_DELIVERY, date="2024-08-30", **FULL[d.HOME_DELIVERY])
+    assess(ws, i, NEEDS_HOME_DELIVERY)
+    pl.place(ws, i, HOME_DELIVERY, date="2024-08-30", **FULL[HOME_DELIVERY])
     return i
 
 
@@ -250,8 +262,8 @@ def test_profile_without_rule_has_no_frequency_check(tmp_path):
                                 "tester")
     i = workspace.store.ids()[0]
     workspace.store.update(i, {"student_no": "G" + i}, "tester")
-    pl.assess(workspace, i, date="2019-06-10", members="甲", conclusion=d.NEEDS_HOME_DELIVERY)
-    pl.place(workspace, i, d.HOME_DELIVERY, **FULL[d.HOME_DELIVERY])
+    pl.assess(workspace, i, date="2019-06-10", members="甲", conclusion=NEEDS_HOME_DELIVERY)
+    pl.place(workspace, i, HOME_DELIVERY, **FULL[HOME_DELIVERY])
     item = pc.disabled_children(workspace, D("2019-12-01"))[0]
     assert item.delivery.rule is None and not item.delivery.behind
     assert "未规定送教频次" in item.delivery.describe()
@@ -259,13 +271,13 @@ def test_profile_without_rule_has_no_frequency_check(tmp_path):
 
 def test_check_lists_every_kind_of_action(ws, delivered):
     a, b, c, e, f = [i for i in ids(ws) if i != delivered][:5]
-    pl.place(ws, a, d.MAINSTREAM, school="鹿角中心校")                                       # no assessment
+    pl.place(ws, a, MAINSTREAM, school="鹿角中心校")                                       # no assessment
     assess(ws, b, review="2024-12-31")
-    pl.place(ws, b, d.MAINSTREAM, school="鹿角中心校")                                       # review passes
-    assess(ws, c, d.NEEDS_SPECIAL_SCHOOL)                                                  # assessed, not placed
+    pl.place(ws, b, MAINSTREAM, school="鹿角中心校")                                       # review passes
+    assess(ws, c, NEEDS_SPECIAL_SCHOOL)                                                  # assessed, not placed
     ws.store.update(e, {"status": "户籍迁出"}, "tester")                                    # accounted for
     assess(ws, f)
-    pl.place(ws, f, d.MAINSTREAM, school="鹿角中心校")                                       # fine
+    pl.place(ws, f, MAINSTREAM, school="鹿角中心校")                                       # fine
     kinds = {}
     for action in pc.check(ws, TODAY):
         kinds.setdefault(action.id_number, []).append(action.kind)
@@ -291,9 +303,9 @@ def test_children_outside_the_cohort_are_not_listed(ws):
 
 def test_roster_holds_exemptions(ws):
     i = ids(ws)[0]
-    assess(ws, i, d.CANNOT_LEARN)
-    pl.place(ws, i, d.EXEMPTION, **FULL[d.EXEMPTION])
+    assess(ws, i, CANNOT_LEARN)
+    pl.place(ws, i, EXEMPTION, **FULL[EXEMPTION])
     [(record, doc, assessment)] = pc.roster(ws)
-    assert record["id_number"] == i and doc["option"] == d.EXEMPTION
-    assert assessment["conclusion"] == d.CANNOT_LEARN
+    assert record["id_number"] == i and doc["option"] == EXEMPTION
+    assert assessment["conclusion"] == CANNOT_LEARN
     assert ws.store.get(i)["status"] == "免予入学"

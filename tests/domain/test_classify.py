@@ -20,7 +20,8 @@ def child(birth, sources, **extra):
     (child("2008-08-31", ["police"]), None, "不在排查范围"),        # age 16
     (child("2008-09-01", ["police"]), "local", "待核实"),          # age 15
     (child("2013-01-01", ["school"], school="双山小学", enrollment_status="在读"), "nonlocal", "在籍在校"),
-    (child("2011-08-31", ["school"], school="双山小学", enrollment_status="在读"), None, "在籍在校"),  # 13: outside 6–12
+    # 13: outside 6–12
+    (child("2011-08-31", ["school"], school="双山小学", enrollment_status="在读"), None, "在籍在校"),
     (child("2013-01-01", ["school"], school="别的小学", enrollment_status="在读"), None, "在籍在校"),
     (child("2012-05-01", ["police"], status="外地就读"), "local", "外地就读"),    # a finding wins
 ])

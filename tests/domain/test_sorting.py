@@ -48,7 +48,8 @@ def township_with_groups(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     ids = {name: cid(born, 11 + 2 * n) for n, (name, (born, _)) in enumerate(people.items())}
     data = init_data(tmp_path)
     rows = [["序号", "姓名", "身份证号", "户籍地址"]] + [
-        [n, name, ids[name], f"重庆市铜梁区双山镇高峰村{group}"] for n, (name, (_, group)) in enumerate(people.items(), 1)]
+        [n, name, ids[name], f"重庆市铜梁区双山镇高峰村{group}"]
+        for n, (name, (_, group)) in enumerate(people.items(), 1)]
     run(data, "import", "police", str(xlsx(tmp_path / "户籍.xlsx", rows)))
     return data, ids
 

@@ -148,7 +148,7 @@ def test_whole_campaign(tmp_path, profile):
     records = list(ws.store.all())
     lctx = ws.context(setup["after"])
     if ws.ledgers:
-        from kbtui.services.reporting.ledgers import export_ledger
+        from kbtui.services.reporting.ledger_export import export_ledger
 
         for ledger_id, ledger in ws.ledgers.items():
             members = ledger.members(records, lctx)

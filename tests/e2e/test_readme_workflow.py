@@ -119,7 +119,8 @@ def test_the_readme_workflow_runs_as_written(tmp_path, monkeypatch, store_backen
     for line in workflow_lines():
         if line == "kbtui":                                     # 5. F4 in the TUI: the same from the shell
             visited = visit_everyone_pending(shell)
-            awaiting_before_review = len(shell.json("kbtui review --level 村/校核查 --village 高峰村 --list")["awaiting"])
+            awaiting_before_review = len(shell.json("kbtui review --level 村/校核查 --village 高峰村 "
+                                                    "--list")["awaiting"])
             continue
         result = shell(line)
         out = result.output if result is not None else ""

@@ -33,7 +33,8 @@ def test_an_unknown_mark_is_refused_with_the_vocabulary(cell):
 
 def test_runs_cross_the_national_day_holidays():
     marks = [(D(2025, 9, 29), parse_mark("缺")), (D(2025, 9, 30), parse_mark("缺")), (D(2025, 10, 9), parse_mark("缺")),
-             (D(2025, 10, 10), parse_mark("病")), (D(2025, 10, 11), parse_mark("√")), (D(2025, 10, 13), parse_mark("缺"))]
+             (D(2025, 10, 10), parse_mark("病")), (D(2025, 10, 11), parse_mark("√")),
+             (D(2025, 10, 13), parse_mark("缺"))]
     found = runs(marks, CAL)
     assert [(r.start, r.last, r.excused, r.reason, r.days) for r in found] == [
         (D(2025, 9, 29), D(2025, 10, 9), False, "", 3),      # one run: 10-01..10-08 are no school days
@@ -116,7 +117,8 @@ def test_a_messy_sheet_says_what_is_wrong_by_row_and_column(data, tmp_path):
     book = openpyxl.load_workbook(summary["rejects_file"])
     rows = [[c for c in row] for row in book.active.iter_rows(values_only=True)]
     header = next(r for r in rows if r and r[1] == "姓名")
-    reasons = {r[1]: r[header.index("拒收原因")] for r in rows if r and r[1] in ("冉小军", "王小红", "李明", "赵无名", "陈芳")}
+    reasons = {r[1]: r[header.index("拒收原因")] for r in rows if r and r[1] in ("冉小军", "王小红", "李明", "赵无名",
+                                                                                 "陈芳")}
     # rows: title 1, month 2, header 3, weekdays 4, pupils from 5; columns: 序号 A, 姓名 B, 性别 C, day 1 in D
     assert reasons["冉小军"].startswith("第5行：R列（10月15日）标记“O”看不懂，可用：√")
     assert reasons["王小红"].startswith("第6行：D列（10月1日，星期三）不是上课日（国庆节），却标了“缺”")

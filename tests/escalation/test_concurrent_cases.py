@@ -11,11 +11,11 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.escalation import DROPOUT, SUSPECTED
+from kbtui.errors import StaleEditError
 from kbtui.services.campaign import visits
 from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 from kbtui.services.workspace import Workspace
-from kbtui.store import StaleEditError
 from tests.helpers.escalation import KID
 from tests.helpers.reliability import another_edit_first, assert_store_matches_journal, two_operators
 
@@ -70,7 +70,8 @@ def test_two_persuasion_attempts_at_once_both_land(two):
     with another_edit_first(teacher, attempt(town, case["key"], "刘校长", "监护人答应考虑", refused=True)):
         attempt(teacher, case["key"], "李老师", "监护人拒绝送返", refused=True)()
     saved = case_now(town, case["key"])
-    assert [(a["by"], a["result"]) for a in saved["attempts"]] == [("刘校长", "监护人答应考虑"), ("李老师", "监护人拒绝送返")]
+    assert [(a["by"], a["result"]) for a in saved["attempts"]] == [("刘校长", "监护人答应考虑"),
+                                                                   ("李老师", "监护人拒绝送返")]
     assert saved["legal_start"] == "2020-10-12"
     # the child's ledger field counts both, whichever process wrote it last
     assert fresh(town).store.get(KID)["persuasion"].endswith("（共2次）")

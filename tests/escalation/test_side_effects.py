@@ -127,9 +127,10 @@ def test_an_output_in_a_folder_that_does_not_exist_is_refused_and_no_folder_is_m
 
 def test_the_services_refuse_a_missing_folder_too(data, tmp_path):
     """The TUI's export screens call the services with a typed path: the same rule, the same words."""
+    from kbtui.domain.report import ReportError
+    from kbtui.errors import StoreError
     from kbtui.services.reporting.ledger_export import export_ledger
-    from kbtui.services.reporting.reports import ReportError, export_report
-    from kbtui.store import StoreError
+    from kbtui.services.reporting.reports import export_report
 
     ws = Workspace.open(data, "tester")
     missing = tmp_path / "无" / "台账.xlsx"

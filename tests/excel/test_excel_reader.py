@@ -269,7 +269,8 @@ def test_xlsx_saved_with_xls_extension(tmp_path):
     assert table.rows[0].values["id_number"] == ID1
 
 
-CSV_TEXT = "双山镇名单\n姓名,性别,身份证号,出生日期\n张三,男,{id1},2015/03/04\n,,,\n李四,女,{id2},2014年10月1日\n合计,2人,,\n"
+CSV_TEXT = ("双山镇名单\n姓名,性别,身份证号,出生日期\n张三,男,{id1},2015/03/04\n,,,\n"
+            "李四,女,{id2},2014年10月1日\n合计,2人,,\n")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])

@@ -301,7 +301,8 @@ def test_row_xml_is_used_for_plain_rows():
         f'<row r="4"><c r="A4" s="{fast.plain.style_id}" t="n"><v>1</v></c>'
         f'<c r="B4" s="{fast.plain.style_id}" t="inlineStr"><is><t>a&amp;b</t></is></c>'
         f'<c r="C4" s="{fast.plain.style_id}" t="n" /><c r="D4" s="{fast.plain.style_id}" t="inlineStr" /></row>')
-    assert fast.row_xml(["=1"], 9) == f'<row r="9"><c r="A9" s="{fast.text.style_id}" t="inlineStr"><is><t>=1</t></is></c></row>'
+    assert fast.row_xml(["=1"], 9) == (f'<row r="9"><c r="A9" s="{fast.text.style_id}" t="inlineStr">'
+                                       '<is><t>=1</t></is></c></row>')
     assert fast.row_xml([dt.date(2020, 1, 1)], 4) is None and fast.row_xml([True], 4) is None
 
 

@@ -102,15 +102,16 @@ def assert_store_matches_journal(root: Path, collections: tuple[str, ...] = ()) 
 @contextlib.contextmanager
 def another_edit_first(workspace: Any, edit: Callable[[], Any], file: str | None = None) -> Iterator[list]:
     """Inside the block, just before ``workspace`` next takes a store file's write lock (only ``file``'s, e.g.
-    "tasks" -- any of its village files -- or a village's name, when given), ``edit()`` runs: another operator's edit that lands after this
-    operator's service has read the record and before it writes. Yields a list that holds ``edit``'s result
-    once it ran (the block must make it run)."""
+    "tasks" -- any of its village files -- or a village's name, when given), ``edit()`` runs: another operator's edit
+    that lands after this operator's service has read the record and before it writes. Yields a list that holds
+    ``edit``'s result once it ran (the block must make it run)."""
     original = LockedJSONStorage.session
     journal = workspace.raw_store.journal
     ran: list = []
 
     def session(storage: LockedJSONStorage):
-        if not ran and storage.journal is journal and (file is None or file in (storage.path.stem, storage.path.parent.name)):
+        if not ran and storage.journal is journal and (file is None or file in (storage.path.stem,
+                                                                                storage.path.parent.name)):
             ran.append(edit())
         return original(storage)
 

@@ -57,7 +57,8 @@ def test_messy_police_list(data: Path, tmp_path: Path):
         ("张三", "男", "2015-03-04", "高峰村", "3组", "13800138000")
     assert a["sources"] == ["police"]
     b = store.get(B)
-    assert (b["birth_date"], b["village"], b["group"], b["guardian_phone"]) == ("2018-05-06", "尖山村", "5组", "13800138001")
+    assert (b["birth_date"], b["village"], b["group"], b["guardian_phone"]) == ("2018-05-06", "尖山村", "5组",
+                                                                                "13800138001")
     c = store.get(C)          # sex from the ID wins, the bad phone is left out, both reported
     assert c["sex"] == "男" and "guardian_phone" not in c and c["name"] == "钱七"
     assert store.get(D)["group"] == "十组"
@@ -76,7 +77,8 @@ def test_rejects_workbook_names_row_and_column_and_reimports(data: Path, tmp_pat
     grid = read_sheet(Path(out["rejects_file"]))
     header_at = next(i for i, r in enumerate(grid) if "拒收原因" in r)
     header = grid[header_at]
-    assert header[:10] == ["序号", "公民身份号码", "姓 名", "性别", "出生日期", "所属村", "组", "户籍地址", "监护人", "联系电话"]
+    assert header[:10] == ["序号", "公民身份号码", "姓 名", "性别", "出生日期", "所属村", "组", "户籍地址", "监护人",
+                           "联系电话"]
     assert header[10:] == ["拒收原因", "原行号"]
     body = [r for r in grid[header_at + 1:] if any(c != "" for c in r)]
     by_row = {int(r[11]): r for r in body}

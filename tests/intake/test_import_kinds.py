@@ -79,7 +79,8 @@ def test_the_right_lists_still_import(township, tmp_path):
 
 def test_the_cli_preview_names_columns_and_changes_in_chinese(township, tmp_path):
     out = run(township, "import", "school", str(school_book(tmp_path / "学籍.xlsx")), "--dry-run").output
-    assert "识别的列：学校名称（就读学校）、姓名、性别、出生日期、身份证件号（身份证号）、年级、班级、全国学籍号（学籍号）" in out
+    assert ("识别的列：学校名称（就读学校）、姓名、性别、出生日期、身份证件号（身份证号）、年级、班级、"
+            "全国学籍号（学籍号）") in out
     assert "来源名单：户籍名单 → 户籍名单、学籍名单" in out and "就读学校：（空） → 双山小学" in out
     assert not INTERNAL.search(out), INTERNAL.search(out)
     who = children()[:1]

@@ -10,11 +10,12 @@ import pytest
 
 from kbtui.domain import roles as R
 from kbtui.domain.checking import Checker
+from kbtui.errors import StaleEditError
 from kbtui.services.campaign import campaigns, checking, evidence, people, responsibility, spotcheck, tasks, visits
 from kbtui.services.intake import merge
 from kbtui.services.intake.importer import import_list
 from kbtui.services.workspace import Workspace
-from kbtui.store import StaleEditError, shard_name
+from kbtui.store import shard_name
 from tests.helpers.campaign import OPERATOR, make_workspace, pending_ids
 from tests.helpers.imports import SCHOOL_HEADER, xlsx
 from tests.helpers.reliability import another_edit_first, assert_store_matches_journal, two_operators

@@ -21,7 +21,8 @@ SHARED = [f"5002242015010109{i:02d}" for i in range(3)]
 
 WORKER = r"""
 import json, random, sys
-from kbtui.store import ChildStore, StaleEditError
+from kbtui.errors import StaleEditError
+from kbtui.store import ChildStore
 root, me, own_edits, shared_edits, log_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 own, shared = json.loads(sys.argv[6]), json.loads(sys.argv[7])
 store = ChildStore.open(root)

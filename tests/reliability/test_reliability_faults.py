@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner
 
 from kbtui.cli import cli
-from kbtui.store import ChildStore, StoreError
+from kbtui.errors import StoreError
+from kbtui.store import ChildStore
 from tests.conftest import run_cli
 from tests.helpers.imports import cid, police_rows, xlsx
 from tests.helpers.reliability import assert_store_matches_journal
@@ -186,7 +187,8 @@ def data(cli_data: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def police_list(tmp_path: Path) -> Path:
-    rows = [(cid("2015-03-04", 11 + 2 * i), "张" + "一二三四五"[i], "男", "2015.3.4", "高峰村", 3, "", "张大山", "13800138000")
+    rows = [(cid("2015-03-04", 11 + 2 * i), "张" + "一二三四五"[i], "男", "2015.3.4", "高峰村", 3, "", "张大山",
+             "13800138000")
             for i in range(5)]
     rows.append(("12345", "坏号", "男", "", "高峰村", 1, "", "", ""))
     return xlsx(tmp_path / "户籍名单.xlsx", police_rows(rows))

@@ -98,10 +98,14 @@ def test_columns_and_order():
     assert "户籍类别" in [h for h, _ in ss.NOT_IN_SCHOOL.headers()]
     ctx = LedgerContext(PROFILE)
     children = [
-        {**record(["police"], "2015-03-04", None, None, "外地就读", 11), "village": "高峰村", "group": "10组", "name": "甲"},
-        {**record(["police"], "2015-03-04", None, None, "外地就读", 13), "village": "高峰村", "group": "2组", "name": "乙"},
-        {**record(["police"], "2015-03-04", None, None, "外地就读", 15), "village": "尖山村", "group": "3组", "name": "丙"},
-        {**record(["police"], "2015-03-04", None, None, "外地就读", 17), "village": "高峰村", "group": "2组", "name": "丁"},
+        {**record(["police"], "2015-03-04", None, None, "外地就读", 11), "village": "高峰村", "group": "10组",
+         "name": "甲"},
+        {**record(["police"], "2015-03-04", None, None, "外地就读", 13), "village": "高峰村", "group": "2组",
+         "name": "乙"},
+        {**record(["police"], "2015-03-04", None, None, "外地就读", 15), "village": "尖山村", "group": "3组",
+         "name": "丙"},
+        {**record(["police"], "2015-03-04", None, None, "外地就读", 17), "village": "高峰村", "group": "2组",
+         "name": "丁"},
     ]
     rows = list(ss.IN_SCHOOL_LOCAL.rows(children, ctx))
     assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
@@ -150,7 +154,8 @@ def test_export_is_a_printable_form(data: Path, tmp_path: Path):
     assert [c.value for c in ws[3]][:4] == ["序号", "村（社区）", "组", "姓名"]
     assert ws.freeze_panes == "A4"
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$3:$3"
-    assert [c.value for c in ws[4]][:8] == [1, "高峰村", "3组", "张三", "男", cid("2015-03-04", 11), "2015-03-04", "双山小学"]
+    assert [c.value for c in ws[4]][:8] == [1, "高峰村", "3组", "张三", "男", cid("2015-03-04", 11), "2015-03-04",
+                                            "双山小学"]
     assert "填表人" in ws["A6"].value and "审核人" in ws["A6"].value
     rows = {r[0].value: [c.value for c in r[1:]] for r in marker.iter_rows()}
     assert rows["ledger"][0] == "in-school-local" and rows["keys"][:4] == [None, "village", "group", "name"]

@@ -150,7 +150,8 @@ def test_statistics_counts_match_the_ledgers_they_summarise_hand_built():
         assert values[village]["dropout"] == len(escalation_ledgers.DROPOUT_LEDGER.members(here, ctx)) - \
             sum(1 for r in here if r["name"] == "壬")          # 壬 is 18: on the dropout ledger, not in the cohort
         warned = [r for r in yundou.WARNING.members(here, ctx) if yundou._warning_kind(r, ctx) == "失学辍学"]
-        assert values[village]["out_of_school"] + values[village]["suspected"] + values[village]["dropout"] == len(warned)
+        counts = values[village]
+        assert counts["out_of_school"] + counts["suspected"] + counts["dropout"] == len(warned)
     assert values["合计"]["cohort"] == 8 and values["合计"]["enrolment_rate"] == 57.14
 
 
@@ -318,7 +319,8 @@ def test_shanting_semester_dropout_report():
     assert (values[SECOND]["studying"], values[SECOND]["suspected"], values[SECOND]["reason:其他"],
             values[SECOND]["returned"], values[SECOND]["dropout_rate"]) == (2, 1, 1, 1, 33.33)
     other = values["其他学校、外地就读或无学籍"]
-    assert (other["studying"], other["suspected"], other["reason:外出打工/务农"], other["dropout_rate"]) == (0, 1, 1, 100.0)
+    assert (other["studying"], other["suspected"], other["reason:外出打工/务农"], other["dropout_rate"]) == (0, 1, 1,
+                                                                                                             100.0)
     total = values["合计"]
     assert (total["studying"], total["suspected"], total["dropout"], total["dropout_rate"]) == (4, 2, 1, 42.86)
     assert sum(v for k, v in total.items() if k.startswith("reason:")) == total["dropout_total"] == 3
@@ -412,7 +414,8 @@ def test_seed_ledgers_round_trip_what_cadres_fill_in(tmp_path):
     ws.store.insert_many([{k: v for k, v in c.items()} for c in shanting_children()], "tester")
     exported = tmp_path / "voc.xlsx"
     assert run_cli("ledger", "export", "shanting-vocational", "-o", str(exported), data_dir=data).exit_code == 0
-    filled = fill(exported, tmp_path / "voc-filled.xlsx", {"p8": {"职业学校": "枣庄市理工学校", "跟踪情况": "已流失，未到校"}})
+    filled = fill(exported, tmp_path / "voc-filled.xlsx",
+                  {"p8": {"职业学校": "枣庄市理工学校", "跟踪情况": "已流失，未到校"}})
     result = run_cli("ledger", "import", str(filled), "--yes", data_dir=data)
     assert result.exit_code == 0, result.output
     ws.store.refresh()
@@ -426,7 +429,8 @@ def test_seed_ledgers_round_trip_what_cadres_fill_in(tmp_path):
     assert run_cli("init", "--profile", "shuangcheng-2020", data_dir=tmp_path / "sc").exit_code == 0
     sc = Workspace.open(tmp_path / "sc", "tester")
     sc.store.insert_many(shuangcheng_children(), "tester")
-    assert run_cli("ledger", "export", "shuangcheng-targeted", "-o", str(exported), data_dir=tmp_path / "sc").exit_code == 0
+    assert run_cli("ledger", "export", "shuangcheng-targeted", "-o", str(exported),
+                   data_dir=tmp_path / "sc").exit_code == 0
     filled = fill(exported, tmp_path / "targeted-filled.xlsx", {"a": {"采取的措施": "已在双城区第一小学注册学籍"}})
     assert run_cli("ledger", "import", str(filled), "--yes", data_dir=tmp_path / "sc").exit_code == 0
     sc.store.refresh()

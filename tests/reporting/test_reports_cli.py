@@ -98,7 +98,8 @@ def test_report_list_show_export(demo_dir: Path, tmp_path: Path):
 
 
 def test_report_village_filter_and_errors(demo_dir: Path):
-    shown = json.loads(run_cli("report", "show", "statistics", "--village", "高峰村", "--json", data_dir=demo_dir).output)
+    shown = json.loads(run_cli("report", "show", "statistics", "--village", "高峰村", "--json",
+                               data_dir=demo_dir).output)
     assert [r["label"] for r in shown["rows"]] == ["高峰村", "合计"]
     assert shown["rows"][0]["values"] == shown["rows"][1]["values"]
     bad = run_cli("report", "show", "no-such", data_dir=demo_dir)
@@ -172,7 +173,8 @@ def test_statistics_kinds_follow_the_registered_situations(demo_dir: Path):
     ws = ws_of(demo_dir)
     ctx = rs.report_context(ws)
     headers = [h for h, _ in ws.reports["statistics"].headers(ctx)]
-    assert set(ws.statuses.labels(__import__("kbtui.domain.status", fromlist=["Kind"]).Kind.NOT_DROPOUT)) <= set(headers)
+    assert set(ws.statuses.labels(__import__("kbtui.domain.status",
+                                             fromlist=["Kind"]).Kind.NOT_DROPOUT)) <= set(headers)
     assert isinstance(ctx, ReportContext)
 
 
@@ -209,7 +211,7 @@ def kbtui_register_ledgers(registry):
         stock,
         title="{township}{year}年在校学生花名册",
         columns=renamed + (lc.text("民族", "ethnicity", 6),),
-        sort_key=lambda r: (r.get("school") or "", r.get("grade") or "", r.get("class_name") or "", r.get("name") or ""),
+        sort_key=lambda r: tuple(r.get(key) or "" for key in ("school", "grade", "class_name", "name")),
     ))
 '''
 
@@ -237,7 +239,8 @@ def test_county_derives_a_report_variant_from_a_plugin_folder(demo_copy: Path, t
     ctx = rs.report_context(ws)
     for row in shown["rows"][:-1]:
         expected = sum(1 for r in ws.store.all() if ctx.classify(r).in_campaign
-                       and (r.get("village") or "（未填）") == row["label"] and "留守儿童" in (r.get("key_groups") or []))
+                       and (r.get("village") or "（未填）") == row["label"]
+                       and "留守儿童" in (r.get("key_groups") or []))
         assert row["values"]["left_behind"] == expected
     assert shown["rows"][-1]["values"]["left_behind"] == sum(r["values"]["left_behind"] for r in shown["rows"][:-1]) > 0
     by_school = json.loads(run_cli(*args, "report", "show", "statistics-by-school", "--json",

@@ -9,7 +9,7 @@ import openpyxl
 from textual.widgets import Input, Select
 
 from kbtui.domain.idcard import make_id
-from kbtui.services.reporting.ledgers import export_ledger
+from kbtui.services.reporting.ledger_export import export_ledger
 from kbtui.services.workspace import Workspace
 from kbtui.tui.screens.importing import LEDGER_FILL, ImportScreen
 from kbtui.tui.screens.ledger_import import LedgerImportScreen

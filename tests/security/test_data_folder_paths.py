@@ -23,6 +23,7 @@ from textual.widgets import Select
 
 from kbtui.domain import roles as R
 from kbtui.excel import saving
+from kbtui.excel.errors import ExcelWriteError
 from kbtui.services.access import access, operator_admin
 from kbtui.services.campaign import spotcheck
 from kbtui.services.escalation import cases
@@ -169,7 +170,7 @@ def test_a_folder_swapped_for_a_symlink_after_the_check_is_caught_as_it_is_writt
         saving.atomic_save(wb, target)
         return 1
 
-    with pytest.raises(saving.ExcelWriteError, match="数据目录"):
+    with pytest.raises(ExcelWriteError, match="数据目录"):
         access.export_file(ws, "台账", target, write)
     assert digests(data) == before
     assert not list((data / "store").glob("*.xlsx")) and not list((data / "store").glob(".*tmp*"))
@@ -309,7 +310,8 @@ def test_under_sudo_the_exchange_folder_works_both_ways(server):
     os.chown(names, CADRE, EXCHANGE)
     os.chmod(names, 0o640)
     imported = as_cadre(server, "import", "police", str(names), "--dry-run")
-    assert imported.exit_code == 0 and "共 1 行数据" in imported.output and "未导入 0 行" in imported.output, imported.output
+    assert imported.exit_code == 0, imported.output
+    assert "共 1 行数据" in imported.output and "未导入 0 行" in imported.output, imported.output
     target = exchange / "台账.xlsx"
     exported = as_cadre(server, "ledger", "export", "in-school-local", "-o", str(target))
     assert exported.exit_code == 0, exported.output

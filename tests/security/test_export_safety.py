@@ -19,7 +19,7 @@ from kbtui.excel.writer import FormSheet, write_form
 from kbtui.services.access import operator_admin, operators
 from kbtui.services.campaign import spotcheck
 from kbtui.services.escalation import cases
-from kbtui.services.reporting import ledgers
+from kbtui.services.reporting.ledger_export import export_ledger
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.helpers.access import VILLAGE, configure
@@ -163,7 +163,7 @@ def test_a_ledger_without_extra_sheets_is_unchanged(data, tmp_path):
     ledger = ws.ledgers["in-school-local"]
     assert ledger.extra_sheets == ()
     out = tmp_path / "在校.xlsx"
-    result = ledgers.export_ledger(ws, "in-school-local", out)
+    result = export_ledger(ws, "in-school-local", out)
     assert openpyxl.load_workbook(out).sheetnames == [ledger.sheet, "_kbtui"]
     info = assert_export(data, "tester", out, ledger.title_for(ws.context()), result.rows)
     assert set(info) == {"what", "scope", "role", "file", "rows", "masked", "ledger", "village"}
@@ -186,7 +186,7 @@ def test_an_extra_sheet_gets_its_collections_within_the_scope(data, tmp_path):
         ws.all_ledgers.replace("home-delivery", dataclasses.replace(ws.all_ledgers["home-delivery"],
                                                                    extra_sheets=(spec,)))
         out = tmp_path / f"{login}.xlsx"
-        ledgers.export_ledger(ws, "home-delivery", out)
+        export_ledger(ws, "home-delivery", out)
         assert (child["id_number"] in seen["docs"]) is expected
         assert set(seen["docs"]) <= set(seen["children"])
         wb = openpyxl.load_workbook(out)
@@ -205,7 +205,7 @@ def test_the_guide_example_adds_the_attempts_to_the_dropout_ledger(data, tmp_pat
     case = cases.open_case(ws, kid["id_number"], on="2024-09-05", reason="学习困难/厌学")
     cases.add_attempt(ws, case["key"], on="2024-09-06", by="刘校长", how="家访", result="监护人答应考虑")
     out = tmp_path / "辍学.xlsx"
-    ledgers.export_ledger(ws, "dropout", out)
+    export_ledger(ws, "dropout", out)
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[:2] == [ws.ledgers["dropout"].sheet, "劝返记录"]
     _headers, rows = sheet_rows(wb["劝返记录"], "劝返日期")
@@ -215,9 +215,11 @@ def test_the_guide_example_adds_the_attempts_to_the_dropout_ledger(data, tmp_pat
 
 def test_write_form_writes_further_sheets_as_forms(tmp_path):
     out = tmp_path / "form.xlsx"
-    written = write_form(out, title="主表", unit="双山镇", date=dt.date(2024, 9, 10), columns=[("序号", 6), ("姓名", 8)],
+    written = write_form(out, title="主表", unit="双山镇", date=dt.date(2024, 9, 10),
+                         columns=[("序号", 6), ("姓名", 8)],
                          rows=[[1, "张三"]],
-                         sheets=[FormSheet("附表标题", [("序号", 6), ("内容", 20)], [[1, "=1+1"], [2, "@SUM(A1)"]], "台账"),
+                         sheets=[FormSheet("附表标题", [("序号", 6), ("内容", 20)], [[1, "=1+1"], [2, "@SUM(A1)"]],
+                                           "台账"),
                                  FormSheet("第三张", [("内容", 20)], [], "附表")])
     assert written == 1
     wb = openpyxl.load_workbook(out)

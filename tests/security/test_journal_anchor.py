@@ -16,10 +16,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from kbtui.errors import StoreError
 from kbtui.services.access import backup
 from kbtui.services.access.operators import load_operators
 from kbtui.services.workspace import Workspace
-from kbtui.store import ChildStore, StoreError, layout, signing
+from kbtui.store import ChildStore, layout, signing
 from kbtui.store.journal import make_entry
 from kbtui.tui.screens.audit import AuditScreen
 from tests.conftest import run_cli
@@ -67,7 +68,8 @@ def test_an_untouched_folder_verifies_after_imports_visits_backups_and_restores(
     for status in ("疑似辍学", "在籍在校"):
         assert run_cli("visit", child, "--status", status, data_dir=tui_data).exit_code == 0
     made = json.loads(run_cli("backup", "--json", data_dir=tui_data).output)
-    assert run_cli("visit", child, "--status", "外地就读", "--school", "重庆市第一中学", data_dir=tui_data).exit_code == 0
+    assert run_cli("visit", child, "--status", "外地就读", "--school", "重庆市第一中学",
+                   data_dir=tui_data).exit_code == 0
     code, report, text = verify(tui_data)
     assert code == 0, text
     restored = tmp_path / "restored"
@@ -212,11 +214,13 @@ def test_a_line_added_without_the_key_is_found(tui_data):
 def test_a_status_edited_in_a_village_file_is_found(tui_data):
     path = village_files(tui_data)[1]
     child = first_child(path)
-    edit_file(path, lambda t: next(iter(t.values())).update(status="已死亡" if child.get("status") != "已死亡" else "在籍在校"))
+    other = "已死亡" if child.get("status") != "已死亡" else "在籍在校"
+    edit_file(path, lambda t: next(iter(t.values())).update(status=other))
     code, report, text = verify(tui_data)
     assert code == 1 and report["message"] == ""
     rel = f"store/children/{path.name}"
-    assert f"{rel}：1 名儿童与日志最后一次记载的不同：身份证号 {child['id_number']}（{child['name']}）：核实情况不同" in text
+    assert (f"{rel}：1 名儿童与日志最后一次记载的不同：身份证号 {child['id_number']}（{child['name']}）："
+            "核实情况不同") in text
     assert "数据文件与日志不符" in text
 
 
@@ -267,7 +271,8 @@ def test_a_collection_record_edited_by_hand_is_found(tui_data):
     doc["due"] = "2099-01-01"
     path.write_bytes(orjson.dumps(data))
     code, report, text = verify(tui_data)
-    assert code == 1 and f"store/collections/tasks/{path.name}：1 条记录与日志最后一次记载的不同：编号 {doc['key']}" in text
+    assert code == 1
+    assert f"store/collections/tasks/{path.name}：1 条记录与日志最后一次记载的不同：编号 {doc['key']}" in text
 
 
 def test_a_cadre_sees_where_but_not_whose_records(scoped):

@@ -10,8 +10,8 @@ from pathlib import Path
 import orjson
 import pytest
 
+from kbtui.errors import StoreError
 from kbtui.services.workspace import Workspace
-from kbtui.store import StoreError
 from tests.conftest import run_cli
 from tests.helpers.store_backends import postgres_backend
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from kbtui.errors import StoreError
 from kbtui.store.postgres import local
 from tests.helpers import pg_server as fixture
 
@@ -54,5 +55,5 @@ def test_missing_binaries_skip_locally_and_fail_under_ci(tmp_path, monkeypatch):
 
 def test_create_without_binaries_says_so_in_chinese(tmp_path, monkeypatch):
     monkeypatch.setenv(local.BINDIR_ENV, str(tmp_path))
-    with pytest.raises(local.StoreError, match="找不到 PostgreSQL 程序"):
+    with pytest.raises(StoreError, match="找不到 PostgreSQL 程序"):
         local.create(tmp_path / "cluster")

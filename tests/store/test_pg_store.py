@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from kbtui.store import StoreError
+from kbtui.errors import StoreError
 from kbtui.store.postgres import Narrowing, PgStore
 from kbtui.store.postgres import connect as C
 from tests.helpers.store_backends import postgres_backend

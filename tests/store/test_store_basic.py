@@ -9,7 +9,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from kbtui.store import ChildStore, RecordNotFound, StaleEditError, StoreError, shard_name
+from kbtui.errors import RecordNotFound, StaleEditError, StoreError
+from kbtui.store import ChildStore, shard_name
 from kbtui.store import storage as storage_mod
 
 
@@ -101,7 +102,8 @@ def test_village_change_moves_shard(store: ChildStore):
     assert "/" not in target and ":" not in target
     assert store.shard_of(cid) == target
     children = store.root / "store" / "children"
-    on_disk = lambda name: {r["id_number"] for r in orjson.loads((children / f"{name}.json").read_bytes())["_default"].values()}  # noqa: E731
+    def on_disk(name):
+        return {r["id_number"] for r in orjson.loads((children / f"{name}.json").read_bytes())["_default"].values()}
     assert cid in on_disk(target) and cid not in on_disk("石桥村")
     reopened = ChildStore.open(store.root)
     assert reopened.get(cid)["village"] == "新/华:村" and reopened.get(cid)["_v"] == 2

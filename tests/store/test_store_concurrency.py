@@ -14,7 +14,8 @@ SHARED = [f"50022420150101090{i}" for i in range(1, 4)]
 
 WORKER = r"""
 import json, sys
-from kbtui.store import ChildStore, StaleEditError
+from kbtui.errors import StaleEditError
+from kbtui.store import ChildStore
 root, me, own, edits = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 shared = json.loads(sys.argv[5])
 store = ChildStore.open(root)

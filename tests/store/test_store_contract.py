@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from kbtui.errors import RecordNotFound, StaleEditError, StoreError
 from kbtui.services.access.operators import Operator
 from kbtui.services.access.scope import ScopedStore
-from kbtui.store import RecordNotFound, StaleEditError, StoreError
 from kbtui.store.repository import (
     ChildRepository,
     CollectionRepository,
@@ -267,7 +267,7 @@ def test_journal_verifies_and_a_changed_line_is_found(store_backend, tmp_path):
 WRITER = r"""
 import json, sys
 from tests.helpers.store_backends import open_spec
-from kbtui.store import StaleEditError
+from kbtui.errors import StaleEditError
 spec, me, shared, own, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 store = open_spec(spec)
 print("ready", flush=True)

@@ -43,9 +43,11 @@ def test_sigkill_mid_write(tmp_path: Path):
     root = tmp_path / "data"
     store = ChildStore.open(root)
     # shards big enough that a write takes a while, so kills land mid-write
-    big = [{"id_number": f"5{n:017d}", "name": "填充" * 20, "note": "备注" * 300, "village": "东村" if n % 2 else "西村", "count": 0}
+    big = [{"id_number": f"5{n:017d}", "name": "填充" * 20, "note": "备注" * 300,
+            "village": "东村" if n % 2 else "西村", "count": 0}
            for n in range(3000)]
-    store.insert_many(big + [{"id_number": "500224201501010011", "name": "目标", "village": "东村", "count": 0}], "setup")
+    store.insert_many(big + [{"id_number": "500224201501010011", "name": "目标", "village": "东村", "count": 0}],
+                      "setup")
 
     rng = random.Random(20240901)
     acked = 0

@@ -145,7 +145,7 @@ def test_a_wrong_hint_costs_time_never_a_wrong_answer(data, damage):
 
 
 def test_a_lazy_store_sees_another_operators_edit_and_refuses_a_stale_one(data):
-    from kbtui.store import StaleEditError
+    from kbtui.errors import StaleEditError
 
     other = ChildStore.open(data)
     id_number = sorted(other.ids())[0]

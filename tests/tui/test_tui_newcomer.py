@@ -12,7 +12,6 @@ import openpyxl
 from textual.app import App
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Select
-from textual.widgets._header import HeaderIcon
 from textual.widgets._toast import Toast, ToastRack
 
 from kbtui.domain.idcard import make_id
@@ -233,7 +232,7 @@ async def test_the_palette_and_textuals_own_words_are_chinese(tui_data):
             titles = [c.title for c in app.get_system_commands(app.screen)]
             assert not [t for t in titles if ENGLISH.search(t)], (screen_id, titles)
             assert "退出" in titles and "帮助：全部按键" in titles
-        assert app.screen.query_one(HeaderIcon).tooltip == "打开命令面板（Ctrl+P）"
+        assert app.screen.query_one("HeaderIcon").tooltip == "打开命令面板（Ctrl+P）"
         await pilot.press("ctrl+p")
         await settle(app, pilot)
         assert isinstance(app.screen, CommandPalette)
@@ -330,8 +329,8 @@ async def test_the_import_preview_says_which_rows_repeat(tui_data, tmp_path):
 
 @run_async
 async def test_export_one_village_at_one_checking_level(tui_data, tmp_path):
-    from kbtui.services.campaign import checking
-    from kbtui.services.reporting.ledgers import export_ledger
+    from kbtui.domain.checking import LOCAL_CHECK
+    from kbtui.services.reporting.ledger_export import export_ledger
 
     ws = Workspace.open(tui_data, "tester")
     app = make_app(tui_data, start="export")
@@ -341,14 +340,14 @@ async def test_export_one_village_at_one_checking_level(tui_data, tmp_path):
         screen = app.screen
         screen.query_one("#export-ledger", Select).value = "in-school-local"
         screen.query_one("#export-village", Select).value = "高峰村"
-        screen.query_one("#export-level", Select).value = checking.chk.LOCAL_CHECK
+        screen.query_one("#export-level", Select).value = LOCAL_CHECK
         screen.query_one("#export-path", Input).value = str(target)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         lines = str(screen.query_one("#export-result").render()).splitlines()
         assert target.name in lines                                   # the file name on its own line
     expected = export_ledger(ws, "in-school-local", tmp_path / "cli.xlsx", village="高峰村",
-                             level=checking.chk.LOCAL_CHECK, today=TODAY)
+                             level=LOCAL_CHECK, today=TODAY)
     everyone = export_ledger(ws, "in-school-local", tmp_path / "all.xlsx", today=TODAY)
     got = openpyxl.load_workbook(target).active.max_row
     assert got == openpyxl.load_workbook(expected.path).active.max_row

@@ -43,7 +43,8 @@ def test_child_form(snap_compare, tui_data, size):
         await pilot.press("enter", "down", "enter")
         await _settle(pilot)
 
-    assert snap_compare(make_app(tui_data, plugin_ui=False, start="children"), terminal_size=size, run_before=open_child)
+    assert snap_compare(make_app(tui_data, plugin_ui=False, start="children"), terminal_size=size,
+                        run_before=open_child)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])

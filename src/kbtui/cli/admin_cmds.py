@@ -109,7 +109,8 @@ def audit_rekey(workspace: Workspace, reason: str, yes: bool) -> None:
 @audit_group.command("log")
 @click.option("--child", default=None, help="只看某个儿童（身份证号）。")
 @click.option("--operator", "who", default=None, help="只看某个操作员（系统用户名）。")
-@click.option("--action", default=None, help="只看某类操作，如 修改、导入名单、导出、走访、核查通过（也可写 update、import、export）。")
+@click.option("--action", default=None,
+              help="只看某类操作，如 修改、导入名单、导出、走访、核查通过（也可写 update、import、export）。")
 @click.option("--since", default=None, help="只看此时间以后，如 2024-09-01。")
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1), help="最多显示条数（最新的）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -149,7 +150,8 @@ def backup_cmd(workspace: Workspace, keep: int | None, reason: str, as_json: boo
 @click.argument("file", type=InputFile(allowed=("backups",), exists=True))
 @click.option("--into", required=True, type=click.Path(path_type=Path), help="恢复到的新目录（须为空或不存在）。")
 @click.option("--key", "key_file", default=None, type=InputFile(allowed=("journal",)),
-              help="备份所属数据目录的日志密钥 journal/journal.key（备份不在其数据目录的 backups/ 下、也不属于 --data-dir 时）。")
+              help="备份所属数据目录的日志密钥 journal/journal.key（备份不在其数据目录的 backups/ 下、也不属于 "
+                   "--data-dir 时）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @pass_settings
 def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | None, as_json: bool) -> None:
@@ -162,6 +164,7 @@ def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | Non
         return
     signed = "签名相符，" if report.signed else ""
     click.echo(f"已恢复到 {report.into}：{report.children} 名儿童，{report.journal_entries} 条日志，"
-               f"{report.files} 个文件，{signed}校验通过（备份于 {str(report.manifest.get('created', '')).replace('T', ' ')}）")
+               f"{report.files} 个文件，{signed}校验通过（备份于 "
+               f"{str(report.manifest.get('created', '')).replace('T', ' ')}）")
     for note in report.notes:
         click.echo(f"注意：{note}")

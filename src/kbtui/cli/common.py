@@ -14,6 +14,7 @@ import click
 import orjson
 
 from kbtui.domain.controls import escape_controls
+from kbtui.errors import StoreError
 from kbtui.excel.errors import ExcelReadError, ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.profiles import ProfileError
@@ -21,7 +22,6 @@ from kbtui.services.access import disclosure
 from kbtui.services.access.disclosure import Presenter
 from kbtui.services.intake import child_ids
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
-from kbtui.store import StoreError
 from kbtui.user_paths import PEOPLE_FOLDERS, input_problem
 
 
@@ -166,8 +166,9 @@ class OutputFile(click.Path):
 
 
 class InputFile(click.Path):
-    """A file the command reads (an import's list, a backup to restore): the operator may have kbtui read it (``user_paths.input_problem``: not the data folder's own files; under sudo,
-    only what the operator could read themselves). ``allowed``: the data folder's subfolders it may be in."""
+    """A file the command reads (an import's list, a backup to restore): the operator may have kbtui read it
+    (``user_paths.input_problem``: not the data folder's own files; under sudo, only what the operator could read
+    themselves). ``allowed``: the data folder's subfolders it may be in."""
 
     def __init__(self, allowed: tuple[str, ...] | None = None, **kwargs: Any):
         super().__init__(dir_okay=False, path_type=Path, **kwargs)
@@ -268,10 +269,6 @@ def start(ctx: click.Context, data_dir: Path | None, operator: str | None, plugi
     _running[:] = [ctx.obj]
     if ctx.invoked_subcommand is None:
         open_tui(ctx.obj)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
 
 
 def stdin_is_terminal() -> bool:

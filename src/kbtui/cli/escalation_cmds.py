@@ -39,7 +39,8 @@ class escalation_errors:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc is not None and isinstance(exc, (EscalationError, KeyError)) and not isinstance(exc, click.ClickException):
+        if (exc is not None and isinstance(exc, (EscalationError, KeyError))
+                and not isinstance(exc, click.ClickException)):
             message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
             raise click.ClickException(str(message))
         return False
@@ -286,9 +287,11 @@ def case_show(workspace: Workspace, case_key, as_json) -> None:
     click.echo(f"原因：{c.get('reason') or '未填'}  帮扶措施：{'、'.join(c.get('support_plan') or []) or '未填'}")
     click.echo(f"立案方式：{c.get('opened_how')}")
     for r in c.get("rungs") or []:
-        click.echo(f"  到达 {r['date']}  {escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
+        click.echo(f"  到达 {r['date']}  "
+                   f"{escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
     for a in c.get("attempts") or []:
-        click.echo(f"  劝返 {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
+        click.echo(f"  劝返 {a['date']}  {a['by']}  {a['how']}："
+                   f"{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")
     for d in c.get("documents") or []:
         click.echo(f"  文书 {d['date']}  {d['title']}" + (f"（限期至 {d['deadline']}）" if d.get("deadline") else ""))
     if c.get("returned_on"):

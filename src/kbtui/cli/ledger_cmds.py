@@ -8,13 +8,9 @@ import click
 
 from kbtui.cli import cli
 from kbtui.cli.common import InputFile, OutputFile, print_json, with_workspace
-from kbtui.services.reporting.ledgers import (
-    LedgerError,
-    apply_ledger_import,
-    export_ledger,
-    list_ledgers,
-    plan_ledger_import,
-)
+from kbtui.services.reporting.ledger_catalog import LedgerError, list_ledgers
+from kbtui.services.reporting.ledger_export import export_ledger
+from kbtui.services.reporting.ledger_import import apply_ledger_import, plan_ledger_import
 from kbtui.services.workspace import Workspace
 
 BAR_MIN_ROWS = 2000
@@ -126,6 +122,7 @@ def import_(workspace: Workspace, file: Path, yes: bool, dry_run: bool, as_json:
     if as_json:
         print_json(plan.as_dict())
         return
-    click.echo(f"已导入 {plan.applied} 人的修改" + (f"，{plan.refused} 人未导入（见上）" if plan.refused else "") + "。")
+    refused = f"，{plan.refused} 人未导入（见上）" if plan.refused else ""
+    click.echo(f"已导入 {plan.applied} 人的修改{refused}。")
     for problem in plan.problems[-plan.refused:] if plan.refused else []:
         click.echo("  " + problem.text())

@@ -7,8 +7,9 @@ import click
 
 from kbtui.cli import cli
 from kbtui.cli.common import print_json, with_workspace
-from kbtui.domain import disability as d
 from kbtui.domain.child import display
+from kbtui.domain.disability_info import CATEGORIES, GRADES, SOURCES
+from kbtui.domain.disability_placement import CONCLUSIONS
 from kbtui.services.disability import placement_check as pc
 from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
@@ -55,10 +56,10 @@ def options_cmd(workspace: Workspace, as_json: bool) -> None:
 
 @placement.command("disability")
 @click.argument("id_number")
-@click.option("--category", help=f"残疾类别：{'、'.join(d.CATEGORIES)}。")
-@click.option("--grade", help=f"残疾等级：{'、'.join(d.GRADES)}。")
+@click.option("--category", help=f"残疾类别：{'、'.join(CATEGORIES)}。")
+@click.option("--grade", help=f"残疾等级：{'、'.join(GRADES)}。")
 @click.option("--certificate", help="残疾证号。")
-@click.option("--source", help=f"信息来源：{'、'.join(d.SOURCES)}。")
+@click.option("--source", help=f"信息来源：{'、'.join(SOURCES)}。")
 @with_workspace
 def disability_cmd(workspace: Workspace, id_number: str, category, grade, certificate, source) -> None:
     """登记或更正儿童的残疾信息（类别、等级、残疾证号、来源）。"""
@@ -72,7 +73,7 @@ def disability_cmd(workspace: Workspace, id_number: str, category, grade, certif
 @click.argument("id_number")
 @click.option("--date", "date", required=True, help="评估日期。")
 @click.option("--members", required=True, multiple=True, help="专家委员会参加成员，逗号或顿号分隔，可重复。")
-@click.option("--conclusion", required=True, help=f"评估结论：{'、'.join(d.CONCLUSIONS)}。")
+@click.option("--conclusion", required=True, help=f"评估结论：{'、'.join(CONCLUSIONS)}。")
 @click.option("--recommend", help="建议安置方式（默认按结论：能在普通学校学习→随班就读 …）。")
 @click.option("--review", help="复评日期。")
 @click.option("--note", default="", help="备注。")

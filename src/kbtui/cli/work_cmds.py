@@ -104,7 +104,8 @@ def review(workspace: Workspace, id_numbers: tuple[str, ...], level: str, reject
     if as_json:
         print_json({"level": level, **result})
         return
-    click.echo(f"“{level}”通过 {result['passed']} 条" + (f"，未通过 {len(result['skipped'])} 条：" if result["skipped"] else ""))
+    skipped = f"，未通过 {len(result['skipped'])} 条：" if result["skipped"] else ""
+    click.echo(f"“{level}”通过 {result['passed']} 条{skipped}")
     for item in result["skipped"]:
         click.echo(f"  {item['reason']}")
     if result["skipped"] and not result["passed"]:

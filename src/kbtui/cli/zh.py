@@ -26,12 +26,14 @@ CATALOG: dict[str, str] = {
     "Commands": "命令",
     "Got unexpected extra argument ({args})": "多余的参数（{args}）",
     "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
-    "DeprecationWarning: The command {name!r} is deprecated.{extra_message}": "提示：命令“{name}”已停用。{extra_message}",
+    "DeprecationWarning: The command {name!r} is deprecated.{extra_message}":
+        "提示：命令“{name}”已停用。{extra_message}",
     "Missing command.": "缺少命令。",
     "Value must be an iterable.": "应为多个值。",
     "Takes {nargs} values but 1 was given.": "需要 {nargs} 个值，只给了 1 个。",
     "Takes {nargs} values but {len} were given.": "需要 {nargs} 个值，给了 {len} 个。",
-    "DeprecationWarning: The {param_type} {name!r} is deprecated.{extra_message}": "提示：“{name}”已停用。{extra_message}",
+    "DeprecationWarning: The {param_type} {name!r} is deprecated.{extra_message}":
+        "提示：“{name}”已停用。{extra_message}",
     "env var: {var}": "环境变量：{var}",
     "default: {default}": "默认：{default}",
     "required": "必填",

@@ -76,7 +76,6 @@ def limit_of(key: str) -> int:
     found = FIELD_BY_KEY.get(key)
     return found.limit if found is not None else DEFAULT_LIMIT
 
-SEXES = ("男", "女")
 
 
 def birth_date(record: Record) -> dt.date | None:

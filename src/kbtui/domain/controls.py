@@ -26,10 +26,6 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
 
 
-def has_controls(text: str) -> bool:
-    return _CONTROLS.search(text) is not None
-
-
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     if code < 0x20:

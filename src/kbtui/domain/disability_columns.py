@@ -61,3 +61,7 @@ def situation_column(header: str = "就学情况", width: int = 10) -> Column:
 
 def in_cohort(record: Record, ctx: LedgerContext) -> bool:
     return ctx.classify(record).in_campaign
+
+
+__all__ = ["age_column", "assessment_column", "assessment_of", "delivery_column", "in_cohort",
+           "placement_column", "placement_of", "record_column", "situation_column"]

@@ -1,7 +1,16 @@
 """A child's disability as recorded: category, grade and where it was learnt (each normalised from the
 spellings the lists use), and ``DisabilityError``, the error of the whole disability area.
 
-Records and documents are plain dicts (``Doc``; dates as ISO strings).
+Records and documents are plain dicts (``Doc``; dates as ISO strings): the child record carries
+``disability_category``, ``disability_grade``, ``disability_certificate``, ``disability_source`` and, once
+decided, a summary of the current ``assessment`` and ``placement`` and (for 送教上门) ``home_delivery``
+totals, so that ledger columns can be computed from the record; the ``assessments``, ``placements`` and
+``delivery_sessions`` collections hold the full history.
+
+The disability rules are pure (no store, no Textual) and live in four modules: this one (the disability
+itself), ``disability_placement`` (assessment, placement options and their rules), ``home_delivery`` (the
+frequency check) and ``disability_columns`` (ledger columns). Plugins take them from ``kbtui.api``; services
+apply them (``kbtui.services.disability.placements``).
 """
 from __future__ import annotations
 
@@ -55,3 +64,7 @@ def source_of(record: Record) -> str:
 
 def is_disabled(record: Record) -> bool:
     return bool(record.get("disability_category")) or "残疾" in (record.get("key_groups") or ())
+
+
+__all__ = ["CATEGORIES", "GRADES", "SOURCES", "DisabilityError", "Doc", "is_disabled", "normalize_category",
+           "normalize_grade", "normalize_source", "source_of"]

@@ -219,3 +219,11 @@ class PlacementOption:
 
 def sorted_options(options: Iterable[PlacementOption]) -> list[PlacementOption]:
     return sorted(options, key=lambda o: (o.order, o.name))
+
+
+__all__ = ["CANNOT_LEARN", "CAN_LEARN_ORDINARY", "COMMON_RULES", "CONCLUSIONS", "DISTANCE", "EXEMPT",
+           "EXEMPTION", "HOME_DELIVERY", "INSTITUTION", "MAINSTREAM", "NEEDS_HOME_DELIVERY",
+           "NEEDS_SPECIAL_SCHOOL", "PLACEMENT_FIELDS", "SPECIAL_CLASS", "SPECIAL_SCHOOL", "STUDYING",
+           "Assessment", "Finding", "PlacementOption", "Requirement", "RuleInput", "matches_recommendation",
+           "needs_assessment", "needs_conclusion", "needs_disability", "needs_evidence", "needs_field",
+           "needs_student_no", "normalize_conclusion", "placement_value", "sorted_options"]

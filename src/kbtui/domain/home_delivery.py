@@ -207,3 +207,7 @@ def current_term_result(results: Sequence[TermResult], on: dt.date) -> TermResul
             return result
     ended = [r for r in results if r.term[1] < on]
     return ended[-1] if ended else None
+
+
+__all__ = ["SESSIONS_COLLECTION", "Calendar", "FrequencyRule", "TermResult", "current_term_result",
+           "delivery_by_term"]

@@ -72,14 +72,6 @@ def _checked(text: str) -> str:
     return text
 
 
-def is_valid_id(raw: object) -> bool:
-    try:
-        normalize_id(raw)
-    except IdNumberError:
-        return False
-    return True
-
-
 @functools.lru_cache(maxsize=1 << 18)
 def birth_date_of(id_number: str) -> dt.date:
     """The birth date in an ID number (ValueError when it has none, or it does not exist). ``int`` and

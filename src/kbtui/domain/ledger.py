@@ -57,7 +57,8 @@ class Column:
     header: str
     value: ValueFn
     width: int = 12
-    key: str = ""      # the record field shown, if any: ID and phone fields are masked in exports (services.access.access)
+    # the record field shown, if any: ID and phone fields are masked in exports (services.access.access)
+    key: str = ""
 
 
 def field_column(header: str, key: str, width: int = 12) -> Column:

@@ -60,16 +60,6 @@ def mask_cell(key: str, value: Any) -> Any:
     return fn(value) if fn is not None and value else value
 
 
-def mask_record(record: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``record`` with ID-like and phone fields masked (other fields unchanged)."""
-    masked = dict(record)
-    for key, fn in MASKED_FIELDS.items():
-        value = masked.get(key)
-        if value:
-            masked[key] = fn(value)
-    return masked
-
-
 # An ID number inside text: 15 to 18 digits (old and new numbers, and mistyped ones), perhaps an X, perhaps
 # a letter prefix (学籍号 G…) or digits after (残疾证号), a word of its own (not part of a longer one).
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])([A-Za-z]{0,3})([0-9]{14,}[Xx]?[0-9]*)(?![0-9A-Za-z])")

@@ -117,11 +117,6 @@ def covers_place(person: Person, village: str, group: str) -> int:
     return best
 
 
-def covers_class(person: Person, record: Record) -> bool:
-    label = class_label(record)
-    return bool(label) and person.get("unit") == record.get("school") and label in (person.get("covers") or ())
-
-
 @dataclass(frozen=True)
 class Rules:
     """The profile's ``[responsibility]``: school → villages it covers (熨斗), and the model's name."""
@@ -170,7 +165,8 @@ def plan_assignments(records: Iterable[Record], people: Iterable[Person], rules:
     pool_households: dict[int, set] = defaultdict(set)
     member_of: dict[str, int] = {}
     numbers: dict[tuple, int] = {}
-    gov_pool_of = functools.cache(lambda village, group: _with_id(numbers, GOV, _best_gov_pool(gov_people, village, group)))
+    gov_pool_of = functools.cache(
+        lambda village, group: _with_id(numbers, GOV, _best_gov_pool(gov_people, village, group)))
     for record in records:
         pool_id, pool = gov_pool_of(record.get("village") or "", record.get("group") or "")
         if not pool:

@@ -32,7 +32,6 @@ from kbtui.domain.status import Kind
 DEFAULT_LEVELS: tuple[tuple[str, int], ...] = (("高", 60), ("中", 40), ("低", 20))
 #: Situations whose children are not on the list: accounted for (死亡, 户籍迁出, 初中已毕业 …) or outside.
 OFF_LIST_KINDS = frozenset({Kind.NOT_DROPOUT, Kind.OUTSIDE})
-COMMON_PARAMS = ("weight", "enabled")
 
 
 class RiskError(ValueError):

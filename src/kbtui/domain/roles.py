@@ -2,8 +2,8 @@
 
 A role says which children an operator sees (``scope``), which actions are allowed, whether ID and phone
 numbers show in full in lists, and (for review-only roles) which fields a write may touch. The checks
-themselves live in ``services.access.gate``, ``services.access.scope`` and ``services.access.access``; everything here is plain
-data that tests and screens can read.
+themselves live in ``services.access.gate``, ``services.access.scope`` and ``services.access.access``; everything here
+is plain data that tests and screens can read.
 """
 from __future__ import annotations
 
@@ -98,10 +98,6 @@ ROLES: dict[str, Role] = {r.name: r for r in (
 DISTRICT_ROLES = frozenset({DISTRICT_ADMIN, DISTRICT_BUREAU})
 #: roles of one town's staff: in a district profile they must name their town(s)
 TOWN_ROLES = frozenset({TOWN_ADMIN, EDU_OFFICER, VILLAGE_CADRE, SCHOOL})
-
-
-def role_names() -> list[str]:
-    return list(ROLES)
 
 
 def get_role(name: str) -> Role | None:

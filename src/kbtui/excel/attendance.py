@@ -16,8 +16,9 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.headers import build_lookup, header_key
-from kbtui.excel.opening import ExcelReadError, open_source
+from kbtui.excel.opening import open_source
 from kbtui.excel.reader import apply_merges, cell_text, find_header, footer_reason
 
 #: Fields of an attendance sheet's header besides the days (header synonyms as for name lists).

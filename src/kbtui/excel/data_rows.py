@@ -2,13 +2,15 @@
 
 Every data cell carries the same bordered style. Creating a styled ``WriteOnlyCell`` per
 value costs ~1.6x a plain write, so the data rows go through one reused pre-styled cell whose style id
-is computed once (see ``FastRows``). This uses openpyxl's ``WriteOnlyWorksheet._values_to_row``
-hook (openpyxl 3.1); if that hook is missing, a slower public-API path is used instead (``slow_cells``).
+is computed once (see ``FastRows``). This uses openpyxl's private names (``WriteOnlyWorksheet._values_to_row``
+and ``_writer``, ``Cell._value``, ``_style``, ``Workbook._cell_styles``): openpyxl and et_xmlfile are pinned in
+pyproject.toml and ``tests/architecture/test_private_apis.py`` names any that an upgrade changes; if the hook
+is missing, a slower public-API path is used instead (``slow_cells``).
 
 Most of a big export's time was then openpyxl serialising each cell (an ``Element`` per cell, passed
 through et_xmlfile's generic namespace-aware serialiser). With et_xmlfile (openpyxl without lxml), data
 rows made only of text, whole numbers and empty cells — nearly all rows of a ledger — are written as
-the very same XML text openpyxl would write (``FastRows.row_xml``; ``tests/test_excel_writer.py``
+the very same XML text openpyxl would write (``FastRows.row_xml``; ``tests/excel/test_excel_writer.py``
 compares the sheet XML byte for byte), straight into the sheet's stream. Any other row (dates, booleans,
 formulas…), or any other XML writer (lxml), goes through openpyxl's own ``write_row`` as before.
 """

@@ -91,7 +91,8 @@ class Document:
                 for k in range(col + 1, col + placed.span):
                     values[k - 1] = safe_cell(ws, None, border=border) if placed.framed else None
                 if placed.span > 1:
-                    ws.merged_cells.add(f"{get_column_letter(col)}{row}:{get_column_letter(col + placed.span - 1)}{row}")
+                    last = get_column_letter(col + placed.span - 1)
+                    ws.merged_cells.add(f"{get_column_letter(col)}{row}:{last}{row}")
             while values and values[-1] is None:
                 values.pop()
             ws.append(values)

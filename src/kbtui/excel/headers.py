@@ -96,8 +96,8 @@ DEFAULT_HEADERS: dict[str, list[str]] = {
 }
 
 #: Yes/no columns of 民政 and other lists (是否孤儿: 是/否, or ✓): each names one 重点群体 /
-#: family situation. The field key is ``flag_*``; ``FLAG_LABELS`` gives the group it stands for, so
-#: that an importer turns a truthy cell into an entry of ``key_groups`` (or ``family_type``).
+#: family situation. The field key is ``flag_*``; the source kinds (``services.intake.sources``: ``FLAG_GROUP``,
+#: ``FLAG_FAMILY``) turn a truthy cell into an entry of ``key_groups`` (or ``family_type``).
 FLAG_HEADERS: dict[str, list[str]] = {
     "flag_orphan": ["孤儿", "是否孤儿"],
     "flag_no_carer": ["事实无人抚养", "事实无人抚养儿童", "是否事实无人抚养儿童", "是否事实无人抚养"],
@@ -107,16 +107,6 @@ FLAG_HEADERS: dict[str, list[str]] = {
     "flag_disabled": ["是否残疾", "残疾儿童", "是否残疾儿童"],
     "flag_dibao": ["低保", "是否低保", "低保户", "是否低保户", "低保对象", "是否低保对象"],
     "flag_tekun": ["特困", "是否特困", "特困供养", "特困供养人员", "是否特困供养", "特困人员"],
-}
-FLAG_LABELS: dict[str, str] = {
-    "flag_orphan": "孤儿",
-    "flag_no_carer": "事实无人抚养",
-    "flag_left_behind": "留守儿童",
-    "flag_migrant": "随迁子女",
-    "flag_plight": "困境儿童",
-    "flag_disabled": "残疾",
-    "flag_dibao": "低保",
-    "flag_tekun": "特困供养",
 }
 DEFAULT_HEADERS.update(FLAG_HEADERS)
 

@@ -11,7 +11,8 @@ caught); a 300 KB zip can unpack to gigabytes. So, before anything is parsed:
 - :func:`check_sheet_xml`: a sheet's used area from the cells' own positions (``r="XFD1048576"``, or the
   position a cell without one gets), not from the ``<dimension>`` the file declares. A quick pass
   (:func:`looks_far`, one regular expression) finds whether any cell lies beyond AZ299999 or has no
-  plain position (about 0.08 s for the 60 MB sheet of a 100,000-row list); only then are the cells counted one by one (:func:`used_area`);
+  plain position (about 0.08 s for the 60 MB sheet of a 100,000-row list); only then are the cells counted one by one
+  (:func:`used_area`);
 - :func:`check_ods` / :func:`check_xlsb`: the same for OpenDocument (repeated rows and columns) and
   binary workbooks; :func:`check_grid`: a CSV's rows × columns.
 Legacy .xls sheets cannot exceed 65,536 × 256 cells, which is below :data:`MAX_CELLS`.

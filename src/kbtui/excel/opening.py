@@ -94,7 +94,8 @@ def is_panic(err: BaseException) -> bool:
 
 def _broken(path: Path, sheet: str | None = None) -> ExcelReadError:
     where = f"的工作表“{sheet}”" if sheet else ""
-    return ExcelReadError(f"读取文件“{path.name}”{where}时出错，文件可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再导入")
+    return ExcelReadError(f"读取文件“{path.name}”{where}时出错，文件可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx "
+                          "再导入")
 
 
 def _open_calamine(path: Path, head: bytes, archive: zipfile.ZipFile | None) -> OpenedWorkbook:
@@ -220,7 +221,8 @@ def _open_csv(path: Path) -> OpenedWorkbook:
     try:
         grid = [row for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as err:
-        raise ExcelReadError(f"文件“{path.name}”不是有效的 CSV 表格（{err}），请用 Excel 或 WPS 另存为 .xlsx 后导入") from None
+        raise ExcelReadError(f"文件“{path.name}”不是有效的 CSV 表格（{err}），请用 Excel 或 WPS 另存为 .xlsx "
+                             "后导入") from None
     width = max(map(len, grid), default=0)
     limits.check_grid(len(grid), width, path.name, path.stem)
     for r in grid:

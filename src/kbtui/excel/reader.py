@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain.child import LABEL_OF
+from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.headers import (
     DEFAULT_HEADERS,
     build_lookup,
@@ -22,7 +23,7 @@ from kbtui.excel.headers import (
     is_serial_header,
     match_header,
 )
-from kbtui.excel.opening import ExcelReadError, OpenedWorkbook, open_source
+from kbtui.excel.opening import OpenedWorkbook, open_source
 
 Progress = Callable[[int, int], None]
 
@@ -114,9 +115,6 @@ class Table:
             return self.rows[i]
         return Row(self.numbers[i], None, self.cells[i], self.fields)
 
-    def column_of(self, key: str) -> int | None:
-        hit = self.columns.get(key)
-        return None if hit is None else hit[0]
 
     def column(self, key: str) -> list[Any]:
         """The raw cells of one matched column, one per row (an import normalises column by column)."""

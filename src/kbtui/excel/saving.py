@@ -84,7 +84,8 @@ def output_problem(path: str | Path, *, new_folder: bool = False, suffixes: tupl
         return None              # the write itself will say what is wrong
     if existing is not None and not new_folder:
         if not stat.S_ISREG(existing.st_mode):
-            return f"“{target}”已存在，且不是普通文件（{'链接' if stat.S_ISLNK(existing.st_mode) else '文件夹或设备'}），未写入"
+            kind = "链接" if stat.S_ISLNK(existing.st_mode) else "文件夹或设备"
+            return f"“{target}”已存在，且不是普通文件（{kind}），未写入"
         if target.suffix.lower() != ".xlsx" or not is_our_workbook(real):
             return (f"文件“{target}”已存在，且不是本系统导出的表格，未覆盖。请换一个文件名，或先把它移走")
     who = user_paths.invoker()

@@ -20,6 +20,7 @@ from kbtui.domain import roles as R
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.ledger_columns import with_town
 from kbtui.domain.status import StatusRegistry
+from kbtui.errors import StoreError
 from kbtui.oserrors import os_error_reason
 from kbtui.plugin_manager import PluginHost
 from kbtui.profiles import Profile, ProfileError, load_profile
@@ -28,7 +29,7 @@ from kbtui.services.access import operators
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
-from kbtui.store import StoreError, backends, layout
+from kbtui.store import backends, layout
 from kbtui.store.owner import user_name
 from kbtui.store.storage import atomic_write
 
@@ -126,7 +127,8 @@ def plugin_folders(root: Path, profile: Profile, account: operators.Operator,
     extra = [Path(d) for d in extra or []]
     if extra and not account.role_info.may(R.ADMIN):
         raise operators.AccessDenied(
-            f"只有镇管理员可以用 --plugins-dir 加载插件目录（您的角色是{account.role}）：插件以数据目录所有者的身份运行，"
+            f"只有镇管理员可以用 --plugins-dir 加载插件目录（您的角色是{account.role}）："
+            "插件以数据目录所有者的身份运行，"
             f"能读写全部儿童数据。请去掉 --plugins-dir，或请镇管理员把插件目录写进配置的 [plugins] dirs")
     return list(profile.plugin_dirs) + extra
 

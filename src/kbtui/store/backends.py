@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from kbtui.errors import StoreError
 from kbtui.store.children import ChildStore
-from kbtui.store.errors import StoreError
 
 URL_ENV = "KBTUI_DATABASE_URL"
 META_KEY = "store"                  # meta.json: {"store": {"url": "postgresql://…"}}

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kbtui.errors import StoreError
 from kbtui.store import signing
-from kbtui.store.errors import StoreError
 from kbtui.store.journal_lines import KEY_ACTION, line_hash, line_head, lost_key_message
 
 if TYPE_CHECKING:

@@ -21,9 +21,10 @@ from typing import Any
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
+from kbtui.errors import RecordNotFound, StoreError
 from kbtui.store import edits, hints, layout
 from kbtui.store.collections import Collection
-from kbtui.store.errors import RecordNotFound, StoreError, read_failed
+from kbtui.store.errors import read_failed
 from kbtui.store.journal import Journal, JournalEntry, bulk_insert_entry, make_entry, now_ts
 from kbtui.store.record_index import RecordIndex
 from kbtui.store.sharded import SHARDED, ShardedCollection

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tinydb import TinyDB
 from tinydb.table import Document
 
+from kbtui.errors import RecordNotFound, StoreError
 from kbtui.store import edits, layout
-from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import JournalEntry, make_entry, now_ts
 from kbtui.store.storage import LockedJSONStorage, file_signature
 from kbtui.store.txn import commit
@@ -169,7 +169,8 @@ def prepare_docs(name: str, docs: list[Doc], operator: str, ts: str) -> list[Doc
 
 
 def insert_entries(name: str, prepared: list[Doc], operator: str, ts: str) -> list[JournalEntry]:
-    return [make_entry(operator, "collection.insert", d["key"], {k: [None, v] for k, v in d.items() if edits.is_field(k)},
+    return [make_entry(operator, "collection.insert", d["key"],
+                       {k: [None, v] for k, v in d.items() if edits.is_field(k)},
                        {"collection": name}, ts, d) for d in prepared]
 
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import orjson
 
+from kbtui.errors import StoreError
 from kbtui.store import layout
 from kbtui.store.chain import ChainCheck, ChainWalk
-from kbtui.store.errors import StoreError
 from kbtui.store.journal import Journal, bulk_records, record_digest
 from kbtui.store.journal_lines import INSERTED
 from kbtui.store.json_items import object_items
@@ -91,7 +91,8 @@ class _Replay:
             self.txs.add(tx)
         inserted = entry.get(INSERTED)
         if inserted is not None:
-            records = bulk_records(line) if inserted is True else (inserted.items() if isinstance(inserted, dict) else ())
+            records = (bulk_records(line) if inserted is True
+                       else (inserted.items() if isinstance(inserted, dict) else ()))
             children = self.children
             for id_number, rec in records:
                 if isinstance(rec, dict):

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kbtui.store.errors import StaleEditError, stale_message
+from kbtui.errors import StaleEditError
+from kbtui.store.errors import stale_message
 
 Record = dict[str, Any]
 Changes = Record | Callable[[Any], Record | None]

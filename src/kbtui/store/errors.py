@@ -1,30 +1,11 @@
-"""Store errors. Every message is Chinese and meant to be shown to the operator as is."""
+"""The store's error messages (Chinese, shown to the operator as is); the error classes are ``kbtui.errors``."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from kbtui.errors import StoreError
 from kbtui.oserrors import os_error_reason
-
-
-class StoreError(Exception):
-    """Base class of every store failure (message in Chinese)."""
-
-
-class RecordNotFound(StoreError):
-    """The record (child or collection document) does not exist."""
-
-
-class StaleEditError(StoreError):
-    """Someone else changed the record since the caller read it.
-
-    ``current`` is the record as it is now, ``attempted`` the changes that were not saved.
-    """
-
-    def __init__(self, message: str, current: dict[str, Any], attempted: dict[str, Any]):
-        super().__init__(message)
-        self.current = current
-        self.attempted = attempted
 
 
 def stale_message(current: dict[str, Any]) -> str:

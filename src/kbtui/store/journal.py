@@ -23,9 +23,10 @@ from typing import Any, TypedDict
 
 import orjson
 
+from kbtui.errors import StoreError
 from kbtui.store import signing
 from kbtui.store.chain import check_journal
-from kbtui.store.errors import StoreError, read_failed, write_failed
+from kbtui.store.errors import read_failed, write_failed
 from kbtui.store.journal_lines import (
     HASH_AT,
     INSERTED,
@@ -43,7 +44,6 @@ from kbtui.store.owner import keep_owner
 from kbtui.store.storage import fsync_dir, locked, make_lock, write_buffers
 
 _TAIL_CHUNK = 64 * 1024
-DIGEST = "digest"           # the key of the changed record's digest after the change
 
 
 class JournalEntry(TypedDict, total=False):

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kbtui.errors import RecordNotFound, StoreError
 from kbtui.store import hints, layout
 from kbtui.store.collections import TABLE, Doc, insert_entries, prepare_docs, resolve_write
-from kbtui.store.errors import RecordNotFound, StoreError, read_failed, write_failed
+from kbtui.store.errors import read_failed, write_failed
 from kbtui.store.journal import JournalEntry, now_ts
 from kbtui.store.storage import (
     LockedJSONStorage,

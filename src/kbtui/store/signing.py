@@ -30,7 +30,8 @@ from pathlib import Path
 
 import orjson
 
-from kbtui.store.errors import StoreError, os_error_reason
+from kbtui.errors import StoreError
+from kbtui.oserrors import os_error_reason
 from kbtui.store.layout import FILE_MODE
 from kbtui.store.storage import fsync_dir, write_all
 

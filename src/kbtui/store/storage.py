@@ -27,7 +27,9 @@ import orjson
 from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
-from kbtui.store.errors import StoreError, os_error_reason, read_failed, write_failed
+from kbtui.errors import StoreError
+from kbtui.oserrors import os_error_reason
+from kbtui.store.errors import read_failed, write_failed
 from kbtui.store.layout import FILE_MODE
 from kbtui.store.owner import keep_owner
 

@@ -2,9 +2,9 @@
 
 Order: each staged file is written to its pending file and fsynced, the folders are fsynced, the journal
 entries (tagged ``_tx``) are appended and fsynced -- the commit point --, then the pending files replace the
-data files (durable through the pending files, see ``commit``). A writer killed before the commit point leaves only pending files, which the next holder of
-the lock drops; killed after it, the pending files are installed by the next holder
-(``LockedJSONStorage.recover``). Either way no stored change lacks its journal entry and no journaled
+data files (durable through the pending files, see ``commit``). A writer killed before the commit point leaves only
+pending files, which the next holder of the lock drops; killed after it, the pending files are installed by the next
+holder (``LockedJSONStorage.recover``). Either way no stored change lacks its journal entry and no journaled
 change is lost.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from kbtui.store.errors import StoreError, write_failed
+from kbtui.errors import StoreError
+from kbtui.store.errors import write_failed
 from kbtui.store.journal import JournalEntry
 from kbtui.store.storage import MISSING, LockedJSONStorage, fsync_dir
 

@@ -12,13 +12,14 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from kbtui.errors import StoreError
 from kbtui.registry import Registry
 from kbtui.services.access import disclosure
 from kbtui.services.children.search import name_pinyin
-from kbtui.services.errors import StoreError
 from kbtui.services.keymap import load_keymap
 from kbtui.services.workspace import Workspace
 from kbtui.tui.navigation import commands, dashboard_panels, list_columns, navigation
+from kbtui.tui.textual_private import add_binding, node_bindings
 from kbtui.tui.textual_words import THEMES, Palette, textual_actions
 from kbtui.tui.widgets.list_table import ListTable
 from kbtui.tui.widgets.shown import shown_str
@@ -65,7 +66,7 @@ class KbtuiApp(App):
         self._after_load: list[Callable[[], object]] = []
         self._pending_mode: str | None = None         # the screen asked for while they were read
         self.key_warnings: list[str] = []
-        taken = {key: b.description for key, b in self._bindings}
+        taken = {b.key: b.description for b in node_bindings(self)}
         for item in self.nav.values():
             if item.key in taken:
                 self.key_warnings.append(f"界面“{item.label}”的按键 {item.key} 已被“{taken[item.key]}”占用，"
@@ -73,18 +74,16 @@ class KbtuiApp(App):
                 continue
             if item.key:
                 taken[item.key] = item.label
-                self._bindings._add_binding(
-                    Binding(item.key, f"app.open_screen('{item.id}')", item.label, id=f"nav.{item.id}",
-                            key_display=item.key.upper() if item.key.startswith("f") else None))
+                add_binding(self, Binding(item.key, f"app.open_screen('{item.id}')", item.label, id=f"nav.{item.id}",
+                                          key_display=item.key.upper() if item.key.startswith("f") else None))
         for command in self.commands.values():
             if command.key in taken:
                 self.key_warnings.append(f"命令“{command.title}”的按键 {command.key} 已被“{taken[command.key]}”占用")
                 continue
             if command.key:
                 taken[command.key] = command.title
-                self._bindings._add_binding(
-                    Binding(command.key, f"app.run_command('{command.id}')", command.title, show=False,
-                            id=f"cmd.{command.id}"))
+                add_binding(self, Binding(command.key, f"app.run_command('{command.id}')", command.title, show=False,
+                                          id=f"cmd.{command.id}"))
         self.keymap = load_keymap(workspace.root, self.binding_ids())
         if self.keymap.keys:
             self.set_keymap(self.keymap.keys)
@@ -205,7 +204,7 @@ class KbtuiApp(App):
         """Every binding id the keymap may remap (app, navigation, commands and every core screen)."""
         from kbtui.tui.screens.help import screen_classes  # heavy: imported where used (on first visit)
 
-        ids = {b.id for _key, b in self._bindings if b.id}
+        ids = {b.id for b in node_bindings(self) if b.id}
         for cls in screen_classes(self):
             for binding in _class_bindings(cls):
                 if binding.id:
@@ -274,7 +273,7 @@ class KbtuiApp(App):
             yield SystemCommand(command.title, command.help or command.title,
                                 lambda c=command.id: self.action_run_command(c))
         seen: set[str] = textual_actions(type(screen))
-        for _key, binding in screen._bindings:
+        for binding in node_bindings(screen):
             if binding.description and binding.action not in seen and not binding.system:
                 seen.add(binding.action)
                 yield SystemCommand(f"{binding.description}（本界面）", f"按键 {self.get_key_display(binding)}",

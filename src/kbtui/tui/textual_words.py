@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Header
-from textual.widgets._header import HeaderIcon
 from textual.widgets.option_list import Option
 
 # Descriptions of Textual's own bindings that can reach a user (footer, palette, help).
@@ -65,8 +64,9 @@ class Palette(CommandPalette):
         super().__init__(*args, placeholder=placeholder, **kwargs)
 
     def _start_no_matches_countdown(self, search_value: str) -> None:
-        # Textual adds its English "No matches found" from a timer it starts here (private API: pinned by
-        # tests/test_tui_chinese.py): replace that timer with one adding the same line in Chinese.
+        # Textual adds its English "No matches found" from a timer it starts here (private API: the Textual
+        # version is pinned, tests/architecture/test_private_apis.py checks these names, and
+        # tests/tui/test_tui_newcomer.py the Chinese line): replace that timer with one adding it in Chinese.
         super()._start_no_matches_countdown(search_value)
         if self._no_matches_timer is not None:
             self._no_matches_timer.stop()
@@ -87,5 +87,5 @@ class AppHeader(Header):
     """Textual's Header; its icon (a click opens the command palette) says so in Chinese."""
 
     def on_mount(self) -> None:
-        for icon in self.query(HeaderIcon):
+        for icon in self.query("HeaderIcon"):       # by type name: the class is private to Textual
             icon.tooltip = "打开命令面板（Ctrl+P）"

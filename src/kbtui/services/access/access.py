@@ -1,6 +1,6 @@
 """What services do with the working operator's rights: masking, exports and import rejects.
 
-- Lists: ``can_see_full(workspace)`` / ``list_record(workspace, record)`` / ``mask_record(record)``.
+- Lists: ``can_see_full(workspace)`` / ``list_record(workspace, record)``.
 - Exports: ``export_file(workspace, what, path, write)`` around writing any file of children's data
   (``export_properties(workspace, what)`` for ``write_form(properties=…)``, 0600, then
   ``record_export(workspace, what, path, rows)`` for the journal); ``mask_row`` / ``export_record`` mask
@@ -17,13 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kbtui.domain import masking
 from kbtui.domain import roles as R
+from kbtui.errors import StoreError
 from kbtui.excel.saving import output_problem
 from kbtui.services.access import disclosure
 from kbtui.services.access.gate import operator_of, raw_store, require
 from kbtui.services.access.scope import Record, ScopedStore
-from kbtui.store import StoreError
 from kbtui.store.journal import JournalEntry, make_entry
 
 if TYPE_CHECKING:
@@ -49,21 +48,10 @@ def can_see_full(workspace: Workspace, record: Record | None = None, purpose: st
     return role.full_exports if purpose == "export" else role.full_numbers
 
 
-def mask_record(record: Record) -> Record:
-    """A copy of ``record`` with ID, 学籍号, certificate and phone numbers masked (500224********1234)."""
-    return masking.mask_record(record)
-
-
 def list_record(workspace: Workspace, record: Record, purpose: str = "list") -> Record:
     """``record`` as a list row for this operator: masked unless the role needs full numbers (also numbers
     quoted in its texts: ``services.access.disclosure``)."""
     return disclosure.presenter(workspace, purpose).data(record)
-
-
-def list_masker(workspace: Workspace, purpose: str = "list") -> Callable[[Record], Record] | None:
-    """A function masking records for this operator's lists, or None when nothing is masked."""
-    shown = disclosure.presenter(workspace, purpose)
-    return None if shown.full else shown.data
 
 
 def mask_row(workspace: Workspace, columns: list, values: list, purpose: str = "export") -> list:
@@ -148,6 +136,6 @@ def row_problem(workspace: Workspace, id_number: str, values: Record) -> str | N
 
 
 __all__ = [
-    "can_see_full", "export_file", "export_properties", "export_record", "list_masker", "list_record",
-    "mask_record", "mask_row", "record_export", "row_problem",
+    "can_see_full", "export_file", "export_properties", "export_record", "list_record", "mask_row",
+    "record_export", "row_problem",
 ]

@@ -20,6 +20,7 @@ from kbtui.domain import labels as L
 from kbtui.domain import roles as R
 from kbtui.domain.masking import mask_id_number
 from kbtui.domain.normalize import NormalizeError, parse_date
+from kbtui.errors import StoreError
 from kbtui.services.access import gate
 from kbtui.services.access.backup_archive import BackupError, list_backups, manifest_signed_by, read_manifest
 from kbtui.services.access.operators import (
@@ -31,9 +32,9 @@ from kbtui.services.access.operators import (
     operators_digest,
     operators_path,
 )
-from kbtui.store import Journal, StoreError, backends, signing
+from kbtui.store import Journal, backends, signing
 from kbtui.store import consistency as C
-from kbtui.store.chain import ChainCheck, check_journal
+from kbtui.store.chain import ChainCheck
 from kbtui.store.storage import locked, make_lock
 
 if TYPE_CHECKING:
@@ -167,7 +168,8 @@ def _check_operators(journal: Journal, root: Path, folder: str | None = None) ->
     if not changes:
         return None, ("操作员名单 operators.toml 的校验值还没有记入日志（数据目录由旧版本的 kbtui 建立），本次未核对；"
                       "镇管理员修改一次操作员后即可核对" if actual else None)
-    advice = ("有人不经 kbtui 改动了它（例如把自己写成了镇管理员）。请镇管理员用 kbtui operators list 核对谁是什么角色，"
+    advice = ("有人不经 kbtui 改动了它（例如把自己写成了镇管理员）。请镇管理员用 kbtui operators list "
+              "核对谁是什么角色，"
               "用 kbtui operators add / remove 改正，并查看这期间的修改日志")
     for earlier, later in zip(changes, changes[1:]):
         found = later["detail"].get(BEFORE_KEY, earlier["detail"][DIGEST_KEY])
@@ -181,11 +183,6 @@ def _check_operators(journal: Journal, root: Path, folder: str | None = None) ->
     state = "不见了" if actual is None else "与日志最后一次记载的不同"
     return (f"操作员名单 operators.toml {state}（日志第 {last.get('seq')} 条，{when} {last.get('operator')} "
             f"改动后记载）：{advice}"), None
-
-
-def verify_journal(journal: Journal) -> VerifyReport:
-    """The journal alone (no store files, no backups)."""
-    return _chain_report(check_journal(journal))
 
 
 def _chain_report(chain: ChainCheck) -> VerifyReport:
@@ -476,4 +473,4 @@ def iter_text(entries: list[dict[str, Any]], workspace: Workspace | None = None)
 
 
 __all__ = ["AuditError", "RecordNames", "VerifyReport", "action_filter", "action_label", "describe_changes",
-           "describe_store_problems", "iter_text", "log", "rekey", "verify", "verify_journal"]
+           "describe_store_problems", "iter_text", "log", "rekey", "verify"]

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from kbtui.domain import roles as R
+from kbtui.errors import StoreError
 from kbtui.excel.saving import output_problem
 from kbtui.oserrors import os_error_reason
 from kbtui.services.access import audit, gate, operators
@@ -50,7 +51,7 @@ from kbtui.services.access.backup_archive import (
     sign_manifest,
     write_archive,
 )
-from kbtui.store import ChildStore, Journal, StoreError, backends, hints, layout, signing
+from kbtui.store import ChildStore, Journal, backends, hints, layout, signing
 from kbtui.store.consistency import check_store
 from kbtui.store.journal import make_entry
 from kbtui.store.journal_lines import line_head
@@ -450,5 +451,4 @@ def _verify(folder: Path, manifest: dict[str, Any], operator: str | None, key: b
     return RestoreReport(folder, manifest, len(store), chain.lines, len(manifest["files"]), notes=list(chain.notes))
 
 
-__all__ = ["BackupError", "BackupInfo", "RestoreReport", "before", "create_backup", "list_backups", "prune",
-           "read_manifest", "restore_backup"]
+__all__ = ["BackupInfo", "RestoreReport", "before", "create_backup", "prune", "restore_backup"]

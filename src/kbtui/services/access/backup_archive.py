@@ -24,8 +24,9 @@ from typing import Any
 
 import orjson
 
-from kbtui.store import StoreError, layout, signing
-from kbtui.store.errors import os_error_reason
+from kbtui.errors import StoreError
+from kbtui.oserrors import os_error_reason
+from kbtui.store import layout, signing
 from kbtui.store.owner import keep_owner
 
 BACKUPS = "backups"
@@ -94,7 +95,8 @@ def write_archive(path: Path, manifest: dict, dirs: list[PurePosixPath], content
 def damaged(file: Path, err: BaseException) -> BackupError:
     """The Chinese message for an archive that cannot be read to its end."""
     if isinstance(err, EOFError) or "unexpected end of data" in str(err):
-        return BackupError(f"备份文件 {file} 不完整（只有 {_size(file)}，在压缩数据中途就结束了）：复制或下载时没有传完，"
+        return BackupError(f"备份文件 {file} 不完整（只有 {_size(file)}，在压缩数据中途就结束了）："
+                           "复制或下载时没有传完，"
                            "或备份时被中断；请换一份完整的备份，已停止恢复")
     if "CRC check failed" in str(err) or "Incorrect length" in str(err) or isinstance(err, zlib.error):
         return BackupError(f"备份文件 {file} 已损坏：压缩数据的校验值不符，文件中有字节被改动过；已停止恢复")

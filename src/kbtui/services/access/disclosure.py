@@ -98,7 +98,10 @@ class Presenter:
 
     def cell(self, key: str, value: Any) -> str:
         """One cell of a list whose column shows field ``key``."""
-        shown = "" if value is None else ("、".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value))
+        if value is None:
+            shown = ""
+        else:
+            shown = "、".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
         if self.full or not shown:
             return shown
         kind = masking.FIELD_KINDS.get(key)

@@ -8,8 +8,9 @@ only read. Profile, operators and attachments stay in the township's folder.
 from __future__ import annotations
 
 from kbtui.domain import roles as R
+from kbtui.errors import StoreError
 from kbtui.services.access import audit, gate
-from kbtui.store import StoreError, backends
+from kbtui.store import backends
 
 
 def migrate(workspace, url: str, town: str | None = None):

@@ -74,7 +74,8 @@ def add_operator(workspace: Workspace, login: str, name: str | None, role: str, 
     known_villages, known_schools = known_places(workspace)
     unknown = [v for v in operator.villages if v not in known_villages]
     if unknown:
-        raise OperatorsError(f"本乡镇没有“{'、'.join(unknown)}”，可用的村（社区）有：{'、'.join(sorted(known_villages))}")
+        raise OperatorsError(f"本乡镇没有“{'、'.join(unknown)}”，可用的村（社区）有："
+                             f"{'、'.join(sorted(known_villages))}")
     unknown = [s for s in operator.schools if s not in known_schools]
     if unknown:
         raise OperatorsError(f"本乡镇没有“{'、'.join(unknown)}”，可用的学校有：{'、'.join(sorted(known_schools))}")

@@ -24,7 +24,7 @@ from typing import Any
 import tomli_w
 
 from kbtui.domain import roles as R
-from kbtui.store import StoreError
+from kbtui.errors import StoreError
 from kbtui.store.journal import make_entry
 from kbtui.store.storage import atomic_write
 
@@ -89,7 +89,9 @@ class Operator:
         return f"{town} {inner}" if town else inner
 
     def label(self) -> str:
-        return f"{self.name}（{self.login}，{self.role}）" if self.name != self.login else f"{self.login}（{self.role}）"
+        if self.name != self.login:
+            return f"{self.name}（{self.login}，{self.role}）"
+        return f"{self.login}（{self.role}）"
 
     def as_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"name": self.name, "role": self.role}

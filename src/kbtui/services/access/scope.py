@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from kbtui.domain import roles as R
+from kbtui.errors import RecordNotFound
 from kbtui.services.access.operators import AccessDenied, Operator
-from kbtui.store import ChildStore, RecordNotFound, edits
+from kbtui.store import ChildStore, edits
 from kbtui.store.storage import file_signature
 
 CHILD_REF = "id_number"          # collection documents about a child carry its ID number

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
 from kbtui.domain.campaign import Campaign, Phase
+from kbtui.errors import StoreError
 from kbtui.profiles import Profile
 from kbtui.services.access import gate
-from kbtui.store import StoreError
 from kbtui.store.edits import Changes
 
 if TYPE_CHECKING:

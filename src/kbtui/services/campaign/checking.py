@@ -16,14 +16,16 @@ from kbtui.domain import checking as chk
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
 from kbtui.domain.sorting import place_key
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.campaign.people import PEOPLE
 from kbtui.services.children.places import village_problem
-from kbtui.store import StaleEditError, StoreError, edits
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
 
 # what a checking step passes (or sends back): a step on a finding that changed since it was read is refused
+from kbtui.store import edits
+
 FINDING_FIELDS = ("status", "status_reason", "status_history", "evidence")
 
 

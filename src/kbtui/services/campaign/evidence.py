@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kbtui.errors import StoreError
 from kbtui.oserrors import os_error_reason
-from kbtui.store import StoreError, layout
+from kbtui.store import layout
 from kbtui.store.owner import keep_owner
 from kbtui.user_paths import input_problem
 

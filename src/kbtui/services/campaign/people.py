@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import responsibility as resp
 from kbtui.domain.normalize import NormalizeError, normalize_phone, too_long
-from kbtui.store import StaleEditError, StoreError
+from kbtui.errors import StaleEditError, StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -179,7 +179,8 @@ def import_rows(workspace: Workspace, rows: Iterable[tuple[int, dict[str, Any]]]
             # base: a field someone else changed since the register was read is not overwritten (row refused)
             coll.update(old["key"], changes, workspace.operator, base=old)
         except StaleEditError:
-            result.rejected.append((number, f"{doc['name']}（{doc['unit']}）刚被其他操作员修改，本行未导入，请核对后重新导入"))
+            result.rejected.append((number,
+                                    f"{doc['name']}（{doc['unit']}）刚被其他操作员修改，本行未导入，请核对后重新导入"))
             continue
         result.updated += 1
     coll.insert_many(new_docs, workspace.operator)

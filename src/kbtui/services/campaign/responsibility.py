@@ -83,7 +83,8 @@ def assign_by_hand(workspace: Workspace, records: Iterable[dict], *, gov: str | 
     return _apply(workspace, plan, {"how": "hand"})
 
 
-def plan_by_rule(workspace: Workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, dict[str, str]]:
+def plan_by_rule(workspace: Workspace, records: Iterable[dict] | None = None,
+                 overwrite: bool = False) -> dict[str, dict[str, str]]:
     """The rule's plan for the campaign's children (or ``records``); without ``overwrite`` a line that
     already has a responsible person is kept."""
     if records is None:

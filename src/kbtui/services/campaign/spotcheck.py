@@ -19,10 +19,10 @@ from kbtui.domain import roles as R
 from kbtui.domain.ledger import SheetColumn
 from kbtui.domain.responsibility import household_key
 from kbtui.domain.sorting import place_key, value_key
+from kbtui.errors import StoreError
 from kbtui.services.access import access, gate
 from kbtui.services.campaign.campaigns import current_campaign, current_campaign_id
 from kbtui.services.campaign.visits import finding_problem
-from kbtui.store import StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace

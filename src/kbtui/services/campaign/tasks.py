@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from kbtui.domain import campaign as cp
 from kbtui.domain import roles as R
 from kbtui.domain import status as st
-from kbtui.domain.responsibility import EDU, FIELD_OF_LINE, GOV, LINE_LABELS
+from kbtui.domain.responsibility import EDU, GOV, LINE_LABELS
 from kbtui.domain.sorting import place_key
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.access import gate
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
 from kbtui.services.children.places import village_problem
-from kbtui.store import StaleEditError, StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -150,9 +150,11 @@ def plan_visit(workspace: Workspace, id_number: str, due: dt.date | dt.datetime,
         dt.datetime.combine(due, dt.time(23, 59)).isoformat(timespec="minutes")
     now = dt.datetime.now().isoformat(timespec="seconds")
     plan = {"due": value, "visitor": visitor.strip() or record.get("responsible_edu") or
-            record.get("responsible_gov") or "", "reason": reason, "note": note.strip(), "planned_by": workspace.operator,
+            record.get("responsible_gov") or "", "reason": reason, "note": note.strip(),
+            "planned_by": workspace.operator,
             "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or "",
-            "name": record.get("name") or "", "village": record.get("village") or "", "group": record.get("group") or ""}
+            "name": record.get("name") or "", "village": record.get("village") or "",
+            "group": record.get("group") or ""}
 
     def planned(current: dict | None) -> dict:
         if current is None or current.get("state") != OPEN:
@@ -283,4 +285,4 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
 
 
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
-           "needs_visit", "FIELD_OF_LINE"]
+           "needs_visit"]

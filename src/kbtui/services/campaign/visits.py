@@ -2,8 +2,8 @@
 
 ``record_finding`` sets the child's situation and appends to ``status_history``, worked out under the store's
 lock on the record as it is then (``store.edits``), so that visits of one child saved at once all land; the
-journal keeps who changed what. It also stores the visit's evidence (services.campaign.evidence), restarts checking at 录入
-(domain.checking) and closes the child's visit task (services.campaign.tasks).
+journal keeps who changed what. It also stores the visit's evidence (services.campaign.evidence), restarts checking at
+录入 (domain.checking) and closes the child's visit task (services.campaign.tasks).
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from kbtui.domain.checking import after_new_finding
 from kbtui.domain.child import Record
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.sorting import place_key
+from kbtui.errors import StoreError
 from kbtui.services.access.operators import OperatorsError, load_operators
 from kbtui.services.campaign.evidence import attach
 from kbtui.services.campaign.tasks import close_visit_task
 from kbtui.services.children.counts import current_counts
-from kbtui.store import StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace

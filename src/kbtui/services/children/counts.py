@@ -30,8 +30,9 @@ from kbtui.domain import classify as classify_module
 from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.domain.ledger import LedgerContext
+from kbtui.errors import StoreError
 from kbtui.services.workspace_memo import attached
-from kbtui.store import StoreError, layout
+from kbtui.store import layout
 from kbtui.store.storage import atomic_write
 
 UNVILLAGED = "（未分村）"

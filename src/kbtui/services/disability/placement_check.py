@@ -8,9 +8,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from kbtui.domain import disability as d
 from kbtui.domain import status as st
 from kbtui.domain.child import Record
+from kbtui.domain.disability_info import is_disabled, source_of
+from kbtui.domain.disability_placement import EXEMPT, EXEMPTION, RuleInput
+from kbtui.domain.home_delivery import Calendar, FrequencyRule, TermResult, current_term_result, delivery_by_term
 from kbtui.services.disability.placements import (
     ASSESSMENTS,
     PLACEMENTS,
@@ -43,9 +45,9 @@ NO_PLACEMENT_NEEDED = frozenset({"外地就读"})
 # --- is home delivery on schedule ------------------------------------------------------------------
 @dataclass
 class DeliveryStatus:
-    rule: d.FrequencyRule | None
-    terms: list[d.TermResult]
-    current: d.TermResult | None
+    rule: FrequencyRule | None
+    terms: list[TermResult]
+    current: TermResult | None
 
     @property
     def behind(self) -> bool:
@@ -65,14 +67,14 @@ class DeliveryStatus:
 
 
 def delivery_status(workspace: Workspace, placement: dict, sessions: list[dict], on: dt.date,
-                    rule: d.FrequencyRule | None = None, calendar: d.Calendar | None = None) -> DeliveryStatus:
+                    rule: FrequencyRule | None = None, calendar: Calendar | None = None) -> DeliveryStatus:
     rule = rule if rule is not None else frequency_rule(workspace)
     if rule is None:
         return DeliveryStatus(None, [], None)
     calendar = calendar or school_calendar(workspace)
     start = dt.date.fromisoformat(placement.get("start") or placement["date"])
-    terms = d.delivery_by_term(rule, calendar, start, sessions, on)
-    return DeliveryStatus(rule, terms, d.current_term_result(terms, on))
+    terms = delivery_by_term(rule, calendar, start, sessions, on)
+    return DeliveryStatus(rule, terms, current_term_result(terms, on))
 
 
 # --- what needs doing ------------------------------------------------------------------------------
@@ -148,7 +150,7 @@ def _responsible(record: Record) -> str:
 
 
 def needs_placement(record: Record, situation: str, statuses: st.StatusRegistry) -> bool:
-    if situation == d.EXEMPTION:
+    if situation == EXEMPTION:
         return True
     if situation in NO_PLACEMENT_NEEDED:
         return False
@@ -174,7 +176,7 @@ def disabled_children(workspace: Workspace, on: dt.date | None = None) -> list[C
     rule, calendar = frequency_rule(workspace), school_calendar(workspace)
     found = []
     for record in workspace.store.all():
-        if not d.is_disabled(record):
+        if not is_disabled(record):
             continue
         c = ctx.classify(record)
         if not c.in_campaign:
@@ -208,7 +210,8 @@ def _actions(workspace: Workspace, item: ChildPlacement, on: dt.date, statuses: 
             add(NO_PLACEMENT, f"已于{assessment.get('date')}评估（建议{assessment.get('recommend')}），尚未安置，"
                               f"当前情况“{item.situation}”")
         else:
-            add(NO_PLACEMENT, f"没有安置记录（当前情况“{item.situation}”）：请提请县残疾人教育专家委员会评估，并按建议安置")
+            add(NO_PLACEMENT,
+                f"没有安置记录（当前情况“{item.situation}”）：请提请县残疾人教育专家委员会评估，并按建议安置")
         return acts
     option = workspace.placements.get(placement.get("option", ""))
     if option is None:
@@ -219,7 +222,7 @@ def _actions(workspace: Workspace, item: ChildPlacement, on: dt.date, statuses: 
     review = review_date(placement, assessment)
     if review and review < on.isoformat():
         add(REVIEW_DUE, f"复评日期 {review} 已过，请提请专家委员会复评")
-    findings = option.findings(d.RuleInput(record, placement, assessment, option), )
+    findings = option.findings(RuleInput(record, placement, assessment, option), )
     for finding in findings:
         if finding.rule != "assessment":
             add(FLAGGED, f"{option.name}：{finding.message}")
@@ -241,7 +244,7 @@ def check(workspace: Workspace, on: dt.date | None = None) -> list[Action]:
 def roster(workspace: Workspace) -> list[tuple[Record, dict, dict | None]]:
     """The 免予入学 roster: (child, placement, assessment) for every active exemption."""
     rows = []
-    exempt = {o.name for o in workspace.placements.values() if o.kind == d.EXEMPT}
+    exempt = {o.name for o in workspace.placements.values() if o.kind == EXEMPT}
     for doc in workspace.store.collection(PLACEMENTS).all():
         if doc.get("active") and doc.get("option") in exempt and doc.get("id_number"):
             record = workspace.store.get(doc["id_number"])
@@ -278,11 +281,11 @@ def child_view(workspace: Workspace, id_number: str, on: dt.date | None = None) 
         sessions = sessions_of(workspace, child_id, placement["key"])
         delivery = delivery_status(workspace, placement, sessions, on)
     item = ChildPlacement(record, situation, assessments[-1] if assessments else None, placement, delivery)
-    item.actions = _actions(workspace, item, on, workspace.statuses) if d.is_disabled(record) else []
+    item.actions = _actions(workspace, item, on, workspace.statuses) if is_disabled(record) else []
     child = {k: record.get(k) or "" for k in ("id_number", "name", "sex", "birth_date", "village", "school",
                                               "student_no", "disability_category", "disability_grade",
                                               "disability_certificate", "guardian", "guardian_phone")}
-    child["disability_source"] = d.source_of(record)
+    child["disability_source"] = source_of(record)
     strip = lambda doc: {k: v for k, v in doc.items() if not k.startswith("_")}  # noqa: E731
     option = workspace.placements.get(placement["option"]) if placement else None
     return {"on": on.isoformat(), "child": child, "situation": situation,
@@ -300,7 +303,8 @@ def describe_view(view: dict) -> list[str]:
     """``child_view`` as Chinese lines."""
     c = view["child"]
     lines = [f"{c['name']}（{c['id_number']}）{c['sex']} {c['birth_date']} {c['village']}",
-             f"残疾：{c['disability_category'] or '未登记'}{c['disability_grade']}  残疾证号 {c['disability_certificate'] or '无'}"
+             f"残疾：{c['disability_category'] or '未登记'}{c['disability_grade']}  残疾证号 "
+             f"{c['disability_certificate'] or '无'}"
              f"  来源 {c['disability_source'] or '未填'}",
              f"当前情况：{view['situation']}  达标情况：{view['compliance']}"]
     if view["assessments"]:
@@ -314,7 +318,8 @@ def describe_view(view: dict) -> list[str]:
         lines.append(f"安置：{p['option']}（{p['date']}）{p.get('school') or ''}"
                      + (f"；复评 {p['review_date']}" if p.get("review_date") else ""))
         if p.get("teachers") or p.get("plan"):
-            lines.append(f"送教：教师 {'、'.join(p.get('teachers') or [])}；开始 {p.get('start')}；计划 {p.get('plan')}")
+            lines.append(f"送教：教师 {'、'.join(p.get('teachers') or [])}；开始 {p.get('start')}；计划 "
+                         f"{p.get('plan')}")
         labels = view.get("field_labels") or {}
         for key, value in (p.get("fields") or {}).items():
             lines.append(f"  {labels.get(key, key)}：{value}")

@@ -4,8 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kbtui.domain import disability as d
 from kbtui.domain import status as st
+from kbtui.domain.disability_placement import (
+    CAN_LEARN_ORDINARY,
+    CANNOT_LEARN,
+    EXEMPTION,
+    HOME_DELIVERY,
+    MAINSTREAM,
+    NEEDS_HOME_DELIVERY,
+    NEEDS_SPECIAL_SCHOOL,
+    SPECIAL_SCHOOL,
+)
+from kbtui.domain.home_delivery import FrequencyRule
 from kbtui.services.disability.placements import (
     ASSESSMENTS,
     PLACEMENTS,
@@ -22,9 +32,9 @@ from kbtui.store.edits import Changes
 __all__ = ["DEMO_MEMBERS", "DEMO_CONCLUSION", "DEMO_OPTION", "make_demo"]
 
 DEMO_MEMBERS = ["县教育局 王建国", "县残联 刘芳", "县人民医院 陈医生", "县特殊教育学校 周老师"]
-DEMO_CONCLUSION = {"随班就读": d.CAN_LEARN_ORDINARY, "特校就读": d.NEEDS_SPECIAL_SCHOOL,
-                   "送教上门": d.NEEDS_HOME_DELIVERY}
-DEMO_OPTION = {"随班就读": d.MAINSTREAM, "特校就读": d.SPECIAL_SCHOOL, "送教上门": d.HOME_DELIVERY}
+DEMO_CONCLUSION = {"随班就读": CAN_LEARN_ORDINARY, "特校就读": NEEDS_SPECIAL_SCHOOL,
+                   "送教上门": NEEDS_HOME_DELIVERY}
+DEMO_OPTION = {"随班就读": MAINSTREAM, "特校就读": SPECIAL_SCHOOL, "送教上门": HOME_DELIVERY}
 
 
 def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
@@ -37,7 +47,7 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         return
     ctx = workspace.context()
     year = workspace.profile.year
-    rule = frequency_rule(workspace) or d.FrequencyRule(1, 2)
+    rule = frequency_rule(workspace) or FrequencyRule(1, 2)
     calendar = school_calendar(workspace)
     term = calendar.terms[0] if calendar.terms else (dt.date(year, 9, 1), dt.date(year + 1, 1, 15))
     today = dt.date.today()
@@ -54,19 +64,20 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
         if situation is None and ctx.classify(record).situation == st.IN_SCHOOL and rng.random() < 0.8:
             situation = "随班就读"              # in an ordinary class on the school list
             changes["status"] = situation
-            changes["status_history"] = history_with(record, situation, dt.date(year, 9, 2).isoformat(), workspace.operator,
+            changes["status_history"] = history_with(record, situation, dt.date(year, 9, 2).isoformat(),
+                                                     workspace.operator,
                                                  "专家委员会评估安置", "安置方式：随班就读")
         if situation in DEMO_OPTION:
             option, conclusion = DEMO_OPTION[situation], DEMO_CONCLUSION[situation]
         elif situation is None and not record.get("school") and not exempted:
             exempted = True
-            situation, option, conclusion = "免予入学", d.EXEMPTION, d.CANNOT_LEARN
+            situation, option, conclusion = "免予入学", EXEMPTION, CANNOT_LEARN
         else:                                   # not visited yet: stays without placement
             updates.append((record["id_number"], changes))
             continue
         assessed = dt.date(year, 6, 10 + rng.randrange(15))
         assessment = None
-        if option == d.EXEMPTION or rng.random() < 0.85:
+        if option == EXEMPTION or rng.random() < 0.85:
             assessment = {"key": f"demo-a-{record['id_number']}", "id_number": record["id_number"],
                           "date": assessed.isoformat(), "members": DEMO_MEMBERS, "conclusion": conclusion,
                           "recommend": option, "review_date": dt.date(year + 2, 6, 30).isoformat(), "note": ""}
@@ -74,19 +85,19 @@ def make_demo(workspace: Workspace, plan: Any, rng: Any) -> None:
             changes["assessment"] = assessment_summary(assessment)
         decided = dt.date(year, 9, 2) + dt.timedelta(days=rng.randrange(6))
         school = record.get("school") or (workspace.profile.schools or ["中心小学"])[0]
-        if option != d.EXEMPTION and not record.get("student_no"):
+        if option != EXEMPTION and not record.get("student_no"):
             changes.update(school=school, student_no="G" + record["id_number"])
         doc = {"key": f"demo-p-{record['id_number']}", "id_number": record["id_number"], "option": option,
-               "situation": situation, "date": decided.isoformat(), "school": "" if option == d.EXEMPTION else school,
+               "situation": situation, "date": decided.isoformat(), "school": "" if option == EXEMPTION else school,
                "teachers": [], "plan": "", "start": "", "evidence": [], "fields": {},
                "review_date": assessment["review_date"] if assessment else "",
                "assessment": assessment["key"] if assessment else "", "note": "演示数据", "active": True,
                "flags": []}
-        if option == d.SPECIAL_SCHOOL:
+        if option == SPECIAL_SCHOOL:
             doc["evidence"] = ["特殊教育学校入学通知书"]
-        if option == d.EXEMPTION:
+        if option == EXEMPTION:
             doc["evidence"] = ["监护人申请"]
-        if option == d.HOME_DELIVERY:
+        if option == HOME_DELIVERY:
             teachers = [rng.choice(("张", "李", "王", "刘", "陈")) + "老师" for _ in range(2)]
             start = dt.date(year, 9, 9)
             doc.update(teachers=sorted(set(teachers)), plan="个别化教育计划：生活适应、语文、数学、康复训练",

@@ -19,8 +19,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kbtui.domain import disability as d
 from kbtui.domain.child import Record
+from kbtui.domain.disability_info import DisabilityError, normalize_category, normalize_grade, normalize_source
+from kbtui.domain.disability_placement import (
+    CAN_LEARN_ORDINARY,
+    CANNOT_LEARN,
+    EXEMPTION,
+    HOME_DELIVERY,
+    MAINSTREAM,
+    NEEDS_HOME_DELIVERY,
+    NEEDS_SPECIAL_SCHOOL,
+    SPECIAL_SCHOOL,
+    Assessment,
+    Finding,
+    PlacementOption,
+    RuleInput,
+    normalize_conclusion,
+    sorted_options,
+)
+from kbtui.domain.home_delivery import SESSIONS_COLLECTION, Calendar, FrequencyRule
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.services import lookup
 from kbtui.services import school_calendar as school_calendar_service
@@ -28,13 +45,13 @@ from kbtui.services.workspace import Workspace, WorkspaceError
 
 ASSESSMENTS = "assessments"
 PLACEMENTS = "placements"
-SESSIONS = d.SESSIONS_COLLECTION
+SESSIONS = SESSIONS_COLLECTION
 
 RECOMMENDED_BY_CONCLUSION = {
-    d.CAN_LEARN_ORDINARY: d.MAINSTREAM,
-    d.NEEDS_SPECIAL_SCHOOL: d.SPECIAL_SCHOOL,
-    d.NEEDS_HOME_DELIVERY: d.HOME_DELIVERY,
-    d.CANNOT_LEARN: d.EXEMPTION,
+    CAN_LEARN_ORDINARY: MAINSTREAM,
+    NEEDS_SPECIAL_SCHOOL: SPECIAL_SCHOOL,
+    NEEDS_HOME_DELIVERY: HOME_DELIVERY,
+    CANNOT_LEARN: EXEMPTION,
 }
 
 
@@ -71,7 +88,7 @@ def find_child(workspace: Workspace, id_number: str) -> Record:
     return lookup.find_child(workspace, id_number, PlacementError)
 
 
-def option_named(workspace: Workspace, name: str) -> d.PlacementOption:
+def option_named(workspace: Workspace, name: str) -> PlacementOption:
     option = workspace.placements.get(name)
     if option is None:
         names = "、".join(o.name for o in options(workspace))
@@ -79,16 +96,16 @@ def option_named(workspace: Workspace, name: str) -> d.PlacementOption:
     return option
 
 
-def options(workspace: Workspace) -> list[d.PlacementOption]:
+def options(workspace: Workspace) -> list[PlacementOption]:
     """Registered placement options in the committee's order of preference."""
-    return d.sorted_options(workspace.placements.values())
+    return sorted_options(workspace.placements.values())
 
 
-def frequency_rule(workspace: Workspace) -> d.FrequencyRule | None:
+def frequency_rule(workspace: Workspace) -> FrequencyRule | None:
     return workspace.profile.settings.home_delivery
 
 
-def school_calendar(workspace: Workspace) -> d.Calendar:
+def school_calendar(workspace: Workspace) -> Calendar:
     """The terms and holidays home delivery is counted on: the profile's, with the national calendar's
     weekday holidays and the profile's breaks (农忙假 …) added (services.school_calendar)."""
     calendar = workspace.profile.settings.calendar.delivery
@@ -117,12 +134,12 @@ def set_disability(workspace: Workspace, id_number: str, *, category: str | None
     changes: dict[str, Any] = {}
     try:
         if category is not None:
-            changes["disability_category"] = d.normalize_category(category)
+            changes["disability_category"] = normalize_category(category)
         if grade is not None:
-            changes["disability_grade"] = d.normalize_grade(grade)
+            changes["disability_grade"] = normalize_grade(grade)
         if source is not None:
-            changes["disability_source"] = d.normalize_source(source)
-    except d.DisabilityError as err:
+            changes["disability_source"] = normalize_source(source)
+    except DisabilityError as err:
         raise PlacementError(str(err)) from None
     if certificate is not None:
         changes["disability_certificate"] = certificate.strip()
@@ -162,16 +179,16 @@ def assess(workspace: Workspace, id_number: str, *, date: Any, members: Any, con
     """Record an assessment by the 残疾人教育专家委员会; the recommendation defaults from the conclusion."""
     record = find_child(workspace, id_number)
     try:
-        conclusion = d.normalize_conclusion(conclusion)
-    except d.DisabilityError as err:
+        conclusion = normalize_conclusion(conclusion)
+    except DisabilityError as err:
         raise PlacementError(str(err)) from None
-    assessment = d.Assessment(
+    assessment = Assessment(
         child=record["id_number"], date=parse_day(date, "评估日期"), members=tuple(split_names(members)),
         conclusion=conclusion, recommend=(recommend or RECOMMENDED_BY_CONCLUSION[conclusion]).strip(),
         review_date=parse_day(review, "复评日期") if review else "", note=note)
     try:
         assessment.validate(o.name for o in options(workspace))
-    except d.DisabilityError as err:
+    except DisabilityError as err:
         raise PlacementError(str(err)) from None
     doc = workspace.store.collection(ASSESSMENTS).insert(assessment.to_doc(), workspace.operator)
     # the latest assessment read under the child's lock: of two assessments saved at once the record keeps
@@ -203,16 +220,16 @@ def placement_history(workspace: Workspace, id_number: str) -> list[dict]:
 class Decision:
     """A placement about to be made (or refused): the document and every failed rule."""
 
-    option: d.PlacementOption
+    option: PlacementOption
     doc: dict
-    findings: list[d.Finding]
+    findings: list[Finding]
 
     @property
-    def refused(self) -> list[d.Finding]:
+    def refused(self) -> list[Finding]:
         return [f for f in self.findings if f.refuse]
 
     @property
-    def flags(self) -> list[d.Finding]:
+    def flags(self) -> list[Finding]:
         return [f for f in self.findings if not f.refuse]
 
 
@@ -241,7 +258,7 @@ def decide(workspace: Workspace, id_number: str, option_name: str, *, school: st
         "review_date": parse_day(review, "复评日期") if review else (assessment or {}).get("review_date", ""),
         "assessment": (assessment or {}).get("key", ""), "note": note, "active": True,
     }
-    findings = option.findings(d.RuleInput(record, doc, assessment, option))
+    findings = option.findings(RuleInput(record, doc, assessment, option))
     return Decision(option, doc, findings)
 
 
@@ -314,7 +331,7 @@ def is_home_delivery(workspace: Workspace, placement: dict | None) -> bool:
     if not placement:
         return False
     option = workspace.placements.get(placement.get("option", ""))
-    return option.home_delivery if option else placement.get("option") == d.HOME_DELIVERY
+    return option.home_delivery if option else placement.get("option") == HOME_DELIVERY
 
 
 def log_session(workspace: Workspace, id_number: str, *, date: Any, teacher: str, periods: Any,

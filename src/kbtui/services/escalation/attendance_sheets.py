@@ -42,7 +42,8 @@ SOURCE = "考勤表"
 WEEKDAYS = "一二三四五六日"
 _YEAR_MONTH = re.compile(r"(?P<year>20\d\d)\s*(?:年|[-./])\s*(?P<month>1[0-2]|0?[1-9])(?:\s*月|(?!\d))")
 _MONTH = re.compile(r"(?<![\d年])(?P<month>1[0-2]|0?[1-9])\s*月(?!\d*日)")
-_CLASS = re.compile(r"(?P<grade>[一二三四五六七八九1-9]\s*年级|初[一二三]|高[一二三])?\s*[（(]?\s*(?P<cls>\d+)\s*[）)]?\s*班")
+_CLASS = re.compile(r"(?P<grade>[一二三四五六七八九1-9]\s*年级|初[一二三]|高[一二三])?"
+                    r"\s*[（(]?\s*(?P<cls>\d+)\s*[）)]?\s*班")
 
 
 @dataclass

@@ -216,7 +216,8 @@ def write_case_record(workspace: Workspace, key: str, path: str | Path, today: d
     info = [
         ("学生姓名", record.get("name", ""), "身份证号", record.get("id_number", "")),
         ("性别", record.get("sex", ""), "出生日期", record.get("birth_date", "")),
-        ("就读学校", record.get("school", ""), "年级班级", f"{record.get('grade') or ''}{record.get('class_name') or ''}"),
+        ("就读学校", record.get("school", ""), "年级班级",
+         f"{record.get('grade') or ''}{record.get('class_name') or ''}"),
         ("户籍地址", record.get("household_address", ""), "现住址", record.get("current_address", "")),
         ("监护人", record.get("guardian", ""), "联系电话", record.get("guardian_phone", "")),
         ("辍学原因", case.get("reason", ""), "劝返责任人", case.get("persuader", "")),

@@ -30,15 +30,14 @@ from kbtui.domain.escalation import (
 )
 from kbtui.domain.normalize import normalize_text
 from kbtui.domain.status import DROPOUT_REASONS
+from kbtui.errors import StoreError
 from kbtui.services.escalation import absences
 from kbtui.services.lookup import EscalationError, parse_day
-from kbtui.store import StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
 
 COLLECTION = "cases"
-ATTEMPT_HOWS = ("家访", "电话", "约谈", "双线联合劝返", "书面通知", "其他")
 
 
 def collection(workspace: Workspace):
@@ -330,7 +329,8 @@ def close_case(workspace: Workspace, key: str, on: dt.date | str | None = None, 
 
     close(case)         # refused before anything is written
     case = _edit_case(workspace, case, close)
-    set_situation(workspace, case["id_number"], None, day, "动态销号", note=f"案卷 {case['key']} 销号：{case['outcome']}")
+    set_situation(workspace, case["id_number"], None, day, "动态销号",
+                  note=f"案卷 {case['key']} 销号：{case['outcome']}")
     return case
 
 
@@ -373,7 +373,3 @@ def ledger_extra(workspace: Workspace) -> dict[str, Any]:
     return {"cases": cases, "absence_start": starts}
 
 
-def attempts_text(case: dict | None) -> str:
-    if not case:
-        return ""
-    return "；".join(f"{a['date']} {a['by']} {a['how']}：{a['result']}" for a in case.get("attempts") or [])

@@ -31,11 +31,11 @@ from kbtui.domain.escalation import (
     episodes,
     stronger_mark,
 )
-from kbtui.domain.status import Kind
+from kbtui.domain.status import DROPOUT_REASONS, Kind
+from kbtui.errors import StoreError
 from kbtui.services.escalation import absences as absences_service
 from kbtui.services.escalation import cases as cases_service
 from kbtui.services.lookup import EscalationError, parse_day
-from kbtui.store import StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -308,7 +308,7 @@ def advance(workspace: Workspace, on: dt.date | None = None) -> AdvanceReport:
             reason = record.get("status_reason")
             case = cases_service.open_case(workspace, child.id_number, on=reached.date, ladder=ladder.id,
                                            how=f"自动立案（{how}）",
-                                           reason=reason if reason in cases_service.DROPOUT_REASONS else "")
+                                           reason=reason if reason in DROPOUT_REASONS else "")
             report.opened.append(case["key"])
             for earlier in step.earlier:      # rungs reached earlier in the same episode belong to the case too
                 case = cases_service.note_rung(workspace, case, earlier)
@@ -344,7 +344,8 @@ def record_done(workspace: Workspace, id_number: str, rung: str, *, ladder: str 
         raise EscalationError(f"{record.get('name', '')} 在 {day} 没有到达步骤“{rung}”"
                               + (f"（流程 {ladder}）" if ladder else "") + f"，无需记录；已到达的步骤：{reached_now}")
     if len(matches) > 1:
-        raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 {matches[0].ladder.id}:{rung}")
+        raise EscalationError(f"步骤“{rung}”属于多个劝返流程，请用 流程:步骤 的写法，例如 "
+                              f"{matches[0].ladder.id}:{rung}")
     reached = matches[0]
     episode = child.episode_key[reached.ladder.id]
     doc = {"key": action_key(record["id_number"], reached.ladder.id, rung, episode),
@@ -369,10 +370,6 @@ def add_attempt(workspace: Workspace, key: str, *, rung: str | None = None, **at
         record_done(workspace, case["id_number"], rung_id, ladder=ladder_id or None,
                     on=dt.date.fromisoformat(done["date"]), by=done["by"], note=f"{done['how']}：{done['result']}")
     return case
-
-
-def actions_done(workspace: Workspace, id_number: str) -> list[dict]:
-    return sorted(workspace.store.collection(ACTIONS).find(id_number=id_number), key=lambda d: d["done_on"])
 
 
 def timeline(workspace: Workspace, id_number: str, on: dt.date | None = None) -> list[dict]:

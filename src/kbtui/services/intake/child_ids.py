@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.masking import fits_masked, mask_id_number
-from kbtui.store import StoreError
+from kbtui.errors import StoreError
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -36,7 +36,8 @@ def resolve(workspace: Workspace, text: str) -> str:
     for id_number in sorted(found)[:10]:
         record = workspace.store.get(id_number) or {}
         place = f"{record.get('village') or ''}{record.get('group') or ''}"
-        shown.append(f"{record.get('name') or '（无姓名）'}（{mask_id_number(id_number)}{'，' + place if place else ''}）")
+        where = f"，{place}" if place else ""
+        shown.append(f"{record.get('name') or '（无姓名）'}（{mask_id_number(id_number)}{where}）")
     more = f"等 {len(found)} 名" if len(found) > len(shown) else f"{len(found)} 名"
     raise ChildIdError(f"“{text}”对应{more}儿童：{'、'.join(shown)}。请写完整的身份证号（可在界面中打开该儿童查看），"
                        f"未做任何修改")

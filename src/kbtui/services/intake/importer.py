@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from kbtui.bulk import gc_paused
 from kbtui.domain import labels as L
 from kbtui.domain import roles as R
-from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.headers import DEFAULT_HEADERS, build_lookup, match_header
 from kbtui.excel.reader import MissingColumnsError, Row, Table, one_line, read_rows
 from kbtui.registry import Registry
@@ -466,5 +465,5 @@ def import_list(workspace: Workspace, source: str, path: str | Path, *, sheet: s
     return prepared.preview() if dry_run else prepared.commit()
 
 
-__all__ = ["ChildChange", "ExcelReadError", "ImportFailed", "ImportResult", "Issue", "PreparedImport",
+__all__ = ["ChildChange", "ImportFailed", "ImportResult", "PreparedImport",
            "import_list", "prepare_import", "write_rejects_file"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import labels as L
 from kbtui.domain.child import Record
-from kbtui.store import RecordNotFound
+from kbtui.errors import RecordNotFound
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace

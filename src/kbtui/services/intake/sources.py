@@ -3,8 +3,8 @@ cell of them becomes a clean record value.
 
 A :class:`Source` says which fields a list must have, which columns make a list this kind of list
 (``defining``: a school list imported as a 残联 list would mark every pupil disabled), which fields it
-contributes to a child's record (``owns``), and how a normalised row is turned into record values (``mapper``). The kinds a
-workspace knows are ``workspace.sources``, filled through the hook ``kbtui_register_sources``: the stock
+contributes to a child's record (``owns``), and how a normalised row is turned into record values (``mapper``). The
+kinds a workspace knows are ``workspace.sources``, filled through the hook ``kbtui_register_sources``: the stock
 ones (``STOCK_SOURCES``) by the stock plugin ``intake.sources``, a county's own list by its plugin.
 
 Every cell goes through a normaliser of :mod:`kbtui.domain.normalize` / :mod:`kbtui.domain.idcard`.

@@ -12,12 +12,12 @@ from kbtui.domain import status as st
 from kbtui.domain.idcard import IdNumberError, normalize_id
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.ledger_columns import FieldColumn, clean_text
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.excel.errors import ExcelReadError
 from kbtui.excel.reader import read_rows
 from kbtui.services.access import backup
 from kbtui.services.reporting.ledger_catalog import LedgerError
 from kbtui.services.reporting.ledger_marker import identify, marker_position
-from kbtui.store import StaleEditError, StoreError
 from kbtui.store.journal import make_entry
 
 if TYPE_CHECKING:
@@ -323,7 +323,8 @@ def apply_ledger_import(workspace: Workspace, plan: LedgerImportPlan) -> LedgerI
             plan.applied += 1
         except StaleEditError:
             plan.refused += 1
-            plan.problems.append(RowProblem(update.row, "刚才有其他操作员修改了这名儿童的记录，本行未导入，请重新导入本文件",
+            plan.problems.append(RowProblem(update.row,
+                                            "刚才有其他操作员修改了这名儿童的记录，本行未导入，请重新导入本文件",
                                             update.id_number))
         except StoreError as err:
             plan.refused += 1

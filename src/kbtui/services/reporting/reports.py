@@ -251,5 +251,5 @@ def preview_text(built: BuiltReport) -> str:
     return "\n".join(preview_lines(built))
 
 
-__all__ = ["BuiltReport", "ReportError", "ReportExport", "ReportInfo", "build_report", "export_report",
+__all__ = ["BuiltReport", "ReportExport", "ReportInfo", "build_report", "export_report",
            "get_report", "list_reports", "preview_lines", "preview_text", "report_context", "sheet_rows"]

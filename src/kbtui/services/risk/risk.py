@@ -4,7 +4,8 @@
 over the registered factors) as of a day and keeps those at the lowest level or above, most at risk first;
 a child whose factors clear leaves the list by itself. Each entry carries its score factor by factor, its
 结对帮扶 helper, its planned home visit and its open case. The work the list turns into is
-``services.risk.risk_work``, its weekly trend ``services.risk.risk_trend``, its printable form ``services.risk.risk_export``.
+``services.risk.risk_work``, its weekly trend ``services.risk.risk_trend``, its printable form
+``services.risk.risk_export``.
 """
 from __future__ import annotations
 
@@ -249,7 +250,8 @@ def explain(entry: RiskEntry) -> list[str]:
     r = entry.record
     lines = [f"{r.get('name', '')}（{r.get('village') or '未分村'}，{r.get('school') or '学校未填'}"
              f"{' ' + r['grade'] if r.get('grade') else ''}）  预警等级：{entry.level}  评分：{entry.result.score}",
-             f"身份证号：{r['id_number']}　监护人：{r.get('guardian') or '未填'}　电话：{r.get('guardian_phone') or '未填'}"]
+             f"身份证号：{r['id_number']}　监护人：{r.get('guardian') or '未填'}　电话："
+             f"{r.get('guardian_phone') or '未填'}"]
     lines += [f"  {hit.explain()}" for hit in entry.result.hits]
     people = [f"政府线 {r['responsible_gov']}" if r.get("responsible_gov") else "",
               f"教育线 {r['responsible_edu']}" if r.get("responsible_edu") else ""]

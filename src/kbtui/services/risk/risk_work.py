@@ -69,7 +69,8 @@ def assign_helper(workspace: Workspace, id_number: str, helper: str, *, note: st
 
     def pair(current: dict | None) -> dict[str, Any]:
         if not name and not (current or {}).get("helper"):
-            raise EscalationError(f"{record.get('name', '')} 没有结对帮扶人：请填写帮扶人（姓名，人员名单中重名时写 姓名@单位）")
+            raise EscalationError(f"{record.get('name', '')} 没有结对帮扶人：请填写帮扶人（姓名，人员名单中重名时写 "
+                                  "姓名@单位）")
         if current and current.get("helper") == name and current.get("unit") == entry["unit"] and not note:
             return {}
         history = [*((current or {}).get("history") or []), {**entry, "helper": name or "（结束帮扶）"}]

@@ -7,7 +7,7 @@ from importlib import resources
 
 from psycopg import sql
 
-from kbtui.store.errors import StoreError
+from kbtui.errors import StoreError
 from kbtui.store.postgres.connect import connect, friendly, one_row
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -24,8 +24,8 @@ import orjson
 import psycopg
 from psycopg import errors
 
+from kbtui.errors import RecordNotFound, StoreError
 from kbtui.store import edits
-from kbtui.store.errors import RecordNotFound, StoreError
 from kbtui.store.journal import JournalEntry, make_entry, now_ts
 from kbtui.store.postgres import connect as C
 from kbtui.store.postgres.collections import PgCollection

@@ -16,9 +16,9 @@ import orjson
 import psycopg
 from psycopg import errors
 
+from kbtui.errors import StoreError
 from kbtui.store import edits, layout
 from kbtui.store.collections import insert_entries, prepare_docs, resolve_write
-from kbtui.store.errors import StoreError
 from kbtui.store.journal import JournalEntry, now_ts
 from kbtui.store.postgres.connect import one_row
 from kbtui.store.postgres.journal import append_in

@@ -17,8 +17,8 @@ from psycopg import conninfo, errors
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from kbtui.errors import StoreError
 from kbtui.store.backends import url_password_as
-from kbtui.store.errors import StoreError
 
 PASSWORD_ENV = "KBTUI_DATABASE_PASSWORD"
 SCHEMES = ("postgresql", "postgres")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import psycopg
 
-from kbtui.store.errors import StoreError
+from kbtui.errors import StoreError
 from kbtui.store.journal import INSERTED, KEY_ACTION, JournalEntry, expand_bulk, serialise_entry
 from kbtui.store.postgres.connect import one_row
 
@@ -229,7 +229,8 @@ def verify_chain(conn: psycopg.Connection, chain: str) -> tuple[bool, int | None
                             (tx, chain)).fetchall()
         found = bulk_digest(line.encode() for (text,) in rows for line in text.splitlines())
         if found != (claim.get("n"), claim.get("sha256")):
-            return False, seq, f"{label}日志第 {seq} 条（批量录入 {claim.get('n')} 名）的记录与校验值不符，已被改动", lines
+            return (False, seq, f"{label}日志第 {seq} 条（批量录入 {claim.get('n')} 名）的记录与校验值不符，已被改动",
+                    lines)
     bad = conn.execute("SELECT * FROM kbtui.journal_bad_macs(%s)", (chain,)).fetchall()
     if bad:
         return False, bad[0][0], (f"{label}日志第 {bad[0][0]} 条的签名与密钥不符：该条被改动过，"

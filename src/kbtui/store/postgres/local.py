@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from kbtui.store.errors import StoreError
+from kbtui.errors import StoreError
 
 BINDIR_ENV = "KBTUI_PG_BINDIR"        # where initdb/pg_ctl are, when not in /usr/lib/postgresql/<n>/bin
 USER_ENV = "KBTUI_PG_USER"            # the account the server runs as when started by root

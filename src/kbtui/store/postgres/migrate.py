@@ -25,10 +25,10 @@ from typing import Any
 
 import orjson
 
+from kbtui.errors import StoreError
 from kbtui.store import layout
 from kbtui.store.children import ChildStore
 from kbtui.store.collections import insert_entries, prepare_docs
-from kbtui.store.errors import StoreError
 from kbtui.store.journal import make_entry, now_ts
 from kbtui.store.journal_lines import line_body, line_hash
 from kbtui.store.postgres.children import KEY, PgStore, columns_of, doc_text

@@ -3,7 +3,8 @@
 Keyboard only: Tab switches between the two tables; on a due action D records it done; on either
 table A records a persuasion attempt, R marks the child back at school (劝返复学), C closes the case
 (动态销号), Enter shows the case; N records an absence, P advances the ladders to today.
-Everything goes through ``services.escalation.absences`` / ``services.escalation.cases`` / ``services.escalation.escalation``.
+Everything goes through ``services.escalation.absences`` / ``services.escalation.cases`` /
+``services.escalation.escalation``.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from textual.widgets import DataTable
 
 from kbtui.domain.escalation import CASE_CLOSED
 from kbtui.domain.normalize import parse_date
-from kbtui.services.errors import StoreError
+from kbtui.errors import StoreError
 from kbtui.services.escalation import absences as absence_service
 from kbtui.services.escalation import cases as case_service
 from kbtui.services.escalation import escalation as escalation_service
@@ -45,7 +46,8 @@ def case_text(workspace: Any, case: dict, today: dt.date) -> str:
              f"原因：{case.get('reason') or '未填'}    劝返责任人：{case.get('persuader') or '未定'}",
              f"帮扶措施：{'、'.join(case.get('support_plan') or []) or '未填'}", "", "逐级处置："]
     for r in case.get("rungs") or []:
-        lines.append(f"  {r['date']}  {escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
+        lines.append(f"  {r['date']}  "
+                     f"{escalation_service.rung_text(workspace, r['ladder'], r['rung'], r.get('label'))}")
     lines.append("劝返记录：")
     for a in case.get("attempts") or []:
         lines.append(f"  {a['date']}  {a['by']}  {a['how']}：{a['result']}{'（拒绝送返）' if a.get('refused') else ''}")

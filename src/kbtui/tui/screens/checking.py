@@ -10,8 +10,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 from kbtui.domain import checking as chk
+from kbtui.errors import StoreError
 from kbtui.services.campaign import checking
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, PromptDialog
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import inline_pairs
@@ -89,7 +89,8 @@ class CheckingScreen(Screen):
         if self.level in chk.TOWNSHIP_LEVELS:
             allowed += "；镇管理员、教育专干可做全镇"
         roles = "、".join(checker.roles) or "未在人员名单中登记职务"
-        head = Text.assemble((self.level, "bold"), f"（{allowed}）　待核查 {total} 条　操作员：{checker.name}（{roles}）\n",
+        head = Text.assemble((self.level, "bold"),
+                             f"（{allowed}）　待核查 {total} 条　操作员：{checker.name}（{roles}）\n",
                              inline_pairs(summary.items()))
         if refused:
             head.append("\n" + refused, style="bold red")

@@ -20,9 +20,9 @@ from textual.widgets import Input, Label, TabbedContent, TabPane
 from kbtui.domain import labels as L
 from kbtui.domain.child import LABEL_OF, Record
 from kbtui.domain.controls import strip_controls
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.access.disclosure import Presenter
 from kbtui.services.children import child_edit
-from kbtui.services.errors import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import MINE, THEIRS, ConfirmScreen, ConflictScreen
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar

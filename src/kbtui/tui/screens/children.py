@@ -23,9 +23,6 @@ from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
 from kbtui.tui.widgets.virtual_table import VirtualTable
 
-FILTER_LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
-                 "key_group": "重点群体", "ledger": "台账"}
-
 
 class ChildrenScreen(Screen):
     SUB_TITLE = "儿童名单"

@@ -24,8 +24,8 @@ from textual.widgets.option_list import Option
 
 from kbtui.domain.controls import escape_controls
 from kbtui.domain.labels import field_label
+from kbtui.errors import StoreError
 from kbtui.services.children.search import name_pinyin
-from kbtui.services.errors import StoreError
 from kbtui.services.workspace import WorkspaceError
 from kbtui.tui.widgets.check_box import CheckBox
 from kbtui.tui.widgets.keybar import KeyBar

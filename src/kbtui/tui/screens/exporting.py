@@ -1,11 +1,10 @@
 """导出 screen: choose a ledger, optionally one village and a checking level (as the CLI's ``--village`` and
 ``--level``), a file path (with completion), export in a worker with a progress bar.
 
-Writing goes through ``services.reporting.ledgers.export_ledger`` (the printable form); the result names the file.
+Writing goes through ``services.reporting.ledger_export.export_ledger`` (the printable form); the result names the file.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 
@@ -18,20 +17,12 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, ProgressBar, Select
 
 from kbtui.domain.checking import LEVELS
+from kbtui.services.reporting.ledger_export import export_ledger
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester, path_lines
 from kbtui.tui.widgets.shown import Static
 from kbtui.tui.widgets.text_input import TextInput
-
-
-def export_service():
-    """The ledger-export service module, or None while it is not installed."""
-    try:
-        return importlib.import_module("kbtui.services.reporting.ledgers")
-    except ImportError:
-        return None
-
 
 WHOLE = "__all__"
 HINT = "选择台账（可只导出一个村，或只导出已通过某级核查的记录），Ctrl+S 导出。"
@@ -73,29 +64,23 @@ class ExportScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
         self.query_one("#export-ledger", Select).focus()
-        if export_service() is None:
-            self.query_one("#export-result", Static).update("台账导出服务尚未安装（services/reporting/ledgers.py），暂不能导出。")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_export()
 
     def action_export(self) -> None:
-        service = export_service()
-        if service is None:
-            self.notify("台账导出服务尚未安装，暂不能导出", severity="error")
-            return
         ledger = self.query_one("#export-ledger", Select).value
         if not isinstance(ledger, str):
             self.notify("请先选择台账", severity="warning")
             return
         path = self.query_one("#export-path", Input).value.strip()
         village, level = (self.query_one(f"#export-{name}", Select).value for name in ("village", "level"))
-        self._export(service, ledger, Path(path).expanduser() if path else None,
+        self._export(ledger, Path(path).expanduser() if path else None,
                      None if village == WHOLE else str(village), None if level == WHOLE else str(level))
 
     @work(thread=True, exclusive=True, group="export")
-    def _export(self, service, ledger: str, path: Path | None, village: str | None = None,
+    def _export(self, ledger: str, path: Path | None, village: str | None = None,
                 level: str | None = None) -> None:
         bar = self.query_one(ProgressBar)
         last = [0.0]
@@ -109,8 +94,8 @@ class ExportScreen(Screen):
             self.app.call_from_thread(self._show_progress, bar, done, total)
 
         try:
-            result = call_export(service, self.app.workspace, ledger, path, progress, self.app.today,
-                                 village=village, level=level)
+            result = export_ledger(self.app.workspace, ledger, path, progress=progress, today=self.app.today,
+                                   village=village, level=level)
         except Exception as err:  # noqa: BLE001 - the service's errors carry Chinese messages
             self.app.call_from_thread(self._done, Text(f"导出失败：{err}", style="bold"), True)
             return
@@ -134,9 +119,3 @@ class ExportScreen(Screen):
     def action_reset(self) -> None:
         self.query_one("#export-result", Static).update(HINT)
         self.query_one("#export-ledger", Select).focus()
-
-
-def call_export(service, workspace, ledger: str, path: Path | None, progress, today,
-                village: str | None = None, level: str | None = None):
-    return service.export_ledger(workspace, ledger, path, progress=progress, today=today, village=village,
-                                 level=level)

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.screens.dialogs import ConfirmScreen, ConflictScreen, DetailDialog, Dialog, FormDialog, PickerScreen
 from kbtui.tui.screens.filters import FilterScreen
+from kbtui.tui.textual_private import node_bindings
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.list_table import ListTable
@@ -60,7 +61,7 @@ def help_text(app) -> Text:
             text.append(f"{binding_id}\n", style="dim")
 
     rows = []
-    for _key, binding in app._bindings:
+    for binding in node_bindings(app):
         if binding.description and not binding.system:
             rows.append((key_text(app, binding), binding.description, binding.id or ""))
     section("全局按键（任何界面）", _unique(rows))

@@ -164,7 +164,8 @@ class ImportScreen(Screen):
 
     def action_reset(self) -> None:
         self.prepared = None
-        self.query_one("#import-result", Static).update("选择名单类型和文件，Enter 或 Ctrl+R 预览，确认后 Ctrl+S 导入。")
+        self.query_one("#import-result", Static).update(
+            "选择名单类型和文件，Enter 或 Ctrl+R 预览，确认后 Ctrl+S 导入。")
         self.query_one("#import-path", Input).focus()
 
 
@@ -173,7 +174,8 @@ def summary(result) -> Text:
     title = "预览（尚未保存）" if result.dry_run else "导入完成"
     text.append(f"{title}：{Path(result.file).name}　工作表 {result.sheet}　表头在第 {result.header_row} 行\n",
                 style="bold")
-    text.append(f"共 {result.rows} 行：新增 {result.imported} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
+    text.append(f"共 {result.rows} 行：新增 {result.imported} 人，更新 {result.updated} 人，"
+                f"未变 {result.unchanged} 人，"
                 f"重复 {result.duplicates} 行，未导入 {result.rejected} 行，有提示 {result.warned} 行，"
                 f"冲突 {result.conflicts} 处\n")
     if result.columns:

@@ -1,6 +1,6 @@
 """台账回填 screen: a ledger exported by kbtui, filled in offline, read back in.
 
-Path (with completion) → Enter reads it in a worker (``services.reporting.ledgers.plan_ledger_import``, writes
+Path (with completion) → Enter reads it in a worker (``services.reporting.ledger_import.plan_ledger_import``, writes
 nothing) → a table of the changes child by child (项目：原值 → 新值), of the rows not imported (unknown
 or edited-away ID numbers, fields changed in the system since the export) and of the notes → Y applies
 it (``apply_ledger_import``: one journaled update per child) → the result. Esc starts again.
@@ -18,7 +18,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
-from kbtui.services.reporting.ledgers import apply_ledger_import, plan_ledger_import
+from kbtui.services.reporting.ledger_import import apply_ledger_import, plan_ledger_import
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.path_input import PathSuggester
@@ -54,7 +54,8 @@ def plan_rows(plan, name_of=lambda id_number: "") -> list[tuple[str, str, str, s
             row = str(problem.row) if problem.row else ""
             number = problem.id_number
             name = names.get(number) or (name_of(number) if number else "") or (f"…{number[-6:]}" if number else "")
-            rows.append((row, name, kind, problem.message, f"{kind}：{problem.text() if problem.row else problem.message}"))
+            rows.append((row, name, kind, problem.message,
+                         f"{kind}：{problem.text() if problem.row else problem.message}"))
     return rows
 
 
@@ -200,7 +201,8 @@ class LedgerImportScreen(Screen):
         self.query_one("#ledger-summary", Static).update(plan_summary(plan))
         self._show(rows)
         self.refresh_bindings()
-        self.notify(f"台账回填：已导入 {plan.applied} 人的修改" + (f"，{plan.refused} 人未导入" if plan.refused else ""))
+        refused = f"，{plan.refused} 人未导入" if plan.refused else ""
+        self.notify(f"台账回填：已导入 {plan.applied} 人的修改{refused}")
 
     def action_reset(self) -> None:
         if self.busy:

@@ -11,9 +11,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kbtui.domain import roles as R
+from kbtui.errors import StoreError
 from kbtui.services.access import operator_admin
 from kbtui.services.access.operators import Operator
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
@@ -22,9 +22,9 @@ from kbtui.tui.widgets.shown import DataTable, Static
 
 
 class OperatorForm(FormDialog):
-    """Login, name, role, villages / schools (separated by 、 or commas). Saves through ``services.access.operator_admin``
-    (a refusal stays in the form); the login of an operator being edited cannot change. Returns the saved
-    operator or None."""
+    """Login, name, role, villages / schools (separated by 、 or commas). Saves through
+    ``services.access.operator_admin`` (a refusal stays in the form); the login of an operator being edited cannot
+    change. Returns the saved operator or None."""
 
     def __init__(self, title: str, current: Operator | None = None) -> None:
         cur = current

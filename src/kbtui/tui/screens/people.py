@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from kbtui.domain import responsibility as resp
+from kbtui.errors import StoreError
 from kbtui.services.campaign import people as people_svc
 from kbtui.services.campaign import responsibility as resp_svc
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import ConfirmScreen, FormDialog, FormField, PromptDialog
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from kbtui.domain.disability_placement import CONCLUSIONS
 from kbtui.services.disability import placement_check as pc
 from kbtui.services.disability import placements as pl
 from kbtui.tui.screens.dialogs import FormDialog, FormField
@@ -114,7 +115,7 @@ class PlacementScreen(Screen):
         self._open(f"专家委员会评估 —— {self.view['child']['name']}", [
             FormField("date", "评估日期", today.isoformat()),
             FormField("members", "专家委员会成员（顿号分隔）", placeholder="如 王建国、刘芳、陈医生"),
-            FormField("conclusion", "评估结论", placeholder="、".join(pl.d.CONCLUSIONS)),
+            FormField("conclusion", "评估结论", placeholder="、".join(CONCLUSIONS)),
             FormField("recommend", "建议安置方式（空则按结论）",
                       placeholder="、".join(o.name for o in pl.options(workspace))),
             FormField("review", "复评日期（可空）"),
@@ -137,7 +138,8 @@ class PlacementScreen(Screen):
         self._open(f"安置 —— {self.view['child']['name']}", [
             FormField("option", "安置方式", current.get("option") or recommended,
                       "、".join(o.name for o in pl.options(workspace))),
-            FormField("school", "安置学校（送教学校 / 机构名称）", current.get("school") or self.view["child"]["school"]),
+            FormField("school", "安置学校（送教学校 / 机构名称）",
+                      current.get("school") or self.view["child"]["school"]),
             FormField("teachers", "送教（辅导）教师，顿号分隔", "、".join(current.get("teachers") or [])),
             FormField("plan", "教学计划（送教上门必填）", current.get("plan") or ""),
             FormField("start", "送教开始日期（空则为安置日期）", current.get("start") or ""),

@@ -58,7 +58,8 @@ class ReportsScreen(Screen):
             yield Static("", id="report-notes")
         with Horizontal(classes="form-row"):
             yield Label("保存到", classes="form-label")
-            yield TextInput(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path", classes="form-input",
+            yield TextInput(placeholder="留空则存入数据目录 exports/，按 → 补全", id="report-path",
+                            classes="form-input",
                         suggester=PathSuggester((".xlsx",)))
         yield Static("选择报表预览，Ctrl+S 导出。", id="report-status")
         yield KeyBar()
@@ -80,7 +81,8 @@ class ReportsScreen(Screen):
     def selection(self) -> tuple[str | None, str | None]:
         report = self.query_one("#report-choice", Select).value
         village = self.query_one("#report-village", Select).value
-        return (report if isinstance(report, str) else None), (village if village not in (WHOLE, Select.BLANK) else None)
+        return ((report if isinstance(report, str) else None),
+                (village if village not in (WHOLE, Select.BLANK) else None))
 
     def action_refresh(self) -> None:
         report, village = self.selection()

@@ -19,7 +19,7 @@ from kbtui.domain.normalize import parse_date
 from kbtui.domain.risk import RiskError
 from kbtui.domain.sorting import value_key
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services.errors import StoreError
+from kbtui.errors import StoreError
 from kbtui.services.lookup import EscalationError
 from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_trend, risk_work

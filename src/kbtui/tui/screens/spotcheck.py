@@ -8,10 +8,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from kbtui.errors import StoreError
 from kbtui.excel.errors import ExcelWriteError
 from kbtui.services.campaign import spotcheck
 from kbtui.services.campaign.visits import finding_choices
-from kbtui.services.errors import StoreError
 from kbtui.tui.screens.dialogs import PickerScreen, PromptDialog
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import inline_pairs

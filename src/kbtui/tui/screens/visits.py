@@ -1,8 +1,9 @@
 """走访录入 fast visit entry: pick a village, then record one child after another with few keys.
 
 A digit picks the situation (1–9 the common ones, 0 the full list), Enter saves (a studying situation
-first asks for the school) and the next child comes up at once; Tab reaches school, date (today by default), how, note, visitors, reason and evidence.
-PageDown skips a child, PageUp goes back. Saving goes through ``services.campaign.visits.record_finding``.
+first asks for the school) and the next child comes up at once; Tab reaches school, date (today by default), how, note,
+visitors, reason and evidence. PageDown skips a child, PageUp goes back. Saving goes through
+``services.campaign.visits.record_finding``.
 
 Defaults keep the fast path short: the visitors (the operator's name at first) and how (入户 at
 first; H cycles it) carry on from one child to the next; a studying situation (在籍在校, 外地就读 …)
@@ -27,8 +28,8 @@ from textual.widgets.option_list import Option
 
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, display
+from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.campaign import visits
-from kbtui.services.errors import StaleEditError, StoreError
 from kbtui.tui.screens.dialogs import FormDialog, FormField, PickerScreen
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.keybar import KeyBar
@@ -178,7 +179,8 @@ class VisitScreen(Screen):
             return
         c = self.app.workspace.context(self.app.today).classify(record)
         card.append(f"{record.get('name', '')}", style="bold")
-        card.append(f"　{record.get('sex', '')}　{c.age if c.age is not None else '?'}岁　{record.get('id_number', '')}\n")
+        age = c.age if c.age is not None else "?"
+        card.append(f"　{record.get('sex', '')}　{age}岁　{record.get('id_number', '')}\n")
         card.append(f"{display(record, 'village')}{display(record, 'group')}　{display(record, 'current_address')}\n")
         card.append(f"监护人 {display(record, 'guardian')} {display(record, 'guardian_phone')}　"
                     f"学校 {display(record, 'school') or '（无）'} {display(record, 'grade')}\n")
