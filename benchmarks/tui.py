@@ -103,12 +103,15 @@ def peak_rss_mb() -> float:
 
 
 def use_full_recount() -> None:
-    """The baseline: the dashboard and the visit screen count every child at every showing and the panels
-    render every time, as before issue 18."""
+    """The baseline: the dashboard and the visit screen count every child at every showing, the panels
+    render every time and the 预警 panel and list score every child, as before issue 18."""
     import kbtui.services.campaign.visits as visits
     import kbtui.services.dashboard as dashboard_service
+    import kbtui.services.risk.risk_kept as risk_kept
     import kbtui.tui.screens.dashboard as dashboard_screen
     from kbtui.services.children.counts import count_children
+    from kbtui.services.risk import risk as risk_service
+    from kbtui.services.risk import risk_trend
 
     class Fresh:
         def body(self, workspace, _panel_id, today, render, *, fresh=False):
@@ -118,6 +121,8 @@ def use_full_recount() -> None:
     dashboard_screen.dashboard_before_load = lambda *_a: None
     dashboard_screen.panel_bodies = lambda _ws: Fresh()
     visits.village_counts = lambda ws, today=None: count_children(ws.store.all(), ws.context(today)).to_visit()
+    risk_kept.kept_overview = risk_trend.overview
+    risk_kept.kept_risk_list = risk_service.risk_list
 
 
 class DashboardStamps:

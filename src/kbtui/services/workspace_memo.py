@@ -4,7 +4,10 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 T = TypeVar("T")
 
@@ -18,7 +21,7 @@ def _drop(ident: int) -> None:
             del _KEPT[key]
 
 
-def attached(workspace: Any, kind: str, make: Callable[[], T]) -> T:
+def attached(workspace: Workspace, kind: str, make: Callable[[], T]) -> T:
     """The ``kind`` object of ``workspace``, made by ``make()`` the first time. ``make`` must not keep a
     strong reference to the workspace (a ``weakref``), else the workspace would never be freed."""
     key = (id(workspace), kind)

@@ -120,7 +120,7 @@ def verify(workspace: Workspace) -> VerifyReport:
     return report
 
 
-def _verify_database(workspace, store) -> VerifyReport:
+def _verify_database(workspace: Workspace, store) -> VerifyReport:
     """The same on a district database: every chain the login role may read (continuity, each line's hash,
     the bulk inserts' records, the signatures and signed heads, checked in the database, whose key the
     application never holds), every child row against its last journal line, and operators.toml."""

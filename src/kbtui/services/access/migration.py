@@ -7,13 +7,18 @@ only read. Profile, operators and attachments stay in the township's folder.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kbtui.domain import roles as R
 from kbtui.errors import StoreError
 from kbtui.services.access import audit, gate
 from kbtui.store import backends
 
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
-def migrate(workspace, url: str, town: str | None = None):
+
+def migrate(workspace: Workspace, url: str, town: str | None = None):
     """Move the open township folder's children, collections and journal into the database at ``url`` as
     ``town`` (default: the profile's township). Returns the ``MigrationReport``."""
     operator = gate.require(workspace, R.ADMIN, "把数据迁入区县数据库")

@@ -37,7 +37,7 @@ class Validation:
         return not self.errors
 
 
-def fields_of(workspace) -> tuple:
+def fields_of(workspace: Workspace) -> tuple:
     """The form's fields in this workspace (a district's children carry their town)."""
     return form_fields(workspace.profile.district is not None)
 

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -34,6 +34,9 @@ from kbtui.errors import StoreError
 from kbtui.services.workspace_memo import attached
 from kbtui.store import layout
 from kbtui.store.storage import atomic_write
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 UNVILLAGED = "（未分村）"
 PENDING = (st.PENDING_VISIT, st.DEFERRAL_CHECK)
@@ -134,7 +137,7 @@ def _jsonable(counts: ChildCounts) -> bool:
 class CountsCache:
     """The counts of a workspace's children (within its operator's scope), kept per village file."""
 
-    def __init__(self, workspace: Any) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         self._workspace = weakref.ref(workspace)      # the module's table of caches must not keep it alive
         self._lock = threading.Lock()
         self._key: str | None = None
@@ -243,11 +246,11 @@ class CountsCache:
         self._saved = now
 
 
-def counts_cache(workspace: Any) -> CountsCache:
+def counts_cache(workspace: Workspace) -> CountsCache:
     """The workspace's ``CountsCache`` (one per opened workspace, shared by its screens and threads)."""
     return attached(workspace, "counts", lambda: CountsCache(workspace))
 
 
-def current_counts(workspace: Any) -> ChildCounts:
+def current_counts(workspace: Workspace) -> ChildCounts:
     """The counts of the workspace's children now, only changed village files counted again."""
     return counts_cache(workspace).current()

@@ -11,9 +11,12 @@ In a township profile the 乡镇 column is ignored (all its children are of its 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kbtui.profiles import District
+
+if TYPE_CHECKING:
+    from kbtui.services.workspace import Workspace
 
 TOWN = "town"
 
@@ -47,7 +50,7 @@ def town_of_row(district: District, values: dict[str, Any],
     return None, "无法确定所属乡镇（街道）：请在名单中加“乡镇”列，或在户籍地址中写明乡镇", False
 
 
-def assign_towns(workspace, checked, stored) -> dict[int, str]:
+def assign_towns(workspace: Workspace, checked, stored) -> dict[int, str]:
     """Set ``town`` on the checked rows of a district's list; returns {row number: why not} for the rows whose
     town cannot be told (the caller moves them to the rejects). ``stored(id)`` is the child as stored in any
     town (None if new): a stored child's town is never guessed again. A township's rows lose the column."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.escalation import CASE_CLOSED, Span, span_of
@@ -150,32 +152,45 @@ class Survey:
         self.cases: dict[str, list[dict]] = defaultdict(list)
         for case in cases.all_cases(workspace):
             self.cases[case["id_number"]].append(case)
-        campaign = current_campaign_id(workspace)
-        self.campaign = campaign
-        self.helpers = {d["id_number"]: d for d in workspace.store.collection(PAIRINGS).find(campaign=campaign)
-                        if d.get("helper")}
-        self.visits = tasks.planned_visits(workspace)
+        self.campaign = current_campaign_id(workspace)
         self._candidates: list[tuple[dict, str, Any]] | None = None
+
+    @cached_property
+    def helpers(self) -> dict[str, dict]:
+        """The campaign's 结对帮扶 helpers by ID number (read when an entry is made: the trend needs none)."""
+        return {d["id_number"]: d for d in self.workspace.store.collection(PAIRINGS).find(campaign=self.campaign)
+                if d.get("helper")}
+
+    @cached_property
+    def visits(self) -> dict[str, dict]:
+        """The planned home visits by ID number (read when an entry is made)."""
+        return tasks.planned_visits(self.workspace)
 
     def candidates(self) -> list[tuple[dict, str, Any]]:
         """(record, situation, kind) of the campaign children that may be on the list (classified once)."""
         if self._candidates is None:
-            kind_of = self.workspace.statuses.kind_of
-            found = []
-            for record in self.records:
-                c = self.ctx.classify(record)
-                kind = kind_of(c.situation)
-                if on_list(kind, c.in_campaign):
-                    found.append((record, c.situation, kind))
-            self._candidates = found
+            self._candidates = self.classified(self.records)
         return self._candidates
 
-    def score_on(self, day: dt.date) -> list[tuple[dict, RiskScore]]:
-        """(record, score) of every campaign child that may be on the list, as of ``day``."""
+    def classified(self, records: Iterable[dict]) -> list[tuple[dict, str, Any]]:
+        """(record, situation, kind) of those of ``records`` that may be on the list."""
+        kind_of = self.workspace.statuses.kind_of
+        found = []
+        for record in records:
+            c = self.ctx.classify(record)
+            kind = kind_of(c.situation)
+            if on_list(kind, c.in_campaign):
+                found.append((record, c.situation, kind))
+        return found
+
+    def score_on(self, day: dt.date, candidates: list[tuple[dict, str, Any]] | None = None,
+                 ) -> list[tuple[dict, RiskScore]]:
+        """(record, score) of every campaign child that may be on the list (or of ``candidates``, from
+        ``classified``), as of ``day``."""
         rctx = RiskContext(day, self.calendar, self.ctx.profile)
         iso = day.isoformat()
         found = []
-        for record, situation, kind in self.candidates():
+        for record, situation, kind in self.candidates() if candidates is None else candidates:
             id_number = record["id_number"]
             spans = self.spans.get(id_number)
             docs = self.absence_docs.get(id_number)
@@ -217,22 +232,34 @@ def risk_list(workspace: Workspace, today: dt.date | None = None, *, village: st
     (either line) or helper it is, ``level`` one level. Raises RiskError or EscalationError (Chinese)."""
     today = today or dt.date.today()
     survey = Survey(workspace, today)
-    if level and level not in dict(survey.settings.levels):
-        raise RiskError(f"没有“{level}”这个预警等级，可用的有：{'、'.join(n for n, _t in survey.settings.levels)}")
-    order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
+    check_level(survey.settings, level)
     scored = survey.score_on(today)
+    warnings = {error for _record, result in scored for error in result.errors}
+    return list_of(survey, [(r, s) for r, s in scored if s.listed], len(scored), warnings,
+                   village=village, school=school, person=person, level=level)
+
+
+def check_level(settings: RiskSettings, level: str | None) -> None:
+    """A level asked for that the settings do not have: a Chinese refusal."""
+    if level and level not in dict(settings.levels):
+        raise RiskError(f"没有“{level}”这个预警等级，可用的有：{'、'.join(n for n, _t in settings.levels)}")
+
+
+def list_of(survey: Survey, listed: Iterable[tuple[dict, RiskScore]], scored: int, warnings: Iterable[str], *,
+            village: str | None = None, school: str | None = None, person: str | None = None,
+            level: str | None = None) -> RiskList:
+    """The list from the children scored at a level (``listed``), filtered, most at risk first."""
+    order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
     entries = []
-    warnings: set[str] = set()
-    for record, result in scored:
-        warnings.update(result.errors)
-        if not result.listed or (level and result.level != level):
+    for record, result in listed:
+        if level and result.level != level:
             continue
         entry = survey.entry(record, result)
         if _matches(record, entry.helper, village=village, school=school, person=person):
             entries.append(entry)
     entries.sort(key=lambda e: (order[e.level], -e.result.score, e.record.get("village") or "",
                                 e.record.get("name") or "", e.id_number))
-    return RiskList(today, survey.campaign, survey.settings, entries, len(scored), sorted(warnings))
+    return RiskList(survey.ctx.today, survey.campaign, survey.settings, entries, scored, sorted(warnings))
 
 
 def child_risk(workspace: Workspace, id_number: str, today: dt.date | None = None) -> RiskEntry:

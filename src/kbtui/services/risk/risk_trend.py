@@ -7,6 +7,7 @@ scope applies as to the list itself.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
 
 TREND_WEEKS = 8
+UNVILLAGED = "（未分村）"
 
 
 def week_ends(today: dt.date, weeks: int = TREND_WEEKS) -> list[dt.date]:
@@ -61,19 +63,45 @@ class Overview:
 
 
 def overview(workspace: Workspace, today: dt.date | None = None, weeks: int = TREND_WEEKS) -> Overview:
-    """Today's counts by level and village (most listed first) and the trend of the last ``weeks`` weeks."""
+    """Today's counts by level and village (most listed first) and the trend of the last ``weeks`` weeks,
+    every child scored afresh (the reference for ``services.risk.risk_kept.kept_overview``)."""
     today = today or dt.date.today()
     survey = Survey(workspace, today)
-    trend, scored = _trend(survey, today, weeks)
-    counts = trend[-1]["counts"]
-    highest = survey.settings.levels[0][0]
-    villages: dict[str, dict[str, int]] = {}
-    for record, found in scored:
-        if found.level is not None:
-            village = villages.setdefault(record.get("village") or "（未分村）", dict.fromkeys(counts, 0))
-            village[found.level] += 1
-    top = sorted(villages.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
-    return Overview(trend[-1]["total"], len(scored), counts, highest,
+    days: list[tuple[str, dict[str, dict[str, int]]]] = []
+    scored: list[tuple[dict, RiskScore]] = []
+    for day in week_ends(today, weeks):
+        scored = survey.score_on(day)
+        days.append((day.isoformat(), village_levels(scored)))
+    return overview_of(survey.settings.levels, len(scored), days)
+
+
+def village_levels(scored: Iterable[tuple[dict, RiskScore]]) -> dict[str, dict[str, int]]:
+    """village (``（未分村）`` for none) → level → children listed at it (levels without any left out)."""
+    found: dict[str, dict[str, int]] = {}
+    for record, result in scored:
+        if result.level is not None:
+            levels = found.setdefault(record.get("village") or UNVILLAGED, {})
+            levels[result.level] = levels.get(result.level, 0) + 1
+    return found
+
+
+def overview_of(levels: tuple[tuple[str, int], ...], scored: int,
+                days: list[tuple[str, dict[str, dict[str, int]]]]) -> Overview:
+    """The overview from each week's end (oldest first, the last one today) and the children listed at
+    each level in each village on it (``village_levels``, or those of several village files added up)."""
+    names = [name for name, _t in levels]
+    trend: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
+    for iso, villages in days:
+        counts = dict.fromkeys(names, 0)
+        for per_level in villages.values():
+            for name, n in per_level.items():
+                counts[name] += n
+        trend.append({"date": iso, "counts": counts, "total": sum(counts.values())})
+    highest = names[0]
+    today = {village: {name: per_level.get(name, 0) for name in names} for village, per_level in days[-1][1].items()}
+    top = sorted(today.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    return Overview(sum(counts.values()), scored, counts, highest,
                     [(v, sum(c.values()), c[highest]) for v, c in top], trend)
 
 

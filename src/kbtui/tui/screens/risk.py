@@ -2,8 +2,9 @@
 
 Keyboard only: ↑↓ move, Enter explains the child's score factor by factor; B 结对帮扶 (assign a helper),
 V 安排家访 (plan a home visit), C 提前立案 (open a case early); F filters by village, school or responsible
-person; K shows the school calendar; R recomputes. Everything goes through ``services.risk.risk``; a read-only
-role is told it may not change anything.
+person; K shows the school calendar; R recomputes. Everything goes through ``services.risk.risk`` (the list
+kept per village file by ``services.risk.risk_kept``: only what changed is scored again); a read-only role is
+told it may not change anything.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.errors import StoreError
 from kbtui.services.lookup import EscalationError
 from kbtui.services.risk import risk as risk_service
-from kbtui.services.risk import risk_trend, risk_work
+from kbtui.services.risk import risk_kept, risk_trend, risk_work
 from kbtui.tui.screens.dialogs import DetailDialog, FormDialog, FormField, PickerScreen
 from kbtui.tui.screens.school_calendar import CalendarScreen
 from kbtui.tui.textual_words import AppHeader
@@ -114,7 +115,7 @@ class RiskScreen(Screen):
     @work(thread=True, exclusive=True, group="risk")
     def compute(self, keep: str | None) -> None:
         try:
-            found = risk_service.risk_list(self.app.workspace, self.today, **self.filters)
+            found = risk_kept.kept_risk_list(self.app.workspace, self.today, **self.filters)
         except (RiskError, EscalationError, StoreError) as err:
             self.app.call_from_thread(self.show_error, str(err))
             return
@@ -284,9 +285,10 @@ PANEL_VILLAGES = 6
 
 def panel_text(workspace: Any, today: dt.date) -> str:
     """The dashboard panel: counts by level, the villages with most children listed (in aligned columns:
-    a village never on one line and its count on the next), and the weekly trend as a small chart."""
+    a village never on one line and its count on the next), and the weekly trend as a small chart (kept
+    per village file: ``services.risk.risk_kept``)."""
     try:
-        found = risk_trend.overview(workspace, today)
+        found = risk_kept.kept_overview(workspace, today)
     except (RiskError, EscalationError) as err:
         return str(err)
     if not found.total:
