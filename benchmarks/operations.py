@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ def run(children: int, n_visits: int = 100, data_dir: Path | None = None, rounds
         old = tmp / "single"
         single_file_copy(data, old)
         village = villages_of(data, ids)
-        cadre_village = village[ids[-1]]
+        cadre_village = Counter(village[i] for i in ids).most_common(1)[0][0]   # (two of its children)
         cadre_ids = [i for i in ids if village[i] == cadre_village][-2:]
         ids = [i for i in ids if i not in cadre_ids]
         cli_ids, ids = ids[:10], ids[10:10 + n_visits]

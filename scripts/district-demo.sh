@@ -27,7 +27,7 @@ exec "$PYTHON" - "$FOLDER" "$@" <<'PY'
 import sys
 from pathlib import Path
 import psycopg
-from kbtui.store import StoreError
+from kbtui.errors import StoreError
 from kbtui.store.postgres import admin, local
 
 folder = Path(sys.argv[1]).expanduser().resolve()
