@@ -19,13 +19,14 @@ panel are shown again, and ``f4_visits_ms``, F4 until the visit screen's village
 (``f2_after_visit_panels_s`` until the panels are rendered again: the data changed); ``f4_again_ms``: F4
 once more (the screen made already).
 
-The list: from the dashboard presses F3 and measures until the table draws its first row (``list_open_s``; ``list_open_pilot_s`` adds the wait until the test driver sees the app idle, which
-includes the background index build competing for the interpreter), lets the background pinyin
-preparation finish (``search_prepare_s``), then types the query one key at a time. A keystroke is measured inside the app, from the moment the key event reaches the
+The list: from the dashboard presses F3 and measures until the table draws its first row (``list_open_s``;
+``list_open_pilot_s`` adds the wait until the test driver sees the app idle, which includes the background index
+build competing for the interpreter), lets the background pinyin preparation finish (``search_prepare_s``), then
+types the query one key at a time. A keystroke is measured inside the app, from the moment the key event reaches the
 app until the end of the first screen paint that follows it (``search_keystroke_ms`` = the slowest);
-``pilot_keystroke_ms`` is the same seen from the test driver (it adds the Pilot's own waits: about 100 ms
-per key on a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``). Then the same with
-the list sorted by name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.children.search.SearchIndex``
+``pilot_keystroke_ms`` is the same seen from the test driver (it adds the Pilot's own waits: about 100 ms per key on
+a loaded machine even for a key that does nothing, ``pilot_noop_key_ms``). Then the same with the list sorted by
+name (``search_keystroke_sorted_ms``). Baseline measured in the same run: ``services.children.search.SearchIndex``
 (one Python test per child) answering the same keystrokes (``baseline_searchindex_keystroke_ms``).
 Targets (issue 4): list_open_s ≤ 1, search_keystroke_ms ≤ 100.
 

@@ -501,7 +501,8 @@ def parse_district(locality: dict) -> District | None:
     for town in towns:
         for school in town.schools:
             if school in owner and owner[school] != town.name:
-                raise ProfileError(f"配置文件中学校“{school}”同时列在{owner[school]}和{town.name}，一所学校只能属于一个乡镇")
+                raise ProfileError(f"配置文件中学校“{school}”同时列在{owner[school]}和{town.name}，"
+                                   "一所学校只能属于一个乡镇")
             owner[school] = town.name
     for school in schools:
         if school in owner:

@@ -146,7 +146,8 @@ def test_a_child_registered_in_two_towns_is_one_record_and_a_reported_conflict(t
 def test_a_town_admin_importing_another_towns_child_reports_it_without_seeing_it(tmp_path):
     data = _district_folder(tmp_path)
     number = cid("2010-07-07", 43)
-    assert _import(data, xlsx(tmp_path / "a.xlsx", [HEAD, ["钱一", number, "山亭区城头镇城头村", "城头村"]])).exit_code == 0
+    rows = [HEAD, ["钱一", number, "山亭区城头镇城头村", "城头村"]]
+    assert _import(data, xlsx(tmp_path / "a.xlsx", rows)).exit_code == 0
     assert run_cli("operators", "add", "sang", "--role", "镇管理员", "--town", "桑村镇", data_dir=data).exit_code == 0
     result = _import(data, xlsx(tmp_path / "b.xlsx", [HEAD, ["钱一", number, "山亭区桑村镇桑村", "桑村"]]), "sang")
     assert result.exit_code == 0, result.output

@@ -18,20 +18,24 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 #: every command: the module that declares it and the first paragraph of its help (what ``--help`` lists;
 #: ``tests/test_cli_lazy.py`` fails when this differs from the command's own)
 COMMANDS: dict[str, LazyCommand] = {
-    "operators": LazyCommand("kbtui.cli.admin_cmds", "操作员：系统用户名（SSH 登录名）、姓名、角色和范围（村或学校）。"),
+    "operators": LazyCommand("kbtui.cli.admin_cmds",
+                             "操作员：系统用户名（SSH 登录名）、姓名、角色和范围（村或学校）。"),
     "audit": LazyCommand("kbtui.cli.admin_cmds", "修改日志：校验日志和数据、查看谁在何时改了什么、更换日志密钥。"),
     "backup": LazyCommand("kbtui.cli.admin_cmds",
                           "备份数据目录（儿童数据、日志、附件、配置）到 <数据目录>/backups/，保留最近 N 份。"),
-    "restore": LazyCommand("kbtui.cli.admin_cmds", "把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、"
-                                                   "数据与日志一致、儿童人数）。不会覆盖现有数据。"),
+    "restore": LazyCommand("kbtui.cli.admin_cmds",
+                           "把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、"
+                           "数据与日志一致、儿童人数）。不会覆盖现有数据。"),
     "calendar": LazyCommand("kbtui.cli.calendar_cmds", "校历：按国家法定节假日、调休和本县的放假安排计算的上课日。"),
     "campaign": LazyCommand("kbtui.cli.campaign_cmds", "排查工作（学期、年度）：列出、新建、切换，查看阶段和期限。"),
-    "people": LazyCommand("kbtui.cli.campaign_cmds", "人员名单：镇村干部、学校教师等，包括职务、单位、电话和包保范围。"),
+    "people": LazyCommand("kbtui.cli.campaign_cmds",
+                          "人员名单：镇村干部、学校教师等，包括职务、单位、电话和包保范围。"),
     "assign": LazyCommand("kbtui.cli.campaign_cmds",
                           "分配双线责任人：按规则（--rule），或手工指定一个村、组或几名儿童（--gov / --edu）。"),
     "tasks": LazyCommand("kbtui.cli.campaign_cmds", "走访任务：每人、每村的任务数、已完成、逾期。"),
     "absence": LazyCommand("kbtui.cli.escalation_cmds", "缺课记录：登记缺课、记录返校、导入缺课名单。"),
-    "escalation": LazyCommand("kbtui.cli.escalation_cmds", "劝返流程：查看到期事项、推进流程、记录已完成的处置、生成法律文书。"),
+    "escalation": LazyCommand("kbtui.cli.escalation_cmds",
+                              "劝返流程：查看到期事项、推进流程、记录已完成的处置、生成法律文书。"),
     "case": LazyCommand("kbtui.cli.escalation_cmds", "一生一案：立案、记录劝返、劝返复学、动态销号。"),
     "import": LazyCommand("kbtui.cli.import_cmds", "导入名单：名单类型见下，文件为 Excel（.xlsx/.xls）或 CSV。"),
     "plugins": LazyCommand("kbtui.cli.info_cmds", "列出已加载的插件、来源（内置 / 已安装 / 插件目录）和登记的内容。"),
@@ -41,8 +45,9 @@ COMMANDS: dict[str, LazyCommand] = {
     "ledger": LazyCommand("kbtui.cli.ledger_cmds", "台账：列出、导出为可打印的 Excel 表、导入线下填写后的台账。"),
     "placement": LazyCommand("kbtui.cli.placement_cmds",
                              "残疾儿童：专家委员会评估、入学安置、送教上门记录、免予入学名册和待办检查。"),
-    "report": LazyCommand("kbtui.cli.report_cmds", "报表：按村或学校汇总的统计表（附件3、统计表、辍学情况报告、比对报告等），"
-                                                   "预览或导出为 Excel。"),
+    "report": LazyCommand("kbtui.cli.report_cmds",
+                          "报表：按村或学校汇总的统计表（附件3、统计表、辍学情况报告、比对报告等），"
+                          "预览或导出为 Excel。"),
     "risk": LazyCommand("kbtui.cli.risk_cmds",
                         "辍学风险预警：按配置的预警因素给排查范围内的儿童评分，列出预警名单并安排结对帮扶、家访和立案。"),
     "init": LazyCommand("kbtui.cli.setup_cmds", "按地方配置新建一个空的数据目录。"),
@@ -54,7 +59,8 @@ COMMANDS: dict[str, LazyCommand] = {
                             "为儿童当前的核实情况补充佐证材料：每项写成 说明=文件路径（或只写说明）。"),
     "review": LazyCommand("kbtui.cli.work_cmds", "逐级核查核实结果（录入 → 村/校核查 → 镇核查 → 县复核），通过或退回。"
                                                  "操作员的职务取自人员名单。"),
-    "spotcheck": LazyCommand("kbtui.cli.work_cmds", "专项督导检查：按家庭类型随机抽户、打印督查名单、登记督查结果、列出不一致。"),
+    "spotcheck": LazyCommand("kbtui.cli.work_cmds",
+                             "专项督导检查：按家庭类型随机抽户、打印督查名单、登记督查结果、列出不一致。"),
 }
 COMMAND_MODULES = tuple(dict.fromkeys(entry.module for entry in COMMANDS.values()))
 

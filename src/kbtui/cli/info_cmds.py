@@ -63,9 +63,11 @@ def stats(workspace: Workspace, as_json: bool) -> None:
     if "by_town" in data:          # a district: each town with its villages, the district's total above
         click.echo("按乡镇（街道）：")
         for town, t in data["by_town"].items():
-            click.echo(f"  {town}：儿童 {t['children']} 人，排查范围内 {t['in_campaign']} 人，待核实 {t['pending']} 人；"
+            click.echo(f"  {town}：儿童 {t['children']} 人，排查范围内 {t['in_campaign']} 人，"
+                       f"待核实 {t['pending']} 人；"
                        + "，".join(f"{k} {v}" for k, v in t["by_village"].items()))
-        click.echo(f"  全区合计：儿童 {data['children']} 人，排查范围内 {data['in_campaign']} 人，待核实 {data['pending']} 人")
+        click.echo(f"  全区合计：儿童 {data['children']} 人，排查范围内 {data['in_campaign']} 人，"
+                   f"待核实 {data['pending']} 人")
     else:
         click.echo("按村：" + "，".join(f"{k} {v}" for k, v in data["by_village"].items()))
     if data["ledgers"]:

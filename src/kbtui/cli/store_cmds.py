@@ -27,7 +27,8 @@ def migrate_cmd(workspace: Workspace, url: str, town: str | None, as_json: bool)
     if as_json:
         print_json(report.as_dict())
         return
-    click.echo(f"已把 {report.source} 迁入 {report.town}：日志 {report.journal_lines} 条，儿童 {report.source_children} 名"
+    click.echo(f"已把 {report.source} 迁入 {report.town}：日志 {report.journal_lines} 条，"
+               f"儿童 {report.source_children} 名"
                f"（新迁入 {report.inserted} 名，与其他乡镇相同 {len(report.same_elsewhere)} 名），"
                f"其他记录 {report.documents} 条；迁移后 {report.town} 的日志共 {report.chain_after} 条，校验通过")
     if report.conflicts:

@@ -138,7 +138,8 @@ class _Maker:
             "ethnicity": rng.choice(ETHNICITIES),
             "village": village,
             "group": group,
-            "household_address": f"{self.profile.province}{self.profile.county}{self.profile.township}{town}{village}{group}",
+            "household_address": (f"{self.profile.province}{self.profile.county}{self.profile.township}"
+                                  f"{town}{village}{group}"),
             "current_address": "",
             "guardian": surname + rng.choice(("建国", "国强", "秀兰", "桂英", "德明", "春梅", "志刚", "红梅", "永红")),
             "guardian_phone": self.phone(),

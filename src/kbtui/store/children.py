@@ -268,8 +268,9 @@ class ChildStore(RecordIndex):
 
     def _map_files(self) -> dict[str, tuple[str, ...]]:
         """(lazy, once) Which files hold which ID: the hint's keys of each file it knows as it is now, the
-        others read (the hint is brought up to date by the next write: ``_keep_hint``). Files are looked at once, as a loaded store reads
-        them once: what others save later is read under the locks of a write, or by ``refresh``."""
+        others read (the hint is brought up to date by the next write: ``_keep_hint``). Files are looked at
+        once, as a loaded store reads them once: what others save later is read under the locks of a write,
+        or by ``refresh``."""
         hint = self._hint = hints.read(self.children_dir)
         where: dict[str, tuple[str, ...]] = {}
         for entry in self._data_entries():

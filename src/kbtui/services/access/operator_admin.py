@@ -60,7 +60,8 @@ def _require_within_towns(workspace: Workspace, admin: Operator | None, other: O
                              f"（{other.login}，{other.role}）")
 
 
-def add_operator(workspace: Workspace, login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
+def add_operator(workspace: Workspace, login: str, name: str | None, role: str,
+                 villages: Iterable[str] | str | None = None,
                  schools: Iterable[str] | str | None = None, towns: Iterable[str] | str | None = None, *,
                  replace: bool = False) -> Operator:
     """Add (or with ``replace`` change) an operator. Only roles with ``roles.ADMIN``; journaled."""

@@ -99,7 +99,8 @@ def plan_by_rule(workspace: Workspace, records: Iterable[dict] | None = None,
     return {i: c for i, c in plan.items() if c}
 
 
-def assign_by_rule(workspace: Workspace, records: Iterable[dict] | None = None, overwrite: bool = False) -> dict[str, Any]:
+def assign_by_rule(workspace: Workspace, records: Iterable[dict] | None = None,
+                   overwrite: bool = False) -> dict[str, Any]:
     """Apply the rule; returns ``{changed, unassigned_gov, unassigned_edu}`` (children still without one)."""
     if records is None:
         ctx = workspace.context()

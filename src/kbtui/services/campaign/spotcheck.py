@@ -71,7 +71,8 @@ def households(workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
     return dict(by_type)
 
 
-def draw(workspace: Workspace, seed: int, wanted: dict[str, int] | None = None, replace: bool = False) -> dict[str, Any]:
+def draw(workspace: Workspace, seed: int, wanted: dict[str, int] | None = None,
+         replace: bool = False) -> dict[str, Any]:
     """Draw the sample for the current campaign. Same seed and same children → same households.
 
     The list covers the whole township, so only operators whose scope is the whole township may draw it

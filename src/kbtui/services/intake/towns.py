@@ -30,7 +30,8 @@ def town_of_row(district: District, values: dict[str, Any],
     if given:
         town = district.canonical_town(given)
         if town is None:
-            return None, f"乡镇（街道）“{given}”不是{district.name}的乡镇（街道）（{'、'.join(district.town_names)}）", False
+            return None, (f"乡镇（街道）“{given}”不是{district.name}的乡镇（街道）"
+                          f"（{'、'.join(district.town_names)}）"), False
         return town, None, True
     candidates = district.towns_of_village(values.get("village")) or district.town_names
     named = [t for t in district.towns_in_text(values.get("household_address")) if t in candidates]

@@ -176,8 +176,9 @@ def export_report(workspace: Workspace, report_id: str, path: str | Path | None 
     profile = workspace.profile
     unit = f"{profile.township}{village}" if village else profile.township
     exported_at = now_ts()
-    marker: list[list[str | int]] = [[MARKER, 1], ["report", report.id], ["title", built.title], ["profile", profile.name],
-              ["village", village or ""], ["exported_at", exported_at], ["exported_by", workspace.operator]]
+    marker: list[list[str | int]] = [
+        [MARKER, 1], ["report", report.id], ["title", built.title], ["profile", profile.name],
+        ["village", village or ""], ["exported_at", exported_at], ["exported_by", workspace.operator]]
     from kbtui.excel.writer import write_form  # heavy: imported where used
 
     try:

@@ -32,7 +32,8 @@ COLUMNS = (
 )
 
 
-def export_list(workspace: Workspace, path: str | Path, today: dt.date | None = None, **filters: Any) -> tuple[Path, int]:
+def export_list(workspace: Workspace, path: str | Path, today: dt.date | None = None,
+                **filters: Any) -> tuple[Path, int]:
     """Write the list as a printable form (title, 填报单位, 序号, frozen header, footer); returns (path, rows).
     ID and phone numbers are masked for roles that may not see them in exports; the export is journaled."""
     from kbtui.excel.errors import ExcelWriteError  # heavy: imported where used

@@ -377,8 +377,9 @@ class PgStore(RecordIndex):
             per_id.setdefault(id_number, []).append(changes)
 
         def work(conn: psycopg.Connection) -> list[Record]:
-            rows: dict[str, str] = dict(conn.execute("SELECT id_number, doc::text FROM kbtui.children WHERE id_number = ANY(%s)"
-                                     " ORDER BY id_number FOR UPDATE", (sorted(per_id),)).fetchall())
+            rows: dict[str, str] = dict(conn.execute(
+                "SELECT id_number, doc::text FROM kbtui.children WHERE id_number = ANY(%s)"
+                " ORDER BY id_number FOR UPDATE", (sorted(per_id),)).fetchall())
             missing = [i for i in per_id if i not in rows]
             if missing:
                 raise RecordNotFound(f"找不到身份证号为 {missing[0]} 的记录，本批修改未保存")

@@ -132,7 +132,8 @@ def migrate_folder(source: ChildStore, target: PgStore, town: str, operator: str
         texts = [doc_text(r) for r in incoming]
         n, digest = bulk_digest(t.encode() for t in texts)
         entry = make_entry(operator, ACTION, None, {}, {
-            "source": str(source.root), "source_head": {"seq": len(lines), "hash": line_hash(lines[-1]) if lines else ""},
+            "source": str(source.root),
+            "source_head": {"seq": len(lines), "hash": line_hash(lines[-1]) if lines else ""},
             "children": len(records), "inserted": n, "same_elsewhere": len(report.same_elsewhere),
             "conflicts": [c.id_number for c in report.conflicts]}, ts)
         entry[BULK] = {"n": n, "sha256": digest}  # type: ignore[literal-required]
