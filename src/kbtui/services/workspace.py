@@ -272,7 +272,7 @@ class Workspace:
         except StoreError as err:
             raise WorkspaceError(str(err)) from None
         scoped = ScopedStore(store, account)       # hands the scope to a database before anything is read
-        if load_children and not getattr(store, "lazy", False):   # (a lazy ChildStore reads as asked)
+        if load_children and not store.lazy:       # (a lazy store reads as it is asked)
             store.refresh()
         return cls(root, profile, scoped, account.login, plugins, meta, raw_store=store, account=account)
 

@@ -10,6 +10,7 @@ Record = dict[str, Any]
 
 class RecordIndex:
     _records: dict[str, Record]
+    lazy: bool = False          # a lazy store reads its records as they are asked for (ChildStore only)
 
     def __len__(self) -> int:
         return len(self._records)
