@@ -387,3 +387,29 @@ def test_the_reexport_rule_sees_a_reexport(tmp_path):
     assert reexports(sample) == ["line 1: StoreError (in __all__)", "line 1: stale_message (unused: imported "
                                  "only to be handed on)", "line 2: RecordNotFound (imported as itself)",
                                  "line 6: module __getattr__"]
+
+
+def imports_of_test_modules(path: Path) -> list[str]:
+    """The ``tests.…test_*`` modules that a file imports (a test module's helpers belong in tests/helpers/)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                 else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+        found += [f"line {node.lineno}: {name}" for name in names
+                  if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")]
+    return found
+
+
+def test_no_test_module_imports_another():
+    found = [f"{path.relative_to(ROOT)} {what}" for path in sorted((ROOT / "tests").rglob("*.py"))
+             for what in imports_of_test_modules(path)]
+    assert not found, "test modules importing other test modules (move the helper into tests/helpers/):\n" + \
+        "\n".join(found)
+
+
+def test_the_test_import_rule_sees_one(tmp_path):
+    sample = tmp_path / "test_sample.py"
+    sample.write_text("import tests.store.test_bulk\nfrom tests.helpers.imports import cid\n"
+                      "def f():\n    from tests.intake.test_import_cli import messy_police\n", encoding="utf-8")
+    assert imports_of_test_modules(sample) == ["line 1: tests.store.test_bulk",
+                                               "line 4: tests.intake.test_import_cli"]

@@ -1,7 +1,4 @@
-"""Helpers shared by the import / ledger tests: messy workbooks built in the test, a data folder, the CLI.
-
-(Named ``test_import_*`` so it lives with the tests it serves; it holds no tests itself.)
-"""
+"""Helpers shared by the import / ledger tests: messy workbooks built in the test, a data folder, the CLI."""
 from __future__ import annotations
 
 import csv
@@ -111,3 +108,24 @@ def body(path: Path) -> list[list]:
             break
         rows.append(row)
     return [grid[header_at], *rows]
+
+
+MESSY_IDS = (cid("2015-03-04", 11), cid("2018-05-06", 12), cid("2012-07-08", 21), cid("2016-01-02", 32))
+
+
+def messy_police(path: Path) -> Path:
+    """A police list of seven children as stations send them: spaced and full-width IDs, an ID as an Excel
+    number, a bad check digit, no name, a sex against the ID, birth dates spelt every way; 4 import, 3 rejected."""
+    A, B, C, D = MESSY_IDS
+    bad_check = A[:17] + ("0" if A[17] != "0" else "1")
+    children = [
+        (f" {A[:6]} {A[6:14]} {A[14:]} ", "张 三", "男", "2015.3.4", "高峰", 3, "", "张大山", 13800138000.0),
+        (B.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "李四", "女", dt.datetime(2018, 5, 6),
+         "", "", "重庆市铜梁区双山镇尖山村5组12号", "李母", "138-0013-8001"),
+        (500224201503041234, "王五", "男", "2015-03-04", "高峰村", "1", "", "", ""),       # Excel number
+        (bad_check, "赵六", "男", "20150304", "高峰村", "1", "", "", ""),                  # check digit
+        (C.lower(), "", "男", "2012年7月8日", "长堰村", "2组", "", "", ""),                # no name
+        (C, "钱七", "女", 41098, "长堰村", "2组", "", "钱父", "1380013800"),               # sex, short phone
+        (D, "孙八", "女", "2016/1/2", "永安村", "十组", "", "孙母", ""),
+    ]
+    return xlsx(path, police_rows(children))

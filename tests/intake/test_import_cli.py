@@ -1,16 +1,17 @@
 """``kbtui import``: each rule of issue 3 with small messy workbooks built here."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.imports import (
+    MESSY_IDS,
     OPERATOR,
     cid,
     csv_file,
     init_data,
+    messy_police,
     police_rows,
     read_sheet,
     run,
@@ -19,30 +20,12 @@ from tests.helpers.imports import (
     xlsx,
 )
 
-A = cid("2015-03-04", 11)          # boy, 9 on the cutoff day
-B = cid("2018-05-06", 12)          # girl, 6 on the cutoff day
-C = cid("2012-07-08", 21)          # boy
-D = cid("2016-01-02", 32)          # girl
+A, B, C, D = MESSY_IDS    # a boy and a girl 9 and 6 on the cutoff day, a boy, a girl
 
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     return init_data(tmp_path)
-
-
-def messy_police(path: Path) -> Path:
-    bad_check = A[:17] + ("0" if A[17] != "0" else "1")
-    children = [
-        (f" {A[:6]} {A[6:14]} {A[14:]} ", "张 三", "男", "2015.3.4", "高峰", 3, "", "张大山", 13800138000.0),
-        (B.translate(str.maketrans("0123456789", "０１２３４５６７８９")), "李四", "女", dt.datetime(2018, 5, 6),
-         "", "", "重庆市铜梁区双山镇尖山村5组12号", "李母", "138-0013-8001"),
-        (500224201503041234, "王五", "男", "2015-03-04", "高峰村", "1", "", "", ""),       # Excel number
-        (bad_check, "赵六", "男", "20150304", "高峰村", "1", "", "", ""),                  # check digit
-        (C.lower(), "", "男", "2012年7月8日", "长堰村", "2组", "", "", ""),                # no name
-        (C, "钱七", "女", 41098, "长堰村", "2组", "", "钱父", "1380013800"),               # sex, short phone
-        (D, "孙八", "女", "2016/1/2", "永安村", "十组", "", "孙母", ""),
-    ]
-    return xlsx(path, police_rows(children))
 
 
 def test_messy_police_list(data: Path, tmp_path: Path):

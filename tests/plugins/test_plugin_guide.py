@@ -1,15 +1,10 @@
 """Every plugin example in docs/plugins.md works when dropped into a plugin folder, as a county would."""
 import os
-import re
-from pathlib import Path
 
 import pytest
 
 from kbtui.services.workspace import Workspace
-
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
-EXAMPLES = [block for block in re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
-            if "@kbtui.hookimpl" in block and "import kbtui" in block and not re.search(r"^\s+\.\.\.$", block, re.M)]
+from tests.helpers.plugin_guide import EXAMPLES
 
 
 def test_the_guide_has_examples():

@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
 
 import pytest
 
+from tests.helpers.plugin_guide import BLOCKS
 from tests.helpers.tui import make_app, run_async, screen_text, settle
 
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 TUI_HOOKS = ("kbtui_register_screens", "kbtui_register_dashboard_panels", "kbtui_register_list_columns",
              "kbtui_register_commands")
-EXAMPLES = [block for block in re.findall(r"```python\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)
+EXAMPLES = [block for block in BLOCKS
             if any(f"def {hook}" in block for hook in TUI_HOOKS)]
 
 

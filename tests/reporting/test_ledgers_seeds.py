@@ -19,7 +19,7 @@ from kbtui_plugins.escalation import ledgers as escalation_ledgers
 from kbtui_plugins.ledgers import national, shanting, shuangcheng, statistics, yundou
 from tests.conftest import run_cli
 from tests.helpers.imports import cid, read_sheet
-from tests.reporting.test_reports_cli import sheet_values
+from tests.helpers.reports import sheet_values
 
 
 def statuses() -> StatusRegistry:

@@ -23,7 +23,7 @@ from kbtui.services.reporting.ledger_export import export_ledger
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.helpers.access import VILLAGE, configure
-from tests.plugins.test_plugin_guide import EXAMPLES
+from tests.helpers.plugin_guide import EXAMPLES
 
 FULL_ID = re.compile(r"^\d{17}[\dX]$")
 

@@ -24,8 +24,8 @@ from kbtui.store import ChildStore, layout, signing
 from kbtui.store.journal import make_entry
 from kbtui.tui.screens.audit import AuditScreen
 from tests.conftest import run_cli
+from tests.helpers.imports import messy_police
 from tests.helpers.tui import make_app, run_async, settle
-from tests.intake.test_import_cli import messy_police
 
 
 def verify(data: Path, operator: str = "tester") -> tuple[int, dict, str]:

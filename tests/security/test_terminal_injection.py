@@ -64,7 +64,7 @@ def _police(path: Path, rows: list[list]) -> Path:
 
 def _police_xlsx(path: Path, address: str) -> Path:
     """The same as an .xlsx written part by part, the address with raw control bytes in its XML."""
-    from tests.security.test_malicious_workbooks import CHILD, HEADER, shared, sheet_xml, workbook
+    from tests.helpers.raw_workbooks import CHILD, HEADER, shared, sheet_xml, workbook
 
     return workbook(path, sheet_xml(HEADER + CHILD), shared(address))
 
@@ -89,7 +89,7 @@ def test_a_name_in_shared_strings_with_control_bytes(data, tmp_path):
     path = _police_xlsx(tmp_path / "户籍.xlsx", f"张{TITLE.replace('0', '')}三")
     result = run_cli("import", "police", str(path), data_dir=data, operator=OPERATOR)
     assert result.exit_code == 0 and clean_output(result.output), repr(result.output)
-    from tests.security.test_malicious_workbooks import ID1
+    from tests.helpers.raw_workbooks import ID1
     assert Workspace.open(data, OPERATOR).store.get(ID1)["name"] == "张];被入侵三"
 
 
