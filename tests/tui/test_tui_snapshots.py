@@ -57,3 +57,31 @@ def test_visit_entry(snap_compare, tui_data, size):
         await pilot.pause()
 
     assert snap_compare(make_app(tui_data, plugin_ui=False, start="visits"), terminal_size=size, run_before=walk)
+
+
+def test_import_preview(snap_compare, tui_data):
+    """The 导入 screen after a police list is read: the preview's counts and its rejected row, before Ctrl+S.
+    The list lies at a fixed path, since the path is on the screen."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from textual.widgets import Select
+
+    from tests.helpers.imports import messy_police
+
+    folder = Path(tempfile.gettempdir()) / "kbtui-snapshot-import"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    listing = messy_police(folder / "派出所名单.xlsx")
+
+    async def preview(pilot):
+        await _settle(pilot)
+        pilot.app.screen.query_one(Select).value = "police"
+        pilot.app.screen.query_one("#import-path").value = str(listing)
+        pilot.app.screen.query_one("#import-path").focus()
+        await pilot.press("enter")
+        await _settle(pilot)
+
+    assert snap_compare(make_app(tui_data, plugin_ui=False, start="import"), terminal_size=(80, 24),
+                        run_before=preview)
