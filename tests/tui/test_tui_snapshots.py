@@ -1,4 +1,5 @@
-"""Snapshots (pytest-textual-snapshot) of the dashboard, list, form and visit entry at 80×24 and 120×40.
+"""Snapshots (pytest-textual-snapshot) of the dashboard, list, form and visit entry at 80×24 and 120×40,
+and of the import preview at 80×24.
 
 Deterministic: a 300-child demo with a fixed seed, a fixed "today", no clock, workers awaited before the shot,
 and only the core screens (``plugin_ui=False``) so that a plugin adding a screen does not change the footer.
@@ -6,8 +7,14 @@ Regenerate with ``pytest tests/tui/test_tui_snapshots.py --snapshot-update`` aft
 """
 from __future__ import annotations
 
-import pytest
+import shutil
+import tempfile
+from pathlib import Path
 
+import pytest
+from textual.widgets import Select
+
+from tests.helpers.imports import messy_police
 from tests.helpers.tui import make_app
 
 SIZES = [(80, 24), (120, 40)]
@@ -62,14 +69,6 @@ def test_visit_entry(snap_compare, tui_data, size):
 def test_import_preview(snap_compare, tui_data):
     """The 导入 screen after a police list is read: the preview's counts and its rejected row, before Ctrl+S.
     The list lies at a fixed path, since the path is on the screen."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    from textual.widgets import Select
-
-    from tests.helpers.imports import messy_police
-
     folder = Path(tempfile.gettempdir()) / "kbtui-snapshot-import"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
