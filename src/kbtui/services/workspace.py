@@ -257,7 +257,8 @@ class Workspace:
         except ProfileError as err:
             raise WorkspaceError(str(err)) from None
         meta = orjson.loads((root / META_FILE).read_bytes())
-        account = operators.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
+        account = operators.resolve_operator(root, operator, meta,   # AccessDenied: nothing is opened
+                                             district=profile.district is not None)
         problem = operators.district_scope_problem(account, profile.district.town_names if profile.district else None)
         if problem:
             raise operators.AccessDenied(problem)

@@ -24,6 +24,7 @@ from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.masking import mask_cell
 from kbtui.domain.sorting import sort_blanks_last
+from kbtui.services.children.places import village_label
 from kbtui.services.children.search import Entry, name_pinyin
 
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
@@ -69,6 +70,7 @@ CORE_COLUMNS: tuple[ListColumn, ...] = (
     ListColumn("name", "姓名", _field("name"), 8, 0),
     ListColumn("sex", "性别", _field("sex"), 4, 30),
     ListColumn("birth_date", "出生日期", _field("birth_date"), 10, 20),
+    ListColumn("town", "乡镇", _field("town"), 8, 11),        # a district's operators seeing several towns
     ListColumn("village", "村（社区）", _field("village"), 10, 10),
     ListColumn("school", "就读学校", _field("school"), 14, 25),
     ListColumn("status", "核实情况", _situation, 12, 5, True),
@@ -79,6 +81,15 @@ CORE_COLUMNS: tuple[ListColumn, ...] = (
     ListColumn("key_groups", "重点群体", _field("key_groups"), 12, 65),
     ListColumn("guardian_phone", "联系电话", _field("guardian_phone"), 11, 80),
 )
+
+
+#: columns shown only to a district's operators who see several towns (``places.sees_several_towns``)
+TOWN_COLUMNS = frozenset({"town"})
+
+
+def shown_columns(columns: Iterable[ListColumn], several_towns: bool) -> list[ListColumn]:
+    """The columns the list offers: the town's only to an operator who sees several towns."""
+    return [c for c in columns if several_towns or c.id not in TOWN_COLUMNS]
 
 
 def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list[ListColumn]:
@@ -101,8 +112,10 @@ def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list
 
 @dataclass
 class Filters:
-    """Equality filters; ``None`` means "any"."""
+    """Equality filters; ``None`` means "any". ``village`` is ``城头镇·新村`` in a district
+    (``places.village_label``)."""
 
+    town: str | None = None
     village: str | None = None
     status: str | None = None
     school: str | None = None
@@ -117,8 +130,8 @@ class Filters:
         return any(getattr(self, k) not in (None, "") for k in ("status", "age", "ledger"))
 
     def describe(self) -> str:
-        labels = {"village": "村", "status": "情况", "school": "学校", "age": "年龄", "key_group": "重点群体",
-                  "ledger": "台账"}
+        labels = {"town": "乡镇", "village": "村", "status": "情况", "school": "学校", "age": "年龄",
+                  "key_group": "重点群体", "ledger": "台账"}
         return "，".join(f"{labels[k]}={v}" for k, v in self.active().items())
 
 
@@ -143,6 +156,8 @@ class ChildList:
         self.sort_column: ListColumn | None = None
         self.sort_reverse = False
         self._ordered: list[int] | None = None      # cached answer to the empty query
+        # a district's villages are told apart by their town (两个镇都有新村): filtered as 城头镇·新村
+        self.district = getattr(getattr(self.ctx, "profile", None), "district", None) is not None
 
     def _index(self) -> None:
         if self._indexed:
@@ -242,8 +257,11 @@ class ChildList:
         ctx = self.ctx
         ledger = self.ledgers.get(filters.ledger) if filters.ledger else None
         allowed = set()
+        district = self.district
         for n, record in enumerate(self.records):
-            if filters.village and (record.get("village") or "") != filters.village:
+            if filters.town and (record.get("town") or "") != filters.town:
+                continue
+            if filters.village and village_label(record, district) != filters.village:
                 continue
             if filters.school and (record.get("school") or "") != filters.school:
                 continue
@@ -316,6 +334,12 @@ class ChildList:
         if old.get("name") != record.get("name"):
             self._names[old.get("name") or ""].remove(row)
             self._names[record.get("name") or ""].append(row)
+
+    def village_choices(self, town: str | None = None) -> list[str]:
+        """The villages to filter by (``城头镇·新村`` in a district; of ``town`` only when given), sorted."""
+        district = self.district
+        return sorted({village_label(r, district) for r in self.records
+                       if r.get("village") and (not town or r.get("town") == town)})
 
     def choices(self, key: str) -> list[str]:
         """Distinct values of a field (for filter pickers), sorted."""

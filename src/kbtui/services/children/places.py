@@ -1,20 +1,123 @@
-"""The villages a command or screen may be limited to (``--village``): a name nobody lives in is refused
-with the villages there are, rather than giving an empty list that looks like "nothing to do"."""
+"""The villages a command or screen may be limited to (``--village``, filters, per-village panels).
+
+A name nobody lives in is refused with the villages there are, rather than giving an empty list that looks
+like "nothing to do". In a district two towns may each have a village of the same name (城头镇 and 桑村镇
+both have a 新村): a village is then named with its town, ``城头镇·新村`` (``village_label``; typed also as
+``城头镇新村``, ``城头镇 新村`` or ``城头·新村``), and a bare name found in several towns is refused with the
+candidates (``find_village``).
+"""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kbtui.profiles import District
     from kbtui.services.workspace import Workspace
+
+PLACE_SEP = "·"                      # 城头镇·新村: a district's village shown with its town
+_TYPED_SEP = re.compile(r"[·・•．.\s/／]+")   # what an operator may type between town and village
+
+Record = dict[str, Any]
+
+
+def village_label(record: Record, district: bool) -> str:
+    """The village a record is counted and filtered under: ``城头镇·新村`` in a district (when both are
+    filled), the village as recorded otherwise ("" for none)."""
+    village = record.get("village") or ""
+    town = (record.get("town") or "") if district else ""
+    return f"{town}{PLACE_SEP}{village}" if town and village else village
+
+
+@dataclass(frozen=True)
+class Place:
+    """A village, with its town in a district (``town`` None in a township, or for a district child whose
+    town is not known)."""
+
+    town: str | None
+    village: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.town}{PLACE_SEP}{self.village}" if self.town else self.village
+
+    def holds(self, record: Record) -> bool:
+        if (record.get("village") or "") != self.village:
+            return False
+        return self.town is None or (record.get("town") or "") == self.town
+
+
+def sees_several_towns(workspace: Workspace) -> bool:
+    """A district's operator seeing more than one town (the bureau, or an admin of several towns)."""
+    if workspace.profile.district is None:
+        return False
+    towns = getattr(getattr(workspace, "account", None), "towns", ()) or ()
+    return len(towns) != 1
+
+
+def _places(workspace: Workspace) -> list[Place]:
+    """The villages of the children the operator sees (in their scope), with their town in a district."""
+    district = workspace.profile.district is not None
+    found = {((r.get("town") or None) if district else None, r.get("village") or "") for r in workspace.store.all()}
+    return sorted((Place(town, village) for town, village in found if village),
+                  key=lambda p: (p.town or "", p.village))
 
 
 def known_villages(workspace: Workspace) -> list[str]:
-    """The villages of the children the operator sees (in their scope), sorted."""
-    return sorted({r.get("village") or "" for r in workspace.store.all()} - {""})
+    """The villages of the children the operator sees (in their scope), sorted (``城头镇·新村`` in a district)."""
+    return [p.label for p in _places(workspace)]
+
+
+def split_village(district: District, text: str) -> tuple[str | None, str]:
+    """(town, village) as typed: ``城头镇·新村``, ``城头 新村``, ``城头镇新村``; (None, text) for a bare name."""
+    parts = [p for p in _TYPED_SEP.split(text) if p]
+    if len(parts) == 2:
+        return district.canonical_town(parts[0]) or parts[0], parts[1]
+    for town in sorted(district.town_names, key=len, reverse=True):
+        if text.startswith(town) and len(text) > len(town):
+            return town, text[len(town):]
+    return None, text
+
+
+def _choose(district: District | None, text: str, places: list[Place]) -> Place | str:
+    """The place ``text`` names among ``places``, or why none (Chinese, listing the candidates)."""
+    listed = "、".join(p.label for p in places) or "（无）"
+    if district is None:
+        return Place(None, text) if any(p.village == text for p in places) else \
+            f"没有村（社区）为“{text}”的儿童；现有：{listed}"
+    bare = [p for p in places if p.village == text]
+    town, village = (None, text) if bare else split_village(district, text)
+    if town is None:
+        if len(bare) == 1:
+            return bare[0]
+        if len(bare) > 1:
+            return (f"村（社区）“{text}”在多个乡镇（街道）都有：{'、'.join(p.label for p in bare)}，"
+                    f"请写明乡镇，如“{bare[0].label}”")
+        return f"没有村（社区）为“{text}”的儿童；现有：{listed}"
+    place = Place(town, village)
+    if place in places:
+        return place
+    return f"没有{place.label}的儿童；现有：{listed}"
+
+
+def find_village(workspace: Workspace, village: str | None, error: Callable[[str], Exception]) -> Place | None:
+    """The village ``village`` names (None for no village given: every child); raises ``error(message)``
+    when nobody in the operator's scope lives there, or when a bare name is in several towns."""
+    text = (village or "").strip()
+    if not text:
+        return None
+    found = _choose(workspace.profile.district, text, _places(workspace))
+    if isinstance(found, str):
+        raise error(found)
+    return found
 
 
 def village_problem(workspace: Workspace, village: str | None) -> str | None:
-    """None when ``village`` is empty or some child (in scope) lives there; else why not, listing the villages."""
-    if not village or any((r.get("village") or "") == village for r in workspace.store.all()):
-        return None
-    return f"没有村（社区）为“{village}”的儿童；现有：{'、'.join(known_villages(workspace)) or '（无）'}"
+    """None when ``village`` is empty or names a village some child (in scope) lives in; else why not."""
+    try:
+        find_village(workspace, village, ValueError)
+    except ValueError as err:
+        return str(err)
+    return None

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from kbtui.domain.ledger import Ledger
 from kbtui.registry import enabled
-from kbtui.services.children.places import village_problem
+from kbtui.services.children.places import find_village
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -34,11 +34,9 @@ def get_ledger(workspace: Workspace, ledger_id: str) -> Ledger:
 
 
 def village_records(workspace: Workspace, village: str | None) -> list[dict]:
-    problem = village_problem(workspace, village)
-    if problem:
-        raise LedgerError(problem)
+    place = find_village(workspace, village, LedgerError)
     records = list(workspace.store.all())
-    return [r for r in records if (r.get("village") or "") == village] if village else records
+    return [r for r in records if place.holds(r)] if place else records
 
 
 def list_ledgers(workspace: Workspace, village: str | None = None) -> list[LedgerInfo]:
