@@ -24,7 +24,7 @@ from kbtui.services.access.operators import (
     save_operators,
     within_towns,
 )
-from kbtui.services.children.places import PLACE_SEP, split_village
+from kbtui.services.children.places import split_village
 from kbtui.store.storage import locked, make_lock
 
 if TYPE_CHECKING:
@@ -55,8 +55,10 @@ def known_places(workspace: Workspace) -> tuple[set[str], set[str]]:
     return villages, schools
 
 
-def _require_within_towns(workspace: Workspace, admin: Operator | None, other: Operator) -> None:
-    """A district's town admin manages only the operators of their own town(s)."""
+def require_may_manage(workspace: Workspace, other: Operator, admin: Operator | None = None) -> None:
+    """A district's town admin manages only the operators of their own town(s): OperatorsError (Chinese)
+    otherwise. ``admin``: the current operator (by default)."""
+    admin = admin or operator_of(workspace)
     if admin is not None and not within_towns(admin, other):
         raise OperatorsError(f"您只管{admin.scope_text()}，不能添加、修改或删除{other.scope_text()}的操作员"
                              f"（{other.login}，{other.role}）")
@@ -78,7 +80,7 @@ def add_operator(workspace: Workspace, login: str, name: str | None, role: str,
     problem = district_scope_problem(operator, district.town_names if district else None)
     if problem:
         raise OperatorsError(problem)
-    _require_within_towns(workspace, admin, operator)
+    require_may_manage(workspace, operator, admin)
     known_villages, known_schools = known_places(workspace)
     if district is not None:
         _require_villages_of_towns(workspace, operator)
@@ -97,7 +99,7 @@ def add_operator(workspace: Workspace, login: str, name: str | None, role: str,
         if old is not None and not replace:
             raise OperatorsError(f"操作员“{operator.login}”已存在（{old.label()}），如需修改请加 --replace")
         if old is not None:
-            _require_within_towns(workspace, admin, old)
+            require_may_manage(workspace, old, admin)
         if old is not None and old.role_info.may(R.ADMIN) and not operator.role_info.may(R.ADMIN):
             _keep_an_admin(operators, operator.login)
         operators[operator.login] = operator
@@ -122,9 +124,9 @@ def offered_roles(workspace: Workspace) -> list[str]:
 
 def _district_villages(district: District, villages: Iterable[str] | str | None,
                        towns: Iterable[str] | str | None) -> tuple[list[str], list[str]]:
-    """A district's villages as typed (``城头镇·新村``, ``城头镇新村`` or a bare 新村) as bare names, and the
-    towns they name added to ``towns`` (a village cadre of 城头镇·新村 is limited to 城头镇)."""
-    bare, named = [], list(name_list(towns))
+    """A district's villages as typed (``城头镇新村``, ``城头镇·新村`` or a bare 新村) as bare names, and the
+    towns they name added to ``towns`` (a village cadre of 城头镇新村 is limited to 城头镇)."""
+    bare, named = [], [district.canonical_town(t) or t for t in name_list(towns)]
     for text in name_list(villages):
         town, village = split_village(district, text)
         bare.append(village)
@@ -144,7 +146,7 @@ def _require_villages_of_towns(workspace: Workspace, operator: Operator) -> None
             present.setdefault(record["town"], set()).add(record["village"])
     for village in operator.villages:
         if not any(village in present.get(town, ()) for town in operator.towns):
-            places = sorted(f"{town}{PLACE_SEP}{v}" for town in operator.towns for v in present.get(town, ()))
+            places = sorted(f"{town}{v}" for town in operator.towns for v in present.get(town, ()))
             raise OperatorsError(f"{'、'.join(operator.towns)}没有村（社区）“{village}”，可用的有："
                                  f"{'、'.join(places) or '（无）'}")
 
@@ -163,7 +165,7 @@ def remove_operator(workspace: Workspace, login: str) -> Operator:
         old = operators.get(login)
         if old is None:
             raise OperatorsError(f"没有操作员“{login}”")
-        _require_within_towns(workspace, admin, old)
+        require_may_manage(workspace, old, admin)
         if old.role_info.may(R.ADMIN):
             _keep_an_admin(operators, login)
         del operators[login]

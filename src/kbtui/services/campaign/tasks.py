@@ -265,7 +265,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     district = workspace.profile.district is not None
     for row in rows:
         keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
-        where = village_label(row, district)          # 城头镇·新村 in a district
+        where = village_label(row, district)          # 城头镇新村 in a district
         targets = [totals, villages.setdefault(where, {**blank(), "unassigned": 0})]
         for line in (GOV, EDU):
             who = row[line] or UNASSIGNED

@@ -67,7 +67,7 @@ def visit_queue(workspace: Workspace, village: str, today: dt.date | None = None
     ctx = workspace.context(today)
     first: list[Record] = []
     rest: list[Record] = []
-    district = workspace.profile.district is not None         # ``village``: 城头镇·新村 in a district
+    district = workspace.profile.district is not None         # ``village``: 城头镇新村 in a district
     for record in workspace.store.all():
         if village_label(record, district) != village:
             continue

@@ -112,7 +112,7 @@ def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list
 
 @dataclass
 class Filters:
-    """Equality filters; ``None`` means "any". ``village`` is ``城头镇·新村`` in a district
+    """Equality filters; ``None`` means "any". ``village`` is ``城头镇新村`` in a district
     (``places.village_label``)."""
 
     town: str | None = None
@@ -156,7 +156,7 @@ class ChildList:
         self.sort_column: ListColumn | None = None
         self.sort_reverse = False
         self._ordered: list[int] | None = None      # cached answer to the empty query
-        # a district's villages are told apart by their town (两个镇都有新村): filtered as 城头镇·新村
+        # a district's villages are told apart by their town (两个镇都有新村): filtered as 城头镇新村
         self.district = getattr(getattr(self.ctx, "profile", None), "district", None) is not None
 
     def _index(self) -> None:
@@ -336,7 +336,7 @@ class ChildList:
             self._names[record.get("name") or ""].append(row)
 
     def village_choices(self, town: str | None = None) -> list[str]:
-        """The villages to filter by (``城头镇·新村`` in a district; of ``town`` only when given), sorted."""
+        """The villages to filter by (``城头镇新村`` in a district; of ``town`` only when given), sorted."""
         district = self.district
         return sorted({village_label(r, district) for r in self.records
                        if r.get("village") and (not town or r.get("town") == town)})

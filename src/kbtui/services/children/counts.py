@@ -47,7 +47,7 @@ FORMAT = 1
 
 @dataclass
 class ChildCounts:
-    """``villages``: village as recorded ("" for none; ``城头镇·新村`` in a district: ``places.village_label``)
+    """``villages``: village as recorded ("" for none; ``城头镇新村`` in a district: ``places.village_label``)
     → [children, of them in the campaign, of them pending]."""
 
     children: int = 0
@@ -112,7 +112,7 @@ def count_children(records: Iterable[Record], ctx: LedgerContext) -> ChildCounts
     counts = ChildCounts()
     by_status, by_cohort, villages = counts.by_status, counts.by_cohort, counts.villages
     classify = ctx.classify
-    district = ctx.profile.district is not None       # a district's villages go with their town: 城头镇·新村
+    district = ctx.profile.district is not None       # a district's villages go with their town: 城头镇新村
     n = 0
     for record in records:
         n += 1

@@ -2,9 +2,9 @@
 
 A name nobody lives in is refused with the villages there are, rather than giving an empty list that looks
 like "nothing to do". In a district two towns may each have a village of the same name (城头镇 and 桑村镇
-both have a 新村): a village is then named with its town, ``城头镇·新村`` (``village_label``; typed also as
-``城头镇新村``, ``城头镇 新村`` or ``城头·新村``), and a bare name found in several towns is refused with the
-candidates (``find_village``).
+both have a 新村): a village is then named with its town, ``城头镇新村`` as the reports' rows are
+(``village_label``; typed also as ``城头镇·新村``, ``城头镇 新村`` or ``城头·新村``), and a bare name found in
+several towns is refused with the candidates (``find_village``).
 """
 from __future__ import annotations
 
@@ -17,18 +17,18 @@ if TYPE_CHECKING:
     from kbtui.profiles import District
     from kbtui.services.workspace import Workspace
 
-PLACE_SEP = "·"                      # 城头镇·新村: a district's village shown with its town
 _TYPED_SEP = re.compile(r"[·・•．.\s/／]+")   # what an operator may type between town and village
 
 Record = dict[str, Any]
 
 
 def village_label(record: Record, district: bool) -> str:
-    """The village a record is counted and filtered under: ``城头镇·新村`` in a district (when both are
-    filled), the village as recorded otherwise ("" for none)."""
+    """The village a record is counted and filtered under: ``城头镇新村`` in a district (when both are
+    filled; ``domain.report.by_village`` names report rows the same way), the village as recorded otherwise
+    ("" for none)."""
     village = record.get("village") or ""
     town = (record.get("town") or "") if district else ""
-    return f"{town}{PLACE_SEP}{village}" if town and village else village
+    return f"{town}{village}" if town and village else village
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Place:
 
     @property
     def label(self) -> str:
-        return f"{self.town}{PLACE_SEP}{self.village}" if self.town else self.village
+        return f"{self.town}{self.village}" if self.town else self.village
 
     def holds(self, record: Record) -> bool:
         if (record.get("village") or "") != self.village:
@@ -66,12 +66,12 @@ def _places(workspace: Workspace) -> list[Place]:
 
 
 def known_villages(workspace: Workspace) -> list[str]:
-    """The villages of the children the operator sees (in their scope), sorted (``城头镇·新村`` in a district)."""
+    """The villages of the children the operator sees (in their scope), sorted (``城头镇新村`` in a district)."""
     return [p.label for p in _places(workspace)]
 
 
 def split_village(district: District, text: str) -> tuple[str | None, str]:
-    """(town, village) as typed: ``城头镇·新村``, ``城头 新村``, ``城头镇新村``; (None, text) for a bare name."""
+    """(town, village) as typed: ``城头镇新村``, ``城头镇·新村``, ``城头 新村``; (None, text) for a bare name."""
     parts = [p for p in _TYPED_SEP.split(text) if p]
     if len(parts) == 2:
         return district.canonical_town(parts[0]) or parts[0], parts[1]

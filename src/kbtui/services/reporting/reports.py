@@ -106,7 +106,7 @@ def build_report(workspace: Workspace, report_id: str, *, village: str | None = 
     if records is None:
         workspace.store.refresh()
         place = find_village(workspace, village, ReportError)
-        village = place.label if place else village          # 城头镇·新村 in a district
+        village = place.label if place else village          # 城头镇新村 in a district
         records = [r for r in workspace.store.all() if place is None or place.holds(r)]
     ctx = report_context(workspace, today, village)
     rows = report.rows_for(records, ctx)

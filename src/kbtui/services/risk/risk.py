@@ -106,7 +106,7 @@ class RiskList:
     entries: list[RiskEntry]
     scored: int                         # campaign children looked at
     warnings: list[str] = field(default_factory=list)
-    district: bool = False              # a district's villages are counted with their town (城头镇·新村)
+    district: bool = False              # a district's villages are counted with their town (城头镇新村)
 
     def counts(self) -> dict[str, int]:
         found = {name: 0 for name, _threshold in self.settings.levels}
@@ -253,7 +253,7 @@ def list_of(survey: Survey, listed: Iterable[tuple[dict, RiskScore]], scored: in
             level: str | None = None) -> RiskList:
     """The list from the children scored at a level (``listed``), filtered, most at risk first."""
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
-    place = find_village(survey.workspace, village, RiskError)       # 城头镇·新村 in a district
+    place = find_village(survey.workspace, village, RiskError)       # 城头镇新村 in a district
     entries = []
     for record, result in listed:
         if level and result.level != level:

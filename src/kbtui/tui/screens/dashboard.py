@@ -110,7 +110,11 @@ class DashboardScreen(Screen):
         now = current_phase(states)
         text = Text()
         text.append(title, style="bold")
-        text.append(f"\n今天 {app.today:%Y-%m-%d}　操作员 {app.workspace.operator}　")
+        account = app.workspace.account
+        who = app.workspace.operator
+        if app.workspace.profile.district is not None and account is not None:   # who sees which towns
+            who = f"{who}（{account.role}，{account.scope_text()}）"
+        text.append(f"\n今天 {app.today:%Y-%m-%d}　操作员 {who}　")
         text.append(f"当前阶段：{now.name}" if now else "各阶段均已截止", style="bold")
         for state in states:
             mark = "✓" if state.done else ("▶" if state is now else "·")
