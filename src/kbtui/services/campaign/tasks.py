@@ -218,7 +218,8 @@ def _person_name(text: str | None) -> str | None:
 
 
 def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: str | None = None, overdue: bool = False,
-                village: str | None = None, records: Iterable[dict] | None = None) -> dict[str, Any]:
+                village: str | None = None, records: Iterable[dict] | None = None,
+                town: str | None = None) -> dict[str, Any]:
     """Visit tasks of the current campaign with per-person and per-village counts (read only).
 
     Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], totals: {...}}``;
@@ -227,7 +228,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     filters except ``overdue``. A village nobody lives in, or a person not in the register, is refused
     (StoreError) rather than shown as an empty list.
     """
-    place = find_village(workspace, village, StoreError)
+    place = find_village(workspace, village, StoreError, town)       # town: a district's (--town)
     if person and not any(p.get("name") == _person_name(person) for p in list_people(workspace)):
         raise StoreError(f"人员名单中没有“{person}”（kbtui people list 查看人员名单）")
     campaign = current_campaign(workspace)

@@ -34,7 +34,7 @@ def village_label(record: Record, district: bool) -> str:
 @dataclass(frozen=True)
 class Place:
     """A village, with its town in a district (``town`` None in a township, or for a district child whose
-    town is not known)."""
+    town is not known); or a whole town of a district (``village`` "": ``--town`` alone)."""
 
     town: str | None
     village: str
@@ -44,7 +44,7 @@ class Place:
         return f"{self.town}{self.village}" if self.town else self.village
 
     def holds(self, record: Record) -> bool:
-        if (record.get("village") or "") != self.village:
+        if self.village and (record.get("village") or "") != self.village:
             return False
         return self.town is None or (record.get("town") or "") == self.town
 
@@ -102,13 +102,34 @@ def _choose(district: District | None, text: str, places: list[Place]) -> Place 
     return f"没有{place.label}的儿童；现有：{listed}"
 
 
-def find_village(workspace: Workspace, village: str | None, error: Callable[[str], Exception]) -> Place | None:
-    """The village ``village`` names (None for no village given: every child); raises ``error(message)``
-    when nobody in the operator's scope lives there, or when a bare name is in several towns."""
-    text = (village or "").strip()
-    if not text:
+def _town(district: District | None, text: str, places: list[Place]) -> str:
+    """The town ``text`` names (城头 → 城头镇) among those the operator's children live in; ValueError (Chinese)."""
+    if district is None:
+        raise ValueError(f"本数据目录是乡镇配置，不分乡镇（街道）：去掉“{text}”（--town）")
+    town = district.canonical_town(text) or text
+    if not any(p.town == town for p in places):
+        present = "、".join(t for t in district.town_names if any(p.town == t for p in places)) or "（无）"
+        where = "" if district.town(town) else "本区没有这个乡镇（街道），"
+        raise ValueError(f"没有乡镇（街道）为“{text}”的儿童（{where}现有：{present}）")
+    return town
+
+
+def find_village(workspace: Workspace, village: str | None, error: Callable[[str], Exception],
+                 town: str | None = None) -> Place | None:
+    """The village ``village`` names, or in a district the whole ``town`` (``--town``; both: that town's
+    village); None for neither given (every child). Raises ``error(message)`` when nobody in the operator's
+    scope lives there, or when a bare name is in several towns."""
+    text, town_text = (village or "").strip(), (town or "").strip()
+    if not text and not town_text:
         return None
-    found = _choose(workspace.profile.district, text, _places(workspace))
+    district, places = workspace.profile.district, _places(workspace)
+    try:
+        town_name = _town(district, town_text, places) if town_text else None
+    except ValueError as err:
+        raise error(str(err)) from None
+    if not text:
+        return Place(town_name, "")
+    found = _choose(district, text, [p for p in places if town_name is None or p.town == town_name])
     if isinstance(found, str):
         raise error(found)
     return found

@@ -1,7 +1,7 @@
 """The filter dialog of the 儿童 list: one line per filter, Enter picks a value, Delete clears it.
 
 On a district profile an operator who sees several towns also filters by 乡镇 (and the villages offered are
-then that town's); villages are named with their town there (城头镇·新村), since two towns may both have one."""
+then that town's); villages are named with their town there (城头镇新村), since two towns may both have one."""
 from __future__ import annotations
 
 from dataclasses import replace
