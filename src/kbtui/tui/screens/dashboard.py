@@ -9,7 +9,7 @@ dashboard recomputes only what changed; 刷新 (r) renders the panels afresh.
 """
 from __future__ import annotations
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -27,7 +27,7 @@ from kbtui.services.dashboard import (
     towns_progress,
 )
 from kbtui.tui.textual_words import AppHeader
-from kbtui.tui.widgets.bars import bar_chart, pair_grid
+from kbtui.tui.widgets.bars import LABEL_CELLS, bar_chart, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import Static
 
@@ -137,8 +137,10 @@ class DashboardScreen(Screen):
         counts.append(f"待核实　　{data.pending}", style="bold")
         counts.append("\n\n待核实（按村）\n", style="bold")
         pending = sorted(data.pending_by_village.items(), key=lambda kv: -kv[1])
+        # a district's villages carry their town (城头镇新村): as wide as they need, up to a bar's label
+        width = max(10, min(max((cell_len(v) for v, _n in pending[:8]), default=0), LABEL_CELLS))
         for village, n in pending[:8]:
-            counts.append(f"{set_cell_size(village, 10)} {n:>5}\n")
+            counts.append(f"{set_cell_size(village, width)} {n:>5}\n")
         if not pending:
             counts.append("（无）\n")
         self.query_one("#dash-counts", Static).update(counts)
