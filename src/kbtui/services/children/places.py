@@ -59,10 +59,11 @@ def sees_several_towns(workspace: Workspace) -> bool:
 
 def _places(workspace: Workspace) -> list[Place]:
     """The villages of the children the operator sees (in their scope), with their town in a district."""
-    district = workspace.profile.district is not None
+    district = workspace.profile.district
     found = {((r.get("town") or None) if district else None, r.get("village") or "") for r in workspace.store.all()}
+    order = {name: i for i, name in enumerate(district.town_names if district else [])}   # the profile's order
     return sorted((Place(town, village) for town, village in found if village),
-                  key=lambda p: (p.town or "", p.village))
+                  key=lambda p: (order.get(p.town or "", len(order)), p.town or "", p.village))
 
 
 def known_villages(workspace: Workspace) -> list[str]:
