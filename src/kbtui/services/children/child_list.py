@@ -70,7 +70,6 @@ CORE_COLUMNS: tuple[ListColumn, ...] = (
     ListColumn("name", "姓名", _field("name"), 8, 0),
     ListColumn("sex", "性别", _field("sex"), 4, 30),
     ListColumn("birth_date", "出生日期", _field("birth_date"), 10, 20),
-    ListColumn("town", "乡镇", _field("town"), 8, 11),        # a district's operators seeing several towns
     ListColumn("village", "村（社区）", _field("village"), 10, 10),
     ListColumn("school", "就读学校", _field("school"), 14, 25),
     ListColumn("status", "核实情况", _situation, 12, 5, True),
@@ -83,13 +82,19 @@ CORE_COLUMNS: tuple[ListColumn, ...] = (
 )
 
 
-#: columns shown only to a district's operators who see several towns (``places.sees_several_towns``)
-TOWN_COLUMNS = frozenset({"town"})
+#: the child's town, shown (before the village) only to a district's operators who see several towns
+#: (``places.sees_several_towns``)
+TOWN_COLUMN = ListColumn("town", "乡镇", _field("town"), 8, 11)
 
 
 def shown_columns(columns: Iterable[ListColumn], several_towns: bool) -> list[ListColumn]:
-    """The columns the list offers: the town's only to an operator who sees several towns."""
-    return [c for c in columns if several_towns or c.id not in TOWN_COLUMNS]
+    """The columns the list offers: with the town's before the village for an operator who sees several
+    towns."""
+    shown = list(columns)
+    if several_towns and not any(c.id == TOWN_COLUMN.id for c in shown):
+        at = next((i for i, c in enumerate(shown) if c.id == "village"), len(shown))
+        shown.insert(at, TOWN_COLUMN)
+    return shown
 
 
 def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list[ListColumn]:

@@ -186,12 +186,13 @@ class ChildrenScreen(Screen):
 
     def action_sort(self) -> None:
         current = self.model.sort_column.id if self.model.sort_column else None
-        options = [("", "（原始顺序）")] + [(c.id, c.header) for c in self.offered_columns()]
+        offered = {c.id: c for c in self.offered_columns()}
+        options = [("", "（原始顺序）")] + [(c.id, c.header) for c in offered.values()]
 
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            column = self.app.columns.get(value) if value else None
+            column = offered.get(value) if value else None
             reverse = bool(column and self.model.sort_column is column and not self.model.sort_reverse)
             self.apply(self.model.filters, column, reverse)
 
