@@ -197,6 +197,10 @@ async def test_the_bureau_filters_the_list_by_town_and_village(district):
         expected = sum(1 for r in app.workspace.store.all() if (r.get("town"), r.get("village")) == ("桑村镇", "新村"))
         assert len(app.screen.query_one(VirtualTable).rows) == expected > 0
         assert "筛选：乡镇=桑村镇，村=桑村镇新村" in screen_text(app)
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+        await _pick(app, pilot, "乡镇")                  # the town column sorts too
+        assert app.screen.model.sort_column is not None and app.screen.model.sort_column.id == "town"
 
 
 @run_async
