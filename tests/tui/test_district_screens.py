@@ -233,3 +233,17 @@ def test_snapshot_operators_screen_of_a_district(snap_compare, district):
 def test_snapshot_children_list_of_a_district(snap_compare, district):
     app = make_app(district, start="children", operator="bureau", plugin_ui=False)
     assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+@pytest.mark.parametrize("operator, whole, villages", [
+    ("bureau", "全区", {"城头镇新村", "桑村镇新村"}),
+    ("ct", "城头镇", {"城头镇新村"}),
+])
+@run_async
+async def test_the_export_picker_names_villages_with_their_town(district, operator, whole, villages):
+    app = make_app(district, start="export", operator=operator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        labels = [str(label) for label, _value in app.screen.query_one("#export-village", Select)._options]
+        assert labels[0] == whole and "全镇" not in labels
+        assert {v for v in labels if v.endswith("新村")} == villages
