@@ -125,7 +125,7 @@ _LATER = {
     "risk_panel": "kbtui.tui.screens.risk:panel_text",
     "overdue_tasks_panel": "kbtui.tui.screens.tasks:overdue_panel",
     "towns_panel": "kbtui.tui.screens.dashboard:towns_panel",
-    "sees_several_towns": "kbtui.services.dashboard:sees_several_towns",
+    "sees_several_towns": "kbtui.services.children.places:sees_several_towns",
 }
 
 

@@ -208,17 +208,18 @@ def assign(workspace: Workspace, by_rule: bool, overwrite: bool, village: str | 
 
 @cli.command()
 @click.option("--person", default=None, help="只看此人的任务（姓名）。")
-@click.option("--village", default=None, help="只看此村的任务。")
+@click.option("--village", default=None, help="只看此村的任务（区县数据中两个乡镇同名的村写作“城头镇新村”）。")
+@click.option("--town", default=None, help="区县数据：只看此乡镇（街道）的任务。")
 @click.option("--overdue", is_flag=True, help="只列出逾期未完成的任务。")
 @today_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
-def tasks(workspace: Workspace, person: str | None, village: str | None, overdue: bool, today_text: str | None,
-          as_json: bool) -> None:
+def tasks(workspace: Workspace, person: str | None, village: str | None, town: str | None, overdue: bool,
+          today_text: str | None, as_json: bool) -> None:
     """走访任务：每人、每村的任务数、已完成、逾期。"""
     tasks_svc.sync_tasks(workspace)
     report = tasks_svc.task_report(workspace, parse_day(today_text), person=person, overdue=overdue,
-                                   village=village)
+                                   village=village, town=town)
     if as_json:
         print_json(report)
         return

@@ -228,6 +228,10 @@ pass_settings = click.make_pass_decorator(Settings)
 #: (500224********1234) is taken for the one child in scope it fits (``services.intake.child_ids``)
 CHILD_PARAMETERS = ("id_number", "id_numbers", "ids", "child", "case_key")
 
+# --village / --town of the commands that list or export some children (services.children.places.find_village)
+VILLAGE_HELP = "只看某个村（社区）；区县数据中写作“城头镇新村”（两个乡镇都有的村名须写明乡镇）。"
+TOWN_HELP = "区县数据：只看某个乡镇（街道），如 城头镇。"
+
 
 def with_workspace(fn: Callable) -> Callable:
     """Decorator: the command receives the opened Workspace as first argument, and the children it names

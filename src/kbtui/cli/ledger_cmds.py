@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kbtui.cli import cli
-from kbtui.cli.common import InputFile, OutputFile, print_json, with_workspace
+from kbtui.cli.common import TOWN_HELP, VILLAGE_HELP, InputFile, OutputFile, print_json, with_workspace
 from kbtui.services.reporting.ledger_catalog import LedgerError, list_ledgers
 from kbtui.services.reporting.ledger_export import export_ledger
 from kbtui.services.reporting.ledger_import import apply_ledger_import, plan_ledger_import
@@ -23,13 +23,14 @@ def ledger() -> None:
 
 
 @ledger.command("list")
-@click.option("--village", default=None, help="只统计某个村（社区）。")
+@click.option("--village", default=None, help=VILLAGE_HELP)
+@click.option("--town", default=None, help=TOWN_HELP)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
-def list_(workspace: Workspace, village: str | None, as_json: bool) -> None:
+def list_(workspace: Workspace, village: str | None, town: str | None, as_json: bool) -> None:
     """列出本配置启用的台账及人数。"""
     try:
-        infos = list_ledgers(workspace, village)
+        infos = list_ledgers(workspace, village, town)
     except LedgerError as err:
         raise click.ClickException(str(err)) from None
     if as_json:
@@ -45,12 +46,13 @@ def list_(workspace: Workspace, village: str | None, as_json: bool) -> None:
 @click.argument("ledger_id", metavar="ID")
 @click.option("-o", "--output", type=OutputFile(), default=None,
               help="导出的文件（.xlsx）；默认写入数据目录 exports/ 下。")
-@click.option("--village", default=None, help="只导出某个村（社区）的儿童。")
+@click.option("--village", default=None, help=VILLAGE_HELP)
+@click.option("--town", default=None, help=TOWN_HELP)
 @click.option("--level", default=None, help="只导出已通过该级核查的记录（村/校核查、镇核查、县复核）；默认全部。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @with_workspace
-def export(workspace: Workspace, ledger_id: str, output: Path | None, village: str | None, level: str | None,
-           as_json: bool) -> None:
+def export(workspace: Workspace, ledger_id: str, output: Path | None, village: str | None, town: str | None,
+           level: str | None, as_json: bool) -> None:
     """把台账 ID 导出为可打印的 Excel 表（标题、填报单位、日期、表头冻结、页脚）。"""
     bar = None
     done = [0]
@@ -66,7 +68,8 @@ def export(workspace: Workspace, ledger_id: str, output: Path | None, village: s
         done[0] = n
 
     try:
-        result = export_ledger(workspace, ledger_id, output, village=village, progress=progress, level=level)
+        result = export_ledger(workspace, ledger_id, output, village=village, progress=progress, level=level,
+                               town=town)
     except LedgerError as err:
         raise click.ClickException(str(err)) from None
     finally:

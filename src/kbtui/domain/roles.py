@@ -106,4 +106,5 @@ def get_role(name: str) -> Role | None:
 
 def describe(role: Role) -> str:
     allowed = "、".join(ACTION_LABELS[a] for a in ACTION_LABELS if a in role.actions)
-    return f"{role.name}：{role.description}（{SCOPE_LABELS[role.scope]}；可{allowed}）"
+    scope = "全区" if role.name in DISTRICT_ROLES else SCOPE_LABELS[role.scope]
+    return f"{role.name}：{role.description}（{scope}；可{allowed}）"

@@ -128,14 +128,6 @@ def panel_bodies(workspace: Workspace) -> PanelBodies:
     return attached(workspace, "dashboard-panels", PanelBodies)
 
 
-def sees_several_towns(workspace: Workspace) -> bool:
-    """A district's operator seeing more than one town (the bureau, or an admin of several towns)."""
-    if workspace.profile.district is None:
-        return False
-    towns = getattr(getattr(workspace, "account", None), "towns", ()) or ()
-    return len(towns) != 1
-
-
 def towns_progress(workspace: Workspace, today: dt.date) -> dict[str, tuple[int, int]]:
     """Per town of a district: (children of the campaign whose situation is known, children of the campaign)."""
     return town_progress(workspace.store.all(), workspace.context(today))

@@ -28,6 +28,7 @@ from kbtui.registry import Registry
 from kbtui.services.access import operators
 from kbtui.services.access.scope import ScopedStore
 from kbtui.services.campaign.campaigns import current_campaign
+from kbtui.services.children.places import known_villages
 from kbtui.services.intake.checks import CORE_CHECKS, Check, CheckContext
 from kbtui.store import backends, layout
 from kbtui.store.owner import user_name
@@ -257,7 +258,8 @@ class Workspace:
         except ProfileError as err:
             raise WorkspaceError(str(err)) from None
         meta = orjson.loads((root / META_FILE).read_bytes())
-        account = operators.resolve_operator(root, operator, meta)   # AccessDenied: nothing is opened
+        account = operators.resolve_operator(root, operator, meta,   # AccessDenied: nothing is opened
+                                             district=profile.district is not None)
         problem = operators.district_scope_problem(account, profile.district.town_names if profile.district else None)
         if problem:
             raise operators.AccessDenied(problem)
@@ -291,8 +293,16 @@ class Workspace:
         return list(self.store.all())
 
     def villages_with_children(self) -> list[str]:
-        """The villages the operator's children live in, sorted (for a village picker)."""
-        return sorted({r.get("village") or "" for r in self.store.all()} - {""})
+        """The villages the operator's children live in, sorted (for a village picker; in a district with their
+        town, 城头镇新村, in the profile's order of towns)."""
+        return known_villages(self)
+
+    def whole_label(self) -> str:
+        """What "every child" is called in a picker: 全镇 in a township; in a district the operator's scope
+        (全区 for the bureau, 城头镇 for a town's admin)."""
+        if self.profile.district is None or self.account is None:
+            return "全镇"
+        return self.account.scope_text()
 
     def child_journal(self, id_number: str) -> list[dict]:
         """The journal entries about one child, oldest first."""

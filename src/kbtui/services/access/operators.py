@@ -80,6 +80,8 @@ class Operator:
         全区 / 城头镇 / 城头镇 东村."""
         scope = self.role_info.scope
         town = "、".join(self.towns)
+        if self.role in R.DISTRICT_ROLES:
+            return "全区"
         if scope == R.VILLAGES:
             inner = "、".join(self.villages) or "（未指定村）"
         elif scope == R.SCHOOLS:
@@ -107,7 +109,7 @@ class Operator:
         return {"login": self.login, **self.as_doc(), "scope": self.scope_text()}
 
 
-def _names(value: Any) -> tuple[str, ...]:
+def name_list(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -116,15 +118,16 @@ def _names(value: Any) -> tuple[str, ...]:
 
 
 def make_operator(login: str, name: str | None, role: str, villages: Iterable[str] | str | None = None,
-                  schools: Iterable[str] | str | None = None, towns: Iterable[str] | str | None = None) -> Operator:
-    """A validated operator; raises OperatorsError with a Chinese reason."""
+                  schools: Iterable[str] | str | None = None, towns: Iterable[str] | str | None = None, *,
+                  district: bool = False) -> Operator:
+    """A validated operator (``district``: of a district profile); raises OperatorsError with a Chinese reason."""
     login = str(login or "").strip()
     if not login or any(c.isspace() for c in login) or "/" in login:
         raise OperatorsError(f"系统用户名“{login}”不合法（不能为空，不能含空格或 /）")
     info = R.get_role(role)
     if info is None:
         raise OperatorsError(f"角色“{role}”不认识，可用的角色有：{'、'.join(R.ROLES)}")
-    villages_, schools_ = _names(villages), _names(schools)
+    villages_, schools_ = name_list(villages), name_list(schools)
     if info.scope == R.VILLAGES and not villages_:
         raise OperatorsError(f"{info.name}须指定所管的村（社区），如 --village 高峰村")
     if info.scope == R.SCHOOLS and not schools_:
@@ -133,10 +136,10 @@ def make_operator(login: str, name: str | None, role: str, villages: Iterable[st
         villages_ = ()
     if info.scope != R.SCHOOLS:
         schools_ = ()
-    towns_ = _names(towns)
+    towns_ = name_list(towns)
     if towns_ and info.name in R.DISTRICT_ROLES:
         raise OperatorsError(f"{info.name}管全区，不能指定所管乡镇（去掉 towns / --town）")
-    return Operator(login, str(name or "").strip() or login, info.name, villages_, schools_, towns_)
+    return Operator(login, str(name or "").strip() or login, info.name, villages_, schools_, towns_, district)
 
 
 # --------------------------------------------------------------------------- operators.toml
@@ -145,8 +148,9 @@ def operators_path(root: Path) -> Path:
     return Path(root) / OPERATORS_FILE
 
 
-def load_operators(root: Path) -> dict[str, Operator]:
-    """Every configured operator by login. Raises OperatorsError if the file is unsafe or malformed."""
+def load_operators(root: Path, *, district: bool = False) -> dict[str, Operator]:
+    """Every configured operator by login (``district``: of a district profile, their scopes read 全区, not
+    全镇). Raises OperatorsError if the file is unsafe or malformed."""
     path = operators_path(root)
     try:
         mode = path.stat().st_mode
@@ -171,7 +175,7 @@ def load_operators(root: Path) -> dict[str, Operator]:
             raise OperatorsError(f"操作员配置 {path} 中“{login}”的写法有误")
         try:
             found[login] = make_operator(login, doc.get("name"), doc.get("role", ""), doc.get("villages"),
-                                         doc.get("schools"), doc.get("towns"))
+                                         doc.get("schools"), doc.get("towns"), district=district)
         except OperatorsError as err:
             raise OperatorsError(f"操作员配置 {path} 中“{login}”有误：{err}") from None
     return found
@@ -245,8 +249,10 @@ def journal_initial_operators(journal: Any, actor: str, root: Path) -> None:
         before = operators_digest(root)
 
 
-def resolve_operator(root: Path, requested: str | None, meta: dict | None = None) -> Operator:
-    """Who is working in this data folder. Raises AccessDenied (Chinese) when nobody may.
+def resolve_operator(root: Path, requested: str | None, meta: dict | None = None, *,
+                     district: bool = False) -> Operator:
+    """Who is working in this data folder. Raises AccessDenied (Chinese) when nobody may. ``district``:
+    the folder's profile is a district's (scopes then read 全区, not 全镇).
 
     - the OS login by default; ``requested`` (``--operator``) different from it only when the OS login is
       root or a configured 镇管理员;
@@ -257,12 +263,12 @@ def resolve_operator(root: Path, requested: str | None, meta: dict | None = None
     root = Path(root)
     login = os_login()
     requested = (requested or "").strip() or login
-    operators = load_operators(root)
+    operators = load_operators(root, district=district)
     if not operators_path(root).exists():
         if is_root() or root.stat().st_uid == os.getuid():
             creators = [(meta or {}).get("created_by") or login, login]
             write_initial_operators(root, creators)
-            operators = load_operators(root)
+            operators = load_operators(root, district=district)
         else:
             raise AccessDenied(f"数据目录 {root} 还没有操作员配置（{OPERATORS_FILE}），请由数据目录的所有者先打开一次")
     admin = operators.get(login)

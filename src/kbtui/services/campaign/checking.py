@@ -18,7 +18,7 @@ from kbtui.domain import status as st
 from kbtui.domain.sorting import place_key
 from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.campaign.people import PEOPLE
-from kbtui.services.children.places import village_problem
+from kbtui.services.children.places import find_village
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -180,15 +180,13 @@ def review_many(workspace: Workspace, id_numbers: Iterable[str], level: str, *, 
 def awaiting(workspace: Workspace, level: str, village: str | None = None) -> list[dict]:
     """Findings ready for ``level``: recorded, at the level just below, not sent back. A ``village`` no child
     lives in raises ReviewError listing the villages."""
-    problem = village_problem(workspace, village)
-    if problem:
-        raise ReviewError(problem)
+    place = find_village(workspace, village, ReviewError)
     level = chk.normalize_level(level)
     below = chk.LEVELS[chk.level_index(level) - 1] if chk.level_index(level) > 0 else None
     ctx = workspace.context()
     result = []
     for record in workspace.store.all():
-        if village and record.get("village") != village:
+        if place is not None and not place.holds(record):
             continue
         if chk.is_returned(record) or not ctx.classify(record).in_campaign:
             continue
@@ -201,8 +199,9 @@ def awaiting(workspace: Workspace, level: str, village: str | None = None) -> li
 
 
 def returned(workspace: Workspace, village: str | None = None) -> list[dict]:
+    place = find_village(workspace, village, ReviewError)
     return sorted((r for r in workspace.store.all() if chk.is_returned(r)
-                   and (not village or r.get("village") == village)),
+                   and (place is None or place.holds(r))),
                   key=lambda r: (r.get("village") or "", r.get("name") or ""))
 
 

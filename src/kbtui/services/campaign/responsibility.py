@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign.people import PEOPLE, PeopleError, find_person
 from kbtui.services.campaign.tasks import sync_tasks
+from kbtui.services.children.places import find_village
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -34,8 +35,9 @@ def select(workspace: Workspace, *, village: str | None = None, group: str | Non
         return found
     ctx = workspace.context()
     chosen = []
+    place = find_village(workspace, village, PeopleError)
     for record in workspace.store.all():
-        if village and record.get("village") != village:
+        if place is not None and not place.holds(record):
             continue
         if group and record.get("group") != group:
             continue

@@ -28,7 +28,7 @@ from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.access import gate
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
-from kbtui.services.children.places import village_problem
+from kbtui.services.children.places import find_village, village_label
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -206,6 +206,8 @@ def _row(record: dict, doc: dict | None, situation: str, state: str, due: dt.dat
            "state": "late" if late else state, "late": late,
            "done_at": (doc or {}).get("done_at") if state == DONE else None,
            "done_by": (doc or {}).get("done_by") if state == DONE else None}
+    if record.get("town"):                          # a district's child: its village is its town's
+        row["town"] = record["town"]
     if doc and doc.get("kind") == PLANNED:
         row["visitor"] = doc.get("visitor") or ""
     return row
@@ -216,7 +218,8 @@ def _person_name(text: str | None) -> str | None:
 
 
 def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: str | None = None, overdue: bool = False,
-                village: str | None = None, records: Iterable[dict] | None = None) -> dict[str, Any]:
+                village: str | None = None, records: Iterable[dict] | None = None,
+                town: str | None = None) -> dict[str, Any]:
     """Visit tasks of the current campaign with per-person and per-village counts (read only).
 
     Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], totals: {...}}``;
@@ -225,9 +228,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     filters except ``overdue``. A village nobody lives in, or a person not in the register, is refused
     (StoreError) rather than shown as an empty list.
     """
-    problem = village_problem(workspace, village)
-    if problem:
-        raise StoreError(problem)
+    place = find_village(workspace, village, StoreError, town)       # town: a district's (--town)
     if person and not any(p.get("name") == _person_name(person) for p in list_people(workspace)):
         raise StoreError(f"人员名单中没有“{person}”（kbtui people list 查看人员名单）")
     campaign = current_campaign(workspace)
@@ -251,7 +252,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
         for row in found:
             if name and name not in (row["gov"], row["edu"], row.get("visitor")):
                 continue
-            if village and row["village"] != village:
+            if place is not None and not place.holds(row):
                 continue
             rows.append(row)
     rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
@@ -262,9 +263,11 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     totals = {**blank(), "unassigned": 0}
     people: dict[tuple[str, str], dict[str, int]] = {}
     villages: dict[str, dict[str, int]] = {}
+    district = workspace.profile.district is not None
     for row in rows:
         keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
-        targets = [totals, villages.setdefault(row["village"], {**blank(), "unassigned": 0})]
+        where = village_label(row, district)          # 城头镇新村 in a district
+        targets = [totals, villages.setdefault(where, {**blank(), "unassigned": 0})]
         for line in (GOV, EDU):
             who = row[line] or UNASSIGNED
             if name and who != name:
@@ -275,7 +278,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
                 target[k] += 1
         if not row["gov"] and not row["edu"]:
             totals["unassigned"] += 1
-            villages[row["village"]]["unassigned"] += 1
+            villages[where]["unassigned"] += 1
     by_person = [{"person": who, "line": line, "line_label": LINE_LABELS[line], **counts}
                  for (who, line), counts in sorted(people.items(), key=lambda kv: (kv[0][0] == UNASSIGNED, kv[0]))]
     by_village = [{"village": v, **counts} for v, counts in sorted(villages.items())]

@@ -21,6 +21,7 @@ from kbtui.services.access.operators import OperatorsError, load_operators
 from kbtui.services.campaign.evidence import attach
 from kbtui.services.campaign.tasks import close_visit_task
 from kbtui.services.children.counts import current_counts
+from kbtui.services.children.places import village_label
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -66,8 +67,9 @@ def visit_queue(workspace: Workspace, village: str, today: dt.date | None = None
     ctx = workspace.context(today)
     first: list[Record] = []
     rest: list[Record] = []
+    district = workspace.profile.district is not None         # ``village``: 城头镇新村 in a district
     for record in workspace.store.all():
-        if (record.get("village") or "") != village:
+        if village_label(record, district) != village:
             continue
         c = ctx.classify(record)
         if not c.in_campaign:

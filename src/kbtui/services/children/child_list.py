@@ -24,6 +24,7 @@ from kbtui.domain.child import Record, display
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.domain.masking import mask_cell
 from kbtui.domain.sorting import sort_blanks_last
+from kbtui.services.children.places import village_label
 from kbtui.services.children.search import Entry, name_pinyin
 
 _ID_QUERY = re.compile(r"^[0-9]+[xX]?$")
@@ -81,6 +82,21 @@ CORE_COLUMNS: tuple[ListColumn, ...] = (
 )
 
 
+#: the child's town, shown (before the village) only to a district's operators who see several towns
+#: (``places.sees_several_towns``)
+TOWN_COLUMN = ListColumn("town", "乡镇", _field("town"), 8, 11)
+
+
+def shown_columns(columns: Iterable[ListColumn], several_towns: bool) -> list[ListColumn]:
+    """The columns the list offers: with the town's before the village for an operator who sees several
+    towns."""
+    shown = list(columns)
+    if several_towns and not any(c.id == TOWN_COLUMN.id for c in shown):
+        at = next((i for i, c in enumerate(shown) if c.id == "village"), len(shown))
+        shown.insert(at, TOWN_COLUMN)
+    return shown
+
+
 def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list[ListColumn]:
     """The columns that fit ``width`` cells, chosen by priority, kept in their declared order.
 
@@ -101,8 +117,10 @@ def fit_columns(columns: Iterable[ListColumn], width: int, gap: int = 1) -> list
 
 @dataclass
 class Filters:
-    """Equality filters; ``None`` means "any"."""
+    """Equality filters; ``None`` means "any". ``village`` is ``城头镇新村`` in a district
+    (``places.village_label``)."""
 
+    town: str | None = None
     village: str | None = None
     status: str | None = None
     school: str | None = None
@@ -117,8 +135,8 @@ class Filters:
         return any(getattr(self, k) not in (None, "") for k in ("status", "age", "ledger"))
 
     def describe(self) -> str:
-        labels = {"village": "村", "status": "情况", "school": "学校", "age": "年龄", "key_group": "重点群体",
-                  "ledger": "台账"}
+        labels = {"town": "乡镇", "village": "村", "status": "情况", "school": "学校", "age": "年龄",
+                  "key_group": "重点群体", "ledger": "台账"}
         return "，".join(f"{labels[k]}={v}" for k, v in self.active().items())
 
 
@@ -143,6 +161,8 @@ class ChildList:
         self.sort_column: ListColumn | None = None
         self.sort_reverse = False
         self._ordered: list[int] | None = None      # cached answer to the empty query
+        # a district's villages are told apart by their town (两个镇都有新村): filtered as 城头镇新村
+        self.district = getattr(getattr(self.ctx, "profile", None), "district", None) is not None
 
     def _index(self) -> None:
         if self._indexed:
@@ -242,8 +262,11 @@ class ChildList:
         ctx = self.ctx
         ledger = self.ledgers.get(filters.ledger) if filters.ledger else None
         allowed = set()
+        district = self.district
         for n, record in enumerate(self.records):
-            if filters.village and (record.get("village") or "") != filters.village:
+            if filters.town and (record.get("town") or "") != filters.town:
+                continue
+            if filters.village and village_label(record, district) != filters.village:
                 continue
             if filters.school and (record.get("school") or "") != filters.school:
                 continue
@@ -316,6 +339,12 @@ class ChildList:
         if old.get("name") != record.get("name"):
             self._names[old.get("name") or ""].remove(row)
             self._names[record.get("name") or ""].append(row)
+
+    def village_choices(self, town: str | None = None) -> list[str]:
+        """The villages to filter by (``城头镇新村`` in a district; of ``town`` only when given), sorted."""
+        district = self.district
+        return sorted({village_label(r, district) for r in self.records
+                       if r.get("village") and (not town or r.get("town") == town)})
 
     def choices(self, key: str) -> list[str]:
         """Distinct values of a field (for filter pickers), sorted."""

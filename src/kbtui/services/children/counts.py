@@ -31,6 +31,7 @@ from kbtui.domain import status as st
 from kbtui.domain.child import Record
 from kbtui.domain.ledger import LedgerContext
 from kbtui.errors import StoreError
+from kbtui.services.children.places import village_label
 from kbtui.services.workspace_memo import attached
 from kbtui.store import layout
 from kbtui.store.storage import atomic_write
@@ -46,7 +47,8 @@ FORMAT = 1
 
 @dataclass
 class ChildCounts:
-    """``villages``: village as recorded ("" for none) → [children, of them in the campaign, of them pending]."""
+    """``villages``: village as recorded ("" for none; ``城头镇新村`` in a district: ``places.village_label``)
+    → [children, of them in the campaign, of them pending]."""
 
     children: int = 0
     by_status: Counter[str] = field(default_factory=Counter)
@@ -110,6 +112,7 @@ def count_children(records: Iterable[Record], ctx: LedgerContext) -> ChildCounts
     counts = ChildCounts()
     by_status, by_cohort, villages = counts.by_status, counts.by_cohort, counts.villages
     classify = ctx.classify
+    district = ctx.profile.district is not None       # a district's villages go with their town: 城头镇新村
     n = 0
     for record in records:
         n += 1
@@ -117,7 +120,7 @@ def count_children(records: Iterable[Record], ctx: LedgerContext) -> ChildCounts
         by_status[c.situation] += 1
         cohort = c.cohort
         by_cohort[cohort or "outside"] += 1
-        village = record.get("village") or ""
+        village = village_label(record, district)
         values = villages.get(village)
         if values is None:
             values = villages[village] = [0, 0, 0]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from kbtui.domain.ledger import Ledger
 from kbtui.registry import enabled
-from kbtui.services.children.places import village_problem
+from kbtui.services.children.places import Place, find_village
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -33,17 +33,22 @@ def get_ledger(workspace: Workspace, ledger_id: str) -> Ledger:
     return enabled(workspace.ledgers, ledger_id, "台账", LedgerError)
 
 
-def village_records(workspace: Workspace, village: str | None) -> list[dict]:
-    problem = village_problem(workspace, village)
-    if problem:
-        raise LedgerError(problem)
+def place_records(workspace: Workspace, village: str | None,
+                  town: str | None = None) -> tuple[Place | None, list[dict]]:
+    """The village (or a district's town) asked for and the children there (every child in scope for neither);
+    LedgerError (Chinese) for a place nobody lives in or a village name two towns share."""
+    place = find_village(workspace, village, LedgerError, town)
     records = list(workspace.store.all())
-    return [r for r in records if (r.get("village") or "") == village] if village else records
+    return place, [r for r in records if place.holds(r)] if place else records
 
 
-def list_ledgers(workspace: Workspace, village: str | None = None) -> list[LedgerInfo]:
+def village_records(workspace: Workspace, village: str | None, town: str | None = None) -> list[dict]:
+    return place_records(workspace, village, town)[1]
+
+
+def list_ledgers(workspace: Workspace, village: str | None = None, town: str | None = None) -> list[LedgerInfo]:
     ctx = workspace.context()
-    records = village_records(workspace, village)
+    records = village_records(workspace, village, town)
     out = []
     for lid, ledger in workspace.ledgers.items():
         rows = sum(1 for r in records if ledger.include(r, ctx))

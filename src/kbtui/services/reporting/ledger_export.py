@@ -12,7 +12,7 @@ from kbtui.domain.checking import CheckingError, checked_at_least
 from kbtui.domain.ledger import Ledger, LedgerContext
 from kbtui.oserrors import os_error_reason
 from kbtui.services.access import access
-from kbtui.services.reporting.ledger_catalog import LedgerError, get_ledger, village_records
+from kbtui.services.reporting.ledger_catalog import LedgerError, get_ledger, place_records
 from kbtui.services.reporting.ledger_marker import MARKER, MARKER_SHEET, marker_rows
 from kbtui.store.journal import now_ts
 
@@ -45,19 +45,22 @@ def default_export_name(workspace: Workspace, ledger_id: str, village: str | Non
 
 def export_ledger(workspace: Workspace, ledger_id: str, path: str | Path | None = None, *, village: str | None = None,
                   progress: Progress | None = None, today: dt.date | None = None,
-                  level: str | None = None) -> ExportResult:
+                  level: str | None = None, town: str | None = None) -> ExportResult:
     """Write one ledger as a printable form (title, 填报单位, date, 序号, frozen header, footer).
 
     ``level`` (a checking level, e.g. 镇核查) keeps only findings checked at least that far
-    (domain.checking.checked_at_least); None exports every member."""
+    (domain.checking.checked_at_least); None exports every member. ``village`` / ``town`` (a district's) keep
+    the children of one village or town (``services.children.places.find_village``)."""
     ledger = get_ledger(workspace, ledger_id)
+    workspace.store.refresh()
+    place, records = place_records(workspace, village, town)
+    village = place.label if place else None            # 城头镇新村, or 城头镇 for --town alone
     path = Path(path) if path else default_export_name(workspace, ledger_id, village)
     if path.suffix.lower() != ".xlsx":
         raise LedgerError(f"导出文件应以 .xlsx 结尾：{path}")
     ctx = workspace.context(today)
     title = ledger.title_for(ctx)
-    workspace.store.refresh()
-    members = ledger.members(village_records(workspace, village), ctx)
+    members = ledger.members(records, ctx)
     if level:
         try:
             members = [r for r in members if checked_at_least(r, level)]

@@ -24,7 +24,7 @@ from kbtui.excel.errors import ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.registry import enabled
 from kbtui.services.access import access
-from kbtui.services.children.places import village_problem
+from kbtui.services.children.places import find_village
 from kbtui.store.journal import now_ts
 
 if TYPE_CHECKING:
@@ -99,21 +99,17 @@ def list_reports(workspace: Workspace, today: dt.date | None = None) -> list[Rep
     return [ReportInfo(rid, report.title_for(ctx), report.description) for rid, report in workspace.reports.items()]
 
 
-def _records(workspace: Workspace, village: str | None) -> list[dict]:
-    workspace.store.refresh()
-    problem = village_problem(workspace, village)
-    if problem:
-        raise ReportError(problem)
-    records = list(workspace.store.all())
-    return [r for r in records if (r.get("village") or "") == village] if village else records
-
-
 def build_report(workspace: Workspace, report_id: str, *, village: str | None = None,
                  today: dt.date | None = None, records: list[dict] | None = None) -> BuiltReport:
     """Compute a report: its rows (totals checked to add up), title, headers and notes."""
     report = get_report(workspace, report_id)
+    if records is None:
+        workspace.store.refresh()
+        place = find_village(workspace, village, ReportError)
+        village = place.label if place else village          # 城头镇新村 in a district
+        records = [r for r in workspace.store.all() if place is None or place.holds(r)]
     ctx = report_context(workspace, today, village)
-    rows = report.rows_for(records if records is not None else _records(workspace, village), ctx)
+    rows = report.rows_for(records, ctx)
     return BuiltReport(report, ctx, report.title_for(ctx), report.subtitle_for(ctx), rows, report.headers(ctx),
                        report.notes_for(ctx), village)
 

@@ -30,6 +30,7 @@ from kbtui.domain.risk import (
 from kbtui.services import lookup
 from kbtui.services.campaign import tasks
 from kbtui.services.campaign.campaigns import current_campaign_id
+from kbtui.services.children.places import Place, find_village, village_label
 from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 
@@ -105,6 +106,7 @@ class RiskList:
     entries: list[RiskEntry]
     scored: int                         # campaign children looked at
     warnings: list[str] = field(default_factory=list)
+    district: bool = False              # a district's villages are counted with their town (城头镇新村)
 
     def counts(self) -> dict[str, int]:
         found = {name: 0 for name, _threshold in self.settings.levels}
@@ -114,8 +116,9 @@ class RiskList:
 
     def by_village(self) -> dict[str, dict[str, int]]:
         found: dict[str, dict[str, int]] = {}
+        district = self.district
         for entry in self.entries:
-            village = entry.record.get("village") or "（未分村）"
+            village = village_label(entry.record, district) or "（未分村）"
             counts = found.setdefault(village, {name: 0 for name, _t in self.settings.levels})
             counts[entry.level] += 1
         return dict(sorted(found.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
@@ -209,9 +212,9 @@ class Survey:
         return RiskEntry(record, result, self.helpers.get(id_number), self.visits.get(id_number), open_case)
 
 
-def _matches(record: dict, helper: dict | None, *, village: str | None, school: str | None,
+def _matches(record: dict, helper: dict | None, *, place: Place | None, school: str | None,
              person: str | None) -> bool:
-    if village and (record.get("village") or "") != village:
+    if place is not None and not place.holds(record):
         return False
     if school and (record.get("school") or "") != school:
         return False
@@ -250,16 +253,18 @@ def list_of(survey: Survey, listed: Iterable[tuple[dict, RiskScore]], scored: in
             level: str | None = None) -> RiskList:
     """The list from the children scored at a level (``listed``), filtered, most at risk first."""
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
+    place = find_village(survey.workspace, village, RiskError)       # 城头镇新村 in a district
     entries = []
     for record, result in listed:
         if level and result.level != level:
             continue
         entry = survey.entry(record, result)
-        if _matches(record, entry.helper, village=village, school=school, person=person):
+        if _matches(record, entry.helper, place=place, school=school, person=person):
             entries.append(entry)
     entries.sort(key=lambda e: (order[e.level], -e.result.score, e.record.get("village") or "",
                                 e.record.get("name") or "", e.id_number))
-    return RiskList(survey.ctx.today, survey.campaign, survey.settings, entries, scored, sorted(warnings))
+    return RiskList(survey.ctx.today, survey.campaign, survey.settings, entries, scored, sorted(warnings),
+                    survey.workspace.profile.district is not None)
 
 
 def child_risk(workspace: Workspace, id_number: str, today: dt.date | None = None) -> RiskEntry:

@@ -173,7 +173,7 @@ class RiskCache:
         part.scored = len(candidates)
         for day in days:
             scored = survey.score_on(day, candidates)
-            part.days[day.isoformat()] = village_levels(scored)
+            part.days[day.isoformat()] = village_levels(scored, survey.workspace.profile.district is not None)
             if day == today:
                 part.listed[day.isoformat()] = ([(r, s) for r, s in scored if s.listed],
                                                 frozenset(e for _r, s in scored for e in s.errors))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kbtui.domain.risk import RiskScore
+from kbtui.services.children.places import village_label
 from kbtui.services.risk.risk import Survey
 
 if TYPE_CHECKING:
@@ -71,16 +72,17 @@ def overview(workspace: Workspace, today: dt.date | None = None, weeks: int = TR
     scored: list[tuple[dict, RiskScore]] = []
     for day in week_ends(today, weeks):
         scored = survey.score_on(day)
-        days.append((day.isoformat(), village_levels(scored)))
+        days.append((day.isoformat(), village_levels(scored, workspace.profile.district is not None)))
     return overview_of(survey.settings.levels, len(scored), days)
 
 
-def village_levels(scored: Iterable[tuple[dict, RiskScore]]) -> dict[str, dict[str, int]]:
-    """village (``（未分村）`` for none) → level → children listed at it (levels without any left out)."""
+def village_levels(scored: Iterable[tuple[dict, RiskScore]], district: bool = False) -> dict[str, dict[str, int]]:
+    """village (``（未分村）`` for none; ``城头镇新村`` in a ``district``) → level → children listed at it (levels
+    without any left out)."""
     found: dict[str, dict[str, int]] = {}
     for record, result in scored:
         if result.level is not None:
-            levels = found.setdefault(record.get("village") or UNVILLAGED, {})
+            levels = found.setdefault(village_label(record, district) or UNVILLAGED, {})
             levels[result.level] = levels.get(result.level, 0) + 1
     return found
 

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from kbtui.services.access.access import can_see_full
-from kbtui.services.children.child_list import ChildList, Filters, ListColumn, fit_columns
+from kbtui.services.children.child_list import ChildList, Filters, ListColumn, fit_columns, shown_columns
+from kbtui.services.children.places import sees_several_towns
 from kbtui.tui.screens.child_form import ChildFormScreen
 from kbtui.tui.screens.dialogs import PickerScreen
 from kbtui.tui.screens.filters import FilterScreen
@@ -87,9 +88,13 @@ class ChildrenScreen(Screen):
     def table(self) -> VirtualTable:
         return self.query_one(VirtualTable)
 
+    def offered_columns(self) -> list[ListColumn]:
+        """The app's columns for this operator (乡镇 for a district's operators who see several towns)."""
+        return shown_columns(self.app.columns.values(), sees_several_towns(self.app.workspace))
+
     def fit_columns(self) -> None:
         width = max(self.size.width or self.app.size.width, 40) - 2
-        self.columns = fit_columns(self.app.columns.values(), width)
+        self.columns = fit_columns(self.offered_columns(), width)
         self.table.set_columns([(c.header, c.width) for c in self.columns])
 
     def on_resize(self) -> None:
@@ -181,12 +186,13 @@ class ChildrenScreen(Screen):
 
     def action_sort(self) -> None:
         current = self.model.sort_column.id if self.model.sort_column else None
-        options = [("", "（原始顺序）")] + [(c.id, c.header) for c in self.app.columns.values()]
+        offered = {c.id: c for c in self.offered_columns()}
+        options = [("", "（原始顺序）")] + [(c.id, c.header) for c in offered.values()]
 
         def chosen(value: str | None) -> None:
             if value is None:
                 return
-            column = self.app.columns.get(value) if value else None
+            column = offered.get(value) if value else None
             reverse = bool(column and self.model.sort_column is column and not self.model.sort_reverse)
             self.apply(self.model.filters, column, reverse)
 

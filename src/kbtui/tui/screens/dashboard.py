@@ -9,7 +9,7 @@ dashboard recomputes only what changed; 刷新 (r) renders the panels afresh.
 """
 from __future__ import annotations
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -27,7 +27,7 @@ from kbtui.services.dashboard import (
     towns_progress,
 )
 from kbtui.tui.textual_words import AppHeader
-from kbtui.tui.widgets.bars import bar_chart, pair_grid
+from kbtui.tui.widgets.bars import LABEL_CELLS, bar_chart, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
 from kbtui.tui.widgets.shown import Static
 
@@ -110,7 +110,11 @@ class DashboardScreen(Screen):
         now = current_phase(states)
         text = Text()
         text.append(title, style="bold")
-        text.append(f"\n今天 {app.today:%Y-%m-%d}　操作员 {app.workspace.operator}　")
+        account = app.workspace.account
+        who = app.workspace.operator
+        if app.workspace.profile.district is not None and account is not None:   # who sees which towns
+            who = f"{who}（{account.role}，{account.scope_text()}）"
+        text.append(f"\n今天 {app.today:%Y-%m-%d}　操作员 {who}　")
         text.append(f"当前阶段：{now.name}" if now else "各阶段均已截止", style="bold")
         for state in states:
             mark = "✓" if state.done else ("▶" if state is now else "·")
@@ -133,8 +137,10 @@ class DashboardScreen(Screen):
         counts.append(f"待核实　　{data.pending}", style="bold")
         counts.append("\n\n待核实（按村）\n", style="bold")
         pending = sorted(data.pending_by_village.items(), key=lambda kv: -kv[1])
+        # a district's villages carry their town (城头镇新村): as wide as they need, up to a bar's label
+        width = max(10, min(max((cell_len(v) for v, _n in pending[:8]), default=0), LABEL_CELLS))
         for village, n in pending[:8]:
-            counts.append(f"{set_cell_size(village, 10)} {n:>5}\n")
+            counts.append(f"{set_cell_size(village, width)} {n:>5}\n")
         if not pending:
             counts.append("（无）\n")
         self.query_one("#dash-counts", Static).update(counts)

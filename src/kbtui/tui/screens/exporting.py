@@ -47,8 +47,8 @@ class ExportScreen(Screen):
                 yield Select(options, prompt="选择台账", id="export-ledger", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("村（社区）", classes="form-label")
-                yield Select([("全镇", WHOLE)] + [(v, v) for v in villages], value=WHOLE, allow_blank=False,
-                             id="export-village", compact=True)
+                yield Select([(workspace.whole_label(), WHOLE)] + [(v, v) for v in villages], value=WHOLE,
+                             allow_blank=False, id="export-village", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("核查级别", classes="form-label")
                 yield Select([("全部（不论是否核查）", WHOLE)] + [(f"已通过{lv}", lv) for lv in LEVELS[1:]],

@@ -1,4 +1,7 @@
-"""The filter dialog of the 儿童 list: one line per filter, Enter picks a value, Delete clears it."""
+"""The filter dialog of the 儿童 list: one line per filter, Enter picks a value, Delete clears it.
+
+On a district profile an operator who sees several towns also filters by 乡镇 (and the villages offered are
+then that town's); villages are named with their town there (城头镇新村), since two towns may both have one."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,10 +12,11 @@ from textual.widgets.option_list import Option
 
 from kbtui.domain import status as st
 from kbtui.services.children.child_list import ChildList, Filters
+from kbtui.services.children.places import sees_several_towns
 from kbtui.tui.screens.dialogs import Dialog, PickerScreen
 from kbtui.tui.widgets.shown import Static, option
 
-LABELS = {"village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
+LABELS = {"town": "乡镇（街道）", "village": "村（社区）", "status": "核实情况", "school": "就读学校", "age": "年龄",
           "key_group": "重点群体", "ledger": "台账"}
 ANY = "（全部）"
 APPLY = "__apply"
@@ -35,9 +39,16 @@ class FilterScreen(Dialog[Filters | None]):
         yield Static("筛选儿童（Enter 选择，Delete 清除，Ctrl+S 应用）", classes="dialog-title")
         yield OptionList(*self._options(), id="filter-list")
 
+    @property
+    def keys(self) -> list[str]:
+        """The filters offered: 乡镇 only to an operator who sees several towns of a district."""
+        several = sees_several_towns(self.app.workspace)
+        return [key for key in LABELS if several or key != "town"]
+
     def _options(self) -> list[Option]:
         options = []
-        for key, label in LABELS.items():
+        for key in self.keys:
+            label = LABELS[key]
             value = getattr(self.filters, key)
             shown = ANY if value in (None, "") else str(value)
             if key == "ledger" and value:
@@ -58,8 +69,10 @@ class FilterScreen(Dialog[Filters | None]):
 
     def choices(self, key: str) -> list[tuple[str, str]]:
         model = self.model
-        if key == "village":
-            values = model.choices("village")
+        if key == "town":
+            values = self.town_choices()
+        elif key == "village":
+            values = model.village_choices(self.filters.town)
         elif key == "school":
             values = model.choices("school")
         elif key == "key_group":
@@ -72,6 +85,13 @@ class FilterScreen(Dialog[Filters | None]):
             return [("", ANY)] + [(lid, f"{ledger.title_for(model.ctx)}") for lid, ledger in model.ledgers.items()]
         return [("", ANY)] + [(v, v) for v in values]
 
+    def town_choices(self) -> list[str]:
+        """The district's towns the operator sees, in the profile's order."""
+        workspace = self.app.workspace
+        district = workspace.profile.district
+        mine = set(getattr(workspace.account, "towns", ()) or ())
+        return [t for t in (district.town_names if district else []) if not mine or t in mine]
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         key = event.option.id
         index = event.option_index
@@ -83,6 +103,9 @@ class FilterScreen(Dialog[Filters | None]):
             if value is None:
                 return
             setattr(self.filters, key, (int(value) if key == "age" else value) if value else None)
+            if key == "town" and self.filters.village and \
+                    self.filters.village not in self.model.village_choices(self.filters.town):
+                self.filters.village = None          # a village of another town: no child would be left
             self._redraw(index)
 
         current = getattr(self.filters, key)
@@ -92,9 +115,10 @@ class FilterScreen(Dialog[Filters | None]):
     def action_clear_one(self) -> None:
         option_list = self.query_one(OptionList)
         index = option_list.highlighted or 0
-        if index >= len(LABELS):
+        keys = self.keys
+        if index >= len(keys):
             return
-        setattr(self.filters, list(LABELS)[index], None)
+        setattr(self.filters, keys[index], None)
         self._redraw(index)
 
     def action_clear_all(self) -> None:

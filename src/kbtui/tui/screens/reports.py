@@ -51,8 +51,8 @@ class ReportsScreen(Screen):
         with Horizontal(classes="form-row"):
             yield Select([(i.title, i.id) for i in infos], prompt="选择报表", id="report-choice",
                          value=infos[0].id if infos else Select.BLANK)
-            yield Select([("全镇", WHOLE)] + [(v, v) for v in villages], value=WHOLE, allow_blank=False,
-                         id="report-village")
+            yield Select([(workspace.whole_label(), WHOLE)] + [(v, v) for v in villages], value=WHOLE,
+                         allow_blank=False, id="report-village")
         yield ListTable(id="report-table")
         with VerticalScroll(id="report-notes-box"):
             yield Static("", id="report-notes")

@@ -21,6 +21,7 @@ from kbtui.domain.risk import RiskError
 from kbtui.domain.sorting import value_key
 from kbtui.domain.status import DROPOUT_REASONS
 from kbtui.errors import StoreError
+from kbtui.services.children.places import village_label
 from kbtui.services.lookup import EscalationError
 from kbtui.services.risk import risk as risk_service
 from kbtui.services.risk import risk_kept, risk_trend, risk_work
@@ -145,7 +146,8 @@ class RiskScreen(Screen):
     def cells(self, row: int) -> list[str]:
         entry = self.entries[row]
         r = entry.record
-        return [entry.level, str(entry.result.score), r.get("name") or "", r.get("village") or "",
+        district = self.app.workspace.profile.district is not None          # 城头镇新村 in a district
+        return [entry.level, str(entry.result.score), r.get("name") or "", village_label(r, district),
                 f"{r.get('school') or ''}{r.get('grade') or ''}", entry.factors_text("，"), entry.helper_name or "—"]
 
     def selected(self) -> risk_service.RiskEntry | None:
@@ -257,8 +259,13 @@ class RiskScreen(Screen):
         workspace = self.app.workspace
         known: list[str] = []
         values: set[str] = set()
-        if key in ("village", "school"):
-            known = list(workspace.profile.villages if key == "village" else workspace.profile.schools)
+        if key == "village":              # a district's with their town: 城头镇新村 (two towns have a 新村)
+            district = workspace.profile.district
+            known = [f"{t.name}{v}" for t in district.towns for v in t.villages] if district \
+                else list(workspace.profile.villages)
+            values = {village_label(e.record, district is not None) for e in self.entries}
+        elif key == "school":
+            known = list(workspace.profile.schools)
             values = {e.record.get(key) or "" for e in self.entries}
         else:
             for e in self.entries:

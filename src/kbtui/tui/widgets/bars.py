@@ -8,6 +8,7 @@ from rich.cells import cell_len, set_cell_size
 
 EIGHTHS = " ▏▎▍▌▋▊▉█"
 PANEL_CELLS = 74        # the text of a dashboard panel at 80 columns (panel hooks are not told the width)
+LABEL_CELLS = 16        # a bar's label at most: a district's village with its town (山城街道府前社区)
 
 
 def bar(done: int, total: int, width: int) -> str:
@@ -24,7 +25,7 @@ def bar_chart(rows: dict[str, tuple[int, int]], width: int) -> list[str]:
     """One line per label: ``label  ████▌     45/80  56%`` fitted to ``width`` cells."""
     if not rows:
         return ["（暂无数据）"]
-    label_width = min(max(cell_len(label) for label in rows), 12)
+    label_width = min(max(cell_len(label) for label in rows), LABEL_CELLS)
     tail = max(len(f"{d}/{t}") for d, t in rows.values())
     bar_width = max(width - label_width - tail - 8, 5)
     lines = []
