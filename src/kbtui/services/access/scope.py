@@ -121,12 +121,13 @@ class ScopedStore:
         narrow = getattr(self.raw, "narrow", None)
         if narrow is None:
             return
-        if self.scope.everything:
-            narrow()
+        towns = tuple(self.scope.towns) if self.scope.towns else None    # a district's town staff
+        if self.scope.kind == R.ALL:
+            narrow(towns=towns)
         elif self.scope.kind == R.VILLAGES:
-            narrow(villages=tuple(self.scope.villages))
+            narrow(villages=tuple(self.scope.villages), towns=towns)
         else:
-            narrow(schools=tuple(self.scope.schools), teachers=tuple(self.scope.teachers()))
+            narrow(schools=tuple(self.scope.schools), teachers=tuple(self.scope.teachers()), towns=towns)
 
     # -- plain attributes ------------------------------------------------------------------------
     @property

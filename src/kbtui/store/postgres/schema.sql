@@ -20,7 +20,8 @@ CREATE TABLE kbtui.login_scope (
 CREATE FUNCTION kbtui.my_towns() RETURNS text[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path = kbtui AS
 $$ SELECT CASE WHEN s.role IS NULL THEN ARRAY[]::text[] ELSE s.towns END
      FROM (SELECT 1) one LEFT JOIN kbtui.login_scope s ON s.role = session_user $$;
--- the application narrows further per transaction (village and school roles inside a town), never wider
+-- the application narrows further per transaction (a town admin working through the bureau's login, village and
+-- school roles inside a town), never wider
 CREATE FUNCTION kbtui.setting_list(name text) RETURNS text[] LANGUAGE sql STABLE AS
 $$ SELECT CASE WHEN coalesce(current_setting(name, true), '') = '' THEN NULL
                ELSE string_to_array(current_setting(name, true), E'\x1f') END $$;
@@ -160,13 +161,16 @@ ALTER TABLE kbtui.journal ENABLE ROW LEVEL SECURITY;
 ALTER TABLE kbtui.journal_bulk ENABLE ROW LEVEL SECURITY;
 CREATE POLICY scope ON kbtui.children USING (
       kbtui.may_see_town(town)
+  AND ((SELECT kbtui.setting_list('kbtui.towns')) IS NULL
+       OR town = ANY (coalesce((SELECT kbtui.setting_list('kbtui.towns')), '{}')))
   AND ((SELECT kbtui.setting_list('kbtui.villages')) IS NULL
        OR village = ANY (coalesce((SELECT kbtui.setting_list('kbtui.villages')), '{}')))
   AND ((SELECT kbtui.setting_list('kbtui.schools')) IS NULL
        OR school = ANY (coalesce((SELECT kbtui.setting_list('kbtui.schools')), '{}'))
        OR teacher = ANY (coalesce((SELECT kbtui.setting_list('kbtui.teachers')), '{}'))));
 CREATE POLICY scope ON kbtui.collections USING (
-      (town = '' OR kbtui.may_see_town(town))
+      (town = '' OR (kbtui.may_see_town(town) AND ((SELECT kbtui.setting_list('kbtui.towns')) IS NULL
+                     OR town = ANY (coalesce((SELECT kbtui.setting_list('kbtui.towns')), '{}')))))
   AND (child IS NULL OR EXISTS (SELECT 1 FROM kbtui.children c WHERE c.id_number = child)));
 CREATE POLICY scope ON kbtui.journal FOR SELECT USING (chain = '' OR kbtui.may_see_town(chain));
 CREATE POLICY append ON kbtui.journal FOR INSERT WITH CHECK (kbtui.may_see_town(chain));

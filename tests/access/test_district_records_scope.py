@@ -1,0 +1,100 @@
+"""Issue 17, a district's per-child records (cases, tasks …) by town, on both stores: a town admin reads,
+counts and edits their town's only, the district bureau sees every town's with town subtotals; a town admin's
+list naming a child registered in another town rejects that row (the rest imported, the conflict reported to
+the bureau)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kbtui.services.workspace import Workspace
+from tests.conftest import run_cli
+from tests.helpers.imports import cid, xlsx
+
+HEAD = ["姓名", "身份证号", "户籍地址", "村（社区）"]
+A, B, C = cid("2012-01-01", 51), cid("2012-01-01", 55), cid("2012-01-01", 57)
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def district(request, tmp_path: Path) -> Path:
+    """The 山亭 district: 孙一 in 城头镇新村, 孙三 in 桑村镇新村, 孙四 in 城头镇城头村; the bureau (ju) and 城头镇's
+    admin (cheng) and 桑村镇's (sang)."""
+    data = tmp_path / "data"
+    database: tuple[str, ...] = ()
+    if request.param == "postgresql":
+        from tests.helpers.store_backends import postgres_backend
+
+        backend = postgres_backend(request.getfixturevalue("pg_server"), request.getfixturevalue("pg_database"))
+        request.addfinalizer(backend.close)
+        database = ("--database", backend.spec)
+    assert run_cli("init", "--profile", "shanting-2019", *database, data_dir=data).exit_code == 0
+    rows = [["孙一", A, "山亭区城头镇新村", "新村"], ["孙三", B, "山亭区桑村镇新村", "新村"],
+            ["孙四", C, "山亭区城头镇城头村", "城头村"]]
+    result = run_cli("import", "police", str(xlsx(tmp_path / "户籍.xlsx", [HEAD, *rows])), data_dir=data)
+    assert result.exit_code == 0, result.output
+    for args in (["ju", "--role", "区县教育局"], ["cheng", "--role", "镇管理员", "--town", "城头镇"],
+                 ["sang", "--role", "镇管理员", "--town", "桑村镇"]):
+        assert run_cli("operators", "add", *args, data_dir=data).exit_code == 0
+    return data
+
+
+def _cases(data, operator) -> list[dict]:
+    result = run_cli("case", "list", "--json", data_dir=data, operator=operator)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_town_admin_sees_counts_and_edits_only_their_towns_cases(district):
+    data = district
+    assert run_cli("case", "open", A, "--reason", "学习困难/厌学", data_dir=data, operator="cheng").exit_code == 0
+    assert run_cli("case", "open", B, "--reason", "学习困难/厌学", data_dir=data, operator="ju").exit_code == 0
+    assert [c["id_number"] for c in _cases(data, "cheng")] == [A]
+    assert [c["id_number"] for c in _cases(data, "sang")] == [B]
+    assert sorted(c["id_number"] for c in _cases(data, "ju")) == sorted([A, B])
+    bureau = run_cli("case", "list", data_dir=data, operator="ju").output
+    assert "城头镇 1 件" in bureau and "桑村镇 1 件" in bureau and "共 2 件" in bureau
+    other = next(c["key"] for c in _cases(data, "ju") if c["id_number"] == B)
+    refused = run_cli("case", "edit", other, "--persuader", "某人", data_dir=data, operator="cheng")
+    assert refused.exit_code == 1 and "孙三" not in refused.output
+    assert run_cli("case", "show", other, data_dir=data, operator="cheng").exit_code == 1
+    assert run_cli("case", "edit", other, "--persuader", "张老师", data_dir=data, operator="ju").exit_code == 0
+    assert run_cli("case", "edit", other, "--persuader", "李老师", data_dir=data, operator="sang").exit_code == 0
+
+
+def test_the_tasks_report_subtotals_towns_and_a_town_sees_its_own(district):
+    data = district
+    bureau = json.loads(run_cli("tasks", "--json", data_dir=data, operator="ju").output)
+    assert sorted(t["id_number"] for t in bureau["tasks"]) == sorted([A, B, C])
+    assert {t["town"]: t["assigned"] for t in bureau["by_town"]} == {"城头镇": 2, "桑村镇": 1}
+    # the two 新村 are two villages
+    assert {(v.get("town"), v["village"]): v["assigned"] for v in bureau["by_village"]} == {
+        ("城头镇", "新村"): 1, ("城头镇", "城头村"): 1, ("桑村镇", "新村"): 1}
+    shown = run_cli("tasks", data_dir=data, operator="ju").output
+    assert "城头镇" in shown and "桑村镇" in shown
+    town = json.loads(run_cli("tasks", "--json", data_dir=data, operator="sang").output)
+    assert [t["id_number"] for t in town["tasks"]] == [B] and town["totals"]["assigned"] == 1
+
+
+def test_a_town_admins_list_rejects_another_towns_child_row_by_row(district, tmp_path):
+    data = district
+    new = cid("2012-02-02", 61)
+    rows = [["孙一", A, "山亭区桑村镇新村", "新村"],          # registered in 城头镇
+            ["孙五", new, "山亭区桑村镇桑村", "桑村"]]
+    result = run_cli("import", "police", str(xlsx(tmp_path / "桑村户籍.xlsx", [HEAD, *rows])), data_dir=data,
+                     operator="sang")
+    assert result.exit_code == 0, result.output
+    assert "第2行" in result.output and "已在本区其他乡镇（街道）登记" in result.output
+    assert "城头" not in result.output
+    ws = Workspace.open(data, "ju")
+    assert ws.store.get(new)["town"] == "桑村镇"
+    assert ws.store.get(A)["town"] == "城头镇"
+    rejects = sorted((data / "rejects").glob("桑村户籍-未导入-*.xlsx"))
+    assert rejects
+    cells = [c.value for row in openpyxl.load_workbook(rejects[-1]).active.iter_rows() for c in row]
+    assert any(isinstance(v, str) and "已在本区其他乡镇（街道）登记" in v for v in cells)
+    # the bureau is told: kbtui check lists the conflict with both towns
+    check = run_cli("check", data_dir=data, operator="ju").output
+    assert "桑村镇" in check and A in check
