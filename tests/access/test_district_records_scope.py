@@ -98,3 +98,33 @@ def test_a_town_admins_list_rejects_another_towns_child_row_by_row(district, tmp
     # the bureau is told: kbtui check lists the conflict with both towns
     check = run_cli("check", data_dir=data, operator="ju").output
     assert "桑村镇" in check and A in check
+
+
+def test_a_town_servers_login_imports_its_list_and_the_bureau_is_told_of_the_conflict(pg_server, pg_database,
+                                                                                    tmp_path, monkeypatch):
+    """A town's kbtui connecting with its town's own database login (KBTUI_DATABASE_URL): the row of a child
+    registered in another town is rejected (the database would not even let it read that child), the others
+    imported; the bureau's check lists the conflict."""
+    from tests.helpers.store_backends import postgres_backend
+
+    backend = postgres_backend(pg_server, pg_database)
+    data = tmp_path / "data"
+    try:
+        assert run_cli("init", "--profile", "shanting-2019", "--database", backend.spec, data_dir=data).exit_code == 0
+        first = xlsx(tmp_path / "城头.xlsx", [HEAD, ["孙一", A, "山亭区城头镇新村", "新村"]])
+        assert run_cli("import", "police", str(first), data_dir=data).exit_code == 0
+        assert run_cli("operators", "add", "sang", "--role", "镇管理员", "--town", "桑村镇", data_dir=data).exit_code == 0
+        new = cid("2012-02-02", 63)
+        listed = xlsx(tmp_path / "桑村户籍.xlsx", [HEAD, ["孙一", A, "山亭区桑村镇新村", "新村"],
+                                                   ["孙六", new, "山亭区桑村镇桑村", "桑村"]])
+        monkeypatch.setenv("KBTUI_DATABASE_URL", backend.town_spec("桑村镇"))
+        result = run_cli("import", "police", str(listed), data_dir=data, operator="sang")
+        assert result.exit_code == 0, result.output
+        assert "已在本区其他乡镇（街道）登记" in result.output and "城头" not in result.output
+        assert "新增儿童 1 人" in result.output
+        monkeypatch.delenv("KBTUI_DATABASE_URL")
+        assert Workspace.open(data, "tester").store.get(new)["town"] == "桑村镇"
+        check = run_cli("check", data_dir=data).output
+        assert A in check and "桑村户籍.xlsx" in check and "桑村镇" in check and "城头镇" in check
+    finally:
+        backend.close()

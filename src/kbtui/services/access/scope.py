@@ -355,7 +355,8 @@ class ScopedStore:
 
 class ScopedCollection:
     """A store collection seen through the scope: documents about a child (``id_number``) are visible
-    and writable only when the child is; read-only roles cannot write; the people register (which
+    and writable only when the child is, a document naming its ``town`` only to that town's staff (and the
+    district's); read-only roles cannot write; the people register (which
     decides the 学校 scope) is written only by roles allowed to (``roles.PEOPLE``)."""
 
     def __init__(self, store: ScopedStore, raw):
@@ -368,6 +369,9 @@ class ScopedCollection:
             return False
         if self.store.scope.everything:
             return True
+        towns = self.store.scope.towns
+        if towns and isinstance(doc.get("town"), str) and doc["town"] and doc["town"] not in towns:
+            return False        # a town's own document (a report it made), not another town's business
         ref = doc.get(CHILD_REF)
         if isinstance(ref, str) and ref:
             return self.store.get(ref) is not None

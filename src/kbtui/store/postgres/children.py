@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,6 +186,17 @@ class PgStore(RecordIndex):
             rows = conn.execute(f"SELECT {group}, count(*) FROM kbtui.children GROUP BY {group}",
                                 params + params).fetchall()
         return {tuple(row[:-1]) if fields else (): row[-1] for row in rows}
+
+    def registered_towns(self, ids: Iterable[str]) -> dict[str, str]:
+        """Asked of the database (``kbtui.registered_towns``: it answers beyond the login role's towns and the
+        narrowing, with the town only)."""
+        wanted = sorted(set(ids) - self._records.keys())
+        found = {i: town_of(self._records[i]) for i in set(ids) & self._records.keys()}
+        if wanted:
+            with self.transaction("查询儿童登记的乡镇", write=False) as conn:
+                found.update(conn.execute("SELECT id_number, town FROM kbtui.registered_towns(%s)",
+                                          (wanted,)).fetchall())
+        return found
 
     # -- what the kept counts key on (``services.children.counts``): the database as one "file" ---------
     #

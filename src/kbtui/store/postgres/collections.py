@@ -4,8 +4,9 @@
 A document about a child (``id_number``) is stored in the child's town, whoever writes it (the bureau opening
 a case, a town's login planning a visit), so that row-level security keeps it in that town: the town's login
 role reads, counts and edits it, another town's never sees it. A collection is read at its level (the login
-role's town, or the district's '') plus every document about a child the role may see, wherever it is: the
-bureau's ``tasks`` are every town's tasks. A key found at two levels (documents written before this rule) is
+role's town, or the district's '') plus every document about a child the role may see, wherever it is; the
+bureau's login reads every town's documents at the district's level: its ``tasks`` are every town's tasks,
+its ``town_conflicts`` every town's reports. A key found at two levels (documents written before this rule) is
 read once, the collection's own level first. Documents follow their child when it moves to another town
 (``move_documents``).
 
@@ -39,8 +40,9 @@ Doc = dict[str, Any]
 CHILD_REF = "id_number"
 
 
-# the rows a collection reads: its own level's, and every document about a child (row-level security decides)
-_SEEN = "name = %s AND (town = %s OR child IS NOT NULL)"
+# the rows a collection reads: its own level's, every document about a child, and for the district's own level
+# of a login seeing the whole district every town's documents (row-level security decides what is visible)
+_SEEN = "name = %s AND (town = %s OR child IS NOT NULL OR %s)"
 _OWN_FIRST = "key, (town <> %s), town"
 
 
@@ -62,13 +64,14 @@ class PgCollection:
         if not safe or safe != name:
             raise StoreError(f"集合名称“{name}”不合法（不能含有 / \\ : * ? \" < > | 等字符）")
         self.store, self.name, self.town = store, name, town
+        self._whole = town == "" and store.towns is None        # the district's level, read by the bureau
 
     # -- reading -------------------------------------------------------------------------------------
     def _rows(self, conn: psycopg.Connection, where: str = "", params: tuple = (), lock: str = ""
               ) -> list[tuple[str, str, str]]:
         """(town, key, doc text) of the documents this collection reads, one per key (its own level first)."""
         rows = conn.execute(f"SELECT town, key, doc::text FROM kbtui.collections WHERE {_SEEN}{where}"
-                            f" ORDER BY {_OWN_FIRST}{lock}", (self.name, self.town, *params, self.town)).fetchall()
+                            f" ORDER BY {_OWN_FIRST}{lock}", (self.name, self.town, self._whole, *params, self.town)).fetchall()
         seen: set[str] = set()
         return [r for r in rows if not (r[1] in seen or seen.add(r[1]))]  # type: ignore[func-returns-value]
 
@@ -90,7 +93,7 @@ class PgCollection:
     def __len__(self) -> int:
         with self.store.transaction("读取数据", write=False) as conn:
             return one_row(conn.execute(f"SELECT count(DISTINCT key) FROM kbtui.collections WHERE {_SEEN}",
-                                        (self.name, self.town)))[0]
+                                        (self.name, self.town, self._whole)))[0]
 
     # -- writing -------------------------------------------------------------------------------------
     def _lock(self, conn: psycopg.Connection, exclusive: bool) -> None:

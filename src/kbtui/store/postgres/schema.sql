@@ -48,6 +48,12 @@ CREATE TABLE kbtui.children (
 CREATE INDEX children_town_village ON kbtui.children (town, village);
 CREATE INDEX children_town_seq ON kbtui.children (town, seq);
 
+-- the town of children stored anywhere, seen or not: an import must tell a child registered in another town
+-- (a conflict reported to the bureau) from a new one; the town only, nothing else of the record
+CREATE FUNCTION kbtui.registered_towns(ids text[]) RETURNS TABLE (id_number text, town text) LANGUAGE sql STABLE
+  SECURITY DEFINER SET search_path = kbtui AS
+$$ SELECT c.id_number, c.town FROM kbtui.children c WHERE c.id_number = ANY (ids) $$;
+
 CREATE TABLE kbtui.collections (
   town  text NOT NULL DEFAULT '',             -- '' : district level; keys are unique within a town
   name  text NOT NULL,
@@ -183,6 +189,6 @@ GRANT SELECT, INSERT ON kbtui.journal, kbtui.journal_bulk TO kbtui_app;         
 GRANT USAGE ON SEQUENCE kbtui.journal_id_seq TO kbtui_app;
 GRANT SELECT ON kbtui.journal_head, kbtui.meta TO kbtui_app;
 GRANT EXECUTE ON FUNCTION kbtui.my_towns(), kbtui.setting_list(text), kbtui.may_see_town(text),
-  kbtui.chain_start(text), kbtui.journal_lock(text), kbtui.journal_bad_macs(text), kbtui.journal_head_ok(text)
-  TO kbtui_app;
+  kbtui.chain_start(text), kbtui.journal_lock(text), kbtui.journal_bad_macs(text), kbtui.journal_head_ok(text),
+  kbtui.registered_towns(text[]) TO kbtui_app;
 RESET ROLE;
