@@ -86,8 +86,7 @@ def sync_tasks(workspace: Workspace, records: Iterable[dict] | None = None) -> d
         if doc is None:
             if wanted:
                 new_docs.append({"key": task_key(campaign.id, id_number), "campaign": campaign.id, "kind": VISIT,
-                                 "id_number": id_number, "name": record.get("name") or "",
-                                 "village": record.get("village") or "", "group": record.get("group") or "",
+                                 "id_number": id_number, "name": record.get("name") or "", **place_of(record),
                                  "situation": c.situation, "state": OPEN, "created": now, **assignees})
             continue
         changes: dict[str, Any] = {}
@@ -99,6 +98,8 @@ def sync_tasks(workspace: Workspace, records: Iterable[dict] | None = None) -> d
             changes.update({k: v for k, v in assignees.items() if doc.get(k) != v})
             changes.update({k: record.get(k) or "" for k in ("village", "group", "name")
                             if doc.get(k) != (record.get(k) or "")})
+        if record.get("town") and doc.get("town") != record["town"]:
+            changes["town"] = record["town"]        # a district's task is kept in its town's village file
         if not changes:
             continue
         try:
@@ -124,8 +125,7 @@ def close_visit_task(workspace: Workspace, id_number: str, *, date: str | None =
         if current is None:
             record = workspace.store.get(id_number) or {}
             return {"campaign": campaign.id, "kind": VISIT, "id_number": id_number,
-                    "name": record.get("name") or "", "village": record.get("village") or "",
-                    "group": record.get("group") or "", "gov": record.get("responsible_gov") or "",
+                    "name": record.get("name") or "", **place_of(record), "gov": record.get("responsible_gov") or "",
                     "edu": record.get("responsible_edu") or "",
                     "created": dt.datetime.now().isoformat(timespec="seconds"), **fields}
         return {} if current.get("state") == DONE else fields
@@ -153,8 +153,7 @@ def plan_visit(workspace: Workspace, id_number: str, due: dt.date | dt.datetime,
             record.get("responsible_gov") or "", "reason": reason, "note": note.strip(),
             "planned_by": workspace.operator,
             "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or "",
-            "name": record.get("name") or "", "village": record.get("village") or "",
-            "group": record.get("group") or ""}
+            "name": record.get("name") or "", **place_of(record)}
 
     def planned(current: dict | None) -> dict:
         if current is None or current.get("state") != OPEN:
@@ -192,6 +191,14 @@ def set_due(workspace: Workspace, id_numbers: Iterable[str], due: dt.date | dt.d
             coll.update(doc["key"], {"due": value}, workspace.operator, base=doc)
             changed += 1
     return changed
+
+
+def place_of(record: dict) -> dict[str, str]:
+    """The village and group a task is filed under, and in a district the child's town (``store.sharded``)."""
+    place = {"village": record.get("village") or "", "group": record.get("group") or ""}
+    if record.get("town"):
+        place["town"] = record["town"]
+    return place
 
 
 def _row(record: dict, doc: dict | None, situation: str, state: str, due: dt.datetime | None,
@@ -297,4 +304,4 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
 
 
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
-           "needs_visit"]
+           "needs_visit", "place_of"]
