@@ -113,7 +113,8 @@ def test_a_town_servers_login_imports_its_list_and_the_bureau_is_told_of_the_con
         assert run_cli("init", "--profile", "shanting-2019", "--database", backend.spec, data_dir=data).exit_code == 0
         first = xlsx(tmp_path / "城头.xlsx", [HEAD, ["孙一", A, "山亭区城头镇新村", "新村"]])
         assert run_cli("import", "police", str(first), data_dir=data).exit_code == 0
-        assert run_cli("operators", "add", "sang", "--role", "镇管理员", "--town", "桑村镇", data_dir=data).exit_code == 0
+        added = run_cli("operators", "add", "sang", "--role", "镇管理员", "--town", "桑村镇", data_dir=data)
+        assert added.exit_code == 0
         new = cid("2012-02-02", 63)
         listed = xlsx(tmp_path / "桑村户籍.xlsx", [HEAD, ["孙一", A, "山亭区桑村镇新村", "新村"],
                                                    ["孙六", new, "山亭区桑村镇桑村", "桑村"]])
@@ -128,3 +129,19 @@ def test_a_town_servers_login_imports_its_list_and_the_bureau_is_told_of_the_con
         assert A in check and "桑村户籍.xlsx" in check and "桑村镇" in check and "城头镇" in check
     finally:
         backend.close()
+
+
+def test_kept_counts_are_never_shared_between_the_bureau_and_a_town(district):
+    """The counts kept on disk per village file (the dashboard's) are the operator's scope's: a town admin's
+    (their town only) are not the bureau's, nor one town's village cadre's another town's of the same name."""
+    from kbtui.services.children.counts import counts_cache
+
+    data = district
+    for args in (["cun1", "--role", "村干部", "--town", "城头镇", "--village", "新村"],
+                 ["cun2", "--role", "村干部", "--town", "桑村镇", "--village", "新村"]):
+        assert run_cli("operators", "add", *args, data_dir=data).exit_code == 0
+    seen = {}
+    for operator in ("cheng", "ju", "sang", "cun1", "cun2", "ju"):
+        ws = Workspace.open(data, operator)
+        seen[operator] = counts_cache(ws).current().children
+    assert seen == {"cheng": 2, "ju": 3, "sang": 1, "cun1": 1, "cun2": 1}

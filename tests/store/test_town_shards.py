@@ -9,9 +9,9 @@ from pathlib import Path
 
 import orjson
 
+from kbtui.services.workspace import Workspace
 from kbtui.store import ChildStore
 from kbtui.store.town_shards import MARKER
-from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.helpers.imports import cid, xlsx
 

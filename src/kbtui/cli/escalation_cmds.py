@@ -7,11 +7,18 @@ from pathlib import Path
 import click
 
 from kbtui.cli import cli
-from kbtui.cli.common import InputFile, OutputFile, print_json, stdin_is_terminal, warn, with_workspace
+from kbtui.cli.common import (
+    InputFile,
+    OutputFile,
+    echo_town_subtotals,
+    print_json,
+    stdin_is_terminal,
+    warn,
+    with_workspace,
+)
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
-from kbtui.services.children.places import subtotals_line, town_subtotals
 from kbtui.services.escalation import absences as absence_service
 from kbtui.services.escalation import attendance_sheets, case_forms
 from kbtui.services.escalation import cases as case_service
@@ -171,9 +178,7 @@ def escalation_due(workspace: Workspace, on, as_json) -> None:
         click.echo(f"{flag}{a.name}（{a.id_number}）{a.ladder_title}·{a.rung_label}：{a.action}"
                    f"  责任：{who}  期限：{a.due}")
     overdue = sum(1 for a in actions if a.overdue)
-    towns = subtotals_line(town_subtotals(workspace, (a.id_number for a in actions)), "项")
-    if towns:
-        click.echo(towns)
+    echo_town_subtotals(workspace, (a.id_number for a in actions), "项")
     click.echo(f"共 {len(actions)} 项，其中逾期 {overdue} 项（{on}）")
 
 
@@ -273,9 +278,7 @@ def case_list(workspace: Workspace, show_all, as_json) -> None:
         return
     for c in cases:
         click.echo(_case_line(c))
-    towns = subtotals_line(town_subtotals(workspace, (c["id_number"] for c in cases)), "件")
-    if towns:
-        click.echo(towns)
+    echo_town_subtotals(workspace, (c["id_number"] for c in cases), "件")
     click.echo(f"共 {len(cases)} 件")
 
 

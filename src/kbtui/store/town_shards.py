@@ -67,10 +67,10 @@ def split_town_files(folder: Path, journal: Any) -> int:
                 table = _table(storage.read())
                 have = {rec.get("id_number"): doc_id for doc_id, rec in table.items() if isinstance(rec, dict)}
                 for id_number, rec in plan[name].items():
-                    doc_id = have.get(id_number)
-                    if doc_id is not None and table[doc_id].get("_v", 0) >= rec.get("_v", 0):
+                    there = have.get(id_number)
+                    if there is not None and table[there].get("_v", 0) >= rec.get("_v", 0):
                         continue        # already moved (an interrupted split done again)
-                    table[doc_id or str(max(map(int, table), default=0) + 1)] = rec
+                    table[there or str(max(map(int, table), default=0) + 1)] = rec
                     moved += 1
                 storage.write({TABLE: table})           # atomic and durable, as every store write
             for name, storage in sources.items():

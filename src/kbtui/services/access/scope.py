@@ -218,9 +218,12 @@ class ScopedStore:
 
     def scope_key(self) -> tuple:
         """What decides which children the scope lets through, besides a child's own record: the kind,
-        the villages or schools, and for a school scope the people register (its teachers)."""
+        the villages or schools, a district's towns, and for a school scope the people register (its
+        teachers)."""
         scope = self.scope
         key: tuple = (scope.kind, sorted(scope.villages), sorted(scope.schools))
+        if scope.towns:             # (a township's keys stay as they were: its kept counts stay good)
+            key += (("towns", sorted(scope.towns)),)
         if scope.kind not in (R.ALL, R.VILLAGES):
             key += (file_signature(self.raw.collection(PEOPLE_COLLECTION).path),)
         return key

@@ -297,7 +297,8 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     by_village = [{**({"town": t} if t else {}), "village": v, **counts} for (t, v), counts in sorted(villages.items())]
     district = workspace.profile.district
     order = {t: i for i, t in enumerate(district.town_names if district else ())}
-    by_town = [{"town": t, **counts} for t, counts in sorted(towns.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))]
+    by_town = [{"town": t, **counts}
+               for t, counts in sorted(towns.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
     shown = [r for r in rows if r["late"]] if overdue else rows
     return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
             "tasks": shown, "by_person": by_person, "by_village": by_village, "by_town": by_town, "totals": totals}

@@ -465,7 +465,8 @@ def prepare_import(workspace: Workspace, source: str | src.Source, path: str | P
                if id_number in unseen or not sees(stored(id_number))}
     if isinstance(workspace.store, ScopedStore):
         dropped.update({row: f"身份证号 {id_number}：{workspace.store.scope.outside()}，不能由您导入"
-                        for id_number, _values, row in checked.good if id_number in unseen and id_number not in crossing})
+                        for id_number, _values, row in checked.good
+                        if id_number in unseen and id_number not in crossing})
     drop_rows(checked, dropped)
     reject_out_of_scope(workspace, checked)   # rows outside the operator's scope → rejects
     return PreparedImport(workspace, source, path, checked, progress, cross_town=cross)

@@ -71,7 +71,8 @@ class PgCollection:
               ) -> list[tuple[str, str, str]]:
         """(town, key, doc text) of the documents this collection reads, one per key (its own level first)."""
         rows = conn.execute(f"SELECT town, key, doc::text FROM kbtui.collections WHERE {_SEEN}{where}"
-                            f" ORDER BY {_OWN_FIRST}{lock}", (self.name, self.town, self._whole, *params, self.town)).fetchall()
+                            f" ORDER BY {_OWN_FIRST}{lock}",
+                            (self.name, self.town, self._whole, *params, self.town)).fetchall()
         seen: set[str] = set()
         return [r for r in rows if not (r[1] in seen or seen.add(r[1]))]  # type: ignore[func-returns-value]
 
@@ -103,7 +104,7 @@ class PgCollection:
     def _towns_of(self, conn: psycopg.Connection, docs: list[Doc]) -> dict[str, str]:
         """The town each document is stored in: its child's (as the role sees it), else the collection's."""
         ids = sorted({i for i in map(_child_of, docs) if i})
-        known = dict(conn.execute("SELECT id_number, town FROM kbtui.children WHERE id_number = ANY(%s)",
+        known: dict[str, str] = dict(conn.execute("SELECT id_number, town FROM kbtui.children WHERE id_number = ANY(%s)",
                                   (ids,)).fetchall()) if ids else {}
         return {d["key"]: known.get(_child_of(d) or "", self.town) for d in docs}
 
