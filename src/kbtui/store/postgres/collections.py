@@ -104,8 +104,8 @@ class PgCollection:
     def _towns_of(self, conn: psycopg.Connection, docs: list[Doc]) -> dict[str, str]:
         """The town each document is stored in: its child's (as the role sees it), else the collection's."""
         ids = sorted({i for i in map(_child_of, docs) if i})
-        known: dict[str, str] = dict(conn.execute("SELECT id_number, town FROM kbtui.children WHERE id_number = ANY(%s)",
-                                  (ids,)).fetchall()) if ids else {}
+        known: dict[str, str] = dict(conn.execute(
+            "SELECT id_number, town FROM kbtui.children WHERE id_number = ANY(%s)", (ids,)).fetchall()) if ids else {}
         return {d["key"]: known.get(_child_of(d) or "", self.town) for d in docs}
 
     def insert(self, doc: Doc, operator: str, *, check: Callable[[list[Doc]], None] | None = None) -> Doc:
