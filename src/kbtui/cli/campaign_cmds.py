@@ -208,7 +208,7 @@ def assign(workspace: Workspace, by_rule: bool, overwrite: bool, village: str | 
 
 @cli.command()
 @click.option("--person", default=None, help="只看此人的任务（姓名）。")
-@click.option("--village", default=None, help="只看此村的任务（区县中重名的村写明乡镇，如 城头镇新村）。")
+@click.option("--village", default=None, help="只看此村的任务。")
 @click.option("--overdue", is_flag=True, help="只列出逾期未完成的任务。")
 @today_option
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -226,16 +226,15 @@ def tasks(workspace: Workspace, person: str | None, village: str | None, overdue
     t = report["totals"]
     click.echo(f"走访任务 {t['assigned']} 项：已完成 {t['done']}，未完成 {t['open']}，逾期 {t['late']}"
                + (f"（期限 {deadline}）" if deadline else ""))
-    def counts(c: dict) -> str:
-        return f"任务 {c['assigned']}  完成 {c['done']}  逾期 {c['late']}" + (
-            f"  未分配 {c['unassigned']}" if c["unassigned"] else "")
     if report["by_town"]:
         click.echo("按乡镇（街道）：")
-        for t in report["by_town"]:
-            click.echo(f"  {t['town']}  {counts(t)}")
+        for c in report["by_town"]:
+            click.echo(f"  {c['town']}  任务 {c['assigned']}  完成 {c['done']}  逾期 {c['late']}"
+                       + (f"  未分配 {c['unassigned']}" if c["unassigned"] else ""))
     click.echo("按村：")
     for v in report["by_village"]:
-        click.echo(f"  {v.get('town', '')}{v['village']}  {counts(v)}")
+        click.echo(f"  {v['village']}  任务 {v['assigned']}  完成 {v['done']}  逾期 {v['late']}"
+                   + (f"  未分配 {v['unassigned']}" if v["unassigned"] else ""))
     click.echo("按人：")
     for p in report["by_person"]:
         click.echo(f"  {p['person']}（{p['line_label']}）  任务 {p['assigned']}  完成 {p['done']}  逾期 {p['late']}")

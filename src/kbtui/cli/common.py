@@ -20,7 +20,7 @@ from kbtui.oserrors import os_error_reason
 from kbtui.profiles import ProfileError
 from kbtui.services.access import disclosure
 from kbtui.services.access.disclosure import Presenter
-from kbtui.services.children.places import subtotals_line, town_subtotals
+from kbtui.services.children.town_totals import subtotals_line, town_subtotals
 from kbtui.services.intake import child_ids
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
 from kbtui.user_paths import PEOPLE_FOLDERS, input_problem

@@ -10,7 +10,7 @@ from kbtui.cli.common import echo_town_subtotals, print_json, with_workspace
 from kbtui.domain.child import display
 from kbtui.domain.disability_info import CATEGORIES, GRADES, SOURCES
 from kbtui.domain.disability_placement import CONCLUSIONS
-from kbtui.services.children.places import town_subtotals
+from kbtui.services.children.town_totals import town_subtotals
 from kbtui.services.disability import placement_check as pc
 from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace

@@ -18,7 +18,7 @@ from kbtui.domain import status as st
 from kbtui.domain.sorting import place_key
 from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.campaign.people import PEOPLE
-from kbtui.services.children.places import in_village, village_problem
+from kbtui.services.children.places import village_problem
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -187,9 +187,8 @@ def awaiting(workspace: Workspace, level: str, village: str | None = None) -> li
     below = chk.LEVELS[chk.level_index(level) - 1] if chk.level_index(level) > 0 else None
     ctx = workspace.context()
     result = []
-    here_in = in_village(workspace, village)
     for record in workspace.store.all():
-        if not here_in(record):
+        if village and record.get("village") != village:
             continue
         if chk.is_returned(record) or not ctx.classify(record).in_campaign:
             continue
@@ -202,8 +201,8 @@ def awaiting(workspace: Workspace, level: str, village: str | None = None) -> li
 
 
 def returned(workspace: Workspace, village: str | None = None) -> list[dict]:
-    here_in = in_village(workspace, village)
-    return sorted((r for r in workspace.store.all() if chk.is_returned(r) and here_in(r)),
+    return sorted((r for r in workspace.store.all() if chk.is_returned(r)
+                   and (not village or r.get("village") == village)),
                   key=lambda r: (r.get("village") or "", r.get("name") or ""))
 
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from kbtui.domain import responsibility as resp
 from kbtui.services.campaign.people import PEOPLE, PeopleError, find_person
 from kbtui.services.campaign.tasks import sync_tasks
-from kbtui.services.children.places import in_village, village_problem
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -33,14 +32,10 @@ def select(workspace: Workspace, *, village: str | None = None, group: str | Non
                 raise PeopleError(f"找不到身份证号为 {id_number} 的儿童")
             found.append(record)
         return found
-    problem = village_problem(workspace, village)
-    if problem:
-        raise PeopleError(problem)
     ctx = workspace.context()
-    here_in = in_village(workspace, village)
     chosen = []
     for record in workspace.store.all():
-        if not here_in(record):
+        if village and record.get("village") != village:
             continue
         if group and record.get("group") != group:
             continue

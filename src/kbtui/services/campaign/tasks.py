@@ -28,7 +28,7 @@ from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.access import gate
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
-from kbtui.services.children.places import in_village, village_problem
+from kbtui.services.children.places import village_problem
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -209,11 +209,12 @@ def _row(record: dict, doc: dict | None, situation: str, state: str, due: dt.dat
     edu = (record.get("responsible_edu") if state == OPEN or not doc else doc.get("edu")) or ""
     row = {"id_number": record["id_number"], "name": record.get("name") or "",
            "village": record.get("village") or "", "group": record.get("group") or "", "situation": situation,
-           **({"town": record["town"]} if record.get("town") else {}),
            "gov": gov, "edu": edu, "due": due.isoformat(timespec="minutes") if due else None,
            "state": "late" if late else state, "late": late,
            "done_at": (doc or {}).get("done_at") if state == DONE else None,
            "done_by": (doc or {}).get("done_by") if state == DONE else None}
+    if record.get("town"):                          # a district's child: its village is its town's
+        row["town"] = record["town"]
     if doc and doc.get("kind") == PLANNED:
         row["visitor"] = doc.get("visitor") or ""
     return row
@@ -228,7 +229,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     """Visit tasks of the current campaign with per-person and per-village counts (read only).
 
     Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], by_town: [...], totals: {...}}``
-    (a district's villages carry their ``town``, and ``by_town`` holds the towns' subtotals, in the profile's order);
+    (``by_town``: a district's subtotals per town);
     every count dict has ``assigned`` (tasks), ``done``, ``open``, ``late``. ``person`` keeps the tasks of
     one person (either line), ``overdue`` only late ones, ``village`` one village — the counts follow the
     filters except ``overdue``. A village nobody lives in, or a person not in the register, is refused
@@ -245,7 +246,6 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     docs = {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=VISIT)}
     planned = planned_visits(workspace)
     name = _person_name(person)
-    here_in = in_village(workspace, village)
     rows = []
     for record in records if records is not None else workspace.store.all():
         id_number = record["id_number"]
@@ -261,7 +261,7 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
         for row in found:
             if name and name not in (row["gov"], row["edu"], row.get("visitor")):
                 continue
-            if not here_in(row):
+            if village and row["village"] != village:
                 continue
             rows.append(row)
     rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
@@ -271,14 +271,10 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
 
     totals = {**blank(), "unassigned": 0}
     people: dict[tuple[str, str], dict[str, int]] = {}
-    villages: dict[tuple[str, str], dict[str, int]] = {}      # (town, village): two towns may have a 新村
-    towns: dict[str, dict[str, int]] = {}
+    villages: dict[str, dict[str, int]] = {}
     for row in rows:
         keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
-        place = (row.get("town") or "", row["village"])
-        targets = [totals, villages.setdefault(place, {**blank(), "unassigned": 0})]
-        if place[0]:
-            targets.append(towns.setdefault(place[0], {**blank(), "unassigned": 0}))
+        targets = [totals, villages.setdefault(row["village"], {**blank(), "unassigned": 0})]
         for line in (GOV, EDU):
             who = row[line] or UNASSIGNED
             if name and who != name:
@@ -289,19 +285,33 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
                 target[k] += 1
         if not row["gov"] and not row["edu"]:
             totals["unassigned"] += 1
-            villages[place]["unassigned"] += 1
-            if place[0]:
-                towns[place[0]]["unassigned"] += 1
+            villages[row["village"]]["unassigned"] += 1
     by_person = [{"person": who, "line": line, "line_label": LINE_LABELS[line], **counts}
                  for (who, line), counts in sorted(people.items(), key=lambda kv: (kv[0][0] == UNASSIGNED, kv[0]))]
-    by_village = [{**({"town": t} if t else {}), "village": v, **counts} for (t, v), counts in sorted(villages.items())]
-    district = workspace.profile.district
-    order = {t: i for i, t in enumerate(district.town_names if district else ())}
-    by_town = [{"town": t, **counts}
-               for t, counts in sorted(towns.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
+    by_village = [{"village": v, **counts} for v, counts in sorted(villages.items())]
     shown = [r for r in rows if r["late"]] if overdue else rows
     return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
-            "tasks": shown, "by_person": by_person, "by_village": by_village, "by_town": by_town, "totals": totals}
+            "tasks": shown, "by_person": by_person, "by_village": by_village, "by_town": _by_town(workspace, rows),
+            "totals": totals}
+
+
+def _by_town(workspace: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A district's task counts per town (the subtotals of its villages), in the profile's order of towns;
+    [] in a township."""
+    district = workspace.profile.district
+    if district is None:
+        return []
+    towns: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = towns.setdefault(row.get("town") or "（未定乡镇）",
+                                  {"assigned": 0, "done": 0, "open": 0, "late": 0, "unassigned": 0})
+        keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ()) + \
+            (() if row["gov"] or row["edu"] else ("unassigned",))
+        for k in keys:
+            counts[k] += 1
+    order = {t: i for i, t in enumerate(district.town_names)}
+    ranked = sorted(towns.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    return [{"town": t, **counts} for t, counts in ranked]
 
 
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",

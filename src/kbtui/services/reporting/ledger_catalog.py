@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from kbtui.domain.ledger import Ledger
 from kbtui.registry import enabled
-from kbtui.services.children.places import in_village, village_problem
+from kbtui.services.children.places import village_problem
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -38,7 +38,7 @@ def village_records(workspace: Workspace, village: str | None) -> list[dict]:
     if problem:
         raise LedgerError(problem)
     records = list(workspace.store.all())
-    return list(filter(in_village(workspace, village), records)) if village else records
+    return [r for r in records if (r.get("village") or "") == village] if village else records
 
 
 def list_ledgers(workspace: Workspace, village: str | None = None) -> list[LedgerInfo]:

@@ -24,7 +24,7 @@ from kbtui.excel.errors import ExcelWriteError
 from kbtui.oserrors import os_error_reason
 from kbtui.registry import enabled
 from kbtui.services.access import access
-from kbtui.services.children.places import in_village, village_problem
+from kbtui.services.children.places import village_problem
 from kbtui.store.journal import now_ts
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _records(workspace: Workspace, village: str | None) -> list[dict]:
     if problem:
         raise ReportError(problem)
     records = list(workspace.store.all())
-    return list(filter(in_village(workspace, village), records)) if village else records
+    return [r for r in records if (r.get("village") or "") == village] if village else records
 
 
 def build_report(workspace: Workspace, report_id: str, *, village: str | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,6 @@ from kbtui.domain.risk import (
 from kbtui.services import lookup
 from kbtui.services.campaign import tasks
 from kbtui.services.campaign.campaigns import current_campaign_id
-from kbtui.services.children.places import in_village
 from kbtui.services.escalation import absences, cases
 from kbtui.services.lookup import EscalationError
 
@@ -210,9 +209,9 @@ class Survey:
         return RiskEntry(record, result, self.helpers.get(id_number), self.visits.get(id_number), open_case)
 
 
-def _matches(record: dict, helper: dict | None, *, here_in: Callable[[dict], bool], school: str | None,
+def _matches(record: dict, helper: dict | None, *, village: str | None, school: str | None,
              person: str | None) -> bool:
-    if not here_in(record):
+    if village and (record.get("village") or "") != village:
         return False
     if school and (record.get("school") or "") != school:
         return False
@@ -251,13 +250,12 @@ def list_of(survey: Survey, listed: Iterable[tuple[dict, RiskScore]], scored: in
             level: str | None = None) -> RiskList:
     """The list from the children scored at a level (``listed``), filtered, most at risk first."""
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
-    here_in = in_village(survey.workspace, village)       # (城头镇新村 in a district: two towns have a 新村)
     entries = []
     for record, result in listed:
         if level and result.level != level:
             continue
         entry = survey.entry(record, result)
-        if _matches(record, entry.helper, here_in=here_in, school=school, person=person):
+        if _matches(record, entry.helper, village=village, school=school, person=person):
             entries.append(entry)
     entries.sort(key=lambda e: (order[e.level], -e.result.score, e.record.get("village") or "",
                                 e.record.get("name") or "", e.id_number))
