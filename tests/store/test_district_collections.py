@@ -25,14 +25,8 @@ def district(pg_server, pg_database):
     backend.close()
 
 
-def _town(backend, town: str, **kwargs) -> PgStore:
-    store = PgStore.open(backend.town_spec(town), **kwargs)
-    backend.opened.append(store)
-    return store
-
-
 def test_each_towns_tasks_are_its_own_and_the_bureau_sees_them_all(district):
-    chengtou, sangcun, bureau = _town(district, CHENGTOU), _town(district, SANGCUN), district.open()
+    chengtou, sangcun, bureau = district.open_town(CHENGTOU), district.open_town(SANGCUN), district.open()
     chengtou.collection("tasks").insert({"key": "2020:A:visit", "id_number": A, "state": "open"}, "cheng")
     sangcun.collection("tasks").insert({"key": "2020:B:visit", "id_number": B, "state": "open"}, "sang")
     # the bureau: both towns' tasks, counted, found and edited where they are
@@ -55,10 +49,10 @@ def test_each_towns_tasks_are_its_own_and_the_bureau_sees_them_all(district):
 def test_a_case_the_bureau_opens_is_the_towns(district):
     bureau = district.open()
     bureau.collection("cases").insert({"key": "C1", "id_number": A, "status": "open"}, "ju")
-    assert [d["key"] for d in _town(district, CHENGTOU).collection("cases").all()] == ["C1"]
-    assert _town(district, SANGCUN).collection("cases").all() == []
+    assert [d["key"] for d in district.open_town(CHENGTOU).collection("cases").all()] == ["C1"]
+    assert district.open_town(SANGCUN).collection("cases").all() == []
     # upserted by the town, updated by the bureau: one document, in the town
-    chengtou = _town(district, CHENGTOU)
+    chengtou = district.open_town(CHENGTOU)
     chengtou.collection("cases").upsert("C2", {"id_number": A, "status": "open"}, "cheng")
     bureau.collection("cases").upsert("C2", {"status": "closed"}, "ju")
     assert chengtou.collection("cases").get("C2")["status"] == "closed"
@@ -66,7 +60,7 @@ def test_a_case_the_bureau_opens_is_the_towns(district):
 
 
 def test_a_check_over_the_collection_sees_every_towns_documents(district):
-    bureau, chengtou = district.open(), _town(district, CHENGTOU)
+    bureau, chengtou = district.open(), district.open_town(CHENGTOU)
     chengtou.collection("cases").insert({"key": "C1", "id_number": A, "status": "open"}, "cheng")
 
     def one_open_case(docs):
@@ -79,10 +73,10 @@ def test_a_check_over_the_collection_sees_every_towns_documents(district):
 
 def test_documents_follow_a_child_moved_to_another_town(district):
     bureau = district.open()
-    _town(district, CHENGTOU).collection("tasks").insert({"key": "t", "id_number": A}, "cheng")
+    district.open_town(CHENGTOU).collection("tasks").insert({"key": "t", "id_number": A}, "cheng")
     bureau.update(A, {"town": SANGCUN}, "ju")
-    assert [d["key"] for d in _town(district, SANGCUN).collection("tasks").all()] == ["t"]
-    assert _town(district, CHENGTOU).collection("tasks").all() == []
+    assert [d["key"] for d in district.open_town(SANGCUN).collection("tasks").all()] == ["t"]
+    assert district.open_town(CHENGTOU).collection("tasks").all() == []
 
 
 def test_a_town_narrowing_is_applied_by_the_database(district):
