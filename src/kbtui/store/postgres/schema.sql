@@ -64,6 +64,7 @@ CREATE TABLE kbtui.collections (
   PRIMARY KEY (town, name, key)
 );
 CREATE INDEX collections_child ON kbtui.collections (child) WHERE child IS NOT NULL;
+CREATE INDEX collections_name_key ON kbtui.collections (name, key);   -- a key read across towns (a child's town)
 
 CREATE TABLE kbtui.journal (
   id       bigserial UNIQUE,                  -- the order lines were appended in, across chains
