@@ -41,6 +41,12 @@ class Backend:
         assert self.server is not None and self.admin_url is not None
         return self.server.url(_dbname(self.admin_url), TOWN_ROLES[town])
 
+    def open_town(self, town: str, **kwargs: Any) -> PgStore:
+        """PostgreSQL: the store as a town's login role opens it (closed with the backend)."""
+        store = PgStore.open(self.town_spec(town), **kwargs)
+        self.opened.append(store)
+        return store
+
     def superuser(self) -> psycopg.Connection:
         assert self.admin_url is not None
         return psycopg.connect(self.admin_url, autocommit=True)

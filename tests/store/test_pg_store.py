@@ -37,9 +37,7 @@ def district(pg_server, pg_database):
 
 
 def _town(backend, town: str, **kwargs) -> PgStore:
-    store = PgStore.open(backend.town_spec(town), **kwargs)
-    backend.opened.append(store)
-    return store
+    return backend.open_town(town, **kwargs)
 
 
 def test_a_town_role_sees_and_writes_only_its_town(district):

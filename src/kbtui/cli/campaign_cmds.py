@@ -227,6 +227,11 @@ def tasks(workspace: Workspace, person: str | None, village: str | None, town: s
     t = report["totals"]
     click.echo(f"走访任务 {t['assigned']} 项：已完成 {t['done']}，未完成 {t['open']}，逾期 {t['late']}"
                + (f"（期限 {deadline}）" if deadline else ""))
+    if report["by_town"]:
+        click.echo("按乡镇（街道）：")
+        for c in report["by_town"]:
+            click.echo(f"  {c['town']}  任务 {c['assigned']}  完成 {c['done']}  逾期 {c['late']}"
+                       + (f"  未分配 {c['unassigned']}" if c["unassigned"] else ""))
     click.echo("按村：")
     for v in report["by_village"]:
         click.echo(f"  {v['village']}  任务 {v['assigned']}  完成 {v['done']}  逾期 {v['late']}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from kbtui.oserrors import os_error_reason
 from kbtui.profiles import ProfileError
 from kbtui.services.access import disclosure
 from kbtui.services.access.disclosure import Presenter
+from kbtui.services.children.town_totals import subtotals_line, town_subtotals
 from kbtui.services.intake import child_ids
 from kbtui.services.workspace import Workspace, WorkspaceError, default_data_dir, default_operator
 from kbtui.user_paths import PEOPLE_FOLDERS, input_problem
@@ -185,6 +186,13 @@ class InputFile(click.Path):
 def warn(warnings: list[str]) -> None:
     for warning in warnings:
         click.secho(f"警告：{warning}", fg="yellow", err=True)
+
+
+def echo_town_subtotals(workspace: Workspace, id_numbers: Iterable[str], unit: str) -> None:
+    """A district's list ends with its subtotals by town (``按乡镇（街道）：城头镇 2 件、…``); a township's not."""
+    line = subtotals_line(town_subtotals(workspace, id_numbers), unit)
+    if line:
+        click.echo(line)
 
 
 def print_json(data: Any) -> None:

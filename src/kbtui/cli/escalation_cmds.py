@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 
 from kbtui.cli import cli
-from kbtui.cli.common import InputFile, OutputFile, print_json, stdin_is_terminal, warn, with_workspace
+from kbtui.cli.common import (
+    InputFile,
+    OutputFile,
+    echo_town_subtotals,
+    print_json,
+    stdin_is_terminal,
+    warn,
+    with_workspace,
+)
 from kbtui.domain.escalation import SUPPORT_KINDS
 from kbtui.domain.normalize import NormalizeError, parse_date
 from kbtui.domain.status import DROPOUT_REASONS
@@ -170,6 +178,7 @@ def escalation_due(workspace: Workspace, on, as_json) -> None:
         click.echo(f"{flag}{a.name}（{a.id_number}）{a.ladder_title}·{a.rung_label}：{a.action}"
                    f"  责任：{who}  期限：{a.due}")
     overdue = sum(1 for a in actions if a.overdue)
+    echo_town_subtotals(workspace, (a.id_number for a in actions), "项")
     click.echo(f"共 {len(actions)} 项，其中逾期 {overdue} 项（{on}）")
 
 
@@ -269,6 +278,7 @@ def case_list(workspace: Workspace, show_all, as_json) -> None:
         return
     for c in cases:
         click.echo(_case_line(c))
+    echo_town_subtotals(workspace, (c["id_number"] for c in cases), "件")
     click.echo(f"共 {len(cases)} 件")
 
 

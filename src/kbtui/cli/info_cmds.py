@@ -7,7 +7,8 @@ from kbtui.cli import cli
 from kbtui.cli.common import Settings, friendly_errors, pass_settings, print_json, warn, with_workspace
 from kbtui.plugin_manager import PluginHost
 from kbtui.services.children.stats import campaign_stats
-from kbtui.services.intake.checks import run_checks
+from kbtui.services.intake.checks import Problem, run_checks
+from kbtui.services.intake.towns import reported_conflicts
 from kbtui.services.workspace import Workspace, fill_registries, is_data_folder
 
 
@@ -84,6 +85,8 @@ def check(workspace: Workspace, as_json: bool) -> None:
     """检查数据问题：身份证号无效、疑似重复、年龄不符、情况与记录矛盾等。"""
     records = list(workspace.store.all())
     problems = run_checks(records, workspace.checks, workspace.check_context())
+    problems += [Problem(id_number, name, "乡镇（街道）", message, "town_conflict")
+                 for id_number, name, message in reported_conflicts(workspace)]
     if as_json:
         print_json({"problems": [p.as_dict() for p in problems], "count": len(problems)})
         return

@@ -6,10 +6,11 @@ import datetime as dt
 import click
 
 from kbtui.cli import cli
-from kbtui.cli.common import print_json, with_workspace
+from kbtui.cli.common import echo_town_subtotals, print_json, with_workspace
 from kbtui.domain.child import display
 from kbtui.domain.disability_info import CATEGORIES, GRADES, SOURCES
 from kbtui.domain.disability_placement import CONCLUSIONS
+from kbtui.services.children.town_totals import town_subtotals
 from kbtui.services.disability import placement_check as pc
 from kbtui.services.disability import placements as pl
 from kbtui.services.workspace import Workspace
@@ -153,6 +154,7 @@ def sessions_cmd(workspace: Workspace, id_number: str | None, as_json: bool) -> 
         return
     for row in rows:
         click.echo(f"{row['name']}  {row['date']}  {row['teacher']}  {row['periods']}课时  {row['content']}")
+    echo_town_subtotals(workspace, (row["id_number"] for row in rows), "次")
     click.echo(f"共 {len(rows)} 次送教")
 
 
@@ -164,7 +166,9 @@ def list_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
     """适龄残疾儿童：安置方式、评估、复评日期和是否达标。"""
     items = pc.disabled_children(workspace, _on(on))
     if as_json:
-        print_json({"children": [i.as_dict() for i in items], "summary": pc.summary(workspace, _on(on))})
+        by_town = town_subtotals(workspace, (i.record["id_number"] for i in items))
+        print_json({"children": [i.as_dict() for i in items], "summary": pc.summary(workspace, _on(on)),
+                    **({"by_town": by_town} if by_town else {})})
         return
     for item in items:
         r = item.record
@@ -172,6 +176,7 @@ def list_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
                    f"{r.get('disability_category') or ''}{r.get('disability_grade') or ''}  "
                    f"{item.option}  {(item.placement or {}).get('school', '')}  【{item.compliance}】")
     data = pc.summary(workspace, _on(on))
+    echo_town_subtotals(workspace, (i.record["id_number"] for i in items), "人")
     click.echo(f"适龄残疾儿童 {data['children']} 人；按安置："
                + "，".join(f"{k} {v}" for k, v in data["by_option"].items())
                + "；按达标：" + "，".join(f"{k} {v}" for k, v in data["by_compliance"].items()))
@@ -193,6 +198,7 @@ def check_cmd(workspace: Workspace, on: str | None, as_json: bool) -> None:
         return
     for a in actions:
         click.echo(f"【{a.kind}】{a.name}（{a.id_number}，{a.village}）{a.message} —— 责任人：{a.responsible}")
+    echo_town_subtotals(workspace, (a.id_number for a in actions), "项")
     click.echo(f"共 {len(actions)} 项待办（截至 {day}）")
 
 
@@ -216,6 +222,7 @@ def roster_cmd(workspace: Workspace, as_json: bool) -> None:
     for n, row in enumerate(rows, 1):
         click.echo(f"{n}. {row['name']}（{row['id_number']}）{row['village'] or ''} {row['disability']}  "
                    f"评估 {row['assessment_date']} {row['conclusion']}  复评 {row['review_date'] or '未定'}")
+    echo_town_subtotals(workspace, (row["id_number"] for row in rows), "人")
     click.echo(f"共 {len(rows)} 人")
 
 

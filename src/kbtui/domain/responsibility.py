@@ -95,9 +95,10 @@ def split_covers(text: Any) -> list[str]:
 
 
 def household_key(record: Record) -> tuple:
-    """Children of one household share the key (village, group, guardian or address)."""
+    """Children of one household share the key (village, group, guardian or address, and a district's town:
+    two towns' 新村 1组 are two places)."""
     who = record.get("guardian") or record.get("household_address") or record.get("id_number") or ""
-    return (record.get("village") or "", record.get("group") or "", who)
+    return (record.get("village") or "", record.get("group") or "", who, record.get("town") or "")
 
 
 def class_label(record: Record) -> str:

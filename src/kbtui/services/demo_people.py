@@ -91,7 +91,7 @@ def _demo_done_tasks(workspace: Workspace) -> None:
         visit = history[-1]
         done.append({"key": tasks.task_key(campaign.id, record["id_number"]), "campaign": campaign.id,
                      "kind": tasks.VISIT, "id_number": record["id_number"], "name": record.get("name") or "",
-                     "village": record.get("village") or "", "group": record.get("group") or "",
+                     **tasks.place_of(record),
                      "situation": record.get("status"), "state": tasks.DONE, "created": visit["date"],
                      "done_at": visit["date"], "done_by": visit.get("by") or workspace.operator,
                      "done_how": visit.get("how", "入户"), "visitors": list(visit.get("visitors") or []),

@@ -1,4 +1,5 @@
-"""ChildStore: children sharded by village (one TinyDB file per village) + an in-memory index.
+"""ChildStore: children sharded by village (one TinyDB file per village; a district's per town and village,
+``store.town_shards``) + an in-memory index.
 
 Only the shard of the edited record is re-read and rewritten on an edit, so an edit costs the same
 whatever the county's total. Every change is journaled while the shard lock is held, so the journal
@@ -38,6 +39,7 @@ from kbtui.store.storage import (
     signature_of,
     target_of_pending,
 )
+from kbtui.store.town_shards import split_town_files
 from kbtui.store.txn import commit
 
 Record = dict[str, Any]
@@ -45,6 +47,7 @@ KEY = "id_number"
 TABLE = "_default"
 
 
+_MOVES = frozenset({"village", "town"})       # the fields that name a child's file (``layout.record_shard``)
 _GET_ID = operator.methodcaller("get", KEY)
 _ID_OF = operator.itemgetter(KEY)
 
@@ -104,6 +107,7 @@ class ChildStore(RecordIndex):
         cleanup_temp_files(store.children_dir)
         cleanup_temp_files(layout.collections_dir(root))
         store.recover_pending()
+        split_town_files(store.children_dir, store.journal)      # a district folder written before: once
         store.lazy = lazy
         if load and not lazy:
             store.refresh()
@@ -239,8 +243,14 @@ class ChildStore(RecordIndex):
 
     def in_villages(self, villages: Iterable[object]) -> Iterator[Record]:
         """The records of the village files of ``villages`` (shared dicts, read-only): a lazy store reads only
-        those files. A file may also hold children of another village of the same file name: filter them."""
+        those files (in a district, every town's file of a village of that name). A file may also hold children
+        of another village of the same file name: filter them."""
         names = {layout.shard_name(v or None) for v in villages}
+        try:
+            files = [f[:-5] for f in os.listdir(self.children_dir) if layout.is_data_file(f)]
+        except OSError:
+            files = list(self._shards)
+        names |= {n for n in files if layout.is_town_shard(n) and layout.village_of_shard(n) in names}
         if self.lazy and not self.loaded:
             for name in sorted(names):
                 shard = self._shards.get(name)
@@ -471,16 +481,16 @@ class ChildStore(RecordIndex):
             raise StoreError(f"身份证号 {twice} 在本批数据中重复出现，未保存任何记录")
         by_village: dict[Any, list[Record]] = {}
         for rec in recs:
-            village = rec.get("village")
+            place = (rec.get("village"), rec.get("town"))
             try:
-                by_village[village].append(rec)
+                by_village[place].append(rec)
             except KeyError:
-                by_village[village] = [rec]
-            except TypeError:           # an unhashable village: the shard name says what it is
-                by_village.setdefault(str(village), []).append(rec)
+                by_village[place] = [rec]
+            except TypeError:           # an unhashable village or town: the shard name says what it is
+                by_village.setdefault((str(place[0]), str(place[1] or "")), []).append(rec)
         by_shard: dict[str, list[Record]] = {}
-        for village, group in by_village.items():
-            by_shard.setdefault(layout.shard_name(village), []).extend(group)
+        for (village, town), group in by_village.items():
+            by_shard.setdefault(layout.shard_name(village, town), []).extend(group)
         self.refresh()
 
         def refuse_existing() -> None:
@@ -524,10 +534,11 @@ class ChildStore(RecordIndex):
         """Change fields of one child. ``changes`` (a dict, or a function of the current record), ``base`` and
         ``expected_version`` are resolved under the shard lock on the record as it is then (``store.edits``):
         StaleEditError when ``expected_version`` is outdated or ``base`` meets another's edit of a field."""
-        moving_to = layout.shard_name(changes["village"]) if not callable(changes) and "village" in changes \
-            else None
+        moving_to = None
         for _attempt in range(5):
             self._find(id_number)
+            if _attempt == 0 and not callable(changes) and _MOVES & changes.keys():
+                moving_to = layout.record_shard({**(self._records.get(id_number) or {}), **changes})
             source = self._shard_of.get(id_number)
             if source is None:
                 self.refresh()
@@ -548,7 +559,7 @@ class ChildStore(RecordIndex):
                 diff = edits.diff(current, wanted)
                 if not diff:
                     return dict(current)
-                target = layout.shard_name(wanted["village"]) if "village" in wanted else source
+                target = layout.record_shard({**current, **wanted}) if _MOVES & wanted.keys() else source
                 if target not in locked:
                     moving_to = target
                     continue          # a computed change moves the child: lock the other village too
@@ -588,8 +599,8 @@ class ChildStore(RecordIndex):
                 raise RecordNotFound(f"找不到身份证号为 {id_number} 的记录，本批修改未保存")
             per_id.setdefault(id_number, []).append(changes)
         names = {self._shard_of[i] for i in per_id}
-        names |= {layout.shard_name(c["village"]) for items in per_id.values() for c in items
-                  if not callable(c) and "village" in c}
+        names |= {layout.record_shard({**self._records[i], **c}) for i, items in per_id.items() for c in items
+                  if not callable(c) and _MOVES & c.keys()}
         ts = now_ts()
         for _attempt in range(5):
             with self._locked(list(names)) as (raws, dirty, entries):
@@ -606,7 +617,7 @@ class ChildStore(RecordIndex):
                         wanted.update(edits.resolve({**current, **wanted}, item))
                     diff = edits.diff(current, wanted)
                     if diff:
-                        target = layout.shard_name(wanted["village"]) if "village" in diff else source
+                        target = layout.record_shard({**current, **wanted}) if _MOVES & diff.keys() else source
                         planned.append((id_number, source, target, doc_id, current, diff))
                 extra = {target for _i, _s, target, *_rest in planned} - names
                 if extra:

@@ -96,7 +96,7 @@ class _Replay:
             children = self.children
             for id_number, rec in records:
                 if isinstance(rec, dict):
-                    children[id_number] = (layout.shard_name(rec.get("village")), record_digest(rec), seq)
+                    children[id_number] = (layout.record_shard(rec), record_digest(rec), seq)
             return
         record = entry.get("record")
         if not isinstance(record, str):
@@ -109,12 +109,15 @@ class _Replay:
             self.docs[(str(collection), record)] = (digest, seq)
             return
         changes = entry.get("changes")
-        village = changes.get("village") if isinstance(changes, dict) else None
-        if isinstance(village, list) and len(village) == 2:
-            shard: str | None = layout.shard_name(village[1])
-        else:
-            prior = self.children.get(record)
-            shard = prior[0] if prior else None
+        prior = self.children.get(record)
+        shard = prior[0] if prior else None
+        moved = {k: v[1] for k, v in changes.items() if k in ("village", "town") and isinstance(v, list)
+                 and len(v) == 2} if isinstance(changes, dict) else {}
+        if moved and (shard is not None or "village" in moved):
+            # the file of the new village (and town): the other half of the place from the file it was in
+            town, _sep, village = (shard or "").rpartition(layout.TOWN_SEP)
+            place = {"village": None if village == layout.NO_VILLAGE_SHARD else village, "town": town, **moved}
+            shard = layout.record_shard(place)
         self.children[record] = (shard, digest, seq)
 
 

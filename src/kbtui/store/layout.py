@@ -10,6 +10,7 @@ from kbtui.store.owner import make_dirs
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 NO_VILLAGE_SHARD = "_未分村"
+TOWN_SEP = "·"             # a district's shard: <town>·<village>
 CACHE_DIR = "cache"        # derived figures kept between runs (services.children.counts): not backed up
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _MAX_NAME_BYTES = 200
@@ -70,12 +71,28 @@ def safe_name(value: str) -> str:
     return name
 
 
-def shard_name(village: object) -> str:
-    """The shard (file stem) holding the children of ``village``."""
-    if village is None:
-        return NO_VILLAGE_SHARD
-    name = safe_name(str(village).strip())
-    return name or NO_VILLAGE_SHARD
+def shard_name(village: object, town: object = None) -> str:
+    """The shard (file stem) holding the children of ``village``; of ``town``'s ``village`` in a district, whose
+    towns may each have a 新村 (``城头镇·新村``; a township's children have no town: its files keep their names)."""
+    name = NO_VILLAGE_SHARD if village is None else (safe_name(str(village).strip()) or NO_VILLAGE_SHARD)
+    if isinstance(town, str) and town.strip():
+        return safe_name(f"{town.strip()}{TOWN_SEP}{name}")
+    return name
+
+
+def record_shard(record: dict) -> str:
+    """The shard a record (a child, or a document about one carrying its village and town) belongs in."""
+    return shard_name(record.get("village") or None, record.get("town"))
+
+
+def is_town_shard(name: str) -> bool:
+    """Is this file stem a district's town-qualified shard (``城头镇·新村``)?"""
+    return TOWN_SEP in name
+
+
+def village_of_shard(name: str) -> str:
+    """The village part of a shard's file stem (``城头镇·新村`` → ``新村``)."""
+    return name.rpartition(TOWN_SEP)[2]
 
 
 def is_data_file(name: str) -> bool:

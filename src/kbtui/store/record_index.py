@@ -29,6 +29,15 @@ class RecordIndex:
     def ids(self) -> list[str]:
         return list(self._records)
 
+    def registered_towns(self, ids: Iterable[str]) -> dict[str, str]:
+        """The town ('' for none) of each of ``ids`` stored (``store.repository.StoreBackend``)."""
+        found = {}
+        for id_number in ids:
+            rec = self.get(id_number)
+            if rec is not None:
+                found[id_number] = rec.get("town") or ""
+        return found
+
     def in_villages(self, villages: Iterable[object]) -> Iterator[Record]:
         """The records of ``villages`` (shared dicts, read-only); a lazy ``ChildStore`` reads only their files."""
         wanted = {v or None for v in villages}

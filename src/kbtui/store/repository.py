@@ -136,6 +136,11 @@ class StoreBackend(ChildRepository, Protocol):
         """How many visible children have each combination of ``fields``' values (district stats)."""
         ...
 
+    def registered_towns(self, ids: Iterable[str]) -> dict[str, str]:
+        """The town ('' for none) of each of ``ids`` stored anywhere in the store, visible to this process or
+        not (an import must know that a child it cannot see is registered in another town): nothing else."""
+        ...
+
     def close(self) -> None: ...
 
 

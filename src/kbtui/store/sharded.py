@@ -107,7 +107,8 @@ class ShardedCollection:
 
     # -- files ---------------------------------------------------------------------------------------
     def shard_of(self, doc: Doc) -> str:
-        return layout.shard_name(doc.get(self.field) or None)
+        """A document's file: its village's, in a district its town's village (two towns may have a 新村)."""
+        return layout.shard_name(doc.get(self.field) or None, doc.get("town"))
 
     def _part(self, name: str) -> _Part:
         part = self._parts.get(name)

@@ -121,12 +121,13 @@ class ScopedStore:
         narrow = getattr(self.raw, "narrow", None)
         if narrow is None:
             return
-        if self.scope.everything:
-            narrow()
+        towns = tuple(self.scope.towns) if self.scope.towns else None    # a district's town staff
+        if self.scope.kind == R.ALL:
+            narrow(towns=towns)
         elif self.scope.kind == R.VILLAGES:
-            narrow(villages=tuple(self.scope.villages))
+            narrow(villages=tuple(self.scope.villages), towns=towns)
         else:
-            narrow(schools=tuple(self.scope.schools), teachers=tuple(self.scope.teachers()))
+            narrow(schools=tuple(self.scope.schools), teachers=tuple(self.scope.teachers()), towns=towns)
 
     # -- plain attributes ------------------------------------------------------------------------
     @property
@@ -217,9 +218,12 @@ class ScopedStore:
 
     def scope_key(self) -> tuple:
         """What decides which children the scope lets through, besides a child's own record: the kind,
-        the villages or schools, and for a school scope the people register (its teachers)."""
+        the villages or schools, a district's towns, and for a school scope the people register (its
+        teachers)."""
         scope = self.scope
         key: tuple = (scope.kind, sorted(scope.villages), sorted(scope.schools))
+        if scope.towns:             # (a township's keys stay as they were: its kept counts stay good)
+            key += (("towns", sorted(scope.towns)),)
         if scope.kind not in (R.ALL, R.VILLAGES):
             key += (file_signature(self.raw.collection(PEOPLE_COLLECTION).path),)
         return key
@@ -354,7 +358,8 @@ class ScopedStore:
 
 class ScopedCollection:
     """A store collection seen through the scope: documents about a child (``id_number``) are visible
-    and writable only when the child is; read-only roles cannot write; the people register (which
+    and writable only when the child is, a document naming its ``town`` only to that town's staff (and the
+    district's); read-only roles cannot write; the people register (which
     decides the 学校 scope) is written only by roles allowed to (``roles.PEOPLE``)."""
 
     def __init__(self, store: ScopedStore, raw):
@@ -367,6 +372,9 @@ class ScopedCollection:
             return False
         if self.store.scope.everything:
             return True
+        towns = self.store.scope.towns
+        if towns and isinstance(doc.get("town"), str) and doc["town"] and doc["town"] not in towns:
+            return False        # a town's own document (a report it made), not another town's business
         ref = doc.get(CHILD_REF)
         if isinstance(ref, str) and ref:
             return self.store.get(ref) is not None

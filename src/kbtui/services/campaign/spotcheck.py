@@ -67,7 +67,7 @@ def households(workspace: Workspace) -> dict[str, list[dict[str, Any]]]:
         by_type[family_type].append({
             "village": key[0], "group": key[1], "guardian": first.get("guardian") or "",
             "phone": first.get("guardian_phone") or "", "family_type": family_type,
-            "children": [r["id_number"] for r in children]})
+            "children": [r["id_number"] for r in children], **({"town": key[3]} if key[3] else {})})
     return dict(by_type)
 
 

@@ -86,8 +86,7 @@ def sync_tasks(workspace: Workspace, records: Iterable[dict] | None = None) -> d
         if doc is None:
             if wanted:
                 new_docs.append({"key": task_key(campaign.id, id_number), "campaign": campaign.id, "kind": VISIT,
-                                 "id_number": id_number, "name": record.get("name") or "",
-                                 "village": record.get("village") or "", "group": record.get("group") or "",
+                                 "id_number": id_number, "name": record.get("name") or "", **place_of(record),
                                  "situation": c.situation, "state": OPEN, "created": now, **assignees})
             continue
         changes: dict[str, Any] = {}
@@ -99,6 +98,8 @@ def sync_tasks(workspace: Workspace, records: Iterable[dict] | None = None) -> d
             changes.update({k: v for k, v in assignees.items() if doc.get(k) != v})
             changes.update({k: record.get(k) or "" for k in ("village", "group", "name")
                             if doc.get(k) != (record.get(k) or "")})
+        if record.get("town") and doc.get("town") != record["town"]:
+            changes["town"] = record["town"]        # a district's task is kept in its town's village file
         if not changes:
             continue
         try:
@@ -124,8 +125,7 @@ def close_visit_task(workspace: Workspace, id_number: str, *, date: str | None =
         if current is None:
             record = workspace.store.get(id_number) or {}
             return {"campaign": campaign.id, "kind": VISIT, "id_number": id_number,
-                    "name": record.get("name") or "", "village": record.get("village") or "",
-                    "group": record.get("group") or "", "gov": record.get("responsible_gov") or "",
+                    "name": record.get("name") or "", **place_of(record), "gov": record.get("responsible_gov") or "",
                     "edu": record.get("responsible_edu") or "",
                     "created": dt.datetime.now().isoformat(timespec="seconds"), **fields}
         return {} if current.get("state") == DONE else fields
@@ -153,8 +153,7 @@ def plan_visit(workspace: Workspace, id_number: str, due: dt.date | dt.datetime,
             record.get("responsible_gov") or "", "reason": reason, "note": note.strip(),
             "planned_by": workspace.operator,
             "gov": record.get("responsible_gov") or "", "edu": record.get("responsible_edu") or "",
-            "name": record.get("name") or "", "village": record.get("village") or "",
-            "group": record.get("group") or ""}
+            "name": record.get("name") or "", **place_of(record)}
 
     def planned(current: dict | None) -> dict:
         if current is None or current.get("state") != OPEN:
@@ -194,6 +193,14 @@ def set_due(workspace: Workspace, id_numbers: Iterable[str], due: dt.date | dt.d
     return changed
 
 
+def place_of(record: dict) -> dict[str, str]:
+    """The village and group a task is filed under, and in a district the child's town (``store.sharded``)."""
+    place = {"village": record.get("village") or "", "group": record.get("group") or ""}
+    if record.get("town"):
+        place["town"] = record["town"]
+    return place
+
+
 def _row(record: dict, doc: dict | None, situation: str, state: str, due: dt.datetime | None,
          today: dt.date | dt.datetime) -> dict[str, Any]:
     """One task of the report: an open task's people are the record's, a done one's those it was done for."""
@@ -222,7 +229,8 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
                 town: str | None = None) -> dict[str, Any]:
     """Visit tasks of the current campaign with per-person and per-village counts (read only).
 
-    Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], totals: {...}}``;
+    Returns ``{campaign, deadline, tasks: [...], by_person: [...], by_village: [...], by_town: [...], totals: {...}}``
+    (``by_town``: a district's subtotals per town);
     every count dict has ``assigned`` (tasks), ``done``, ``open``, ``late``. ``person`` keeps the tasks of
     one person (either line), ``overdue`` only late ones, ``village`` one village — the counts follow the
     filters except ``overdue``. A village nobody lives in, or a person not in the register, is refused
@@ -284,8 +292,28 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     by_village = [{"village": v, **counts} for v, counts in sorted(villages.items())]
     shown = [r for r in rows if r["late"]] if overdue else rows
     return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
-            "tasks": shown, "by_person": by_person, "by_village": by_village, "totals": totals}
+            "tasks": shown, "by_person": by_person, "by_village": by_village, "by_town": _by_town(workspace, rows),
+            "totals": totals}
+
+
+def _by_town(workspace: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A district's task counts per town (the subtotals of its villages), in the profile's order of towns;
+    [] in a township."""
+    district = workspace.profile.district
+    if district is None:
+        return []
+    towns: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts = towns.setdefault(row.get("town") or "（未定乡镇）",
+                                  {"assigned": 0, "done": 0, "open": 0, "late": 0, "unassigned": 0})
+        keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ()) + \
+            (() if row["gov"] or row["edu"] else ("unassigned",))
+        for k in keys:
+            counts[k] += 1
+    order = {t: i for i, t in enumerate(district.town_names)}
+    ranked = sorted(towns.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+    return [{"town": t, **counts} for t, counts in ranked]
 
 
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
-           "needs_visit"]
+           "needs_visit", "place_of"]

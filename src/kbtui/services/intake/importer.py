@@ -262,15 +262,19 @@ class PreparedImport:
         hidden = [(id_number, town, row) for id_number, town, row in self.cross_town if id_number not in kept]
         if not hidden:
             return
-        by_id = {id_number: (town, row) for id_number, town, row in hidden}
+        raw = raw_store(self.workspace)
+        by_id = {id_number: (town, row) for id_number, town, row in hidden if raw.get(id_number) is not None}
         source, file = self.source.name, self.path.name
 
         def noted(id_number: str):
             town, row = by_id[id_number]
             return lambda current: conflict_changes(current, towns.TOWN, town, source, file, row)
-        raw_store(self.workspace).apply_many([(i, noted(i)) for i in by_id], self.workspace.operator,
-                                             action="import.town_conflict",
-                                             detail={"file": file, "source": source})
+        if by_id:
+            raw.apply_many([(i, noted(i)) for i in by_id], self.workspace.operator, action="import.town_conflict",
+                           detail={"file": file, "source": source})
+        # a record this process cannot even read (a database narrowed to the operator's town): reported apart
+        towns.report_conflicts(self.workspace, [(i, town, row) for i, town, row in hidden if i not in by_id],
+                               source, file)
 
 
 def _as_checked(values: dict[str, Any]) -> dict[str, Any]:
@@ -447,13 +451,23 @@ def prepare_import(workspace: Workspace, source: str | src.Source, path: str | P
         defaults["school"] = canon.school(src.fast_text(defaults["school"]))
     checked = check_rows(table, source, defaults, canon,
                          (lambda d, t: progress(CHECK, d, t)) if progress else None)
-    stored = raw_store(workspace).get
+    raw = raw_store(workspace)
+    stored = raw.get
     drop_rows(checked, towns.assign_towns(workspace, checked, stored))   # a district: each row's town
+    # children stored beyond what this process may read (a database narrowed to the operator's town or village)
+    unseen = raw.registered_towns([id_number for id_number, _values, _row in checked.good if stored(id_number) is None])
     cross = [(id_number, values[towns.TOWN], row) for id_number, values, row in checked.good
-             if towns.cross_town(profile.district, stored(id_number), values)]
+             if towns.cross_town(profile.district, stored(id_number), values)
+             or (id_number in unseen and towns.cross_town(profile.district, {towns.TOWN: unseen[id_number]}, values))]
     sees = workspace.store.allows if isinstance(workspace.store, ScopedStore) else (lambda _record: True)
-    drop_rows(checked, {row: "该儿童已在本区其他乡镇（街道）登记户籍（重复户籍），已报区县核查"
-                        for id_number, _town, row in cross if not sees(stored(id_number))})
+    crossing = {id_number for id_number, _town, _row in cross}
+    dropped = {row: f"身份证号 {id_number}：{towns.CROSS_TOWN_REASON}" for id_number, _town, row in cross
+               if id_number in unseen or not sees(stored(id_number))}
+    if isinstance(workspace.store, ScopedStore):
+        dropped.update({row: f"身份证号 {id_number}：{workspace.store.scope.outside()}，不能由您导入"
+                        for id_number, _values, row in checked.good
+                        if id_number in unseen and id_number not in crossing})
+    drop_rows(checked, dropped)
     reject_out_of_scope(workspace, checked)   # rows outside the operator's scope → rejects
     return PreparedImport(workspace, source, path, checked, progress, cross_town=cross)
 

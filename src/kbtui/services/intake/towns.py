@@ -79,3 +79,43 @@ def cross_town(district: District | None, current: dict | None, values: dict[str
     """Is this row about a child already registered in another town (重复户籍)?"""
     return (district is not None and current is not None and bool(current.get(TOWN))
             and bool(values.get(TOWN)) and current[TOWN] != values[TOWN])
+
+
+# --------------------------------------------------------------------------- 重复户籍 the importer cannot settle
+
+CROSS_TOWN_REASON = "该儿童已在本区其他乡镇（街道）登记户籍（重复户籍），已报区县核查"
+#: the district's reports of children registered in one town and listed by another (``store.postgres.migrate``
+#: writes the same collection for a township folder's child met in the district)
+CONFLICTS = "town_conflicts"
+PENDING = "待核实"
+_MASKED_ID = "registered_id"      # not ``id_number``: the report is the importing town's, the child another's
+
+
+def report_conflicts(workspace: Workspace, hidden: list[tuple[str, str, int]], source: str, file: str) -> None:
+    """Children a list places in ``town`` that are registered in a town this process may not even read (a
+    database narrowed to the operator's town): one report each in the district's ``town_conflicts``, kept in
+    the importing town's name, for the bureau to settle (``kbtui check``). The report names the ID, the list
+    and its row: nothing of the other town's record."""
+    if not hidden:
+        return
+    docs = [{"key": f"{id_number}@{town}", _MASKED_ID: id_number, "incoming_town": town, TOWN: town,
+             "source": source, "file": file, "row": row, "status": PENDING} for id_number, town, row in hidden]
+    workspace.store.collection(CONFLICTS).insert_many(docs, workspace.operator, skip_existing=True)
+
+
+def reported_conflicts(workspace: Workspace) -> list[tuple[str, str, str]]:
+    """(ID, name, message) of the pending 重复户籍 reports the operator may see about children they see: the
+    bureau's list of conflicts to settle (the importing town's own reports name no other town)."""
+    found = []
+    for doc in workspace.store.collection(CONFLICTS).all():
+        if doc.get("status", PENDING) != PENDING:
+            continue
+        id_number = doc.get(_MASKED_ID) or doc.get("id_number") or ""
+        record = workspace.store.get(id_number)
+        if record is None:
+            continue
+        where = f"“{doc['file']}”第{doc['row']}行" if doc.get("file") and doc.get("row") else "迁入的乡镇数据"
+        found.append((id_number, record.get("name") or "",
+                      f"{where}将其登记在{doc.get('incoming_town') or '（未知）'}，本区已登记在"
+                      f"{record.get(TOWN) or '（未定乡镇）'}（重复户籍，待区县核实）"))
+    return found

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from kbtui.errors import RecordNotFound, StoreError
 from kbtui.store import edits
 from kbtui.store.journal import JournalEntry, make_entry, now_ts
 from kbtui.store.postgres import connect as C
-from kbtui.store.postgres.collections import PgCollection
+from kbtui.store.postgres.collections import PgCollection, move_documents
 from kbtui.store.postgres.journal import BULK, CHUNK, PgJournal, append_in, bulk_digest
 from kbtui.store.postgres.listen import ChangeListener
 from kbtui.store.record_index import RecordIndex
@@ -69,16 +69,17 @@ def doc_text(record: Record) -> str:
 
 @dataclass(frozen=True)
 class Narrowing:
-    """What an operator's role sees inside the towns of the login role (villages, schools, their teachers):
-    set per transaction, so that the database applies it too (it can only narrow)."""
+    """What an operator's role sees inside the towns of the login role (their towns, villages, schools, the
+    schools' teachers): set per transaction, so that the database applies it too (it can only narrow)."""
     villages: tuple[str, ...] = ()
     schools: tuple[str, ...] = ()
     teachers: tuple[str, ...] = ()
+    towns: tuple[str, ...] = ()
 
     def apply(self, conn: psycopg.Connection) -> None:
         conn.execute("SELECT set_config('kbtui.villages', %s, true), set_config('kbtui.schools', %s, true),"
-                     " set_config('kbtui.teachers', %s, true)",
-                     (SEP.join(self.villages), SEP.join(self.schools), SEP.join(self.teachers)))
+                     " set_config('kbtui.teachers', %s, true), set_config('kbtui.towns', %s, true)",
+                     (SEP.join(self.villages), SEP.join(self.schools), SEP.join(self.teachers), SEP.join(self.towns)))
 
 
 class PgStore(RecordIndex):
@@ -115,17 +116,18 @@ class PgStore(RecordIndex):
         self.pool.close()
 
     def narrow(self, villages: tuple[str, ...] | None = None, schools: tuple[str, ...] | None = None,
-               teachers: tuple[str, ...] = ()) -> None:
+               teachers: tuple[str, ...] = (), towns: tuple[str, ...] | None = None) -> None:
         """Hand an operator's scope inside the login role's towns to the database as well (row-level security
-        narrowing): ``villages`` for a village role, ``schools`` (and the teachers of those schools) for a
-        school role, neither for a role seeing the whole unit. A change after the first read reads everything
-        again at once (children may have come into sight, or gone out of it)."""
+        narrowing): ``towns`` for a district's town staff, ``villages`` for a village role, ``schools`` (and
+        the teachers of those schools) for a school role, none for a role seeing the whole unit. A change
+        after the first read reads everything again at once (children may have come into sight, or gone out
+        of it)."""
         def given(names: tuple[str, ...] | None) -> tuple[str, ...]:
             if names is None:
                 return ()
             return tuple(sorted(names)) or (NOTHING,)
-        wanted = None if villages is None and schools is None else Narrowing(
-            given(villages), given(schools), tuple(sorted(teachers)) if schools is not None else ())
+        wanted = None if villages is None and schools is None and towns is None else Narrowing(
+            given(villages), given(schools), tuple(sorted(teachers)) if schools is not None else (), given(towns))
         if wanted == self.narrowing:
             return
         self.narrowing = wanted
@@ -184,6 +186,17 @@ class PgStore(RecordIndex):
             rows = conn.execute(f"SELECT {group}, count(*) FROM kbtui.children GROUP BY {group}",
                                 params + params).fetchall()
         return {tuple(row[:-1]) if fields else (): row[-1] for row in rows}
+
+    def registered_towns(self, ids: Iterable[str]) -> dict[str, str]:
+        """Asked of the database (``kbtui.registered_towns``: it answers beyond the login role's towns and the
+        narrowing, with the town only)."""
+        wanted = sorted(set(ids) - self._records.keys())
+        found = {i: town_of(self._records[i]) for i in set(ids) & self._records.keys()}
+        if wanted:
+            with self.transaction("查询儿童登记的乡镇", write=False) as conn:
+                found.update(conn.execute("SELECT id_number, town FROM kbtui.registered_towns(%s)",
+                                          (wanted,)).fetchall())
+        return found
 
     # -- what the kept counts key on (``services.children.counts``): the database as one "file" ---------
     #
@@ -244,10 +257,12 @@ class PgStore(RecordIndex):
         return changed
 
     # -- writing ---------------------------------------------------------------------------------------
-    def _write_row(self, conn: psycopg.Connection, stored: Record, seq: int) -> None:
+    def _write_row(self, conn: psycopg.Connection, current: Record, stored: Record, seq: int) -> None:
         conn.execute("UPDATE kbtui.children SET town = %s, village = %s, grp = %s, school = %s, teacher = %s,"
                      " name = %s, status = %s, v = %s, seq = %s, doc = %s::json WHERE id_number = %s",
                      (*columns_of(stored), stored["_v"], seq, doc_text(stored), stored[KEY]))
+        if town_of(current) != town_of(stored):
+            move_documents(conn, stored[KEY], town_of(current), town_of(stored))
 
     @staticmethod
     def _journal_change(by_chain: dict[str, list[JournalEntry]], current: Record, stored: Record,
@@ -284,7 +299,7 @@ class PgStore(RecordIndex):
             self._journal_change(by_chain, current, stored,
                                  make_entry(operator, action, id_number, diff, detail, ts, stored))
             lines = append_in(conn, by_chain, self.new_tx())
-            self._write_row(conn, stored, lines[town_of(stored)][-1]["seq"])
+            self._write_row(conn, current, stored, lines[town_of(stored)][-1]["seq"])
             return stored
 
         stored = self._retrying("保存修改", work)
@@ -385,7 +400,7 @@ class PgStore(RecordIndex):
                 raise RecordNotFound(f"找不到身份证号为 {missing[0]} 的记录，本批修改未保存")
             ts = now_ts()
             by_chain: dict[str, list[JournalEntry]] = {}
-            changed: list[Record] = []
+            changed: list[tuple[Record, Record]] = []
             for id_number, items in per_id.items():
                 current = orjson.loads(rows[id_number])
                 wanted = edits.resolve(current, items[0])
@@ -400,15 +415,15 @@ class PgStore(RecordIndex):
                           "_v": current.get("_v", 0) + 1, "_by": operator, "_at": ts}
                 self._journal_change(by_chain, current, stored,
                                      make_entry(operator, action, id_number, diff, detail, ts, stored))
-                changed.append(stored)
+                changed.append((current, stored))
             if not changed:
                 return []
             lines = append_in(conn, by_chain, self.new_tx())
             seq_of = {e["record"]: e["seq"] for chain, stored in lines.items() for e in stored
                       if e["action"] != MOVED_OUT}
-            for stored in changed:
-                self._write_row(conn, stored, seq_of[stored[KEY]])
-            return changed
+            for current, stored in changed:
+                self._write_row(conn, current, stored, seq_of[stored[KEY]])
+            return [stored for _current, stored in changed]
 
         changed = self._retrying("保存本批修改", work)
         self._records.update((r[KEY], r) for r in changed)

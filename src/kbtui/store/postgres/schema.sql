@@ -20,7 +20,8 @@ CREATE TABLE kbtui.login_scope (
 CREATE FUNCTION kbtui.my_towns() RETURNS text[] LANGUAGE sql STABLE SECURITY DEFINER SET search_path = kbtui AS
 $$ SELECT CASE WHEN s.role IS NULL THEN ARRAY[]::text[] ELSE s.towns END
      FROM (SELECT 1) one LEFT JOIN kbtui.login_scope s ON s.role = session_user $$;
--- the application narrows further per transaction (village and school roles inside a town), never wider
+-- the application narrows further per transaction (a town admin working through the bureau's login, village and
+-- school roles inside a town), never wider
 CREATE FUNCTION kbtui.setting_list(name text) RETURNS text[] LANGUAGE sql STABLE AS
 $$ SELECT CASE WHEN coalesce(current_setting(name, true), '') = '' THEN NULL
                ELSE string_to_array(current_setting(name, true), E'\x1f') END $$;
@@ -47,6 +48,12 @@ CREATE TABLE kbtui.children (
 CREATE INDEX children_town_village ON kbtui.children (town, village);
 CREATE INDEX children_town_seq ON kbtui.children (town, seq);
 
+-- the town of children stored anywhere, seen or not: an import must tell a child registered in another town
+-- (a conflict reported to the bureau) from a new one; the town only, nothing else of the record
+CREATE FUNCTION kbtui.registered_towns(ids text[]) RETURNS TABLE (id_number text, town text) LANGUAGE sql STABLE
+  SECURITY DEFINER SET search_path = kbtui AS
+$$ SELECT c.id_number, c.town FROM kbtui.children c WHERE c.id_number = ANY (ids) $$;
+
 CREATE TABLE kbtui.collections (
   town  text NOT NULL DEFAULT '',             -- '' : district level; keys are unique within a town
   name  text NOT NULL,
@@ -57,6 +64,7 @@ CREATE TABLE kbtui.collections (
   PRIMARY KEY (town, name, key)
 );
 CREATE INDEX collections_child ON kbtui.collections (child) WHERE child IS NOT NULL;
+CREATE INDEX collections_name_key ON kbtui.collections (name, key);   -- a key read across towns (a child's town)
 
 CREATE TABLE kbtui.journal (
   id       bigserial UNIQUE,                  -- the order lines were appended in, across chains
@@ -160,13 +168,16 @@ ALTER TABLE kbtui.journal ENABLE ROW LEVEL SECURITY;
 ALTER TABLE kbtui.journal_bulk ENABLE ROW LEVEL SECURITY;
 CREATE POLICY scope ON kbtui.children USING (
       kbtui.may_see_town(town)
+  AND ((SELECT kbtui.setting_list('kbtui.towns')) IS NULL
+       OR town = ANY (coalesce((SELECT kbtui.setting_list('kbtui.towns')), '{}')))
   AND ((SELECT kbtui.setting_list('kbtui.villages')) IS NULL
        OR village = ANY (coalesce((SELECT kbtui.setting_list('kbtui.villages')), '{}')))
   AND ((SELECT kbtui.setting_list('kbtui.schools')) IS NULL
        OR school = ANY (coalesce((SELECT kbtui.setting_list('kbtui.schools')), '{}'))
        OR teacher = ANY (coalesce((SELECT kbtui.setting_list('kbtui.teachers')), '{}'))));
 CREATE POLICY scope ON kbtui.collections USING (
-      (town = '' OR kbtui.may_see_town(town))
+      (town = '' OR (kbtui.may_see_town(town) AND ((SELECT kbtui.setting_list('kbtui.towns')) IS NULL
+                     OR town = ANY (coalesce((SELECT kbtui.setting_list('kbtui.towns')), '{}')))))
   AND (child IS NULL OR EXISTS (SELECT 1 FROM kbtui.children c WHERE c.id_number = child)));
 CREATE POLICY scope ON kbtui.journal FOR SELECT USING (chain = '' OR kbtui.may_see_town(chain));
 CREATE POLICY append ON kbtui.journal FOR INSERT WITH CHECK (kbtui.may_see_town(chain));
@@ -179,6 +190,6 @@ GRANT SELECT, INSERT ON kbtui.journal, kbtui.journal_bulk TO kbtui_app;         
 GRANT USAGE ON SEQUENCE kbtui.journal_id_seq TO kbtui_app;
 GRANT SELECT ON kbtui.journal_head, kbtui.meta TO kbtui_app;
 GRANT EXECUTE ON FUNCTION kbtui.my_towns(), kbtui.setting_list(text), kbtui.may_see_town(text),
-  kbtui.chain_start(text), kbtui.journal_lock(text), kbtui.journal_bad_macs(text), kbtui.journal_head_ok(text)
-  TO kbtui_app;
+  kbtui.chain_start(text), kbtui.journal_lock(text), kbtui.journal_bad_macs(text), kbtui.journal_head_ok(text),
+  kbtui.registered_towns(text[]) TO kbtui_app;
 RESET ROLE;
