@@ -17,6 +17,7 @@ from kbtui.errors import StoreError
 from kbtui.store.children import ChildStore
 
 URL_ENV = "KBTUI_DATABASE_URL"
+ADMIN_URL_ENV = "KBTUI_DATABASE_ADMIN_URL"     # the administrator's login: backups and restores of a database
 META_KEY = "store"                  # meta.json: {"store": {"url": "postgresql://…"}}
 TINYDB, POSTGRESQL = "tinydb", "postgresql"
 
@@ -59,6 +60,14 @@ def database_url(root: Path, meta: dict[str, Any], profile_store: dict[str, Any]
                              f"请取消该变量（unset {URL_ENV}），或先用 kbtui store migrate 把数据迁入数据库")
         return env
     return env or named
+
+
+def admin_url(profile_store: dict[str, Any] | None = None) -> str | None:
+    """The database administrator's URL for backups (``KBTUI_DATABASE_ADMIN_URL``, else the profile's
+    ``[store] admin_url``); None when neither names one."""
+    env = (os.environ.get(ADMIN_URL_ENV) or "").strip()
+    named = (profile_store or {}).get("admin_url")
+    return env or (named.strip() if isinstance(named, str) and named.strip() else None)
 
 
 def backend_kind(store: Any) -> str:

@@ -124,7 +124,7 @@ def _verify_database(workspace: Workspace, store) -> VerifyReport:
     """The same on a district database: every chain the login role may read (continuity, each line's hash,
     the bulk inserts' records, the signatures and signed heads, checked in the database, whose key the
     application never holds), every child row against its last journal line, and operators.toml."""
-    from kbtui.store.postgres.check import check_children  # heavy: imported where used (psycopg)
+    from kbtui.store.postgres.check import check_store  # heavy: imported where used (psycopg)
 
     ok, seq, message = store.journal.verify()
     report = VerifyReport(ok, store.journal.entries_count())
@@ -133,8 +133,8 @@ def _verify_database(workspace: Workspace, store) -> VerifyReport:
         report.problems.append(message)
         report.notes.append("日志本身已断开，数据库中的记录未与它核对")
     else:
-        stored = check_children(store)
-        report.children = stored.children
+        stored = check_store(store)
+        report.children, report.documents = stored.children, stored.documents
         report.problems += describe_store_problems(stored, store, gate.operator_of(workspace))
         if stored.unverifiable:
             report.notes.append(f"{stored.unverifiable} 条记录的最后一次修改在日志中没有摘要，只核对了它们在不在")
