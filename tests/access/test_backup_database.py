@@ -28,6 +28,15 @@ def district(pg_server, pg_database):
     backend = postgres_backend(pg_server, pg_database)
     yield backend
     backend.close()
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:     # the databases restores kept aside
+        for name in _kept(backend):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _kept(district) -> list[str]:
+    """The databases a restore renamed aside (``<name>_before_restore_<time>``)."""
+    own = psycopg.conninfo.conninfo_to_dict(district.admin_url)["dbname"]
+    return [n for n in _databases(district) if n.startswith(f"{own}_before_restore_")]
 
 
 def _folder(district, tmp_path: Path, name: str = "data") -> Path:
@@ -87,8 +96,7 @@ def test_backup_change_restore_brings_everything_back_and_verifies(district, tmp
     back = tmp_path / "back"
     assert (back / "attachments" / "note.txt").read_text(encoding="utf-8") == "家访记录"
     assert not (back / "kbtui-database.dump").exists()
-    kept = [n for n in _databases(district) if "_before_restore_" in n]
-    assert len(kept) == 1 and not [n for n in _databases(district) if n.startswith("kbtui_restoring_")]
+    assert len(_kept(district)) == 1 and not [n for n in _databases(district) if n.startswith("kbtui_restoring_")]
     verify = run_cli("audit", "verify", "--json", data_dir=back)
     assert verify.exit_code == 0, verify.output
     report = json.loads(verify.output)
@@ -191,7 +199,7 @@ def test_the_application_login_bad_urls_and_a_missing_pg_dump_are_messages(distr
     monkeypatch.setenv("KBTUI_PG_BINDIR", str(fake))
     old = run_cli("backup", "--admin-url", district.admin_url, data_dir=data)
     assert old.exit_code == 1 and "PostgreSQL 12" in old.output and "主版本相同" in old.output
-    assert not [p for p in (data / "backups").iterdir() if p.name.startswith(".")]   # no temp files left
+    assert not [p for p in (data / "backups").iterdir() if ".tmp-" in p.name]   # no temp files left
     assert _name(district, A) == "甲"
 
 
@@ -232,7 +240,7 @@ def test_a_restore_killed_half_way_leaves_the_database_as_it_was(district, tmp_p
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     assert _name(district, A) == "甲改" and not (tmp_path / "back").exists()
-    assert not [n for n in _databases(district) if "_before_restore_" in n]
+    assert not _kept(district)
     assert run_cli("audit", "verify", data_dir=data).exit_code == 0
     # the next restore removes what the killed one left and goes through
     for _ in range(100):            # (the killed restore's pg_restore may still be finishing)
@@ -257,7 +265,7 @@ def test_verify_names_a_child_and_a_case_edited_with_sql(district, tmp_path):
     bad = run_cli("audit", "verify", data_dir=data)
     assert bad.exit_code == 1
     assert "“cases”" in bad.output and "编号 C1" in bad.output and "与日志最后一次记载的不同" in bad.output
-    assert "状态" in bad.output or "status" in bad.output
+    assert "核实情况不同" in bad.output and "用 SQL" in bad.output
     with district.superuser() as conn:
         conn.execute("UPDATE kbtui.children SET doc = jsonb_set(doc::jsonb, '{name}', '\"丙\"')::json"
                      " WHERE id_number = %s", (A,))

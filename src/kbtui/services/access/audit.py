@@ -60,6 +60,7 @@ class VerifyReport:
     files: int = 0
     at_entry: bool = False            # the journal is wrong at entry ``seq`` (not at its end, anchor or key)
     unsigned: bool = False            # a journal never signed (older kbtui): its chain alone was checked
+    database: bool = False            # a district database's (its rows, not files, were compared)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "seq": self.seq, "ts": self.ts, "operator": self.operator,
@@ -81,6 +82,8 @@ class VerifyReport:
             lines.append(f"日志校验失败：第 {self.seq} 条{extra}。{self.message}。该条及以后的记录不可信，请从备份核对")
         elif self.message:
             lines.append(f"日志校验失败：{self.message}。请从备份核对")
+        elif self.database:
+            lines.append("数据库中的记录与日志不符（有人绕过 kbtui，直接用 SQL 改动了数据库）：")
         else:
             lines.append("数据文件与日志不符（有人绕过 kbtui 改动了数据文件）：")
         lines += [f"- {p}" for p in self.problems if p != self.message]
@@ -127,7 +130,7 @@ def _verify_database(workspace: Workspace, store) -> VerifyReport:
     from kbtui.store.postgres.check import check_store  # heavy: imported where used (psycopg)
 
     ok, seq, message = store.journal.verify()
-    report = VerifyReport(ok, store.journal.entries_count())
+    report = VerifyReport(ok, store.journal.entries_count(), database=True)
     if not ok:
         report.seq, report.message, report.at_entry = seq, message, seq is not None
         report.problems.append(message)

@@ -222,6 +222,7 @@ def dump(url: str, target: Path) -> DatabaseState:
         if not _is_kbtui_database(conn):
             raise DumpError(f"数据库 {masked(url)} 中没有 kbtui 的数据表，无可备份")
         tool = find_tool("pg_dump", server_major(conn))
+        conn.rollback()             # the snapshot's transaction starts here
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = one_row(conn.execute("SELECT pg_export_snapshot()"))[0]
         state = _state(conn)
