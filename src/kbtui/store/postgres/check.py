@@ -134,7 +134,7 @@ def _check_collections(conn: psycopg.Connection, found: StoreCheck) -> None:
         "SELECT DISTINCT ON (chain, coll, record) chain, coll, record, seq, action FROM kbtui.journal"
         " WHERE coll IS NOT NULL AND record IS NOT NULL ORDER BY chain, coll, record, seq DESC").fetchall()
     for town, name, key, seq, action in journaled:
-        if (town, name, key) in present or action.endswith(".delete"):
+        if (town, name, key) in present or action == "collection.remove":
             continue
         child = _child_of_document(conn, town, name, key)
         if child is not None and not _child_visible(conn, child):
