@@ -86,7 +86,6 @@ def test_backup_change_restore_brings_everything_back_and_verifies(district, tmp
     ws.store.update(A, {"name": "甲改"}, "tester")
     ws.store.insert({"id_number": "500224201501010033", "name": "丙", "village": "高峰村"}, "tester")
     ws.raw_store.collection("cases").update("C1", {"status": "已复学"}, "tester")
-    ws.raw_store.close()
     refused = _restore(file, tmp_path / "back", district)
     assert refused.exit_code == 1 and "--replace" in refused.output and _name(district, A) == "甲改"
     result = _restore(file, tmp_path / "back", district, "--replace")
@@ -103,10 +102,32 @@ def test_backup_change_restore_brings_everything_back_and_verifies(district, tmp
     assert report["ok"] and report["children"] == 2 and report["documents"] == 1
     case = Workspace.open(back, "tester").raw_store.collection("cases").get("C1")
     assert case["status"] == "劝返中"
+    # a kbtui that was open during the restore (its connections cut) reads and writes the restored database
+    ws.store.update(A, {"name": "甲三"}, "tester")
+    assert _name(district, A) == "甲三"
+    ws.raw_store.close()
     # the application works on the restored database: another save is journaled and verifies
     ws = Workspace.open(back, "tester")
     ws.store.update(B, {"name": "乙二"}, "tester")
     assert run_cli("audit", "verify", data_dir=back).exit_code == 0
+
+
+def test_a_member_of_the_owner_role_may_back_up(district, tmp_path):
+    data = _folder(district, tmp_path)
+    with district.superuser() as conn:
+        conn.execute("CREATE ROLE kbtui_backup_t LOGIN IN ROLE kbtui_owner")
+    try:
+        url = district.server.url(psycopg.conninfo.conninfo_to_dict(district.admin_url)["dbname"], "kbtui_backup_t")
+        result = run_cli("backup", "--admin-url", url, "--json", data_dir=data)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["children"] == 2
+        refused = _restore(Path(json.loads(result.output)["file"]), tmp_path / "back", district, "--replace",
+                           admin_url=url)
+        assert refused.exit_code == 1 and "超级用户" in refused.output
+    finally:
+        with district.superuser() as conn:
+            conn.execute("DROP OWNED BY kbtui_backup_t")
+            conn.execute("DROP ROLE kbtui_backup_t")
 
 
 def test_a_fresh_database_takes_the_backup_with_the_exported_key(district, tmp_path):
