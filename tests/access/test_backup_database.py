@@ -112,6 +112,19 @@ def test_backup_change_restore_brings_everything_back_and_verifies(district, tmp
     assert run_cli("audit", "verify", data_dir=back).exit_code == 0
 
 
+def test_verify_finds_the_database_put_back_behind_a_later_backup(district, tmp_path):
+    data = _folder(district, tmp_path)
+    first = _backup(data, district)
+    Workspace.open(data, "tester").store.update(A, {"name": "甲改"}, "tester")
+    later = _backup(data, district)
+    assert run_cli("audit", "verify", data_dir=data).exit_code == 0
+    assert _restore(first, tmp_path / "back", district, "--replace").exit_code == 0
+    assert run_cli("audit", "verify", data_dir=tmp_path / "back").exit_code == 0
+    # the folder still in use holds the later backup: its heads are beyond the journal now
+    result = run_cli("audit", "verify", data_dir=data)
+    assert result.exit_code == 1 and later.name in result.output and "被换成了更早的备份" in result.output
+
+
 def test_a_member_of_the_owner_role_may_back_up(district, tmp_path):
     data = _folder(district, tmp_path)
     with district.superuser() as conn:
@@ -144,6 +157,9 @@ def test_a_fresh_database_takes_the_backup_with_the_exported_key(district, tmp_p
         assert "签名相符" in result.output and "原数据库" not in result.output
         with psycopg.connect(fresh) as conn:
             assert conn.execute("SELECT count(*) FROM kbtui.children").fetchone()[0] == 2
+        # the restored folder uses the new database (the same login, which the DBA grants there)
+        assert f"fresh_{os.getpid()}" in json.loads((tmp_path / "back" / "meta.json").read_text())["store"]["url"]
+        assert "已改为使用" in result.output
         # without the key: restored on its checksums and chain, signed again with a new key, said so
         other = district.server.url(f"fresh2_{os.getpid()}")
         unsigned = _restore(file, tmp_path / "back2", district, admin_url=other)

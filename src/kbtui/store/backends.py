@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from kbtui.errors import StoreError
 from kbtui.store.children import ChildStore
@@ -32,6 +32,17 @@ def url_password_as(url: str, shown: str | None) -> str:
         host = f"{host}:{parts.port}"
     login = (parts.username or "") + ("" if shown is None else f":{shown}")
     return urlunsplit((parts.scheme, f"{login}@{host}" if login else host, parts.path, parts.query, parts.fragment))
+
+
+def database_name(url: str) -> str:
+    """The database a URL names (its path)."""
+    return unquote(urlsplit(url).path.lstrip("/"))
+
+
+def url_with_database(url: str, dbname: str) -> str:
+    """``url`` naming the database ``dbname`` instead (same login, host and options)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(dbname), parts.query, parts.fragment))
 
 
 def without_password(url: str) -> str:

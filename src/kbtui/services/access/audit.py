@@ -142,6 +142,8 @@ def _verify_database(workspace: Workspace, store) -> VerifyReport:
         if stored.unverifiable:
             report.notes.append(f"{stored.unverifiable} 条记录的最后一次修改在日志中没有摘要，只核对了它们在不在")
     root = Path(workspace.root)
+    if ok:
+        report.problems += _check_database_heads(_backup_heads(root), store.journal)
     problem, note = _check_operators(store.journal, root, folder_id(root) or "")
     report.problems += [problem] if problem else []
     report.notes += [note] if note else []
@@ -294,6 +296,27 @@ def _check_heads(heads, chain: ChainCheck, journal: Journal) -> list[str]:
                             f"{entries} 条，现在只有 {chain.lines} 条：日志末尾被删除了")
         elif chain.hashes.get(entries) != last_hash:
             problems.append(f"备份 {path.name} 记载的日志第 {entries} 条与现在的日志不同：日志从该条或更早处被改写了")
+    return problems
+
+
+def _check_database_heads(heads, journal: Any) -> list[str]:
+    """Each database backup in ``backups/`` records every chain's head: the journal must still hold those lines
+    (the chains this role reads; the manifest's signature needs the key, which only the restore holds)."""
+    problems: list[str] = []
+    position = journal.position()
+    for path, _entries, _hash, manifest in heads:
+        chains = ((manifest or {}).get("database") or {}).get("chains") or {}
+        recorded = {c: (int(v[0]), str(v[1])) for c, v in chains.items() if c in position and int(v[0]) > 0}
+        found = journal.line_hashes({c: seq for c, (seq, _h) in recorded.items()})
+        created = str((manifest or {}).get("created", "")).replace("T", " ")
+        for chain, (seq, want) in sorted(recorded.items()):
+            label = f"{chain}的" if chain else ""
+            if seq > position[chain]:
+                problems.append(f"备份 {path.name}（{created}）记载{label}日志当时已有 {seq} 条，"
+                                f"现在只有 {position[chain]} 条：日志末尾被删除了，或数据库被换成了更早的备份")
+            elif found.get(chain) != want:
+                problems.append(f"备份 {path.name} 记载的{label}日志第 {seq} 条与现在的日志不同："
+                                "日志从该条或更早处被改写了")
     return problems
 
 

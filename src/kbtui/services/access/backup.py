@@ -58,7 +58,7 @@ from kbtui.store.journal import make_entry
 from kbtui.store.journal_lines import line_head
 from kbtui.store.owner import keep_owner
 from kbtui.store.snapshot import all_locks
-from kbtui.store.storage import fsync_dir, locked, make_lock, pid_alive
+from kbtui.store.storage import atomic_write, fsync_dir, locked, make_lock, pid_alive
 from kbtui.user_paths import input_problem
 
 if TYPE_CHECKING:
@@ -560,6 +560,7 @@ def _restore_database(staging: Path, into: Path, folder_fd: int, manifest: dict[
 
     _may_restore(staging, operator)
     dump_file = staging / DATABASE_DUMP
+    notes = _point_folder_at(staging, target.name)
     moved = False
 
     def move_in() -> None:          # (the dump is loaded by now: not left in the data folder)
@@ -578,9 +579,22 @@ def _restore_database(staging: Path, into: Path, folder_fd: int, manifest: dict[
             shutil.rmtree(into.name, dir_fd=folder_fd, ignore_errors=True)
         raise
     report = RestoreReport(into, manifest, restored.children, restored.entries, len(manifest["files"]) - 1,
-                           notes=restored.notes)
+                           notes=restored.notes + notes)
     report.database = {"name": restored.name, "kept": restored.kept, "documents": restored.documents}
     return report
+
+
+def _point_folder_at(folder: Path, dbname: str) -> list[str]:
+    """A restored data folder names the database it was restored into (another name: a new database)."""
+    meta_path = folder / "meta.json"
+    meta = orjson.loads(meta_path.read_bytes())
+    url = (meta.get(backends.META_KEY) or {}).get("url")
+    if not isinstance(url, str) or backends.database_name(url) == dbname:
+        return []
+    meta[backends.META_KEY]["url"] = backends.url_with_database(url, dbname)
+    atomic_write(meta_path, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+    return [f"数据库恢复到了 {dbname}（备份来自 {backends.database_name(url)}）：恢复出的数据目录已改为使用 {dbname}，"
+            f"账号和服务器地址照旧；服务器地址不同时请设置环境变量 {backends.URL_ENV}"]
 
 
 def _verify(folder: Path, manifest: dict[str, Any], operator: str | None, key: bytes | None) -> RestoreReport:
