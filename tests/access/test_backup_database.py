@@ -81,6 +81,9 @@ def test_backup_change_restore_brings_everything_back_and_verifies(district, tmp
     listed = run_cli("backup", "--admin-url", district.admin_url, "--keep", "1", "--json", data_dir=data)
     assert listed.exit_code == 0 and json.loads(listed.output)["removed"] == [str(file)]   # keep as today
     file = Path(json.loads(listed.output)["file"])
+    shown = run_cli("backup", "--list", data_dir=data)
+    assert shown.exit_code == 0 and file.name in shown.output and "数据库和数据目录" in shown.output
+    assert "2 名儿童" in shown.output and "共 1 份备份" in shown.output
     # changed after the backup: a name, a new child, a case
     ws = Workspace.open(data, "tester")
     ws.store.update(A, {"name": "甲改"}, "tester")

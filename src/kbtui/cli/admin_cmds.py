@@ -137,10 +137,15 @@ def audit_log(workspace: Workspace, child: str | None, who: str | None, action: 
               help="区县数据库：数据库管理员账号的地址（超级用户或 kbtui_owner 的成员，默认取环境变量 "
                    "KBTUI_DATABASE_ADMIN_URL 或配置 [store] admin_url；"
                    "密码放在 KBTUI_DATABASE_ADMIN_PASSWORD 或 ~/.pgpass）。")
+@click.option("--list", "list_only", is_flag=True, help="只列出已有的备份（时间、原因、人数、大小），不做新备份。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
-def backup_cmd(workspace: Workspace, keep: int | None, reason: str, admin_url: str | None, as_json: bool) -> None:
+def backup_cmd(workspace: Workspace, keep: int | None, reason: str, admin_url: str | None, list_only: bool,
+               as_json: bool) -> None:
     """备份数据目录（儿童数据、日志、附件、配置；区县数据库连同数据库）到 <数据目录>/backups/，保留最近 N 份。"""
+    if list_only:
+        _list_backups(workspace, as_json)
+        return
     info = backups.create_backup(workspace, keep, reason, admin_url=admin_url)
     if as_json:
         print_json(info.as_dict())
@@ -148,6 +153,22 @@ def backup_cmd(workspace: Workspace, keep: int | None, reason: str, admin_url: s
     click.echo(f"已备份 {info.children} 名儿童、{len(info.manifest['files'])} 个文件到 {info.path}")
     for path in info.removed:
         click.echo(f"已删除较早的备份 {path.name}")
+
+
+def _list_backups(workspace: Workspace, as_json: bool) -> None:
+    found = backups.list_infos(workspace)
+    if as_json:
+        print_json({"backups": [b.as_dict() for b in found]})
+        return
+    for info in found:
+        shown = info.as_dict()
+        if shown["damaged"]:
+            click.echo(f"{info.path.name}  已损坏：{shown['damaged']}")
+            continue
+        kind = "数据库和数据目录" if shown["store"] == "postgresql" else "数据目录"
+        click.echo(f"{info.path.name}  {str(shown['created']).replace('T', ' ')}  {shown['reason']}  {kind}  "
+                   f"{shown['children']} 名儿童  {shown['size'] / (1 << 20):.1f} MB")
+    click.echo(f"共 {len(found)} 份备份（在 {workspace.root}/backups/）")
 
 
 @cli.command("restore")

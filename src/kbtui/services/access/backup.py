@@ -85,6 +85,7 @@ class BackupInfo:
                 "reason": self.manifest.get("reason"), "operator": self.manifest.get("operator"),
                 "children": self.children, "journal_entries": self.manifest.get("journal", {}).get("entries"),
                 "files": len(self.manifest.get("files", {})), "size": self.path.stat().st_size,
+                "store": self.manifest.get("store", backends.TINYDB), "damaged": self.manifest.get("damaged"),
                 "removed": [str(p) for p in self.removed]}
 
 
@@ -308,6 +309,19 @@ def configured_admin_url(workspace: Workspace) -> str | None:
     """The administrator's URL the service account is given for backups (environment, ``[store] admin_url``)."""
     profile = getattr(workspace, "profile", None)
     return backends.admin_url(profile.section("store") if profile is not None else None)
+
+
+def list_infos(workspace: Workspace) -> list[BackupInfo]:
+    """The backups in the data folder, oldest first (a damaged one with an empty manifest and a note)."""
+    gate.require(workspace, R.BACKUP, "查看备份")
+    found = []
+    for path in list_backups(Path(workspace.root)):
+        try:
+            manifest = read_manifest(path)
+        except BackupError as err:
+            manifest = {"damaged": str(err)}
+        found.append(BackupInfo(path, manifest))
+    return found
 
 
 def prune(root: Path, keep: int) -> list[Path]:
@@ -617,5 +631,5 @@ def _verify(folder: Path, manifest: dict[str, Any], operator: str | None, key: b
     return RestoreReport(folder, manifest, len(store), chain.lines, len(manifest["files"]), notes=list(chain.notes))
 
 
-__all__ = ["BackupInfo", "RestoreReport", "before", "configured_admin_url", "create_backup", "export_key", "prune",
-           "restore_backup"]
+__all__ = ["BackupInfo", "RestoreReport", "before", "configured_admin_url", "create_backup", "export_key", "list_infos",
+           "prune", "restore_backup"]
