@@ -18,18 +18,16 @@ import pytest
 from kbtui.services.workspace import Workspace
 from tests.conftest import run_cli
 from tests.helpers.imports import cid, police_rows, xlsx
-from tests.helpers.store_backends import postgres_backend
 
 A, B = "500224201501010011", "500224201501010022"
 
 
-@pytest.fixture
-def district(pg_server, pg_database):
-    backend = postgres_backend(pg_server, pg_database)
-    yield backend
-    backend.close()
-    with psycopg.connect(pg_server.url(), autocommit=True) as conn:     # the databases restores kept aside
-        for name in _kept(backend):
+@pytest.fixture(autouse=True)
+def _drop_kept_databases(district, pg_server):
+    """The databases this test's restores renamed aside are dropped after it."""
+    yield
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        for name in _kept(district):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -213,14 +213,24 @@ def _run_tool(args: list[str], env: dict[str, str], doing: str) -> None:
 
 # --------------------------------------------------------------------------- dumping
 
-def dump(url: str, target: Path) -> DatabaseState:
-    """pg_dump the kbtui schemas of the database of ``url`` (the administrator's) into ``target``."""
-    with admin_connect(url) as conn:
-        problem = _role_problem(conn, url, "备份数据库", restore=False)
+def _owner_session(url: str, doing: str) -> psycopg.Connection:
+    """A connection to a kbtui database with a login that may read all of it (DumpError saying why not)."""
+    conn = admin_connect(url)
+    try:
+        problem = _role_problem(conn, url, doing, restore=False)
         if problem:
             raise DumpError(problem)
         if not _is_kbtui_database(conn):
-            raise DumpError(f"数据库 {masked(url)} 中没有 kbtui 的数据表，无可备份")
+            raise DumpError(f"数据库 {masked(url)} 中没有 kbtui 的数据表，无法{doing}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def dump(url: str, target: Path) -> DatabaseState:
+    """pg_dump the kbtui schemas of the database of ``url`` (the administrator's) into ``target``."""
+    with _owner_session(url, "备份数据库") as conn:
         tool = find_tool("pg_dump", server_major(conn))
         conn.rollback()             # the snapshot's transaction starts here
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -471,12 +481,7 @@ def key_file_key(path: Path) -> bytes:
 
 def database_key(url: str) -> bytes:
     """The journal key of the database of ``url`` (the administrator's), for ``kbtui store export-key``."""
-    with admin_connect(url) as conn:
-        problem = _role_problem(conn, url, "导出签名密钥", restore=False)
-        if problem:
-            raise DumpError(problem)
-        if not _is_kbtui_database(conn):
-            raise DumpError(f"数据库 {masked(url)} 中没有 kbtui 的数据表")
+    with _owner_session(url, "导出签名密钥") as conn:
         key = read_key(conn)
     if key is None:
         raise DumpError("数据库中没有日志签名密钥")
