@@ -311,3 +311,32 @@ def test_verify_names_a_child_and_a_case_edited_with_sql(district, tmp_path):
     worse = run_cli("audit", "verify", data_dir=data)
     assert worse.exit_code == 1 and f"身份证号 {A}" in worse.output and "编号 C1" in worse.output
     assert "缺少日志中记载的 1 条记录" in worse.output
+
+
+def test_a_truncated_dump_in_a_re_signed_archive_is_refused_by_the_load(district, tmp_path):
+    """Whoever holds the key could sign a damaged dump: pg_restore's failure is a message, nothing changes."""
+    import datetime as dt
+    import hashlib
+    import tarfile
+    from pathlib import PurePosixPath
+
+    from kbtui.services.access.backup_archive import read_manifest, sign_manifest, write_archive
+    from kbtui.store.postgres.dump import database_key
+
+    data = _folder(district, tmp_path)
+    file = _backup(data, district)
+    Workspace.open(data, "tester").store.update(A, {"name": "甲改"}, "tester")
+    manifest = read_manifest(file)
+    with tarfile.open(file, "r:gz") as tar:
+        contents = {PurePosixPath(m.name[len("data/"):]): tar.extractfile(m).read()       # type: ignore[union-attr]
+                    for m in tar if m.isfile() and m.name.startswith("data/")}
+    dump = PurePosixPath("kbtui-database.dump")
+    contents[dump] = contents[dump][: len(contents[dump]) // 2]
+    manifest["files"][str(dump)] = hashlib.sha256(contents[dump]).hexdigest()
+    sign_manifest(manifest, database_key(district.admin_url))
+    forged = file.with_name("kbtui-backup-20990101-000000.tar.gz")
+    write_archive(forged, manifest, [PurePosixPath(d) for d in manifest["dirs"]], contents, dt.datetime.now())
+    before = _databases(district)
+    result = _restore(forged, tmp_path / "back", district, "--replace")
+    assert result.exit_code == 1 and "把备份装入新数据库失败" in result.output and "Traceback" not in result.output
+    assert _name(district, A) == "甲改" and _databases(district) == before and not (tmp_path / "back").exists()

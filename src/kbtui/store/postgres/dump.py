@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import re
 import secrets
@@ -38,7 +39,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -49,7 +50,7 @@ from kbtui.store import signing
 from kbtui.store.backends import ADMIN_URL_ENV
 from kbtui.store.consistency import CHANGED, MISSING
 from kbtui.store.postgres.check import check_rows
-from kbtui.store.postgres.connect import connect, connection_params, masked, one_row, unreachable
+from kbtui.store.postgres.connect import connect, connection_params, friendly, masked, one_row, unreachable
 from kbtui.store.postgres.journal import verify_chain
 from kbtui.store.postgres.local import BINDIR_ENV
 from kbtui.store.storage import pid_alive
@@ -65,6 +66,21 @@ MAINTENANCE_DBS = ("postgres", "template1")
 
 class DumpError(StoreError):
     """A database that cannot be dumped or restored (message in Chinese)."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _database_errors(doing: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Any database error of the decorated step (its first argument: the URL) as a Chinese StoreError."""
+    def wrap(step: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(step)
+        def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            with friendly(str(args[0]), doing):
+                return step(*args, **kwargs)
+        return run
+    return wrap
 
 
 @dataclass
@@ -228,6 +244,7 @@ def _owner_session(url: str, doing: str) -> psycopg.Connection:
     return conn
 
 
+@_database_errors("备份数据库")
 def dump(url: str, target: Path) -> DatabaseState:
     """pg_dump the kbtui schemas of the database of ``url`` (the administrator's) into ``target``."""
     with _owner_session(url, "备份数据库") as conn:
@@ -272,6 +289,7 @@ class Target:
     children: int = 0
 
 
+@_database_errors("恢复数据库")
 def inspect_target(url: str) -> Target:
     """The target database of ``url``: whether it is there, holds kbtui data and its key; the login checked."""
     name = str(connection_params(url, ADMIN_PASSWORD_ENV).get("dbname"))
@@ -289,6 +307,7 @@ def inspect_target(url: str) -> Target:
         return Target(name, True, True, read_key(conn), children)
 
 
+@_database_errors("恢复数据库")
 def restore(url: str, dump_file: Path, key: bytes | None, expected: dict[str, Any], target: Target,
             before_swap: Callable[[], None] = lambda: None) -> RestoredDatabase:
     """Load ``dump_file`` into a new database, verify it against ``expected`` (the manifest's ``database``) and
@@ -479,6 +498,7 @@ def key_file_key(path: Path) -> bytes:
     return key
 
 
+@_database_errors("导出签名密钥")
 def database_key(url: str) -> bytes:
     """The journal key of the database of ``url`` (the administrator's), for ``kbtui store export-key``."""
     with _owner_session(url, "导出签名密钥") as conn:
