@@ -150,7 +150,13 @@ def backup_cmd(workspace: Workspace, keep: int | None, reason: str, admin_url: s
     if as_json:
         print_json(info.as_dict())
         return
-    click.echo(f"已备份 {info.children} 名儿童、{len(info.manifest['files'])} 个文件到 {info.path}")
+    if info.manifest.get("store") == "postgresql":
+        database = info.manifest["database"]
+        click.echo(f"已备份数据库 {database['name']}（{info.children} 名儿童、{database['documents']} 条其他记录、"
+                   f"日志 {info.manifest['journal']['entries']} 条）"
+                   f"和数据目录的 {len(info.manifest['files']) - 1} 个文件到 {info.path}")
+    else:
+        click.echo(f"已备份 {info.children} 名儿童、{len(info.manifest['files'])} 个文件到 {info.path}")
     for path in info.removed:
         click.echo(f"已删除较早的备份 {path.name}")
 
