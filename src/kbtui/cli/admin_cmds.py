@@ -193,6 +193,7 @@ def _list_backups(workspace: Workspace, as_json: bool) -> None:
 def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | None, admin_url: str | None,
                 replace: bool, as_json: bool) -> None:
     """把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、数据与日志一致、儿童人数）。不会覆盖现有数据。
+
     区县数据库的备份同时恢复数据库：先装入一个新数据库并校验，通过后才整体换上，原数据库改名保留。"""
     with friendly_errors():
         report = backups.restore_backup(file, into, settings.operator, key_file=key_file,
