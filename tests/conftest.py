@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kbtui.cli import cli
 from tests.helpers.access import configure
 from tests.helpers.pg_server import pg_database, pg_server  # noqa: F401  (the PostgreSQL fixtures)
-from tests.helpers.store_backends import store_backend  # noqa: F401  (both backends, for the store contract)
+from tests.helpers.store_backends import district, store_backend  # noqa: F401  (both backends; a district database)
 from tests.helpers.tui import SEED, SMALL
 
 os.environ.setdefault("KBTUI_DISABLE_PLUGINS", "")

@@ -31,7 +31,7 @@ def commands(group: click.Group = cli, path: tuple[str, ...] = ()):
 
 
 # our own command names (``case show``, ``case open``) are what the user types, not click's English
-OUR_WORDS = {name for path, _ in commands() for name in path}
+OUR_WORDS = {part for path, _ in commands() for name in path for part in (name, *name.split("-"))}
 ALL = [path for path, _ in commands()]
 LEAVES = [(path, command) for path, command in commands() if not isinstance(command, click.Group)]
 

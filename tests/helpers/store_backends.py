@@ -87,3 +87,13 @@ def store_backend(request, tmp_path: Path):
         yield backend
     finally:
         backend.close()
+
+
+@pytest.fixture
+def district(pg_server, pg_database):
+    """A district database on the session's server: kbtui installed, the bureau's and two towns' logins."""
+    backend = postgres_backend(pg_server, pg_database)
+    try:
+        yield backend
+    finally:
+        backend.close()

@@ -108,7 +108,7 @@ COMMANDS: list[tuple[str, bool]] = [
     ("operators add someone --role 督导", False), ("operators remove sup", False),
     ("audit verify", False), ("audit verify --json", False),
     ("audit log --limit 400", True), ("audit log --limit 400 --json", True), ("audit log --child {id} --json", True),
-    ("backup", False), ("backup --json", False),
+    ("backup", False), ("backup --json", False), ("backup --list", False), ("backup --list --json", False),
     ("restore {backup} --into {out}/restored", False),
     ("absence add {id} --from 2024-10-08", False), ("absence return {id} --on 2024-10-20", False),
     ("absence list", True), ("absence list --json", True), ("absence import {police}", False),
@@ -160,7 +160,9 @@ COMMANDS: list[tuple[str, bool]] = [
 NOT_SCANNED = {"tui": "opens the terminal interface (its screens: tests/security/test_masking_tui.py)",
                "audit rekey": "replaces the journal key (prints no child; a 镇管理员's command)",
                "store migrate": "needs a district PostgreSQL database (a 镇管理员's command; its output goes "
-                                "through the same echo: tests/store/test_district_migrate.py)"}
+                                "through the same echo: tests/store/test_district_migrate.py)",
+               "store export-key": "needs a district PostgreSQL database and its administrator (prints the key's "
+                                   "id only: tests/access/test_backup_database.py)"}
 
 
 def _args(template: str, world: dict) -> list[str]:

@@ -22,7 +22,8 @@ COMMANDS: dict[str, LazyCommand] = {
                              "操作员：系统用户名（SSH 登录名）、姓名、角色和范围（村或学校）。"),
     "audit": LazyCommand("kbtui.cli.admin_cmds", "修改日志：校验日志和数据、查看谁在何时改了什么、更换日志密钥。"),
     "backup": LazyCommand("kbtui.cli.admin_cmds",
-                          "备份数据目录（儿童数据、日志、附件、配置）到 <数据目录>/backups/，保留最近 N 份。"),
+                          "备份数据目录（儿童数据、日志、附件、配置；区县数据库连同数据库）到 <数据目录>/backups/，"
+                          "保留最近 N 份。"),
     "restore": LazyCommand("kbtui.cli.admin_cmds",
                            "把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、"
                            "数据与日志一致、儿童人数）。不会覆盖现有数据。"),

@@ -133,17 +133,48 @@ def audit_log(workspace: Workspace, child: str | None, who: str | None, action: 
 @cli.command("backup")
 @click.option("--keep", default=None, type=click.IntRange(1), help="保留最近几份（默认 10，或配置 [backup] keep）。")
 @click.option("--reason", default="手动备份", help="备份原因，记在备份清单和日志里。")
+@click.option("--admin-url", default=None, metavar="URL",
+              help="区县数据库：数据库管理员账号的地址（超级用户或 kbtui_owner 的成员，默认取环境变量 "
+                   "KBTUI_DATABASE_ADMIN_URL 或配置 [store] admin_url；"
+                   "密码放在 KBTUI_DATABASE_ADMIN_PASSWORD 或 ~/.pgpass）。")
+@click.option("--list", "list_only", is_flag=True, help="只列出已有的备份（时间、原因、人数、大小），不做新备份。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
-def backup_cmd(workspace: Workspace, keep: int | None, reason: str, as_json: bool) -> None:
-    """备份数据目录（儿童数据、日志、附件、配置）到 <数据目录>/backups/，保留最近 N 份。"""
-    info = backups.create_backup(workspace, keep, reason)
+def backup_cmd(workspace: Workspace, keep: int | None, reason: str, admin_url: str | None, list_only: bool,
+               as_json: bool) -> None:
+    """备份数据目录（儿童数据、日志、附件、配置；区县数据库连同数据库）到 <数据目录>/backups/，保留最近 N 份。"""
+    if list_only:
+        _list_backups(workspace, as_json)
+        return
+    info = backups.create_backup(workspace, keep, reason, admin_url=admin_url)
     if as_json:
         print_json(info.as_dict())
         return
-    click.echo(f"已备份 {info.children} 名儿童、{len(info.manifest['files'])} 个文件到 {info.path}")
+    if info.manifest.get("store") == "postgresql":
+        database = info.manifest["database"]
+        click.echo(f"已备份数据库 {database['name']}（{info.children} 名儿童、{database['documents']} 条其他记录、"
+                   f"日志 {info.manifest['journal']['entries']} 条）"
+                   f"和数据目录的 {len(info.manifest['files']) - 1} 个文件到 {info.path}")
+    else:
+        click.echo(f"已备份 {info.children} 名儿童、{len(info.manifest['files'])} 个文件到 {info.path}")
     for path in info.removed:
         click.echo(f"已删除较早的备份 {path.name}")
+
+
+def _list_backups(workspace: Workspace, as_json: bool) -> None:
+    found = backups.list_infos(workspace)
+    if as_json:
+        print_json({"backups": [b.as_dict() for b in found]})
+        return
+    for info in found:
+        shown = info.as_dict()
+        if shown["damaged"]:
+            click.echo(f"{info.path.name}  已损坏：{shown['damaged']}")
+            continue
+        kind = "数据库和数据目录" if shown["store"] == "postgresql" else "数据目录"
+        click.echo(f"{info.path.name}  {str(shown['created']).replace('T', ' ')}  {shown['reason']}  {kind}  "
+                   f"{shown['children']} 名儿童  {shown['size'] / (1 << 20):.1f} MB")
+    click.echo(f"共 {len(found)} 份备份（在 {workspace.root}/backups/）")
 
 
 @cli.command("restore")
@@ -152,13 +183,21 @@ def backup_cmd(workspace: Workspace, keep: int | None, reason: str, as_json: boo
 @click.option("--key", "key_file", default=None, type=InputFile(allowed=("journal",)),
               help="备份所属数据目录的日志密钥 journal/journal.key（备份不在其数据目录的 backups/ 下、也不属于 "
                    "--data-dir 时）。")
+@click.option("--admin-url", default=None, metavar="URL",
+              help="区县数据库的备份：恢复到的数据库，用数据库管理员（超级用户）账号的地址（默认取环境变量 "
+                   "KBTUI_DATABASE_ADMIN_URL）。")
+@click.option("--replace", is_flag=True,
+              help="区县数据库的备份：该数据库已有 kbtui 数据时整体替换它（原数据库改名保留）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @pass_settings
-def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | None, as_json: bool) -> None:
-    """把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、数据与日志一致、儿童人数）。不会覆盖现有数据。"""
+def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | None, admin_url: str | None,
+                replace: bool, as_json: bool) -> None:
+    """把备份恢复到一个空目录并校验（备份清单的签名、每个文件的校验值、日志、数据与日志一致、儿童人数）。不会覆盖现有数据。
+
+    区县数据库的备份同时恢复数据库：先装入一个新数据库并校验，通过后才整体换上，原数据库改名保留。"""
     with friendly_errors():
         report = backups.restore_backup(file, into, settings.operator, key_file=key_file,
-                                        data_dir=settings.data_dir)
+                                        data_dir=settings.data_dir, admin_url=admin_url, replace=replace)
     if as_json:
         print_json(report.as_dict())
         return
@@ -166,5 +205,10 @@ def restore_cmd(settings: Settings, file: Path, into: Path, key_file: Path | Non
     click.echo(f"已恢复到 {report.into}：{report.children} 名儿童，{report.journal_entries} 条日志，"
                f"{report.files} 个文件，{signed}校验通过（备份于 "
                f"{str(report.manifest.get('created', '')).replace('T', ' ')}）")
+    if report.database:
+        click.echo(f"数据库 {report.database['name']} 已换成恢复的数据（其他记录 {report.database['documents']} 条）")
+        if report.database["kept"]:
+            click.echo(f"原数据库已改名为 {report.database['kept']} 保留；核对无误后可由数据库管理员删除"
+                       f"（DROP DATABASE {report.database['kept']}）")
     for note in report.notes:
         click.echo(f"注意：{note}")

@@ -1,11 +1,13 @@
 """``kbtui store``: where the data live; ``migrate`` moves a township's data folder into the district database."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from kbtui.cli import cli
 from kbtui.cli.common import print_json, with_workspace
-from kbtui.services.access import migration
+from kbtui.services.access import backup, migration
 from kbtui.services.workspace import Workspace
 
 
@@ -36,3 +38,14 @@ def migrate_cmd(workspace: Workspace, url: str, town: str | None, as_json: bool)
                    "迁入的记录存入“来源冲突”待区县核实：")
         for conflict in report.conflicts:
             click.echo(f"- 身份证号 {conflict.id_number}：已在 {conflict.kept_town or '（未分镇）'} 登记")
+
+
+@store_group.command("export-key")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--admin-url", default=None, metavar="URL",
+              help="数据库管理员账号的地址（默认取环境变量 KBTUI_DATABASE_ADMIN_URL 或配置 [store] admin_url）。")
+@with_workspace
+def export_key_cmd(workspace: Workspace, file: Path, admin_url: str | None) -> None:
+    """把区县数据库的日志签名密钥写到一个新文件（0600），另行离线保管：服务器损坏后恢复到新数据库时用 --key 指定它。"""
+    key_id = backup.export_key(workspace, file, admin_url)
+    click.echo(f"已把签名密钥（编号 {key_id}）写到 {file}：请像保管公章一样离线保管，不要放在服务器上或备份旁边")

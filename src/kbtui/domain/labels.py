@@ -80,6 +80,7 @@ ACTION_LABELS: dict[str, str] = {
     "insert": "新增", "add": "新增儿童", "update": "修改", "edit": "修改儿童信息", "import": "导入名单",
     "import.town_conflict": "记下重复户籍（另一乡镇的名单）",
     "ledger-import": "台账回填", "demo": "演示数据", "export": "导出", "backup": "备份", "restore": "恢复",
+    "key.export": "导出签名密钥",
     "collection.insert": "新增记录", "collection.update": "修改记录", "collection.remove": "删除记录",
     "operators.add": "添加操作员", "operators.update": "修改操作员", "operators.remove": "删除操作员",
     "check.pass": "核查通过", "check.return": "核查退回", "assign": "分配责任人", "visit": "走访",

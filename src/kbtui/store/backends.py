@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from kbtui.errors import StoreError
 from kbtui.store.children import ChildStore
 
 URL_ENV = "KBTUI_DATABASE_URL"
+ADMIN_URL_ENV = "KBTUI_DATABASE_ADMIN_URL"     # the administrator's login: backups and restores of a database
 META_KEY = "store"                  # meta.json: {"store": {"url": "postgresql://…"}}
 TINYDB, POSTGRESQL = "tinydb", "postgresql"
 
@@ -31,6 +32,17 @@ def url_password_as(url: str, shown: str | None) -> str:
         host = f"{host}:{parts.port}"
     login = (parts.username or "") + ("" if shown is None else f":{shown}")
     return urlunsplit((parts.scheme, f"{login}@{host}" if login else host, parts.path, parts.query, parts.fragment))
+
+
+def database_name(url: str) -> str:
+    """The database a URL names (its path)."""
+    return unquote(urlsplit(url).path.lstrip("/"))
+
+
+def url_with_database(url: str, dbname: str) -> str:
+    """``url`` naming the database ``dbname`` instead (same login, host and options)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(dbname), parts.query, parts.fragment))
 
 
 def without_password(url: str) -> str:
@@ -59,6 +71,14 @@ def database_url(root: Path, meta: dict[str, Any], profile_store: dict[str, Any]
                              f"请取消该变量（unset {URL_ENV}），或先用 kbtui store migrate 把数据迁入数据库")
         return env
     return env or named
+
+
+def admin_url(profile_store: dict[str, Any] | None = None) -> str | None:
+    """The database administrator's URL for backups (``KBTUI_DATABASE_ADMIN_URL``, else the profile's
+    ``[store] admin_url``); None when neither names one."""
+    env = (os.environ.get(ADMIN_URL_ENV) or "").strip()
+    named = (profile_store or {}).get("admin_url")
+    return env or (named.strip() if isinstance(named, str) and named.strip() else None)
 
 
 def backend_kind(store: Any) -> str:

@@ -276,13 +276,14 @@ def _changed(journal: Journal, problem: Disagreement, stored: dict[str, Any], co
              replay: _Replay, changed: list[Disagreement]) -> None:
     """Keep a changed record; name its differing fields for the first few (each reads the journal)."""
     if len(changed) < EXPLAINED:
-        problem.fields = _differing_fields(journal, problem.record, stored, collection, replay.rolled_back)
+        problem.fields = differing_fields(journal, problem.record, stored, collection, replay.rolled_back)
     changed.append(problem)
 
 
-def _differing_fields(journal: Journal, record: str | None, stored: dict[str, Any], collection: str | None,
+def differing_fields(journal: Any, record: str | None, stored: dict[str, Any], collection: str | None,
                       rolled_back: set[str]) -> list[str]:
-    """Which keys of a changed record differ from the journal's account of it (replayed from its entries)."""
+    """Which keys of a changed record differ from the journal's account of it (replayed from its entries of
+    ``journal``: the file store's or a database's)."""
     fields: dict[str, Any] = {}
     versions = 0
     for entry in journal.entries(record=record):
@@ -304,5 +305,5 @@ def _differing_fields(journal: Journal, record: str | None, stored: dict[str, An
     return names
 
 
-__all__ = ["CHANGED", "MISPLACED", "MISSING", "TWICE", "UNJOURNALED", "UNKNOWN_WRITE", "UNREADABLE",
-           "Disagreement", "StoreCheck", "check_store", "compare", "rolled_back_txs"]
+__all__ = ["CHANGED", "EXPLAINED", "MISPLACED", "MISSING", "TWICE", "UNJOURNALED", "UNKNOWN_WRITE", "UNREADABLE",
+           "Disagreement", "StoreCheck", "check_store", "compare", "differing_fields", "rolled_back_txs"]

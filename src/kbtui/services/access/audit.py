@@ -60,6 +60,7 @@ class VerifyReport:
     files: int = 0
     at_entry: bool = False            # the journal is wrong at entry ``seq`` (not at its end, anchor or key)
     unsigned: bool = False            # a journal never signed (older kbtui): its chain alone was checked
+    database: bool = False            # a district database's (its rows, not files, were compared)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "seq": self.seq, "ts": self.ts, "operator": self.operator,
@@ -81,6 +82,8 @@ class VerifyReport:
             lines.append(f"日志校验失败：第 {self.seq} 条{extra}。{self.message}。该条及以后的记录不可信，请从备份核对")
         elif self.message:
             lines.append(f"日志校验失败：{self.message}。请从备份核对")
+        elif self.database:
+            lines.append("数据库中的记录与日志不符（有人绕过 kbtui，直接用 SQL 改动了数据库）：")
         else:
             lines.append("数据文件与日志不符（有人绕过 kbtui 改动了数据文件）：")
         lines += [f"- {p}" for p in self.problems if p != self.message]
@@ -124,21 +127,23 @@ def _verify_database(workspace: Workspace, store) -> VerifyReport:
     """The same on a district database: every chain the login role may read (continuity, each line's hash,
     the bulk inserts' records, the signatures and signed heads, checked in the database, whose key the
     application never holds), every child row against its last journal line, and operators.toml."""
-    from kbtui.store.postgres.check import check_children  # heavy: imported where used (psycopg)
+    from kbtui.store.postgres.check import check_store  # heavy: imported where used (psycopg)
 
     ok, seq, message = store.journal.verify()
-    report = VerifyReport(ok, store.journal.entries_count())
+    report = VerifyReport(ok, store.journal.entries_count(), database=True)
     if not ok:
         report.seq, report.message, report.at_entry = seq, message, seq is not None
         report.problems.append(message)
         report.notes.append("日志本身已断开，数据库中的记录未与它核对")
     else:
-        stored = check_children(store)
-        report.children = stored.children
+        stored = check_store(store)
+        report.children, report.documents = stored.children, stored.documents
         report.problems += describe_store_problems(stored, store, gate.operator_of(workspace))
         if stored.unverifiable:
             report.notes.append(f"{stored.unverifiable} 条记录的最后一次修改在日志中没有摘要，只核对了它们在不在")
     root = Path(workspace.root)
+    if ok:
+        report.problems += _check_database_heads(_backup_heads(root), store.journal)
     problem, note = _check_operators(store.journal, root, folder_id(root) or "")
     report.problems += [problem] if problem else []
     report.notes += [note] if note else []
@@ -291,6 +296,27 @@ def _check_heads(heads, chain: ChainCheck, journal: Journal) -> list[str]:
                             f"{entries} 条，现在只有 {chain.lines} 条：日志末尾被删除了")
         elif chain.hashes.get(entries) != last_hash:
             problems.append(f"备份 {path.name} 记载的日志第 {entries} 条与现在的日志不同：日志从该条或更早处被改写了")
+    return problems
+
+
+def _check_database_heads(heads, journal: Any) -> list[str]:
+    """Each database backup in ``backups/`` records every chain's head: the journal must still hold those lines
+    (the chains this role reads; the manifest's signature needs the key, which only the restore holds)."""
+    problems: list[str] = []
+    position = journal.position()
+    for path, _entries, _hash, manifest in heads:
+        chains = ((manifest or {}).get("database") or {}).get("chains") or {}
+        recorded = {c: (int(v[0]), str(v[1])) for c, v in chains.items() if c in position and int(v[0]) > 0}
+        found = journal.line_hashes({c: seq for c, (seq, _h) in recorded.items()})
+        created = str((manifest or {}).get("created", "")).replace("T", " ")
+        for chain, (seq, want) in sorted(recorded.items()):
+            label = f"{chain}的" if chain else ""
+            if seq > position[chain]:
+                problems.append(f"备份 {path.name}（{created}）记载{label}日志当时已有 {seq} 条，"
+                                f"现在只有 {position[chain]} 条：日志末尾被删除了，或数据库被换成了更早的备份")
+            elif found.get(chain) != want:
+                problems.append(f"备份 {path.name} 记载的{label}日志第 {seq} 条与现在的日志不同："
+                                "日志从该条或更早处被改写了")
     return problems
 
 

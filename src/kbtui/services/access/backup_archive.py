@@ -34,6 +34,7 @@ MANIFEST = "kbtui-backup.json"
 PREFIX = "kbtui-backup-"
 SUFFIX = ".tar.gz"
 FORMAT = 1
+DATABASE_DUMP = "kbtui-database.dump"     # a district database's pg_dump, beside the data folder's files
 
 
 class BackupError(StoreError):
@@ -200,6 +201,6 @@ def extract(file: Path, staging: Path, manifest: dict[str, Any]) -> None:
         raise BackupError(f"备份缺少文件：{'、'.join(missing[:5])}，已停止恢复")
 
 
-__all__ = ["BACKUPS", "BackupError", "FORMAT", "MANIFEST", "PREFIX", "SUFFIX", "damaged", "extract",
+__all__ = ["BACKUPS", "BackupError", "DATABASE_DUMP", "FORMAT", "MANIFEST", "PREFIX", "SUFFIX", "damaged", "extract",
            "list_backups", "manifest_signed_by", "read_manifest", "safe_member", "sign_manifest",
            "write_archive"]

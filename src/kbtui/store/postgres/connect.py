@@ -39,8 +39,8 @@ def masked(url: str) -> str:
         return "（无法解析的地址）"
 
 
-def connection_params(url: str) -> dict[str, Any]:
-    """The URL as libpq parameters (the password from the environment when the URL has none); StoreError in
+def connection_params(url: str, password_env: str = PASSWORD_ENV) -> dict[str, Any]:
+    """The URL as libpq parameters (the password from ``password_env`` when the URL has none); StoreError in
     Chinese when it is not a PostgreSQL URL."""
     shown = masked(url)
     if not is_database_url(url):
@@ -54,8 +54,8 @@ def connection_params(url: str) -> dict[str, Any]:
         raise StoreError(f"数据库地址 {shown} 不正确：端口“{port}”应是数字，应形如 {EXAMPLE}")
     if not params.get("dbname"):
         raise StoreError(f"数据库地址 {shown} 没有写数据库名，应形如 {EXAMPLE}")
-    if "password" not in params and os.environ.get(PASSWORD_ENV):
-        params["password"] = os.environ[PASSWORD_ENV]
+    if "password" not in params and os.environ.get(password_env):
+        params["password"] = os.environ[password_env]
     params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
     params.setdefault("application_name", "kbtui")
     return params
@@ -65,13 +65,13 @@ def _first_line(err: BaseException) -> str:
     return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
-def unreachable(url: str, err: BaseException) -> StoreError:
+def unreachable(url: str, err: BaseException, password_env: str = PASSWORD_ENV) -> StoreError:
     """Why the database at ``url`` cannot be used, in the words an operator can act on."""
     shown = masked(url)
     text = str(err)
     low = text.lower()
     if "password authentication failed" in low or "no password supplied" in low:
-        why = f"用户名或密码不对（密码可放在环境变量 {PASSWORD_ENV} 或 ~/.pgpass 中）"
+        why = f"用户名或密码不对（密码可放在环境变量 {password_env} 或 ~/.pgpass 中）"
     elif "role" in low and "does not exist" in low:
         why = "数据库中没有这个用户（请数据库管理员用 kbtui 的建库脚本创建）"
     elif "database" in low and "does not exist" in low:
@@ -92,13 +92,13 @@ def unreachable(url: str, err: BaseException) -> StoreError:
     return StoreError(f"无法使用数据库 {shown}：{why}（{_first_line(err)}）")
 
 
-def connect(url: str, **kwargs: Any) -> psycopg.Connection:
+def connect(url: str, password_env: str = PASSWORD_ENV, **kwargs: Any) -> psycopg.Connection:
     """One connection, or StoreError saying in Chinese why not."""
-    params = connection_params(url)
+    params = connection_params(url, password_env)
     try:
         return psycopg.connect(**params, **kwargs)
     except psycopg.Error as err:
-        raise unreachable(url, err) from None
+        raise unreachable(url, err, password_env) from None
 
 
 def one_row(cursor: psycopg.Cursor[TupleRow]) -> TupleRow:

@@ -155,6 +155,13 @@ class PgJournal:
             if key in (entry.get("detail") or {}):
                 yield entry
 
+    def line_hashes(self, points: dict[str, int]) -> dict[str, str]:
+        """{chain: hash of its line at seq} for the (chain, seq) points given that this role may read."""
+        with self.store.transaction("读取日志", write=False) as conn:
+            return dict(conn.execute(
+                "SELECT j.chain, j.hash FROM kbtui.journal j JOIN unnest(%s::text[], %s::bigint[]) AS p(chain, seq)"
+                " ON j.chain = p.chain AND j.seq = p.seq", (list(points), list(points.values()))).fetchall())
+
     def entries_count(self) -> int:
         """How many lines the chains this login role may read hold."""
         return sum(self.position().values())
