@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from kbtui.domain import campaign as cp
-from kbtui.errors import StoreError
 from kbtui.services.campaign import tasks as tasks_module
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.tasks import TaskCounts, campaign_tasks, task_rows
-from kbtui.services.children.counts import CACHE_DIR, counts_cache
+from kbtui.services.children.counts import counts_cache
+from kbtui.services.kept_files import kept_path, read_kept, write_kept
 from kbtui.services.workspace_memo import attached
-from kbtui.store.storage import atomic_write
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -79,7 +78,7 @@ class TaskCountsCache:
         return _digest(parts)
 
     def _path(self, key: str) -> Path:
-        return self.workspace.root / CACHE_DIR / f"tasks-{key}.json"
+        return kept_path(self.workspace, "tasks", key)
 
     def current(self, today: dt.date | dt.datetime) -> TaskCounts:
         """The counts now (the store refreshed first: another operator's saves are counted), only the
@@ -120,14 +119,9 @@ class TaskCountsCache:
 
     # -- the copy on disk -----------------------------------------------------------------------------
     def _read_disk(self, key: str) -> None:
-        try:
-            data = orjson.loads(self._path(key).read_bytes())
-            if data.get("key") != key:
-                return
-            files = {name: FileCounts(tuple(item["sig"]), str(item["deps"]), str(item["day"]),
-                                      TaskCounts.from_json(item["counts"]))
-                     for name, item in data["files"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        files = read_kept(self._path(key), key, lambda item: FileCounts(
+            tuple(item["sig"]), str(item["deps"]), str(item["day"]), TaskCounts.from_json(item["counts"])))
+        if files is None:
             return              # missing or damaged: counted afresh, then written again
         self._files = files
         self._saved = self._state()
@@ -137,17 +131,12 @@ class TaskCountsCache:
 
     def _write_disk(self, key: str) -> None:
         now = self._state()
-        if now == self._saved or self.workspace.store.read_only:
+        if now == self._saved:
             return
-        body = {"key": key, "files": {name: {"sig": list(p.sig), "deps": p.deps, "day": p.day,
-                                             "counts": p.counts.as_json()}
-                                      for name, p in self._files.items()}}
-        try:
-            self.workspace.folder(CACHE_DIR)
-            atomic_write(self._path(key), orjson.dumps(body, default=repr))
-        except (OSError, StoreError, TypeError):
-            return              # a full disk or a read-only folder: the counts are still right in memory
-        self._saved = now
+        if write_kept(self.workspace, self._path(key), key, {
+                name: {"sig": list(p.sig), "deps": p.deps, "day": p.day, "counts": p.counts.as_json()}
+                for name, p in self._files.items()}):
+            self._saved = now
 
 
 def task_counts_cache(workspace: Workspace) -> TaskCountsCache:
