@@ -14,8 +14,8 @@ class Cutoff:
     month: int = 8
     day: int = 31
 
-    @property
-    def date(self) -> dt.date:
+    @functools.cached_property
+    def date(self) -> dt.date:          # asked for every child classified
         return dt.date(self.year, self.month, self.day)
 
     @classmethod

@@ -7,6 +7,7 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TypeGuard
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -19,8 +20,18 @@ class IdNumberError(ValueError):
 
 
 def check_char(first17: str) -> str:
+    """GB 11643's check character of the first 17 digits. The weights are 2**(17-i) mod 11 and 13 = 2 mod 11,
+    so for ASCII digits the weighted sum is 2 × (the digits read in base 13) mod 11: one ``int()`` in C."""
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        return CHECK_CHARS[2 * int(first17, 13) % 11]
     total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
+
+
+def is_canonical(raw: object) -> TypeGuard[str]:
+    """``raw`` is already in the canonical form (18 ASCII characters, 17 digits and a digit or X), so
+    ``normalize_id`` would either return it unchanged or refuse it; it never yields another number."""
+    return type(raw) is str and len(raw) == 18 and _CANONICAL.fullmatch(raw) is not None
 
 
 def _excel_lost_digits(raw: object) -> bool:
@@ -39,7 +50,7 @@ def normalize_id(raw: object) -> str:
     Strips spaces and quotes, folds full-width digits (NFKC), upper-cases x. Refuses a number that
     Excel stored as a float (its last digits are gone and must not be guessed).
     """
-    if type(raw) is str and len(raw) == 18 and _CANONICAL.fullmatch(raw):
+    if is_canonical(raw):
         return _checked(raw)        # already canonical (every stored record): skip the folding
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise IdNumberError("身份证号为空")
@@ -74,12 +85,13 @@ def _checked(text: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 18)
 def birth_date_of(id_number: str) -> dt.date:
-    """The birth date in an ID number (ValueError when it has none, or it does not exist). ``int`` and
-    ``date`` rather than ``strptime``: 10× faster, and a check of 100,000 children reads 300,000 of them."""
+    """The birth date in an ID number (ValueError when it has none, or it does not exist).
+    ``date.fromisoformat`` of the 8 digits (ISO's basic form) rather than ``strptime`` or three ``int()``:
+    a check of 100,000 children reads 100,000 of them."""
     digits = id_number[6:14]
     if len(digits) != 8 or not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"no date in {digits!r}")
-    return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    return dt.date.fromisoformat(digits)
 
 
 def sex_of(id_number: str) -> str:

@@ -135,12 +135,16 @@ class FastRows:
             letters.extend(get_column_letter(i) for i in range(len(letters) + 1, len(values) + 1))
         r = str(row_idx)
         plain, quoted = self._plain_s, self._text_s
+        # the row's text looked at once: most rows need no cleaning, cutting or escaping in any cell
+        joined = "\t".join([value for value in values if value.__class__ is str])     # a tab is legal text
+        clean = ILLEGAL_SEARCH(joined) is None and len(joined) <= MAX_CELL_CHARS
+        escape = "&" in joined or "<" in joined or ">" in joined
         parts = [f'<row r="{r}">']
         add = parts.append
         for letter, value in zip(letters, values):
             cls = value.__class__
             if cls is str:
-                if value:
+                if value and not clean:
                     if ILLEGAL_SEARCH(value):
                         value = clean_text(value)
                     if len(value) > MAX_CELL_CHARS:
@@ -151,7 +155,8 @@ class FastRows:
                 style = quoted if (value[0] in RISKY_FIRST or value in ERROR_CODE_TEXTS) and is_risky(value) else plain
                 stripped = value.strip()
                 space = ' xml:space="preserve"' if stripped and stripped != value else ""
-                add(f'<c r="{letter}{r}{style}inlineStr"><is><t{space}>{_escape_cdata(value)}</t></is></c>')
+                add(f'<c r="{letter}{r}{style}inlineStr"><is><t{space}>'
+                    f'{_escape_cdata(value) if escape else value}</t></is></c>')
             elif value is None:
                 add(f'<c r="{letter}{r}{plain}n" />')
             elif cls is int:

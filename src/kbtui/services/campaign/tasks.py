@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kbtui.domain import campaign as cp
@@ -28,7 +29,7 @@ from kbtui.errors import StaleEditError, StoreError
 from kbtui.services.access import gate
 from kbtui.services.campaign.campaigns import current_campaign
 from kbtui.services.campaign.people import list_people
-from kbtui.services.children.places import find_village, village_label
+from kbtui.services.children.places import Place, find_village, village_label
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -242,16 +243,48 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
     campaign = current_campaign(workspace)
     deadline = cp.visit_deadline(campaign)
     ctx = workspace.context(today if not isinstance(today, dt.datetime) else today.date())
-    docs = {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign.id, kind=VISIT)}
+    docs = visit_docs(workspace, campaign.id)
     planned = planned_visits(workspace)
     name = _person_name(person)
+    rows = task_rows(records if records is not None else workspace.store.all(), ctx, docs, planned, deadline, today,
+                     workspace.statuses, name=name, place=place)
+    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
+    counts = TaskCounts.of(rows, name, workspace.profile.district is not None)
+    shown = [r for r in rows if r["late"]] if overdue else rows
+    return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
+            "tasks": shown, **counts.summary(), "by_town": _by_town(workspace, rows)}
+
+
+def visit_docs(workspace: Workspace, campaign_id: str) -> dict[str, dict]:
+    """The visit tasks of a campaign, by ID number."""
+    return {d["id_number"]: d for d in workspace.store.collection(TASKS).find(campaign=campaign_id, kind=VISIT)}
+
+
+def campaign_tasks(workspace: Workspace, campaign_id: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """``visit_docs`` and ``planned_visits`` of a campaign, read in one pass over the tasks."""
+    visits: dict[str, dict] = {}
+    planned: dict[str, dict] = {}
+    for doc in workspace.store.collection(TASKS).find(campaign=campaign_id):
+        kind = doc.get("kind")
+        if kind == VISIT:
+            visits[doc["id_number"]] = doc
+        elif kind == PLANNED:
+            planned[doc["id_number"]] = doc
+    return visits, planned
+
+
+def task_rows(records: Iterable[dict], ctx: Any, docs: dict[str, dict], planned: dict[str, dict],
+              deadline: dt.datetime | None, today: dt.date | dt.datetime, statuses: st.StatusRegistry, *,
+              name: str | None = None, place: Place | None = None) -> list[dict[str, Any]]:
+    """The report's rows of these children (unsorted): a visit task for each campaign child who needs one or
+    has one, a planned visit for each child planned; only ``name``'s (either line) and ``place``'s if given."""
     rows = []
-    for record in records if records is not None else workspace.store.all():
+    for record in records:
         id_number = record["id_number"]
         found = []
         doc = docs.get(id_number)
         c = ctx.classify(record)
-        wanted = c.in_campaign and needs_visit(c.situation, workspace.statuses)
+        wanted = c.in_campaign and needs_visit(c.situation, statuses)
         if wanted or doc is not None:
             found.append(_row(record, doc, c.situation, OPEN if wanted else DONE, _due_of(doc, deadline), today))
         plan = planned.get(id_number)
@@ -263,37 +296,76 @@ def task_report(workspace: Workspace, today: dt.date | dt.datetime, *, person: s
             if place is not None and not place.holds(row):
                 continue
             rows.append(row)
-    rows.sort(key=lambda r: (not r["late"], r["state"] == DONE, place_key(r)))
+    return rows
 
-    def blank() -> dict[str, int]:
-        return {"assigned": 0, "done": 0, "open": 0, "late": 0}
 
-    totals = {**blank(), "unassigned": 0}
-    people: dict[tuple[str, str], dict[str, int]] = {}
-    villages: dict[str, dict[str, int]] = {}
-    district = workspace.profile.district is not None
-    for row in rows:
-        keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
-        where = village_label(row, district)          # 城头镇新村 in a district
-        targets = [totals, villages.setdefault(where, {**blank(), "unassigned": 0})]
-        for line in (GOV, EDU):
-            who = row[line] or UNASSIGNED
-            if name and who != name:
-                continue
-            targets.append(people.setdefault((who, line), blank()))
-        for target in targets:
-            for k in keys:
-                target[k] += 1
-        if not row["gov"] and not row["edu"]:
-            totals["unassigned"] += 1
-            villages[where]["unassigned"] += 1
-    by_person = [{"person": who, "line": line, "line_label": LINE_LABELS[line], **counts}
-                 for (who, line), counts in sorted(people.items(), key=lambda kv: (kv[0][0] == UNASSIGNED, kv[0]))]
-    by_village = [{"village": v, **counts} for v, counts in sorted(villages.items())]
-    shown = [r for r in rows if r["late"]] if overdue else rows
-    return {"campaign": campaign.id, "deadline": deadline.isoformat(timespec="minutes") if deadline else None,
-            "tasks": shown, "by_person": by_person, "by_village": by_village, "by_town": _by_town(workspace, rows),
-            "totals": totals}
+def _blank() -> dict[str, int]:
+    return {"assigned": 0, "done": 0, "open": 0, "late": 0}
+
+
+def _add_into(mine: dict[Any, dict[str, int]], theirs: dict[Any, dict[str, int]]) -> None:
+    for key, counts in theirs.items():
+        target = mine.get(key)
+        if target is None:
+            mine[key] = dict(counts)
+        else:
+            for k, n in counts.items():
+                target[k] += n
+
+
+@dataclass
+class TaskCounts:
+    """The report's counts (totals, by village, by person and line): sums over rows, so the counts of
+    several sets of children add up (``services.campaign.tasks_kept`` keeps them per village file)."""
+    totals: dict[str, int] = field(default_factory=lambda: {**_blank(), "unassigned": 0})
+    villages: dict[str, dict[str, int]] = field(default_factory=dict)
+    people: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Iterable[dict[str, Any]], name: str | None = None, district: bool = False) -> TaskCounts:
+        """The counts of ``rows``; ``district``: villages by their label with the town (城头镇新村)."""
+        counts = cls()
+        totals, people, villages = counts.totals, counts.people, counts.villages
+        for row in rows:
+            keys = ("assigned", "done" if row["state"] == DONE else "open") + (("late",) if row["late"] else ())
+            where = village_label(row, district)
+            targets = [totals, villages.setdefault(where, {**_blank(), "unassigned": 0})]
+            for line in (GOV, EDU):
+                who = row[line] or UNASSIGNED
+                if name and who != name:
+                    continue
+                targets.append(people.setdefault((who, line), _blank()))
+            for target in targets:
+                for k in keys:
+                    target[k] += 1
+            if not row["gov"] and not row["edu"]:
+                totals["unassigned"] += 1
+                villages[where]["unassigned"] += 1
+        return counts
+
+    def add(self, other: TaskCounts) -> None:
+        for k, n in other.totals.items():
+            self.totals[k] += n
+        _add_into(self.villages, other.villages)
+        _add_into(self.people, other.people)
+
+    def summary(self) -> dict[str, Any]:
+        """``by_person``, ``by_village`` and ``totals`` as ``task_report`` returns them."""
+        by_person = [{"person": who, "line": line, "line_label": LINE_LABELS[line], **counts}
+                     for (who, line), counts in sorted(self.people.items(),
+                                                       key=lambda kv: (kv[0][0] == UNASSIGNED, kv[0]))]
+        by_village = [{"village": v, **counts} for v, counts in sorted(self.villages.items())]
+        return {"by_person": by_person, "by_village": by_village, "totals": dict(self.totals)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {"totals": self.totals, "villages": self.villages,
+                "people": [[who, line, counts] for (who, line), counts in self.people.items()]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TaskCounts:
+        return cls({str(k): int(n) for k, n in data["totals"].items()},
+                   {str(v): {str(k): int(n) for k, n in c.items()} for v, c in data["villages"].items()},
+                   {(str(who), str(line)): {str(k): int(n) for k, n in c.items()} for who, line, c in data["people"]})
 
 
 def _by_town(workspace: Workspace, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -316,4 +388,4 @@ def _by_town(workspace: Workspace, rows: list[dict[str, Any]]) -> list[dict[str,
 
 
 __all__ = ["sync_tasks", "close_visit_task", "plan_visit", "planned_visits", "set_due", "task_report",
-           "needs_visit", "place_of"]
+           "needs_visit", "visit_docs", "campaign_tasks", "task_rows", "TaskCounts"]

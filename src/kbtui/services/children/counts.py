@@ -32,9 +32,9 @@ from kbtui.domain.child import Record
 from kbtui.domain.ledger import LedgerContext
 from kbtui.errors import StoreError
 from kbtui.services.children.places import village_label
+from kbtui.services.kept_files import kept_path, read_kept, write_kept
 from kbtui.services.workspace_memo import attached
 from kbtui.store import layout
-from kbtui.store.storage import atomic_write
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -165,7 +165,7 @@ class CountsCache:
         return hashlib.sha256(orjson.dumps(parts, default=str)).hexdigest()[:24]
 
     def _path(self, key: str) -> Path:
-        return self.workspace.root / CACHE_DIR / f"counts-{key}.json"
+        return kept_path(self.workspace, "counts", key)
 
     # -- counting -------------------------------------------------------------------------------------
     def current(self) -> ChildCounts:
@@ -223,30 +223,21 @@ class CountsCache:
 
     # -- the copy on disk -----------------------------------------------------------------------------
     def _read_disk(self, key: str) -> None:
-        try:
-            data = orjson.loads(self._path(key).read_bytes())
-            if data.get("key") != key:
-                return
-            files = {name: (tuple(item["sig"]), ChildCounts.from_json(item["counts"]))
-                     for name, item in data["files"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        files = read_kept(self._path(key), key,
+                          lambda item: (tuple(item["sig"]), ChildCounts.from_json(item["counts"])))
+        if files is None:
             return              # missing or damaged: counted afresh, then written again
         self._files = files
         self._saved = {name: sig for name, (sig, _c) in files.items()}
 
     def _write_disk(self, key: str) -> None:
         now = {name: sig for name, (sig, _c) in self._files.items()}
-        if now == self._saved or self.workspace.store.read_only:
+        if now == self._saved:
             return
-        body = {"key": key, "files": {name: {"sig": list(sig), "counts": counts.as_json()}
-                                      for name, (sig, counts) in self._files.items() if _jsonable(counts)}}
-        path = self._path(key)
-        try:
-            self.workspace.folder(CACHE_DIR)
-            atomic_write(path, orjson.dumps(body))
-        except (OSError, StoreError):
-            return              # a full disk or a read-only folder: the counts are still right in memory
-        self._saved = now
+        if write_kept(self.workspace, self._path(key), key, {
+                name: {"sig": list(sig), "counts": counts.as_json()}
+                for name, (sig, counts) in self._files.items() if _jsonable(counts)}):
+            self._saved = now
 
 
 def counts_cache(workspace: Workspace) -> CountsCache:

@@ -5,13 +5,12 @@ A check is a function (record, context) → list of problems; plugins add theirs
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kbtui.domain import status as st
 from kbtui.domain.child import Record, birth_date, id_problem
-from kbtui.domain.idcard import IdNumberError, birth_date_of, normalize_id, sex_of
+from kbtui.domain.idcard import IdNumberError, birth_date_of, is_canonical, normalize_id, sex_of
 from kbtui.domain.ledger import LedgerContext
 from kbtui.registry import Registry
 
@@ -49,8 +48,12 @@ def check_id(record: Record, ctx: CheckContext) -> list[tuple[str, str]]:
     if problem:
         return [("身份证号", problem)]
     found = []
-    born = birth_date(record)
-    if born and born != birth_date_of(record["id_number"]):
+    number = record["id_number"]
+    written = record.get("birth_date")
+    # the usual case without parsing: the stored date is the ID's own, written as ISO
+    same = type(written) is str and written == f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+    born = None if same else birth_date(record)
+    if born and born != birth_date_of(number):
         found.append(("出生日期", f"出生日期{born}与身份证号中的{birth_date_of(record['id_number'])}不一致"))
     if record.get("sex") and record["sex"] != sex_of(record["id_number"]):
         found.append(("性别", f"性别“{record['sex']}”与身份证号（{sex_of(record['id_number'])}）不一致"))
@@ -111,23 +114,33 @@ CORE_CHECKS: dict[str, Check] = {"身份证号": check_id, "年龄": check_age, 
 
 def duplicate_problems(records: Iterable[Record]) -> list[Problem]:
     """The same child under two ID numbers (same name, birth date and village), or an ID not normalised."""
-    groups: dict[tuple, list[Record]] = defaultdict(list)
+    first: dict[tuple, Record] = {}          # each key's first record, in the order keys are first seen
+    groups: dict[tuple, list[Record]] = {}   # only the keys seen more than once (a county has few)
+
+    def add(key: tuple, record: Record) -> None:
+        other = first.setdefault(key, record)
+        if other is not record:
+            groups.setdefault(key, [other]).append(record)
+
     for record in records:
-        key = (record.get("name"), record.get("birth_date"), record.get("village"))
-        if all(key):
-            groups[key].append(record)
+        get = record.get
+        key = (get("name"), get("birth_date"), get("village"))
+        if key[0] and key[1] and key[2]:
+            add(key, record)
+        number = get("id_number")
+        if is_canonical(number):       # normalising returns it unchanged or refuses it: nothing to group
+            continue
         try:
-            normalized = normalize_id(record.get("id_number"))
+            normalized = normalize_id(number)
         except IdNumberError:
             continue
-        if normalized != record.get("id_number"):
-            groups[("id", normalized)].append(record)
+        if normalized != number:
+            add(("id", normalized), record)
     problems = []
-    for records_ in groups.values():
-        if len(records_) > 1:
-            ids = "、".join(r.get("id_number", "") for r in records_)
-            for record in records_:
-                problems.append(_problem(record, "身份证号", f"疑似重复：同名同生日同村的记录 {ids}", "重复"))
+    for records_ in (groups[key] for key in first if key in groups):
+        ids = "、".join(r.get("id_number", "") for r in records_)
+        for record in records_:
+            problems.append(_problem(record, "身份证号", f"疑似重复：同名同生日同村的记录 {ids}", "重复"))
     return problems
 
 

@@ -35,14 +35,13 @@ from kbtui.domain import escalation as escalation_module
 from kbtui.domain import risk as domain_risk
 from kbtui.domain.calendar import SchoolCalendar
 from kbtui.domain.risk import RiskScore
-from kbtui.errors import StoreError
-from kbtui.services.children.counts import CACHE_DIR, counts_cache
+from kbtui.services.children.counts import counts_cache
+from kbtui.services.kept_files import kept_path, read_kept, write_kept
 from kbtui.services.risk import risk as risk_module
 from kbtui.services.risk import risk_trend
 from kbtui.services.risk.risk import RiskList, Survey, check_level, list_of
 from kbtui.services.risk.risk_trend import TREND_WEEKS, Overview, overview_of, village_levels, week_ends
 from kbtui.services.workspace_memo import attached
-from kbtui.store.storage import atomic_write
 
 if TYPE_CHECKING:
     from kbtui.services.workspace import Workspace
@@ -115,7 +114,7 @@ class RiskCache:
         return hashlib.sha256(orjson.dumps(parts, default=repr, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
 
     def _path(self, key: str) -> Path:
-        return self.workspace.root / CACHE_DIR / f"risk-{key}.json"
+        return kept_path(self.workspace, "risk", key)
 
     # -- scoring --------------------------------------------------------------------------------------
     def parts(self, today: dt.date, days: list[dt.date], *, listed: bool = False) -> tuple[Survey, list[FilePart]]:
@@ -180,16 +179,11 @@ class RiskCache:
 
     # -- the copy on disk -----------------------------------------------------------------------------
     def _read_disk(self, key: str) -> None:
-        try:
-            data = orjson.loads(self._path(key).read_bytes())
-            if data.get("key") != key:
-                return
-            files = {name: FilePart(tuple(item["sig"]), str(item["deps"]), int(item["scored"]),
-                                    {str(iso): {str(v): {str(lv): int(n) for lv, n in levels.items()}
-                                                for v, levels in villages.items()}
-                                     for iso, villages in item["days"].items()})
-                     for name, item in data["files"].items()}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        files = read_kept(self._path(key), key, lambda item: FilePart(
+            tuple(item["sig"]), str(item["deps"]), int(item["scored"]),
+            {str(iso): {str(v): {str(lv): int(n) for lv, n in levels.items()} for v, levels in villages.items()}
+             for iso, villages in item["days"].items()}))
+        if files is None:
             return              # missing or damaged: scored afresh, then written again
         self._files = files
         self._saved = self._state()
@@ -199,16 +193,12 @@ class RiskCache:
 
     def _write_disk(self, key: str) -> None:
         now = self._state()
-        if now == self._saved or self.workspace.store.read_only:
+        if now == self._saved:
             return
-        body = {"key": key, "files": {name: {"sig": list(p.sig), "deps": p.deps, "scored": p.scored,
-                                             "days": p.days} for name, p in self._files.items()}}
-        try:
-            self.workspace.folder(CACHE_DIR)
-            atomic_write(self._path(key), orjson.dumps(body, default=repr))
-        except (OSError, StoreError, TypeError):
-            return              # a full disk or a read-only folder: the counts are still right in memory
-        self._saved = now
+        if write_kept(self.workspace, self._path(key), key, {
+                name: {"sig": list(p.sig), "deps": p.deps, "scored": p.scored, "days": p.days}
+                for name, p in self._files.items()}):
+            self._saved = now
 
 
 def risk_cache(workspace: Workspace) -> RiskCache:

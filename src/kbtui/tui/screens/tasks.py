@@ -12,6 +12,7 @@ from textual.widgets import DataTable
 
 from kbtui.services.campaign import tasks
 from kbtui.services.campaign.overview import campaign_overview
+from kbtui.services.campaign.tasks_kept import kept_task_summary
 from kbtui.tui.textual_words import AppHeader
 from kbtui.tui.widgets.bars import bar_chart, headed_grid, pair_grid
 from kbtui.tui.widgets.keybar import KeyBar
@@ -117,8 +118,8 @@ class TasksScreen(Screen):
 
 def overdue_panel(workspace, today) -> str:
     """Dashboard panel text: late visit tasks by village and person (in aligned columns: a name never on
-    one line and its number on the next)."""
-    report = tasks.task_report(workspace, today)
+    one line and its number on the next). The counts are kept per village file (``tasks_kept``)."""
+    report = kept_task_summary(workspace, today)
     totals = report["totals"]
     if not totals["assigned"]:
         return "没有走访任务。"

@@ -138,8 +138,8 @@ class VisitScreen(Screen):
     def show_villages(self, counts: dict[str, tuple[int, int]]) -> None:
         option_list = self.query_one("#village-list", OptionList)
         option_list.clear_options()
-        for village, (todo, total) in counts.items():
-            option_list.add_option(Option(f"{village}　待核实 {todo} / 排查范围 {total}", id=village))
+        option_list.add_options([Option(f"{village}　待核实 {todo} / 排查范围 {total}", id=village)   # at once:
+                                 for village, (todo, total) in counts.items()])     # one by one lays out each time
         if option_list.option_count:
             option_list.highlighted = 0
         option_list.focus()
