@@ -179,6 +179,11 @@ def test_the_readme_try_it_script_starts_a_district_server_and_stops_it(tmp_path
             url = words[words.index("--database") + 1]
             result = run_cli("init", "--profile", "shanting-2019", "--database", url, data_dir=tmp_path / who)
             assert result.exit_code == 0, result.output
+        # the creator's role follows the login: the bureau's login makes a 区县管理员, a town's its 镇管理员
+        bureau = run_cli("operators", "list", data_dir=tmp_path / "区县教育局").output
+        town = run_cli("operators", "list", data_dir=tmp_path / "城头镇").output
+        assert "区县管理员" in bureau and "全区" in bureau, bureau
+        assert "镇管理员" in town and "城头镇" in town and "区县管理员" not in town and "全区" not in town, town
     finally:
         stopped = subprocess.run([str(script), "--stop", str(folder)], capture_output=True, text=True, env=env,
                                  check=False)

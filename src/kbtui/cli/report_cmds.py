@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from kbtui.cli import cli
-from kbtui.cli.common import OutputFile, print_json, with_workspace
+from kbtui.cli.common import TOWN_HELP, VILLAGE_HELP, OutputFile, print_json, with_workspace
 from kbtui.domain.report import ReportError
 from kbtui.services.reporting.reports import build_report, export_report, list_reports, preview_text
 from kbtui.services.workspace import Workspace
@@ -34,13 +34,14 @@ def list_(workspace: Workspace, as_json: bool) -> None:
 
 @report.command("show")
 @click.argument("report_id", metavar="ID")
-@click.option("--village", default=None, help="只统计某个村（社区）。")
+@click.option("--village", default=None, help=VILLAGE_HELP)
+@click.option("--town", default=None, help=TOWN_HELP)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出各行数值。")
 @with_workspace
-def show(workspace: Workspace, report_id: str, village: str | None, as_json: bool) -> None:
+def show(workspace: Workspace, report_id: str, village: str | None, town: str | None, as_json: bool) -> None:
     """在终端预览报表 ID（各行数值、合计和表下说明）。"""
     try:
-        built = build_report(workspace, report_id, village=village)
+        built = build_report(workspace, report_id, village=village, town=town)
     except ReportError as err:
         raise click.ClickException(str(err)) from None
     if as_json:
@@ -53,13 +54,15 @@ def show(workspace: Workspace, report_id: str, village: str | None, as_json: boo
 @click.argument("report_id", metavar="ID")
 @click.option("-o", "--output", type=OutputFile(), default=None,
               help="导出的文件（.xlsx）；默认写入数据目录 exports/ 下。")
-@click.option("--village", default=None, help="只统计某个村（社区）。")
+@click.option("--village", default=None, help=VILLAGE_HELP)
+@click.option("--town", default=None, help=TOWN_HELP)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
 @with_workspace
-def export(workspace: Workspace, report_id: str, output: Path | None, village: str | None, as_json: bool) -> None:
+def export(workspace: Workspace, report_id: str, output: Path | None, village: str | None, town: str | None,
+           as_json: bool) -> None:
     """把报表 ID 导出为可打印的 Excel 表（合计为求和公式，表下注明各比率的计算方法）。"""
     try:
-        result = export_report(workspace, report_id, output, village=village)
+        result = export_report(workspace, report_id, output, village=village, town=town)
     except ReportError as err:
         raise click.ClickException(str(err)) from None
     if as_json:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from kbtui.cli import cli
-from kbtui.cli.common import print_json, with_workspace
+from kbtui.cli.common import TOWN_HELP, VILLAGE_HELP, print_json, with_workspace
 from kbtui.cli.escalation_cmds import DATE
 from kbtui.domain.normalize import NormalizeError
 from kbtui.domain.risk import RiskError
@@ -32,7 +32,8 @@ class risk_errors:
 
 def filters(fn):
     for option in reversed((
-        click.option("--village", default=None, help="只看一个村（社区）。"),
+        click.option("--village", default=None, help=VILLAGE_HELP),
+        click.option("--town", default=None, help=TOWN_HELP),
         click.option("--school", default=None, help="只看一所学校。"),
         click.option("--person", default=None, help="只看某位责任人（政府线或教育线）或结对帮扶人的儿童。"),
         click.option("--level", default=None, help="只看一个预警等级（如：高）。"),
@@ -51,10 +52,11 @@ def risk() -> None:
 @filters
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @with_workspace
-def risk_list(workspace: Workspace, village, school, person, level, on, as_json) -> None:
+def risk_list(workspace: Workspace, village, town, school, person, level, on, as_json) -> None:
     """列出预警名单：等级、评分和主要因素，风险最高的在前。"""
     with risk_errors():
-        found = risk_service.risk_list(workspace, on, village=village, school=school, person=person, level=level)
+        found = risk_service.risk_list(workspace, on, village=village, town=town, school=school, person=person,
+                                       level=level)
     if as_json:          # masked for the operator by print_json / echo, as every listing
         print_json({"date": found.today.isoformat(), "campaign": found.campaign, "counts": found.counts(),
                     "by_village": found.by_village(), "children": [e.as_dict() for e in found.entries],
@@ -98,11 +100,12 @@ def risk_show(workspace: Workspace, id_number, on, as_json) -> None:
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="导出文件（.xlsx，默认存入数据目录的 exports）。")
 @with_workspace
-def risk_export(workspace: Workspace, village, school, person, level, on, output) -> None:
+def risk_export(workspace: Workspace, village, town, school, person, level, on, output) -> None:
     """导出预警名单（可打印的 Excel 表：标题、填报单位、序号、表尾签字栏）。"""
     with risk_errors():
         path, rows = export_service.export_list(workspace, output or export_service.default_export_path(workspace, on),
-                                              on, village=village, school=school, person=person, level=level)
+                                              on, village=village, town=town, school=school, person=person,
+                                              level=level)
     click.echo(f"已导出预警名单 {rows} 人：{path}")
 
 

@@ -32,7 +32,7 @@ from kbtui.domain.sorting import value_key
 from kbtui.domain.status import Kind, StatusRegistry
 
 if TYPE_CHECKING:  # annotations only: kbtui.profiles builds the profile from domain pieces
-    from kbtui.profiles import Profile
+    from kbtui.profiles import Profile, Town
 
 DATA = "data"
 SUBTOTAL = "subtotal"
@@ -45,16 +45,25 @@ class ReportError(Exception):
 
 
 class ReportContext(LedgerContext):
-    """A ledger context plus what reports count with: the situations' kinds, the enabled ledgers and the
-    village the report is limited to (None: the whole township)."""
+    """A ledger context plus what reports count with: the situations' kinds, the enabled ledgers, the
+    village the report is limited to (None: the whole township) and, in a district, the towns it covers
+    (None: every town and the 区直学校; a town's staff or ``--town``: those towns' rows only)."""
 
     def __init__(self, profile: Profile, today: dt.date | None = None, *, statuses: StatusRegistry | None = None,
                  ledgers: dict[str, Ledger] | None = None, village: str | None = None,
-                 extra: dict | None = None) -> None:
+                 towns: Sequence[str] | None = None, extra: dict | None = None) -> None:
         super().__init__(profile, today, extra)
         self.statuses = statuses if statuses is not None else StatusRegistry()
         self.ledgers = dict(ledgers or {})
         self.village = village
+        self.towns = tuple(towns) if towns else None
+
+    def district_towns(self) -> list[Town]:
+        """The district's towns the report covers, in the profile's order ([] for a township)."""
+        district = self.profile.district
+        if district is None:
+            return []
+        return [t for t in district.towns if self.towns is None or t.name in self.towns]
 
     def kind(self, record: Record) -> Kind | None:
         """The kind (studying, not dropout, problem …) of the child's current situation."""
@@ -168,23 +177,18 @@ def by_town(record: Record, ctx: ReportContext) -> str:
 
 
 def profile_villages(ctx: ReportContext) -> list[str]:
-    district = ctx.profile.district
-    if district is None:
+    if ctx.profile.district is None:
         return list(ctx.profile.villages)
-    return [f"{t.name}{v}" for t in district.towns for v in t.villages]
+    return [f"{t.name}{v}" for t in ctx.district_towns() for v in t.villages]
 
 
 def profile_towns(ctx: ReportContext) -> list[str]:
-    district = ctx.profile.district
-    return district.town_names if district is not None else []
+    return [t.name for t in ctx.district_towns()]
 
 
 def town_sections(ctx: ReportContext) -> list[tuple[str, list[str]]]:
     """A district's village rows under a subtotal per town (None for a township: no sections)."""
-    district = ctx.profile.district
-    if district is None:
-        return []
-    return [(f"{t.name}小计", [f"{t.name}{v}" for v in t.villages]) for t in district.towns]
+    return [(f"{t.name}小计", [f"{t.name}{v}" for v in t.villages]) for t in ctx.district_towns()]
 
 
 def school_sections(ctx: ReportContext) -> list[tuple[str, list[str]]]:
@@ -192,8 +196,9 @@ def school_sections(ctx: ReportContext) -> list[tuple[str, list[str]]]:
     district = ctx.profile.district
     if district is None:
         return []
-    sections = [(f"{t.name}小计", list(t.schools)) for t in district.towns if t.schools]
-    return sections + ([("区直学校小计", list(district.schools))] if district.schools else [])
+    sections = [(f"{t.name}小计", list(t.schools)) for t in ctx.district_towns() if t.schools]
+    whole = ctx.towns is None                   # the 区直学校 belong to no town: the whole district's report
+    return sections + ([("区直学校小计", list(district.schools))] if district.schools and whole else [])
 
 
 Columns = tuple[ReportColumn, ...]

@@ -204,10 +204,13 @@ class Workspace:
             raise WorkspaceError(f"数据目录 {root} 不是空目录，请换一个空目录")
         profile = load_profile(profile_path)  # validate before writing anything
         store_meta = {}
+        login_towns = None            # a town's database login: its creator is that town's admin
         if database or os.environ.get(backends.URL_ENV):
             url = database or os.environ[backends.URL_ENV]
             try:
-                backends.open_backend(root, {backends.META_KEY: {"url": url}}, load=False).close()
+                tried = backends.open_backend(root, {backends.META_KEY: {"url": url}}, load=False)
+                login_towns = tried.towns
+                tried.close()
             except StoreError as err:
                 raise WorkspaceError(f"{err}（未创建数据目录）") from None
             store_meta = {backends.META_KEY: {"url": backends.without_password(url)},
@@ -222,8 +225,9 @@ class Workspace:
             meta = {"profile": Path(profile_path).stem, "created": dt.datetime.now().isoformat(timespec="seconds"),
                     "created_by": operator, **store_meta, **(extra_meta or {})}
             atomic_write(root / META_FILE, orjson.dumps(meta, option=orjson.OPT_INDENT_2))
-            first_role = R.DISTRICT_ADMIN if profile.district is not None else R.TOWN_ADMIN
-            operators.write_initial_operators(root, [operator, default_operator()], first_role)   # the creator
+            first_role = R.DISTRICT_ADMIN if profile.district is not None and not login_towns else R.TOWN_ADMIN
+            operators.write_initial_operators(root, [operator, default_operator()], first_role,   # the creator
+                                              towns=login_towns or ())
             store = backends.open_backend(root, meta, load=False)
             try:
                 operators.journal_initial_operators(store.journal, operator, root)

@@ -11,6 +11,7 @@ Record = dict[str, Any]
 class RecordIndex:
     _records: dict[str, Record]
     lazy: bool = False          # a lazy store reads its records as they are asked for (ChildStore only)
+    towns: list[str] | None = None      # the towns the store's login is limited to (PgStore); None: all of it
 
     def __len__(self) -> int:
         return len(self._records)

@@ -131,6 +131,7 @@ class StoreBackend(ChildRepository, Protocol):
     """A store as opened from a data folder or a database URL (not seen through a scope)."""
 
     location: str                     # for messages: the folder, or the URL without its password
+    towns: list[str] | None           # the towns its login is limited to (a town's database login); None: all
 
     def count_by(self, *fields: str) -> dict[tuple[Any, ...], int]:
         """How many visible children have each combination of ``fields``' values (district stats)."""

@@ -234,9 +234,11 @@ def journal_change(journal: Any, actor: str, action: str, login: str, changes: d
     journal.append([make_entry(actor, action, None, changes, detail)])
 
 
-def write_initial_operators(root: Path, creators: Iterable[str], role: str = R.TOWN_ADMIN) -> None:
-    """A fresh data folder: its creator(s) become 镇管理员 (区县管理员 for a district profile)."""
-    ops = {login: Operator(login, login, role) for login in dict.fromkeys(creators) if login}
+def write_initial_operators(root: Path, creators: Iterable[str], role: str = R.TOWN_ADMIN,
+                            towns: Iterable[str] = ()) -> None:
+    """A fresh data folder: its creator(s) become 镇管理员 (区县管理员 for a district profile; the 镇管理员
+    of ``towns`` when the folder's database login is limited to those towns)."""
+    ops = {login: Operator(login, login, role, towns=tuple(towns)) for login in dict.fromkeys(creators) if login}
     save_operators(root, ops)
 
 

@@ -85,9 +85,14 @@ class ReportExport:
                 "village": self.village}
 
 
-def report_context(workspace: Workspace, today: dt.date | None = None, village: str | None = None) -> ReportContext:
+def report_context(workspace: Workspace, today: dt.date | None = None, village: str | None = None,
+                   town: str | None = None) -> ReportContext:
+    """The context of a report for the operator: in a district the towns it covers are ``town`` (``--town``)
+    or the operator's own (a town's staff), so that other towns' rows are not printed as zeros."""
+    account = workspace.account
+    towns = [town] if town else list(account.towns) if account is not None else []
     return ReportContext(workspace.campaign_profile, today, statuses=workspace.statuses, ledgers=workspace.ledgers,
-                         village=village)
+                         village=village, towns=towns or None)
 
 
 def get_report(workspace: Workspace, report_id: str) -> Report:
@@ -99,19 +104,23 @@ def list_reports(workspace: Workspace, today: dt.date | None = None) -> list[Rep
     return [ReportInfo(rid, report.title_for(ctx), report.description) for rid, report in workspace.reports.items()]
 
 
-def build_report(workspace: Workspace, report_id: str, *, village: str | None = None,
+def build_report(workspace: Workspace, report_id: str, *, village: str | None = None, town: str | None = None,
                  today: dt.date | None = None, records: list[dict] | None = None) -> BuiltReport:
-    """Compute a report: its rows (totals checked to add up), title, headers and notes."""
+    """Compute a report: its rows (totals checked to add up), title, headers and notes. ``village`` / ``town``
+    (a district's) limit it to one village or town."""
     report = get_report(workspace, report_id)
+    label = village
     if records is None:
         workspace.store.refresh()
-        place = find_village(workspace, village, ReportError)
-        village = place.label if place else village          # 城头镇新村 in a district
+        place = find_village(workspace, village, ReportError, town)
+        if place is not None:
+            label, town = place.label, place.town           # 城头镇新村, or 城头镇 for --town alone
+            village = label if place.village else None
         records = [r for r in workspace.store.all() if place is None or place.holds(r)]
-    ctx = report_context(workspace, today, village)
+    ctx = report_context(workspace, today, village, town)
     rows = report.rows_for(records, ctx)
     return BuiltReport(report, ctx, report.title_for(ctx), report.subtitle_for(ctx), rows, report.headers(ctx),
-                       report.notes_for(ctx), village)
+                       report.notes_for(ctx), label)
 
 
 # --------------------------------------------------------------------------- the printed form
@@ -161,10 +170,12 @@ def default_export_name(workspace: Workspace, built: BuiltReport) -> Path:
 
 
 def export_report(workspace: Workspace, report_id: str, path: str | Path | None = None, *, village: str | None = None,
-                  today: dt.date | None = None, progress: Progress | None = None) -> ReportExport:
+                  town: str | None = None, today: dt.date | None = None,
+                  progress: Progress | None = None) -> ReportExport:
     """Write one report as a printable form (title, 填报单位, date, 序号, two-level header when the columns
     are grouped, totals as formulas, notes under the table, footer)."""
-    built = build_report(workspace, report_id, village=village, today=today)
+    built = build_report(workspace, report_id, village=village, town=town, today=today)
+    village = built.village                                # the place's label (城头镇新村, 城头镇)
     path = Path(path) if path else default_export_name(workspace, built)
     if path.suffix.lower() != ".xlsx":
         raise ReportError(f"导出文件应以 .xlsx 结尾：{path}")

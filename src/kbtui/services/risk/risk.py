@@ -228,18 +228,20 @@ def _matches(record: dict, helper: dict | None, *, place: Place | None, school: 
 
 
 def risk_list(workspace: Workspace, today: dt.date | None = None, *, village: str | None = None,
-              school: str | None = None, person: str | None = None, level: str | None = None) -> RiskList:
+              school: str | None = None, person: str | None = None, level: str | None = None,
+              town: str | None = None) -> RiskList:
     """The children at risk in the operator's scope as of ``today``, most at risk first.
 
-    ``village`` / ``school`` keep one village or school, ``person`` the children whose responsible person
-    (either line) or helper it is, ``level`` one level. Raises RiskError or EscalationError (Chinese)."""
+    ``village`` / ``school`` / ``town`` (a district's) keep one village, school or town, ``person`` the
+    children whose responsible person (either line) or helper it is, ``level`` one level. Raises RiskError
+    or EscalationError (Chinese)."""
     today = today or dt.date.today()
     survey = Survey(workspace, today)
     check_level(survey.settings, level)
     scored = survey.score_on(today)
     warnings = {error for _record, result in scored for error in result.errors}
     return list_of(survey, [(r, s) for r, s in scored if s.listed], len(scored), warnings,
-                   village=village, school=school, person=person, level=level)
+                   village=village, school=school, person=person, level=level, town=town)
 
 
 def check_level(settings: RiskSettings, level: str | None) -> None:
@@ -250,10 +252,10 @@ def check_level(settings: RiskSettings, level: str | None) -> None:
 
 def list_of(survey: Survey, listed: Iterable[tuple[dict, RiskScore]], scored: int, warnings: Iterable[str], *,
             village: str | None = None, school: str | None = None, person: str | None = None,
-            level: str | None = None) -> RiskList:
+            level: str | None = None, town: str | None = None) -> RiskList:
     """The list from the children scored at a level (``listed``), filtered, most at risk first."""
     order = {name: i for i, (name, _t) in enumerate(survey.settings.levels)}
-    place = find_village(survey.workspace, village, RiskError)       # 城头镇新村 in a district
+    place = find_village(survey.workspace, village, RiskError, town)     # 城头镇新村 (or 城头镇) in a district
     entries = []
     for record, result in listed:
         if level and result.level != level:

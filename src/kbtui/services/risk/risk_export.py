@@ -45,12 +45,12 @@ def export_list(workspace: Workspace, path: str | Path, today: dt.date | None = 
     found = risk_list(workspace, today, **filters)
     profile = workspace.campaign_profile
     title = f"{profile.township}{profile.year}年义务教育控辍保学辍学风险预警名单"
-    where = "，".join(f"{label}：{filters[k]}" for k, label in (("village", "村"), ("school", "学校"),
+    where = "，".join(f"{label}：{filters[k]}" for k, label in (("town", "乡镇"), ("village", "村"), ("school", "学校"),
                                                                 ("person", "责任人"), ("level", "等级"))
                      if filters.get(k))
     subtitle = (f"统计日期：{found.today:%Y年%m月%d日}　{found.summary()}　等级：{found.levels_text()}"
                 + (f"　{where}" if where else ""))
-    unit = profile.township + (filters.get("village") or "")
+    unit = profile.township + (filters.get("village") or filters.get("town") or "")
 
     def rows():
         for n, entry in enumerate(found.entries, 1):

@@ -225,7 +225,8 @@ def kept_overview(workspace: Workspace, today: dt.date | None = None, weeks: int
 
 
 def kept_risk_list(workspace: Workspace, today: dt.date | None = None, *, village: str | None = None,
-                   school: str | None = None, person: str | None = None, level: str | None = None) -> RiskList:
+                   school: str | None = None, person: str | None = None, level: str | None = None,
+                   town: str | None = None) -> RiskList:
     """What ``risk.risk_list`` gives, scoring only the village files changed since (today's scores of the
     children listed are kept in memory)."""
     today = today or dt.date.today()
@@ -235,4 +236,4 @@ def kept_risk_list(workspace: Workspace, today: dt.date | None = None, *, villag
     listed = [pair for part in parts for pair in part.listed[iso][0]]
     warnings = {w for part in parts for w in part.listed[iso][1]}
     return list_of(survey, listed, sum(p.scored for p in parts), warnings,
-                   village=village, school=school, person=person, level=level)
+                   village=village, school=school, person=person, level=level, town=town)
